@@ -1,0 +1,183 @@
+/**
+ * The queue core's public contract. src/http, src/runtime and the jobs layer program against these
+ * types only; the scripts behind them may change freely.
+ * All durations are milliseconds, all timestamps milliseconds since the epoch.
+ */
+
+export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
+/** A failed attempt that will be retried shows as `delayed` (waiting for its backoff) with `error` set. */
+
+export interface BackoffPolicy {
+  /** exponential: base * 2^(attempt-1); fixed: base every time. */
+  type: "exponential" | "fixed";
+  baseMs: number;
+  maxMs: number;
+  /** 0..1: the share of each delay drawn at random ("full jitter" at 1). */
+  jitter: number;
+}
+
+export interface QueueSettings {
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** Visibility timeout: a claimed task returns to the queue when its lease runs out. */
+  leaseMs: number;
+  /** How long succeeded results (and dead tasks' records) are kept. */
+  resultTtlMs: number;
+  /** Tasks claimed per worker invocation. */
+  batchSize: number;
+  /** Upper bound of concurrent push invocations the autoscaler may start for this queue. */
+  maxParallel: number;
+  /** Window in which a second enqueue with the same dedupKey returns the first task's id. */
+  dedupWindowMs: number;
+  paused: boolean;
+}
+
+export interface EnqueueRequest {
+  fn: string;
+  input: unknown;
+  /** Caller-given id (idempotent: enqueuing an existing id returns it as a duplicate). */
+  id?: string;
+  dedupKey?: string;
+  /** Higher runs first; integers in [-1000, 1000]; default 0. */
+  priority?: number;
+  delayMs?: number;
+  runAt?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /** Set by the jobs layer: the map-reduce job this task belongs to. */
+  jobId?: string;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: TaskStatus;
+  /** True when nothing was created because the id or dedupKey already existed. */
+  duplicate: boolean;
+}
+
+export interface ClaimedTask {
+  id: string;
+  queue: string;
+  fn: string;
+  input: unknown;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  /** Fencing token: completing or failing with any other token is refused. */
+  leaseToken: string;
+  leaseUntil: number;
+  enqueuedAt: number;
+  jobId: string | null;
+}
+
+export interface TaskCompletion {
+  id: string;
+  leaseToken: string;
+  result: unknown;
+}
+
+export interface TaskFailure {
+  id: string;
+  leaseToken: string;
+  error: string;
+  /** false sends the task straight to dead (bad input, unknown function). */
+  retryable: boolean;
+}
+
+export type SettleOutcome =
+  | { id: string; outcome: "succeeded" }
+  | { id: string; outcome: "retrying"; runAt: number }
+  | { id: string; outcome: "dead" }
+  /** The lease token did not match (expired and taken over, or wrong): nothing was written. */
+  | { id: string; outcome: "stale" };
+
+export interface LeaseExtension {
+  id: string;
+  leaseToken: string;
+}
+
+export interface ExtendedLease {
+  id: string;
+  /** The new token (null when the old one was stale): use it for complete/fail. */
+  leaseToken: string | null;
+  leaseUntil: number | null;
+}
+
+export interface TaskRecord {
+  id: string;
+  queue: string;
+  fn: string;
+  status: TaskStatus;
+  input: unknown;
+  priority: number;
+  attempts: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  createdAt: number;
+  runAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  result?: unknown;
+  /** Last error. */
+  error?: string;
+  /** Every attempt's error, oldest first. */
+  errors?: string[];
+  dedupKey: string | null;
+  jobId: string | null;
+}
+
+export interface QueueCounts {
+  delayed: number;
+  queued: number;
+  running: number;
+  dead: number;
+  /** Monotonic totals since the queue was created. */
+  enqueued: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+}
+
+export interface UpkeepResult {
+  promoted: number;
+  requeued: number;
+  dead: number;
+  /** True when a bound was hit and another call has more to do. */
+  more: boolean;
+}
+
+export interface QueueSummary {
+  name: string;
+  settings: QueueSettings;
+  counts: QueueCounts;
+}
+
+/** What the queue core offers. Every batch operation is one script call (one REST request). */
+export interface TaskQueue {
+  enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
+  claim(queue: string, max: number, leaseMs?: number): Promise<ClaimedTask[]>;
+  complete(queue: string, completions: TaskCompletion[]): Promise<SettleOutcome[]>;
+  fail(queue: string, failures: TaskFailure[]): Promise<SettleOutcome[]>;
+  /** Completes and fails one batch and claims the next, in one request (the fast path of a drain loop). */
+  settleAndClaim(
+    queue: string,
+    settled: { completions: TaskCompletion[]; failures: TaskFailure[] },
+    claimMax: number,
+    leaseMs?: number,
+  ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }>;
+  extendLeases(queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]>;
+  /** Promotes due delayed tasks and reclaims expired leases, at most `limit` of each. */
+  upkeep(queue: string, limit?: number): Promise<UpkeepResult>;
+  /** Cancels queued or delayed tasks; returns the ids actually canceled. */
+  cancel(ids: string[]): Promise<string[]>;
+  get(id: string): Promise<TaskRecord | null>;
+  getMany(ids: string[]): Promise<(TaskRecord | null)[]>;
+  listQueues(): Promise<QueueSummary[]>;
+  getQueue(queue: string): Promise<QueueSummary>;
+  updateSettings(queue: string, patch: Partial<QueueSettings>): Promise<QueueSettings>;
+  listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<TaskRecord[]>;
+  /** Requeues dead tasks (all when ids is omitted) with fresh attempts; returns how many. */
+  retryDead(queue: string, ids?: string[]): Promise<number>;
+  purgeDead(queue: string, ids?: string[]): Promise<number>;
+}
