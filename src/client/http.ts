@@ -1,0 +1,87 @@
+import type { Problem } from "./types";
+
+export interface TransportOptions {
+  /** Base URL of an edgeq deployment, e.g. https://edgeq.example.workers.dev */
+  url: string;
+  token: string;
+  /** Retries of idempotent requests on network errors, 429 and 5xx. Default 3. */
+  retries?: number;
+  fetch?: typeof fetch;
+}
+
+/** An answer of the API that was not 2xx; carries the problem+json body. */
+export class EdgeqHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join("; ");
+    super(`${status} ${problem.title ?? "error"}${problem.detail ? `: ${problem.detail}` : ""}${fields ? ` (${fields})` : ""}`);
+    this.name = "EdgeqHttpError";
+  }
+}
+
+const retryableStatus = (status: number) => status === 429 || status >= 500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Transport {
+  request<T>(method: string, path: string, body?: unknown, options?: { idempotent?: boolean; signal?: AbortSignal }): Promise<T>;
+  stream(path: string, signal?: AbortSignal): Promise<Response>;
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const base = options.url.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? fetch;
+  const retries = options.retries ?? 3;
+  const headers = (json: boolean): Record<string, string> => ({
+    authorization: `Bearer ${options.token}`,
+    ...(json ? { "content-type": "application/json" } : {}),
+  });
+
+  async function once(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+    return doFetch(`${base}${path}`, {
+      method,
+      headers: headers(body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  }
+
+  async function failure(response: Response): Promise<EdgeqHttpError> {
+    const text = await response.text();
+    let problem: Problem = { status: response.status, title: response.statusText, detail: text.slice(0, 500) };
+    try {
+      problem = { ...problem, ...(JSON.parse(text) as Problem) };
+    } catch {
+      // not problem+json (a proxy's error page): keep the text as detail
+    }
+    return new EdgeqHttpError(response.status, problem);
+  }
+
+  return {
+    async request<T>(method: string, path: string, body?: unknown, opts: { idempotent?: boolean; signal?: AbortSignal } = {}) {
+      // Only idempotent requests are retried: a retried enqueue carries caller-given ids, so the
+      // server returns the first attempt's tasks instead of creating new ones.
+      const attempts = opts.idempotent === false ? 1 : retries + 1;
+      for (let attempt = 1; ; attempt++) {
+        let response: Response | undefined;
+        try {
+          response = await once(method, path, body, opts.signal);
+        } catch (error) {
+          if (attempt >= attempts || opts.signal?.aborted) throw error;
+        }
+        if (response) {
+          if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
+          if (attempt >= attempts || !retryableStatus(response.status)) throw await failure(response);
+          await response.body?.cancel();
+        }
+        await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+      }
+    },
+    async stream(path, signal) {
+      const response = await doFetch(`${base}${path}`, { headers: { ...headers(false), accept: "text/event-stream" }, signal });
+      if (!response.ok) throw await failure(response);
+      return response;
+    },
+  };
+}

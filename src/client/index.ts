@@ -1,0 +1,86 @@
+import { createTransport, type TransportOptions } from "./http";
+import { readEvents } from "./sse";
+import type { FunctionInfo, Job, JobEvent, QueueInfo, Task, TaskInput } from "./types";
+
+export { EdgeqHttpError } from "./http";
+export type * from "./types";
+
+export type ClientOptions = TransportOptions;
+
+const path = (strings: TemplateStringsArray, ...parts: (string | number)[]) =>
+  strings.reduce((out, text, i) => out + text + (i < parts.length ? encodeURIComponent(String(parts[i])) : ""), "");
+
+const waitQuery = (wait?: number) => (wait ? `?wait=${wait}` : "");
+
+/**
+ * Typed client of the edgeq HTTP API, for Node, browsers and Workers.
+ * Enqueues without an id get one here, so that a retried request cannot enqueue twice.
+ */
+export function createClient(options: ClientOptions) {
+  const http = createTransport(options);
+  const withId = (task: TaskInput): TaskInput => ({ ...task, id: task.id ?? crypto.randomUUID() });
+
+  return {
+    enqueue(queue: string, task: TaskInput): Promise<{ id: string; status: string }> {
+      return http.request("POST", path`/v1/queues/${queue}/tasks`, withId(task));
+    },
+    enqueueMany(queue: string, tasks: TaskInput[]): Promise<{ ids: string[] }> {
+      return http.request("POST", path`/v1/queues/${queue}/tasks`, { tasks: tasks.map(withId) });
+    },
+    /** With `wait`, the server holds the request up to that many seconds until the task settles. */
+    getTask(id: string, wait?: number): Promise<Task> {
+      return http.request("GET", path`/v1/tasks/${id}` + waitQuery(wait));
+    },
+    cancelTask(id: string): Promise<unknown> {
+      return http.request("DELETE", path`/v1/tasks/${id}`);
+    },
+    startJob(fn: string, input: unknown, queue?: string): Promise<{ id: string; total: number }> {
+      return http.request("POST", "/v1/jobs", { fn, input, ...(queue ? { queue } : {}) }, { idempotent: false });
+    },
+    getJob(id: string, wait?: number): Promise<Job> {
+      return http.request("GET", path`/v1/jobs/${id}` + waitQuery(wait));
+    },
+    cancelJob(id: string): Promise<unknown> {
+      return http.request("DELETE", path`/v1/jobs/${id}`);
+    },
+    /** Progress events of a job as they happen, ending with its final state. */
+    async *jobEvents(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+      const response = await http.stream(path`/v1/jobs/${id}/events`, signal);
+      for await (const message of readEvents(response.body!)) {
+        yield { event: message.event, data: JSON.parse(message.data) as Job };
+      }
+    },
+    listQueues(): Promise<{ queues: QueueInfo[] }> {
+      return http.request("GET", "/v1/queues");
+    },
+    getQueue(queue: string): Promise<QueueInfo> {
+      return http.request("GET", path`/v1/queues/${queue}`);
+    },
+    updateQueue(queue: string, settings: Record<string, unknown>): Promise<QueueInfo> {
+      return http.request("PATCH", path`/v1/queues/${queue}`, settings);
+    },
+    pauseQueue(queue: string): Promise<unknown> {
+      return http.request("POST", path`/v1/queues/${queue}/pause`);
+    },
+    resumeQueue(queue: string): Promise<unknown> {
+      return http.request("POST", path`/v1/queues/${queue}/resume`);
+    },
+    listDead(queue: string): Promise<{ tasks: Task[] }> {
+      return http.request("GET", path`/v1/queues/${queue}/dead`);
+    },
+    retryDead(queue: string, ids?: string[]): Promise<{ retried: number }> {
+      return http.request("POST", path`/v1/queues/${queue}/dead/retry`, ids ? { ids } : {});
+    },
+    purgeDead(queue: string): Promise<{ purged: number }> {
+      return http.request("DELETE", path`/v1/queues/${queue}/dead`);
+    },
+    listFunctions(): Promise<{ functions: FunctionInfo[] }> {
+      return http.request("GET", "/v1/functions");
+    },
+    health(): Promise<{ status: string }> {
+      return http.request("GET", "/health");
+    },
+  };
+}
+
+export type EdgeqClient = ReturnType<typeof createClient>;

@@ -1,0 +1,79 @@
+/** Shapes of the HTTP API (DESIGN.md "HTTP API") as the client sees them. */
+
+export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
+export type JobStatus = "running" | "succeeded" | "failed" | "canceled";
+
+/** Seconds, or a duration string such as "10s", "5m", "2h" (as QStash takes them). */
+export type Duration = number | string;
+
+export interface TaskInput {
+  fn: string;
+  input?: unknown;
+  id?: string;
+  dedupKey?: string;
+  priority?: number;
+  delay?: Duration;
+  maxAttempts?: number;
+  timeout?: Duration;
+}
+
+export interface Task {
+  id: string;
+  queue: string;
+  fn: string;
+  status: TaskStatus;
+  attempts: number;
+  maxAttempts?: number;
+  input?: unknown;
+  result?: unknown;
+  error?: string;
+  errors?: string[];
+  createdAt: number;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface Job {
+  id: string;
+  fn: string;
+  status: JobStatus;
+  total: number;
+  done: number;
+  failed: number;
+  result?: unknown;
+  error?: string;
+  createdAt?: number;
+  finishedAt?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface JobEvent {
+  event: string;
+  data: Job;
+}
+
+export interface QueueInfo {
+  name: string;
+  counts: Record<string, number>;
+  settings: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface FunctionInfo {
+  name: string;
+  kind?: string;
+  description?: string;
+  inputSchema?: unknown;
+  [extra: string]: unknown;
+}
+
+/** RFC 9457 problem details, as the API answers every error. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: { field: string; message: string }[];
+  [extra: string]: unknown;
+}
