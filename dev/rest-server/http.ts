@@ -1,0 +1,123 @@
+/**
+ * The HTTP side of the REST server: routing, auth, body limits and status codes, following Upstash's
+ * REST API (200 with `{result}`; 400 with `{error}` for a malformed, refused or failed command;
+ * 401 for a missing or wrong token; 405 for other methods; 413 for an oversized body).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CommandError, commandFromJson, commandFromPath, commandsFromJson, refusal, type RedisCommand } from "./commands";
+import { BodyTooLarge, readBody } from "./limits";
+import { TransactionAborted, type RedisPool } from "./pool";
+import { encodeEntries, encodeEntry, encodeError, type RawReply } from "./reply";
+import { serveSubscription } from "./subscribe";
+
+export interface RequestContext {
+  pool: RedisPool;
+  redisUrl: string;
+  checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;
+  maxBodyBytes: number;
+}
+
+const UNAUTHORIZED = encodeError("WRONGPASS invalid or missing auth token");
+const METHOD_NOT_ALLOWED = encodeError("ERR method not allowed: use GET, HEAD, POST or PUT");
+
+function send(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  response.end(body);
+}
+
+/** Redis answered with an error reply (as opposed to the connection failing). */
+function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof BodyTooLarge) return 413;
+  if (error instanceof CommandError || error instanceof TransactionAborted || isReplyError(error)) return 400;
+  return 500;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new CommandError("ERR the request body is not valid JSON");
+  }
+}
+
+function assertAllowed(command: RedisCommand): void {
+  const refused = refusal(command);
+  if (refused !== undefined) throw new CommandError(refused);
+}
+
+async function runOne(context: RequestContext, command: RedisCommand, base64: boolean): Promise<string> {
+  assertAllowed(command);
+  const reply = await context.pool.run(command);
+  return encodeEntry(reply, base64);
+}
+
+/** Pipeline entries are independent: a refused command becomes an error entry, the others still run. */
+async function runPipeline(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
+  const refused = commands.map(refusal);
+  if (refused.every((message) => message === undefined)) {
+    return encodeEntries(await context.pool.pipeline(commands), base64);
+  }
+  const allowed = commands.filter((_, i) => refused[i] === undefined);
+  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed) : [];
+  let next = 0;
+  const merged: RawReply[] = refused.map((message) => (message === undefined ? replies[next++] : new Error(message)));
+  return encodeEntries(merged, base64);
+}
+
+/** A transaction with a refused command is discarded as a whole, as Upstash documents. */
+async function runTransaction(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
+  commands.forEach(assertAllowed);
+  return encodeEntries(await context.pool.transaction(commands), base64);
+}
+
+async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<void> {
+  const encoding = request.headers["upstash-encoding"];
+  const base64 = typeof encoding === "string" && encoding.toLowerCase() === "base64";
+  const hasBody = request.method === "POST" || request.method === "PUT";
+  const firstSegment = pathname.split("/", 2)[1]?.toLowerCase();
+  if ((firstSegment === "subscribe" || firstSegment === "psubscribe") && request.headers.accept?.includes("text/event-stream")) {
+    serveSubscription(context.redisUrl, request, response, firstSegment, pathname);
+    return;
+  }
+  const body = hasBody ? await readBody(request, context.maxBodyBytes) : undefined;
+  if (pathname === "/" || pathname === "") {
+    if (body === undefined) throw new CommandError("ERR send the command as a JSON array in a POST body, or in the path");
+    send(response, 200, await runOne(context, commandFromJson(parseJson(body)), base64));
+  } else if (pathname === "/pipeline" && body !== undefined) {
+    send(response, 200, await runPipeline(context, commandsFromJson(parseJson(body)), base64));
+  } else if (pathname === "/multi-exec" && body !== undefined) {
+    send(response, 200, await runTransaction(context, commandsFromJson(parseJson(body)), base64));
+  } else {
+    send(response, 200, await runOne(context, commandFromPath(pathname, query, body), base64));
+  }
+}
+
+/** The request listener for node:http. */
+export function createRequestHandler(context: RequestContext): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const method = request.method;
+    if (method !== "POST" && method !== "GET" && method !== "PUT" && method !== "HEAD") {
+      send(response, 405, METHOD_NOT_ALLOWED);
+      return;
+    }
+    const url = request.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+    const query = queryAt === -1 ? undefined : new URLSearchParams(url.slice(queryAt + 1));
+    if (!context.checkToken(request.headers.authorization, query?.get("_token") ?? null)) {
+      send(response, 401, UNAUTHORIZED);
+      return;
+    }
+    route(context, request, response, pathname, query).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      send(response, statusOf(error), encodeError(error instanceof Error ? error.message : String(error)));
+    });
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * An Upstash-compatible REST server over a real redis-server, for the local stack and the tests:
+ * the real @upstash/redis client talks to it unchanged.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { tokenChecker } from "./auth";
+import { createRequestHandler } from "./http";
+import { DEFAULT_MAX_BODY_BYTES } from "./limits";
+import { RedisPool } from "./pool";
+
+export interface RestServerOptions {
+  /** redis://host:port of the redis-server to forward to. */
+  redisUrl: string;
+  /** The bearer token clients must present (UPSTASH_REDIS_REST_TOKEN). */
+  token: string;
+  /** 0 or absent: a free port chosen by the kernel. */
+  port?: number;
+  /** Loopback unless told otherwise: this is a development server. */
+  host?: string;
+  maxBodyBytes?: number;
+  /** Redis connections shared round robin by requests. */
+  poolSize?: number;
+}
+
+export interface RestServer {
+  /** http://host:port, the UPSTASH_REDIS_REST_URL for clients. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
+  const host = options.host ?? "127.0.0.1";
+  const pool = new RedisPool(options.redisUrl, options.poolSize ?? 4);
+  try {
+    await pool.ready();
+  } catch (error) {
+    await pool.close();
+    throw new Error(`the REST server cannot reach redis-server at ${options.redisUrl}: ${(error as Error).message}`);
+  }
+  const handler = createRequestHandler({
+    pool,
+    redisUrl: options.redisUrl,
+    checkToken: tokenChecker(options.token),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  });
+  const server = createServer({ keepAlive: true, noDelay: true }, handler);
+  // Clients keep connections for a while between bursts; outlive their idle timeouts.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  let port: number;
+  try {
+    port = await listen(server, options.port ?? 0, host);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy(); // idle keep-alive and SSE streams would hold close() open
+      await closed;
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * A small round-robin pool of ioredis connections that runs commands and hands back raw replies.
+ *
+ * Commands go through `sendCommand` with no reply encoding, so replies arrive as Buffers, integers and
+ * arrays exactly as Redis sent them. A pipeline or a transaction is written to one connection in one
+ * synchronous burst (corked into a single socket write): nothing another request sends can land between
+ * MULTI and EXEC, and the commands run in order.
+ */
+import { Command, Redis } from "ioredis";
+import type { RedisCommand } from "./commands";
+import type { RawReply } from "./reply";
+
+/** A pipeline entry: the reply, or the ReplyError Redis answered with. */
+export type Settled = RawReply;
+
+/** A transaction that Redis discarded as a whole (a command failed to queue): no command ran. */
+export class TransactionAborted extends Error {}
+
+export class RedisPool {
+  private readonly connections: Redis[];
+  private next = 0;
+
+  constructor(redisUrl: string, size: number) {
+    this.connections = Array.from({ length: Math.max(1, size) }, () =>
+      new Redis(redisUrl, {
+        // A REST request must fail rather than hang when redis-server is gone; ioredis still reconnects.
+        maxRetriesPerRequest: 1,
+        enableAutoPipelining: false,
+        lazyConnect: false,
+      }),
+    );
+    for (const connection of this.connections) {
+      // Errors reach the waiting requests; without a listener ioredis would print each reconnect attempt.
+      connection.on("error", () => {});
+    }
+  }
+
+  /** Resolves once every connection is ready, or rejects with the first connection error. */
+  async ready(): Promise<void> {
+    await Promise.all(this.connections.map((connection) => connection.ping()));
+  }
+
+  private pick(): Redis {
+    const connection = this.connections[this.next]!;
+    this.next = (this.next + 1) % this.connections.length;
+    return connection;
+  }
+
+  private send(connection: Redis, command: RedisCommand): Promise<RawReply> {
+    const sent = new Command(command.name, command.args, {});
+    connection.sendCommand(sent);
+    return sent.promise as Promise<RawReply>;
+  }
+
+  /** One command; a Redis error reply rejects with ioredis's ReplyError. */
+  run(command: RedisCommand): Promise<RawReply> {
+    return this.send(this.pick(), command);
+  }
+
+  /** Commands in order on one connection; each entry is the reply or the error reply, in place. */
+  pipeline(commands: readonly RedisCommand[]): Promise<Settled[]> {
+    const connection = this.pick();
+    const results = new Array<Settled>(commands.length);
+    const pending = new Array<Promise<void>>(commands.length);
+    connection.stream?.cork();
+    try {
+      for (let i = 0; i < commands.length; i++) {
+        pending[i] = this.send(connection, commands[i]!).then(
+          (reply) => void (results[i] = reply),
+          (error: Error) => void (results[i] = error),
+        );
+      }
+    } finally {
+      connection.stream?.uncork();
+    }
+    return Promise.all(pending).then(() => results);
+  }
+
+  /**
+   * MULTI, the commands, EXEC. Errors of single commands come back in place (Redis runs the rest);
+   * a command that fails to queue aborts the whole transaction with its error.
+   */
+  async transaction(commands: readonly RedisCommand[]): Promise<Settled[]> {
+    const connection = this.pick();
+    const queued = new Array<Promise<unknown>>(commands.length);
+    let exec: Promise<RawReply>;
+    connection.stream?.cork();
+    try {
+      const multi = this.send(connection, { name: "MULTI", args: [] });
+      multi.catch(() => {});
+      for (let i = 0; i < commands.length; i++) {
+        queued[i] = this.send(connection, commands[i]!).catch((error: Error) => error);
+      }
+      exec = this.send(connection, { name: "EXEC", args: [] });
+    } finally {
+      connection.stream?.uncork();
+    }
+    const queueReplies = await Promise.all(queued);
+    const failedToQueue = queueReplies.find((reply): reply is Error => reply instanceof Error);
+    try {
+      const replies = await exec;
+      if (!Array.isArray(replies)) throw new TransactionAborted("EXECABORT Transaction discarded");
+      return replies;
+    } catch (error) {
+      throw new TransactionAborted(failedToQueue?.message ?? (error as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+    );
+  }
+}

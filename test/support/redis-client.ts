@@ -1,0 +1,16 @@
+/** The real @upstash/redis client, pointed at the test run's REST server (see global-setup.ts). */
+import { randomBytes } from "node:crypto";
+import { Redis, type RedisConfigNodejs } from "@upstash/redis";
+import { inject } from "vitest";
+
+export type TestRedisOptions = Omit<RedisConfigNodejs, "url" | "token">;
+
+/** A Redis client for the shared REST server; options (responseEncoding, automaticDeserialization, …) pass through. */
+export function testRedis(options: TestRedisOptions = {}): Redis {
+  return new Redis({ url: inject("restUrl"), token: inject("restToken"), enableTelemetry: false, ...options });
+}
+
+/** A key prefix no other test file shares, e.g. `t-3f9a1c2b:`. */
+export function randomPrefix(label = "t"): string {
+  return `${label}-${randomBytes(4).toString("hex")}:`;
+}
