@@ -40,7 +40,7 @@ export function serveSubscription(redisUrl: string, request: IncomingMessage, re
     subscriber.disconnect();
     if (!response.writableEnded) response.end();
   };
-  request.once("close", close);
+  // The response's "close" marks the client going away; the request's fires as soon as its body is read.
   response.once("close", close);
 
   response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });

@@ -1,15 +1,12 @@
 import { Redis, errors } from "@upstash/redis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { randomPrefix, testRedis } from "../support/redis-client";
+import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
 
 const prefix = randomPrefix("rest-core");
 const redis = testRedis();
 const key = (name: string) => `${prefix}${name}`;
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-});
+afterAll(() => deleteKeysWithPrefix(prefix));
 
 describe("REST server: single commands, pipeline and multi-exec through @upstash/redis", () => {
   it("round-trips strings, counters and JSON values", async () => {

@@ -14,3 +14,10 @@ export function testRedis(options: TestRedisOptions = {}): Redis {
 export function randomPrefix(label = "t"): string {
   return `${label}-${randomBytes(4).toString("hex")}:`;
 }
+
+/** Deletes every key under a prefix: the afterAll of a test file that used `randomPrefix()`. */
+export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
+  const redis = testRedis();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
