@@ -1,0 +1,45 @@
+import type { ApiContext } from "./api-publish";
+import { checkFilters, matchesFilters } from "./filters";
+import { endOfPath, type Route } from "./http-server";
+import { QStashApiError } from "./types";
+import { messageView } from "./views";
+
+/** Messages not yet delivered: read one, cancel one, some, or those matching filters. */
+export function messageRoutes(context: ApiContext): Route[] {
+  const cancel = async (messageIds: string[]) => {
+    context.engine.forget(messageIds);
+    return context.messages.cancel(messageIds);
+  };
+  return [
+    {
+      method: "GET",
+      pattern: new RegExp(`^/v2/messages/([^/?]+)${endOfPath}`),
+      handle: async (_request, [id = ""]) => {
+        const message = await context.messages.get(decodeURIComponent(id));
+        if (!message) throw new QStashApiError(404, `message ${decodeURIComponent(id)} not found`);
+        return { status: 200, body: messageView(message) };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: new RegExp(`^/v2/messages/([^/?]+)${endOfPath}`),
+      handle: async (_request, [id = ""]) => {
+        const cancelled = await cancel([decodeURIComponent(id)]);
+        if (cancelled === 0) throw new QStashApiError(404, `message ${decodeURIComponent(id)} not found (delivered, canceled, or never published)`);
+        return { status: 200, body: { cancelled } };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: new RegExp(`^/v2/messages${endOfPath}`),
+      handle: async (request) => {
+        checkFilters(request.query);
+        const ids = request.query.getAll("messageIds");
+        if (ids.length > 0) return { status: 200, body: { cancelled: await cancel(ids) } };
+        // No filter at all means every pending message (the client's `{ all: true }`).
+        const matching = (await context.messages.pending()).filter((message) => matchesFilters(message, request.query));
+        return { status: 200, body: { cancelled: await cancel(matching.map((message) => message.messageId)) } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,42 @@
+import type { AttemptOutcome } from "./delivery";
+import { newId } from "./publish";
+import type { MessageRecord } from "./types";
+
+/**
+ * The message QStash publishes to a callback (after each attempt that got a response) or to a failure
+ * callback (once, when the retries ran out): a JSON body describing the source message and the
+ * response, delivered and signed like any message, with sub = the callback URL.
+ */
+export function callbackMessage(source: MessageRecord, outcome: AttemptOutcome, target: string, now: number, dlqId?: string): MessageRecord {
+  const body = {
+    status: outcome.status ?? 0,
+    header: outcome.header ?? {},
+    body: outcome.bodyBase64 ?? "",
+    retried: source.retried,
+    maxRetries: source.maxRetries,
+    ...(dlqId ? { dlqId } : {}),
+    ...(outcome.error ? { error: outcome.error } : {}),
+    sourceMessageId: source.messageId,
+    url: source.url,
+    method: source.method,
+    sourceHeader: source.header,
+    sourceBody: source.bodyBase64,
+    notBefore: source.notBefore,
+    createdAt: source.createdAt,
+    scheduleId: source.scheduleId,
+    callerIP: source.callerIp,
+  };
+  return {
+    messageId: newId("msg_"),
+    url: target,
+    method: "POST",
+    header: { "Content-Type": ["application/json"] },
+    bodyBase64: Buffer.from(JSON.stringify(body)).toString("base64"),
+    maxRetries: 3,
+    retried: 0,
+    notBefore: now,
+    createdAt: now,
+    timeoutMs: source.timeoutMs,
+    callbackOf: source.messageId,
+  };
+}

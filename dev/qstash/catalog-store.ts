@@ -1,0 +1,78 @@
+import type { Redis } from "ioredis";
+import type { QStashKeys } from "./message-store";
+import type { DlqRecord, QueueRecord, ScheduleRecord } from "./types";
+
+function parseAll<T>(jsons: (string | null)[]): T[] {
+  return jsons.flatMap((json) => (json === null ? [] : [JSON.parse(json) as T]));
+}
+
+/** The DLQ, schedules and queues: small collections read whole (a dev server holds few of them). */
+export class CatalogStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: QStashKeys,
+  ) {}
+
+  /** Dead messages, oldest first. */
+  async dlqEntries(): Promise<DlqRecord[]> {
+    const ids = await this.redis.zrange(this.keys.dlq, 0, -1);
+    return ids.length === 0 ? [] : parseAll<DlqRecord>(await this.redis.mget(ids.map(this.keys.dlqEntry)));
+  }
+
+  async deleteDlq(dlqIds: string[]): Promise<number> {
+    if (dlqIds.length === 0) return 0;
+    const multi = this.redis.multi();
+    for (const id of dlqIds) multi.del(this.keys.dlqEntry(id)).zrem(this.keys.dlq, id);
+    const replies = (await multi.exec()) ?? [];
+    return replies.filter((_, index) => index % 2 === 0).filter(([, deleted]) => deleted === 1).length;
+  }
+
+  async putSchedule(schedule: ScheduleRecord): Promise<void> {
+    const multi = this.redis.multi().hset(this.keys.schedules, schedule.scheduleId, JSON.stringify(schedule));
+    if (schedule.isPaused || schedule.nextScheduleTime === undefined) multi.zrem(this.keys.scheduleDue, schedule.scheduleId);
+    else multi.zadd(this.keys.scheduleDue, schedule.nextScheduleTime, schedule.scheduleId);
+    await multi.exec();
+  }
+
+  async schedule(scheduleId: string): Promise<ScheduleRecord | undefined> {
+    const json = await this.redis.hget(this.keys.schedules, scheduleId);
+    return json === null ? undefined : (JSON.parse(json) as ScheduleRecord);
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    const all = parseAll<ScheduleRecord>(Object.values(await this.redis.hgetall(this.keys.schedules)));
+    return all.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async deleteSchedule(scheduleId: string): Promise<boolean> {
+    const replies = await this.redis.multi().hdel(this.keys.schedules, scheduleId).zrem(this.keys.scheduleDue, scheduleId).exec();
+    return replies?.[0]?.[1] === 1;
+  }
+
+  async dueSchedules(now: number): Promise<ScheduleRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.scheduleDue, "-inf", now);
+    return ids.length === 0 ? [] : parseAll<ScheduleRecord>(await this.redis.hmget(this.keys.schedules, ...ids));
+  }
+
+  async nextScheduleAt(): Promise<number | undefined> {
+    const first = await this.redis.zrange(this.keys.scheduleDue, 0, 0, "WITHSCORES");
+    return first[1] === undefined ? undefined : Number(first[1]);
+  }
+
+  async putQueue(queue: QueueRecord): Promise<void> {
+    await this.redis.hset(this.keys.queues, queue.name, JSON.stringify(queue));
+  }
+
+  async queue(name: string): Promise<QueueRecord | undefined> {
+    const json = await this.redis.hget(this.keys.queues, name);
+    return json === null ? undefined : (JSON.parse(json) as QueueRecord);
+  }
+
+  async queues(): Promise<QueueRecord[]> {
+    return parseAll<QueueRecord>(Object.values(await this.redis.hgetall(this.keys.queues)));
+  }
+
+  async deleteQueue(name: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.queues, name)) === 1;
+  }
+}

@@ -1,0 +1,259 @@
+import { callbackMessage } from "./callbacks";
+import type { CatalogStore } from "./catalog-store";
+import { attemptDelivery, type AttemptOutcome } from "./delivery";
+import { FlowGates } from "./flow-control";
+import type { Accepted, MessageStore } from "./message-store";
+import { newId } from "./publish";
+import { retryDelayMs } from "./retry-delay";
+import type { DlqRecord, FlowControlSetting, MessageRecord, QueueRecord } from "./types";
+
+/** Switches for chaos tests: pushes delivered twice or late (late ones arrive out of order). */
+export interface DeliveryFaults {
+  /** Probability in [0, 1] that a successful delivery is sent once more. */
+  duplicateProbability?: number;
+  /** Each attempt waits a random 0..maxExtraDelayMs before it is sent. */
+  maxExtraDelayMs?: number;
+}
+
+export interface EngineOptions {
+  /** Deliveries in flight at once, across all destinations. */
+  concurrency: number;
+  signingKey: string;
+  dedupWindowMs: number;
+  faults: DeliveryFaults;
+  /** How long close() lets deliveries in flight finish before abandoning them to the next start. */
+  closeGraceMs: number;
+  /** Fires the schedules due by `now` (publishing through accept) and returns the next tick time. */
+  fireSchedules(now: number): Promise<number | undefined>;
+}
+
+// Messages held back by a parallelism limit wait in memory (still "in flight" in Redis, so a restart
+// keeps them); this bounds that memory.
+const maxWaiting = 10_000;
+const claimBatch = 200;
+// setTimeout overflows past 2^31 ms; waking early is harmless, the loop re-arms.
+const maxSleepMs = 3_600_000;
+
+/**
+ * The delivery loop. It sleeps on one timer set to the next due message or schedule tick, claims what is
+ * due in batches (one Redis script per batch), and runs up to `concurrency` deliveries at once, holding
+ * back those whose flow-control key or queue is at its parallelism until a slot frees.
+ */
+export class DeliveryEngine {
+  private readonly gates = new FlowGates();
+  private readonly waitlists = new Map<string, MessageRecord[]>();
+  private readonly queues = new Map<string, QueueRecord>();
+  private readonly shutdown = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private pumping?: Promise<void>;
+  private pumpAgain = false;
+  private starved = false;
+  private delivering = 0;
+  private waiting = 0;
+  private closed = false;
+
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly catalog: CatalogStore,
+    readonly options: EngineOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.messages.requeueInFlight();
+    for (const queue of await this.catalog.queues()) this.queues.set(queue.name, queue);
+    this.wakeAt(Date.now());
+  }
+
+  /** Stores a message (unless deduplicated) and makes sure the loop wakes when it is due. */
+  async accept(message: MessageRecord, deduplicationId?: string): Promise<Accepted> {
+    const accepted = await this.messages.enqueue(message, deduplicationId, this.options.dedupWindowMs);
+    if (!accepted.deduplicated) this.wakeAt(message.notBefore);
+    return accepted;
+  }
+
+  wakeAt(at: number): void {
+    if (this.closed || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Number.POSITIVE_INFINITY;
+      void this.pump();
+    }, Math.min(Math.max(0, at - Date.now()), maxSleepMs));
+  }
+
+  /** Drops canceled messages that wait in memory for a flow-control slot. */
+  forget(messageIds: string[]): void {
+    const ids = new Set(messageIds);
+    for (const [key, list] of this.waitlists) {
+      const kept = list.filter((message) => !ids.has(message.messageId));
+      this.waiting -= list.length - kept.length;
+      this.waitlists.set(key, kept);
+    }
+  }
+
+  /** A queue was created, changed, paused, resumed or deleted: its held-back messages may go now. */
+  queueChanged(name: string, queue: QueueRecord | undefined): void {
+    if (queue) this.queues.set(name, queue);
+    else this.queues.delete(name);
+    this.drainWaitlist(`queue:${name}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.pumping;
+    const settled = Promise.allSettled([...this.inFlight]);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.closeGraceMs).unref());
+    await Promise.race([settled, grace]);
+    // What is still running is abandoned in flight; the next start delivers it again (at least once).
+    this.shutdown.abort();
+    await settled;
+  }
+
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        try {
+          await this.claimDue();
+        } catch (error) {
+          if (this.closed) return;
+          console.error(`[qstash-dev] delivery loop: ${(error as Error).message}; retrying in 1 s`);
+          this.wakeAt(Date.now() + 1000);
+        }
+      } while (this.pumpAgain && !this.closed);
+    })().finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  private async claimDue(): Promise<void> {
+    const nextTick = await this.options.fireSchedules(Date.now());
+    for (;;) {
+      if (this.closed) return;
+      const room = Math.min(this.options.concurrency - this.delivering, maxWaiting - this.waiting, claimBatch);
+      if (room <= 0) {
+        this.starved = true;
+        return;
+      }
+      const now = Date.now();
+      const { messages, nextDueAt } = await this.messages.claimDue(now, room);
+      for (const message of messages) this.admit(message, now);
+      if (messages.length < room) {
+        const next = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, nextTick ?? Number.POSITIVE_INFINITY);
+        if (next < Number.POSITIVE_INFINITY) this.wakeAt(next);
+        return;
+      }
+    }
+  }
+
+  private gateSettings(message: MessageRecord): FlowControlSetting[] {
+    const settings = message.flowControl ? [message.flowControl] : [];
+    if (message.queueName) {
+      const queue = this.queues.get(message.queueName);
+      settings.push({ key: `queue:${message.queueName}`, parallelism: queue?.paused ? 0 : (queue?.parallelism ?? 1) });
+    }
+    return settings;
+  }
+
+  private admit(message: MessageRecord, now: number): void {
+    if (this.closed) return; // left in flight: the next start delivers it
+    const settings = this.gateSettings(message);
+    const admission = this.gates.tryStart(settings, now);
+    if (admission.kind === "start") this.launch(message, settings);
+    else if (admission.kind === "full") this.holdBack(admission.key, message);
+    else void this.putBack(message, now + admission.ms);
+  }
+
+  private holdBack(key: string, message: MessageRecord): void {
+    const list = this.waitlists.get(key) ?? [];
+    list.push(message);
+    this.waitlists.set(key, list);
+    this.waiting += 1;
+  }
+
+  private drainWaitlist(key: string): void {
+    const list = this.waitlists.get(key);
+    const now = Date.now();
+    while (list && list.length > 0 && !this.closed) {
+      const message = list[0] as MessageRecord;
+      const settings = this.gateSettings(message);
+      const admission = this.gates.tryStart(settings, now);
+      if (admission.kind === "full" && admission.key === key) return;
+      list.shift();
+      this.waiting -= 1;
+      if (admission.kind === "start") this.launch(message, settings);
+      else if (admission.kind === "full") this.holdBack(admission.key, message);
+      else void this.putBack(message, now + admission.ms);
+    }
+    if (list?.length === 0) this.waitlists.delete(key);
+  }
+
+  private async putBack(message: MessageRecord, dueAt: number): Promise<void> {
+    try {
+      if (await this.messages.release(message, dueAt, false)) this.wakeAt(dueAt);
+    } catch (error) {
+      console.error(`[qstash-dev] could not put back ${message.messageId}: ${(error as Error).message}`);
+    }
+  }
+
+  private launch(message: MessageRecord, settings: FlowControlSetting[]): void {
+    this.delivering += 1;
+    const run: Promise<void> = this.deliver(message)
+      .catch((error: unknown) => console.error(`[qstash-dev] delivery of ${message.messageId}: ${(error as Error).message}`))
+      .finally(() => {
+        this.delivering -= 1;
+        this.gates.finish(settings);
+        this.inFlight.delete(run);
+        for (const setting of settings) this.drainWaitlist(setting.key);
+        if (this.starved && !this.closed) {
+          this.starved = false;
+          void this.pump();
+        }
+      });
+    this.inFlight.add(run);
+  }
+
+  private async deliver(message: MessageRecord): Promise<void> {
+    const { faults, signingKey } = this.options;
+    if (faults.maxExtraDelayMs) await new Promise((resolve) => setTimeout(resolve, Math.random() * (faults.maxExtraDelayMs ?? 0)));
+    const outcome = await attemptDelivery(message, signingKey, this.shutdown.signal);
+    if (this.shutdown.signal.aborted) return; // stays in flight in Redis: redelivered after a restart
+    if (outcome.ok && faults.duplicateProbability && Math.random() < faults.duplicateProbability) {
+      await attemptDelivery(message, signingKey, this.shutdown.signal);
+    }
+    await this.settle(message, outcome);
+  }
+
+  private async settle(message: MessageRecord, outcome: AttemptOutcome): Promise<void> {
+    const now = Date.now();
+    if (outcome.status !== undefined && message.callback && !message.callbackOf) {
+      await this.accept(callbackMessage(message, outcome, message.callback, now));
+    }
+    if (outcome.ok) return this.messages.complete(message.messageId);
+    if (message.retried < message.maxRetries) {
+      const dueAt = now + retryDelayMs(message.retried, message.retryDelayExpression);
+      if (await this.messages.release({ ...message, retried: message.retried + 1 }, dueAt, true)) this.wakeAt(dueAt);
+      return;
+    }
+    const entry: DlqRecord = {
+      ...message,
+      dlqId: newId("dlq_"),
+      responseStatus: outcome.status,
+      responseHeader: outcome.header,
+      responseBodyBase64: outcome.bodyBase64,
+      error: outcome.error,
+      failedAt: now,
+    };
+    if ((await this.messages.deadLetter(entry)) && message.failureCallback && !message.callbackOf) {
+      await this.accept(callbackMessage(message, outcome, message.failureCallback, now, entry.dlqId));
+    }
+  }
+}

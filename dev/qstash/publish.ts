@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from "node:crypto";
+import { parseCount, parseDuration } from "./durations";
+import { parseFlowControl } from "./flow-control";
+import { checkRetryDelay } from "./retry-delay";
+import { QStashApiError, type FlowControlSetting, type HttpMethod, type MessageRecord } from "./types";
+
+export interface PublishLimits {
+  /** Retries when Upstash-Retries is absent (QStash: 3). */
+  defaultRetries: number;
+  /** Timeout of a delivery when Upstash-Timeout is absent. */
+  defaultTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+/** Request headers by lower-case name, several values joined by ", " as HTTP allows. */
+export type HeaderMap = Map<string, string>;
+
+/** The Upstash-* options that a message and a schedule share. */
+export interface DeliveryOptions {
+  method: HttpMethod;
+  header: Record<string, string[]>;
+  retries: number;
+  retryDelayExpression?: string;
+  delayMs?: number;
+  timeoutMs: number;
+  callback?: string;
+  failureCallback?: string;
+  flowControl?: FlowControlSetting;
+  labels?: string[];
+}
+
+const methods = new Set<HttpMethod>(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]);
+const forwardPrefix = "upstash-forward-";
+
+export function newId(prefix: string): string {
+  // Time first so that ids sort by creation, then randomness so that restarts never collide.
+  return `${prefix}${Date.now().toString(36).padStart(9, "0")}${randomBytes(10).toString("base64url")}`;
+}
+
+/** "content-type" → "Content-Type", the casing QStash shows and delivers. */
+export function canonicalHeaderName(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
+/** Checks a destination and repairs the "https:/host" that path normalisation leaves of "https://host". */
+export function checkDestination(raw: string): string {
+  const destination = raw.replace(/^(https?):\/(?!\/)/, "$1://");
+  if (!/^https?:\/\//.test(destination)) {
+    throw new QStashApiError(400, `invalid destination ${JSON.stringify(raw)}: the dev server delivers to http(s) URLs only (no URL groups or APIs)`);
+  }
+  try {
+    new URL(destination);
+  } catch {
+    throw new QStashApiError(400, `invalid destination URL ${JSON.stringify(raw)}`);
+  }
+  return destination;
+}
+
+function checkUrlHeader(headers: HeaderMap, name: string): string | undefined {
+  const value = headers.get(name);
+  if (value === undefined) return undefined;
+  if (!/^https?:\/\//.test(value)) throw new QStashApiError(400, `invalid ${canonicalHeaderName(name)} header: ${JSON.stringify(value)} is not an http(s) URL`);
+  return value;
+}
+
+export function readDeliveryOptions(headers: HeaderMap, limits: PublishLimits): DeliveryOptions {
+  const method = (headers.get("upstash-method") ?? "POST").toUpperCase() as HttpMethod;
+  if (!methods.has(method)) throw new QStashApiError(400, `invalid Upstash-Method header: ${JSON.stringify(method)}`);
+  const header: Record<string, string[]> = {};
+  for (const [name, value] of headers) {
+    if (name.startsWith(forwardPrefix) && name.length > forwardPrefix.length) header[canonicalHeaderName(name.slice(forwardPrefix.length))] = [value];
+  }
+  const contentType = headers.get("content-type");
+  if (contentType !== undefined) header["Content-Type"] = [contentType];
+  const retryDelay = headers.get("upstash-retry-delay");
+  if (retryDelay !== undefined) checkRetryDelay(retryDelay);
+  const delay = headers.get("upstash-delay");
+  const timeout = headers.get("upstash-timeout");
+  const retries = headers.get("upstash-retries");
+  const flowKey = headers.get("upstash-flow-control-key");
+  const labels = headers.get("upstash-label")?.split(",").map((label) => label.trim()).filter(Boolean);
+  return {
+    method,
+    header,
+    retries: retries === undefined ? limits.defaultRetries : parseCount(retries, "Upstash-Retries"),
+    retryDelayExpression: retryDelay,
+    delayMs: delay === undefined ? undefined : parseDuration(delay, "Upstash-Delay"),
+    timeoutMs: timeout === undefined ? limits.defaultTimeoutMs : parseDuration(timeout, "Upstash-Timeout"),
+    callback: checkUrlHeader(headers, "upstash-callback"),
+    failureCallback: checkUrlHeader(headers, "upstash-failure-callback"),
+    flowControl: flowKey === undefined ? undefined : parseFlowControl(flowKey, headers.get("upstash-flow-control-value")),
+    labels: labels?.length ? labels : undefined,
+  };
+}
+
+export interface PublishInput {
+  destination: string;
+  headers: HeaderMap;
+  body: Buffer;
+  queueName?: string;
+  scheduleId?: string;
+  callerIp?: string;
+  now: number;
+}
+
+export interface PublishPlan {
+  message: MessageRecord;
+  /** Upstash-Deduplication-Id, or the content hash when content-based deduplication is asked for. */
+  deduplicationId?: string;
+}
+
+/** Turns one publish (or one batch entry) into the message to store; refuses bad input before anything is written. */
+export function planMessage(input: PublishInput, limits: PublishLimits): PublishPlan {
+  if (input.body.length > limits.maxMessageBytes) {
+    throw new QStashApiError(413, `message body of ${input.body.length} bytes exceeds the limit of ${limits.maxMessageBytes} bytes`);
+  }
+  const url = checkDestination(input.destination);
+  const options = readDeliveryOptions(input.headers, limits);
+  const notBeforeHeader = input.headers.get("upstash-not-before");
+  const notBefore = notBeforeHeader !== undefined
+    ? parseCount(notBeforeHeader, "Upstash-Not-Before") * 1000
+    : input.now + (options.delayMs ?? 0);
+  const message: MessageRecord = {
+    messageId: newId("msg_"),
+    url,
+    method: options.method,
+    header: options.header,
+    bodyBase64: input.body.toString("base64"),
+    maxRetries: options.retries,
+    retried: 0,
+    retryDelayExpression: options.retryDelayExpression,
+    notBefore,
+    createdAt: input.now,
+    timeoutMs: options.timeoutMs,
+    callback: options.callback,
+    failureCallback: options.failureCallback,
+    queueName: input.queueName,
+    scheduleId: input.scheduleId,
+    flowControl: options.flowControl,
+    labels: options.labels,
+    callerIp: input.callerIp,
+  };
+  let deduplicationId = input.headers.get("upstash-deduplication-id");
+  if (deduplicationId === undefined && input.headers.get("upstash-content-based-deduplication") === "true") {
+    // QStash derives the id from the destination, the body and the forwarded headers.
+    const hash = createHash("sha256").update(url).update("\n").update(input.body).update("\n");
+    for (const name of Object.keys(message.header).sort()) hash.update(`${name}:${message.header[name]?.join(",")}\n`);
+    deduplicationId = `content:${hash.digest("base64url")}`;
+  }
+  return { message, deduplicationId };
+}
