@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { startRedisServer } from "../../dev/redis-server";
 import { startRestServer } from "../../dev/rest-server/index";
+import { startQStashServer } from "../../dev/qstash/index";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,6 +10,11 @@ declare module "vitest" {
     /** The Upstash-compatible REST server in front of the shared redis-server. */
     restUrl: string;
     restToken: string;
+    /** The QStash-compatible dev server on the shared redis-server, and its credentials. */
+    qstashUrl: string;
+    qstashToken: string;
+    qstashCurrentSigningKey: string;
+    qstashNextSigningKey: string;
   }
 }
 
@@ -20,7 +26,18 @@ export default async function setup(project: TestProject) {
   const rest = await startRestServer({ redisUrl: redis.url, token: restToken });
   project.provide("restUrl", rest.url);
   project.provide("restToken", restToken);
+  const qstashCredentials = {
+    token: randomBytes(24).toString("base64url"),
+    currentSigningKey: `sig_${randomBytes(18).toString("base64url")}`,
+    nextSigningKey: `sig_${randomBytes(18).toString("base64url")}`,
+  };
+  const qstash = await startQStashServer({ redisUrl: redis.url, keyPrefix: "test-qstash:", ...qstashCredentials });
+  project.provide("qstashUrl", qstash.url);
+  project.provide("qstashToken", qstashCredentials.token);
+  project.provide("qstashCurrentSigningKey", qstashCredentials.currentSigningKey);
+  project.provide("qstashNextSigningKey", qstashCredentials.nextSigningKey);
   return async () => {
+    await qstash.close();
     await rest.close();
     await redis.stop();
   };
