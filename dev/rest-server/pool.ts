@@ -3,9 +3,14 @@
  *
  * Commands go through `sendCommand` with no reply encoding, so replies arrive as Buffers, integers and
  * arrays exactly as Redis sent them. A pipeline or a transaction is written to one connection in one
- * synchronous burst (corked into a single socket write): nothing another request sends can land between
- * MULTI and EXEC, and the commands run in order.
+ * synchronous burst: nothing another request sends can land between MULTI and EXEC, and the commands
+ * run in order.
+ *
+ * Writes are corked until the end of the event-loop turn, so the commands of every request that arrived
+ * in one turn leave in one socket write per connection: under load that saves most of the syscalls,
+ * when idle it adds nothing (the turn ends right away).
  */
+import type { Writable } from "node:stream";
 import { Command, Redis } from "ioredis";
 import type { RedisCommand } from "./commands";
 import type { RawReply } from "./reply";
@@ -19,6 +24,8 @@ export class TransactionAborted extends Error {}
 export class RedisPool {
   private readonly connections: Redis[];
   private next = 0;
+  private readonly corked = new Set<Writable>();
+  private flushScheduled = false;
 
   constructor(redisUrl: string, size: number) {
     this.connections = Array.from({ length: Math.max(1, size) }, () =>
@@ -46,7 +53,26 @@ export class RedisPool {
     return connection;
   }
 
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    for (const stream of this.corked) stream.uncork();
+    this.corked.clear();
+  };
+
+  /** Holds this connection's writes until the end of the current event-loop turn. */
+  private cork(connection: Redis): void {
+    const stream = connection.stream as Writable | undefined;
+    if (stream === undefined || this.corked.has(stream)) return;
+    stream.cork();
+    this.corked.add(stream);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
   private send(connection: Redis, command: RedisCommand): Promise<RawReply> {
+    this.cork(connection);
     const sent = new Command(command.name, command.args, {});
     connection.sendCommand(sent);
     return sent.promise as Promise<RawReply>;
@@ -62,16 +88,11 @@ export class RedisPool {
     const connection = this.pick();
     const results = new Array<Settled>(commands.length);
     const pending = new Array<Promise<void>>(commands.length);
-    connection.stream?.cork();
-    try {
-      for (let i = 0; i < commands.length; i++) {
-        pending[i] = this.send(connection, commands[i]!).then(
-          (reply) => void (results[i] = reply),
-          (error: Error) => void (results[i] = error),
-        );
-      }
-    } finally {
-      connection.stream?.uncork();
+    for (let i = 0; i < commands.length; i++) {
+      pending[i] = this.send(connection, commands[i]!).then(
+        (reply) => void (results[i] = reply),
+        (error: Error) => void (results[i] = error),
+      );
     }
     return Promise.all(pending).then(() => results);
   }
@@ -83,18 +104,11 @@ export class RedisPool {
   async transaction(commands: readonly RedisCommand[]): Promise<Settled[]> {
     const connection = this.pick();
     const queued = new Array<Promise<unknown>>(commands.length);
-    let exec: Promise<RawReply>;
-    connection.stream?.cork();
-    try {
-      const multi = this.send(connection, { name: "MULTI", args: [] });
-      multi.catch(() => {});
-      for (let i = 0; i < commands.length; i++) {
-        queued[i] = this.send(connection, commands[i]!).catch((error: Error) => error);
-      }
-      exec = this.send(connection, { name: "EXEC", args: [] });
-    } finally {
-      connection.stream?.uncork();
+    this.send(connection, { name: "MULTI", args: [] }).catch(() => {});
+    for (let i = 0; i < commands.length; i++) {
+      queued[i] = this.send(connection, commands[i]!).catch((error: Error) => error);
     }
+    const exec = this.send(connection, { name: "EXEC", args: [] });
     const queueReplies = await Promise.all(queued);
     const failedToQueue = queueReplies.find((reply): reply is Error => reply instanceof Error);
     try {
