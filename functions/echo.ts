@@ -1,0 +1,10 @@
+import { z } from "zod";
+import { defineFunction } from "../src/runtime/function";
+
+/** Returns its input unchanged: the no-op task the benchmarks measure the queue with. */
+export const echo = defineFunction({
+  name: "echo",
+  description: "Returns its input unchanged (used by the benchmarks).",
+  input: z.unknown(),
+  run: (input) => input,
+});

@@ -1,0 +1,52 @@
+/**
+ * How many more push invocations to start for a queue, and the QStash messages that start them.
+ *
+ * Storm control: every push for a queue carries the deduplication id `<queue>.<epoch>.<slot>`,
+ * slot < maxParallel. The epoch is a per-queue counter that each push invocation advances when it
+ * starts (see epochs.ts). Until one of the published pushes starts, every nudge and every follow-up
+ * reuses the same ids and QStash drops the copies, so a burst of enqueues yields at most maxParallel
+ * pending pushes. Once a push has started, it will claim whatever was enqueued before it, and the
+ * next nudge gets a fresh id. A pure time-slot id would drop the nudge of a task enqueued just after
+ * an invocation of the same slot ended, stranding it until the cron; the epoch cannot.
+ */
+export interface BacklogView {
+  queued: number;
+  running: number;
+  batchSize: number;
+  maxParallel: number;
+  paused: boolean;
+}
+
+/**
+ * Pushes wanted: enough invocations for the backlog, minus those already busy (running tasks held
+ * in batches), capped by maxParallel. At least one while backlog remains, because "busy" may count
+ * leases of invocations that died; the dedup id keeps that one from piling up.
+ */
+export function pushesWanted(view: BacklogView): number {
+  if (view.paused || view.queued <= 0 || view.maxParallel < 1) return 0;
+  const batchSize = Math.max(1, view.batchSize);
+  const wanted = Math.ceil(view.queued / batchSize);
+  const busy = Math.ceil(Math.max(0, view.running) / batchSize);
+  return Math.max(1, Math.min(wanted, view.maxParallel - busy, view.maxParallel));
+}
+
+export interface PushRequest {
+  queue: string;
+  deduplicationId: string;
+  /** QStash flow control: at most this many deliveries of the queue's pushes run at once. */
+  parallelism: number;
+}
+
+export function pushRequests(queue: string, epoch: number, count: number, maxParallel: number): PushRequest[] {
+  const parallelism = Math.max(1, maxParallel);
+  return Array.from({ length: Math.min(count, parallelism) }, (_, slot) => ({
+    queue,
+    deduplicationId: `${queue}.${epoch}.${slot}`,
+    parallelism,
+  }));
+}
+
+/** The QStash flow-control key of a queue's pushes (alphanumerics, dash, underscore and dot only). */
+export function flowControlKey(queue: string): string {
+  return `edgeq.${queue}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Runs one claimed batch: every task with bounded concurrency, leases kept alive meanwhile, and the
+ * outcomes gathered into one completion list and one failure list so that the batch settles in
+ * one request. Free of Workers types: it runs the same in Node tests.
+ */
+import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
+import type { Budget, Clock } from "./budget";
+import { mapConcurrently } from "./concurrency";
+import { executeTask } from "./execute";
+import { keepLeases } from "./lease";
+import type { Logger } from "./logger";
+import type { FunctionRegistry } from "./registry";
+
+export interface BatchDeps {
+  tasks: Pick<TaskQueue, "extendLeases">;
+  functions: Pick<FunctionRegistry, "task" | "names">;
+  clock: Clock;
+  log: Logger;
+  /** Tasks of one batch running at the same time. */
+  concurrency: number;
+  /** Per-attempt time limit when neither the task nor its function sets one. */
+  defaultTimeoutMs: number;
+}
+
+export interface Settlement {
+  completions: TaskCompletion[];
+  failures: TaskFailure[];
+  /** Extension requests made while the batch ran. */
+  leaseExtensions: number;
+}
+
+export async function runBatch(
+  queue: string,
+  batch: readonly ClaimedTask[],
+  lease: { leaseMs: number; claimSentAt: number },
+  budget: Budget,
+  deps: BatchDeps,
+): Promise<Settlement> {
+  const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
+  const outcomes = await mapConcurrently(batch, deps.concurrency, (task) =>
+    executeTask(task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), leaseLost: keeper.lost(task.id) }),
+  );
+  await keeper.stop();
+  const settlement: Settlement = { completions: [], failures: [], leaseExtensions: keeper.extensions };
+  batch.forEach((task, index) => {
+    const outcome = outcomes[index];
+    if (!outcome) return;
+    const leaseToken = keeper.token(task.id);
+    if (outcome.ok) settlement.completions.push({ id: task.id, leaseToken, result: outcome.result });
+    else settlement.failures.push({ id: task.id, leaseToken, error: outcome.error, retryable: outcome.retryable });
+  });
+  return settlement;
+}

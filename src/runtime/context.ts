@@ -1,0 +1,85 @@
+/**
+ * Everything an invocation needs, built from the Worker's bindings. Clients are built per
+ * invocation (bindings are per request on Workers) and open no connection until used.
+ */
+import { Client } from "@upstash/qstash";
+import { Redis } from "@upstash/redis/cloudflare";
+import { functions as registeredFunctions } from "../../functions/index";
+import type { Env } from "../env";
+import { createTaskQueue } from "../queue/index";
+import type { TaskQueue } from "../queue/types";
+import { type BudgetLimits, type Clock, systemClock } from "./budget";
+import { type PushEpochs, redisPushEpochs } from "./epochs";
+import type { InvocationDeps } from "./invocation";
+import { createLogger, type Logger, parseLogLevel } from "./logger";
+import { type PushPublisher, qstashPublisher } from "./publisher";
+import type { FunctionRegistry } from "./registry";
+
+/** Knobs for tests and embedders; the Worker uses the defaults. */
+export interface RuntimeOptions {
+  budget?: BudgetLimits;
+  concurrency?: number;
+  defaultTimeoutMs?: number;
+  scaleIntervalMs?: number;
+  functions?: FunctionRegistry;
+  clock?: Clock;
+  log?: Logger;
+}
+
+/**
+ * A push invocation stops claiming after 10 s so that pushes rotate and QStash spreads the work;
+ * running tasks may take until 90 s (a function's timeout of 60 s fits), well inside QStash's
+ * delivery timeout below. The cron gets a longer share: it is the only drainer when pushes fail.
+ */
+export const PUSH_BUDGET: BudgetLimits = { softMs: 10_000, hardMs: 90_000 };
+export const CRON_BUDGET: BudgetLimits = { softMs: 25_000, hardMs: 90_000 };
+export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
+const PUSH_DELIVERY_RETRIES = 3;
+const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const SCALE_INTERVAL_MS = 1_000;
+
+export interface Runtime extends InvocationDeps {
+  tasks: TaskQueue;
+  epochs: PushEpochs;
+  publisher: PushPublisher;
+}
+
+export function internalRedis(env: Env): Redis {
+  // Payloads are JSON text already: base64 replies and automatic parsing only cost CPU here.
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    responseEncoding: false,
+    automaticDeserialization: false,
+  });
+}
+
+export function pushPublisher(env: Env): PushPublisher {
+  // devMode off: the SDK would otherwise try to download and start its own dev server.
+  const client = new Client({ baseUrl: env.QSTASH_URL, token: env.QSTASH_TOKEN, devMode: false, enableTelemetry: false });
+  return qstashPublisher(client, {
+    publicUrl: env.EDGEQ_PUBLIC_URL,
+    deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
+    retries: PUSH_DELIVERY_RETRIES,
+  });
+}
+
+export function runtimeLogger(env: Env, options: RuntimeOptions = {}): Logger {
+  return options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" });
+}
+
+export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime {
+  const redis = internalRedis(env);
+  return {
+    tasks: createTaskQueue(redis, {}),
+    epochs: redisPushEpochs(redis),
+    publisher: pushPublisher(env),
+    functions: options.functions ?? registeredFunctions,
+    clock: options.clock ?? systemClock,
+    log: runtimeLogger(env, options),
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Drains a queue within a budget: claim a batch, run it, then settle it and claim the next in one
+ * request (settleAndClaim) for as long as batches come back full and the budget has room for one
+ * more of the same length. The last batch settles with complete and fail, one request each.
+ */
+import type { SettleOutcome, TaskQueue } from "../queue/types";
+import { type BatchDeps, runBatch, type Settlement } from "./batch";
+import type { Budget } from "./budget";
+
+export interface DrainDeps extends BatchDeps {
+  tasks: Pick<TaskQueue, "claim" | "complete" | "fail" | "settleAndClaim" | "extendLeases">;
+}
+
+export interface DrainSettings {
+  batchSize: number;
+  leaseMs: number;
+}
+
+export interface DrainTally {
+  claimed: number;
+  succeeded: number;
+  retrying: number;
+  dead: number;
+  stale: number;
+  batches: number;
+  leaseExtensions: number;
+  /** The last claim came back full, so tasks are probably still waiting. */
+  backlogLikely: boolean;
+}
+
+export function emptyTally(): DrainTally {
+  return { claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false };
+}
+
+/** `afterFullBatch` runs (without being awaited by the loop) when a full batch hints at more backlog. */
+export async function drainQueue(
+  queue: string,
+  settings: DrainSettings,
+  budget: Budget,
+  deps: DrainDeps,
+  afterFullBatch: () => Promise<void> = async () => {},
+): Promise<DrainTally> {
+  const tally = emptyTally();
+  if (!budget.allows(0)) return tally;
+  const { batchSize, leaseMs } = settings;
+  let claimSentAt = deps.clock.now();
+  let batch = await deps.tasks.claim(queue, batchSize, leaseMs);
+  const sideWork: Promise<void>[] = [];
+  while (batch.length > 0) {
+    const started = deps.clock.now();
+    tally.claimed += batch.length;
+    tally.batches++;
+    const full = batch.length >= batchSize;
+    if (full) sideWork.push(afterFullBatch());
+    const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps);
+    tally.leaseExtensions += settlement.leaseExtensions;
+    if (full && budget.allows(deps.clock.now() - started)) {
+      claimSentAt = deps.clock.now();
+      const next = await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs);
+      count(tally, next.outcomes);
+      batch = next.claimed;
+    } else {
+      count(tally, await settle(queue, settlement, deps.tasks));
+      tally.backlogLikely = full;
+      break;
+    }
+  }
+  await Promise.all(sideWork);
+  return tally;
+}
+
+async function settle(queue: string, settlement: Settlement, tasks: DrainDeps["tasks"]): Promise<SettleOutcome[]> {
+  const { completions, failures } = settlement;
+  const [completed, failed] = await Promise.all([
+    completions.length > 0 ? tasks.complete(queue, completions) : [],
+    failures.length > 0 ? tasks.fail(queue, failures) : [],
+  ]);
+  return [...completed, ...failed];
+}
+
+function count(tally: DrainTally, outcomes: SettleOutcome[]): void {
+  for (const { outcome } of outcomes) tally[outcome]++;
+}

@@ -1,0 +1,70 @@
+/**
+ * One worker invocation for one queue, as the push and the cron handlers run it: announce the
+ * start (advance the push epoch), drain within the budget, and hand any backlog left to more push
+ * invocations. Free of Workers types; every client arrives in `deps`.
+ */
+import type { TaskQueue } from "../queue/types";
+import { pushesWanted, pushRequests } from "./autoscale";
+import type { Budget } from "./budget";
+import { type DrainDeps, drainQueue } from "./drain";
+import type { PushEpochs } from "./epochs";
+import type { PushPublisher } from "./publisher";
+import type { BatchReport } from "./types";
+
+export interface InvocationDeps extends DrainDeps {
+  tasks: DrainDeps["tasks"] & Pick<TaskQueue, "getQueue">;
+  epochs: PushEpochs;
+  publisher: PushPublisher;
+  /** Minimum time between two scale-out checks of one invocation (each costs a request or two). */
+  scaleIntervalMs: number;
+}
+
+export async function runInvocation(queue: string, budget: Budget, deps: InvocationDeps): Promise<BatchReport> {
+  const started = deps.clock.now();
+  // Pipelined by the client's auto-pipelining: one request for both.
+  const [summary] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.advance(queue)]);
+  const report: BatchReport = { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 0, durationMs: 0 };
+  if (!summary.settings.paused) {
+    const { batchSize, leaseMs } = summary.settings;
+    let lastScaleCheck = Number.NEGATIVE_INFINITY;
+    const scaleOut = async () => {
+      if (deps.clock.now() - lastScaleCheck < deps.scaleIntervalMs) return;
+      lastScaleCheck = deps.clock.now();
+      report.published += await publishForBacklog(queue, deps);
+    };
+    const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, deps, scaleOut);
+    // Ending with a full last batch: someone must carry on, whatever the last check said.
+    if (tally.backlogLikely) {
+      lastScaleCheck = Number.NEGATIVE_INFINITY;
+      await scaleOut();
+    }
+    Object.assign(report, {
+      claimed: tally.claimed,
+      succeeded: tally.succeeded,
+      retrying: tally.retrying,
+      dead: tally.dead,
+      stale: tally.stale,
+    });
+    report.durationMs = deps.clock.now() - started;
+    const level = tally.claimed > 0 || report.published > 0 ? "info" : "debug";
+    deps.log[level]("invocation finished", { ...report, batches: tally.batches, leaseExtensions: tally.leaseExtensions });
+  }
+  report.durationMs = deps.clock.now() - started;
+  return report;
+}
+
+/**
+ * Publishes the pushes the backlog calls for; returns how many QStash took as new. A failure here
+ * must not fail the invocation (its tasks are settled): the cron starts drainers within a minute.
+ */
+export async function publishForBacklog(queue: string, deps: Omit<InvocationDeps, "scaleIntervalMs">): Promise<number> {
+  try {
+    const [summary, epoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
+    const { counts, settings } = summary;
+    const count = pushesWanted({ ...counts, ...settings });
+    return await deps.publisher.publish(pushRequests(queue, epoch, count, settings.maxParallel));
+  } catch (error) {
+    deps.log.warn("could not publish follow-up pushes; the cron will start drainers", { queue, error: String(error) });
+    return 0;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Keeps the leases of one claimed batch alive while it runs. Every task of the batch is held until
+ * the batch is settled (finished tasks wait for the slow ones, and their leases would lapse too),
+ * so the whole batch is extended in one request once half a lease has passed.
+ * Time is measured from when each request was sent, never from the server's leaseUntil: the
+ * Worker's clock and Redis's may differ, and the send time is the conservative side.
+ */
+import type { ClaimedTask, TaskQueue } from "../queue/types";
+import type { Clock } from "./budget";
+import type { Logger } from "./logger";
+
+export interface LeaseKeeperOptions {
+  queue: string;
+  tasks: Pick<TaskQueue, "extendLeases">;
+  leaseMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface LeaseKeeper {
+  /** The task's current lease token: extending a lease replaces it. */
+  token(id: string): string;
+  /** Aborted when the task's lease could not be extended (it expired and was taken over). */
+  lost(id: string): AbortSignal;
+  /** How many extension requests were made. */
+  readonly extensions: number;
+  /** Stops extending; waits for a request in flight so its new tokens are the ones used to settle. */
+  stop(): Promise<void>;
+}
+
+/** After a failed extension request, try again this share of a lease later. */
+const RETRY_SHARE = 8;
+
+export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, options: LeaseKeeperOptions): LeaseKeeper {
+  const { queue, tasks, leaseMs, clock, log } = options;
+  const tokens = new Map(batch.map((task) => [task.id, task.leaseToken]));
+  const lostSignals = new Map(batch.map((task) => [task.id, new AbortController()]));
+  const held = new Set(tokens.keys());
+  let extensions = 0;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const schedule = (delayMs: number) => {
+    if (!stopped && held.size > 0) timer = setTimeout(renew, Math.max(10, delayMs));
+  };
+  const renew = () => {
+    const sentAt = clock.now();
+    const leases = [...held].map((id) => ({ id, leaseToken: tokens.get(id) as string }));
+    extensions++;
+    inFlight = tasks.extendLeases(queue, leases, leaseMs).then(
+      (extended) => {
+        for (const lease of extended) {
+          if (lease.leaseToken !== null) {
+            tokens.set(lease.id, lease.leaseToken);
+            continue;
+          }
+          held.delete(lease.id);
+          log.warn("lease lost", { taskId: lease.id, queue });
+          lostSignals.get(lease.id)?.abort();
+        }
+        schedule(leaseMs / 2 - (clock.now() - sentAt));
+      },
+      (error: unknown) => {
+        log.warn("lease extension failed; retrying", { queue, error: String(error) });
+        schedule(leaseMs / RETRY_SHARE);
+      },
+    );
+  };
+  schedule(leaseMs / 2 - (clock.now() - claimSentAt));
+
+  return {
+    token: (id) => tokens.get(id) ?? "",
+    lost: (id) => lostSignals.get(id)?.signal ?? AbortSignal.abort(),
+    get extensions() {
+      return extensions;
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await inFlight;
+    },
+  };
+}

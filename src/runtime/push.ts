@@ -1,0 +1,16 @@
+/** The QStash push target's work: src/http verifies the signature, then hands the message here. */
+import type { Env } from "../env";
+import { createBudget } from "./budget";
+import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { runInvocation } from "./invocation";
+import type { BatchReport, PushMessage } from "./types";
+
+/**
+ * Drains `message.queue` within the push budget and publishes follow-up pushes while backlog
+ * remains. Throws only when Redis cannot be reached: QStash then retries the delivery, and
+ * leases of anything claimed run out and are reclaimed.
+ */
+export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions = {}): Promise<BatchReport> {
+  const runtime = runtimeFromEnv(env, options);
+  return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime);
+}

@@ -1,0 +1,59 @@
+/**
+ * The cron's work, the safety net under the pushes: upkeep of every queue (promote due delayed
+ * tasks, reclaim expired leases), drainers started for every backlog, and a drain in this
+ * invocation too, sharing its budget across the queues that have work.
+ */
+import type { Env } from "../env";
+import type { QueueSummary } from "../queue/types";
+import { pushesWanted, pushRequests } from "./autoscale";
+import { type Budget, createBudget } from "./budget";
+import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { runInvocation } from "./invocation";
+import type { BatchReport } from "./types";
+
+/** Tasks promoted or reclaimed per upkeep call: bounded so no single script runs long. */
+const UPKEEP_LIMIT = 1_000;
+
+export async function handleScheduled(env: Env, options: RuntimeOptions = {}): Promise<BatchReport[]> {
+  const runtime = runtimeFromEnv(env, options);
+  const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
+  const queues = await runtime.tasks.listQueues();
+  await Promise.all(queues.map((queue) => upkeep(queue.name, budget, runtime)));
+
+  const backlog = (await runtime.tasks.listQueues()).filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
+  const started = await Promise.all(backlog.map((queue) => startDrainers(queue, runtime)));
+  const reports: BatchReport[] = [];
+  for (const [index, queue] of backlog.entries()) {
+    // An equal share of what is left for each queue still waiting its turn.
+    const share = budget.remaining() / (backlog.length - index);
+    const queueBudget = createBudget({ softMs: share, hardMs: Math.max(share, budget.untilHardLimit()) }, runtime.clock);
+    const report = await runInvocation(queue.name, queueBudget, runtime);
+    reports.push({ ...report, published: report.published + (started[index] ?? 0) });
+  }
+  return reports;
+}
+
+async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {
+  const total = { promoted: 0, requeued: 0, dead: 0 };
+  let more = true;
+  while (more && budget.allows(0)) {
+    const result = await runtime.tasks.upkeep(queue, UPKEEP_LIMIT);
+    total.promoted += result.promoted;
+    total.requeued += result.requeued;
+    total.dead += result.dead;
+    more = result.more;
+  }
+  if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
+}
+
+/** A fresh epoch first: pushes published before it may be stuck or lost, and must not dedupe these. */
+async function startDrainers(queue: QueueSummary, runtime: Runtime): Promise<number> {
+  try {
+    const epoch = await runtime.epochs.advance(queue.name);
+    const count = pushesWanted({ ...queue.counts, ...queue.settings });
+    return await runtime.publisher.publish(pushRequests(queue.name, epoch, count, queue.settings.maxParallel));
+  } catch (error) {
+    runtime.log.warn("could not start drainers", { queue: queue.name, error: String(error) });
+    return 0;
+  }
+}

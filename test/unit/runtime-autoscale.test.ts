@@ -1,0 +1,68 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { flowControlKey, pushesWanted, pushRequests } from "../../src/runtime/autoscale";
+import { workUrl } from "../../src/runtime/publisher";
+
+const view = { queued: 0, running: 0, batchSize: 100, maxParallel: 8, paused: false };
+
+describe("autoscaling decision", () => {
+  it("publishes nothing without backlog or when paused", () => {
+    expect(pushesWanted(view)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 5_000, paused: true })).toBe(0);
+  });
+
+  it("asks for one invocation per batch of backlog, up to maxParallel", () => {
+    expect(pushesWanted({ ...view, queued: 1 })).toBe(1);
+    expect(pushesWanted({ ...view, queued: 250 })).toBe(3);
+    expect(pushesWanted({ ...view, queued: 100_000 })).toBe(8);
+  });
+
+  it("counts invocations already busy, but always keeps one successor while backlog remains", () => {
+    expect(pushesWanted({ ...view, queued: 100_000, running: 300 })).toBe(5);
+    expect(pushesWanted({ ...view, queued: 100_000, running: 800 })).toBe(1);
+    expect(pushesWanted({ ...view, queued: 100_000, running: 5_000 })).toBe(1);
+  });
+
+  it("stays within [1, maxParallel] with backlog and at 0 without, for any counts", () => {
+    const views = fc.record({
+      queued: fc.integer({ min: 0, max: 10_000_000 }),
+      running: fc.integer({ min: 0, max: 10_000_000 }),
+      batchSize: fc.integer({ min: 1, max: 1_000 }),
+      maxParallel: fc.integer({ min: 1, max: 1_000 }),
+      paused: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(views, (v) => {
+        const n = pushesWanted(v);
+        if (v.paused || v.queued === 0) return n === 0;
+        return Number.isInteger(n) && n >= 1 && n <= v.maxParallel && n <= Math.ceil(v.queued / v.batchSize);
+      }),
+    );
+  });
+});
+
+describe("push requests", () => {
+  it("share dedup ids per queue and epoch, one per slot below maxParallel", () => {
+    const pushes = pushRequests("images", 41, 3, 4);
+    expect(pushes).toEqual([
+      { queue: "images", deduplicationId: "images.41.0", parallelism: 4 },
+      { queue: "images", deduplicationId: "images.41.1", parallelism: 4 },
+      { queue: "images", deduplicationId: "images.41.2", parallelism: 4 },
+    ]);
+    // A later call under the same epoch repeats the same ids, which QStash drops as duplicates.
+    expect(pushRequests("images", 41, 2, 4).map((p) => p.deduplicationId)).toEqual(["images.41.0", "images.41.1"]);
+    expect(pushRequests("images", 42, 1, 4)[0]?.deduplicationId).toBe("images.42.0");
+  });
+
+  it("never exceed maxParallel ids", () => {
+    expect(pushRequests("q", 1, 50, 3)).toHaveLength(3);
+    expect(pushRequests("q", 1, 0, 3)).toEqual([]);
+  });
+
+  it("target the work route and a per-queue flow-control key", () => {
+    expect(workUrl("https://edgeq.example.workers.dev/")).toBe("https://edgeq.example.workers.dev/v1/work");
+    expect(workUrl("http://127.0.0.1:8787")).toBe("http://127.0.0.1:8787/v1/work");
+    expect(flowControlKey("thumbs_2")).toBe("edgeq.thumbs_2");
+    expect(flowControlKey("a")).not.toBe(flowControlKey("b"));
+  });
+});
