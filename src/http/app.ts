@@ -1,0 +1,54 @@
+/**
+ * The edgeq HTTP API: one OpenAPIHono app, one error handler, every body, path and query validated
+ * by the zod schemas that also generate /openapi.json. Jobs, metrics and the dashboard register
+ * here too when they land (one register* call each).
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { onError, notFound } from "./middleware/problem";
+import { withQueue } from "./middleware/queue";
+import { ProblemError } from "./problem";
+import { registerDeadRoutes } from "./routes/dead";
+import { registerFunctionRoutes } from "./routes/functions";
+import { registerMetaRoutes } from "./routes/meta";
+import { registerQueueRoutes } from "./routes/queues";
+import { registerTaskRoutes } from "./routes/tasks";
+import { registerWorkRoutes } from "./routes/work";
+import type { App } from "./types";
+import { validationHook } from "./validation";
+
+/** Request bodies above this are refused before they are read: 5,000 small tasks fit. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export function createApp(): App {
+  const app: App = new OpenAPIHono({ defaultHook: validationHook });
+
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ProblemError({
+          status: 413,
+          kind: "payload-too-large",
+          title: "Payload too large",
+          detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes; split the batch`,
+        });
+      },
+    }),
+  );
+  app.use("/v1/*", withQueue);
+
+  registerMetaRoutes(app);
+  registerTaskRoutes(app);
+  registerQueueRoutes(app);
+  registerDeadRoutes(app);
+  registerFunctionRoutes(app);
+  registerWorkRoutes(app);
+
+  app.onError(onError);
+  app.notFound(notFound(() => app.routes));
+  return app;
+}
+
+export const app = createApp();

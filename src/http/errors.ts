@@ -1,0 +1,30 @@
+/**
+ * The one place where the queue core's typed errors become HTTP answers. Every code has a status,
+ * so a new code is a compile error here rather than a silent 500.
+ */
+import { EdgeqError, ErrorCode, ValidationError } from "../queue/errors";
+import type { Problem } from "./problem";
+
+const BY_CODE: Record<ErrorCode, Omit<Problem, "detail">> = {
+  [ErrorCode.TaskNotFound]: { status: 404, kind: "not-found", title: "Not found" },
+  [ErrorCode.QueueNotFound]: { status: 404, kind: "not-found", title: "Not found" },
+  [ErrorCode.NotCancelable]: { status: 409, kind: "not-cancelable", title: "Not cancelable" },
+  [ErrorCode.NotDead]: { status: 409, kind: "not-dead", title: "Not dead" },
+  [ErrorCode.NotRunning]: { status: 409, kind: "not-running", title: "Not running" },
+  [ErrorCode.LeaseMismatch]: { status: 409, kind: "stale-lease", title: "Stale lease" },
+  [ErrorCode.InvalidArgument]: { status: 400, kind: "validation", title: "Invalid request" },
+  [ErrorCode.InvalidQueueName]: { status: 400, kind: "validation", title: "Invalid request" },
+  [ErrorCode.NotJson]: { status: 400, kind: "validation", title: "Invalid request" },
+  [ErrorCode.InputTooLarge]: { status: 413, kind: "input-too-large", title: "Input too large" },
+  // A script refusing its arguments is our bug, not the caller's.
+  [ErrorCode.BadScriptArguments]: { status: 500, kind: "internal", title: "Internal server error" },
+};
+
+/** The problem for a queue-core error, or null when `error` is not one. */
+export function problemForQueueError(error: unknown): Problem | null {
+  if (!(error instanceof EdgeqError)) return null;
+  const base = BY_CODE[error.code] ?? BY_CODE[ErrorCode.BadScriptArguments];
+  const problem: Problem = { ...base, detail: error.message };
+  if (error instanceof ValidationError) problem.errors = [{ field: error.field, message: error.message }];
+  return problem;
+}

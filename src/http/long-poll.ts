@@ -1,0 +1,36 @@
+/**
+ * `?wait=SECONDS` on task reads. Upstash's REST API has no blocking reads and a Worker has a
+ * subrequest budget (50 per invocation on the free plan), so this polls with a growing interval:
+ * quick answers for quick tasks, about 25 reads for the longest allowed wait.
+ */
+import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
+
+const FIRST_INTERVAL_MS = 100;
+const MAX_INTERVAL_MS = 1_500;
+const GROWTH = 1.5;
+
+const FINAL: ReadonlySet<TaskStatus> = new Set(["succeeded", "dead", "canceled"]);
+
+export function isFinal(status: TaskStatus): boolean {
+  return FINAL.has(status);
+}
+
+/** The task once it is final, or as it is when `waitMs` runs out or the client goes away. */
+export async function waitForTask(
+  queue: Pick<TaskQueue, "get">,
+  id: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<TaskRecord | null> {
+  const deadline = Date.now() + waitMs;
+  let interval = FIRST_INTERVAL_MS;
+  let task = await queue.get(id);
+  while (task && !isFinal(task.status) && !signal?.aborted) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    interval = Math.min(interval * GROWTH, MAX_INTERVAL_MS);
+    task = await queue.get(id);
+  }
+  return task;
+}

@@ -1,0 +1,76 @@
+/** Queues: list with counts, read one, change settings, pause and resume. */
+import { createRoute } from "@hono/zod-openapi";
+import type { QueueSettings } from "../../queue/types";
+import { requireScope } from "../middleware/auth";
+import { invalidField } from "../problem";
+import { json, problems, QueueList, QueueSummary } from "../responses";
+import { QueueParams, SettingsPatch } from "../schemas";
+import type { App } from "../types";
+
+const listQueues = createRoute({
+  method: "get",
+  path: "/v1/queues",
+  summary: "Every queue with its settings and counts",
+  middleware: [requireScope("read")] as const,
+  responses: { 200: json(QueueList, "The queues"), ...problems(401, 403) },
+});
+
+const getQueue = createRoute({
+  method: "get",
+  path: "/v1/queues/{queue}",
+  summary: "One queue's settings and counts",
+  middleware: [requireScope("read")] as const,
+  request: { params: QueueParams },
+  responses: { 200: json(QueueSummary, "The queue"), ...problems(400, 401, 403) },
+});
+
+const patchQueue = createRoute({
+  method: "patch",
+  path: "/v1/queues/{queue}",
+  summary: "Change some of a queue's settings",
+  middleware: [requireScope("admin")] as const,
+  request: {
+    params: QueueParams,
+    body: { required: true, content: { "application/json": { schema: SettingsPatch } } },
+  },
+  responses: { 200: json(QueueSummary, "The queue with the settings now in force"), ...problems(400, 401, 403, 415) },
+});
+
+function pauseRoute(action: "pause" | "resume") {
+  return createRoute({
+    method: "post",
+    path: `/v1/queues/{queue}/${action}`,
+    summary: action === "pause" ? "Stop workers claiming from the queue" : "Let workers claim again",
+    middleware: [requireScope("admin")] as const,
+    request: { params: QueueParams },
+    responses: { 200: json(QueueSummary, "The queue with the settings now in force"), ...problems(400, 401, 403) },
+  });
+}
+
+export function registerQueueRoutes(app: App): void {
+  app.openapi(listQueues, async (c) => c.json({ queues: await c.var.queue.listQueues() }, 200));
+
+  app.openapi(getQueue, async (c) => c.json(await c.var.queue.getQueue(c.req.valid("param").queue), 200));
+
+  app.openapi(patchQueue, async (c) => {
+    const { queue } = c.req.valid("param");
+    const { backoff, ...rest } = c.req.valid("json");
+    const patch: Partial<QueueSettings> = { ...rest };
+    // A partial backoff is merged with the one in force, so that one knob can be turned alone.
+    if (backoff) {
+      const current = (await c.var.queue.getQueue(queue)).settings.backoff;
+      patch.backoff = { ...current, ...backoff };
+      if (patch.backoff.maxMs < patch.backoff.baseMs) throw invalidField("backoff.maxMs", "must be at least backoff.baseMs");
+    }
+    await c.var.queue.updateSettings(queue, patch);
+    return c.json(await c.var.queue.getQueue(queue), 200);
+  });
+
+  for (const action of ["pause", "resume"] as const) {
+    app.openapi(pauseRoute(action), async (c) => {
+      const { queue } = c.req.valid("param");
+      await c.var.queue.updateSettings(queue, { paused: action === "pause" });
+      return c.json(await c.var.queue.getQueue(queue), 200);
+    });
+  }
+}

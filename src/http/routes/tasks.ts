@@ -1,0 +1,87 @@
+/** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
+import { createRoute } from "@hono/zod-openapi";
+import { nudgeWorkers } from "../../runtime/nudge";
+import { toEnqueueRequests } from "../enqueue";
+import { waitForTask } from "../long-poll";
+import { requireScope } from "../middleware/auth";
+import { ProblemError } from "../problem";
+import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
+import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
+import type { App } from "../types";
+
+const enqueue = createRoute({
+  method: "post",
+  path: "/v1/queues/{queue}/tasks",
+  summary: "Enqueue one task, or many as {tasks: [...]}",
+  middleware: [requireScope("enqueue")] as const,
+  request: {
+    params: QueueParams,
+    body: { required: true, content: { "application/json": { schema: EnqueueBody } } },
+  },
+  responses: {
+    202: json(EnqueuedOne.or(EnqueuedMany), "Accepted: {id, status, duplicate} for one task, {ids, duplicates} for many"),
+    ...problems(400, 401, 403, 413, 415),
+  },
+});
+
+const getTask = createRoute({
+  method: "get",
+  path: "/v1/tasks/{id}",
+  summary: "Read a task; with ?wait=SECONDS, wait up to that long for it to finish",
+  middleware: [requireScope("read")] as const,
+  request: { params: TaskParams, query: WaitQuery },
+  responses: { 200: json(Task, "The task"), ...problems(400, 401, 403, 404) },
+});
+
+const cancelTask = createRoute({
+  method: "delete",
+  path: "/v1/tasks/{id}",
+  summary: "Cancel a queued or delayed task",
+  middleware: [requireScope("enqueue")] as const,
+  request: { params: TaskParams },
+  responses: { 200: json(Canceled, "Canceled"), ...problems(401, 403, 404, 409) },
+});
+
+function taskNotFound(id: string): ProblemError {
+  return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No task ${id}` });
+}
+
+export function registerTaskRoutes(app: App): void {
+  app.openapi(enqueue, async (c) => {
+    const { queue } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const batch = "tasks" in body;
+    const requests = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const results = await c.var.queue.enqueue(queue, requests);
+    if (results.some((result) => !result.duplicate)) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    if (batch) {
+      const duplicates = results.filter((result) => result.duplicate).length;
+      return c.json({ ids: results.map((result) => result.id), duplicates }, 202);
+    }
+    const [first] = results;
+    if (!first) throw new Error("enqueue of one task returned no result");
+    return c.json({ id: first.id, status: first.status, duplicate: first.duplicate }, 202);
+  });
+
+  app.openapi(getTask, async (c) => {
+    const { id } = c.req.valid("param");
+    const { wait } = c.req.valid("query");
+    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
+    if (!task) throw taskNotFound(id);
+    return c.json(task, 200);
+  });
+
+  app.openapi(cancelTask, async (c) => {
+    const { id } = c.req.valid("param");
+    const [canceled] = await c.var.queue.cancel([id]);
+    if (canceled === id) return c.json({ id, status: "canceled" as const }, 200);
+    const task = await c.var.queue.get(id);
+    if (!task) throw taskNotFound(id);
+    throw new ProblemError({
+      status: 409,
+      kind: "not-cancelable",
+      title: "Not cancelable",
+      detail: `Task ${id} is ${task.status}; only queued or delayed tasks can be canceled`,
+    });
+  });
+}

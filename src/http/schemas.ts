@@ -1,0 +1,93 @@
+/**
+ * Request and response schemas of the HTTP API. The same schemas validate requests and generate
+ * /openapi.json, so the document cannot drift from what the Worker accepts.
+ */
+import { z } from "@hono/zod-openapi";
+import { durationSchema } from "./duration";
+
+const DAY_MS = 86_400_000;
+/** Longest delay accepted: past a year a task is more likely a mistake than a plan. */
+export const MAX_DELAY_MS = 365 * DAY_MS;
+/** Longest per-task timeout: a cron invocation may run 15 minutes at most. */
+export const MAX_TIMEOUT_MS = 15 * 60_000;
+/** Tasks in one enqueue request; the queue core enqueues them in one script call. */
+export const MAX_TASKS_PER_REQUEST = 5_000;
+
+export const QueueName = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,64}$/, "queue names are 1-64 characters of a-z, 0-9, _ and -")
+  .openapi({ example: "default" });
+
+export const TaskId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "task ids are 1-128 characters of A-Z, a-z, 0-9, _ . : and -")
+  .openapi({ example: "01JD3Q7Y8Z9ABCDEFGHJKMNPQR" });
+
+export const QueueParams = z.object({ queue: QueueName.openapi({ param: { name: "queue", in: "path" } }) });
+export const TaskParams = z.object({ id: TaskId.openapi({ param: { name: "id", in: "path" } }) });
+
+export const TaskRequest = z
+  .strictObject({
+    fn: z.string().min(1).max(128).openapi({ description: "A function registered in functions/index.ts", example: "echo" }),
+    input: z.unknown().optional().openapi({ description: "JSON input, checked against the function's schema" }),
+    id: TaskId.optional().openapi({ description: "Caller-given id: enqueuing it again creates nothing" }),
+    dedupKey: z.string().min(1).max(256).optional(),
+    priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher runs first" }),
+    delay: durationSchema(MAX_DELAY_MS, "Run no earlier than this from now").optional(),
+    runAt: z.number().int().nonnegative().optional().openapi({ description: "Run no earlier than this (ms since epoch)" }),
+    maxAttempts: z.number().int().min(1).max(100).optional(),
+    timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").optional(),
+  })
+  .refine((task) => task.delay === undefined || task.runAt === undefined, {
+    message: "give delay or runAt, not both",
+    path: ["runAt"],
+  })
+  .openapi("TaskRequest");
+
+export const EnqueueBody = z
+  .union([z.strictObject({ tasks: z.array(TaskRequest).min(1).max(MAX_TASKS_PER_REQUEST) }), TaskRequest])
+  .openapi("EnqueueBody");
+
+export type TaskRequestInput = z.output<typeof TaskRequest>;
+
+export const WaitQuery = z.object({
+  wait: z.coerce
+    .number()
+    .min(0)
+    .max(30)
+    .optional()
+    .openapi({ description: "Seconds to wait for the task to finish (long-poll, at most 30)", example: 10 }),
+});
+
+export const PageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const DeadSelection = z
+  .strictObject({ ids: z.array(TaskId).min(1).max(MAX_TASKS_PER_REQUEST).optional() })
+  .openapi({ description: "The dead tasks to act on; all of the queue's when ids is omitted" });
+
+const Backoff = z.strictObject({
+  type: z.enum(["exponential", "fixed"]),
+  baseMs: z.number().int().min(0).max(DAY_MS),
+  maxMs: z.number().int().min(0).max(7 * DAY_MS),
+  jitter: z.number().min(0).max(1),
+});
+
+export const SettingsPatch = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(100),
+    backoff: Backoff.partial(),
+    leaseMs: z.number().int().min(1_000).max(MAX_TIMEOUT_MS),
+    resultTtlMs: z.number().int().min(1_000).max(30 * DAY_MS),
+    batchSize: z.number().int().min(1).max(1_000),
+    maxParallel: z.number().int().min(1).max(1_000),
+    dedupWindowMs: z.number().int().min(0).max(30 * DAY_MS),
+    paused: z.boolean(),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, { message: "give at least one setting to change" })
+  .openapi("SettingsPatch");
+
+export { Backoff };

@@ -1,0 +1,17 @@
+/** The Hono environment of the app: the Worker's bindings and what middleware hands to handlers. */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Env } from "../env";
+import type { TaskQueue } from "../queue/types";
+import type { Scope } from "./tokens";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    /** Scopes of the caller's token, set by requireScope. */
+    scopes: ReadonlySet<Scope>;
+    /** The queue core over this request's Redis client, set by withQueue. */
+    queue: TaskQueue;
+  };
+}
+
+export type App = OpenAPIHono<AppEnv>;

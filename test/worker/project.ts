@@ -1,0 +1,56 @@
+/**
+ * The vitest projects of test/worker: "worker" runs the Worker and its tests inside workerd
+ * (@cloudflare/vitest-pool-workers) against a real redis-server, REST server and QStash dev server;
+ * "bundle" builds the deployable bundle offline in Node.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
+import type { TestProjectInlineConfiguration } from "vitest/config";
+import { TEST_EDGEQ_TOKENS, TEST_PUBLIC_URL } from "./fixtures";
+
+const wranglerConfig = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
+
+export const workerProject: TestProjectInlineConfiguration = {
+  extends: true,
+  // The stack starts in this project's own global setup (below) and reaches the pool through inject:
+  // the bindings point the Worker at it, as .dev.vars does under `wrangler dev`.
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: wranglerConfig },
+      miniflare: {
+        bindings: {
+          EDGEQ_PUBLIC_URL: TEST_PUBLIC_URL,
+          EDGEQ_TOKENS: TEST_EDGEQ_TOKENS,
+          EDGEQ_LOG_LEVEL: "warn",
+          UPSTASH_REDIS_REST_URL: inject("restUrl"),
+          UPSTASH_REDIS_REST_TOKEN: inject("restToken"),
+          QSTASH_URL: inject("qstashUrl"),
+          QSTASH_TOKEN: inject("qstashToken"),
+          QSTASH_CURRENT_SIGNING_KEY: inject("qstashCurrentSigningKey"),
+          QSTASH_NEXT_SIGNING_KEY: inject("qstashNextSigningKey"),
+        },
+      },
+    })),
+  ],
+  test: {
+    name: "worker",
+    include: ["test/worker/**/*.test.ts"],
+    exclude: ["test/worker/**/*.node.test.ts"],
+    globalSetup: ["test/support/global-setup.ts"],
+    // Files run one after another: the scheduled handler sweeps every queue in Redis, and a sweep
+    // running beside another file would claim that file's tasks.
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+};
+
+export const bundleProject: TestProjectInlineConfiguration = {
+  extends: true,
+  test: {
+    name: "bundle",
+    include: ["test/worker/**/*.node.test.ts"],
+    environment: "node",
+    testTimeout: 120_000,
+  },
+};
