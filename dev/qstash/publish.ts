@@ -32,9 +32,14 @@ export interface DeliveryOptions {
 const methods = new Set<HttpMethod>(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]);
 const forwardPrefix = "upstash-forward-";
 
+let idSequence = 0;
+
 export function newId(prefix: string): string {
-  // Time first so that ids sort by creation, then randomness so that restarts never collide.
-  return `${prefix}${Date.now().toString(36).padStart(9, "0")}${randomBytes(10).toString("base64url")}`;
+  // Time and a sequence first so that ids sort by creation (Redis orders equal due times by id, which
+  // keeps a queue FIFO), then randomness so that ids made after a restart never collide.
+  idSequence = (idSequence + 1) % 36 ** 4;
+  const order = Date.now().toString(36).padStart(9, "0") + idSequence.toString(36).padStart(4, "0");
+  return `${prefix}${order}${randomBytes(8).toString("base64url")}`;
 }
 
 /** "content-type" → "Content-Type", the casing QStash shows and delivers. */

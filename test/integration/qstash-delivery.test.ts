@@ -15,7 +15,7 @@ afterAll(async () => {
   await receiver.close();
 });
 
-describe("QStash dev server: publish and signed delivery", () => {
+describe.concurrent("QStash dev server: publish and signed delivery", () => {
   it("delivers publishJSON with the body, forwarded headers and Upstash headers, verified by the real Receiver", async () => {
     const { url, path } = receiver.route();
     const published = await qstash.publishJSON({ url, body: { hello: "world", n: 1 }, headers: { "x-trace": "abc" } });

@@ -23,7 +23,7 @@ async function dlqEntryOf(messageId: string, timeoutMs = 5000) {
   }
 }
 
-describe("QStash dev server: retries, DLQ and callbacks", () => {
+describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
   it("retries a failing delivery with Upstash-Retried counting up, then moves it to the DLQ with the last response", async () => {
     const { url, path } = receiver.route(() => ({ status: 500, body: "boom" }));
     const { messageId } = await qstash.publishJSON({ url, body: { job: 1 }, retries: 2, retryDelay: "50 * (1 + retried)" });
