@@ -21,7 +21,7 @@ export interface QueueSettings {
   backoff: BackoffPolicy;
   /** Visibility timeout: a claimed task returns to the queue when its lease runs out. */
   leaseMs: number;
-  /** How long succeeded results (and dead tasks' records) are kept. */
+  /** How long succeeded (and canceled) tasks' records and results are kept. Dead tasks stay until retried or purged. */
   resultTtlMs: number;
   /** Tasks claimed per worker invocation. */
   batchSize: number;
@@ -143,6 +143,8 @@ export interface UpkeepResult {
   promoted: number;
   requeued: number;
   dead: number;
+  /** Finished records deleted after their resultTtlMs (added by the queue core; optional for callers building one). */
+  expired?: number;
   /** True when a bound was hit and another call has more to do. */
   more: boolean;
 }

@@ -1,0 +1,97 @@
+/** Queue-level operations: figures, settings, the registry, the dead-letter set. */
+import { text } from "./codec";
+import { asArray, type QueueContext } from "./context";
+import { QueueNotFoundError, ValidationError, ErrorCode } from "./errors";
+import { queueKeys, registryKey } from "./keys";
+import { toTaskRecord } from "./records";
+import { deadScript } from "./scripts/dead";
+import { deadPageScript, statsScript, STATS_FIELDS, COUNTER_FIELDS } from "./scripts/read";
+import { runScript } from "./scripts/runner";
+import { settingsScript, SETTINGS_READ } from "./scripts/settings";
+import { settingsFromMeta, settingsPatchToFields, SETTING_FIELDS } from "./settings";
+import type { QueueCounts, QueueSettings, QueueSummary, TaskRecord } from "./types";
+import { checkBatch, validateQueueName, validateTaskId } from "./validate";
+
+/**
+ * Depths come from the structures (list/zset sizes) and totals from counters the scripts bump in
+ * the same call as the state change. `running` has no structure of its own (a claim writes only a
+ * sweep entry per batch), so it is derived: live tasks = enqueued + retried - succeeded - dead -
+ * canceled, minus those queued and delayed.
+ */
+export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
+  validateQueueName(queue);
+  const [enqueued, values, ready, prio, delayed, dead] = asArray(
+    await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_FIELDS]),
+  );
+  if (enqueued === null || enqueued === undefined) throw new QueueNotFoundError(queue);
+  const meta = asArray(values);
+  const settings = settingsFromMeta(meta.slice(0, SETTING_FIELDS.length), ctx.defaults);
+  const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(meta[SETTING_FIELDS.length + COUNTER_FIELDS.indexOf(name)] ?? 0);
+  const queued = Number(ready) + Number(prio) - counter("_tomb");
+  const live = Number(enqueued) + counter("retried") - counter("succeeded") - counter("dead") - counter("canceled");
+  const counts: QueueCounts = {
+    delayed: Number(delayed),
+    queued,
+    running: Math.max(0, live - queued - Number(delayed)),
+    dead: Number(dead),
+    enqueued: Number(enqueued),
+    succeeded: counter("succeeded"),
+    failed: counter("failed"),
+    canceled: counter("canceled"),
+  };
+  return { name: queue, settings, counts };
+}
+
+export async function listQueues(ctx: QueueContext): Promise<QueueSummary[]> {
+  const names = (await ctx.redis.hkeys(registryKey(ctx.prefix))).map(text).sort();
+  return Promise.all(names.map((name) => getQueue(ctx, name)));
+}
+
+/** Stores the patch (validated first) and registers the queue; returns the effective settings. */
+export async function updateSettings(ctx: QueueContext, queue: string, patch: Partial<QueueSettings>): Promise<QueueSettings> {
+  validateQueueName(queue);
+  if (typeof patch !== "object" || patch === null) throw new ValidationError(ErrorCode.InvalidArgument, "settings", "must be an object");
+  const fields = Object.entries(settingsPatchToFields(patch)).flat();
+  const args = [queue, String(SETTINGS_READ.length), ...SETTINGS_READ, ...fields];
+  const values = asArray(await runScript(ctx.redis, settingsScript, queueKeys(ctx.prefix, queue), args));
+  return settingsFromMeta(values, ctx.defaults);
+}
+
+export async function listDead(ctx: QueueContext, queue: string, options: { offset?: number; limit?: number } = {}): Promise<TaskRecord[]> {
+  validateQueueName(queue);
+  const offset = options.offset ?? 0;
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(ErrorCode.InvalidArgument, "offset", "must be a non-negative integer");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 1000]");
+  const flat = asArray(await runScript(ctx.redis, deadPageScript, queueKeys(ctx.prefix, queue), [String(offset), String(limit)]));
+  const now = ctx.now();
+  const records: TaskRecord[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const record = toTaskRecord(text(flat[i]), flat[i + 1], ctx.defaults.maxAttempts, now);
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+const DEAD_CHUNK = 1000;
+
+/** Retry or purge: given ids in chunks, or the whole set a chunk per call until the script says no more. */
+export async function handleDead(ctx: QueueContext, queue: string, mode: "retry" | "purge", ids?: string[]): Promise<number> {
+  validateQueueName(queue);
+  const call = async (chunk: string[]) => {
+    const [handled, more] = asArray(await ctx.run(deadScript, queue, ctx.now(), [queue, mode, String(DEAD_CHUNK), ...chunk]));
+    return { handled: Number(handled), more: Number(more) === 1 };
+  };
+  let total = 0;
+  if (ids !== undefined) {
+    checkBatch(ids, "ids");
+    ids.forEach((id, i) => validateTaskId(id, `ids[${i}]`));
+    for (let i = 0; i < ids.length; i += DEAD_CHUNK) total += (await call(ids.slice(i, i + DEAD_CHUNK))).handled;
+    return total;
+  }
+  for (;;) {
+    const { handled, more } = await call([]);
+    total += handled;
+    if (!more) return total;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Payloads are JSON text end to end: the queue stores the caller's JSON as is, so the Redis client
+ * should not (de)serialize for us (`automaticDeserialization: false`; `responseEncoding: false` also
+ * saves the base64 step). Decoding tolerates a client with automatic deserialization on: script
+ * replies hold records (never valid JSON) and ids (restored exactly by String(), see `text`).
+ *
+ * A task record is one hash value: `header "\n" input ["\n" result ["\n" errors]]`. The header is
+ * `|`-separated fields (order in RecordField, trailing empty fields dropped, times in base 36) so a
+ * queued task with an 80-byte input stays within a 112-byte allocation. JSON.stringify never emits
+ * a raw newline, so "\n" safely separates the sections.
+ */
+import { ErrorCode, ValidationError } from "./errors";
+
+export enum RecordField {
+  State,
+  Attempts,
+  CreatedAt,
+  Fn,
+  Queue,
+  Priority,
+  MaxAttempts,
+  TimeoutMs,
+  RunAt,
+  JobId,
+  DedupKey,
+  StartedAt,
+  LeaseUntil,
+  KeepMs,
+  FinishedAt,
+  ExpiresAt,
+}
+
+export type StateLetter = "q" | "d" | "r" | "s" | "x" | "c";
+
+export interface DecodedRecord {
+  header: string[];
+  input: string;
+  result: string;
+  errors: string;
+}
+
+export function toBase36(n: number): string {
+  return Math.floor(n).toString(36);
+}
+
+export function fromBase36(s: string | undefined): number | null {
+  return s ? parseInt(s, 36) : null;
+}
+
+/** A reply element as text: with automatic deserialization on, "123" arrives as 123 and String() restores it. */
+export function text(value: unknown): string {
+  return typeof value === "string" ? value : String(value);
+}
+
+/** dedupKey is free text: keep `|`, `%` and newlines out of the header. */
+export function escapeField(value: string): string {
+  return value.replace(/[%|\n]/g, (c) => (c === "%" ? "%25" : c === "|" ? "%7C" : "%0A"));
+}
+
+export function unescapeField(value: string): string {
+  return value.replace(/%(25|7C|0A)/g, (_, code: string) => (code === "25" ? "%" : code === "7C" ? "|" : "\n"));
+}
+
+function rejectNonJson(field: string, what: string): never {
+  throw new ValidationError(ErrorCode.NotJson, field, `${what} cannot be represented in JSON`);
+}
+
+/**
+ * JSON.stringify silently drops functions and symbols, turns NaN into null and Maps into {}; a queue
+ * that did so would run tasks on inputs the caller never sent. Refuse them instead.
+ */
+export function encodeJson(value: unknown, field: string): string {
+  const replacer = (_key: string, v: unknown): unknown => {
+    switch (typeof v) {
+      case "function":
+        return rejectNonJson(field, "a function");
+      case "symbol":
+        return rejectNonJson(field, "a symbol");
+      case "bigint":
+        return rejectNonJson(field, "a BigInt");
+      case "number":
+        return Number.isFinite(v) ? v : rejectNonJson(field, String(v));
+      case "object":
+        if (v instanceof Map || v instanceof Set) return rejectNonJson(field, v instanceof Map ? "a Map" : "a Set");
+        return v;
+      default:
+        return v;
+    }
+  };
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, replacer);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(ErrorCode.NotJson, field, `not JSON-serializable (${(error as Error).message})`);
+  }
+  if (json === undefined) rejectNonJson(field, value === undefined ? "undefined" : typeof value);
+  return json;
+}
+
+export function decodeJson(json: string): unknown {
+  return json === "" ? undefined : JSON.parse(json);
+}
+
+const encoder = new TextEncoder();
+
+export function byteLength(s: string): number {
+  return encoder.encode(s).length;
+}
+
+/** Header fields joined with `|`, trailing empty ones dropped (Lua's format() does the same). */
+export function encodeRecord(header: string[], input: string): string {
+  let last = header.length;
+  while (last > 1 && header[last - 1] === "") last--;
+  return `${header.slice(0, last).join("|")}\n${input}`;
+}
+
+export function decodeRecord(record: string): DecodedRecord {
+  const first = record.indexOf("\n");
+  const header = record.slice(0, first).split("|");
+  const body = record.slice(first + 1);
+  const second = body.indexOf("\n");
+  if (second < 0) return { header, input: body, result: "", errors: "" };
+  const third = body.indexOf("\n", second + 1);
+  return {
+    header,
+    input: body.slice(0, second),
+    result: third < 0 ? body.slice(second + 1) : body.slice(second + 1, third),
+    errors: third < 0 ? "" : body.slice(third + 1),
+  };
+}
+
+export function field(header: string[], f: RecordField): string {
+  return header[f] ?? "";
+}
+
+export function leaseTokenOf(header: string[]): string {
+  return `${field(header, RecordField.Attempts)}.${field(header, RecordField.LeaseUntil)}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * The queue core: a reliable task queue whose every state change is one Lua script per batch.
+ * It depends only on the few @upstash/redis methods in `QueueRedis`. For speed construct the client
+ * with `automaticDeserialization: false` and `responseEncoding: false` (payloads are JSON text
+ * already); the default client works too, only slower.
+ */
+import { getQueue, handleDead, listDead, listQueues, updateSettings } from "./admin";
+import { createContext } from "./context";
+import { DEFAULT_PREFIX } from "./keys";
+import type { QueueRedis } from "./scripts/runner";
+import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
+import { cancel, enqueue, extendLeases, getMany, settle, upkeep } from "./tasks";
+import type { QueueSettings, TaskQueue } from "./types";
+
+export interface TaskQueueOptions {
+  /** Key prefix (default "edgeq"): every key the queue writes starts with it. */
+  prefix?: string;
+  /** The clock (ms since the epoch); tests inject one to move time without sleeping. */
+  now?: () => number;
+  /** Limit of each task input and result, in bytes of JSON (default 64 KiB). */
+  maxInputBytes?: number;
+  /** Settings of queues that have not stored their own. */
+  defaults?: Partial<QueueSettings>;
+}
+
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024;
+
+export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {}): TaskQueue {
+  const ctx = createContext(
+    redis,
+    options.prefix ?? DEFAULT_PREFIX,
+    options.now ?? Date.now,
+    options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
+    mergeSettings(DEFAULT_SETTINGS, options.defaults),
+  );
+  return {
+    enqueue: (queue, tasks) => enqueue(ctx, queue, tasks),
+    claim: async (queue, max, leaseMs) => (await settle(ctx, queue, [], [], max, leaseMs)).claimed,
+    complete: async (queue, completions) => (await settle(ctx, queue, completions, [], 0)).outcomes,
+    fail: async (queue, failures) => (await settle(ctx, queue, [], failures, 0)).outcomes,
+    settleAndClaim: (queue, settled, claimMax, leaseMs) => settle(ctx, queue, settled.completions, settled.failures, claimMax, leaseMs),
+    extendLeases: (queue, leases, leaseMs) => extendLeases(ctx, queue, leases, leaseMs),
+    upkeep: (queue, limit) => upkeep(ctx, queue, limit),
+    cancel: (ids) => cancel(ctx, ids),
+    get: async (id) => (await getMany(ctx, [id]))[0] ?? null,
+    getMany: (ids) => getMany(ctx, ids),
+    listQueues: () => listQueues(ctx),
+    getQueue: (queue) => getQueue(ctx, queue),
+    updateSettings: (queue, patch) => updateSettings(ctx, queue, patch),
+    listDead: (queue, options) => listDead(ctx, queue, options),
+    retryDead: (queue, ids) => handleDead(ctx, queue, "retry", ids),
+    purgeDead: (queue, ids) => handleDead(ctx, queue, "purge", ids),
+  };
+}
+
+export { EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCode } from "./errors";
+export { DEFAULT_SETTINGS } from "./settings";
+export { DEFAULT_PREFIX } from "./keys";
+export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
+export { TASK_ID_PATTERN, newTaskId } from "./ids";
+export type { QueueRedis } from "./scripts/runner";
+export type * from "./types";

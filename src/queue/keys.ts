@@ -1,0 +1,51 @@
+/**
+ * Every Redis key the queue core uses, built in one place.
+ *
+ * Task records live in ONE global hash (id → packed record) rather than one hash per queue: `get(id)`
+ * and `cancel(ids)` carry no queue name, and a global hash makes "read a task" a single HGET/HMGET
+ * with no id → queue index to keep (an index would cost ~90 bytes and a write per task). The record
+ * names its queue. Per-queue structures (ready list, zsets, meta) sit beside it.
+ *
+ * Every queue script receives the same KEYS array, in the order of `QUEUE_KEY_NAMES`.
+ */
+
+export const DEFAULT_PREFIX = "edgeq";
+
+/** KEYS[i] of every queue script, 1-based in Lua. Keep in step with the constants in scripts/lib.ts. */
+export const QUEUE_KEY_NAMES = [
+  "tasks", // KEYS[1] hash: task id → packed record (global)
+  "registry", // KEYS[2] hash: queue name → total enqueued (global; also the list of queues)
+  "meta", // KEYS[3] hash: settings, counters, hints (_due, _pz, _seq, _tomb)
+  "ready", // KEYS[4] list: ids of queued tasks of priority 0, FIFO
+  "prioritized", // KEYS[5] zset: ids of queued tasks of other priorities, score = (1000 - priority) * 2^42 + seq
+  "delayed", // KEYS[6] zset: ids of delayed tasks (and retries waiting for backoff), score = runAt
+  "sweep", // KEYS[7] zset: batch entries for upkeep (lease checks, record expiry, dedup expiry), score = when due
+  "dead", // KEYS[8] zset: ids of dead tasks, score = when they died
+  "dedup", // KEYS[9] hash: dedupKey → "<until36>|<id>"
+] as const;
+
+export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];
+
+export function tasksKey(prefix: string): string {
+  return `${prefix}:tasks`;
+}
+
+export function registryKey(prefix: string): string {
+  return `${prefix}:queues`;
+}
+
+/** The KEYS array of a queue script. The hash tag keeps a queue's own keys in one cluster slot. */
+export function queueKeys(prefix: string, queue: string): string[] {
+  const base = `${prefix}:q:{${queue}}`;
+  return [
+    tasksKey(prefix),
+    registryKey(prefix),
+    `${base}:meta`,
+    `${base}:ready`,
+    `${base}:prio`,
+    `${base}:delayed`,
+    `${base}:sweep`,
+    `${base}:dead`,
+    `${base}:dedup`,
+  ];
+}

@@ -1,0 +1,43 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/** cancel: queued or delayed tasks of one queue become canceled (kept resultTtlMs, then swept). */
+const HEADER = String.raw`
+--[[ cancel
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] task ids
+Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
+A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
+O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact.
+]]`;
+
+const BODY = String.raw`
+local queue = ARGV[3]
+local ids = {}
+for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+local keepMs = tonumber(readMeta({}).resultTtlMs)
+load(ids)
+local out, fromPrio, fromDelayed = {}, {}, {}
+for i, id in ipairs(ids) do
+  local rec, code = cache[id], -1
+  if rec then
+    local h, body = parse(rec)
+    if h[F_QUEUE] ~= queue then code = -1
+    elseif h[F_ST] == "q" or h[F_ST] == "d" then
+      if h[F_ST] == "d" then fromDelayed[#fromDelayed + 1] = id
+      elseif h[F_PRIO] ~= "" then fromPrio[#fromPrio + 1] = id
+      else count("_tomb", 1) end
+      sweepAdd("G", finish(id, h, "c", body, keepMs), id)
+      count("canceled", 1)
+      code = 1
+    else code = -4 end
+  end
+  out[i] = code
+end
+chunked("ZREM", PRIO, fromPrio, CHUNK)
+chunked("ZREM", DELAYED, fromDelayed, CHUNK)
+flush()
+return out
+`;
+
+export const cancelScript = defineScript("cancel", `${HEADER}\n${LUA_LIB}\n${BODY}`);

@@ -1,0 +1,47 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/** dead: retries (requeues with fresh attempts) or purges dead tasks of one queue. */
+const HEADER = String.raw`
+--[[ dead
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] "retry" | "purge"
+ARGV[5] limit (used when no ids are given: the oldest dead tasks)   ARGV[6..] task ids (optional)
+Returns { handled, more (1 when the dead set may hold more) }. Ids that are not dead tasks of this
+queue are skipped. Errors: -6 BadScriptArguments.
+]]`;
+
+const BODY = String.raw`
+local queue, mode, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
+if (mode ~= "retry" and mode ~= "purge") or not limit then return -6 end
+local ids = {}
+for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
+local fromSet = #ids == 0
+if fromSet then ids = redis.call("ZRANGE", DEAD, 0, limit - 1) end
+load(ids)
+local handled, removed = 0, {}
+for _, id in ipairs(ids) do
+  local rec = cache[id]
+  local h, body
+  if rec then h, body = parse(rec) end
+  if h and h[F_ST] == "x" and h[F_QUEUE] == queue then
+    removed[#removed + 1] = id
+    handled = handled + 1
+    if mode == "retry" then
+      h[F_ST] = "q"; h[F_ATT] = "0"; h[F_STARTED] = ""; h[F_FINISHED] = ""; h[F_KEEP] = ""
+      put(id, format(h, body))
+      makeReady(id, h[F_PRIO])
+      count("retried", 1)
+    else
+      put(id, false)
+    end
+  elseif fromSet then
+    removed[#removed + 1] = id
+  end
+end
+chunked("ZREM", DEAD, removed, CHUNK)
+flush()
+return {handled, (fromSet and #ids == limit) and 1 or 0}
+`;
+
+export const deadScript = defineScript("dead", `${HEADER}\n${LUA_LIB}\n${BODY}`);

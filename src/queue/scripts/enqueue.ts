@@ -1,0 +1,80 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
+const HEADER = String.raw`
+--[[ enqueue
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
+then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
+  ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>" delayed), record
+Returns id, state letter, "1" when duplicate else "0", per task. A duplicate (existing id, or a
+dedupKey seen within the queue's dedupWindowMs whose task still exists) creates nothing and answers
+with the existing task. Errors: -6 BadScriptArguments.
+]]`;
+
+const BODY = String.raw`
+local queue, n = ARGV[3], tonumber(ARGV[4])
+if not n or #ARGV ~= 4 + n * 5 then return -6 end
+local check, keys = {}, {}
+for i = 0, n - 1 do
+  local at = 5 + i * 5
+  if ARGV[at + 1] == "1" then check[#check + 1] = ARGV[at] end
+  if ARGV[at + 2] ~= "" then keys[#keys + 1] = ARGV[at + 2] end
+end
+
+-- dedup: "<until36>|<id>" per key; entries past their window are ignored and later swept
+local window, firstOf = 0, {}
+if #keys > 0 then
+  window = tonumber(readMeta({}).dedupWindowMs) or 0
+  if window > 0 then
+    for i = 1, #keys, CHUNK do
+      local j = math.min(i + CHUNK - 1, #keys)
+      local values = redis.call("HMGET", DEDUP, unpack(keys, i, j))
+      for k = i, j do
+        local v = values[k - i + 1]
+        if v then
+          local until36, id = string.match(v, "^([^|]*)|(.*)$")
+          if tonumber(until36, 36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
+        end
+      end
+    end
+  end
+end
+load(check)
+
+local out, created, dedupArgs, dedupKeys = {}, 0, {}, {}
+local until36 = b36(NOW + window)
+for i = 0, n - 1 do
+  local at = 5 + i * 5
+  local id, key, route, rec = ARGV[at], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
+  local existing = nil
+  if key ~= "" and firstOf[key] and cache[firstOf[key]] then existing = firstOf[key]
+  elseif cache[id] then existing = id end
+  if existing then
+    out[#out + 1] = existing; out[#out + 1] = string.sub(cache[existing], 1, 1); out[#out + 1] = "1"
+  else
+    put(id, rec)
+    local kind = string.sub(route, 1, 1)
+    if kind == "d" then makeDelayed(id, tonumber(string.sub(route, 2)))
+    else makeReady(id, string.sub(route, 2)) end
+    if key ~= "" and window > 0 then
+      firstOf[key] = id
+      dedupArgs[#dedupArgs + 1] = key; dedupArgs[#dedupArgs + 1] = until36 .. "|" .. id
+      dedupKeys[#dedupKeys + 1] = key
+    end
+    created = created + 1
+    out[#out + 1] = id; out[#out + 1] = string.sub(rec, 1, 1); out[#out + 1] = "0"
+  end
+end
+
+if #dedupArgs > 0 then
+  chunked("HSET", DEDUP, dedupArgs, CHUNK)
+  redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
+end
+if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created) end
+flush()
+return out
+`;
+
+export const enqueueScript = defineScript("enqueue", `${HEADER}\n${LUA_LIB}\n${BODY}`);

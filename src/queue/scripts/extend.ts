@@ -1,0 +1,37 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/** extend: renews the leases of running tasks; each renewal is a new fencing token. */
+const HEADER = String.raw`
+--[[ extend
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
+ARGV[4..] pairs: task id, lease token
+Returns per pair: code, new token ("" unless 1), new lease deadline ms (0 unless 1);
+code 1 extended, -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning.
+]]`;
+
+const BODY = String.raw`
+local leaseMs = tonumber(ARGV[3]) or tonumber(readMeta({}).leaseMs)
+local ids = {}
+for i = 4, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
+load(ids)
+local out = {}
+for i = 4, #ARGV, 2 do
+  local id = ARGV[i]
+  local h, body, code = running(id, ARGV[i + 1])
+  if h then
+    local untilMs = leaseUntil(h, leaseMs)
+    h[F_LEASE] = b36(untilMs)
+    put(id, format(h, body))
+    sweepAdd("L", untilMs, id)
+    out[#out + 1] = 1; out[#out + 1] = tokenOf(h); out[#out + 1] = untilMs
+  else
+    out[#out + 1] = code; out[#out + 1] = ""; out[#out + 1] = 0
+  end
+end
+flush()
+return out
+`;
+
+export const extendScript = defineScript("extend", `${HEADER}\n${LUA_LIB}\n${BODY}`);

@@ -1,0 +1,35 @@
+/**
+ * Runs a Lua script with EVALSHA, falling back to EVAL when the server answers NOSCRIPT (after a
+ * restart or SCRIPT FLUSH); the next EVALSHA then finds it cached. Same behaviour as
+ * @upstash/redis's createScript, but over the two methods of `QueueRedis` only.
+ */
+import type { Redis } from "@upstash/redis";
+
+/** The few @upstash/redis methods the queue core uses (any client shaped like this works). */
+export type QueueRedis = Pick<Redis, "evalsha" | "eval" | "hmget" | "hkeys">;
+
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  sha(): Promise<string>;
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function defineScript(name: string, source: string): LuaScript {
+  let sha: Promise<string> | undefined;
+  return { name, source, sha: () => (sha ??= sha1Hex(source)) };
+}
+
+export async function runScript(redis: QueueRedis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  const sha = await script.sha();
+  try {
+    return await redis.evalsha(sha, keys, args);
+  } catch (error) {
+    if (error instanceof Error && error.message.includes("NOSCRIPT")) return await redis.eval(script.source, keys, args);
+    throw error;
+  }
+}

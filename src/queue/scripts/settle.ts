@@ -1,0 +1,156 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/**
+ * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
+ * settleAndClaim all run this one script; the parts not asked for cost nothing).
+ */
+const HEADER = String.raw`
+--[[ settle: complete + fail + claim in one call
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
+ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
+ARGV[5] completions C   ARGV[6] failures F
+then C triples: id, lease token, result JSON
+then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
+Returns { outcomes, claimed, maxAttempts }:
+  outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
+    3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
+  claimed: id, record, id, record, ... in claim order (priority, then FIFO)
+  maxAttempts: the queue's setting (claimed records carry it already)
+]]`;
+
+const BODY = String.raw`
+local claimMax = tonumber(ARGV[3])
+local nComplete, nFail = tonumber(ARGV[5]), tonumber(ARGV[6])
+if not claimMax or not nComplete or not nFail then return -6 end
+local base = 7 + nComplete * 3
+local settleIds = {}
+for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[7 + i * 3] end
+for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
+
+local m = {}
+if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz"}) end
+local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
+local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
+
+-- claim: priorities above 0 (PRIO), then priority 0 (READY, may hold tombstones of canceled
+-- tasks), then priorities below 0; records are loaded with the settled ones in one HMGET
+local claimed = {}
+local function startRun(id, h, body)
+  local att = (tonumber(h[F_ATT]) or 0) + 1
+  local untilMs = leaseUntil(h, leaseMs)
+  h[F_ST] = "r"; h[F_ATT] = tostring(att); h[F_STARTED] = b36(NOW); h[F_LEASE] = b36(untilMs); h[F_KEEP] = b36(keepMs)
+  -- the attempt budget is fixed at the first claim: later setting changes do not shrink it
+  if h[F_MAXATT] == "" then h[F_MAXATT] = m.maxAttempts end
+  local rec = format(h, body)
+  put(id, rec)
+  sweepAdd("L", untilMs, id)
+  claimed[#claimed + 1] = id; claimed[#claimed + 1] = rec
+end
+local function claimFrom(ids, fromList)
+  local tombs = 0
+  for _, id in ipairs(ids) do
+    local rec = cache[id]
+    local ok = false
+    if rec then
+      local h, body = parse(rec)
+      if h[F_ST] == "q" and (not fromList or h[F_PRIO] == "") then startRun(id, h, body); ok = true end
+    end
+    if fromList and not ok then tombs = tombs + 1 end
+  end
+  if tombs > 0 then count("_tomb", -tombs) end
+end
+
+if claimMax > 0 and m.paused ~= "1" then
+  if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
+  local positives, negatives, fetched = {}, {}, 0
+  if m._pz then
+    local z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
+    fetched = #z / 2
+    for i = 1, #z, 2 do
+      if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
+    end
+  end
+  local want = claimMax - #positives
+  local popped = want > 0 and (redis.call("LPOP", READY, want) or {}) or {}
+  local batch = {}
+  for _, id in ipairs(positives) do batch[#batch + 1] = id end
+  for _, id in ipairs(popped) do batch[#batch + 1] = id end
+  for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+  load(batch)
+  claimFrom(positives, false)
+  claimFrom(popped, true)
+  -- tombstones made the list batch short: pop again, a bounded number of times
+  local rounds = 0
+  while #claimed / 2 < claimMax and #popped == want and rounds < 4 do
+    want = claimMax - #claimed / 2
+    popped = redis.call("LPOP", READY, want) or {}
+    load(popped)
+    claimFrom(popped, true)
+    rounds = rounds + 1
+  end
+  local taken = {}
+  for _, id in ipairs(positives) do taken[#taken + 1] = id end
+  local room = claimMax - #claimed / 2
+  if room > 0 and #negatives > 0 then
+    local more = {}
+    for i = 1, math.min(room, #negatives) do more[i] = negatives[i]; taken[#taken + 1] = negatives[i] end
+    load(more)
+    claimFrom(more, false)
+  end
+  if #taken > 0 then chunked("ZREM", PRIO, taken, CHUNK) end
+  if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
+else
+  load(settleIds)
+end
+
+-- settle
+local function backoffDelay(attempt, rand)
+  local baseMs, cap, jitter = tonumber(m.backoffBaseMs), tonumber(m.backoffMaxMs), tonumber(m.backoffJitter)
+  local d = baseMs
+  if m.backoffType ~= "fixed" then d = baseMs * 2 ^ (attempt - 1) end
+  if d > cap then d = cap end
+  return math.floor(d * (1 - jitter * rand))
+end
+local outcomes = {}
+for i = 0, nComplete - 1 do
+  local id = ARGV[7 + i * 3]
+  local h, body, code = running(id, ARGV[8 + i * 3])
+  if h then
+    local input, _, errors = sections(body)
+    finish(id, h, "s", joinBody(input, ARGV[9 + i * 3], errors), tonumber(h[F_KEEP], 36) or keepMs)
+    count("succeeded", 1)
+  end
+  outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = 0
+end
+for i = 0, nFail - 1 do
+  local at = base + i * 5
+  local id = ARGV[at]
+  local h, body, code = running(id, ARGV[at + 1])
+  local runAt = 0
+  if h then
+    local input, result, errors = sections(body)
+    errors = appendError(errors, ARGV[at + 2])
+    count("failed", 1)
+    local attempt = tonumber(h[F_ATT])
+    local maxAttempts = tonumber(h[F_MAXATT]) or tonumber(m.maxAttempts)
+    if ARGV[at + 3] == "1" and attempt < maxAttempts then
+      runAt = NOW + backoffDelay(attempt, tonumber(ARGV[at + 4]) or 0)
+      h[F_ST] = "d"; h[F_RUNAT] = b36(runAt); h[F_LEASE] = ""
+      put(id, format(h, joinBody(input, result, errors)))
+      makeDelayed(id, runAt)
+      code = 2
+    else
+      toDead(id, h, input, result, errors)
+      code = 3
+    end
+  end
+  outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = runAt
+end
+
+flush()
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1])}
+`;
+
+export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${BODY}`);

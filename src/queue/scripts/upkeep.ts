@@ -1,0 +1,84 @@
+import { LUA_LIB } from "./lib";
+import { defineScript } from "./runner";
+
+/** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
+const HEADER = String.raw`
+--[[ upkeep
+KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
+Sweep entries (score = when due; member = kind letter then payload):
+  L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
+                (back to ready, or dead when its attempts are spent); finished ones become G
+  G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
+  K<json keys>  dedup keys: deleted once past their window
+Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
+]]`;
+
+const BODY = String.raw`
+local limit = tonumber(ARGV[3])
+if not limit or limit < 1 then return -6 end
+local m = readMeta({})
+local promoted, more = promoteDue(limit)
+local fetchMax = 64
+local entries = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "LIMIT", 0, fetchMax)
+if #entries == fetchMax then more = true end
+local budget, ids, work, processed = limit, {}, {}, {}
+for _, e in ipairs(entries) do
+  if budget <= 0 then more = true; break end
+  local kind, payload = string.sub(e, 1, 1), string.sub(e, 2)
+  local list = kind == "K" and cjson.decode(payload) or split(payload, ",")
+  if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
+  budget = budget - #list
+  work[#work + 1] = {kind, list}
+  processed[#processed + 1] = e
+end
+load(ids)
+
+local requeued, dead, expired = 0, 0, 0
+local maxAttempts = tonumber(m.maxAttempts)
+local function reclaim(id, h, body)
+  local input, result, errors = sections(body)
+  errors = appendError(errors, cjson.encode("lease expired (attempt " .. h[F_ATT] .. ")"))
+  count("failed", 1)
+  if tonumber(h[F_ATT]) >= (tonumber(h[F_MAXATT]) or maxAttempts) then
+    toDead(id, h, input, result, errors)
+    dead = dead + 1
+  else
+    h[F_ST] = "q"; h[F_LEASE] = ""
+    put(id, format(h, joinBody(input, result, errors)))
+    makeReady(id, h[F_PRIO])
+    requeued = requeued + 1
+  end
+end
+for _, w in ipairs(work) do
+  local kind, list = w[1], w[2]
+  if kind == "K" then
+    local values = redis.call("HMGET", DEDUP, unpack(list))
+    local gone = {}
+    for i, key in ipairs(list) do
+      local v = values[i]
+      if v and tonumber(string.match(v, "^([^|]*)"), 36) <= NOW then gone[#gone + 1] = key end
+    end
+    chunked("HDEL", DEDUP, gone, CHUNK)
+  else
+    for _, id in ipairs(list) do
+      local rec = cache[id]
+      if rec then
+        local h, body = parse(rec)
+        local st = h[F_ST]
+        if st == "r" and kind == "L" and tonumber(h[F_LEASE], 36) <= NOW then
+          reclaim(id, h, body)
+        elseif st == "s" or st == "c" then
+          local expires = tonumber(h[F_EXPIRES], 36) or 0
+          if expires <= NOW then put(id, false); expired = expired + 1 else sweepAdd("G", expires, id) end
+        end
+      end
+    end
+  end
+end
+chunked("ZREM", SWEEP, processed, CHUNK)
+flush()
+return {promoted, requeued, dead, expired, more and 1 or 0}
+`;
+
+export const upkeepScript = defineScript("upkeep", `${HEADER}\n${LUA_LIB}\n${BODY}`);

@@ -1,0 +1,146 @@
+/** Task operations: enqueue, claim/settle, extend, upkeep, cancel, get. One script call per batch. */
+import { text } from "./codec";
+import { asArray, type QueueContext } from "./context";
+import { tasksKey } from "./keys";
+import { statusOf, toClaimedTask, toTaskRecord } from "./records";
+import { cancelScript } from "./scripts/cancel";
+import { enqueueScript } from "./scripts/enqueue";
+import { extendScript } from "./scripts/extend";
+import { settleScript } from "./scripts/settle";
+import { upkeepScript } from "./scripts/upkeep";
+import type {
+  ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
+  TaskFailure, TaskRecord, UpkeepResult,
+} from "./types";
+import { checkBatch, encodePayload, errorText, packEnqueue, validateQueueName, validateTaskId } from "./validate";
+import { ErrorCode, ValidationError } from "./errors";
+
+export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
+  validateQueueName(queue);
+  checkBatch(tasks, "tasks");
+  if (tasks.length === 0) return [];
+  const now = ctx.now();
+  const args = [queue, String(tasks.length)];
+  tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
+  const reply = asArray(await ctx.run(enqueueScript, queue, now, args));
+  const results: EnqueueResult[] = [];
+  for (let i = 0; i < reply.length; i += 3) {
+    results.push({ id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" });
+  }
+  return results;
+}
+
+function leaseArg(leaseMs: number | undefined): string {
+  if (leaseMs === undefined) return "";
+  if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > 24 * 3_600_000) {
+    throw new ValidationError(ErrorCode.InvalidArgument, "leaseMs", "must be an integer in [1, 86400000]");
+  }
+  return String(leaseMs);
+}
+
+function token(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 64) {
+    throw new ValidationError(ErrorCode.InvalidArgument, field, "must be the lease token of a claim");
+  }
+  return value;
+}
+
+/** complete, fail, claim and settleAndClaim: the settle script does all three in one call. */
+export async function settle(
+  ctx: QueueContext,
+  queue: string,
+  completions: TaskCompletion[],
+  failures: TaskFailure[],
+  claimMax: number,
+  leaseMs?: number,
+): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }> {
+  validateQueueName(queue);
+  checkBatch(completions, "completions");
+  checkBatch(failures, "failures");
+  if (!Number.isInteger(claimMax) || claimMax < 0 || claimMax > 10_000) {
+    throw new ValidationError(ErrorCode.InvalidArgument, "max", "must be an integer in [0, 10000]");
+  }
+  const args = [String(claimMax), leaseArg(leaseMs), String(completions.length), String(failures.length)];
+  completions.forEach((c, i) => {
+    const at = `completions[${i}]`;
+    const result = encodePayload(c.result === undefined ? null : c.result, `${at}.result`, ctx.maxInputBytes);
+    args.push(validateTaskId(c.id, `${at}.id`), token(c.leaseToken, `${at}.leaseToken`), result);
+  });
+  failures.forEach((f, i) => {
+    const at = `failures[${i}]`;
+    args.push(validateTaskId(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
+    args.push(f.retryable === false ? "0" : "1", String(Math.random()));
+  });
+  if (claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [] };
+  const now = ctx.now();
+  const [rawOutcomes, rawClaimed, rawMax] = asArray(await ctx.run(settleScript, queue, now, args));
+  const codes = asArray(rawOutcomes);
+  const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
+  const outcomes = settledIds.map((id, i): SettleOutcome => {
+    const code = Number(codes[2 * i]);
+    if (code === 1) return { id, outcome: "succeeded" };
+    if (code === 2) return { id, outcome: "retrying", runAt: Number(codes[2 * i + 1]) };
+    if (code === 3) return { id, outcome: "dead" };
+    return { id, outcome: "stale" };
+  });
+  const claimedFlat = asArray(rawClaimed);
+  const defaultMax = Number(rawMax);
+  const claimed: ClaimedTask[] = [];
+  for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(text(claimedFlat[i]), claimedFlat[i + 1], defaultMax));
+  return { outcomes, claimed };
+}
+
+export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {
+  validateQueueName(queue);
+  checkBatch(leases, "leases");
+  if (leases.length === 0) return [];
+  const args = [leaseArg(leaseMs)];
+  leases.forEach((l, i) => args.push(validateTaskId(l.id, `leases[${i}].id`), token(l.leaseToken, `leases[${i}].leaseToken`)));
+  const reply = asArray(await ctx.run(extendScript, queue, ctx.now(), args));
+  return leases.map((l, i) => {
+    const ok = Number(reply[3 * i]) === 1;
+    return { id: l.id, leaseToken: ok ? text(reply[3 * i + 1]) : null, leaseUntil: ok ? Number(reply[3 * i + 2]) : null };
+  });
+}
+
+export async function upkeep(ctx: QueueContext, queue: string, limit = 1000): Promise<UpkeepResult> {
+  validateQueueName(queue);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 10000]");
+  }
+  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit)]));
+  return { promoted: Number(promoted), requeued: Number(requeued), dead: Number(dead), expired: Number(expired), more: Number(more) === 1 };
+}
+
+/** One HMGET on the global tasks hash: a result read is one command. */
+export async function getMany(ctx: QueueContext, ids: string[]): Promise<(TaskRecord | null)[]> {
+  checkBatch(ids, "ids");
+  if (ids.length === 0) return [];
+  ids.forEach((id, i) => validateTaskId(id, `ids[${i}]`));
+  const reply: unknown = await ctx.redis.hmget(tasksKey(ctx.prefix), ...ids);
+  const now = ctx.now();
+  // automaticDeserialization off: the raw array; on: an object keyed by field, or null when all are nil
+  const raw = (i: number): unknown =>
+    Array.isArray(reply) ? reply[i] : reply && typeof reply === "object" ? (reply as Record<string, unknown>)[ids[i]!] : null;
+  return ids.map((id, i) => toTaskRecord(id, raw(i), ctx.defaults.maxAttempts, now));
+}
+
+/**
+ * Cancel needs each task's queue (its keys go in KEYS): one HMGET finds them, then one script per
+ * queue re-checks the state atomically. Returns the ids actually canceled.
+ */
+export async function cancel(ctx: QueueContext, ids: string[]): Promise<string[]> {
+  const records = await getMany(ctx, ids);
+  const byQueue = new Map<string, string[]>();
+  records.forEach((record, i) => {
+    if (record && (record.status === "queued" || record.status === "delayed")) {
+      byQueue.set(record.queue, [...(byQueue.get(record.queue) ?? []), ids[i]!]);
+    }
+  });
+  const canceled: string[] = [];
+  for (const [queue, queueIds] of byQueue) {
+    const codes = asArray(await ctx.run(cancelScript, queue, ctx.now(), [queue, ...queueIds]));
+    queueIds.forEach((id, i) => Number(codes[i]) === 1 && canceled.push(id));
+  }
+  return canceled;
+}
