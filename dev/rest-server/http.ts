@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CommandError, commandFromJson, commandFromPath, commandsFromJson, refusal, type RedisCommand } from "./commands";
 import { BodyTooLarge, readBody } from "./limits";
 import { TransactionAborted, type RedisPool } from "./pool";
-import { encodeEntries, encodeEntry, encodeError, type RawReply } from "./reply";
+import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
 import { serveSubscription } from "./subscribe";
 
 export interface RequestContext {
@@ -23,11 +23,6 @@ const METHOD_NOT_ALLOWED = encodeError("ERR method not allowed: use GET, HEAD, P
 function send(response: ServerResponse, status: number, body: string): void {
   response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
   response.end(body);
-}
-
-/** Redis answered with an error reply (as opposed to the connection failing). */
-function isReplyError(error: unknown): error is Error {
-  return error instanceof Error && error.name === "ReplyError";
 }
 
 function statusOf(error: unknown): number {

@@ -13,7 +13,7 @@
 import type { Writable } from "node:stream";
 import { Command, Redis } from "ioredis";
 import type { RedisCommand } from "./commands";
-import type { RawReply } from "./reply";
+import { isReplyError, type RawReply } from "./reply";
 
 /** A pipeline entry: the reply, or the ReplyError Redis answered with. */
 export type Settled = RawReply;
@@ -30,8 +30,14 @@ export class RedisPool {
   constructor(redisUrl: string, size: number) {
     this.connections = Array.from({ length: Math.max(1, size) }, () =>
       new Redis(redisUrl, {
-        // A REST request must fail rather than hang when redis-server is gone; ioredis still reconnects.
-        maxRetriesPerRequest: 1,
+        // A request waits out a short redis-server restart (a few reconnect attempts, well under a
+        // second) and then fails rather than hang; ioredis keeps reconnecting in the background.
+        maxRetriesPerRequest: 4,
+        // A command whose reply was lost with the connection may have run: answering with an error
+        // (as a dropped HTTP request would) is honest, running it a second time is not.
+        autoResendUnfulfilledCommands: false,
+        // Local redis-server: a restart takes well under a second, so never back off further than that.
+        retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
         enableAutoPipelining: false,
         lazyConnect: false,
       }),
@@ -110,14 +116,17 @@ export class RedisPool {
     }
     const exec = this.send(connection, { name: "EXEC", args: [] });
     const queueReplies = await Promise.all(queued);
-    const failedToQueue = queueReplies.find((reply): reply is Error => reply instanceof Error);
+    let replies: RawReply;
     try {
-      const replies = await exec;
-      if (!Array.isArray(replies)) throw new TransactionAborted("EXECABORT Transaction discarded");
-      return replies;
+      replies = await exec;
     } catch (error) {
-      throw new TransactionAborted(failedToQueue?.message ?? (error as Error).message);
+      if (!isReplyError(error)) throw error; // the connection failed: not the request's fault
+      // EXECABORT says only "previous errors"; the queueing error says which command and why.
+      const failedToQueue = queueReplies.find(isReplyError);
+      throw new TransactionAborted(failedToQueue?.message ?? error.message);
     }
+    if (!Array.isArray(replies)) throw new TransactionAborted("EXECABORT Transaction discarded");
+    return replies;
   }
 
   async close(): Promise<void> {

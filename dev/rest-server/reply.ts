@@ -14,6 +14,11 @@ export interface ReplyEncoding {
   base64: boolean;
 }
 
+/** Redis answered with an error reply (as opposed to the connection failing). */
+export function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
 const OK = 0x4f4b; // "OK" as two big-endian bytes
 
 /** Upstash leaves "OK" readable even in base64 mode; @upstash/redis's decoder relies on it. */
