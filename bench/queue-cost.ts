@@ -1,0 +1,123 @@
+/**
+ * Cost of the queue core per task at batch 100: Redis commands (INFO commandstats deltas, so the
+ * calls inside scripts count), REST requests, and Redis memory per queued task with an 80-byte input.
+ * Starts its own redis-server and REST server.  Run: node --import tsx bench/queue-cost.ts
+ */
+import { Redis } from "@upstash/redis";
+import IORedis from "ioredis";
+import { startRedisServer } from "../dev/redis-server";
+import { startRestServer } from "../dev/rest-server/index";
+import { createTaskQueue } from "../src/queue/index";
+import type { TaskQueue } from "../src/queue/types";
+
+const BATCH = 100;
+const LIFECYCLE_TASKS = 20_000;
+const MEMORY_TASKS = 100_000;
+const INPUT = "x".repeat(78); // JSON.stringify gives 80 bytes
+
+async function commandCalls(direct: IORedis): Promise<number> {
+  const info = await direct.info("commandstats");
+  let calls = 0;
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (match[1] !== "info") calls += Number(match[2]);
+  return calls;
+}
+
+async function usedMemory(direct: IORedis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await direct.info("memory"))![1]);
+}
+
+interface Meter {
+  measure<T>(label: string, tasks: number, work: () => Promise<T>): Promise<T>;
+}
+
+function meter(direct: IORedis, requests: () => number, rows: string[][]): Meter {
+  return {
+    async measure(label, tasks, work) {
+      const [c0, r0] = [await commandCalls(direct), requests()];
+      const result = await work();
+      const [c1, r1] = [await commandCalls(direct), requests()];
+      rows.push([label, ((c1 - c0) / tasks).toFixed(3), ((r1 - r0) / tasks).toFixed(4)]);
+      return result;
+    },
+  };
+}
+
+async function enqueueAll(queue: TaskQueue, name: string, total: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < total; i += BATCH) {
+    const tasks = Array.from({ length: Math.min(BATCH, total - i) }, () => ({ fn: "echo", input: INPUT }));
+    ids.push(...(await queue.enqueue(name, tasks)).map((r) => r.id));
+  }
+  return ids;
+}
+
+async function main() {
+  const server = await startRedisServer();
+  const rest = await startRestServer({ redisUrl: server.url, token: "bench" });
+  const direct = new IORedis(server.port, "127.0.0.1");
+  let requests = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    if (String(input instanceof Request ? input.url : input).startsWith(rest.url)) requests++;
+    return realFetch(input, init);
+  };
+  try {
+    const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
+    let clock = Date.now();
+    const queue = createTaskQueue(redis, { prefix: "bench", now: () => clock });
+    const rows: string[][] = [];
+    const m = meter(direct, () => requests, rows);
+
+    // lifecycle with separate claim and complete calls
+    const ids = await m.measure("enqueue", LIFECYCLE_TASKS, () => enqueueAll(queue, "sep", LIFECYCLE_TASKS));
+    await m.measure("claim", LIFECYCLE_TASKS, async () => {
+      const all = [];
+      for (let c = await queue.claim("sep", BATCH); c.length > 0; c = await queue.claim("sep", BATCH)) all.push(c);
+      return all;
+    }).then((batches) =>
+      m.measure("complete", LIFECYCLE_TASKS, async () => {
+        for (const batch of batches) await queue.complete("sep", batch.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input })));
+      }),
+    );
+    await m.measure("get (getMany of 100)", LIFECYCLE_TASKS, async () => {
+      for (let i = 0; i < ids.length; i += BATCH) await queue.getMany(ids.slice(i, i + BATCH));
+    });
+
+    // lifecycle as a drain loop: one settleAndClaim per batch
+    const ids2 = await enqueueAll(queue, "loop", LIFECYCLE_TASKS);
+    await m.measure("settleAndClaim loop (claim+complete)", LIFECYCLE_TASKS, async () => {
+      let claimed = await queue.claim("loop", BATCH);
+      while (claimed.length > 0) {
+        const completions = claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input }));
+        claimed = (await queue.settleAndClaim("loop", { completions, failures: [] }, BATCH)).claimed;
+      }
+    });
+    await Promise.all([ids2]);
+    clock += 25 * 3_600_000; // past leases and the result TTL
+    await m.measure("upkeep (reclaim check + expiry), amortized", LIFECYCLE_TASKS * 2, async () => {
+      for (const name of ["sep", "loop"]) while ((await queue.upkeep(name, 5_000)).more);
+    });
+
+    const before = await usedMemory(direct);
+    await enqueueAll(queue, "memory", MEMORY_TASKS);
+    const after = await usedMemory(direct);
+
+    const sum = (labels: string[]) => labels.reduce((s, l) => s + Number(rows.find((r) => r[0] === l)![1]), 0);
+    const sumReq = (labels: string[]) => labels.reduce((s, l) => s + Number(rows.find((r) => r[0] === l)![2]), 0);
+    const sep = ["enqueue", "claim", "complete", "get (getMany of 100)"];
+    const loop = ["enqueue", "settleAndClaim loop (claim+complete)", "get (getMany of 100)"];
+    console.log(`edgeq queue cost at batch ${BATCH} (${LIFECYCLE_TASKS} tasks per lifecycle, redis ${server.url})`);
+    console.log(["step", "commands/task", "REST requests/task"].join("\t"));
+    for (const row of rows) console.log(row.join("\t"));
+    console.log(`lifecycle enqueue+claim+complete+get, separate calls:\t${sum(sep).toFixed(3)}\t${sumReq(sep).toFixed(4)}`);
+    console.log(`lifecycle enqueue+settleAndClaim+get:\t${sum(loop).toFixed(3)}\t${sumReq(loop).toFixed(4)}`);
+    console.log(`memory per queued task (80-byte input, ${MEMORY_TASKS} tasks): ${((after - before) / MEMORY_TASKS).toFixed(1)} bytes`);
+  } finally {
+    globalThis.fetch = realFetch;
+    direct.disconnect();
+    await rest.close();
+    await server.stop();
+  }
+}
+
+await main();
