@@ -1,0 +1,46 @@
+/** How much each section measures, in the full run and in the quick one (under a minute in all). */
+export interface BenchPlan {
+  mode: "quick" | "full";
+  /** edgeq runs: batch size, worker loops, tasks; the batch-100 runs also read every result back. */
+  edgeq: { batch: number; loops: number; tasks: number }[];
+  bullmq: { tasks: number; batch: number };
+  redisBenchmarkRequests: number;
+  restFloorSeconds: number;
+  memoryTasks: number;
+  claimDepths: { small: number; large: number; samples: number };
+  latencyTasks: number;
+  endToEndTasks: number;
+}
+
+const LOOPS = [1, 4];
+
+function edgeqRuns(tasksByBatch: Record<number, number>): BenchPlan["edgeq"] {
+  return Object.entries(tasksByBatch).flatMap(([batch, tasks]) => LOOPS.map((loops) => ({ batch: Number(batch), loops, tasks })));
+}
+
+export function benchPlan(quick: boolean): BenchPlan {
+  if (quick) {
+    return {
+      mode: "quick",
+      edgeq: edgeqRuns({ 1: 600, 10: 4_000, 100: 20_000, 500: 40_000 }),
+      bullmq: { tasks: 20_000, batch: 100 },
+      redisBenchmarkRequests: 200_000,
+      restFloorSeconds: 1.5,
+      memoryTasks: 20_000,
+      claimDepths: { small: 1_000, large: 100_000, samples: 60 },
+      latencyTasks: 200,
+      endToEndTasks: 2_000,
+    };
+  }
+  return {
+    mode: "full",
+    edgeq: edgeqRuns({ 1: 3_000, 10: 20_000, 100: 100_000, 500: 200_000 }),
+    bullmq: { tasks: 100_000, batch: 100 },
+    redisBenchmarkRequests: 1_000_000,
+    restFloorSeconds: 4,
+    memoryTasks: 100_000,
+    claimDepths: { small: 1_000, large: 1_000_000, samples: 200 },
+    latencyTasks: 500,
+    endToEndTasks: 20_000,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Reads what redis-server itself counts: commands (INFO commandstats, which in Redis 7 counts the
+ * calls a Lua script makes as well as the EVALSHA around them) and memory (INFO memory). Talks to
+ * redis-server directly over TCP so that the probe's own commands never pass through the REST server.
+ */
+import { Redis } from "ioredis";
+
+/** The probe's own and connection housekeeping commands: never part of a workload's cost. */
+const NOT_WORKLOAD = new Set(["info", "config", "flushall", "flushdb", "client", "hello", "select", "memory", "dbsize", "command", "ping"]);
+
+export interface CommandCounts {
+  /** calls by command name, script-inner calls included (e.g. evalsha, zadd, hset). */
+  byCommand: Record<string, number>;
+  /** Time redis-server spent in each command, microseconds (a script's time includes its inner calls). */
+  usecByCommand: Record<string, number>;
+  total: number;
+}
+
+function parseCommandStats(text: string): CommandCounts {
+  const byCommand: Record<string, number> = {};
+  const usecByCommand: Record<string, number> = {};
+  let total = 0;
+  for (const line of text.split("\n")) {
+    const match = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (!match) continue;
+    const name = match[1]!;
+    if (NOT_WORKLOAD.has(name.split("|")[0]!)) continue;
+    const calls = Number(match[2]);
+    byCommand[name] = calls;
+    usecByCommand[name] = Number(match[3]);
+    total += calls;
+  }
+  return { byCommand, usecByCommand, total };
+}
+
+function infoField(text: string, field: string): string {
+  const match = new RegExp(`^${field}:(.*)$`, "m").exec(text);
+  if (!match?.[1]) throw new Error(`INFO has no ${field}`);
+  return match[1].trim();
+}
+
+export class RedisProbe {
+  private readonly redis: Redis;
+
+  constructor(redisUrl: string) {
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  }
+
+  /** Starts a workload from an empty server with zeroed counters. */
+  async reset(): Promise<void> {
+    await this.redis.flushall();
+    await this.redis.config("RESETSTAT");
+  }
+
+  async resetStats(): Promise<void> {
+    await this.redis.config("RESETSTAT");
+  }
+
+  async commands(): Promise<CommandCounts> {
+    return parseCommandStats(await this.redis.info("commandstats"));
+  }
+
+  /** Memory in use by data, after freeing what lazy deletion left (so deltas are not skewed). */
+  async usedMemory(): Promise<number> {
+    await this.redis.call("MEMORY", "PURGE");
+    return Number(infoField(await this.redis.info("memory"), "used_memory"));
+  }
+
+  async version(): Promise<string> {
+    return infoField(await this.redis.info("server"), "redis_version");
+  }
+
+  async keyCount(): Promise<number> {
+    return this.redis.dbsize();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/** The commands issued between two readings. */
+export function commandDelta(before: CommandCounts, after: CommandCounts): CommandCounts {
+  const byCommand: Record<string, number> = {};
+  const usecByCommand: Record<string, number> = {};
+  let total = 0;
+  for (const [name, calls] of Object.entries(after.byCommand)) {
+    const delta = calls - (before.byCommand[name] ?? 0);
+    if (delta <= 0) continue;
+    byCommand[name] = delta;
+    usecByCommand[name] = (after.usecByCommand[name] ?? 0) - (before.usecByCommand[name] ?? 0);
+    total += delta;
+  }
+  return { byCommand, usecByCommand, total };
+}

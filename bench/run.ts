@@ -1,0 +1,115 @@
+/**
+ * npm run bench [-- --quick]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
+ * private redis-server, then the full system under wrangler dev, and writes the table to the console,
+ * bench/results/latest.json and bench/BENCHMARKS.md. A section that cannot run is reported, never fatal.
+ */
+import { parseArgs } from "node:util";
+import type { TaskQueue } from "../src/queue/types";
+import { BULLMQ_CONCURRENCY, bullMemoryPerTask, bullThroughput } from "./bullmq-workload";
+import { claimCostAt } from "./claim-cost";
+import { cpuProbe } from "./cpu";
+import { queueClients } from "./edgeq-client";
+import { edgeqMemoryPerTask, edgeqThroughput } from "./edgeq-workload";
+import { machine, versions } from "./machine";
+import { loadBullMQ, type BullMQ } from "./peer";
+import { benchPlan } from "./plan";
+import { RedisProbe } from "./redis-probe";
+import { redisLimit } from "./redis-benchmark";
+import { renderTables, writeResults } from "./report";
+import { countRestRequests } from "./rest-counter";
+import { restFloor } from "./rest-floor";
+import { ratiosOf, targetsOf, type BenchResults } from "./results";
+import { startBenchServers } from "./servers";
+import { measureFullSystem } from "./stack-workload";
+import { INPUT_BYTES } from "./workload";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const plan = benchPlan(values.quick ?? false);
+const started = performance.now();
+const log = (message: string) => console.error(`bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s  ${message}`);
+
+const notMeasured: BenchResults["notMeasured"] = [];
+async function section<T>(name: string, work: () => Promise<T>): Promise<T | null> {
+  log(name);
+  try {
+    return await work();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    log(`  ${name} not measured: ${reason}`);
+    notMeasured.push({ section: name, reason });
+    return null;
+  }
+}
+
+const servers = await startBenchServers();
+const probe = new RedisProbe(servers.redisUrl);
+const rest = countRestRequests(servers.restUrl);
+const cpu = cpuProbe({ rest: servers.restPid, redis: servers.redisPid });
+const results: Omit<BenchResults, "ratios" | "targets"> = {
+  mode: plan.mode,
+  startedAt: new Date().toISOString(),
+  seconds: 0,
+  machine: machine(),
+  versions: versions(await probe.version(), "unknown", null),
+  edgeq: [],
+  bullmq: null,
+  limit: null,
+  restFloor: [],
+  memory: { tasks: plan.memoryTasks, inputBytes: INPUT_BYTES, edgeq: null, bullmq: null },
+  claimCost: null,
+  pushLatency: null,
+  endToEnd: null,
+  notMeasured,
+};
+
+try {
+  results.limit = await section("redis-benchmark LPUSH/RPOP limit", () => redisLimit(servers.redisPort, plan.redisBenchmarkRequests));
+
+  for (const loops of [1, 4]) {
+    const floor = await section(`REST round trips (PING), ${loops} loop(s)`, () => restFloor(servers, cpu, loops, plan.restFloorSeconds));
+    if (floor) results.restFloor.push(floor);
+  }
+
+  const queues: TaskQueue[] = queueClients(servers, Math.max(...plan.edgeq.map((run) => run.loops)));
+  // Discarded: the first thousand requests run before the JIT has compiled the client's hot paths.
+  await section("edgeq warm-up (not reported)", () => edgeqThroughput(queues, { probe, rest, cpu }, { batch: 10, loops: 4, tasks: 4_000, readResults: true }));
+  for (const run of plan.edgeq) {
+    const result = await section(`edgeq batch ${run.batch}, ${run.loops} loop(s), ${run.tasks} tasks`, () =>
+      edgeqThroughput(queues, { probe, rest, cpu }, { ...run, readResults: run.batch === 100 }),
+    );
+    if (result) results.edgeq.push(result);
+  }
+  results.memory.edgeq = await section(`edgeq memory per queued task (${plan.memoryTasks} tasks)`, () => edgeqMemoryPerTask(queues, probe, plan.memoryTasks));
+  const { small, large, samples } = plan.claimDepths;
+  const smallCost = await section(`edgeq claim cost at ${small} queued`, () => claimCostAt(queues, probe, small, samples));
+  const largeCost = await section(`edgeq claim cost at ${large} queued`, () => claimCostAt(queues, probe, large, samples));
+  if (smallCost && largeCost) results.claimCost = { small: smallCost, large: largeCost };
+
+  const bull: BullMQ | null = await section("BullMQ (bench/.peer)", loadBullMQ);
+  if (bull) {
+    const connection = { host: "127.0.0.1", port: servers.redisPort, maxRetriesPerRequest: null };
+    await section("BullMQ warm-up (not reported)", () => bullThroughput(bull, connection, probe, cpu, { tasks: 5_000, batch: 100 }));
+    results.bullmq = await section(`BullMQ concurrency ${BULLMQ_CONCURRENCY}, ${plan.bullmq.tasks} tasks`, () => bullThroughput(bull, connection, probe, cpu, plan.bullmq));
+    results.memory.bullmq = await section(`BullMQ memory per queued job (${plan.memoryTasks} jobs)`, () => bullMemoryPerTask(bull, connection, probe, plan.memoryTasks));
+  }
+  results.versions = versions(await probe.version(), results.limit?.version ?? "unknown", bull?.version ?? null);
+} finally {
+  await probe.close();
+  await servers.stop();
+}
+
+// The full system starts its own stack; the servers above are stopped so they do not compete for CPU.
+const fullSystem = await section("full system under wrangler dev", () => measureFullSystem(plan.latencyTasks, plan.endToEndTasks));
+if (fullSystem) {
+  results.pushLatency = fullSystem.latency;
+  results.endToEnd = fullSystem.endToEnd;
+}
+
+results.seconds = (performance.now() - started) / 1000;
+const withRatios = { ...results, ratios: ratiosOf(results) };
+const final: BenchResults = { ...withRatios, targets: targetsOf(withRatios) };
+console.log(renderTables(final));
+const written = writeResults(final);
+log(`wrote ${written.json} and ${written.markdown}`);
+// BullMQ and the HTTP clients may leave idle sockets: the run is over.
+process.exit(0);

@@ -1,0 +1,61 @@
+/** What every workload shares: the task input, batching, and the shape of a throughput result. */
+import type { CpuShare } from "./cpu";
+
+/** Bytes of JSON in every task's input, as the targets state them. */
+export const INPUT_BYTES = 80;
+
+/** A task input whose JSON text is exactly INPUT_BYTES long (the same for edgeq and BullMQ). */
+export function taskInput(n: number): { n: number; pad: string } {
+  const skeleton = JSON.stringify({ n, pad: "" }).length;
+  return { n, pad: "x".repeat(INPUT_BYTES - skeleton) };
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i);
+}
+
+/** Runs `work` on `loops` concurrent loops, each taking the next item until none is left. */
+export async function inParallel<T>(items: T[], loops: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    range(loops).map(async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+export interface PhaseCost {
+  /** Redis commands per task, script-inner calls included. */
+  commands: number;
+  /** REST requests per task (null where the client speaks TCP). */
+  requests: number | null;
+}
+
+export interface ThroughputResult {
+  system: "edgeq" | "bullmq";
+  /** edgeq: tasks per script call; BullMQ: jobs per addBulk. */
+  batch: number;
+  /** edgeq: concurrent worker loops; BullMQ: worker concurrency. */
+  loops: number;
+  tasks: number;
+  enqueuePerSecond: number;
+  drainPerSecond: number;
+  /** tasks / (enqueue time + drain time) */
+  overallPerSecond: number;
+  enqueue: PhaseCost;
+  drain: PhaseCost;
+  /** Reading every result back (measured on some configurations only). */
+  read?: PhaseCost;
+  /** Where the drain's CPU went. */
+  cpu: CpuShare;
+  /** Redis commands per task by name during the whole enqueue and drain (which calls dominate). */
+  commandsByName: Record<string, number>;
+}
+
+export const perSecond = (tasks: number, ms: number): number => (tasks * 1000) / Math.max(ms, 0.001);
