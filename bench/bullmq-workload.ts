@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { CpuProbe } from "./cpu";
 import type { BullConnection, BullMQ, BullWorker } from "./peer";
 import { commandDelta, type CommandCounts, type RedisProbe } from "./redis-probe";
-import { chunks, inParallel, perSecond, range, taskInput, type ThroughputResult } from "./workload";
+import { chunks, commandsPerTask, inParallel, perSecond, range, taskInput, type ThroughputResult } from "./workload";
 
 export const BULLMQ_CONCURRENCY = 100;
 
@@ -67,10 +67,6 @@ export async function bullThroughput(bull: BullMQ, connection: BullConnection, p
         if (!job || job.returnvalue !== null) throw new Error(`BullMQ job ${id} has no result`);
       }),
     );
-    const commandsByName: Record<string, number> = {};
-    for (const counts of [enqueue.commands, drain.commands]) {
-      for (const [command, calls] of Object.entries(counts.byCommand)) commandsByName[command] = (commandsByName[command] ?? 0) + calls / run.tasks;
-    }
     return {
       system: "bullmq",
       batch: run.batch,
@@ -83,7 +79,7 @@ export async function bullThroughput(bull: BullMQ, connection: BullConnection, p
       drain: { commands: drain.commands.total / run.tasks, requests: null },
       read: { commands: read.commands.total / run.tasks, requests: null },
       cpu: cpuShare,
-      commandsByName,
+      commandsByName: commandsPerTask([enqueue.commands, drain.commands], run.tasks),
     };
   } finally {
     await queue.close();

@@ -7,7 +7,7 @@
 import type { TaskQueue } from "../src/queue/types";
 import { benchQueueName, noopTasks } from "./edgeq-workload";
 import { commandDelta, type RedisProbe } from "./redis-probe";
-import { chunks, inParallel } from "./workload";
+import { chunks, inParallel, percentile } from "./workload";
 
 export const CLAIM_BATCH = 100;
 const FILL_BATCH = 1000;
@@ -21,10 +21,6 @@ export interface ClaimCostAtDepth {
   /** Time redis-server spent in the claim script, microseconds, median over samples. */
   serverP50Us: number;
   fillSeconds: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 function scriptMicros(delta: ReturnType<typeof commandDelta>): number {

@@ -8,7 +8,7 @@ import type { CpuProbe } from "./cpu";
 import type { RedisProbe, CommandCounts } from "./redis-probe";
 import { commandDelta } from "./redis-probe";
 import type { RestCounter } from "./rest-counter";
-import { chunks, inParallel, perSecond, range, taskInput, type PhaseCost, type ThroughputResult } from "./workload";
+import { chunks, commandsPerTask, inParallel, perSecond, range, taskInput, type PhaseCost, type ThroughputResult } from "./workload";
 
 const MEMORY_FILL_BATCH = 1000;
 
@@ -94,10 +94,6 @@ export async function edgeqThroughput(queues: TaskQueue[], meters: Meters, run: 
     read = reading.cost;
   }
 
-  const commandsByName: Record<string, number> = {};
-  for (const counts of [enqueue.commands, drain.commands]) {
-    for (const [command, calls] of Object.entries(counts.byCommand)) commandsByName[command] = (commandsByName[command] ?? 0) + calls / run.tasks;
-  }
   return {
     system: "edgeq",
     batch: run.batch,
@@ -110,7 +106,7 @@ export async function edgeqThroughput(queues: TaskQueue[], meters: Meters, run: 
     drain: drain.cost,
     ...(read ? { read } : {}),
     cpu,
-    commandsByName,
+    commandsByName: commandsPerTask([enqueue.commands, drain.commands], run.tasks),
   };
 }
 

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchQueueName } from "./edgeq-workload";
 import type { EndToEndResult, LatencyResult } from "./results";
-import { chunks, range, taskInput } from "./workload";
+import { chunks, percentile, range, taskInput } from "./workload";
 
 interface StackHandle {
   info: { workerUrl: string; apiToken: string };
@@ -40,10 +40,6 @@ function api(info: StackHandle["info"]) {
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as T;
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function pushLatency(call: ReturnType<typeof api>, tasks: number): Promise<LatencyResult> {

@@ -1,5 +1,6 @@
 /** What every workload shares: the task input, batching, and the shape of a throughput result. */
 import type { CpuShare } from "./cpu";
+import type { CommandCounts } from "./redis-probe";
 
 /** Bytes of JSON in every task's input, as the targets state them. */
 export const INPUT_BYTES = 80;
@@ -56,6 +57,20 @@ export interface ThroughputResult {
   cpu: CpuShare;
   /** Redis commands per task by name during the whole enqueue and drain (which calls dominate). */
   commandsByName: Record<string, number>;
+}
+
+/** Calls per task by command name, summed over phases. */
+export function commandsPerTask(phases: CommandCounts[], tasks: number): Record<string, number> {
+  const perTask: Record<string, number> = {};
+  for (const phase of phases) {
+    for (const [command, calls] of Object.entries(phase.byCommand)) perTask[command] = (perTask[command] ?? 0) + calls / tasks;
+  }
+  return perTask;
+}
+
+/** The p-th percentile of ascending samples (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 export const perSecond = (tasks: number, ms: number): number => (tasks * 1000) / Math.max(ms, 0.001);
