@@ -13,8 +13,9 @@ export function scheduleRoutes(context: ApiContext): Route[] {
   };
   const setPaused = (isPaused: boolean): Route["handle"] => async (request, [id = ""]) => {
     const schedule = await find(id);
-    await context.catalog.putSchedule({ ...schedule, isPaused, nextScheduleTime: isPaused ? schedule.nextScheduleTime : nextTick(schedule.cron, request.now) });
-    if (!isPaused) context.engine.wakeAt(request.now);
+    const nextScheduleTime = isPaused ? schedule.nextScheduleTime : nextTick(schedule.cron, request.now);
+    await context.catalog.putSchedule({ ...schedule, isPaused, nextScheduleTime });
+    if (!isPaused) context.engine.scheduleChanged(nextScheduleTime);
     return { status: 200 };
   };
   return [
@@ -40,7 +41,7 @@ export function scheduleRoutes(context: ApiContext): Route[] {
         const schedule = planSchedule({ ...request, destination }, context.limits, existing);
         if (schedule.queueName !== undefined) checkQueueName(schedule.queueName);
         await context.catalog.putSchedule(schedule);
-        if (schedule.nextScheduleTime !== undefined) context.engine.wakeAt(schedule.nextScheduleTime);
+        context.engine.scheduleChanged(schedule.nextScheduleTime);
         return { status: 201, body: { scheduleId: schedule.scheduleId } };
       },
     },

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { callbackMessage } from "./callbacks";
 import type { CatalogStore } from "./catalog-store";
 import { attemptDelivery, type AttemptOutcome } from "./delivery";
@@ -53,12 +54,17 @@ export class DeliveryEngine {
   private delivering = 0;
   private waiting = 0;
   private closed = false;
+  /** The next schedule tick; schedules are only read from Redis when one is due. */
+  private nextTickAt = 0;
 
   constructor(
     private readonly messages: MessageStore,
     private readonly catalog: CatalogStore,
     readonly options: EngineOptions,
-  ) {}
+  ) {
+    // Every delivery in flight listens for shutdown.
+    setMaxListeners(0, this.shutdown.signal);
+  }
 
   async start(): Promise<void> {
     await this.messages.requeueInFlight();
@@ -81,6 +87,13 @@ export class DeliveryEngine {
       this.timerAt = Number.POSITIVE_INFINITY;
       void this.pump();
     }, Math.min(Math.max(0, at - Date.now()), maxSleepMs));
+  }
+
+  /** A schedule was created or resumed: its first tick may come before any the loop knows of. */
+  scheduleChanged(nextTickAt: number | undefined): void {
+    if (nextTickAt === undefined) return;
+    this.nextTickAt = Math.min(this.nextTickAt, nextTickAt);
+    this.wakeAt(nextTickAt);
   }
 
   /** Drops canceled messages that wait in memory for a flow-control slot. */
@@ -135,7 +148,8 @@ export class DeliveryEngine {
   }
 
   private async claimDue(): Promise<void> {
-    const nextTick = await this.options.fireSchedules(Date.now());
+    if (Date.now() >= this.nextTickAt) this.nextTickAt = (await this.options.fireSchedules(Date.now())) ?? Number.POSITIVE_INFINITY;
+    const nextTick = this.nextTickAt;
     for (;;) {
       if (this.closed) return;
       const room = Math.min(this.options.concurrency - this.delivering, maxWaiting - this.waiting, claimBatch);
@@ -147,7 +161,7 @@ export class DeliveryEngine {
       const { messages, nextDueAt } = await this.messages.claimDue(now, room);
       for (const message of messages) this.admit(message, now);
       if (messages.length < room) {
-        const next = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, nextTick ?? Number.POSITIVE_INFINITY);
+        const next = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, nextTick);
         if (next < Number.POSITIVE_INFINITY) this.wakeAt(next);
         return;
       }

@@ -54,7 +54,7 @@ export interface QStashServerHandle {
  * message kept in Redis so that a restart (or a crash) loses nothing.
  */
 export async function startQStashServer(options: QStashServerOptions): Promise<QStashServerHandle> {
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
   await redis.connect();
   const keys = new QStashKeys(options.keyPrefix ?? "qstash:");
   const messages = new MessageStore(redis, keys);
