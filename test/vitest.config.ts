@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
+import { bundleProject, workerProject } from "./worker/project.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,6 +21,8 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      workerProject,
+      bundleProject,
     ],
   },
 });

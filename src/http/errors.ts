@@ -2,7 +2,7 @@
  * The one place where the queue core's typed errors become HTTP answers. Every code has a status,
  * so a new code is a compile error here rather than a silent 500.
  */
-import { EdgeqError, ErrorCode, ValidationError } from "../queue/errors";
+import { EdgeqError, ErrorCode, ValidationError } from "../queue/index";
 import type { Problem } from "./problem";
 
 const BY_CODE: Record<ErrorCode, Omit<Problem, "detail">> = {

@@ -3,6 +3,7 @@
  * /openapi.json, so the document cannot drift from what the Worker accepts.
  */
 import { z } from "@hono/zod-openapi";
+import { QUEUE_NAME_PATTERN, TASK_ID_PATTERN } from "../queue/index";
 import { durationSchema } from "./duration";
 
 const DAY_MS = 86_400_000;
@@ -15,12 +16,12 @@ export const MAX_TASKS_PER_REQUEST = 5_000;
 
 export const QueueName = z
   .string()
-  .regex(/^[a-z0-9_-]{1,64}$/, "queue names are 1-64 characters of a-z, 0-9, _ and -")
+  .regex(QUEUE_NAME_PATTERN, "queue names are 1-64 characters of a-z, 0-9, _ and -")
   .openapi({ example: "default" });
 
 export const TaskId = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "task ids are 1-128 characters of A-Z, a-z, 0-9, _ . : and -")
+  .regex(TASK_ID_PATTERN, "task ids are 1-128 characters of A-Z, a-z, 0-9, _ . : and -")
   .openapi({ example: "01JD3Q7Y8Z9ABCDEFGHJKMNPQR" });
 
 export const QueueParams = z.object({ queue: QueueName.openapi({ param: { name: "queue", in: "path" } }) });
@@ -31,11 +32,11 @@ export const TaskRequest = z
     fn: z.string().min(1).max(128).openapi({ description: "A function registered in functions/index.ts", example: "echo" }),
     input: z.unknown().optional().openapi({ description: "JSON input, checked against the function's schema" }),
     id: TaskId.optional().openapi({ description: "Caller-given id: enqueuing it again creates nothing" }),
-    dedupKey: z.string().min(1).max(256).optional(),
+    dedupKey: z.string().min(1).max(512).optional(),
     priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher runs first" }),
     delay: durationSchema(MAX_DELAY_MS, "Run no earlier than this from now").optional(),
     runAt: z.number().int().nonnegative().optional().openapi({ description: "Run no earlier than this (ms since epoch)" }),
-    maxAttempts: z.number().int().min(1).max(100).optional(),
+    maxAttempts: z.number().int().min(1).max(1000).optional(),
     timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").optional(),
   })
   .refine((task) => task.delay === undefined || task.runAt === undefined, {
@@ -75,14 +76,15 @@ const Backoff = z.strictObject({
   jitter: z.number().min(0).max(1),
 });
 
+// Limits mirror the queue core's (src/queue/settings.ts), which checks them again.
 export const SettingsPatch = z
   .strictObject({
-    maxAttempts: z.number().int().min(1).max(100),
+    maxAttempts: z.number().int().min(1).max(1000),
     backoff: Backoff.partial(),
-    leaseMs: z.number().int().min(1_000).max(MAX_TIMEOUT_MS),
-    resultTtlMs: z.number().int().min(1_000).max(30 * DAY_MS),
-    batchSize: z.number().int().min(1).max(1_000),
-    maxParallel: z.number().int().min(1).max(1_000),
+    leaseMs: z.number().int().min(1_000).max(DAY_MS),
+    resultTtlMs: z.number().int().min(1_000).max(90 * DAY_MS),
+    batchSize: z.number().int().min(1).max(10_000),
+    maxParallel: z.number().int().min(1).max(10_000),
     dedupWindowMs: z.number().int().min(0).max(30 * DAY_MS),
     paused: z.boolean(),
   })

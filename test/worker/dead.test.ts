@@ -4,7 +4,7 @@ import { call, directQueue, randomQueue } from "./helpers";
 const queue = randomQueue("dead");
 
 /** Enqueues over HTTP, then claims and fails each task for good through the queue core. */
-async function makeDead(count: number): Promise<string[]> {
+async function makeDead(queue: string, count: number): Promise<string[]> {
   const tasks = Array.from({ length: count }, (_, i) => ({ fn: "echo", input: { i } }));
   const { body } = await call<{ ids: string[] }>("POST", `/v1/queues/${queue}/tasks`, { json: { tasks } });
   const core = directQueue();
@@ -22,7 +22,7 @@ describe("dead letters", () => {
   beforeAll(async () => {
     // No worker runs beside this file (pushes go to an address where nothing listens), so the
     // direct claim gets exactly the tasks just enqueued.
-    ids = await makeDead(3);
+    ids = await makeDead(queue, 3);
   });
 
   it("lists dead tasks with their errors", async () => {
@@ -60,8 +60,11 @@ describe("dead letters", () => {
   });
 
   it("retries every dead task when no ids are given", async () => {
-    await makeDead(2);
-    const answer = await call("POST", `/v1/queues/${queue}/dead/retry`);
+    const other = randomQueue("dead-all");
+    await makeDead(other, 2);
+    const answer = await call("POST", `/v1/queues/${other}/dead/retry`);
     expect(answer.body).toEqual({ retried: 2 });
+    const left = await call<{ tasks: unknown[] }>("GET", `/v1/queues/${other}/dead`);
+    expect(left.body.tasks).toEqual([]);
   });
 });

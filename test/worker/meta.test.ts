@@ -11,7 +11,11 @@ describe("GET /health", () => {
 
 describe("GET /openapi.json", () => {
   it("describes every route of the API from the validating schemas", async () => {
-    const answer = await call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>("GET", "/openapi.json", {
+    const answer = await call<{
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    }>("GET", "/openapi.json", {
       token: "read",
     });
     expect(answer.status).toBe(200);
@@ -36,6 +40,9 @@ describe("GET /openapi.json", () => {
       ].sort(),
     );
     const enqueue = answer.body.paths["/v1/queues/{queue}/tasks"]?.post as { requestBody: unknown };
-    expect(JSON.stringify(enqueue.requestBody)).toContain("TaskRequest");
+    expect(JSON.stringify(enqueue.requestBody)).toContain("#/components/schemas/EnqueueBody");
+    expect(Object.keys(answer.body.components.schemas)).toEqual(
+      expect.arrayContaining(["EnqueueBody", "TaskRequest", "Task", "Queue", "Problem", "SettingsPatch"]),
+    );
   });
 });

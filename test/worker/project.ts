@@ -6,14 +6,15 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import type { TestProjectInlineConfiguration } from "vitest/config";
-import { TEST_EDGEQ_TOKENS, TEST_PUBLIC_URL } from "./fixtures";
+import { TEST_EDGEQ_TOKENS, TEST_PUBLIC_URL } from "./fixtures.js";
 
 const wranglerConfig = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
 
 export const workerProject: TestProjectInlineConfiguration = {
   extends: true,
-  // The stack starts in this project's own global setup (below) and reaches the pool through inject:
-  // the bindings point the Worker at it, as .dev.vars does under `wrangler dev`.
+  // The stack starts in this project's own global setup (a child process, see global-setup.ts) and
+  // reaches the pool through inject: the bindings point the Worker at it, as .dev.vars does under
+  // `wrangler dev`.
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: wranglerConfig },
@@ -36,7 +37,7 @@ export const workerProject: TestProjectInlineConfiguration = {
     name: "worker",
     include: ["test/worker/**/*.test.ts"],
     exclude: ["test/worker/**/*.node.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/worker/global-setup.ts"],
     // Files run one after another: the scheduled handler sweeps every queue in Redis, and a sweep
     // running beside another file would claim that file's tasks.
     fileParallelism: false,

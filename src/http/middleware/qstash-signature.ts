@@ -32,7 +32,34 @@ export const requireQStashSignature = createMiddleware<AppEnv>(async (c, next) =
   try {
     await receiver.verify({ signature, body, url: c.req.url });
   } catch (error) {
-    throw invalidSignature(`The signature does not verify: ${error instanceof Error ? error.message : String(error)}`);
+    throw invalidSignature(`The signature does not verify: ${rejectionReason(signature, error)}`);
   }
   await next();
 });
+
+/**
+ * The Receiver tries the current key, then the next, and reports only the second failure; for an
+ * expired token signed with the current key that reads as a wrong key. The claims (read unverified,
+ * for the message only) say what really happened.
+ */
+function rejectionReason(signature: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const claims = unverifiedClaims(signature);
+  const now = Date.now() / 1_000;
+  if (typeof claims?.exp === "number" && claims.exp < now) return `expired at ${new Date(claims.exp * 1_000).toISOString()}`;
+  if (typeof claims?.nbf === "number" && claims.nbf > now) return `not valid before ${new Date(claims.nbf * 1_000).toISOString()}`;
+  if (message === "signature verification failed") return "signed with neither the current nor the next signing key";
+  return message;
+}
+
+function unverifiedClaims(jwt: string): Record<string, unknown> | null {
+  const payload = jwt.split(".")[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const claims: unknown = JSON.parse(json);
+    return typeof claims === "object" && claims !== null ? (claims as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
