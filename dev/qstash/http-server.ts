@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { BodyTooLarge, readBody } from "../rest-server/limits";
 import type { HeaderMap } from "./publish";
 import { QStashApiError } from "./types";
 
@@ -36,24 +37,6 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new QStashApiError(413, `request body exceeds ${limit} bytes`));
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
-
 function send(response: ServerResponse, reply: ApiReply): void {
   if (reply.body === undefined) {
     response.writeHead(reply.status).end();
@@ -79,7 +62,9 @@ async function route(routes: Route[], token: string, maxRequestBytes: number, re
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  const body = await readBody(request, maxRequestBytes);
+  const body = await readBody(request, maxRequestBytes).catch((error: unknown) => {
+    throw error instanceof BodyTooLarge ? new QStashApiError(413, `request body exceeds ${maxRequestBytes} bytes`) : error;
+  });
   const query = new URL(rawUrl, "http://localhost").searchParams;
   return found.candidate.handle(
     { method: request.method ?? "GET", rawUrl, query, headers, body, callerIp: request.socket.remoteAddress, now: Date.now() },

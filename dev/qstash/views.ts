@@ -12,10 +12,22 @@ function bodyFields(base64: string | undefined, name: string): Record<string, st
   }
 }
 
-function flowControlFields(record: MessageRecord | ScheduleRecord): Record<string, unknown> {
+/** The fields a message and a schedule show alike. */
+function deliveryFields(record: MessageRecord | ScheduleRecord): Record<string, unknown> {
   const flow = record.flowControl;
-  if (!flow) return {};
-  return { flowControlKey: flow.key, parallelism: flow.parallelism, rate: flow.rate, period: flow.period };
+  return {
+    method: record.method,
+    header: record.header,
+    ...bodyFields(record.bodyBase64, "body"),
+    retryDelayExpression: record.retryDelayExpression,
+    callback: record.callback,
+    failureCallback: record.failureCallback,
+    queueName: record.queueName,
+    callerIp: record.callerIp,
+    ...(flow ? { flowControlKey: flow.key, parallelism: flow.parallelism, rate: flow.rate, period: flow.period } : {}),
+    label: record.labels?.[0],
+    labels: record.labels,
+  };
 }
 
 /** A message as GET /v2/messages/{id} shows it. */
@@ -23,21 +35,11 @@ export function messageView(message: MessageRecord): Record<string, unknown> {
   return {
     messageId: message.messageId,
     url: message.url,
-    method: message.method,
-    header: message.header,
-    ...bodyFields(message.bodyBase64, "body"),
+    ...deliveryFields(message),
     maxRetries: message.maxRetries,
-    retryDelayExpression: message.retryDelayExpression,
     notBefore: message.notBefore,
     createdAt: message.createdAt,
-    callback: message.callback,
-    failureCallback: message.failureCallback,
-    queueName: message.queueName,
     scheduleId: message.scheduleId,
-    callerIp: message.callerIp,
-    ...flowControlFields(message),
-    label: message.labels?.[0],
-    labels: message.labels,
   };
 }
 
@@ -59,20 +61,10 @@ export function scheduleView(schedule: ScheduleRecord): Record<string, unknown> 
     cron: schedule.cron,
     createdAt: schedule.createdAt,
     destination: schedule.destination,
-    method: schedule.method,
-    header: schedule.header,
-    ...bodyFields(schedule.bodyBase64, "body"),
+    ...deliveryFields(schedule),
     retries: schedule.retries,
-    retryDelayExpression: schedule.retryDelayExpression,
     delay: schedule.delay,
-    callback: schedule.callback,
-    failureCallback: schedule.failureCallback,
-    callerIp: schedule.callerIp,
     isPaused: schedule.isPaused,
-    queueName: schedule.queueName,
-    ...flowControlFields(schedule),
-    label: schedule.labels?.[0],
-    labels: schedule.labels,
     lastScheduleTime: schedule.lastScheduleTime,
     nextScheduleTime: schedule.nextScheduleTime,
   };

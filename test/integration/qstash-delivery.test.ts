@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { Client, QstashError, Receiver as SignatureReceiver } from "@upstash/qstash";
 import { decodeJwt } from "jose";
-import { sleep, startReceiver, testQStash, type Receiver } from "../support/qstash-receiver";
+import { receiverForFile, sleep, testQStash } from "../support/qstash-receiver";
 
-let receiver: Receiver;
+const receiver = receiverForFile();
 const qstash = testQStash();
 const signatures = () => new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
 
 describe.concurrent("QStash dev server: publish and signed delivery", () => {
   it("delivers publishJSON with the body, forwarded headers and Upstash headers, verified by the real Receiver", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const published = await qstash.publishJSON({ url, body: { hello: "world", n: 1 }, headers: { "x-trace": "abc" } });
     expect(published.messageId).toMatch(/^msg_/);
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     expect(delivery?.method).toBe("POST");
     expect(JSON.parse(delivery?.body ?? "")).toEqual({ hello: "world", n: 1 });
     expect(delivery?.headers["content-type"]).toBe("application/json");
@@ -39,17 +33,17 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
   });
 
   it("signs so that a Receiver whose current key is stale still verifies with its next key", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     await qstash.publish({ url, body: "rotation" });
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     const rotated = new SignatureReceiver({ currentSigningKey: "sig_stale", nextSigningKey: inject("qstashCurrentSigningKey") });
     await expect(rotated.verify({ signature: String(delivery?.headers["upstash-signature"]), body: "rotation", url })).resolves.toBe(true);
   });
 
   it("produces signatures the Receiver rejects for a tampered body, another URL or the wrong keys", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     await qstash.publish({ url, body: "original" });
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     const signature = String(delivery?.headers["upstash-signature"]);
     await expect(signatures().verify({ signature, body: "tampered", url })).rejects.toThrow(/body hash/);
     await expect(signatures().verify({ signature, body: "original", url: `${url}/other` })).rejects.toThrow(/invalid subject/);
@@ -58,82 +52,82 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
   });
 
   it("takes the destination raw, query string included, and signs that exact URL", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const destination = `${url}?queue=a%20b&n=2`;
     await qstash.publish({ url: destination, body: "q" });
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     expect(delivery?.url).toBe(destination);
     await expect(signatures().verify({ signature: String(delivery?.headers["upstash-signature"]), body: "q", url: destination })).resolves.toBe(true);
   });
 
   it("honours Upstash-Method and signs the empty body of a GET", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     await qstash.publish({ url, method: "GET" });
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     expect(delivery?.method).toBe("GET");
     await expect(signatures().verify({ signature: String(delivery?.headers["upstash-signature"]), body: "", url })).resolves.toBe(true);
   });
 
   it("holds a delayed message until its delay (or Upstash-Not-Before) has passed", async () => {
-    const delayed = receiver.route();
-    const notBefore = receiver.route();
+    const delayed = receiver().route();
+    const notBefore = receiver().route();
     const publishedAt = Date.now();
     await qstash.publishJSON({ url: delayed.url, body: { d: 1 }, delay: 1 });
     const notBeforeSeconds = Math.ceil((publishedAt + 1000) / 1000);
     await qstash.publishJSON({ url: notBefore.url, body: { d: 2 }, notBefore: notBeforeSeconds });
-    expect(receiver.deliveriesTo(delayed.path)).toHaveLength(0);
-    const [first] = await receiver.waitFor(delayed.path, 1);
-    const [second] = await receiver.waitFor(notBefore.path, 1);
+    expect(receiver().deliveriesTo(delayed.path)).toHaveLength(0);
+    const [first] = await receiver().waitFor(delayed.path, 1);
+    const [second] = await receiver().waitFor(notBefore.path, 1);
     expect(first?.receivedAt).toBeGreaterThanOrEqual(publishedAt + 1000);
     expect(second?.receivedAt).toBeGreaterThanOrEqual(notBeforeSeconds * 1000);
   });
 
   it("publishes a batch with batchJSON, each message delivered to its destination", async () => {
-    const routes = [receiver.route(), receiver.route(), receiver.route()];
+    const routes = [receiver().route(), receiver().route(), receiver().route()];
     const results = await qstash.batchJSON(routes.map((route, index) => ({ url: route.url, body: { index } })));
     expect(results).toHaveLength(3);
     for (const [index, route] of routes.entries()) {
-      const [delivery] = await receiver.waitFor(route.path, 1);
+      const [delivery] = await receiver().waitFor(route.path, 1);
       expect(JSON.parse(delivery?.body ?? "")).toEqual({ index });
       expect(delivery?.headers["upstash-message-id"]).toBe(results[index]?.messageId);
     }
   });
 
   it("delivers once per deduplication id and answers the duplicate with the first message id", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const deduplicationId = `dedup-${path}`;
     const first = await qstash.publishJSON({ url, body: { copy: 1 }, deduplicationId });
     const second = await qstash.publishJSON({ url, body: { copy: 2 }, deduplicationId });
     expect(second.messageId).toBe(first.messageId);
     expect(second.deduplicated).toBe(true);
-    const [delivery] = await receiver.waitFor(path, 1);
+    const [delivery] = await receiver().waitFor(path, 1);
     expect(JSON.parse(delivery?.body ?? "")).toEqual({ copy: 1 });
     await sleep(300);
-    expect(receiver.deliveriesTo(path)).toHaveLength(1);
+    expect(receiver().deliveriesTo(path)).toHaveLength(1);
   });
 
   it("deduplicates on content when asked: same body once, another body again", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const a = await qstash.publishJSON({ url, body: { same: true }, contentBasedDeduplication: true });
     const b = await qstash.publishJSON({ url, body: { same: true }, contentBasedDeduplication: true });
     const c = await qstash.publishJSON({ url, body: { same: false }, contentBasedDeduplication: true });
     expect(b.messageId).toBe(a.messageId);
     expect(c.messageId).not.toBe(a.messageId);
-    const deliveries = await receiver.waitFor(path, 2);
+    const deliveries = await receiver().waitFor(path, 2);
     await sleep(300);
-    expect(receiver.deliveriesTo(path)).toHaveLength(2);
+    expect(receiver().deliveriesTo(path)).toHaveLength(2);
     expect(deliveries.map((delivery) => JSON.parse(delivery.body)).sort((x, y) => Number(x.same) - Number(y.same))).toEqual([{ same: false }, { same: true }]);
   });
 
   it("refuses a wrong token with 401 and bad headers with 400, storing nothing", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const intruder = new Client({ baseUrl: inject("qstashUrl"), token: "not-the-token", retry: false });
     await expect(intruder.publishJSON({ url, body: {} })).rejects.toMatchObject({ status: 401 });
     await expect(qstash.publishJSON({ url, body: {}, delay: "soon" as unknown as number })).rejects.toBeInstanceOf(QstashError);
     await expect(qstash.publish({ url, body: "x", retryDelay: "pow(2," })).rejects.toMatchObject({ status: 400 });
     await expect(qstash.publish({ url: "not-a-url", body: "x" })).rejects.toMatchObject({ status: 400 });
     await sleep(200);
-    expect(receiver.deliveriesTo(path)).toHaveLength(0);
+    expect(receiver().deliveriesTo(path)).toHaveLength(0);
   });
 
   it("serves the signing keys on /v2/keys", async () => {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { Receiver as SignatureReceiver } from "@upstash/qstash";
-import { startReceiver, testQStash, type Receiver } from "../support/qstash-receiver";
+import { receiverForFile, testQStash } from "../support/qstash-receiver";
 
-let receiver: Receiver;
+const receiver = receiverForFile();
 const qstash = testQStash();
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
 
 async function dlqEntryOf(messageId: string, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
@@ -25,9 +19,9 @@ async function dlqEntryOf(messageId: string, timeoutMs = 5000) {
 
 describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
   it("retries a failing delivery with Upstash-Retried counting up, then moves it to the DLQ with the last response", async () => {
-    const { url, path } = receiver.route(() => ({ status: 500, body: "boom" }));
+    const { url, path } = receiver().route(() => ({ status: 500, body: "boom" }));
     const { messageId } = await qstash.publishJSON({ url, body: { job: 1 }, retries: 2, retryDelay: "50 * (1 + retried)" });
-    const attempts = await receiver.waitFor(path, 3);
+    const attempts = await receiver().waitFor(path, 3);
     expect(attempts.map((attempt) => attempt.headers["upstash-retried"])).toEqual(["0", "1", "2"]);
     expect(new Set(attempts.map((attempt) => attempt.headers["upstash-message-id"]))).toEqual(new Set([messageId]));
     // Backoff from the expression: 50 ms after the first failure, 100 ms after the second.
@@ -41,7 +35,7 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
 
   it("retries a DLQ entry as a new message and deletes entries by id", async () => {
     let healthy = false;
-    const { url, path } = receiver.route(() => ({ status: healthy ? 200 : 503 }));
+    const { url, path } = receiver().route(() => ({ status: healthy ? 200 : 503 }));
     const first = await qstash.publish({ url, body: "again", retries: 0 });
     const second = await qstash.publish({ url, body: "drop", retries: 0 });
     const retryEntry = await dlqEntryOf(first.messageId);
@@ -49,7 +43,7 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
     healthy = true;
     const { responses } = await qstash.dlq.retry([retryEntry.dlqId]);
     expect(responses).toHaveLength(1);
-    const deliveries = await receiver.waitFor(path, 3);
+    const deliveries = await receiver().waitFor(path, 3);
     const redelivered = deliveries.find((delivery) => delivery.headers["upstash-message-id"] === responses[0]?.messageId);
     expect(redelivered?.body).toBe("again");
     expect(redelivered?.headers["upstash-retried"]).toBe("0");
@@ -59,23 +53,23 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
   });
 
   it("treats a response slower than Upstash-Timeout as a failure", async () => {
-    const { url, path } = receiver.route(() => ({ status: 200, delayMs: 1500 }));
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 1500 }));
     const { messageId } = await qstash.publish({ url, body: "slow", timeout: 1, retries: 0 });
-    await receiver.waitFor(path, 1);
+    await receiver().waitFor(path, 1);
     const entry = await dlqEntryOf(messageId, 5000);
     expect(entry.responseStatus).toBeUndefined();
     expect((entry as { error?: string }).error).toMatch(/timeout/);
   });
 
   it("calls the callback with the response and the failure callback once retries run out, both signed", async () => {
-    const ok = receiver.route(() => ({ status: 200, body: "done" }));
-    const failing = receiver.route(() => ({ status: 418, body: "teapot" }));
-    const callback = receiver.route();
-    const failureCallback = receiver.route();
+    const ok = receiver().route(() => ({ status: 200, body: "done" }));
+    const failing = receiver().route(() => ({ status: 418, body: "teapot" }));
+    const callback = receiver().route();
+    const failureCallback = receiver().route();
     const succeeded = await qstash.publishJSON({ url: ok.url, body: { a: 1 }, callback: callback.url });
     const failed = await qstash.publishJSON({ url: failing.url, body: { b: 2 }, retries: 0, failureCallback: failureCallback.url });
-    const [called] = await receiver.waitFor(callback.path, 1);
-    const [failedCall] = await receiver.waitFor(failureCallback.path, 1);
+    const [called] = await receiver().waitFor(callback.path, 1);
+    const [failedCall] = await receiver().waitFor(failureCallback.path, 1);
     const callBody = JSON.parse(called?.body ?? "");
     expect(callBody).toMatchObject({ status: 200, sourceMessageId: succeeded.messageId, url: ok.url, retried: 0 });
     expect(Buffer.from(callBody.body, "base64").toString()).toBe("done");

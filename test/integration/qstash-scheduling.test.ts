@@ -1,103 +1,97 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, startReceiver, testQStash, type Receiver } from "../support/qstash-receiver";
+import { describe, expect, it } from "vitest";
+import { receiverForFile, sleep, testQStash } from "../support/qstash-receiver";
 
-let receiver: Receiver;
+const receiver = receiverForFile();
 const qstash = testQStash();
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-});
 
 describe.concurrent("QStash dev server: schedules, flow control, queues and cancel", () => {
   it("fires a schedule on its cron (seconds field), lists it, and stops after delete", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const { scheduleId } = await qstash.schedules.create({ destination: url, cron: "* * * * * *", body: "tick", headers: { "x-kind": "cron" } });
     const schedule = await qstash.schedules.get(scheduleId);
     expect(schedule).toMatchObject({ scheduleId, cron: "* * * * * *", destination: url, isPaused: false, body: "tick" });
     expect((await qstash.schedules.list()).map((item) => item.scheduleId)).toContain(scheduleId);
-    const [tick] = await receiver.waitFor(path, 1, 3000);
+    const [tick] = await receiver().waitFor(path, 1, 3000);
     expect(tick?.body).toBe("tick");
     expect(tick?.headers["upstash-schedule-id"]).toBe(scheduleId);
     expect(tick?.headers["x-kind"]).toBe("cron");
     await qstash.schedules.delete(scheduleId);
     await sleep(100); // a tick already published before the delete may still land
-    const afterDelete = receiver.deliveriesTo(path).length;
+    const afterDelete = receiver().deliveriesTo(path).length;
     await sleep(1300);
-    expect(receiver.deliveriesTo(path)).toHaveLength(afterDelete);
+    expect(receiver().deliveriesTo(path)).toHaveLength(afterDelete);
     await expect(qstash.schedules.get(scheduleId)).rejects.toMatchObject({ status: 404 });
   });
 
   it("refuses an invalid cron expression", async () => {
-    const { url } = receiver.route();
+    const { url } = receiver().route();
     await expect(qstash.schedules.create({ destination: url, cron: "every minute" })).rejects.toMatchObject({ status: 400 });
   });
 
   it("never overlaps two deliveries of a flow-control key with parallelism 1", async () => {
-    const { url, path } = receiver.route(() => ({ status: 200, delayMs: 40 }));
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 40 }));
     const flowControl = { key: `fc-${path.slice(1)}`, parallelism: 1 };
     await Promise.all(Array.from({ length: 6 }, (_, index) => qstash.publishJSON({ url, body: { index }, flowControl })));
-    const deliveries = await receiver.waitFor(path, 6);
+    const deliveries = await receiver().waitFor(path, 6);
     expect(new Set(deliveries.map((delivery) => JSON.parse(delivery.body).index))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
-    expect(receiver.maxConcurrent(path)).toBe(1);
+    expect(receiver().maxConcurrent(path)).toBe(1);
   });
 
   it("delivers a key's messages in parallel up to its parallelism, not beyond", async () => {
-    const { url, path } = receiver.route(() => ({ status: 200, delayMs: 150 }));
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 150 }));
     const flowControl = { key: `fc-${path.slice(1)}`, parallelism: 3 };
     await Promise.all(Array.from({ length: 9 }, (_, index) => qstash.publishJSON({ url, body: { index }, flowControl })));
-    await receiver.waitFor(path, 9);
-    expect(receiver.maxConcurrent(path)).toBe(3);
+    await receiver().waitFor(path, 9);
+    expect(receiver().maxConcurrent(path)).toBe(3);
   });
 
   it("holds back deliveries beyond a flow-control rate until the next period", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const flowControl = { key: `rate-${path.slice(1)}`, rate: 2, period: 1 };
     const publishedAt = Date.now();
     await Promise.all(Array.from({ length: 3 }, (_, index) => qstash.publishJSON({ url, body: { index }, flowControl })));
-    const deliveries = await receiver.waitFor(path, 3, 5000);
+    const deliveries = await receiver().waitFor(path, 3, 5000);
     const times = deliveries.map((delivery) => delivery.receivedAt).sort((a, b) => a - b);
     expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(900);
     expect((times[2] ?? 0) - publishedAt).toBeGreaterThanOrEqual(900);
   });
 
   it("never delivers a message canceled before its delivery time", async () => {
-    const { url, path } = receiver.route();
-    const kept = receiver.route();
+    const { url, path } = receiver().route();
+    const kept = receiver().route();
     const { messageId } = await qstash.publishJSON({ url, body: { cancel: true }, delay: 1 });
     await qstash.publishJSON({ url: kept.url, body: { cancel: false }, delay: 1 });
     expect(await qstash.messages.get(messageId)).toMatchObject({ messageId, url });
     await expect(qstash.messages.cancel(messageId)).resolves.toEqual({ cancelled: 1 });
     await expect(qstash.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
-    await receiver.waitFor(kept.path, 1, 3000);
+    await receiver().waitFor(kept.path, 1, 3000);
     await sleep(200);
-    expect(receiver.deliveriesTo(path)).toHaveLength(0);
+    expect(receiver().deliveriesTo(path)).toHaveLength(0);
   });
 
   it("cancels pending messages in bulk by filter", async () => {
-    const { url, path } = receiver.route();
+    const { url, path } = receiver().route();
     const label = `bulk-${path.slice(1)}`;
     await Promise.all([1, 2, 3].map((n) => qstash.publishJSON({ url, body: { n }, delay: 1, label })));
     await expect(qstash.messages.cancel({ filter: { label } })).resolves.toEqual({ cancelled: 3 });
     await sleep(1300);
-    expect(receiver.deliveriesTo(path)).toHaveLength(0);
+    expect(receiver().deliveriesTo(path)).toHaveLength(0);
   });
 
   it("delivers a queue's messages one at a time in order, and not while the queue is paused", async () => {
-    const { url, path } = receiver.route(() => ({ status: 200, delayMs: 20 }));
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 20 }));
     const queue = qstash.queue({ queueName: `q-${path.slice(1)}` });
     await queue.upsert({ parallelism: 1 });
     await queue.pause();
     for (const n of [1, 2, 3, 4]) await queue.enqueueJSON({ url, body: { n } });
     await sleep(300);
-    expect(receiver.deliveriesTo(path)).toHaveLength(0);
+    expect(receiver().deliveriesTo(path)).toHaveLength(0);
     expect(await queue.get()).toMatchObject({ paused: true, parallelism: 1, lag: 4 });
     await queue.resume();
-    const deliveries = await receiver.waitFor(path, 4);
+    const deliveries = await receiver().waitFor(path, 4);
     expect(deliveries.map((delivery) => JSON.parse(delivery.body).n)).toEqual([1, 2, 3, 4]);
-    expect(receiver.maxConcurrent(path)).toBe(1);
+    expect(receiver().maxConcurrent(path)).toBe(1);
     await queue.delete();
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Client } from "@upstash/qstash";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 
 export interface Delivery {
   method: string;
@@ -94,6 +94,21 @@ export async function startReceiver() {
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** A receiver for the whole test file: started before its tests, stopped after them. */
+export function receiverForFile(): () => Receiver {
+  let receiver: Receiver | undefined;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+  return () => {
+    if (!receiver) throw new Error("the receiver starts in beforeAll; use it inside tests");
+    return receiver;
+  };
+}
 
 /** A client of the shared QStash dev server (started in global setup); no client-side retries to hide errors. */
 export function testQStash(): Client {
