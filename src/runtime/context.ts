@@ -56,8 +56,15 @@ export function internalRedis(env: Env): Redis {
 }
 
 export function pushPublisher(env: Env): PushPublisher {
-  // devMode off: the SDK would otherwise try to download and start its own dev server.
-  const client = new Client({ baseUrl: env.QSTASH_URL, token: env.QSTASH_TOKEN, devMode: false, enableTelemetry: false });
+  // devMode off: the SDK would otherwise try to download and start its own dev server. Few, quick
+  // retries: a publish is best-effort (the cron is the safety net) and must not hold up a worker.
+  const client = new Client({
+    baseUrl: env.QSTASH_URL,
+    token: env.QSTASH_TOKEN,
+    devMode: false,
+    enableTelemetry: false,
+    retry: { retries: 2, backoff: (retry) => 50 * 2 ** retry },
+  });
   return qstashPublisher(client, {
     publicUrl: env.EDGEQ_PUBLIC_URL,
     deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,

@@ -1,14 +1,15 @@
 /**
  * Drains a queue within a budget: claim a batch, run it, then settle it and claim the next in one
  * request (settleAndClaim) for as long as batches come back full and the budget has room for one
- * more of the same length. The last batch settles with complete and fail, one request each.
+ * more of the same length. The last batch settles with the same call claiming nothing: complete
+ * and fail of a whole batch in one request.
  */
 import type { SettleOutcome, TaskQueue } from "../queue/types";
-import { type BatchDeps, runBatch, type Settlement } from "./batch";
+import { type BatchDeps, runBatch } from "./batch";
 import type { Budget } from "./budget";
 
 export interface DrainDeps extends BatchDeps {
-  tasks: Pick<TaskQueue, "claim" | "complete" | "fail" | "settleAndClaim" | "extendLeases">;
+  tasks: Pick<TaskQueue, "claim" | "settleAndClaim" | "extendLeases">;
 }
 
 export interface DrainSettings {
@@ -32,7 +33,11 @@ export function emptyTally(): DrainTally {
   return { claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false };
 }
 
-/** `afterFullBatch` runs (without being awaited by the loop) when a full batch hints at more backlog. */
+/**
+ * The first batch is always claimed, whatever the budget: an invocation that was started for a
+ * backlog and did nothing would also hand nothing on. `afterFullBatch` runs (without holding up
+ * the loop) when a full batch hints at more backlog.
+ */
 export async function drainQueue(
   queue: string,
   settings: DrainSettings,
@@ -41,7 +46,6 @@ export async function drainQueue(
   afterFullBatch: () => Promise<void> = async () => {},
 ): Promise<DrainTally> {
   const tally = emptyTally();
-  if (!budget.allows(0)) return tally;
   const { batchSize, leaseMs } = settings;
   let claimSentAt = deps.clock.now();
   let batch = await deps.tasks.claim(queue, batchSize, leaseMs);
@@ -60,22 +64,13 @@ export async function drainQueue(
       count(tally, next.outcomes);
       batch = next.claimed;
     } else {
-      count(tally, await settle(queue, settlement, deps.tasks));
+      count(tally, (await deps.tasks.settleAndClaim(queue, settlement, 0)).outcomes);
       tally.backlogLikely = full;
       break;
     }
   }
   await Promise.all(sideWork);
   return tally;
-}
-
-async function settle(queue: string, settlement: Settlement, tasks: DrainDeps["tasks"]): Promise<SettleOutcome[]> {
-  const { completions, failures } = settlement;
-  const [completed, failed] = await Promise.all([
-    completions.length > 0 ? tasks.complete(queue, completions) : [],
-    failures.length > 0 ? tasks.fail(queue, failures) : [],
-  ]);
-  return [...completed, ...failed];
 }
 
 function count(tally: DrainTally, outcomes: SettleOutcome[]): void {

@@ -4,6 +4,7 @@
  * window, which the cron's fresh epoch repairs.
  */
 import type { Redis } from "@upstash/redis";
+import { DEFAULT_PREFIX } from "../queue/keys";
 
 export interface PushEpochs {
   /** Called by an invocation as it starts: pushes published before now are spent. */
@@ -11,8 +12,9 @@ export interface PushEpochs {
   current(queue: string): Promise<number>;
 }
 
-export function pushEpochKey(queue: string): string {
-  return `edgeq:push-epoch:${queue}`;
+/** Beside the queue core's keys of the same queue (same prefix and hash tag, see src/queue/keys.ts). */
+export function pushEpochKey(queue: string, prefix = DEFAULT_PREFIX): string {
+  return `${prefix}:q:{${queue}}:push-epoch`;
 }
 
 export function redisPushEpochs(redis: Pick<Redis, "incr" | "get">): PushEpochs {

@@ -4,6 +4,7 @@
  * cannot sink the batch it came in.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { ClaimedTask } from "../queue/types";
 import type { Clock } from "./budget";
 import { PermanentError } from "./function";
@@ -24,6 +25,8 @@ export interface ExecuteOptions {
   log: Logger;
   /** Fires when the lease could not be kept: someone else may be running the task now. */
   leaseLost?: AbortSignal;
+  /** The queue core refuses larger results (and with them the whole batch), so check here. */
+  maxResultBytes?: number;
 }
 
 /** Error text is stored with the task and shown in dead-letter lists: keep it readable and bounded. */
@@ -63,7 +66,7 @@ export async function executeTask(task: ClaimedTask, options: ExecuteOptions): P
     const ctx = { taskId: task.id, queue: task.queue, attempt: task.attempt, signal: attempt.signal, log };
     // The race lets a function that ignores its signal still be timed out; it may run on unobserved.
     const result = await Promise.race([Promise.resolve().then(() => fn.run(parsed.data, ctx)), aborted]);
-    return end(storable(result));
+    return end(storable(result, options.maxResultBytes ?? DEFAULT_MAX_INPUT_BYTES));
   } catch (error) {
     return end({ ok: false, retryable: !(error instanceof PermanentError), error: describe(error, attempt.signal) });
   } finally {
@@ -76,15 +79,22 @@ class AttemptAborted extends Error {
   override readonly name = "AttemptAborted";
 }
 
-/** Results are stored as JSON: `undefined` becomes null, and what JSON cannot hold is a bug, not bad luck. */
-function storable(result: unknown): Verdict {
+/**
+ * Results are stored as JSON: `undefined` becomes null; what JSON cannot hold, or what is over the
+ * size limit, would fail again on every attempt, so it is not retried.
+ */
+function storable(result: unknown, maxBytes: number): Verdict {
   if (result === undefined) return { ok: true, result: null };
+  let json: string;
   try {
-    JSON.stringify(result);
-    return { ok: true, result };
+    json = JSON.stringify(result);
   } catch (error) {
     return { ok: false, retryable: false, error: `result is not JSON-serializable: ${describe(error)}` };
   }
+  // A UTF-8 byte is at most 3 per UTF-16 unit: only long texts need counting.
+  const bytes = json.length * 3 <= maxBytes ? json.length : new TextEncoder().encode(json).length;
+  if (bytes > maxBytes) return { ok: false, retryable: false, error: `result is ${bytes} bytes of JSON; the limit is ${maxBytes}` };
+  return { ok: true, result };
 }
 
 function describe(error: unknown, signal?: AbortSignal): string {

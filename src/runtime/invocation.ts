@@ -3,7 +3,8 @@
  * start (advance the push epoch), drain within the budget, and hand any backlog left to more push
  * invocations. Free of Workers types; every client arrives in `deps`.
  */
-import type { TaskQueue } from "../queue/types";
+import { QueueNotFoundError } from "../queue/errors";
+import type { QueueSummary, TaskQueue } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
 import type { Budget } from "./budget";
 import { type DrainDeps, drainQueue } from "./drain";
@@ -21,10 +22,9 @@ export interface InvocationDeps extends DrainDeps {
 
 export async function runInvocation(queue: string, budget: Budget, deps: InvocationDeps): Promise<BatchReport> {
   const started = deps.clock.now();
-  // Pipelined by the client's auto-pipelining: one request for both.
-  const [summary] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.advance(queue)]);
   const report: BatchReport = { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 0, durationMs: 0 };
-  if (!summary.settings.paused) {
+  const summary = await queueToRun(queue, deps);
+  if (summary && !summary.settings.paused) {
     const { batchSize, leaseMs } = summary.settings;
     let lastScaleCheck = Number.NEGATIVE_INFINITY;
     const scaleOut = async () => {
@@ -45,12 +45,29 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
       dead: tally.dead,
       stale: tally.stale,
     });
-    report.durationMs = deps.clock.now() - started;
     const level = tally.claimed > 0 || report.published > 0 ? "info" : "debug";
+    report.durationMs = deps.clock.now() - started;
     deps.log[level]("invocation finished", { ...report, batches: tally.batches, leaseExtensions: tally.leaseExtensions });
   }
   report.durationMs = deps.clock.now() - started;
   return report;
+}
+
+/**
+ * The queue's settings, with the push epoch advanced in the same round trip (the client's
+ * auto-pipelining sends both at once). A push for a queue deleted since it was published has
+ * nothing to do: answering it normally keeps QStash from retrying it.
+ */
+async function queueToRun(queue: string, deps: InvocationDeps): Promise<QueueSummary | null> {
+  const [summary] = await Promise.all([
+    deps.tasks.getQueue(queue).catch((error: unknown) => {
+      if (error instanceof QueueNotFoundError) return null;
+      throw error;
+    }),
+    deps.epochs.advance(queue),
+  ]);
+  if (!summary) deps.log.warn("push for a queue that does not exist", { queue });
+  return summary;
 }
 
 /**

@@ -14,13 +14,22 @@ import type { BatchReport } from "./types";
 /** Tasks promoted or reclaimed per upkeep call: bounded so no single script runs long. */
 const UPKEEP_LIMIT = 1_000;
 
-export async function handleScheduled(env: Env, options: RuntimeOptions = {}): Promise<BatchReport[]> {
+export interface ScheduledOptions extends RuntimeOptions {
+  /** Sweep only these queues (e.g. several deployments sharing one database); all when omitted. */
+  queues?: readonly string[];
+}
+
+/** Returns one report per queue that had backlog after upkeep. */
+export async function handleScheduled(env: Env, options: ScheduledOptions = {}): Promise<BatchReport[]> {
   const runtime = runtimeFromEnv(env, options);
   const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
-  const queues = await runtime.tasks.listQueues();
+  const selected = (queues: QueueSummary[]) =>
+    options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
+  const queues = selected(await runtime.tasks.listQueues());
   await Promise.all(queues.map((queue) => upkeep(queue.name, budget, runtime)));
 
-  const backlog = (await runtime.tasks.listQueues()).filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
+  const after = selected(await runtime.tasks.listQueues());
+  const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
   const started = await Promise.all(backlog.map((queue) => startDrainers(queue, runtime)));
   const reports: BatchReport[] = [];
   for (const [index, queue] of backlog.entries()) {

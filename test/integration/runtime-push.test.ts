@@ -1,0 +1,151 @@
+/**
+ * Pushes through the real QStash dev server: follow-ups when backlog remains (signed for
+ * /v1/work, checked with the real Receiver), nudges deduplicated per epoch, a push chain that
+ * drains a queue with no cron, and the cron starting drainers.
+ */
+import { randomBytes } from "node:crypto";
+import { Receiver as SignatureReceiver } from "@upstash/qstash";
+import { z } from "zod";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTaskQueue } from "../../src/queue/index";
+import type { TaskQueue } from "../../src/queue/types";
+import type { Clock } from "../../src/runtime/budget";
+import { defineFunction } from "../../src/runtime/function";
+import { createLogger } from "../../src/runtime/logger";
+import { nudgeWorkers } from "../../src/runtime/nudge";
+import { handlePush } from "../../src/runtime/push";
+import { registry } from "../../src/runtime/registry";
+import { handleScheduled } from "../../src/runtime/scheduled";
+import { startPushWorker } from "../support/push-worker";
+import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
+import { testRedis } from "../support/redis-client";
+import { testEnv } from "../support/runtime-env";
+
+let receiver: Receiver;
+let tasks: TaskQueue;
+const log = createLogger("error", {}, () => {});
+const queueName = (label: string) => `rp-${label}-${randomBytes(4).toString("hex")}`;
+const signatures = () =>
+  new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
+
+/** A public URL on the loopback receiver; pushes to it arrive at `path`. */
+function endpoint() {
+  const base = `/${randomBytes(6).toString("hex")}`;
+  return { publicUrl: `${receiver.base}${base}`, path: `${base}/v1/work` };
+}
+
+/** A clock that moves forward by hand (and by 1 ms per reading, so elapsed time is never zero). */
+function steppingClock() {
+  let offset = 0;
+  const clock: Clock & { advance(ms: number): void } = { now: () => Date.now() + offset++, advance: (ms) => void (offset += ms) };
+  return clock;
+}
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+describe("pushes through the QStash dev server", () => {
+  it("publishes follow-up pushes when backlog remains, up to maxParallel, signed for /v1/work", async () => {
+    const queue = queueName("follow");
+    const { publicUrl, path } = endpoint();
+    const clock = steppingClock();
+    // Each task takes "a second" of the injected clock, so the 2.5 s budget ends after one batch of 4.
+    const tick = defineFunction({ name: "tick", input: z.unknown(), run: () => void clock.advance(1_000) });
+    await tasks.enqueue(queue, Array.from({ length: 20 }, () => ({ fn: "tick", input: null })));
+    await tasks.updateSettings(queue, { batchSize: 4, maxParallel: 3 });
+
+    const report = await handlePush(testEnv(publicUrl), { queue }, {
+      functions: registry([tick]), clock, log, budget: { softMs: 2_500, hardMs: 60_000 },
+    });
+
+    expect(report).toMatchObject({ queue, claimed: 4, succeeded: 4, published: 3 });
+    const deliveries = await receiver.waitFor(path, 3);
+    for (const delivery of deliveries) {
+      expect(JSON.parse(delivery.body)).toEqual({ queue });
+      const signature = String(delivery.headers["upstash-signature"]);
+      await expect(signatures().verify({ signature, body: delivery.body, url: `${publicUrl}/v1/work` })).resolves.toBe(true);
+    }
+    // Repeated decisions under one epoch reuse the same dedup ids: QStash drops the copies.
+    await sleep(300);
+    expect(receiver.deliveriesTo(path)).toHaveLength(3);
+  });
+
+  it("collapses a burst of nudges into one push until a worker starts, then nudges again", async () => {
+    const queue = queueName("nudge");
+    const { publicUrl, path } = endpoint();
+    const env = testEnv(publicUrl);
+    await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "echo", input: n })));
+
+    const burst = await Promise.all(Array.from({ length: 20 }, () => nudgeWorkers(env, queue, { log })));
+    expect(burst.reduce((sum, n) => sum + n, 0)).toBe(1);
+    await receiver.waitFor(path, 1);
+
+    // A worker starting (here: run directly) spends the epoch; the next enqueue's nudge is new.
+    expect(await handlePush(env, { queue }, { log })).toMatchObject({ claimed: 5, succeeded: 5, published: 0 });
+    await tasks.enqueue(queue, [{ fn: "echo", input: "late" }]);
+    expect(await nudgeWorkers(env, queue, { log })).toBe(1);
+    await receiver.waitFor(path, 2);
+
+    await tasks.updateSettings(queue, { paused: true });
+    expect(await nudgeWorkers(env, queue, { log })).toBe(0);
+    await sleep(300);
+    expect(receiver.deliveriesTo(path)).toHaveLength(2);
+  });
+
+  it("never throws from a nudge, even when QStash is unreachable", async () => {
+    const queue = queueName("unreachable");
+    await tasks.enqueue(queue, [{ fn: "echo", input: 1 }]);
+    const env = { ...testEnv(`${receiver.base}/x`), QSTASH_URL: "http://127.0.0.1:9" };
+    expect(await nudgeWorkers(env, queue, { log })).toBe(0);
+  });
+
+  it("drains a backlog by a chain of pushes alone, within the queue's parallelism", async () => {
+    const queue = queueName("chain");
+    const total = 300;
+    const ids = (await tasks.enqueue(queue, Array.from({ length: total }, (_, n) => ({ fn: "echo", input: n })))).map((r) => r.id);
+    await tasks.updateSettings(queue, { batchSize: 20, maxParallel: 4 });
+    // A soft budget of zero: each invocation runs exactly one batch, then hands the rest on.
+    const worker = await startPushWorker({ log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 } });
+    try {
+      expect(await nudgeWorkers(worker.env, queue, { log })).toBe(1);
+      const deadline = Date.now() + 30_000;
+      while ((await tasks.getQueue(queue)).counts.succeeded < total) {
+        if (Date.now() > deadline) throw new Error("the push chain did not drain the queue within 30 s");
+        await sleep(50);
+      }
+      const records = await tasks.getMany(ids);
+      expect(records.every((record, n) => record?.status === "succeeded" && record.result === n)).toBe(true);
+      expect(worker.rejected).toEqual([]);
+      const mine = worker.reports.filter((report) => report.queue === queue);
+      expect(mine.reduce((sum, report) => sum + report.claimed, 0)).toBe(total);
+      expect(mine.filter((report) => report.claimed > 0).length).toBeGreaterThanOrEqual(total / 20);
+      expect(worker.maxConcurrent()).toBeLessThanOrEqual(4);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it("the cron starts drainers for a backlog and drains a batch itself", async () => {
+    const queue = queueName("cron");
+    const { publicUrl, path } = endpoint();
+    await tasks.enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })));
+    await tasks.updateSettings(queue, { batchSize: 5, maxParallel: 2 });
+
+    const reports = await handleScheduled(testEnv(publicUrl), {
+      queues: [queue], log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 },
+    });
+
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ queue, claimed: 5, succeeded: 5 });
+    const published = reports[0]?.published ?? 0;
+    expect(published).toBeGreaterThanOrEqual(2);
+    expect(published).toBeLessThanOrEqual(4);
+    await receiver.waitFor(path, published);
+    expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 5, succeeded: 5 });
+  });
+});
