@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CommandError, commandFromJson, commandFromPath, commandsFromJson, refusal, type RedisCommand } from "./commands";
+import type { FaultInjector, FaultKind, RestServerStats } from "./faults";
 import { BodyTooLarge, readBody } from "./limits";
 import { TransactionAborted, type RedisPool } from "./pool";
 import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
@@ -15,6 +16,15 @@ export interface RequestContext {
   redisUrl: string;
   checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;
   maxBodyBytes: number;
+  stats: RestServerStats;
+  /** Chaos switch, replaced at run time; undefined serves every request normally. */
+  faults: { injector: FaultInjector | undefined; timeoutMs: number };
+}
+
+/** What to answer: a status and the JSON text, or nothing when a stream already answered. */
+interface Answer {
+  status: number;
+  text: string;
 }
 
 const UNAUTHORIZED = encodeError("WRONGPASS invalid or missing auth token");
@@ -46,6 +56,7 @@ function assertAllowed(command: RedisCommand): void {
 
 async function runOne(context: RequestContext, command: RedisCommand, base64: boolean): Promise<string> {
   assertAllowed(command);
+  context.stats.commands++;
   const reply = await context.pool.run(command);
   return encodeEntry(reply, base64);
 }
@@ -53,6 +64,7 @@ async function runOne(context: RequestContext, command: RedisCommand, base64: bo
 /** Pipeline entries are independent: a refused command becomes an error entry, the others still run. */
 async function runPipeline(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
   const refused = commands.map(refusal);
+  context.stats.commands += commands.length;
   if (refused.every((message) => message === undefined)) {
     return encodeEntries(await context.pool.pipeline(commands), base64);
   }
@@ -66,29 +78,55 @@ async function runPipeline(context: RequestContext, commands: RedisCommand[], ba
 /** A transaction with a refused command is discarded as a whole, as Upstash documents. */
 async function runTransaction(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
   commands.forEach(assertAllowed);
+  context.stats.commands += commands.length;
   return encodeEntries(await context.pool.transaction(commands), base64);
 }
 
-async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<void> {
+async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<Answer | undefined> {
   const encoding = request.headers["upstash-encoding"];
   const base64 = typeof encoding === "string" && encoding.toLowerCase() === "base64";
   const hasBody = request.method === "POST" || request.method === "PUT";
   const firstSegment = pathname.split("/", 2)[1]?.toLowerCase();
   if ((firstSegment === "subscribe" || firstSegment === "psubscribe") && request.headers.accept?.includes("text/event-stream")) {
     serveSubscription(context.redisUrl, request, response, firstSegment, pathname);
-    return;
+    return undefined;
   }
   const body = hasBody ? await readBody(request, context.maxBodyBytes) : undefined;
   if (pathname === "/" || pathname === "") {
     if (body === undefined) throw new CommandError("ERR send the command as a JSON array in a POST body, or in the path");
-    send(response, 200, await runOne(context, commandFromJson(parseJson(body)), base64));
-  } else if (pathname === "/pipeline" && body !== undefined) {
-    send(response, 200, await runPipeline(context, commandsFromJson(parseJson(body)), base64));
-  } else if (pathname === "/multi-exec" && body !== undefined) {
-    send(response, 200, await runTransaction(context, commandsFromJson(parseJson(body)), base64));
-  } else {
-    send(response, 200, await runOne(context, commandFromPath(pathname, query, body), base64));
+    return { status: 200, text: await runOne(context, commandFromJson(parseJson(body)), base64) };
   }
+  if (pathname === "/pipeline" && body !== undefined) {
+    return { status: 200, text: await runPipeline(context, commandsFromJson(parseJson(body)), base64) };
+  }
+  if (pathname === "/multi-exec" && body !== undefined) {
+    return { status: 200, text: await runTransaction(context, commandsFromJson(parseJson(body)), base64) };
+  }
+  return { status: 200, text: await runOne(context, commandFromPath(pathname, query, body), base64) };
+}
+
+function answerOf(error: unknown): Answer {
+  return { status: statusOf(error), text: encodeError(error instanceof Error ? error.message : String(error)) };
+}
+
+/** Faults that strike before anything runs; true when the request is taken care of. */
+function injectBefore(context: RequestContext, fault: FaultKind | undefined, response: ServerResponse): boolean {
+  if (fault === "error-before") {
+    send(response, 503, encodeError("ERR injected fault: service unavailable, nothing was run"));
+    return true;
+  }
+  if (fault === "timeout") {
+    setTimeout(() => response.destroy(), context.faults.timeoutMs).unref();
+    return true;
+  }
+  return false;
+}
+
+/** Sends the answer, unless a fault after the commands ran replaces it. */
+function deliver(response: ServerResponse, answer: Answer, fault: FaultKind | undefined): void {
+  if (fault === "drop-after") response.destroy();
+  else if (fault === "error-after") send(response, 500, encodeError("ERR injected fault: the commands ran but the answer was lost"));
+  else send(response, answer.status, answer.text);
 }
 
 /** The request listener for node:http. */
@@ -107,12 +145,16 @@ export function createRequestHandler(context: RequestContext): (request: Incomin
       send(response, 401, UNAUTHORIZED);
       return;
     }
-    route(context, request, response, pathname, query).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
-        return;
-      }
-      send(response, statusOf(error), encodeError(error instanceof Error ? error.message : String(error)));
-    });
+    context.stats.requests++;
+    const fault = context.faults.injector?.({ method, path: pathname });
+    if (fault !== undefined) context.stats.faults[fault]++;
+    if (injectBefore(context, fault, response)) return;
+    route(context, request, response, pathname, query).then(
+      (answer) => answer && deliver(response, answer, fault),
+      (error: unknown) => {
+        if (response.headersSent) response.destroy();
+        else deliver(response, answerOf(error), fault);
+      },
+    );
   };
 }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tokenChecker } from "./auth";
+import { emptyStats, type FaultInjector, type RestServerStats } from "./faults";
 import { createRequestHandler } from "./http";
 import { DEFAULT_MAX_BODY_BYTES } from "./limits";
 import { RedisPool } from "./pool";
@@ -21,12 +22,20 @@ export interface RestServerOptions {
   maxBodyBytes?: number;
   /** Redis connections shared round robin by requests. */
   poolSize?: number;
+  /** Chaos tests: inject faults from the start (see faults.ts); `setFaults` changes it later. */
+  faults?: FaultInjector;
+  /** How long a `timeout` fault holds a request before cutting its connection (default 10 s). */
+  faultTimeoutMs?: number;
 }
 
 export interface RestServer {
   /** http://host:port, the UPSTASH_REDIS_REST_URL for clients. */
   url: string;
   port: number;
+  /** Counters since start: requests, commands, faults injected (a snapshot). */
+  stats(): RestServerStats;
+  /** Turns fault injection on (an injector) or off (undefined). */
+  setFaults(injector: FaultInjector | undefined): void;
   close(): Promise<void>;
 }
 
@@ -49,11 +58,15 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     await pool.close();
     throw new Error(`the REST server cannot reach redis-server at ${options.redisUrl}: ${(error as Error).message}`);
   }
+  const stats = emptyStats();
+  const faults = { injector: options.faults, timeoutMs: options.faultTimeoutMs ?? 10_000 };
   const handler = createRequestHandler({
     pool,
     redisUrl: options.redisUrl,
     checkToken: tokenChecker(options.token),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    stats,
+    faults,
   });
   const server = createServer({ keepAlive: true, noDelay: true }, handler);
   // Clients keep connections for a while between bursts; outlive their idle timeouts.
@@ -75,6 +88,10 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    stats: () => ({ ...stats, faults: { ...stats.faults } }),
+    setFaults(injector) {
+      faults.injector = injector;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy(); // idle keep-alive and SSE streams would hold close() open

@@ -1,8 +1,10 @@
 /**
- * Command line: node --import tsx dev/rest-server/main.ts --redis-url redis://127.0.0.1:6379 --token T [--port 8079] [--host 127.0.0.1]
+ * Command line: node --import tsx dev/rest-server/main.ts --redis-url redis://127.0.0.1:6379 --token T
+ *   [--port 8079] [--host 127.0.0.1] [--max-body-bytes N] [--pool-size N] [--faults error-before=0.05,drop-after=0.05]
  * Prints the URL once it listens; Ctrl-C or SIGTERM closes it.
  */
 import { parseArgs } from "node:util";
+import { parseFaultRates, randomFaults, type FaultInjector } from "./faults";
 import { startRestServer } from "./index";
 
 const { values } = parseArgs({
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     "max-body-bytes": { type: "string" },
     "pool-size": { type: "string" },
+    faults: { type: "string" },
   },
 });
 
@@ -31,6 +34,14 @@ if (!values.token) {
   process.exit(2);
 }
 
+let faults: FaultInjector | undefined;
+try {
+  faults = values.faults ? randomFaults(parseFaultRates(values.faults)) : undefined;
+} catch (error) {
+  console.error(`--faults: ${(error as Error).message}`);
+  process.exit(2);
+}
+
 const server = await startRestServer({
   redisUrl: values["redis-url"]!,
   token: values.token,
@@ -38,6 +49,7 @@ const server = await startRestServer({
   host: values.host,
   maxBodyBytes: positiveInt("max-body-bytes", values["max-body-bytes"]),
   poolSize: positiveInt("pool-size", values["pool-size"]),
+  faults,
 });
 console.log(`Upstash-compatible REST server on ${server.url} (redis ${values["redis-url"]})`);
 
