@@ -67,7 +67,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "--protected-mode", "yes",
     "--loglevel", "warning",
   ];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Its own process group: a Ctrl-C in the terminal must not kill redis-server before the servers
+  // in front of it have shut down; the exit hook below still ends it if this process dies.
+  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr += String(chunk)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -86,6 +90,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     dir,
     process: child,
     async stop() {
+      process.off("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
         await exited;

@@ -62,10 +62,19 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  const killGroupOnExit = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  process.once("exit", killGroupOnExit);
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   const url = `http://127.0.0.1:${options.port}`;
   const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    process.off("exit", killGroupOnExit);
     if (exited) return;
     try {
       process.kill(-child.pid!, signal);

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Cron } from "croner";
+import { freePort, startRedisServer, type RedisServerHandle } from "./redis-server";
+import { startRestServer } from "./rest-server/index";
+import { startQStashServer } from "./qstash/index";
+import { startWorkerProcess, type WorkerProcess } from "./worker-process";
+import { startBalancer, type Balancer } from "./balancer";
+
+const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/** What a tool needs to reach the local deployment; written to .edgeq/stack.json. */
+export interface StackInfo {
+  workerUrl: string;
+  apiToken: string;
+  redisRestUrl: string;
+  redisRestToken: string;
+  redisPort: number;
+  qstashUrl: string;
+  qstashToken: string;
+  qstashCurrentSigningKey: string;
+  qstashNextSigningKey: string;
+}
+
+export interface StackOptions {
+  /** Worker processes behind one URL (real parallelism on this machine). Default 1. */
+  workers?: number;
+  /**
+   * Local stand-in for Cloudflare's cron trigger. Default: the crons of wrangler.toml.
+   * A number fires every that many seconds instead (tests, demo); 0 disables it.
+   */
+  cronEverySeconds?: number;
+  quiet?: boolean;
+  redisAppendOnly?: boolean;
+}
+
+export interface Stack {
+  info: StackInfo;
+  redis: RedisServerHandle;
+  workers: WorkerProcess[];
+  /** Kills worker i as a crash would (SIGKILL) and starts it again on the same port. */
+  restartWorker(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function secret(bytes = 24): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+function wranglerCrons(): string[] {
+  const toml = readFileSync(join(projectRoot, "wrangler.toml"), "utf8");
+  const match = /crons\s*=\s*\[([^\]]*)\]/.exec(toml);
+  return match ? [...match[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [];
+}
+
+function startCron(everySeconds: number | undefined, target: () => string, quiet: boolean): () => void {
+  const fire = (cron: string) => {
+    fetch(`${target()}/__scheduled?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
+      if (!quiet) process.stderr.write(`edgeq stack: cron trigger failed: ${error.message}\n`);
+    });
+  };
+  if (everySeconds === 0) return () => {};
+  if (everySeconds !== undefined) {
+    const timer = setInterval(() => fire("* * * * *"), everySeconds * 1000);
+    return () => clearInterval(timer);
+  }
+  const jobs = wranglerCrons().map((expression) => new Cron(expression, () => fire(expression)));
+  return () => jobs.forEach((job) => job.stop());
+}
+
+/** Starts redis-server, the REST server, the QStash dev server and `wrangler dev`, on free ports. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const redis = await startRedisServer({ appendOnly: options.redisAppendOnly });
+    cleanups.push(() => redis.stop());
+    const redisRestToken = secret();
+    const rest = await startRestServer({ redisUrl: redis.url, token: redisRestToken, port: await freePort() });
+    cleanups.push(() => rest.close());
+    const qstashToken = secret();
+    const qstashCurrentSigningKey = `sig_${secret()}`;
+    const qstashNextSigningKey = `sig_${secret()}`;
+    const qstash = await startQStashServer({
+      redisUrl: redis.url,
+      token: qstashToken,
+      currentSigningKey: qstashCurrentSigningKey,
+      nextSigningKey: qstashNextSigningKey,
+      port: await freePort(),
+    });
+    cleanups.push(() => qstash.close());
+
+    const workerCount = Math.max(1, options.workers ?? 1);
+    const balancerPort = workerCount > 1 ? await freePort() : 0;
+    const workerPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+    const workerUrl = workerCount > 1 ? `http://127.0.0.1:${balancerPort}` : `http://127.0.0.1:${workerPorts[0]}`;
+    const apiToken = secret();
+
+    const stateDir = mkdtempSync(join(tmpdir(), "edgeq-stack-"));
+    cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+    const envFile = join(stateDir, ".dev.vars");
+    writeFileSync(
+      envFile,
+      [
+        `EDGEQ_PUBLIC_URL=${workerUrl}`,
+        `EDGEQ_TOKENS=${apiToken}:admin`,
+        `UPSTASH_REDIS_REST_URL=${rest.url}`,
+        `UPSTASH_REDIS_REST_TOKEN=${redisRestToken}`,
+        `QSTASH_URL=${qstash.url}`,
+        `QSTASH_TOKEN=${qstashToken}`,
+        `QSTASH_CURRENT_SIGNING_KEY=${qstashCurrentSigningKey}`,
+        `QSTASH_NEXT_SIGNING_KEY=${qstashNextSigningKey}`,
+        "",
+      ].join("\n"),
+    );
+
+    const quiet = options.quiet ?? false;
+    const launch = async (index: number) =>
+      startWorkerProcess({
+        port: workerPorts[index]!,
+        inspectorPort: await freePort(),
+        envFile,
+        persistTo: join(stateDir, `wrangler-${index}`),
+        quiet,
+      });
+    const workers = await Promise.all(workerPorts.map((_, index) => launch(index)));
+    cleanups.push(() => Promise.all(workers.map((worker) => worker.kill())).then(() => {}));
+
+    let balancer: Balancer | undefined;
+    if (workerCount > 1) {
+      balancer = await startBalancer(balancerPort, () => workers.filter((w) => !w.exited).map((w) => w.url));
+      cleanups.push(() => balancer!.close());
+    }
+    let cronTurn = 0;
+    const stopCron = startCron(options.cronEverySeconds, () => workers[cronTurn++ % workers.length]!.url, quiet);
+    cleanups.push(stopCron);
+
+    const info: StackInfo = {
+      workerUrl,
+      apiToken,
+      redisRestUrl: rest.url,
+      redisRestToken,
+      redisPort: redis.port,
+      qstashUrl: qstash.url,
+      qstashToken,
+      qstashCurrentSigningKey,
+      qstashNextSigningKey,
+    };
+    return {
+      info,
+      redis,
+      workers,
+      async restartWorker(index) {
+        await workers[index]!.kill("SIGKILL");
+        workers[index] = await launch(index);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Writes .edgeq/stack.json (git-ignored) for the CLI, the benchmarks and the end-to-end tests. */
+export function writeStackInfo(info: StackInfo, path = join(projectRoot, ".edgeq", "stack.json")): string {
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}
