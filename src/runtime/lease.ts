@@ -1,7 +1,8 @@
 /**
  * Keeps the leases of one claimed batch alive while it runs. Every task of the batch is held until
  * the batch is settled (finished tasks wait for the slow ones, and their leases would lapse too),
- * so the whole batch is extended in one request once half a lease has passed.
+ * so the whole batch is extended in one request every third of a lease: two chances to renew
+ * before a lease can lapse, for a request every ten seconds at the default 30 s lease.
  * Time is measured from when each request was sent, never from the server's leaseUntil: the
  * Worker's clock and Redis's may differ, and the send time is the conservative side.
  */
@@ -28,7 +29,8 @@ export interface LeaseKeeper {
   stop(): Promise<void>;
 }
 
-/** After a failed extension request, try again this share of a lease later. */
+/** Renew every `leaseMs / RENEW_SHARE`; after a failed request, retry `leaseMs / RETRY_SHARE` later. */
+const RENEW_SHARE = 3;
 const RETRY_SHARE = 8;
 
 export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, options: LeaseKeeperOptions): LeaseKeeper {
@@ -59,7 +61,7 @@ export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, o
           log.warn("lease lost", { taskId: lease.id, queue });
           lostSignals.get(lease.id)?.abort();
         }
-        schedule(leaseMs / 2 - (clock.now() - sentAt));
+        schedule(leaseMs / RENEW_SHARE - (clock.now() - sentAt));
       },
       (error: unknown) => {
         log.warn("lease extension failed; retrying", { queue, error: String(error) });
@@ -67,7 +69,7 @@ export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, o
       },
     );
   };
-  schedule(leaseMs / 2 - (clock.now() - claimSentAt));
+  schedule(leaseMs / RENEW_SHARE - (clock.now() - claimSentAt));
 
   return {
     token: (id) => tokens.get(id) ?? "",
