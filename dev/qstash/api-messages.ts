@@ -4,13 +4,23 @@ import { endOfPath, type Route } from "./http-server";
 import { QStashApiError } from "./types";
 import { messageView } from "./views";
 
-/** Messages not yet delivered: read one, cancel one, some, or those matching filters. */
+/** Messages not yet delivered: read one, cancel one, some, or those matching filters; flow-control state. */
 export function messageRoutes(context: ApiContext): Route[] {
   const cancel = async (messageIds: string[]) => {
     context.engine.forget(messageIds);
     return context.messages.cancel(messageIds);
   };
   return [
+    {
+      // Flow-control state lives in the delivery loop's memory: a key unseen since the start is unknown.
+      method: "GET",
+      pattern: new RegExp(`^/v2/flowControl/([^/?]+)${endOfPath}`),
+      handle: async (_request, [key = ""]) => {
+        const info = context.engine.flowControlInfo(decodeURIComponent(key));
+        if (!info) throw new QStashApiError(404, `flow-control key ${decodeURIComponent(key)} not found`);
+        return { status: 200, body: info };
+      },
+    },
     {
       method: "GET",
       pattern: new RegExp(`^/v2/messages/([^/?]+)${endOfPath}`),

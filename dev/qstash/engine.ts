@@ -106,6 +106,10 @@ export class DeliveryEngine {
     }
   }
 
+  flowControlInfo(key: string): Record<string, unknown> | undefined {
+    return this.gates.info(key, this.waitlists.get(key)?.length ?? 0);
+  }
+
   /** A queue was created, changed, paused, resumed or deleted: its held-back messages may go now. */
   queueChanged(name: string, queue: QueueRecord | undefined): void {
     if (queue) this.queues.set(name, queue);

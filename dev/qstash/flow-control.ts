@@ -25,6 +25,8 @@ export function parseFlowControl(key: string, value: string | undefined): FlowCo
 export type Admission = { kind: "start" } | { kind: "full"; key: string } | { kind: "wait"; ms: number };
 
 interface Gate {
+  /** The setting last seen for the key (QStash also lets the latest message's setting win). */
+  setting: FlowControlSetting;
   active: number;
   windowStart: number;
   startedInWindow: number;
@@ -38,13 +40,26 @@ interface Gate {
 export class FlowGates {
   private readonly gates = new Map<string, Gate>();
 
-  private gate(key: string): Gate {
-    let gate = this.gates.get(key);
+  private gate(setting: FlowControlSetting): Gate {
+    let gate = this.gates.get(setting.key);
     if (!gate) {
-      gate = { active: 0, windowStart: 0, startedInWindow: 0 };
-      this.gates.set(key, gate);
+      gate = { setting, active: 0, windowStart: 0, startedInWindow: 0 };
+      this.gates.set(setting.key, gate);
     }
+    gate.setting = setting;
     return gate;
+  }
+
+  /** The key's state as GET /v2/flowControl/{key} shows it, or undefined for a key never seen. */
+  info(key: string, waitListSize: number): Record<string, unknown> | undefined {
+    const gate = this.gates.get(key);
+    if (!gate) return undefined;
+    return {
+      flowControlKey: key, waitListSize,
+      parallelismMax: gate.setting.parallelism ?? 0, parallelismCount: gate.active,
+      rateMax: gate.setting.rate ?? 0, rateCount: gate.startedInWindow, ratePeriod: gate.setting.period ?? 1,
+      ratePeriodStart: Math.floor(gate.windowStart / 1000), isPaused: false, isPinnedParallelism: false, isPinnedRate: false,
+    };
   }
 
   /**
@@ -55,7 +70,7 @@ export class FlowGates {
   tryStart(settings: FlowControlSetting[], now: number): Admission {
     let waitMs = 0;
     for (const setting of settings) {
-      const gate = this.gate(setting.key);
+      const gate = this.gate(setting);
       if (setting.parallelism !== undefined && gate.active >= setting.parallelism) return { kind: "full", key: setting.key };
       if (setting.rate !== undefined) {
         const periodMs = (setting.period ?? 1) * 1000;
@@ -68,7 +83,7 @@ export class FlowGates {
     }
     if (waitMs > 0) return { kind: "wait", ms: waitMs };
     for (const setting of settings) {
-      const gate = this.gate(setting.key);
+      const gate = this.gate(setting);
       gate.active += 1;
       gate.startedInWindow += 1;
     }

@@ -47,9 +47,11 @@ export function canonicalHeaderName(name: string): string {
   return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
-/** Checks a destination and repairs the "https:/host" that path normalisation leaves of "https://host". */
+/** Checks a destination, repairing the "https:/host" that path normalisation leaves of "https://host". */
 export function checkDestination(raw: string): string {
-  const destination = raw.replace(/^(https?):\/(?!\/)/, "$1://");
+  // Some clients percent-encode the whole destination ("https%3A%2F%2Fhost%2Fpath").
+  const decoded = /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
+  const destination = decoded.replace(/^(https?):\/(?!\/)/, "$1://");
   if (!/^https?:\/\//.test(destination)) {
     throw new QStashApiError(400, `invalid destination ${JSON.stringify(raw)}: the dev server delivers to http(s) URLs only (no URL groups or APIs)`);
   }

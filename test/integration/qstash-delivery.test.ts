@@ -75,7 +75,6 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
     await qstash.publishJSON({ url: delayed.url, body: { d: 1 }, delay: 1 });
     const notBeforeSeconds = Math.ceil((publishedAt + 1000) / 1000);
     await qstash.publishJSON({ url: notBefore.url, body: { d: 2 }, notBefore: notBeforeSeconds });
-    expect(receiver().deliveriesTo(delayed.path)).toHaveLength(0);
     const [first] = await receiver().waitFor(delayed.path, 1);
     const [second] = await receiver().waitFor(notBefore.path, 1);
     expect(first?.receivedAt).toBeGreaterThanOrEqual(publishedAt + 1000);

@@ -53,7 +53,7 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
   });
 
   it("treats a response slower than Upstash-Timeout as a failure", async () => {
-    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 1500 }));
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 3000 }));
     const { messageId } = await qstash.publish({ url, body: "slow", timeout: 1, retries: 0 });
     await receiver().waitFor(path, 1);
     const entry = await dlqEntryOf(messageId, 5000);
