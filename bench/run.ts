@@ -34,7 +34,9 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
   try {
     return await work();
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    const reason = [message + cause, servers.restFailure()].filter(Boolean).join("; ");
     log(`  ${name} not measured: ${reason}`);
     notMeasured.push({ section: name, reason });
     return null;

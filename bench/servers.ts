@@ -15,6 +15,8 @@ export interface BenchServers {
   restUrl: string;
   restToken: string;
   restPid: number;
+  /** Why the REST server is gone (its exit and last output), or undefined while it runs. */
+  restFailure(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,7 +60,16 @@ export async function startBenchServers(): Promise<BenchServers> {
     await redis.stop();
     throw error;
   }
-  const restExited = new Promise<void>((resolve) => rest.once("exit", () => resolve()));
+  let output = "";
+  let failure: string | undefined;
+  let stopping = false;
+  rest.stderr?.on("data", (chunk: Buffer) => (output = (output + String(chunk)).slice(-2000)));
+  const restExited = new Promise<void>((resolve) =>
+    rest.once("exit", (code, signal) => {
+      if (!stopping) failure = `REST server exited (${signal ?? code}): ${output.trim().split("\n").slice(-3).join(" / ")}`;
+      resolve();
+    }),
+  );
   return {
     redisPort: redis.port,
     redisUrl: redis.url,
@@ -66,7 +77,9 @@ export async function startBenchServers(): Promise<BenchServers> {
     restUrl,
     restToken,
     restPid: rest.pid ?? 0,
+    restFailure: () => failure,
     async stop() {
+      stopping = true;
       if (rest.exitCode === null && rest.signalCode === null) {
         rest.kill("SIGTERM");
         await restExited;
