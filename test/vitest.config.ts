@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
-import { bundleProject, workerProject } from "./worker/project.js";
+import { bundleProject, workerProject } from "./worker/node/project.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -24,9 +24,24 @@ const REFUSED = new Set([
   "WAIT", "WAITAOF",
   "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR",
   "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
-  "AUTH", "HELLO", "SELECT", "SWAPDB", "QUIT", "RESET", "CLIENT",
+  "AUTH", "HELLO", "SELECT", "SWAPDB", "QUIT", "RESET",
   "SYNC", "PSYNC", "REPLICAOF", "SLAVEOF", "SHUTDOWN", "DEBUG",
 ]);
+
+// CLIENT and SCRIPT run on a pooled connection shared by every request: only subcommands that leave
+// its state alone pass (CLIENT REPLY OFF, CLIENT KILL or SCRIPT DEBUG would break the others).
+// @upstash/redis sends CLIENT SETINFO through `clientSetinfo()`.
+const ALLOWED_SUBCOMMANDS: Record<string, ReadonlySet<string>> = {
+  CLIENT: new Set(["SETINFO", "SETNAME", "GETNAME", "ID", "INFO", "LIST"]),
+  SCRIPT: new Set(["LOAD", "EXISTS", "FLUSH", "KILL"]),
+};
+
+function refusedSubcommand(command: RedisCommand): boolean {
+  const allowed = ALLOWED_SUBCOMMANDS[command.name];
+  if (allowed === undefined) return false;
+  const subcommand = command.args[0];
+  return subcommand === undefined || !allowed.has(String(subcommand).toUpperCase());
+}
 
 /** XREAD/XREADGROUP are allowed except in their blocking form (a BLOCK option before STREAMS). */
 function blocksOnStream(command: RedisCommand): boolean {
@@ -41,8 +56,9 @@ function blocksOnStream(command: RedisCommand): boolean {
 
 /** The error message for a refused command, or undefined when the command may run. */
 export function refusal(command: RedisCommand): string | undefined {
-  if (REFUSED.has(command.name) || blocksOnStream(command)) {
-    return `ERR Command is not available: '${command.name.toLowerCase()}'. Blocking, pub/sub and connection-state commands are not supported by the REST API`;
+  if (REFUSED.has(command.name) || blocksOnStream(command) || refusedSubcommand(command)) {
+    const name = refusedSubcommand(command) ? `${command.name} ${String(command.args[0] ?? "")}`.trim() : command.name;
+    return `ERR Command is not available: '${name.toLowerCase()}'. Blocking, pub/sub and connection-state commands are not supported by the REST API`;
   }
   return undefined;
 }

@@ -98,10 +98,12 @@ describe("REST server: errors and statuses", () => {
   });
 
   it("refuses blocking, subscribe and connection-state commands without running them", async () => {
-    for (const command of [["BLPOP", key("q"), 0], ["BRPOP", key("q"), 1], ["BLMOVE", key("q"), key("r"), "LEFT", "RIGHT", 0], ["BZPOPMIN", key("z"), 0], ["XREAD", "BLOCK", 0, "STREAMS", key("s"), "$"], ["WAIT", 1, 0], ["SUBSCRIBE", "c"], ["MONITOR"], ["SELECT", 1], ["MULTI"], ["WATCH", key("w")]]) {
+    for (const command of [["BLPOP", key("q"), 0], ["BRPOP", key("q"), 1], ["BLMOVE", key("q"), key("r"), "LEFT", "RIGHT", 0], ["BZPOPMIN", key("z"), 0], ["XREAD", "BLOCK", 0, "STREAMS", key("s"), "$"], ["WAIT", 1, 0], ["SUBSCRIBE", "c"], ["MONITOR"], ["SELECT", 1], ["MULTI"], ["WATCH", key("w")], ["HELLO", 3], ["CLIENT", "REPLY", "OFF"], ["CLIENT", "KILL", "ID", 1], ["SCRIPT", "DEBUG", "YES"]]) {
       expect(await post("/", command)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/not available/) } });
     }
     expect(await post("/", ["XREAD", "COUNT", 1, "STREAMS", key("s"), "0"])).toEqual({ status: 200, body: { result: null } });
+    expect(await post("/", ["CLIENT", "ID"])).toEqual({ status: 200, body: { result: expect.any(Number) } });
+    expect(await post("/", ["PING"])).toEqual({ status: 200, body: { result: "PONG" } });
     expect(await post("/pipeline", [["PING"], ["BLPOP", key("q"), 0], ["ECHO", "after"]])).toEqual({
       status: 200,
       body: [{ result: "PONG" }, { error: expect.stringMatching(/not available/) }, { result: "after" }],

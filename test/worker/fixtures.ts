@@ -16,5 +16,11 @@ export const TEST_EDGEQ_TOKENS = [
   `${TEST_TOKENS.read}:read`,
 ].join("; ") + `, ${TEST_TOKENS.enqueueRead}:enqueue+read`;
 
-/** Where the Worker believes it is deployed; nothing listens there, so pushes published by tests go nowhere. */
-export const TEST_PUBLIC_URL = "http://127.0.0.1:9";
+
+/** One push the sink (push-sink.ts) received: what QStash delivered to the Worker's public URL. */
+export interface RecordedDelivery {
+  path: string;
+  body: string;
+  signature: string | null;
+  messageId: string | null;
+}

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 /** Workers free plan: 3 MiB compressed. "Well under" is a third of it. */
 const FREE_PLAN_LIMIT = 3 * 1024 * 1024;

@@ -6,9 +6,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import type { TestProjectInlineConfiguration } from "vitest/config";
-import { TEST_EDGEQ_TOKENS, TEST_PUBLIC_URL } from "./fixtures.js";
+import { TEST_EDGEQ_TOKENS } from "../fixtures.js";
 
-const wranglerConfig = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
+const wranglerConfig = fileURLToPath(new URL("../../../wrangler.toml", import.meta.url));
 
 export const workerProject: TestProjectInlineConfiguration = {
   extends: true,
@@ -20,7 +20,8 @@ export const workerProject: TestProjectInlineConfiguration = {
       wrangler: { configPath: wranglerConfig },
       miniflare: {
         bindings: {
-          EDGEQ_PUBLIC_URL: TEST_PUBLIC_URL,
+          // Pushes go to a recording sink, not to this Worker (workerd in the pool has no port).
+          EDGEQ_PUBLIC_URL: inject("pushSinkUrl"),
           EDGEQ_TOKENS: TEST_EDGEQ_TOKENS,
           EDGEQ_LOG_LEVEL: "warn",
           UPSTASH_REDIS_REST_URL: inject("restUrl"),
@@ -36,8 +37,8 @@ export const workerProject: TestProjectInlineConfiguration = {
   test: {
     name: "worker",
     include: ["test/worker/**/*.test.ts"],
-    exclude: ["test/worker/**/*.node.test.ts"],
-    globalSetup: ["test/worker/global-setup.ts"],
+    exclude: ["test/worker/node/**"],
+    globalSetup: ["test/worker/node/global-setup.ts"],
     // Files run one after another: the scheduled handler sweeps every queue in Redis, and a sweep
     // running beside another file would claim that file's tasks.
     fileParallelism: false,
@@ -50,7 +51,7 @@ export const bundleProject: TestProjectInlineConfiguration = {
   extends: true,
   test: {
     name: "bundle",
-    include: ["test/worker/**/*.node.test.ts"],
+    include: ["test/worker/node/**/*.test.ts"],
     environment: "node",
     testTimeout: 120_000,
   },

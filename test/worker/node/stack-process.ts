@@ -6,7 +6,8 @@
  * parent finished or died), so no server outlives the run.
  */
 import type { ProvidedContext } from "vitest";
-import setup from "../support/global-setup";
+import setup from "../../support/global-setup";
+import { startPushSink } from "./push-sink";
 
 const provided: Partial<ProvidedContext> = {};
 const recorder = {
@@ -15,8 +16,15 @@ const recorder = {
   },
 };
 
-const teardown = await setup(recorder as unknown as Parameters<typeof setup>[0]);
+const stopStack = await setup(recorder as unknown as Parameters<typeof setup>[0]);
+const sink = await startPushSink();
+recorder.provide("pushSinkUrl", sink.url);
 process.stdout.write(`${JSON.stringify(provided)}\n`);
+
+async function teardown(): Promise<void> {
+  await sink.close();
+  await stopStack();
+}
 
 let stopping = false;
 async function stop(): Promise<void> {
