@@ -17,7 +17,7 @@ export type LogSink = (line: string) => void;
 
 export function parseLogLevel(value: string | undefined): LogLevel {
   const level = value?.trim().toLowerCase();
-  return level !== undefined && level in RANK ? (level as LogLevel) : "info";
+  return level !== undefined && Object.hasOwn(RANK, level) ? (level as LogLevel) : "info";
 }
 
 export function createLogger(
