@@ -28,3 +28,13 @@ export function problemForQueueError(error: unknown): Problem | null {
   if (error instanceof ValidationError) problem.errors = [{ field: error.field, message: error.message }];
   return problem;
 }
+
+/**
+ * The core names fields of an enqueue as `tasks[i].…`; a request that sent one task without the
+ * `tasks` wrapper knows that field as plain `input`, `id`, ….
+ */
+export function asSingleTaskError(error: unknown): unknown {
+  if (!(error instanceof ValidationError) || !error.field.startsWith("tasks[0].")) return error;
+  const field = error.field.slice("tasks[0].".length);
+  return new ValidationError(error.code, field, error.message.slice(error.field.length + 2));
+}

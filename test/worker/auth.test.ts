@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { app } from "../../src/http/app";
+import { TEST_TOKENS } from "./fixtures";
 import { call, expectProblem, randomQueue } from "./helpers";
 
 const queue = randomQueue("auth");
@@ -60,5 +63,25 @@ describe("bearer tokens and scopes", () => {
   it("does not take /v1/work on a bearer token: only a QStash signature opens it", async () => {
     const answer = await call("POST", "/v1/work", { token: "admin", json: { queue } });
     expect(expectProblem(answer, 401).type).toBe("urn:edgeq:problem:invalid-signature");
+  });
+});
+
+describe("misconfigured secrets fail loudly, never open", () => {
+  const admin = { authorization: `Bearer ${TEST_TOKENS.admin}` };
+
+  it("answers 500 naming the bad EDGEQ_TOKENS entry", async () => {
+    const response = await app.request("/v1/queues", { headers: admin }, { ...env, EDGEQ_TOKENS: `${TEST_TOKENS.admin}:root` });
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { detail: string }).detail).toContain('unknown scope "root"');
+  });
+
+  it("answers 500 when the signing keys are missing, whatever the signature", async () => {
+    const response = await app.request(
+      "/v1/work",
+      { method: "POST", headers: { "upstash-signature": "x.y.z", "content-type": "application/json" }, body: "{}" },
+      { ...env, QSTASH_NEXT_SIGNING_KEY: "" },
+    );
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { type: string }).type).toBe("urn:edgeq:problem:misconfigured");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, randomQueue } from "./helpers";
+import { call, expectProblem, randomQueue } from "./helpers";
 
 const queue = randomQueue("queues");
 
@@ -17,6 +17,10 @@ describe("queues", () => {
     expect(list.status).toBe(200);
     const mine = list.body.queues.find((entry) => entry.name === queue);
     expect(mine?.counts).toMatchObject({ delayed: 2, enqueued: 2 });
+  });
+
+  it("answers 404 for a queue that was never used", async () => {
+    expectProblem(await call("GET", `/v1/queues/${randomQueue("never")}`, { token: "read" }), 404);
   });
 
   it("reads one queue with settings and counts", async () => {

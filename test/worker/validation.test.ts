@@ -40,6 +40,13 @@ describe("request validation names the failing field", () => {
     for (const id of ids) expectProblem(await call("GET", `/v1/tasks/${id}`), 404);
   });
 
+  it("refuses an input over the queue's size limit with 413, naming the field", async () => {
+    const input = "x".repeat(70 * 1024);
+    const one = expectProblem(await call("POST", tasksPath, { json: { fn: "echo", input } }), 413, "input");
+    expect(one.type).toBe("urn:edgeq:problem:input-too-large");
+    expectProblem(await call("POST", tasksPath, { json: { tasks: [{ fn: "echo" }, { fn: "echo", input }] } }), 413, "tasks[1].input");
+  });
+
   it("checks path parameters and the query string", async () => {
     expectProblem(await call("POST", "/v1/queues/Not_Valid!/tasks", { json: { fn: "echo" } }), 400, "queue");
     expectProblem(await call("GET", `/v1/queues/${"x".repeat(65)}`), 400, "queue");

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { nudgeWorkers } from "../../runtime/nudge";
 import { toEnqueueRequests } from "../enqueue";
+import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope } from "../middleware/auth";
 import { ProblemError } from "../problem";
@@ -52,7 +53,9 @@ export function registerTaskRoutes(app: App): void {
     const body = c.req.valid("json");
     const batch = "tasks" in body;
     const requests = toEnqueueRequests(batch ? body.tasks : [body], batch);
-    const results = await c.var.queue.enqueue(queue, requests);
+    const results = await c.var.queue.enqueue(queue, requests).catch((error: unknown) => {
+      throw batch ? error : asSingleTaskError(error);
+    });
     if (results.some((result) => !result.duplicate)) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
