@@ -83,6 +83,11 @@ async function runTransaction(context: RequestContext, commands: RedisCommand[],
 }
 
 async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<Answer | undefined> {
+  const format = request.headers["upstash-response-format"];
+  if (format !== undefined && format !== "json") {
+    // Upstash also offers raw RESP2 bodies; ioredis has parsed the reply by now, so it is not reproduced.
+    throw new CommandError(`ERR Upstash-Response-Format ${String(format)} is not supported by this server: use json`);
+  }
   const encoding = request.headers["upstash-encoding"];
   const base64 = typeof encoding === "string" && encoding.toLowerCase() === "base64";
   const hasBody = request.method === "POST" || request.method === "PUT";

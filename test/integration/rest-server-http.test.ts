@@ -67,6 +67,8 @@ describe("REST server: errors and statuses", () => {
     expect(await post("/", [])).toMatchObject({ status: 400, body: { error: expect.any(String) } });
     expect(await post("/", [["nested"]])).toMatchObject({ status: 400, body: { error: expect.any(String) } });
     expect(await post("/pipeline", {})).toMatchObject({ status: 400, body: { error: expect.any(String) } });
+    expect(await post("/", ["PING"], { "Upstash-Response-Format": "resp2" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/resp2/) } });
+    expect(await post("/", ["PING"], { "Upstash-Response-Format": "json" })).toEqual({ status: 200, body: { result: "PONG" } });
   });
 
   it("keeps pipeline errors in place and discards a transaction that fails to queue", async () => {
