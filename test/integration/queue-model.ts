@@ -1,0 +1,103 @@
+/**
+ * A model of the queue for the property and crash tests: what each task's state should be, which
+ * lease token is the only valid one, and the result its accepted completion wrote. `checkAgainst`
+ * compares it with the records, the raw Redis structures and the counters.
+ */
+import { expect } from "vitest";
+import type { StateLetter } from "../../src/queue/codec";
+import { queueKeys } from "../../src/queue/keys";
+import type { TaskQueue, TaskStatus } from "../../src/queue/types";
+import { testRedis } from "../support/redis-client";
+
+export interface ModelTask {
+  id: string;
+  priority: number;
+  maxAttempts: number;
+  state: StateLetter;
+  attempts: number;
+  runAt: number;
+  leaseUntil: number;
+  /** The only token complete/fail may use; null unless running. */
+  token: string | null;
+  /** What the accepted completion wrote. */
+  result?: string;
+}
+
+const STATUS: Record<StateLetter, TaskStatus> = { q: "queued", d: "delayed", r: "running", s: "succeeded", x: "dead", c: "canceled" };
+
+export class QueueModel {
+  readonly tasks = new Map<string, ModelTask>();
+
+  add(id: string, priority: number, maxAttempts: number, runAt: number, now: number): void {
+    this.tasks.set(id, { id, priority, maxAttempts, state: runAt > now ? "d" : "q", attempts: 0, runAt, leaseUntil: 0, token: null });
+  }
+
+  /** Due delayed tasks become queued (claim and upkeep both promote all that are due here). */
+  promote(now: number): number {
+    let n = 0;
+    for (const t of this.tasks.values()) if (t.state === "d" && t.runAt <= now) (t.state = "q"), n++;
+    return n;
+  }
+
+  /** Expired leases: back to queued, or dead once the attempts are spent. */
+  reclaim(now: number): { requeued: number; dead: number } {
+    let requeued = 0;
+    let dead = 0;
+    for (const t of this.tasks.values()) {
+      if (t.state !== "r" || t.leaseUntil > now) continue;
+      t.token = null;
+      if (t.attempts >= t.maxAttempts) (t.state = "x"), dead++;
+      else (t.state = "q"), requeued++;
+    }
+    return { requeued, dead };
+  }
+
+  valid(id: string, token: string): boolean {
+    const t = this.tasks.get(id);
+    return !!t && t.state === "r" && t.token === token;
+  }
+
+  inState(...states: StateLetter[]): ModelTask[] {
+    return [...this.tasks.values()].filter((t) => states.includes(t.state));
+  }
+
+  async checkAgainst(queue: TaskQueue, prefix: string, name: string): Promise<void> {
+    const ids = [...this.tasks.keys()];
+    const records = ids.length ? await queue.getMany(ids) : [];
+    records.forEach((record, i) => {
+      const t = this.tasks.get(ids[i]!)!;
+      expect(record, `task ${t.id} lost`).not.toBeNull();
+      expect({ id: t.id, status: record!.status, attempts: record!.attempts }).toEqual({ id: t.id, status: STATUS[t.state], attempts: t.attempts });
+      expect(record!.result, `result of ${t.id}`).toEqual(t.result);
+    });
+    // each task sits in exactly the structure of its state (ready list entries of other states are tombstones)
+    const [, , , ready, prio, delayed, , dead] = queueKeys(prefix, name);
+    const raw = testRedis({ automaticDeserialization: false });
+    const [list, prioIds, delayedIds, deadIds] = await Promise.all([
+      raw.lrange(ready!, 0, -1), raw.zrange(prio!, 0, -1), raw.zrange(delayed!, 0, -1), raw.zrange(dead!, 0, -1),
+    ]);
+    const occurrences = (arr: unknown[], id: string) => arr.filter((x) => x === id).length;
+    for (const t of this.tasks.values()) {
+      const where = {
+        ready: occurrences(t.state === "q" && t.priority === 0 ? list : [], t.id),
+        prio: occurrences(prioIds, t.id),
+        delayed: occurrences(delayedIds, t.id),
+        dead: occurrences(deadIds, t.id),
+      };
+      expect({ id: t.id, ...where }).toEqual({
+        id: t.id,
+        ready: t.state === "q" && t.priority === 0 ? 1 : 0,
+        prio: t.state === "q" && t.priority !== 0 ? 1 : 0,
+        delayed: t.state === "d" ? 1 : 0,
+        dead: t.state === "x" ? 1 : 0,
+      });
+    }
+    if (this.tasks.size === 0) return;
+    const { counts } = await queue.getQueue(name);
+    const n = (...s: StateLetter[]) => this.inState(...s).length;
+    expect(counts).toMatchObject({
+      queued: n("q"), delayed: n("d"), running: n("r"), dead: n("x"),
+      succeeded: n("s"), canceled: n("c"), enqueued: this.tasks.size,
+    });
+  }
+}
