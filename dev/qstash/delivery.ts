@@ -42,7 +42,15 @@ const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new Http
  * node:http rather than fetch: a delivery is the hot path, and fetch's web streams cost several times more.
  */
 export async function attemptDelivery(message: MessageRecord, signingKey: string, shutdown: AbortSignal): Promise<AttemptOutcome> {
-  const { headers, body } = await deliveryRequest(message, signingKey);
+  try {
+    return await sendAttempt(message, await deliveryRequest(message, signingKey), shutdown);
+  } catch (error) {
+    // A request that cannot even be built is a failed attempt like any other: retried, then dead-lettered.
+    return { ok: false, error: describe(error) };
+  }
+}
+
+function sendAttempt(message: MessageRecord, { headers, body }: { headers: OutgoingHttpHeaders; body?: Buffer }, shutdown: AbortSignal): Promise<AttemptOutcome> {
   const target = new URL(message.url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise<AttemptOutcome>((resolve) => {

@@ -247,7 +247,15 @@ export class DeliveryEngine {
     if (outcome.ok && faults.duplicateProbability && Math.random() < faults.duplicateProbability) {
       await attemptDelivery(message, signingKey, this.shutdown.signal);
     }
-    await this.settle(message, outcome);
+    // Redis may be briefly away; the message stays in flight meanwhile, and a restart would resend it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.settle(message, outcome);
+      } catch (error) {
+        if (this.closed || attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   private async settle(message: MessageRecord, outcome: AttemptOutcome): Promise<void> {

@@ -31,6 +31,8 @@ export interface DeliveryOptions {
 
 const methods = new Set<HttpMethod>(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]);
 const forwardPrefix = "upstash-forward-";
+const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 let idSequence = 0;
 
@@ -75,7 +77,10 @@ export function readDeliveryOptions(headers: HeaderMap, limits: PublishLimits): 
   if (!methods.has(method)) throw new QStashApiError(400, `invalid Upstash-Method header: ${JSON.stringify(method)}`);
   const header: Record<string, string[]> = {};
   for (const [name, value] of headers) {
-    if (name.startsWith(forwardPrefix) && name.length > forwardPrefix.length) header[canonicalHeaderName(name.slice(forwardPrefix.length))] = [value];
+    if (!name.startsWith(forwardPrefix) || name.length === forwardPrefix.length) continue;
+    // Batch entries bring headers as JSON: refuse what could not be sent as an HTTP header.
+    if (!headerName.test(name) || !headerValue.test(value)) throw new QStashApiError(400, `invalid forwarded header ${JSON.stringify(name)}`);
+    header[canonicalHeaderName(name.slice(forwardPrefix.length))] = [value];
   }
   const contentType = headers.get("content-type");
   if (contentType !== undefined) header["Content-Type"] = [contentType];
@@ -92,7 +97,8 @@ export function readDeliveryOptions(headers: HeaderMap, limits: PublishLimits): 
     retries: retries === undefined ? limits.defaultRetries : parseCount(retries, "Upstash-Retries"),
     retryDelayExpression: retryDelay,
     delayMs: delay === undefined ? undefined : parseDuration(delay, "Upstash-Delay"),
-    timeoutMs: timeout === undefined ? limits.defaultTimeoutMs : parseDuration(timeout, "Upstash-Timeout"),
+    // Timers overflow past 2^31 ms (24.8 days); no delivery waits that long anyway.
+    timeoutMs: Math.min(timeout === undefined ? limits.defaultTimeoutMs : parseDuration(timeout, "Upstash-Timeout"), 2 ** 31 - 1),
     callback: checkUrlHeader(headers, "upstash-callback"),
     failureCallback: checkUrlHeader(headers, "upstash-failure-callback"),
     flowControl: flowKey === undefined ? undefined : parseFlowControl(flowKey, headers.get("upstash-flow-control-value")),

@@ -92,6 +92,19 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
     }
   });
 
+  it("delivers many messages at once, each exactly once", async () => {
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 100 }));
+    const results = (await Promise.all(Array.from({ length: 5 }, (_, chunk) =>
+      qstash.batchJSON(Array.from({ length: 100 }, (_, n) => ({ url, body: { n: chunk * 100 + n } })))))).flat();
+    await receiver().waitFor(path, 500, 20_000);
+    await sleep(200);
+    const deliveries = receiver().deliveriesTo(path);
+    expect(deliveries).toHaveLength(500);
+    expect(new Set(deliveries.map((delivery) => delivery.headers["upstash-message-id"]))).toEqual(new Set(results.map((result) => result.messageId)));
+    // Each answer takes 100 ms: only overlapping deliveries get 500 through in the time bound above.
+    expect(receiver().maxConcurrent(path)).toBeGreaterThan(10);
+  });
+
   it("delivers once per deduplication id and answers the duplicate with the first message id", async () => {
     const { url, path } = receiver().route();
     const deduplicationId = `dedup-${path}`;
