@@ -55,7 +55,19 @@ export interface QStashServerHandle {
  */
 export async function startQStashServer(options: QStashServerOptions): Promise<QStashServerHandle> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
-  await redis.connect();
+  let lastError = "";
+  redis.on("error", (error: Error) => {
+    // ioredis reconnects by itself; say so once per distinct error rather than at every retry.
+    if (error.message !== lastError) console.error(`[qstash-dev] redis-server at ${options.redisUrl}: ${error.message}`);
+    lastError = error.message;
+  });
+  redis.on("ready", () => (lastError = ""));
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach redis-server at ${options.redisUrl}: ${lastError || (error as Error).message}`);
+  }
   const keys = new QStashKeys(options.keyPrefix ?? "qstash:");
   const messages = new MessageStore(redis, keys);
   const catalog = new CatalogStore(redis, keys);
