@@ -38,7 +38,7 @@ export async function runBatch(
 ): Promise<Settlement> {
   const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
   const outcomes = await mapConcurrently(batch, deps.concurrency, (task) =>
-    executeTask(task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), leaseLost: keeper.lost(task.id) }),
+    executeTask(task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
   );
   await keeper.stop();
   const settlement: Settlement = { completions: [], failures: [], leaseExtensions: keeper.extensions };

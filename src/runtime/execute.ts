@@ -7,6 +7,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { ClaimedTask } from "../queue/types";
 import type { Clock } from "./budget";
+import { AttemptContext } from "./attempt";
 import { PermanentError } from "./function";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
@@ -23,8 +24,12 @@ export interface ExecuteOptions {
   maxTimeoutMs: number;
   clock: Clock;
   log: Logger;
-  /** Fires when the lease could not be kept: someone else may be running the task now. */
-  leaseLost?: AbortSignal;
+  /**
+   * Receives a function that stops the attempt early with a reason (e.g. its lease was lost and
+   * someone else may be running the task now). A plain callback: EventTarget listeners cost more
+   * than the rest of a no-op task.
+   */
+  abortHandle?: (abort: (reason: string) => void) => void;
   /** The queue core refuses larger results (and with them the whole batch), so check here. */
   maxResultBytes?: number;
 }
@@ -34,12 +39,12 @@ const MAX_ERROR_LENGTH = 2_000;
 
 export async function executeTask(task: ClaimedTask, options: ExecuteOptions): Promise<TaskOutcome> {
   const started = options.clock.now();
-  const log = options.log.child({ taskId: task.id, queue: task.queue, fn: task.fn, attempt: task.attempt });
-  const end = (outcome: Verdict): TaskOutcome => {
+  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log);
+  const end = (verdict: Verdict): TaskOutcome => {
     const durationMs = options.clock.now() - started;
-    if (outcome.ok) log.debug("task succeeded", { durationMs });
-    else log.warn("task failed", { durationMs, error: outcome.error, retryable: outcome.retryable });
-    return { ...outcome, durationMs };
+    if (!verdict.ok) ctx.log.warn("task failed", { durationMs, error: verdict.error, retryable: verdict.retryable });
+    else if (options.log.enabled("debug")) ctx.log.debug("task succeeded", { durationMs });
+    return { ...verdict, durationMs };
   };
 
   const fn = options.functions.task(task.fn);
@@ -53,30 +58,39 @@ export async function executeTask(task: ClaimedTask, options: ExecuteOptions): P
     return end({ ok: false, retryable: false, error: bounded(`invalid input for "${task.fn}": ${why}`) });
   }
 
-  const timeoutMs = Math.min(task.timeoutMs ?? fn.timeoutMs ?? options.defaultTimeoutMs, options.maxTimeoutMs);
-  const attempt = new AbortController();
-  const abortWith = (reason: string) => attempt.abort(new AttemptAborted(reason));
-  const timer = setTimeout(() => abortWith(`timed out after ${timeoutMs} ms`), timeoutMs);
-  const onLeaseLost = () => abortWith("lease lost: the task may be running elsewhere");
-  options.leaseLost?.addEventListener("abort", onLeaseLost, { once: true });
-  const aborted = new Promise<never>((_, reject) => {
-    attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
-  });
+  const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  let returned: unknown;
   try {
-    const ctx = { taskId: task.id, queue: task.queue, attempt: task.attempt, signal: attempt.signal, log };
-    // The race lets a function that ignores its signal still be timed out; it may run on unobserved.
-    const result = await Promise.race([Promise.resolve().then(() => fn.run(parsed.data, ctx)), aborted]);
-    return end(storable(result, options.maxResultBytes ?? DEFAULT_MAX_INPUT_BYTES));
+    returned = fn.run(parsed.data, ctx);
   } catch (error) {
-    return end({ ok: false, retryable: !(error instanceof PermanentError), error: describe(error, attempt.signal) });
+    return end(thrown(error, ctx));
+  }
+  // A synchronous function has finished already (no timer could have fired while it ran).
+  if (!isThenable(returned)) return end(storable(returned, maxResultBytes));
+
+  const timeoutMs = Math.min(task.timeoutMs ?? fn.timeoutMs ?? options.defaultTimeoutMs, options.maxTimeoutMs);
+  let stop: (reason: string) => void = () => {};
+  // The race lets a function that ignores its signal still be timed out; it may run on unobserved.
+  const stopped = new Promise<never>((_, reject) => (stop = (reason) => reject(ctx.abort(reason))));
+  const timer = setTimeout(() => stop(`timed out after ${timeoutMs} ms`), timeoutMs);
+  options.abortHandle?.(stop);
+  try {
+    return end(storable(await Promise.race([returned, stopped]), maxResultBytes));
+  } catch (error) {
+    return end(thrown(error, ctx));
   } finally {
     clearTimeout(timer);
-    options.leaseLost?.removeEventListener("abort", onLeaseLost);
   }
 }
 
-class AttemptAborted extends Error {
-  override readonly name = "AttemptAborted";
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+function thrown(error: unknown, ctx: AttemptContext): Verdict {
+  // A function that rethrows the signal's reason, or throws its own AbortError, still timed out.
+  if (ctx.abortedBy) return { ok: false, retryable: true, error: ctx.abortedBy.message };
+  return { ok: false, retryable: !(error instanceof PermanentError), error: describe(error) };
 }
 
 /**
@@ -97,9 +111,7 @@ function storable(result: unknown, maxBytes: number): Verdict {
   return { ok: true, result };
 }
 
-function describe(error: unknown, signal?: AbortSignal): string {
-  // A function that rethrows the signal's reason, or throws its own AbortError, still timed out.
-  if (signal?.aborted && signal.reason instanceof AttemptAborted) return signal.reason.message;
+function describe(error: unknown): string {
   if (error instanceof Error) return bounded(error.name === "Error" ? error.message : `${error.name}: ${error.message}`);
   return bounded(typeof error === "string" ? error : safeJson(error));
 }

@@ -21,8 +21,8 @@ export interface LeaseKeeperOptions {
 export interface LeaseKeeper {
   /** The task's current lease token: extending a lease replaces it. */
   token(id: string): string;
-  /** Aborted when the task's lease could not be extended (it expired and was taken over). */
-  lost(id: string): AbortSignal;
+  /** Calls `stop` if the task's lease cannot be extended (it expired and was taken over). */
+  onLost(id: string, stop: (reason: string) => void): void;
   /** How many extension requests were made. */
   readonly extensions: number;
   /** Stops extending; waits for a request in flight so its new tokens are the ones used to settle. */
@@ -36,7 +36,7 @@ const RETRY_SHARE = 8;
 export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, options: LeaseKeeperOptions): LeaseKeeper {
   const { queue, tasks, leaseMs, clock, log } = options;
   const tokens = new Map(batch.map((task) => [task.id, task.leaseToken]));
-  const lostSignals = new Map(batch.map((task) => [task.id, new AbortController()]));
+  const lostHandlers = new Map<string, (reason: string) => void>();
   const held = new Set(tokens.keys());
   let extensions = 0;
   let stopped = false;
@@ -59,7 +59,7 @@ export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, o
           }
           held.delete(lease.id);
           log.warn("lease lost", { taskId: lease.id, queue });
-          lostSignals.get(lease.id)?.abort();
+          lostHandlers.get(lease.id)?.("lease lost: the task may be running elsewhere");
         }
         schedule(leaseMs / RENEW_SHARE - (clock.now() - sentAt));
       },
@@ -73,7 +73,7 @@ export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, o
 
   return {
     token: (id) => tokens.get(id) ?? "",
-    lost: (id) => lostSignals.get(id)?.signal ?? AbortSignal.abort(),
+    onLost: (id, stop) => void lostHandlers.set(id, stop),
     get extensions() {
       return extensions;
     },

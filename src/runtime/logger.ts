@@ -11,6 +11,8 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export interface Logger extends TaskLogger {
   /** A logger that adds `fields` to every line (e.g. taskId and attempt for one task). */
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written: lets hot paths skip building fields nobody reads. */
+  enabled(level: LogLevel): boolean;
 }
 
 export type LogSink = (line: string) => void;
@@ -25,18 +27,40 @@ export function createLogger(
   bindings: Record<string, unknown> = {},
   sink: LogSink = (line) => console.log(line),
 ): Logger {
-  const threshold = RANK[level];
-  const write = (lineLevel: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (RANK[lineLevel] < threshold) return;
-    sink(safeStringify({ time: new Date().toISOString(), level: lineLevel, msg: message, ...bindings, ...fields }));
-  };
-  return {
-    debug: (message, fields) => write("debug", message, fields),
-    info: (message, fields) => write("info", message, fields),
-    warn: (message, fields) => write("warn", message, fields),
-    error: (message, fields) => write("error", message, fields),
-    child: (fields) => createLogger(level, { ...bindings, ...fields }, sink),
-  };
+  return new JsonLinesLogger(RANK[level], bindings, sink);
+}
+
+// A class rather than closures: a child logger per task must cost next to nothing.
+class JsonLinesLogger implements Logger {
+  constructor(
+    private readonly threshold: number,
+    private readonly bindings: Record<string, unknown>,
+    private readonly sink: LogSink,
+  ) {}
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.write("debug", message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.write("info", message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.write("warn", message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.write("error", message, fields);
+  }
+  enabled(level: LogLevel): boolean {
+    return RANK[level] >= this.threshold;
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return new JsonLinesLogger(this.threshold, { ...this.bindings, ...fields }, this.sink);
+  }
+
+  private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    if (RANK[level] < this.threshold) return;
+    this.sink(safeStringify({ time: new Date().toISOString(), level, msg: message, ...this.bindings, ...fields }));
+  }
 }
 
 /** A user's log fields may hold cycles or BigInts; a log line must never throw. */

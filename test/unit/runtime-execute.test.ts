@@ -21,11 +21,14 @@ const add = defineFunction({
   },
 });
 const hang = defineFunction({ name: "hang", input: z.unknown(), timeoutMs: 20, run: () => new Promise<never>(() => {}) });
+let seenSignal: AbortSignal | undefined;
 const cooperative = defineFunction({
   name: "cooperative",
   input: z.unknown(),
-  run: (_input, ctx) =>
-    new Promise<never>((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped by signal")))),
+  run: (_input, ctx) => {
+    seenSignal = ctx.signal;
+    return new Promise<never>((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped by signal"))));
+  },
 });
 const boom = defineFunction({ name: "boom", input: z.unknown(), run: () => Promise.reject(new TypeError("boom")) });
 const hopeless = defineFunction({ name: "hopeless", input: z.unknown(), run: () => { throw new PermanentError("account deleted"); } });
@@ -94,10 +97,11 @@ describe("executeTask", () => {
   });
 
   it("aborts the attempt when its lease is lost", async () => {
-    const lease = new AbortController();
-    const running = executeTask(claimed("cooperative", null), { ...options, leaseLost: lease.signal });
-    lease.abort();
-    expect(await running).toMatchObject({ ok: false, error: expect.stringMatching(/^lease lost/) });
+    let stop: (reason: string) => void = () => {};
+    const running = executeTask(claimed("cooperative", null), { ...options, abortHandle: (abort) => (stop = abort) });
+    stop("lease lost: the task may be running elsewhere");
+    expect(await running).toMatchObject({ ok: false, error: "lease lost: the task may be running elsewhere" });
+    expect(seenSignal?.aborted).toBe(true);
   });
 
   it("refuses results JSON cannot hold and stores undefined as null", async () => {
