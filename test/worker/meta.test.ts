@@ -39,6 +39,8 @@ describe("GET /openapi.json", () => {
         "GET /health",
       ].sort(),
     );
+    const health = answer.body.paths["/health"]?.get as { security: unknown[] };
+    expect(health.security).toEqual([]);
     const enqueue = answer.body.paths["/v1/queues/{queue}/tasks"]?.post as { requestBody: unknown };
     expect(JSON.stringify(enqueue.requestBody)).toContain("#/components/schemas/EnqueueBody");
     expect(Object.keys(answer.body.components.schemas)).toEqual(

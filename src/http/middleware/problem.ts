@@ -27,7 +27,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     status: 500,
     kind: "internal",
     title: "Internal server error",
-    detail: "The request failed on the server; it is safe to retry",
+    detail: "The request failed on the server; the Worker's logs have the cause",
   });
 };
 

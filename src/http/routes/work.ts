@@ -25,6 +25,8 @@ const work = createRoute({
   method: "post",
   path: "/v1/work",
   summary: "QStash push target: claim and run one batch of the queue (Upstash-Signature required)",
+  // No bearer token: the Upstash-Signature header is the credential.
+  security: [],
   middleware: [requireQStashSignature] as const,
   request: { body: { required: true, content: { "application/json": { schema: PushMessage } } } },
   responses: {
