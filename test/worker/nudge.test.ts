@@ -52,4 +52,11 @@ describe("enqueue wakes the workers", () => {
     expect(again.body.duplicate).toBe(true);
     expect(await pushesFor(queue, 20)).toEqual([]);
   });
+
+  it("publishes nothing for tasks that are all delayed: the cron promotes them", async () => {
+    const queue = randomQueue("nudge-later");
+    const enqueued = await call<{ status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "1h" } });
+    expect(enqueued.body.status).toBe("delayed");
+    expect(await pushesFor(queue, 20)).toEqual([]);
+  });
 });

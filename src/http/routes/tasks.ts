@@ -56,7 +56,10 @@ export function registerTaskRoutes(app: App): void {
     const results = await c.var.queue.enqueue(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
-    if (results.some((result) => !result.duplicate)) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
+    if (results.some((result) => !result.duplicate && result.status === "queued")) {
+      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
       return c.json({ ids: results.map((result) => result.id), duplicates }, 202);
