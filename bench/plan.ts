@@ -1,6 +1,8 @@
 /** How much each section measures, in the full run and in the quick one (under a minute in all). */
 export interface BenchPlan {
   mode: "quick" | "full";
+  /** Throughput rounds, interleaving edgeq and BullMQ; each configuration reports its median round. */
+  rounds: number;
   /** edgeq runs: batch size, worker loops, tasks; the batch-100 runs also read every result back. */
   edgeq: { batch: number; loops: number; tasks: number }[];
   bullmq: { tasks: number; batch: number };
@@ -22,6 +24,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   if (quick) {
     return {
       mode: "quick",
+      rounds: 1,
       edgeq: edgeqRuns({ 1: 600, 10: 4_000, 100: 20_000, 500: 40_000 }),
       bullmq: { tasks: 20_000, batch: 100 },
       redisBenchmarkRequests: 200_000,
@@ -34,6 +37,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   }
   return {
     mode: "full",
+    rounds: 3,
     edgeq: edgeqRuns({ 1: 3_000, 10: 20_000, 100: 100_000, 500: 200_000 }),
     bullmq: { tasks: 100_000, batch: 100 },
     redisBenchmarkRequests: 1_000_000,

@@ -23,7 +23,7 @@ function throughputRow(run: ThroughputResult): string[] {
     run.system === "edgeq" ? `${run.loops} loop${run.loops > 1 ? "s" : ""}` : `concurrency ${run.loops}`,
     int(run.tasks),
     int(run.enqueuePerSecond),
-    `**${int(run.drainPerSecond)}**`,
+    `**${int(run.drainPerSecond)}**${run.drainRounds && run.drainRounds.length > 1 ? ` (rounds: ${run.drainRounds.map(int).join(", ")})` : ""}`,
     int(run.overallPerSecond),
     fixed(run.enqueue.commands + run.drain.commands, 3),
     requests,
@@ -81,7 +81,7 @@ export function renderTables(results: BenchResults): string {
     table(
       ["measure", "figure", "how"],
       [
-        ["push-path latency enqueue → result", latency ? `p50 ${fixed(latency.p50Ms, 1)} ms, p99 ${fixed(latency.p99Ms, 1)} ms (max ${fixed(latency.maxMs, 1)})` : "not measured", latency ? `${latency.tasks} tasks, ${latency.path}` : "–"],
+        ["push-path latency enqueue → result", latency ? `p50 ${fixed(latency.p50Ms, 1)} ms, p99 ${fixed(latency.p99Ms, 1)} ms (max ${fixed(latency.maxMs, 1)}); recorded p50 ${fixed(latency.recordedP50Ms, 1)}, p99 ${fixed(latency.recordedP99Ms, 1)} ms` : "not measured", latency ? `${latency.tasks} tasks, ${latency.path}` : "–"],
         ["end-to-end tasks/s over HTTP", e2e ? `${int(e2e.tasksPerSecond)} tasks/s` : "not measured", e2e ? `${int(e2e.tasks)} tasks, ${e2e.workers} worker process(es), ${e2e.path}` : "–"],
       ],
     ),

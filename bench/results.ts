@@ -10,6 +10,9 @@ export interface LatencyResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The same from the task's own timestamps (enqueue script to settle script, the Worker's clock). */
+  recordedP50Ms: number;
+  recordedP99Ms: number;
   path: string;
 }
 

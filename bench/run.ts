@@ -21,7 +21,7 @@ import { restFloor } from "./rest-floor";
 import { ratiosOf, targetsOf, type BenchResults } from "./results";
 import { startBenchServers } from "./servers";
 import { measureFullSystem } from "./stack-workload";
-import { INPUT_BYTES } from "./workload";
+import { INPUT_BYTES, medianRound, type ThroughputResult } from "./workload";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
 const plan = benchPlan(values.quick ?? false);
@@ -73,25 +73,33 @@ try {
   }
 
   const queues: TaskQueue[] = queueClients(servers, Math.max(...plan.edgeq.map((run) => run.loops)));
-  // Discarded: the first thousand requests run before the JIT has compiled the client's hot paths.
+  const bull: BullMQ | null = await section("BullMQ (bench/.peer)", loadBullMQ);
+  const connection = { host: "127.0.0.1", port: servers.redisPort, maxRetriesPerRequest: null };
+  // Discarded: the first thousand requests run before the JIT has compiled the clients' hot paths.
   await section("edgeq warm-up (not reported)", () => edgeqThroughput(queues, { probe, rest, cpu }, { batch: 10, loops: 4, tasks: 4_000, readResults: true }));
-  for (const run of plan.edgeq) {
-    const result = await section(`edgeq batch ${run.batch}, ${run.loops} loop(s), ${run.tasks} tasks`, () =>
-      edgeqThroughput(queues, { probe, rest, cpu }, { ...run, readResults: run.batch === 100 }),
-    );
-    if (result) results.edgeq.push(result);
+  if (bull) await section("BullMQ warm-up (not reported)", () => bullThroughput(bull, connection, probe, cpu, { tasks: 5_000, batch: 100 }));
+  // Rounds interleave the systems so that both see the same machine; each configuration reports its median round.
+  const edgeqRounds = plan.edgeq.map((): ThroughputResult[] => []);
+  const bullRounds: ThroughputResult[] = [];
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const [i, run] of plan.edgeq.entries()) {
+      const result = await section(`round ${round}: edgeq batch ${run.batch}, ${run.loops} loop(s), ${run.tasks} tasks`, () =>
+        edgeqThroughput(queues, { probe, rest, cpu }, { ...run, readResults: run.batch === 100 }),
+      );
+      if (result) edgeqRounds[i]!.push(result);
+    }
+    const result = bull && (await section(`round ${round}: BullMQ concurrency ${BULLMQ_CONCURRENCY}, ${plan.bullmq.tasks} tasks`, () => bullThroughput(bull, connection, probe, cpu, plan.bullmq)));
+    if (result) bullRounds.push(result);
   }
+  results.edgeq = edgeqRounds.flatMap((rounds) => (rounds.length > 0 ? [medianRound(rounds)] : []));
+  results.bullmq = bullRounds.length > 0 ? medianRound(bullRounds) : null;
   results.memory.edgeq = await section(`edgeq memory per queued task (${plan.memoryTasks} tasks)`, () => edgeqMemoryPerTask(queues, probe, plan.memoryTasks));
   const { small, large, samples } = plan.claimDepths;
   const smallCost = await section(`edgeq claim cost at ${small} queued`, () => claimCostAt(queues, probe, small, samples));
   const largeCost = await section(`edgeq claim cost at ${large} queued`, () => claimCostAt(queues, probe, large, samples));
   if (smallCost && largeCost) results.claimCost = { small: smallCost, large: largeCost };
 
-  const bull: BullMQ | null = await section("BullMQ (bench/.peer)", loadBullMQ);
   if (bull) {
-    const connection = { host: "127.0.0.1", port: servers.redisPort, maxRetriesPerRequest: null };
-    await section("BullMQ warm-up (not reported)", () => bullThroughput(bull, connection, probe, cpu, { tasks: 5_000, batch: 100 }));
-    results.bullmq = await section(`BullMQ concurrency ${BULLMQ_CONCURRENCY}, ${plan.bullmq.tasks} tasks`, () => bullThroughput(bull, connection, probe, cpu, plan.bullmq));
     results.memory.bullmq = await section(`BullMQ memory per queued job (${plan.memoryTasks} jobs)`, () => bullMemoryPerTask(bull, connection, probe, plan.memoryTasks));
   }
   results.versions = versions(await probe.version(), results.limit?.version ?? "unknown", bull?.version ?? null);

@@ -53,6 +53,8 @@ export interface ThroughputResult {
   drain: PhaseCost;
   /** Reading every result back (measured on some configurations only). */
   read?: PhaseCost;
+  /** Drain rate of every round; the figures above are those of the median round. */
+  drainRounds?: number[];
   /** Where the drain's CPU went. */
   cpu: CpuShare;
   /** Redis commands per task by name during the whole enqueue and drain (which calls dominate). */
@@ -71,6 +73,13 @@ export function commandsPerTask(phases: CommandCounts[], tasks: number): Record<
 /** The p-th percentile of ascending samples (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** The round with the median drain rate, carrying every round's rate. */
+export function medianRound(rounds: ThroughputResult[]): ThroughputResult {
+  const sorted = [...rounds].sort((a, b) => a.drainPerSecond - b.drainPerSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return { ...median, drainRounds: rounds.map((round) => Math.round(round.drainPerSecond)) };
 }
 
 export const perSecond = (tasks: number, ms: number): number => (tasks * 1000) / Math.max(ms, 0.001);
