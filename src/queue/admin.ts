@@ -9,7 +9,7 @@ import { deadPageScript, statsScript, STATS_FIELDS, COUNTER_FIELDS } from "./scr
 import { runScript } from "./scripts/runner";
 import { settingsScript, SETTINGS_READ } from "./scripts/settings";
 import { settingsFromMeta, settingsPatchToFields, SETTING_FIELDS } from "./settings";
-import type { QueueCounts, QueueSettings, QueueSummary, TaskRecord } from "./types";
+import type { QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskRecord } from "./types";
 import { checkBatch, validateQueueName, validateTaskId } from "./validate";
 
 /**
@@ -48,7 +48,7 @@ export async function listQueues(ctx: QueueContext): Promise<QueueSummary[]> {
 }
 
 /** Stores the patch (validated first) and registers the queue; returns the effective settings. */
-export async function updateSettings(ctx: QueueContext, queue: string, patch: Partial<QueueSettings>): Promise<QueueSettings> {
+export async function updateSettings(ctx: QueueContext, queue: string, patch: QueueSettingsPatch): Promise<QueueSettings> {
   validateQueueName(queue);
   if (typeof patch !== "object" || patch === null) throw new ValidationError(ErrorCode.InvalidArgument, "settings", "must be an object");
   const fields = Object.entries(settingsPatchToFields(patch)).flat();

@@ -5,7 +5,7 @@
  * no read beyond the meta HMGET the script makes anyway.
  */
 import { ErrorCode, ValidationError } from "./errors";
-import type { BackoffPolicy, QueueSettings } from "./types";
+import type { BackoffPolicy, QueueSettings, QueueSettingsPatch } from "./types";
 
 export const DEFAULT_SETTINGS: QueueSettings = {
   maxAttempts: 3,
@@ -56,7 +56,7 @@ function checkInteger(name: string, value: unknown): void {
 }
 
 /** Throws a ValidationError naming the first bad field; returns the meta fields to store. */
-export function settingsPatchToFields(patch: Partial<QueueSettings>): Record<string, string> {
+export function settingsPatchToFields(patch: QueueSettingsPatch): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const name of ["maxAttempts", "leaseMs", "resultTtlMs", "dedupWindowMs", "batchSize", "maxParallel"] as const) {
     if (patch[name] === undefined) continue;

@@ -32,6 +32,9 @@ export interface QueueSettings {
   paused: boolean;
 }
 
+/** A settings change: any subset, and any subset of the backoff policy (added by the queue core). */
+export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff">> & { backoff?: Partial<BackoffPolicy> };
+
 export interface EnqueueRequest {
   fn: string;
   input: unknown;
@@ -177,7 +180,7 @@ export interface TaskQueue {
   getMany(ids: string[]): Promise<(TaskRecord | null)[]>;
   listQueues(): Promise<QueueSummary[]>;
   getQueue(queue: string): Promise<QueueSummary>;
-  updateSettings(queue: string, patch: Partial<QueueSettings>): Promise<QueueSettings>;
+  updateSettings(queue: string, patch: QueueSettingsPatch): Promise<QueueSettings>;
   listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<TaskRecord[]>;
   /** Requeues dead tasks (all when ids is omitted) with fresh attempts; returns how many. */
   retryDead(queue: string, ids?: string[]): Promise<number>;

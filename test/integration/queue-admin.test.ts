@@ -118,7 +118,7 @@ describe("queue core: cancel, expiry, dead letters, settings, counters", () => {
     expect((await another().getQueue(q)).settings).toEqual(settings);
     expect((await queue.listQueues()).map((s) => s.name)).toContain(q);
     await expect(queue.updateSettings(q, { maxAttempts: 0 })).rejects.toMatchObject({ field: "maxAttempts" });
-    await expect(queue.updateSettings(q, { backoff: { jitter: 2 } as never })).rejects.toMatchObject({ field: "backoff.jitter" });
+    await expect(queue.updateSettings(q, { backoff: { jitter: 2 } })).rejects.toMatchObject({ field: "backoff.jitter" });
     await expect(queue.updateSettings(q, { paused: "yes" as never })).rejects.toMatchObject({ field: "paused" });
     expect((await queue.getQueue(q)).settings.maxAttempts).toBe(7);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { EnqueueResult } from "../../src/queue/types";
 import { queueFixture, queueName } from "./queue-fixture";
 
 describe("queue core: leases, stale tokens, retries, dead letters", () => {
@@ -86,7 +87,7 @@ describe("queue core: leases, stale tokens, retries, dead letters", () => {
   it("retries failures with exponential backoff, capped, then dead-letters with every attempt's error", async () => {
     const q = queueName();
     await queue.updateSettings(q, { maxAttempts: 4 });
-    const [{ id }] = (await queue.enqueue(q, [{ fn: "f", input: 1 }])) as [{ id: string }];
+    const [{ id }] = (await queue.enqueue(q, [{ fn: "f", input: 1 }])) as [EnqueueResult];
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
       const [task] = await queue.claim(q, 1);
