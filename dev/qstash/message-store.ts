@@ -47,16 +47,18 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, to
 local out = {'-1'}
 if #ids > 0 then
   redis.call('ZREM', KEYS[1], unpack(ids))
-  local pairs = {}
-  for _, id in ipairs(ids) do
-    local json = redis.call('GET', ARGV[3] .. id)
-    if json then
-      out[#out + 1] = json
-      pairs[#pairs + 1] = ARGV[1]
-      pairs[#pairs + 1] = id
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = ARGV[3] .. id end
+  local jsons = redis.call('MGET', unpack(keys))
+  local scored = {}
+  for i, id in ipairs(ids) do
+    if jsons[i] then
+      out[#out + 1] = jsons[i]
+      scored[#scored + 1] = ARGV[1]
+      scored[#scored + 1] = id
     end
   end
-  if #pairs > 0 then redis.call('ZADD', KEYS[2], unpack(pairs)) end
+  if #scored > 0 then redis.call('ZADD', KEYS[2], unpack(scored)) end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[2] then out[1] = first[2] end
