@@ -1,12 +1,15 @@
 /** Bindings the Worker reads: vars from wrangler.toml, secrets from `wrangler secret put` or .dev.vars. */
 export interface Env {
+  /** Where this Worker is reached; QStash pushes go to `${EDGEQ_PUBLIC_URL}/v1/work`. */
   EDGEQ_PUBLIC_URL: string;
+  /** API tokens and scopes, `TOKEN:SCOPE[+SCOPE]` entries separated by `;` or `,` (see src/http/tokens.ts). */
   EDGEQ_TOKENS: string;
   EDGEQ_LOG_LEVEL?: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   QSTASH_URL: string;
   QSTASH_TOKEN: string;
+  /** Both keys verify /v1/work deliveries, so that QStash's key rotation needs no deploy in between. */
   QSTASH_CURRENT_SIGNING_KEY: string;
   QSTASH_NEXT_SIGNING_KEY: string;
 }

@@ -51,7 +51,8 @@ export const EnqueueBody = z
 
 export type TaskRequestInput = z.output<typeof TaskRequest>;
 
-export const WaitQuery = z.object({
+// Query strings are strict too: a misspelt `?wiat=10` is refused rather than silently not waiting.
+export const WaitQuery = z.strictObject({
   wait: z.coerce
     .number()
     .min(0)
@@ -60,7 +61,7 @@ export const WaitQuery = z.object({
     .openapi({ description: "Seconds to wait for the task to finish (long-poll, at most 30)", example: 10 }),
 });
 
-export const PageQuery = z.object({
+export const PageQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -53,6 +53,7 @@ describe("request validation names the failing field", () => {
     expectProblem(await call("GET", `/v1/tasks/${encodeURIComponent("a b")}`), 400, "id");
     expectProblem(await call("GET", "/v1/tasks/abc?wait=100"), 400, "wait");
     expectProblem(await call("GET", "/v1/tasks/abc?wait=soon"), 400, "wait");
+    expectProblem(await call("GET", "/v1/tasks/abc?wiat=10"), 400, "wiat");
     expectProblem(await call("GET", `/v1/queues/${queue}/dead?limit=0`), 400, "limit");
   });
 
