@@ -17,10 +17,14 @@ declare module "vitest" {
 }
 
 const stackScript = fileURLToPath(new URL("./stack-process.ts", import.meta.url));
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
 export default async function setup(project: TestProject) {
-  const child = spawn(process.execPath, ["--import", "tsx", stackScript], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", stackScript], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const provided = await firstLine(child, START_TIMEOUT_MS).catch((error: unknown) => {
     child.kill("SIGKILL");
     throw error;
