@@ -135,5 +135,5 @@ export function field(header: string[], f: RecordField): string {
 }
 
 export function leaseTokenOf(header: string[]): string {
-  return `${field(header, RecordField.Attempts)}.${field(header, RecordField.LeaseUntil)}`;
+  return `${field(header, RecordField.Attempts)}.${field(header, RecordField.StartedAt)}`;
 }

@@ -1,13 +1,13 @@
 import { LUA_LIB } from "./lib";
 import { defineScript } from "./runner";
 
-/** extend: renews the leases of running tasks; each renewal is a new fencing token. */
+/** extend: renews the leases of running tasks. The fencing token stays the same (see tokenOf in lib.ts). */
 const HEADER = String.raw`
 --[[ extend
 KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
 ARGV[4..] pairs: task id, lease token
-Returns per pair: code, new token ("" unless 1), new lease deadline ms (0 unless 1);
+Returns per pair: code, token to use from now on ("" unless 1), new lease deadline ms (0 unless 1);
 code 1 extended, -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning.
 ]]`;
 

@@ -91,7 +91,9 @@ local function appendError(errors, errJson)
   if errors == "" then return "[" .. errJson .. "]" end
   return string.sub(errors, 1, -2) .. "," .. errJson .. "]"
 end
-local function tokenOf(h) return h[F_ATT] .. "." .. h[F_LEASE] end
+-- fencing token: attempt and claim time. Every claim bumps the attempt, so a token never outlives
+-- its claim; an extension keeps it, so a lost extension reply cannot orphan the worker's result.
+local function tokenOf(h) return h[F_ATT] .. "." .. h[F_STARTED] end
 -- a task's lease is never shorter than its own timeout
 local function leaseUntil(h, leaseMs)
   local timeout = tonumber(h[F_TIMEOUT])
