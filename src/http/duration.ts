@@ -31,5 +31,5 @@ export function durationSchema(maxMs: number, description: string) {
       }
       return ms;
     })
-    .openapi({ description, example: "10s", type: "string" });
+    .openapi({ description: `${description}: seconds, or a duration such as "500ms", "10s", "5m", "2h", "1d"`, example: "10s" });
 }
