@@ -30,9 +30,10 @@ export interface RuntimeOptions {
  * A push invocation stops claiming after 10 s so that pushes rotate and QStash spreads the work;
  * running tasks may take until 90 s (a function's timeout of 60 s fits), well inside QStash's
  * delivery timeout below. The cron gets a longer share: it is the only drainer when pushes fail.
+ * 400 batches leave room under the paid plan's 1,000 subrequests for lease extensions and pushes.
  */
-export const PUSH_BUDGET: BudgetLimits = { softMs: 10_000, hardMs: 90_000 };
-export const CRON_BUDGET: BudgetLimits = { softMs: 25_000, hardMs: 90_000 };
+export const PUSH_BUDGET: BudgetLimits = { softMs: 10_000, hardMs: 90_000, maxBatches: 400 };
+export const CRON_BUDGET: BudgetLimits = { softMs: 25_000, hardMs: 90_000, maxBatches: 400 };
 export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
 const PUSH_DELIVERY_RETRIES = 3;
 const DEFAULT_CONCURRENCY = 32;

@@ -54,6 +54,7 @@ export async function drainQueue(
     const started = deps.clock.now();
     tally.claimed += batch.length;
     tally.batches++;
+    budget.spendBatch();
     const full = batch.length >= batchSize;
     if (full) sideWork.push(afterFullBatch());
     const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps);

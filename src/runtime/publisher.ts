@@ -7,8 +7,12 @@ import { flowControlKey, type PushRequest } from "./autoscale";
 import type { PushMessage } from "./types";
 
 export interface PushPublisher {
-  /** Returns how many pushes QStash accepted as new (duplicates of pending ones are dropped). */
-  publish(pushes: PushRequest[]): Promise<number>;
+  /** One request for all; per push, whether QStash took it as new (duplicates of pending ones are dropped). */
+  publish(pushes: PushRequest[]): Promise<boolean[]>;
+}
+
+export function countNew(accepted: boolean[]): number {
+  return accepted.filter(Boolean).length;
 }
 
 export interface PublisherOptions {
@@ -24,22 +28,25 @@ export function workUrl(publicUrl: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/v1/work`;
 }
 
+/** Messages per batch request: keeps each request small whatever the number of queues. */
+const MESSAGES_PER_REQUEST = 100;
+
 export function qstashPublisher(client: Pick<Client, "batchJSON">, options: PublisherOptions): PushPublisher {
   const url = workUrl(options.publicUrl);
+  const message = (push: PushRequest) => ({
+    url,
+    body: { queue: push.queue } satisfies PushMessage,
+    deduplicationId: push.deduplicationId,
+    flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism },
+    retries: options.retries,
+    timeout: options.deliveryTimeoutSeconds,
+  });
   return {
     async publish(pushes) {
-      if (pushes.length === 0) return 0;
-      const responses = await client.batchJSON(
-        pushes.map((push) => ({
-          url,
-          body: { queue: push.queue } satisfies PushMessage,
-          deduplicationId: push.deduplicationId,
-          flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism },
-          retries: options.retries,
-          timeout: options.deliveryTimeoutSeconds,
-        })),
-      );
-      return responses.filter((response) => !("deduplicated" in response && response.deduplicated)).length;
+      const chunks: PushRequest[][] = [];
+      for (let at = 0; at < pushes.length; at += MESSAGES_PER_REQUEST) chunks.push(pushes.slice(at, at + MESSAGES_PER_REQUEST));
+      const responses = await Promise.all(chunks.map((chunk) => client.batchJSON(chunk.map(message))));
+      return responses.flat().map((response) => !("deduplicated" in response && response.deduplicated));
     },
   };
 }

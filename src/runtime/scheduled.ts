@@ -9,6 +9,7 @@ import { pushesWanted, pushRequests } from "./autoscale";
 import { type Budget, createBudget } from "./budget";
 import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
 import { runInvocation } from "./invocation";
+import { countNew } from "./publisher";
 import type { BatchReport } from "./types";
 
 /** Tasks promoted or reclaimed per upkeep call: bounded so no single script runs long. */
@@ -30,13 +31,20 @@ export async function handleScheduled(env: Env, options: ScheduledOptions = {}):
 
   const after = selected(await runtime.tasks.listQueues());
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
-  const started = await Promise.all(backlog.map((queue) => startDrainers(queue, runtime)));
+  const started = await startDrainers(backlog, runtime);
   const reports: BatchReport[] = [];
   for (const [index, queue] of backlog.entries()) {
-    // An equal share of what is left for each queue still waiting its turn.
-    const share = budget.remaining() / (backlog.length - index);
-    const queueBudget = createBudget({ softMs: share, hardMs: Math.max(share, budget.untilHardLimit()) }, runtime.clock);
+    // Drainers were started for every queue; what cannot be drained here waits for them.
+    if (budget.batchesLeft() < 1) break;
+    // An equal share of what is left (time and batches) for each queue still waiting its turn.
+    const waiting = backlog.length - index;
+    const share = budget.remaining() / waiting;
+    const queueBudget = createBudget(
+      { softMs: share, hardMs: Math.max(share, budget.untilHardLimit()), maxBatches: Math.max(1, Math.floor(budget.batchesLeft() / waiting)) },
+      runtime.clock,
+    );
     const report = await runInvocation(queue.name, queueBudget, runtime);
+    budget.spendBatch(queueBudget.batches());
     reports.push({ ...report, published: report.published + (started[index] ?? 0) });
   }
   return reports;
@@ -55,14 +63,21 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
   if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
 }
 
-/** A fresh epoch first: pushes published before it may be stuck or lost, and must not dedupe these. */
-async function startDrainers(queue: QueueSummary, runtime: Runtime): Promise<number> {
+/**
+ * Publishes the pushes every backlog calls for, in one request; returns how many were new, per
+ * queue. Fresh epochs first: pushes published before may be stuck or lost and must not dedupe these.
+ */
+async function startDrainers(backlog: QueueSummary[], runtime: Runtime): Promise<number[]> {
   try {
-    const epoch = await runtime.epochs.advance(queue.name);
-    const count = pushesWanted({ ...queue.counts, ...queue.settings });
-    return await runtime.publisher.publish(pushRequests(queue.name, epoch, count, queue.settings.maxParallel));
+    const epochs = await Promise.all(backlog.map((queue) => runtime.epochs.advance(queue.name)));
+    const perQueue = backlog.map((queue, index) =>
+      pushRequests(queue.name, epochs[index] ?? 0, pushesWanted({ ...queue.counts, ...queue.settings }), queue.settings.maxParallel),
+    );
+    const accepted = await runtime.publisher.publish(perQueue.flat());
+    let offset = 0;
+    return perQueue.map((pushes) => countNew(accepted.slice(offset, (offset += pushes.length))));
   } catch (error) {
-    runtime.log.warn("could not start drainers", { queue: queue.name, error: String(error) });
-    return 0;
+    runtime.log.warn("could not start drainers", { queues: backlog.map((queue) => queue.name), error: String(error) });
+    return backlog.map(() => 0);
   }
 }

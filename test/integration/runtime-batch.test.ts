@@ -143,6 +143,15 @@ describe("runtime over the real queue core", () => {
     expect(records.map((record) => record?.result)).toEqual(Array.from({ length: 12 }, (_, n) => n));
   });
 
+  it("stops after the budget's batch cap (the Workers subrequest limit) and hands the rest on", async () => {
+    const queue = queueName("cap");
+    await enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 2, maxParallel: 2 });
+    const report = await handlePush(env(), { queue }, { log, budget: { softMs: 60_000, hardMs: 60_000, maxBatches: 2 } });
+    expect(report).toMatchObject({ claimed: 4, succeeded: 4 });
+    expect(report.published).toBeGreaterThanOrEqual(1);
+    expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 6, running: 0, succeeded: 4 });
+  });
+
   it("answers a push for a queue that does not exist with an empty report", async () => {
     expect(await handlePush(env(), { queue: queueName("ghost") }, { log })).toMatchObject({ claimed: 0, published: 0 });
   });

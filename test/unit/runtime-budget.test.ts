@@ -33,6 +33,18 @@ describe("budget", () => {
     expect(budget.allows(0)).toBe(false);
   });
 
+  it("stops allowing batches once maxBatches are spent, whatever the time left", () => {
+    const budget = createBudget({ softMs: 10_000, hardMs: 10_000, maxBatches: 3 }, manualClock());
+    budget.spendBatch();
+    budget.spendBatch(1);
+    expect(budget.allows(0)).toBe(true);
+    expect(budget.batchesLeft()).toBe(1);
+    budget.spendBatch();
+    expect(budget.batches()).toBe(3);
+    expect(budget.allows(0)).toBe(false);
+    expect(createBudget({ softMs: 1, hardMs: 1 }, manualClock()).batchesLeft()).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it("refuses limits that make no sense", () => {
     expect(() => createBudget({ softMs: 200, hardMs: 100 })).toThrow(/softMs <= hardMs/);
     expect(() => createBudget({ softMs: -1, hardMs: 100 })).toThrow(RangeError);
