@@ -81,7 +81,8 @@ export function renderTables(results: BenchResults): string {
     table(
       ["measure", "figure", "how"],
       [
-        ["push-path latency enqueue → result", latency ? `p50 ${fixed(latency.p50Ms, 1)} ms, p99 ${fixed(latency.p99Ms, 1)} ms (max ${fixed(latency.maxMs, 1)}); recorded p50 ${fixed(latency.recordedP50Ms, 1)}, p99 ${fixed(latency.recordedP99Ms, 1)} ms` : "not measured", latency ? `${latency.tasks} tasks, ${latency.path}` : "–"],
+        ["push-path latency enqueue → result", latency ? `p50 ${fixed(latency.p50Ms, 1)} ms, p99 ${fixed(latency.p99Ms, 1)} ms (max ${fixed(latency.maxMs, 1)}); enqueue request p50 ${fixed(latency.enqueueP50Ms, 1)} ms; recorded p50 ${fixed(latency.recordedP50Ms, 1)} ms (of which ${fixed(latency.recordedWaitP50Ms, 1)} ms until claimed), p99 ${fixed(latency.recordedP99Ms, 1)} ms` : "not measured", latency ? `${latency.tasks} tasks, ${latency.path}` : "–"],
+        ["QStash dev server hop alone (publish → delivery to a bare Node receiver)", results.qstashHop ? `p50 ${fixed(results.qstashHop.p50Ms, 1)} ms, p99 ${fixed(results.qstashHop.p99Ms, 1)} ms` : "not measured", results.qstashHop ? `${results.qstashHop.tasks} messages, one at a time, @upstash/qstash Client` : "–"],
         ["end-to-end tasks/s over HTTP", e2e ? `${int(e2e.tasksPerSecond)} tasks/s` : "not measured", e2e ? `${int(e2e.tasks)} tasks, ${e2e.workers} worker process(es), ${e2e.path}` : "–"],
       ],
     ),

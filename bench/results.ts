@@ -1,6 +1,7 @@
 /** Everything one run measured, the ratios between systems, and the design's targets judged against them. */
 import type { ClaimCostAtDepth } from "./claim-cost";
 import type { Machine, Versions } from "./machine";
+import type { HopLatency } from "./qstash-hop";
 import type { RedisLimit } from "./redis-benchmark";
 import type { RestFloor } from "./rest-floor";
 import type { ThroughputResult } from "./workload";
@@ -13,6 +14,10 @@ export interface LatencyResult {
   /** The same from the task's own timestamps (enqueue script to settle script, the Worker's clock). */
   recordedP50Ms: number;
   recordedP99Ms: number;
+  /** Of which waiting to be claimed (createdAt → startedAt): the push's delivery. */
+  recordedWaitP50Ms: number;
+  /** The enqueue request alone (POST until its 202). */
+  enqueueP50Ms: number;
   path: string;
 }
 
@@ -37,6 +42,8 @@ export interface BenchResults {
   memory: { tasks: number; inputBytes: number; edgeq: number | null; bullmq: number | null };
   claimCost: { small: ClaimCostAtDepth; large: ClaimCostAtDepth } | null;
   pushLatency: LatencyResult | null;
+  /** The QStash dev server alone: publish → signed delivery to a bare Node receiver. */
+  qstashHop: HopLatency | null;
   endToEnd: EndToEndResult | null;
   /** Sections that could not run, with the reason. */
   notMeasured: { section: string; reason: string }[];

@@ -13,6 +13,7 @@ import { edgeqMemoryPerTask, edgeqThroughput } from "./edgeq-workload";
 import { machine, versions } from "./machine";
 import { loadBullMQ, type BullMQ } from "./peer";
 import { benchPlan } from "./plan";
+import { qstashHop } from "./qstash-hop";
 import { RedisProbe } from "./redis-probe";
 import { redisLimit } from "./redis-benchmark";
 import { renderTables, writeResults } from "./report";
@@ -60,6 +61,7 @@ const results: Omit<BenchResults, "ratios" | "targets"> = {
   memory: { tasks: plan.memoryTasks, inputBytes: INPUT_BYTES, edgeq: null, bullmq: null },
   claimCost: null,
   pushLatency: null,
+  qstashHop: null,
   endToEnd: null,
   notMeasured,
 };
@@ -98,6 +100,7 @@ try {
   const smallCost = await section(`edgeq claim cost at ${small} queued`, () => claimCostAt(queues, probe, small, samples));
   const largeCost = await section(`edgeq claim cost at ${large} queued`, () => claimCostAt(queues, probe, large, samples));
   if (smallCost && largeCost) results.claimCost = { small: smallCost, large: largeCost };
+  results.qstashHop = await section("QStash dev server hop", () => qstashHop(servers.redisUrl, plan.latencyTasks));
 
   if (bull) {
     results.memory.bullmq = await section(`BullMQ memory per queued job (${plan.memoryTasks} jobs)`, () => bullMemoryPerTask(bull, connection, probe, plan.memoryTasks));

@@ -46,12 +46,16 @@ function api(info: StackHandle["info"]) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Milliseconds from the enqueue request to the result being in Redis, as the client sees it, and as the task records it. */
-async function oneTask(call: ReturnType<typeof api>, watch: TaskQueue, queue: string, n: number): Promise<{ observed: number; recorded: number }> {
+async function oneTask(call: ReturnType<typeof api>, watch: TaskQueue, queue: string, n: number): Promise<{ observed: number; recorded: number; waited: number; enqueue: number }> {
   const started = performance.now();
   const { id } = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) });
+  const enqueue = performance.now() - started;
   for (;;) {
     const task = await watch.get(id);
-    if (task?.status === "succeeded") return { observed: performance.now() - started, recorded: (task.finishedAt ?? Number.NaN) - task.createdAt };
+    if (task?.status === "succeeded") {
+      const observed = performance.now() - started;
+      return { observed, recorded: (task.finishedAt ?? Number.NaN) - task.createdAt, waited: (task.startedAt ?? Number.NaN) - task.createdAt, enqueue };
+    }
     if (task && task.status !== "queued" && task.status !== "running") throw new Error(`task ${id} ended ${task.status}`);
     if (performance.now() - started > RESULT_TIMEOUT_MS) throw new Error(`task ${id} is ${task?.status ?? "missing"} after ${RESULT_TIMEOUT_MS / 1000} s`);
     await sleep(POLL_MS);
@@ -63,14 +67,20 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
   await oneTask(call, watch, queue, -1); // the first request compiles the Worker's code paths
   const observed: number[] = [];
   const recorded: number[] = [];
+  const waited: number[] = [];
+  const enqueues: number[] = [];
   for (const n of range(tasks)) {
     const sample = await oneTask(call, watch, queue, n);
     observed.push(sample.observed);
     recorded.push(sample.recorded);
+    waited.push(sample.waited);
+    enqueues.push(sample.enqueue);
     await sleep(5); // idle between tasks: each one meets a quiet stack
   }
   observed.sort((a, b) => a - b);
   recorded.sort((a, b) => a - b);
+  waited.sort((a, b) => a - b);
+  enqueues.sort((a, b) => a - b);
   return {
     tasks,
     p50Ms: percentile(observed, 50),
@@ -78,6 +88,8 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
     maxMs: observed[observed.length - 1] ?? Number.NaN,
     recordedP50Ms: percentile(recorded, 50),
     recordedP99Ms: percentile(recorded, 99),
+    recordedWaitP50Ms: percentile(waited, 50),
+    enqueueP50Ms: percentile(enqueues, 50),
     path: `HTTP enqueue → QStash push → Worker, one task at a time; the result watched in Redis every ${POLL_MS} ms (recorded: the task's finishedAt − createdAt)`,
   };
 }
