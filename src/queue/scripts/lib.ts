@@ -21,19 +21,30 @@ local CHUNK = 1000
 local PRIO_SPAN = 4398046511104
 local ZERO_SCORE = 1000 * PRIO_SPAN
 
+-- number formatting is memoized: a batch formats the same few values (now, its lease deadline,
+-- its expiry) once per task, and the formatting loops cost more than the rest of a claim
 local DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+local b36memo, intMemo = {}, {}
 local function b36(n)
   n = math.floor(n)
+  local s = b36memo[n]
+  if s then return s end
   if n <= 0 then return "0" end
-  local s = ""
-  while n > 0 do
-    local d = n % 36
-    s = string.sub(DIGITS, d + 1, d + 1) .. s
-    n = math.floor(n / 36)
+  local digits, m = {}, n
+  while m > 0 do
+    local d = m % 36
+    table.insert(digits, 1, string.sub(DIGITS, d + 1, d + 1))
+    m = math.floor(m / 36)
   end
+  s = table.concat(digits)
+  b36memo[n] = s
   return s
 end
-local function int(n) return string.format("%.0f", n) end
+local function int(n)
+  local s = intMemo[n]
+  if not s then s = string.format("%.0f", n); intMemo[n] = s end
+  return s
+end
 
 local function split(s, sep)
   local out, i = {}, 1
@@ -64,11 +75,11 @@ local function readMeta(extra)
 end
 
 -- records: header "\n" input ["\n" result ["\n" errors]]
+-- one string.match with NF captures; padding supplies the trailing empty fields format() drops
+local HEADER_PATTERN, HEADER_PAD = "^" .. string.rep("([^|]*)|", NF), string.rep("|", NF)
 local function parse(rec)
   local nl = string.find(rec, "\n", 1, true)
-  local h = split(string.sub(rec, 1, nl - 1), "|")
-  for j = #h + 1, NF do h[j] = "" end
-  return h, string.sub(rec, nl + 1)
+  return {string.match(string.sub(rec, 1, nl - 1) .. HEADER_PAD, HEADER_PATTERN)}, string.sub(rec, nl + 1)
 end
 local function format(h, body)
   local last = NF
