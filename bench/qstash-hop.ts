@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@upstash/qstash";
 import { startQStashServer } from "../dev/qstash/index";
-import type { LatencyResult } from "./results";
+import type { LatencyResult } from "./run-results";
 import { percentile, range } from "./workload";
 
 export type HopLatency = Pick<LatencyResult, "tasks" | "p50Ms" | "p99Ms" | "maxMs">;

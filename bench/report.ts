@@ -1,7 +1,8 @@
 /** Turns a run's results into the printed table, bench/results/latest.json and bench/BENCHMARKS.md. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { BenchResults } from "./results";
+import { renderBounds } from "./bounds";
+import type { BenchResults } from "./run-results";
 import type { ThroughputResult } from "./workload";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
@@ -52,6 +53,7 @@ export function renderTables(results: BenchResults): string {
       .map((f) => `${f.loops} loop${f.loops > 1 ? "s" : ""} ${int(f.requestsPerSecond)} req/s, CPU ms per 1k requests client/REST/redis ${fixed(f.cpu.client, 0)}/${fixed(f.cpu.rest, 0)}/${fixed(f.cpu.redis, 0)} (${busy(f.cpu.clientBusy)}/${busy(f.cpu.restBusy)}/${busy(f.cpu.redisBusy)} busy)`)
       .join("; ")}.`);
   }
+  parts.push(renderBounds(results));
   const read = (run: ThroughputResult | null | undefined) => fixed(run?.read?.commands, 3);
   const best = results.edgeq.find((run) => run.batch === 100 && run.read);
   parts.push(`\n### Cost per task over the lifecycle (batch 100)\n`);

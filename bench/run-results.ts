@@ -1,4 +1,5 @@
 /** Everything one run measured, the ratios between systems, and the design's targets judged against them. */
+import { drainBound, type DrainBound } from "./bounds";
 import type { ClaimCostAtDepth } from "./claim-cost";
 import type { Machine, Versions } from "./machine";
 import type { HopLatency } from "./qstash-hop";
@@ -48,6 +49,8 @@ export interface BenchResults {
   /** Sections that could not run, with the reason. */
   notMeasured: { section: string; reason: string }[];
   ratios: Record<string, number | null>;
+  /** What bounds edgeq's drain at batch 100 and 500 (see bounds.ts). */
+  bounds: DrainBound[];
   targets: TargetCheck[];
 }
 
@@ -68,7 +71,11 @@ const ratio = (a: number | undefined, b: number | undefined): number | null => (
 /** Figures are judged at the precision the target is written with plus one digit, as they are printed. */
 const atMost = (value: number, target: number, decimals: number): boolean => Number(value.toFixed(decimals)) <= target;
 
-export function ratiosOf(results: Omit<BenchResults, "ratios" | "targets">): Record<string, number | null> {
+export function boundsOf(results: Pick<BenchResults, "edgeq" | "machine">): DrainBound[] {
+  return results.edgeq.filter((run) => run.batch >= 100).map((run) => drainBound(run, results.machine.cpus));
+}
+
+export function ratiosOf(results: Omit<BenchResults, "ratios" | "targets" | "bounds">): Record<string, number | null> {
   const best = headline(results);
   const claim = results.claimCost;
   return {
@@ -86,7 +93,7 @@ export function ratiosOf(results: Omit<BenchResults, "ratios" | "targets">): Rec
   };
 }
 
-export function targetsOf(results: Omit<BenchResults, "targets">): TargetCheck[] {
+export function targetsOf(results: Omit<BenchResults, "targets" | "bounds">): TargetCheck[] {
   const best = headline(results);
   const r = results.ratios;
   const commands = best ? best.enqueue.commands + best.drain.commands : undefined;

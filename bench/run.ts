@@ -19,7 +19,7 @@ import { redisLimit } from "./redis-benchmark";
 import { renderTables, writeResults } from "./report";
 import { countRestRequests } from "./rest-counter";
 import { restFloor } from "./rest-floor";
-import { ratiosOf, targetsOf, type BenchResults } from "./results";
+import { boundsOf, ratiosOf, targetsOf, type BenchResults } from "./run-results";
 import { startBenchServers } from "./servers";
 import { measureFullSystem } from "./stack-workload";
 import { INPUT_BYTES, medianRound, type ThroughputResult } from "./workload";
@@ -48,7 +48,7 @@ const servers = await startBenchServers();
 const probe = new RedisProbe(servers.redisUrl);
 const rest = countRestRequests(servers.restUrl);
 const cpu = cpuProbe({ rest: servers.restPid, redis: servers.redisPid });
-const results: Omit<BenchResults, "ratios" | "targets"> = {
+const results: Omit<BenchResults, "ratios" | "targets" | "bounds"> = {
   mode: plan.mode,
   startedAt: new Date().toISOString(),
   seconds: 0,
@@ -120,7 +120,7 @@ if (fullSystem) {
 
 results.seconds = (performance.now() - started) / 1000;
 const withRatios = { ...results, ratios: ratiosOf(results) };
-const final: BenchResults = { ...withRatios, targets: targetsOf(withRatios) };
+const final: BenchResults = { ...withRatios, targets: targetsOf(withRatios), bounds: boundsOf(results) };
 console.log(renderTables(final));
 const written = writeResults(final);
 log(`wrote ${written.json} and ${written.markdown}`);

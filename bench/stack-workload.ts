@@ -12,7 +12,7 @@ import type { TaskQueue } from "../src/queue/types";
 import { benchRedis } from "./edgeq-client";
 import { createTaskQueue } from "../src/queue/index";
 import { benchQueueName } from "./edgeq-workload";
-import type { EndToEndResult, LatencyResult } from "./results";
+import type { EndToEndResult, LatencyResult } from "./run-results";
 import { chunks, percentile, range, taskInput } from "./workload";
 
 interface StackHandle {
