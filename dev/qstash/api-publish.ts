@@ -2,8 +2,8 @@ import type { CatalogStore } from "./catalog-store";
 import type { DeliveryEngine } from "./engine";
 import { endOfPath, type ApiReply, type Route } from "./http-server";
 import type { MessageStore } from "./message-store";
-import { planMessage, type HeaderMap, type PublishLimits, type PublishPlan } from "./publish";
-import { QStashApiError } from "./types";
+import { checkName, isUrlDestination, planMessage, type HeaderMap, type PublishInput, type PublishLimits, type PublishPlan } from "./publish";
+import { QStashApiError, type TopicRecord } from "./types";
 
 export interface ApiContext {
   engine: DeliveryEngine;
@@ -13,18 +13,31 @@ export interface ApiContext {
   signingKeys: { current: string; next: string };
 }
 
-const queueName = /^[A-Za-z0-9_.-]{1,100}$/;
+export const checkQueueName = (name: string) => checkName("queue", name);
 
-export function checkQueueName(name: string): string {
-  if (!queueName.test(name)) throw new QStashApiError(400, `invalid queue name ${JSON.stringify(name)} (letters, digits, _ . - up to 100)`);
-  return name;
+/** The endpoints of a URL group, which must exist and have at least one. */
+export async function groupEndpoints(context: ApiContext, rawName: string): Promise<TopicRecord> {
+  const name = checkName("URL group", decodeURIComponent(rawName));
+  const topic = await context.catalog.topics.get(name);
+  if (!topic) throw new QStashApiError(404, `URL group ${name} not found`);
+  if (topic.endpoints.length === 0) throw new QStashApiError(400, `URL group ${name} has no endpoints`);
+  return topic;
+}
+
+/** A URL gives one message; a URL group's name gives one per endpoint, answered as an array. */
+async function planPublish(context: ApiContext, input: PublishInput): Promise<{ plans: PublishPlan[]; group: boolean }> {
+  if (isUrlDestination(input.destination)) return { plans: [planMessage(input, context.limits)], group: false };
+  const topic = await groupEndpoints(context, input.destination);
+  const plans = topic.endpoints.map((endpoint) =>
+    planMessage({ ...input, destination: endpoint.url, endpoint: { topicName: topic.name, endpointName: endpoint.name } }, context.limits));
+  return { plans, group: true };
 }
 
 /** Enqueueing to a queue that does not exist creates it with parallelism 1, as QStash does. */
 async function ensureQueue(context: ApiContext, name: string, now: number): Promise<void> {
-  if (await context.catalog.queue(name)) return;
+  if (await context.catalog.queues.get(name)) return;
   const queue = { name, parallelism: 1, paused: false, createdAt: now, updatedAt: now };
-  await context.catalog.putQueue(queue);
+  await context.catalog.queues.put(queue);
   context.engine.queueChanged(name, queue);
 }
 
@@ -38,10 +51,12 @@ async function acceptAll(context: ApiContext, plans: PublishPlan[], now: number)
   }));
 }
 
-async function publishOne(context: ApiContext, plan: PublishPlan, now: number): Promise<ApiReply> {
-  const [result] = await acceptAll(context, [plan], now);
+async function publishOne(context: ApiContext, input: PublishInput): Promise<ApiReply> {
+  const { plans, group } = await planPublish(context, input);
+  const results = await acceptAll(context, plans, input.now);
+  if (group) return { status: 201, body: results };
   // QStash answers a duplicate with 202 and the first message's id.
-  return { status: result?.deduplicated ? 202 : 201, body: result };
+  return { status: results[0]?.deduplicated ? 202 : 201, body: results[0] };
 }
 
 interface BatchEntry {
@@ -68,14 +83,13 @@ export function publishRoutes(context: ApiContext): Route[] {
     {
       method: "POST",
       pattern: /^\/v2\/publish\/(.+)$/,
-      handle: async (request, [destination = ""]) => publishOne(context, planMessage({ ...request, destination }, context.limits), request.now),
+      handle: async (request, [destination = ""]) => publishOne(context, { ...request, destination }),
     },
     {
       method: "POST",
       pattern: /^\/v2\/enqueue\/([^/?]+)\/(.+)$/,
       handle: async (request, [queue = "", destination = ""]) => {
-        const name = checkQueueName(decodeURIComponent(queue));
-        return publishOne(context, planMessage({ ...request, destination, queueName: name }, context.limits), request.now);
+        return publishOne(context, { ...request, destination, queueName: checkQueueName(decodeURIComponent(queue)) });
       },
     },
     {
@@ -90,20 +104,23 @@ export function publishRoutes(context: ApiContext): Route[] {
         }
         if (!Array.isArray(entries) || entries.length === 0) throw new QStashApiError(400, "batch body must be a non-empty JSON array");
         // Every entry is checked before any is stored, so a bad entry changes nothing.
-        const plans = (entries as BatchEntry[]).map((entry, index) => {
+        const planned: { plans: PublishPlan[]; group: boolean }[] = [];
+        for (const [index, entry] of (entries as BatchEntry[]).entries()) {
           if (typeof entry?.destination !== "string") throw new QStashApiError(400, `batch entry ${index}: destination must be a string`);
           if (entry.body !== undefined && typeof entry.body !== "string") throw new QStashApiError(400, `batch entry ${index}: body must be a string`);
           if (entry.queue !== undefined && typeof entry.queue !== "string") throw new QStashApiError(400, `batch entry ${index}: queue must be a string`);
-          return planMessage({
+          planned.push(await planPublish(context, {
             destination: entry.destination,
             headers: batchHeaders(entry, index),
             body: Buffer.from(entry.body ?? "", "utf8"),
             queueName: entry.queue === undefined ? undefined : checkQueueName(entry.queue),
             callerIp: request.callerIp,
             now: request.now,
-          }, context.limits);
-        });
-        return { status: 201, body: await acceptAll(context, plans, request.now) };
+          }));
+        }
+        const results = await Promise.all(planned.map(({ plans }) => acceptAll(context, plans, request.now)));
+        // A URL group's entry answers with an array of its messages, as QStash does.
+        return { status: 201, body: results.map((result, index) => (planned[index]?.group ? result : result[0])) };
       },
     },
     {

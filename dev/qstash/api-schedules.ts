@@ -32,9 +32,9 @@ export function scheduleRoutes(context: ApiContext): Route[] {
     { method: "PATCH", pattern: new RegExp(`^/v2/schedules/([^/?]+)/pause${endOfPath}`), handle: setPaused(true) },
     { method: "PATCH", pattern: new RegExp(`^/v2/schedules/([^/?]+)/resume${endOfPath}`), handle: setPaused(false) },
     {
-      // The destination is taken raw, like publish; it is told apart from an id by starting with http(s).
+      // The destination (a URL or a URL group) is taken raw, like publish; only POST creates.
       method: "POST",
-      pattern: /^\/v2\/schedules\/(https?:.+)$/,
+      pattern: /^\/v2\/schedules\/(.+)$/,
       handle: async (request, [destination = ""]) => {
         const id = request.headers.get("upstash-schedule-id");
         const existing = id === undefined ? undefined : await context.catalog.schedule(id);
@@ -58,13 +58,13 @@ export function queueRoutes(context: ApiContext): Route[] {
   };
   const find = async (encodedName: string) => {
     const name = decodeURIComponent(encodedName);
-    const queue = await context.catalog.queue(name);
+    const queue = await context.catalog.queues.get(name);
     if (!queue) throw new QStashApiError(404, `queue ${name} not found`);
     return queue;
   };
   const setPaused = (paused: boolean): Route["handle"] => async (request, [name = ""]) => {
     const queue = { ...(await find(name)), paused, updatedAt: request.now };
-    await context.catalog.putQueue(queue);
+    await context.catalog.queues.put(queue);
     context.engine.queueChanged(queue.name, queue);
     return { status: 200 };
   };
@@ -82,16 +82,16 @@ export function queueRoutes(context: ApiContext): Route[] {
         const name = checkQueueName(String(input.queueName ?? ""));
         const parallelism = input.parallelism ?? 1;
         if (typeof parallelism !== "number" || !Number.isInteger(parallelism) || parallelism < 1) throw new QStashApiError(400, "parallelism must be a positive integer");
-        const existing = await context.catalog.queue(name);
+        const existing = await context.catalog.queues.get(name);
         const queue = { name, parallelism, paused: input.paused === true, createdAt: existing?.createdAt ?? request.now, updatedAt: request.now };
-        await context.catalog.putQueue(queue);
+        await context.catalog.queues.put(queue);
         context.engine.queueChanged(name, queue);
         return { status: 200 };
       },
     },
     { method: "GET", pattern: new RegExp(`^/v2/queues${endOfPath}`), handle: async () => {
       const lag = await lagOf();
-      return { status: 200, body: (await context.catalog.queues()).map((queue) => queueView(queue, lag.get(queue.name) ?? 0)) };
+      return { status: 200, body: (await context.catalog.queues.all()).map((queue) => queueView(queue, lag.get(queue.name) ?? 0)) };
     } },
     { method: "GET", pattern: new RegExp(`^/v2/queues/([^/?]+)${endOfPath}`), handle: async (_request, [name = ""]) => {
       const queue = await find(name);
@@ -102,7 +102,7 @@ export function queueRoutes(context: ApiContext): Route[] {
       pattern: new RegExp(`^/v2/queues/([^/?]+)${endOfPath}`),
       handle: async (_request, [name = ""]) => {
         const queue = await find(name);
-        await context.catalog.deleteQueue(queue.name);
+        await context.catalog.queues.delete(queue.name);
         context.engine.queueChanged(queue.name, undefined);
         return { status: 200 };
       },

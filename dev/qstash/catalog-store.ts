@@ -1,17 +1,48 @@
 import type { Redis } from "ioredis";
 import type { QStashKeys } from "./message-store";
-import type { DlqRecord, QueueRecord, ScheduleRecord } from "./types";
+import type { DlqRecord, QueueRecord, ScheduleRecord, TopicRecord } from "./types";
 
 function parseAll<T>(jsons: (string | null)[]): T[] {
   return jsons.flatMap((json) => (json === null ? [] : [JSON.parse(json) as T]));
 }
 
-/** The DLQ, schedules and queues: small collections read whole (a dev server holds few of them). */
+/** Records kept as JSON in one Redis hash, by name. */
+export class JsonHash<T extends { name: string }> {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+  ) {}
+
+  async put(record: T): Promise<void> {
+    await this.redis.hset(this.key, record.name, JSON.stringify(record));
+  }
+
+  async get(name: string): Promise<T | undefined> {
+    const json = await this.redis.hget(this.key, name);
+    return json === null ? undefined : (JSON.parse(json) as T);
+  }
+
+  async all(): Promise<T[]> {
+    return parseAll<T>(Object.values(await this.redis.hgetall(this.key)));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return (await this.redis.hdel(this.key, name)) === 1;
+  }
+}
+
+/** The DLQ, schedules, queues and URL groups: small collections read whole (a dev server holds few of them). */
 export class CatalogStore {
+  readonly queues: JsonHash<QueueRecord>;
+  readonly topics: JsonHash<TopicRecord>;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: QStashKeys,
-  ) {}
+  ) {
+    this.queues = new JsonHash(redis, keys.queues);
+    this.topics = new JsonHash(redis, keys.topics);
+  }
 
   /** Dead messages, oldest first. */
   async dlqEntries(): Promise<DlqRecord[]> {
@@ -57,22 +88,5 @@ export class CatalogStore {
   async nextScheduleAt(): Promise<number | undefined> {
     const first = await this.redis.zrange(this.keys.scheduleDue, 0, 0, "WITHSCORES");
     return first[1] === undefined ? undefined : Number(first[1]);
-  }
-
-  async putQueue(queue: QueueRecord): Promise<void> {
-    await this.redis.hset(this.keys.queues, queue.name, JSON.stringify(queue));
-  }
-
-  async queue(name: string): Promise<QueueRecord | undefined> {
-    const json = await this.redis.hget(this.keys.queues, name);
-    return json === null ? undefined : (JSON.parse(json) as QueueRecord);
-  }
-
-  async queues(): Promise<QueueRecord[]> {
-    return parseAll<QueueRecord>(Object.values(await this.redis.hgetall(this.keys.queues)));
-  }
-
-  async deleteQueue(name: string): Promise<boolean> {
-    return (await this.redis.hdel(this.keys.queues, name)) === 1;
   }
 }

@@ -28,6 +28,7 @@ export async function deliveryRequest(message: MessageRecord, signingKey: string
   headers["Upstash-Message-Id"] = message.messageId;
   headers["Upstash-Retried"] = String(message.retried);
   if (message.scheduleId) headers["Upstash-Schedule-Id"] = message.scheduleId;
+  if (message.topicName) headers["Upstash-Topic-Name"] = message.topicName;
   if (message.callerIp) headers["Upstash-Caller-Ip"] = message.callerIp;
   headers["Upstash-Signature"] = await signDelivery(signingKey, message.url, body);
   if (hasBody) headers["Content-Length"] = body.length;

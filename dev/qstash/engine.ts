@@ -68,7 +68,7 @@ export class DeliveryEngine {
 
   async start(): Promise<void> {
     await this.messages.requeueInFlight();
-    for (const queue of await this.catalog.queues()) this.queues.set(queue.name, queue);
+    for (const queue of await this.catalog.queues.all()) this.queues.set(queue.name, queue);
     this.wakeAt(Date.now());
   }
 

@@ -7,6 +7,7 @@ const fields: Record<string, (record: Filtered) => (string | number | undefined)
   messageId: (record) => [record.messageId],
   url: (record) => [record.url],
   queueName: (record) => [record.queueName],
+  topicName: (record) => [record.topicName],
   scheduleId: (record) => [record.scheduleId],
   label: (record) => record.labels ?? [],
   flowControlKey: (record) => [record.flowControl?.key],

@@ -4,6 +4,7 @@ import { dlqRoutes } from "./api-dlq";
 import { messageRoutes } from "./api-messages";
 import { publishRoutes, type ApiContext } from "./api-publish";
 import { queueRoutes, scheduleRoutes } from "./api-schedules";
+import { topicRoutes } from "./api-topics";
 import { CatalogStore } from "./catalog-store";
 import { DeliveryEngine, type DeliveryFaults } from "./engine";
 import { createApiServer } from "./http-server";
@@ -91,7 +92,7 @@ export async function startQStashServer(options: QStashServerOptions): Promise<Q
   };
   const server = createApiServer({
     token: options.token,
-    routes: [...publishRoutes(context), ...messageRoutes(context), ...dlqRoutes(context), ...scheduleRoutes(context), ...queueRoutes(context)],
+    routes: [...publishRoutes(context), ...messageRoutes(context), ...dlqRoutes(context), ...scheduleRoutes(context), ...queueRoutes(context), ...topicRoutes(context)],
     // A batch carries many messages; each is still held to maxMessageBytes.
     maxRequestBytes: limits.maxMessageBytes * 16,
   });

@@ -22,6 +22,7 @@ export class QStashKeys {
   get schedules() { return `${this.prefix}schedules`; }
   get scheduleDue() { return `${this.prefix}schedule-due`; }
   get queues() { return `${this.prefix}queues`; }
+  get topics() { return `${this.prefix}topics`; }
 }
 
 const enqueueScript = new RedisScript(`

@@ -49,13 +49,26 @@ export function canonicalHeaderName(name: string): string {
   return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
+/** A URL destination (possibly percent-encoded); anything else names a URL group. */
+export function isUrlDestination(raw: string): boolean {
+  return /^https?(:|%3A)/i.test(raw);
+}
+
+const groupName = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Names of queues and URL groups: letters, digits, _ . - */
+export function checkName(kind: "queue" | "URL group", name: string): string {
+  if (!groupName.test(name)) throw new QStashApiError(400, `invalid ${kind} name ${JSON.stringify(name)} (letters, digits, _ . - up to 100)`);
+  return name;
+}
+
 /** Checks a destination, repairing the "https:/host" that path normalisation leaves of "https://host". */
 export function checkDestination(raw: string): string {
   // Some clients percent-encode the whole destination ("https%3A%2F%2Fhost%2Fpath").
   const decoded = /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
   const destination = decoded.replace(/^(https?):\/(?!\/)/, "$1://");
   if (!/^https?:\/\//.test(destination)) {
-    throw new QStashApiError(400, `invalid destination ${JSON.stringify(raw)}: the dev server delivers to http(s) URLs only (no URL groups or APIs)`);
+    throw new QStashApiError(400, `invalid destination ${JSON.stringify(raw)}: expected an http(s) URL or a URL group name`);
   }
   try {
     new URL(destination);
@@ -112,6 +125,8 @@ export interface PublishInput {
   body: Buffer;
   queueName?: string;
   scheduleId?: string;
+  /** Set for each endpoint of a URL group the message was published to. */
+  endpoint?: { topicName: string; endpointName?: string };
   callerIp?: string;
   now: number;
 }
@@ -149,6 +164,8 @@ export function planMessage(input: PublishInput, limits: PublishLimits): Publish
     failureCallback: options.failureCallback,
     queueName: input.queueName,
     scheduleId: input.scheduleId,
+    topicName: input.endpoint?.topicName,
+    endpointName: input.endpoint?.endpointName,
     flowControl: options.flowControl,
     labels: options.labels,
     callerIp: input.callerIp,
@@ -160,5 +177,7 @@ export function planMessage(input: PublishInput, limits: PublishLimits): Publish
     for (const name of Object.keys(message.header).sort()) hash.update(`${name}:${message.header[name]?.join(",")}\n`);
     deduplicationId = `content:${hash.digest("base64url")}`;
   }
+  // A URL group's endpoints each get a message; each is deduplicated on its own.
+  if (deduplicationId !== undefined && input.endpoint) deduplicationId += `\n${url}`;
   return { message, deduplicationId };
 }

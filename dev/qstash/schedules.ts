@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { CatalogStore } from "./catalog-store";
-import { checkDestination, newId, readDeliveryOptions, type HeaderMap, type PublishLimits } from "./publish";
+import { checkDestination, checkName, isUrlDestination, newId, readDeliveryOptions, type HeaderMap, type PublishLimits } from "./publish";
 import { QStashApiError, type MessageRecord, type ScheduleRecord } from "./types";
 
 /**
@@ -33,7 +33,9 @@ export function planSchedule(request: ScheduleRequest, limits: PublishLimits, ex
   if (request.body.length > limits.maxMessageBytes) {
     throw new QStashApiError(413, `schedule body of ${request.body.length} bytes exceeds the limit of ${limits.maxMessageBytes} bytes`);
   }
-  const destination = checkDestination(request.destination);
+  const destination = isUrlDestination(request.destination)
+    ? checkDestination(request.destination)
+    : checkName("URL group", decodeURIComponent(request.destination));
   const options = readDeliveryOptions(request.headers, limits);
   return {
     scheduleId: request.headers.get("upstash-schedule-id") ?? newId("scd_"),
@@ -59,11 +61,13 @@ export function planSchedule(request: ScheduleRequest, limits: PublishLimits, ex
   };
 }
 
-/** The message a schedule publishes at one tick. */
-function tickMessage(schedule: ScheduleRecord, now: number): MessageRecord {
+/** The message a schedule publishes at one tick (to its URL, or to one endpoint of its URL group). */
+function tickMessage(schedule: ScheduleRecord, now: number, endpoint?: { url: string; name?: string }): MessageRecord {
   return {
     messageId: newId("msg_"),
-    url: schedule.destination,
+    url: endpoint?.url ?? schedule.destination,
+    topicName: endpoint ? schedule.destination : undefined,
+    endpointName: endpoint?.name,
     method: schedule.method,
     header: schedule.header,
     bodyBase64: schedule.bodyBase64,
@@ -94,7 +98,13 @@ export async function fireDueSchedules(
   now: number,
 ): Promise<number | undefined> {
   for (const schedule of await catalog.dueSchedules(now)) {
-    await accept(tickMessage(schedule, now));
+    if (isUrlDestination(schedule.destination)) await accept(tickMessage(schedule, now));
+    else {
+      // A URL group is resolved at each tick, so endpoints added later receive later ticks.
+      const endpoints = (await catalog.topics.get(schedule.destination))?.endpoints ?? [];
+      if (endpoints.length === 0) console.error(`[qstash-dev] schedule ${schedule.scheduleId}: URL group ${schedule.destination} has no endpoints; tick skipped`);
+      for (const endpoint of endpoints) await accept(tickMessage(schedule, now, endpoint));
+    }
     await catalog.putSchedule({ ...schedule, lastScheduleTime: now, nextScheduleTime: nextTick(schedule.cron, now) });
   }
   return catalog.nextScheduleAt();

@@ -34,6 +34,9 @@ export interface MessageRecord {
   failureCallback?: string;
   queueName?: string;
   scheduleId?: string;
+  /** Set when published to a URL group: one message per endpoint. */
+  topicName?: string;
+  endpointName?: string;
   flowControl?: FlowControlSetting;
   labels?: string[];
   callerIp?: string;
@@ -57,6 +60,7 @@ export interface ScheduleRecord {
   scheduleId: string;
   cron: string;
   createdAt: number;
+  /** A URL, or the name of a URL group resolved at each tick. */
   destination: string;
   method: HttpMethod;
   header: Record<string, string[]>;
@@ -75,6 +79,14 @@ export interface ScheduleRecord {
   isPaused: boolean;
   lastScheduleTime?: number;
   nextScheduleTime?: number;
+}
+
+/** A URL group (topic): publishing to its name sends one message to each endpoint. */
+export interface TopicRecord {
+  name: string;
+  endpoints: { url: string; name?: string }[];
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** A named queue: its messages go out in order, at most `parallelism` at a time. */

@@ -35,6 +35,8 @@ export function messageView(message: MessageRecord): Record<string, unknown> {
   return {
     messageId: message.messageId,
     url: message.url,
+    topicName: message.topicName,
+    endpointName: message.endpointName,
     ...deliveryFields(message),
     maxRetries: message.maxRetries,
     notBefore: message.notBefore,

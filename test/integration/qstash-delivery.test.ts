@@ -137,7 +137,8 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
     await expect(intruder.publishJSON({ url, body: {} })).rejects.toMatchObject({ status: 401 });
     await expect(qstash.publishJSON({ url, body: {}, delay: "soon" as unknown as number })).rejects.toBeInstanceOf(QstashError);
     await expect(qstash.publish({ url, body: "x", retryDelay: "pow(2," })).rejects.toMatchObject({ status: 400 });
-    await expect(qstash.publish({ url: "not-a-url", body: "x" })).rejects.toMatchObject({ status: 400 });
+    await expect(qstash.publish({ url: "ftp://example.com/x", body: "x" })).rejects.toMatchObject({ status: 400 });
+    await expect(qstash.publish({ urlGroup: "no-such-group", body: "x" })).rejects.toMatchObject({ status: 404 });
     await sleep(200);
     expect(receiver().deliveriesTo(path)).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../dev/qstash/durations";
 import { parseFlowControl } from "../../dev/qstash/flow-control";
-import { checkDestination } from "../../dev/qstash/publish";
+import { checkDestination, isUrlDestination } from "../../dev/qstash/publish";
 import { checkRetryDelay, retryDelayMs } from "../../dev/qstash/retry-delay";
 import { nextTick } from "../../dev/qstash/schedules";
 
@@ -38,12 +38,13 @@ describe("QStash dev server: header parsing", () => {
     expect(() => parseFlowControl(" ", "rate=1")).toThrow(/must not be empty/);
   });
 
-  it("takes destinations raw, repairs a collapsed scheme slash, decodes an encoded one, refuses the rest", () => {
+  it("takes destinations raw, repairs a collapsed scheme slash, decodes an encoded one, tells URL groups apart", () => {
     expect(checkDestination("http://h:1/p?q=a%20b")).toBe("http://h:1/p?q=a%20b");
     expect(checkDestination("https:/h/p")).toBe("https://h/p");
     expect(checkDestination("https%3A%2F%2Fh%2Fp")).toBe("https://h/p");
-    expect(() => checkDestination("my-url-group")).toThrow(/http\(s\) URLs only/);
-    expect(() => checkDestination("ftp://h/p")).toThrow(/http\(s\) URLs only/);
+    expect(() => checkDestination("ftp://h/p")).toThrow(/expected an http\(s\) URL/);
+    expect(isUrlDestination("https%3A%2F%2Fh")).toBe(true);
+    expect(isUrlDestination("my-url-group")).toBe(false);
   });
 
   it("computes cron ticks with five fields, six with seconds, and CRON_TZ", () => {
