@@ -23,7 +23,7 @@ describe("the deployable bundle", () => {
     await promisify(execFile)(wrangler, ["deploy", "--dry-run", "--outdir", outdir], {
       cwd: root,
       // No account, no network: a dry run must not need either.
-      env: { ...process.env, CLOUDFLARE_API_TOKEN: "", WRANGLER_SEND_METRICS: "false", CI: "true" },
+      env: { ...process.env, CLOUDFLARE_API_TOKEN: "", WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: "true" },
       timeout: 100_000,
     });
     const files = (await readdir(outdir)).filter((name) => name.endsWith(".js"));
