@@ -1,13 +1,21 @@
 /**
  * How many more push invocations to start for a queue, and the QStash messages that start them.
  *
- * Storm control: every push for a queue carries the deduplication id `<queue>.<epoch>.<slot>`,
- * slot < maxParallel. The epoch is a per-queue counter that each push invocation advances when it
- * starts (see epochs.ts). Until one of the published pushes starts, every nudge and every follow-up
- * reuses the same ids and QStash drops the copies, so a burst of enqueues yields at most maxParallel
- * pending pushes. Once a push has started, it will claim whatever was enqueued before it, and the
- * next nudge gets a fresh id. A pure time-slot id would drop the nudge of a task enqueued just after
- * an invocation of the same slot ended, stranding it until the cron; the epoch cannot.
+ * Storm control: every push for a queue carries the deduplication id
+ * `<queue>.<minute>.<epoch>.<slot>`, slot < maxParallel. The epoch is a per-queue counter that each
+ * push invocation advances when it starts (see epochs.ts). Until one of the published pushes
+ * starts, every nudge and every follow-up reuses the same ids and QStash drops the copies, so a
+ * burst of enqueues yields at most maxParallel pending pushes. Once a push has started, it will
+ * claim whatever was enqueued before it, and the next nudge gets a fresh id. A pure time-slot id
+ * would drop the nudge of a task enqueued just after an invocation of the same slot ended,
+ * stranding it until the cron; the epoch cannot. The minute only guards against a counter that
+ * restarted (a wiped database) reusing ids QStash still remembers: it costs at most one extra push
+ * per slot at a minute boundary.
+ *
+ * Why a dropped push never strands a task: an id is dropped only if a push with that id exists. If
+ * it has not started, it will, and will claim. If it has started, it advanced the epoch; the
+ * publisher read the epoch before that, so the push started after the publisher saw the backlog,
+ * and claims it (or hands it on by the same rule).
  */
 export interface BacklogView {
   queued: number;
@@ -37,11 +45,18 @@ export interface PushRequest {
   parallelism: number;
 }
 
-export function pushRequests(queue: string, epoch: number, count: number, maxParallel: number): PushRequest[] {
+export interface PushEpoch {
+  epoch: number;
+  /** Milliseconds since the epoch, for the minute in the id. */
+  now: number;
+}
+
+export function pushRequests(queue: string, at: PushEpoch, count: number, maxParallel: number): PushRequest[] {
   const parallelism = Math.max(1, maxParallel);
+  const prefix = `${queue}.${Math.floor(at.now / 60_000)}.${at.epoch}`;
   return Array.from({ length: Math.min(count, parallelism) }, (_, slot) => ({
     queue,
-    deduplicationId: `${queue}.${epoch}.${slot}`,
+    deduplicationId: `${prefix}.${slot}`,
     parallelism,
   }));
 }

@@ -79,7 +79,7 @@ export async function publishForBacklog(queue: string, deps: Omit<InvocationDeps
     const [summary, epoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
     const { counts, settings } = summary;
     const count = pushesWanted({ ...counts, ...settings });
-    return countNew(await deps.publisher.publish(pushRequests(queue, epoch, count, settings.maxParallel)));
+    return countNew(await deps.publisher.publish(pushRequests(queue, { epoch, now: deps.clock.now() }, count, settings.maxParallel)));
   } catch (error) {
     deps.log.warn("could not publish follow-up pushes; the cron will start drainers", { queue, error: String(error) });
     return 0;

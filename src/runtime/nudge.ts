@@ -2,6 +2,7 @@
 import type { Env } from "../env";
 import { type RuntimeOptions, internalRedis, pushPublisher, runtimeLogger } from "./context";
 import { pushRequests } from "./autoscale";
+import { systemClock } from "./budget";
 import { countNew } from "./publisher";
 import { redisPushEpochs } from "./epochs";
 import { createTaskQueue } from "../queue/index";
@@ -19,7 +20,7 @@ export async function nudgeWorkers(env: Env, queue: string, options: RuntimeOpti
     const epochs = redisPushEpochs(redis);
     const [summary, epoch] = await Promise.all([createTaskQueue(redis, {}).getQueue(queue), epochs.current(queue)]);
     if (summary.settings.paused) return 0;
-    return countNew(await pushPublisher(env).publish(pushRequests(queue, epoch, 1, summary.settings.maxParallel)));
+    return countNew(await pushPublisher(env).publish(pushRequests(queue, { epoch, now: (options.clock ?? systemClock).now() }, 1, summary.settings.maxParallel)));
   } catch (error) {
     log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;

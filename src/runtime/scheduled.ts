@@ -71,7 +71,12 @@ async function startDrainers(backlog: QueueSummary[], runtime: Runtime): Promise
   try {
     const epochs = await Promise.all(backlog.map((queue) => runtime.epochs.advance(queue.name)));
     const perQueue = backlog.map((queue, index) =>
-      pushRequests(queue.name, epochs[index] ?? 0, pushesWanted({ ...queue.counts, ...queue.settings }), queue.settings.maxParallel),
+      pushRequests(
+        queue.name,
+        { epoch: epochs[index] ?? 0, now: runtime.clock.now() },
+        pushesWanted({ ...queue.counts, ...queue.settings }),
+        queue.settings.maxParallel,
+      ),
     );
     const accepted = await runtime.publisher.publish(perQueue.flat());
     let offset = 0;

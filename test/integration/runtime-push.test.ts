@@ -34,10 +34,14 @@ function endpoint() {
   return { publicUrl: `${receiver.base}${base}`, path: `${base}/v1/work` };
 }
 
-/** A clock that moves forward by hand (and by 1 ms per reading, so elapsed time is never zero). */
+/**
+ * A clock that moves forward by hand, and by 1 ms per reading so that elapsed time is never zero.
+ * It starts a second into the current minute: push dedup ids carry the minute, and a test must
+ * not see them change because the wall clock crossed a minute while it ran.
+ */
 function steppingClock() {
-  let offset = 0;
-  const clock: Clock & { advance(ms: number): void } = { now: () => Date.now() + offset++, advance: (ms) => void (offset += ms) };
+  let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+  const clock: Clock & { advance(ms: number): void } = { now: () => now++, advance: (ms) => void (now += ms) };
   return clock;
 }
 
@@ -81,18 +85,19 @@ describe("pushes through the QStash dev server", () => {
     const env = testEnv(publicUrl);
     await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "echo", input: n })));
 
-    const burst = await Promise.all(Array.from({ length: 20 }, () => nudgeWorkers(env, queue, { log })));
+    const clock = steppingClock();
+    const burst = await Promise.all(Array.from({ length: 20 }, () => nudgeWorkers(env, queue, { log, clock })));
     expect(burst.reduce((sum, n) => sum + n, 0)).toBe(1);
     await receiver.waitFor(path, 1);
 
     // A worker starting (here: run directly) spends the epoch; the next enqueue's nudge is new.
     expect(await handlePush(env, { queue }, { log })).toMatchObject({ claimed: 5, succeeded: 5, published: 0 });
     await tasks.enqueue(queue, [{ fn: "echo", input: "late" }]);
-    expect(await nudgeWorkers(env, queue, { log })).toBe(1);
+    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(1);
     await receiver.waitFor(path, 2);
 
     await tasks.updateSettings(queue, { paused: true });
-    expect(await nudgeWorkers(env, queue, { log })).toBe(0);
+    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(0);
     await sleep(300);
     expect(receiver.deliveriesTo(path)).toHaveLength(2);
   });

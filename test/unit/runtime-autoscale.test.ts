@@ -42,21 +42,27 @@ describe("autoscaling decision", () => {
 });
 
 describe("push requests", () => {
-  it("share dedup ids per queue and epoch, one per slot below maxParallel", () => {
-    const pushes = pushRequests("images", 41, 3, 4);
+  const minute = 29_000_000;
+  const at = (epoch: number, secondsIn = 0) => ({ epoch, now: minute * 60_000 + secondsIn * 1_000 });
+
+  it("share dedup ids per queue, minute and epoch, one per slot below maxParallel", () => {
+    const pushes = pushRequests("images", at(41), 3, 4);
     expect(pushes).toEqual([
-      { queue: "images", deduplicationId: "images.41.0", parallelism: 4 },
-      { queue: "images", deduplicationId: "images.41.1", parallelism: 4 },
-      { queue: "images", deduplicationId: "images.41.2", parallelism: 4 },
+      { queue: "images", deduplicationId: `images.${minute}.41.0`, parallelism: 4 },
+      { queue: "images", deduplicationId: `images.${minute}.41.1`, parallelism: 4 },
+      { queue: "images", deduplicationId: `images.${minute}.41.2`, parallelism: 4 },
     ]);
     // A later call under the same epoch repeats the same ids, which QStash drops as duplicates.
-    expect(pushRequests("images", 41, 2, 4).map((p) => p.deduplicationId)).toEqual(["images.41.0", "images.41.1"]);
-    expect(pushRequests("images", 42, 1, 4)[0]?.deduplicationId).toBe("images.42.0");
+    const later = pushRequests("images", at(41, 59), 2, 4).map((p) => p.deduplicationId);
+    expect(later).toEqual([`images.${minute}.41.0`, `images.${minute}.41.1`]);
+    expect(pushRequests("images", at(42), 1, 4)[0]?.deduplicationId).toBe(`images.${minute}.42.0`);
+    expect(pushRequests("images", at(41, 60), 1, 4)[0]?.deduplicationId).toBe(`images.${minute + 1}.41.0`);
+    expect(pushRequests("other", at(41), 1, 4)[0]?.deduplicationId).toBe(`other.${minute}.41.0`);
   });
 
   it("never exceed maxParallel ids", () => {
-    expect(pushRequests("q", 1, 50, 3)).toHaveLength(3);
-    expect(pushRequests("q", 1, 0, 3)).toEqual([]);
+    expect(pushRequests("q", at(1), 50, 3)).toHaveLength(3);
+    expect(pushRequests("q", at(1), 0, 3)).toEqual([]);
   });
 
   it("target the work route and a per-queue flow-control key", () => {
