@@ -1,13 +1,20 @@
 import type { AttemptOutcome } from "./delivery";
 import { newId } from "./publish";
-import type { MessageRecord } from "./types";
+import type { CallbackOptions, MessageRecord } from "./types";
 
 /**
  * The message QStash publishes to a callback (after each attempt that got a response) or to a failure
  * callback (once, when the retries ran out): a JSON body describing the source message and the
  * response, delivered and signed like any message, with sub = the callback URL.
  */
-export function callbackMessage(source: MessageRecord, outcome: AttemptOutcome, target: string, now: number, dlqId?: string): MessageRecord {
+export function callbackMessage(
+  source: MessageRecord,
+  outcome: AttemptOutcome,
+  target: { url: string; options?: CallbackOptions },
+  now: number,
+  dlqId?: string,
+): MessageRecord {
+  const options = target.options;
   const body = {
     status: outcome.status ?? 0,
     header: outcome.header ?? {},
@@ -30,15 +37,16 @@ export function callbackMessage(source: MessageRecord, outcome: AttemptOutcome, 
   };
   return {
     messageId: newId("msg_"),
-    url: target,
-    method: "POST",
-    header: { "Content-Type": ["application/json"] },
+    url: target.url,
+    method: options?.method ?? "POST",
+    header: { "Content-Type": ["application/json"], ...options?.header },
     bodyBase64: Buffer.from(JSON.stringify(body)).toString("base64"),
-    maxRetries: 3,
+    maxRetries: options?.retries ?? 3,
     retried: 0,
-    notBefore: now,
+    retryDelayExpression: options?.retryDelayExpression,
+    notBefore: now + (options?.delayMs ?? 0),
     createdAt: now,
-    timeoutMs: source.timeoutMs,
+    timeoutMs: options?.timeoutMs ?? source.timeoutMs,
     callbackOf: source.messageId,
   };
 }

@@ -261,7 +261,7 @@ export class DeliveryEngine {
   private async settle(message: MessageRecord, outcome: AttemptOutcome): Promise<void> {
     const now = Date.now();
     if (outcome.status !== undefined && message.callback && !message.callbackOf) {
-      await this.accept(callbackMessage(message, outcome, message.callback, now));
+      await this.accept(callbackMessage(message, outcome, { url: message.callback, options: message.callbackOptions }, now));
     }
     if (outcome.ok) return this.messages.complete(message.messageId);
     if (message.retried < message.maxRetries) {
@@ -279,7 +279,8 @@ export class DeliveryEngine {
       failedAt: now,
     };
     if ((await this.messages.deadLetter(entry)) && message.failureCallback && !message.callbackOf) {
-      await this.accept(callbackMessage(message, outcome, message.failureCallback, now, entry.dlqId));
+      const target = { url: message.failureCallback, options: message.failureCallbackOptions };
+      await this.accept(callbackMessage(message, outcome, target, now, entry.dlqId));
     }
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { parseCount, parseDuration } from "./durations";
 import { parseFlowControl } from "./flow-control";
 import { checkRetryDelay } from "./retry-delay";
-import { QStashApiError, type FlowControlSetting, type HttpMethod, type MessageRecord } from "./types";
+import { QStashApiError, type CallbackOptions, type FlowControlSetting, type HttpMethod, type MessageRecord } from "./types";
 
 export interface PublishLimits {
   /** Retries when Upstash-Retries is absent (QStash: 3). */
@@ -25,6 +25,8 @@ export interface DeliveryOptions {
   timeoutMs: number;
   callback?: string;
   failureCallback?: string;
+  callbackOptions?: CallbackOptions;
+  failureCallbackOptions?: CallbackOptions;
   flowControl?: FlowControlSetting;
   labels?: string[];
 }
@@ -85,6 +87,18 @@ function checkUrlHeader(headers: HeaderMap, name: string): string | undefined {
   return value;
 }
 
+/**
+ * Upstash-Callback-Retries, -Timeout, -Delay, -Method, -Retry-Delay, -Forward-* (and the same under
+ * Upstash-Failure-Callback-*) shape the callback message as the plain headers shape a message.
+ */
+function readCallbackOptions(headers: HeaderMap, prefix: string, limits: PublishLimits): CallbackOptions | undefined {
+  const renamed: HeaderMap = new Map();
+  for (const [name, value] of headers) if (name.startsWith(prefix)) renamed.set(`upstash-${name.slice(prefix.length)}`, value);
+  if (renamed.size === 0) return undefined;
+  const { method, header, retries, retryDelayExpression, delayMs, timeoutMs } = readDeliveryOptions(renamed, limits);
+  return { method, header, retries, retryDelayExpression, delayMs, timeoutMs };
+}
+
 export function readDeliveryOptions(headers: HeaderMap, limits: PublishLimits): DeliveryOptions {
   const method = (headers.get("upstash-method") ?? "POST").toUpperCase() as HttpMethod;
   if (!methods.has(method)) throw new QStashApiError(400, `invalid Upstash-Method header: ${JSON.stringify(method)}`);
@@ -114,6 +128,8 @@ export function readDeliveryOptions(headers: HeaderMap, limits: PublishLimits): 
     timeoutMs: Math.min(timeout === undefined ? limits.defaultTimeoutMs : parseDuration(timeout, "Upstash-Timeout"), 2 ** 31 - 1),
     callback: checkUrlHeader(headers, "upstash-callback"),
     failureCallback: checkUrlHeader(headers, "upstash-failure-callback"),
+    callbackOptions: readCallbackOptions(headers, "upstash-callback-", limits),
+    failureCallbackOptions: readCallbackOptions(headers, "upstash-failure-callback-", limits),
     flowControl: flowKey === undefined ? undefined : parseFlowControl(flowKey, headers.get("upstash-flow-control-value")),
     labels: labels?.length ? labels : undefined,
   };
@@ -162,6 +178,8 @@ export function planMessage(input: PublishInput, limits: PublishLimits): Publish
     timeoutMs: options.timeoutMs,
     callback: options.callback,
     failureCallback: options.failureCallback,
+    callbackOptions: options.callbackOptions,
+    failureCallbackOptions: options.failureCallbackOptions,
     queueName: input.queueName,
     scheduleId: input.scheduleId,
     topicName: input.endpoint?.topicName,

@@ -12,6 +12,16 @@ export interface FlowControlSetting {
   period?: number;
 }
 
+/** Upstash-Callback-* (or Upstash-Failure-Callback-*) headers: how the callback message itself is sent. */
+export interface CallbackOptions {
+  method: HttpMethod;
+  header: Record<string, string[]>;
+  retries: number;
+  retryDelayExpression?: string;
+  delayMs?: number;
+  timeoutMs: number;
+}
+
 /** A message waiting for (another) delivery attempt. */
 export interface MessageRecord {
   messageId: string;
@@ -32,6 +42,8 @@ export interface MessageRecord {
   timeoutMs: number;
   callback?: string;
   failureCallback?: string;
+  callbackOptions?: CallbackOptions;
+  failureCallbackOptions?: CallbackOptions;
   queueName?: string;
   scheduleId?: string;
   /** Set when published to a URL group: one message per endpoint. */
@@ -72,6 +84,8 @@ export interface ScheduleRecord {
   timeoutMs: number;
   callback?: string;
   failureCallback?: string;
+  callbackOptions?: CallbackOptions;
+  failureCallbackOptions?: CallbackOptions;
   queueName?: string;
   flowControl?: FlowControlSetting;
   labels?: string[];

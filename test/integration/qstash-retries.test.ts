@@ -61,15 +61,21 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
     expect((entry as { error?: string }).error).toMatch(/timeout/);
   });
 
-  it("calls the callback with the response and the failure callback once retries run out, both signed", async () => {
+  it("calls the callback (shaped by Upstash-Callback-* headers) with the response, and the failure callback once retries run out, both signed", async () => {
     const ok = receiver().route(() => ({ status: 200, body: "done" }));
     const failing = receiver().route(() => ({ status: 418, body: "teapot" }));
     const callback = receiver().route();
     const failureCallback = receiver().route();
-    const succeeded = await qstash.publishJSON({ url: ok.url, body: { a: 1 }, callback: callback.url });
+    const succeeded = await qstash.publishJSON({
+      url: ok.url, body: { a: 1 }, callback: callback.url,
+      headers: { "Upstash-Callback-Method": "PUT", "Upstash-Callback-Forward-X-Callback": "shaped" },
+    });
     const failed = await qstash.publishJSON({ url: failing.url, body: { b: 2 }, retries: 0, failureCallback: failureCallback.url });
     const [called] = await receiver().waitFor(callback.path, 1);
     const [failedCall] = await receiver().waitFor(failureCallback.path, 1);
+    expect(called?.method).toBe("PUT");
+    expect(called?.headers["x-callback"]).toBe("shaped");
+    expect(failedCall?.method).toBe("POST");
     const callBody = JSON.parse(called?.body ?? "");
     expect(callBody).toMatchObject({ status: 200, sourceMessageId: succeeded.messageId, url: ok.url, retried: 0 });
     expect(Buffer.from(callBody.body, "base64").toString()).toBe("done");
