@@ -15,14 +15,8 @@ export interface PublishLimits {
 /** Request headers by lower-case name, several values joined by ", " as HTTP allows. */
 export type HeaderMap = Map<string, string>;
 
-/** The Upstash-* options that a message and a schedule share. */
-export interface DeliveryOptions {
-  method: HttpMethod;
-  header: Record<string, string[]>;
-  retries: number;
-  retryDelayExpression?: string;
-  delayMs?: number;
-  timeoutMs: number;
+/** The Upstash-* options that a message and a schedule share (a callback message has the base ones). */
+export interface DeliveryOptions extends CallbackOptions {
   callback?: string;
   failureCallback?: string;
   callbackOptions?: CallbackOptions;
