@@ -25,7 +25,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     return {
       mode: "quick",
       rounds: 1,
-      edgeq: edgeqRuns({ 1: 600, 10: 4_000, 100: 20_000, 500: 40_000 }),
+      edgeq: edgeqRuns({ 1: 500, 10: 4_000, 100: 20_000, 500: 30_000 }),
       bullmq: { tasks: 20_000, batch: 100 },
       redisBenchmarkRequests: 200_000,
       restFloorSeconds: 1.5,

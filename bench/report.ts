@@ -7,6 +7,18 @@ import type { ThroughputResult } from "./workload";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
 
+const RATIO_NAMES: Record<string, string> = {
+  drainBatch100VsBullmq: "drain rate, edgeq / BullMQ",
+  overallBatch100VsBullmq: "enqueue + drain rate, edgeq / BullMQ",
+  drainBatch100VsRedisLimit: "edgeq drain rate / redis-benchmark limit",
+  bullmqDrainVsRedisLimit: "BullMQ drain rate / redis-benchmark limit",
+  commandsBullmqOverEdgeq: "Redis commands per task, BullMQ / edgeq",
+  cpuPerTaskBullmqOverEdgeq: "CPU per drained task (all processes), BullMQ / edgeq",
+  memoryBullmqOverEdgeq: "memory per queued task, BullMQ / edgeq",
+  claimServerLargeOverSmall: "claim script time, large / small depth",
+  claimClientLargeOverSmall: "claim round trip, large / small depth",
+};
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
@@ -89,6 +101,8 @@ export function renderTables(results: BenchResults): string {
       ],
     ),
   );
+  parts.push(`\n### Ratios (edgeq at batch 100 with several loops)\n`);
+  parts.push(table(["ratio", "value"], Object.entries(results.ratios).map(([name, value]) => [RATIO_NAMES[name] ?? name, value === null ? "not measured" : `${value.toPrecision(3)}×`])));
   parts.push(`\n### Targets\n`);
   parts.push(table(["target", "measured", "met"], results.targets.map((t) => [t.target, t.measured, t.met === null ? "not measured" : t.met ? "yes" : "**no**"])));
   if (results.notMeasured.length > 0) {

@@ -67,6 +67,7 @@ export function headline(results: Pick<BenchResults, "edgeq">): ThroughputResult
   return batch100.find((run) => run.loops > 1) ?? batch100[0];
 }
 
+const cpuPerTask = (run: ThroughputResult): number => run.cpu.client + run.cpu.rest + run.cpu.redis;
 const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? a / b : null);
 /** Figures are judged at the precision the target is written with plus one digit, as they are printed. */
 const atMost = (value: number, target: number, decimals: number): boolean => Number(value.toFixed(decimals)) <= target;
@@ -87,6 +88,8 @@ export function ratiosOf(results: Omit<BenchResults, "ratios" | "targets" | "bou
       results.bullmq ? results.bullmq.enqueue.commands + results.bullmq.drain.commands : undefined,
       best ? best.enqueue.commands + best.drain.commands : undefined,
     ),
+    // CPU time is less sensitive than wall time to other work on the machine
+    cpuPerTaskBullmqOverEdgeq: ratio(results.bullmq ? cpuPerTask(results.bullmq) : undefined, best ? cpuPerTask(best) : undefined),
     memoryBullmqOverEdgeq: ratio(results.memory.bullmq ?? undefined, results.memory.edgeq ?? undefined),
     claimServerLargeOverSmall: ratio(claim?.large.serverP50Us, claim?.small.serverP50Us),
     claimClientLargeOverSmall: ratio(claim?.large.clientP50Ms, claim?.small.clientP50Ms),
