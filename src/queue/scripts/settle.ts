@@ -6,7 +6,8 @@ import { defineScript } from "./runner";
  * settleAndClaim all run this one script; the parts not asked for cost nothing).
  */
 const HEADER = String.raw`
---[[ settle: complete + fail + claim in one call
+--[[ settle: complete + fail + claim in one call. The claim runs first (its pops and the settled
+ids share one HMGET); settled tasks are running, so they are never among those claimed.
 KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
 ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
