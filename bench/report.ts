@@ -145,6 +145,10 @@ ${renderTables(results)}
 - **Commands per task** come from INFO commandstats, which counts the calls inside Lua scripts as well as the EVALSHA around them (Upstash bills both); the probe's own INFO/CONFIG calls are left out. **REST requests** are counted by wrapping \`fetch\` in the benchmark process. **Memory** is the used_memory delta (after MEMORY PURGE) over the queued tasks, divided by their number.
 - **CPU** columns: CPU milliseconds per 1,000 drained tasks in the benchmark client, the REST server and redis-server, and how busy each was over the drain (100% = one core); on a 2-core machine the three share two cores.
 - **Claim cost**: one claim of 100 at a steady depth (the claimed tasks are completed and replaced, untimed, between samples); the target is judged on the script time redis-server reports, the client round trip is shown beside it.
+- **Rounds**: the full run repeats the throughput runs three times, edgeq and BullMQ interleaved so both meet the same machine, and reports each configuration's median round (the other rounds' drain rates in brackets); the quick run does one round.
+- **Push path** (dev/stack.ts: redis-server, REST server, QStash dev server and \`wrangler dev\`, with the cron stand-in slowed to once an hour so that only pushes act): one task at a time is enqueued over HTTP and its result watched in Redis every millisecond through the stack's REST server, not with \`?wait=\` (whose server-side poll starts at 100 ms). "Recorded" is the task's own finishedAt − createdAt, and "until claimed" its startedAt − createdAt. The QStash hop is the dev server alone delivering to a bare Node receiver.
+- **End to end**: a burst of tasks enqueued over HTTP in batches of 100 and drained by QStash pushes alone, timed from the first enqueue until the queue counts them all succeeded.
+- Rates move with other work on the machine (the load average is printed above); CPU per task, commands, requests and bytes per task, and ratios taken within one run move much less.
 
 ## Reproduce
 
