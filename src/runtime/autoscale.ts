@@ -43,6 +43,8 @@ export interface PushRequest {
   deduplicationId: string;
   /** QStash flow control: at most this many deliveries of the queue's pushes run at once. */
   parallelism: number;
+  /** Deliver no earlier than this (unix seconds): a wake-up for tasks waiting until then. */
+  notBefore?: number;
 }
 
 export interface PushEpoch {
@@ -64,4 +66,20 @@ export function pushRequests(queue: string, at: PushEpoch, count: number, maxPar
 /** The QStash flow-control key of a queue's pushes (alphanumerics, dash, underscore and dot only). */
 export function flowControlKey(queue: string): string {
   return `edgeq.${queue}`;
+}
+
+/** Wake-ups published at most per call: the earliest few and the latest, which covers the rest. */
+export const MAX_WAKE_UPS = 5;
+
+/**
+ * Delayed pushes for tasks that wait until `times` (retries in backoff, delayed enqueues): nothing
+ * else would run them before the cron. One per distinct second, id `<queue>.at.<second>`, so every
+ * invocation wanting a wake-up at the same second shares one. A claim at that second promotes
+ * and takes every task due by then, so the latest wake-up covers those not given their own.
+ */
+export function wakeUpRequests(queue: string, times: readonly number[], maxParallel: number): PushRequest[] {
+  const seconds = [...new Set(times.map((time) => Math.ceil(time / 1_000)))].sort((a, b) => a - b);
+  const chosen = seconds.length <= MAX_WAKE_UPS ? seconds : [...seconds.slice(0, MAX_WAKE_UPS - 1), seconds.at(-1) as number];
+  const parallelism = Math.max(1, maxParallel);
+  return chosen.map((second) => ({ queue, deduplicationId: `${queue}.at.${second}`, parallelism, notBefore: second }));
 }

@@ -27,10 +27,14 @@ export interface DrainTally {
   leaseExtensions: number;
   /** The last claim came back full, so tasks are probably still waiting. */
   backlogLikely: boolean;
+  /** When each retrying task becomes due again. */
+  retryAt: number[];
 }
 
 export function emptyTally(): DrainTally {
-  return { claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false };
+  return {
+    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, retryAt: [],
+  };
 }
 
 /**
@@ -75,5 +79,8 @@ export async function drainQueue(
 }
 
 function count(tally: DrainTally, outcomes: SettleOutcome[]): void {
-  for (const { outcome } of outcomes) tally[outcome]++;
+  for (const settled of outcomes) {
+    tally[settled.outcome]++;
+    if (settled.outcome === "retrying") tally.retryAt.push(settled.runAt);
+  }
 }

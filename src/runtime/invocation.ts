@@ -5,7 +5,7 @@
  */
 import { QueueNotFoundError } from "../queue/errors";
 import type { QueueSummary, TaskQueue } from "../queue/types";
-import { pushesWanted, pushRequests } from "./autoscale";
+import { pushesWanted, pushRequests, wakeUpRequests } from "./autoscale";
 import type { Budget } from "./budget";
 import { type DrainDeps, drainQueue } from "./drain";
 import type { PushEpochs } from "./epochs";
@@ -38,6 +38,7 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
       lastScaleCheck = Number.NEGATIVE_INFINITY;
       await scaleOut();
     }
+    if (tally.retryAt.length > 0) report.published += await publishWakeUps(queue, tally.retryAt, summary.settings.maxParallel, deps);
     Object.assign(report, {
       claimed: tally.claimed,
       succeeded: tally.succeeded,
@@ -68,6 +69,16 @@ async function queueToRun(queue: string, deps: InvocationDeps): Promise<QueueSum
   ]);
   if (!summary) deps.log.warn("push for a queue that does not exist", { queue });
   return summary;
+}
+
+/** Delayed pushes for the retries this invocation scheduled; best effort like every publish. */
+async function publishWakeUps(queue: string, retryAt: number[], maxParallel: number, deps: InvocationDeps): Promise<number> {
+  try {
+    return countNew(await deps.publisher.publish(wakeUpRequests(queue, retryAt, maxParallel)));
+  } catch (error) {
+    deps.log.warn("could not publish wake-ups for retries; the cron will run them", { queue, error: String(error) });
+    return 0;
+  }
 }
 
 /**

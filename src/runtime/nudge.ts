@@ -1,26 +1,36 @@
 /** Called by the enqueue route after new tasks are stored: wake a worker for the queue. */
 import type { Env } from "../env";
-import { type RuntimeOptions, internalRedis, pushPublisher, runtimeLogger } from "./context";
-import { pushRequests } from "./autoscale";
-import { systemClock } from "./budget";
-import { countNew } from "./publisher";
-import { redisPushEpochs } from "./epochs";
 import { createTaskQueue } from "../queue/index";
+import { pushRequests, wakeUpRequests } from "./autoscale";
+import { systemClock } from "./budget";
+import { internalRedis, pushPublisher, type RuntimeOptions, runtimeLogger } from "./context";
+import { redisPushEpochs } from "./epochs";
+import { countNew } from "./publisher";
+
+export interface NudgeOptions extends RuntimeOptions {
+  /** When the delayed tasks just enqueued become due (ms since the epoch): each gets a wake-up. */
+  wakeAt?: readonly number[];
+}
 
 /**
  * Publishes one push for the queue under the current epoch's first dedup id, so that a burst of
  * enqueues before any worker starts collapses into one pending push (see autoscale.ts); the
- * worker it starts scales out if the backlog calls for it. Never throws: it runs in waitUntil after
- * the enqueue was answered, and the cron is the safety net. Returns how many pushes were new.
+ * worker it starts scales out if the backlog calls for it. Delayed tasks get wake-up pushes for
+ * when they become due. Never throws: it runs in waitUntil after the enqueue was answered, and
+ * the cron is the safety net. Returns how many pushes were new.
  */
-export async function nudgeWorkers(env: Env, queue: string, options: RuntimeOptions = {}): Promise<number> {
+export async function nudgeWorkers(env: Env, queue: string, options: NudgeOptions = {}): Promise<number> {
   const log = runtimeLogger(env, options);
   try {
     const redis = internalRedis(env);
     const epochs = redisPushEpochs(redis);
     const [summary, epoch] = await Promise.all([createTaskQueue(redis, {}).getQueue(queue), epochs.current(queue)]);
-    if (summary.settings.paused) return 0;
-    return countNew(await pushPublisher(env).publish(pushRequests(queue, { epoch, now: (options.clock ?? systemClock).now() }, 1, summary.settings.maxParallel)));
+    const { paused, maxParallel } = summary.settings;
+    if (paused) return 0;
+    const now = (options.clock ?? systemClock).now();
+    const later = (options.wakeAt ?? []).filter((time) => time > now);
+    const pushes = [...pushRequests(queue, { epoch, now }, 1, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
+    return countNew(await pushPublisher(env).publish(pushes));
   } catch (error) {
     log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;

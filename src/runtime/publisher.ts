@@ -40,6 +40,7 @@ export function qstashPublisher(client: Pick<Client, "batchJSON">, options: Publ
     flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism },
     retries: options.retries,
     timeout: options.deliveryTimeoutSeconds,
+    ...(push.notBefore === undefined ? {} : { notBefore: push.notBefore }),
   });
   return {
     async publish(pushes) {

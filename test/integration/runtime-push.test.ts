@@ -135,6 +135,34 @@ describe("pushes through the QStash dev server", () => {
     }
   });
 
+  it("runs retries in backoff and delayed tasks by wake-up pushes alone, with no cron", async () => {
+    const queue = queueName("wake");
+    const [flaky, later] = await tasks.enqueue(queue, [
+      { fn: "flaky", input: { failures: 1 } },
+      // Due well after the retry, so only its own wake-up can run it.
+      { fn: "echo", input: "later", delayMs: 2_500 },
+    ]);
+    await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 1_000, maxMs: 1_000, jitter: 0 } });
+    const delayed = await tasks.get(later?.id as string);
+    expect(delayed?.status).toBe("delayed");
+    const worker = await startPushWorker({ log });
+    try {
+      expect(await nudgeWorkers(worker.env, queue, { log, wakeAt: [delayed?.runAt as number] })).toBe(2);
+      const deadline = Date.now() + 15_000;
+      while ((await tasks.getQueue(queue)).counts.succeeded < 2) {
+        if (Date.now() > deadline) throw new Error("retry and delayed task did not run within 15 s");
+        await sleep(100);
+      }
+      expect(await tasks.get(flaky?.id as string)).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(await tasks.get(later?.id as string)).toMatchObject({ status: "succeeded", attempts: 1, result: "later" });
+      const mine = worker.reports.filter((report) => report.queue === queue);
+      expect(mine.reduce((sum, report) => sum + report.retrying, 0)).toBe(1);
+      expect(worker.rejected).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it("the cron starts drainers for a backlog and drains a batch itself", async () => {
     const queue = queueName("cron");
     const { publicUrl, path } = endpoint();
