@@ -1,16 +1,26 @@
 import type { ApiContext } from "./api-publish";
-import { checkFilters, matchesFilters } from "./filters";
+import { checkFilters, countParam, matchesFilters } from "./filters";
 import { endOfPath, type Route } from "./http-server";
 import { QStashApiError } from "./types";
 import { messageView } from "./views";
 
-/** Messages not yet delivered: read one, cancel one, some, or those matching filters; flow-control state. */
+/** Messages not yet delivered (read, cancel one, some or those matching filters), their log, flow-control state. */
 export function messageRoutes(context: ApiContext): Route[] {
   const cancel = async (messageIds: string[]) => {
     context.engine.forget(messageIds);
-    return context.messages.cancel(messageIds);
+    const canceled = await context.messages.cancel(messageIds);
+    for (const message of canceled) context.events.record("CANCELED", message);
+    return canceled.length;
   };
   return [
+    {
+      method: "GET",
+      pattern: new RegExp(`^/v2/events${endOfPath}`),
+      handle: async (request) => {
+        checkFilters(request.query);
+        return { status: 200, body: await context.events.list(request.query, countParam(request.query)) };
+      },
+    },
     {
       // Flow-control state lives in the delivery loop's memory: a key unseen since the start is unknown.
       method: "GET",

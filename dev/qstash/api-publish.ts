@@ -1,5 +1,6 @@
 import type { CatalogStore } from "./catalog-store";
 import type { DeliveryEngine } from "./engine";
+import type { EventLog } from "./event-log";
 import { endOfPath, type ApiReply, type Route } from "./http-server";
 import type { MessageStore } from "./message-store";
 import { checkName, isUrlDestination, planMessage, type HeaderMap, type PublishInput, type PublishLimits, type PublishPlan } from "./publish";
@@ -7,6 +8,7 @@ import { QStashApiError, type TopicRecord } from "./types";
 
 export interface ApiContext {
   engine: DeliveryEngine;
+  events: EventLog;
   messages: MessageStore;
   catalog: CatalogStore;
   limits: PublishLimits;

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { callbackMessage } from "./callbacks";
 import type { CatalogStore } from "./catalog-store";
 import { attemptDelivery, type AttemptOutcome } from "./delivery";
+import type { EventLog } from "./event-log";
 import { FlowGates } from "./flow-control";
 import type { Accepted, MessageStore } from "./message-store";
 import { newId } from "./publish";
@@ -24,6 +25,7 @@ export interface EngineOptions {
   faults: DeliveryFaults;
   /** How long close() lets deliveries in flight finish before abandoning them to the next start. */
   closeGraceMs: number;
+  events: EventLog;
   /** Fires the schedules due by `now` (publishing through accept) and returns the next tick time. */
   fireSchedules(now: number): Promise<number | undefined>;
 }
@@ -75,7 +77,10 @@ export class DeliveryEngine {
   /** Stores a message (unless deduplicated) and makes sure the loop wakes when it is due. */
   async accept(message: MessageRecord, deduplicationId?: string): Promise<Accepted> {
     const accepted = await this.messages.enqueue(message, deduplicationId, this.options.dedupWindowMs);
-    if (!accepted.deduplicated) this.wakeAt(message.notBefore);
+    if (!accepted.deduplicated) {
+      this.options.events.record("CREATED", message);
+      this.wakeAt(message.notBefore);
+    }
     return accepted;
   }
 
@@ -224,6 +229,7 @@ export class DeliveryEngine {
 
   private launch(message: MessageRecord, settings: FlowControlSetting[]): void {
     this.delivering += 1;
+    this.options.events.record("ACTIVE", message);
     const run: Promise<void> = this.deliver(message)
       .catch((error: unknown) => console.error(`[qstash-dev] delivery of ${message.messageId}: ${(error as Error).message}`))
       .finally(() => {
@@ -260,13 +266,22 @@ export class DeliveryEngine {
 
   private async settle(message: MessageRecord, outcome: AttemptOutcome): Promise<void> {
     const now = Date.now();
+    const { events } = this.options;
     if (outcome.status !== undefined && message.callback && !message.callbackOf) {
       await this.accept(callbackMessage(message, outcome, { url: message.callback, options: message.callbackOptions }, now));
     }
-    if (outcome.ok) return this.messages.complete(message.messageId);
+    if (outcome.ok) {
+      events.record("DELIVERED", message, { responseStatus: outcome.status });
+      return this.messages.complete(message.messageId);
+    }
+    const failure = { responseStatus: outcome.status, error: outcome.error ?? `HTTP ${outcome.status}` };
+    events.record("ERROR", message, failure);
     if (message.retried < message.maxRetries) {
       const dueAt = now + retryDelayMs(message.retried, message.retryDelayExpression);
-      if (await this.messages.release({ ...message, retried: message.retried + 1 }, dueAt, true)) this.wakeAt(dueAt);
+      if (await this.messages.release({ ...message, retried: message.retried + 1 }, dueAt, true)) {
+        events.record("RETRY", message, { ...failure, nextDeliveryTime: dueAt });
+        this.wakeAt(dueAt);
+      }
       return;
     }
     const entry: DlqRecord = {
@@ -278,7 +293,9 @@ export class DeliveryEngine {
       error: outcome.error,
       failedAt: now,
     };
-    if ((await this.messages.deadLetter(entry)) && message.failureCallback && !message.callbackOf) {
+    if (!(await this.messages.deadLetter(entry))) return;
+    events.record("FAILED", message, failure);
+    if (message.failureCallback && !message.callbackOf) {
       const target = { url: message.failureCallback, options: message.failureCallbackOptions };
       await this.accept(callbackMessage(message, outcome, target, now, entry.dlqId));
     }

@@ -1,6 +1,9 @@
-import { QStashApiError, type DlqRecord, type MessageRecord } from "./types";
+import { QStashApiError, type MessageRecord } from "./types";
 
-type Filtered = MessageRecord & Partial<Pick<DlqRecord, "responseStatus" | "dlqId">>;
+/** What bulk actions and logs filter on: messages, dead messages and log events alike. */
+export type Filtered = Pick<MessageRecord, "messageId" | "url" | "queueName" | "scheduleId" | "topicName" | "labels" | "flowControl" | "createdAt"> & {
+  responseStatus?: number;
+};
 
 /** Query parameters that select records in bulk actions; each may repeat (any value matches). */
 const fields: Record<string, (record: Filtered) => (string | number | undefined)[]> = {
@@ -16,7 +19,7 @@ const fields: Record<string, (record: Filtered) => (string | number | undefined)
   responseStatus: (record) => [record.responseStatus],
 };
 
-const paging = new Set(["count", "cursor", "dlqIds", "messageIds", "fromDate", "toDate", "order"]);
+const paging = new Set(["count", "cursor", "dlqIds", "messageIds", "fromDate", "toDate", "order", "state"]);
 
 /** Refuses filters the dev server does not know rather than silently matching everything. */
 export function checkFilters(query: URLSearchParams): void {

@@ -7,6 +7,7 @@ import { queueRoutes, scheduleRoutes } from "./api-schedules";
 import { topicRoutes } from "./api-topics";
 import { CatalogStore } from "./catalog-store";
 import { DeliveryEngine, type DeliveryFaults } from "./engine";
+import { EventLog } from "./event-log";
 import { createApiServer } from "./http-server";
 import { MessageStore, QStashKeys } from "./message-store";
 import { fireDueSchedules } from "./schedules";
@@ -38,6 +39,8 @@ export interface QStashServerOptions {
   dedupWindowMs?: number;
   /** How long close() waits for deliveries in flight before abandoning them to the next start (default 2 s). */
   closeGraceMs?: number;
+  /** Events kept for GET /v2/events, newest first (default 10,000; 0 turns the log off). */
+  eventLogSize?: number;
   faults?: DeliveryFaults;
 }
 
@@ -78,16 +81,18 @@ export async function startQStashServer(options: QStashServerOptions): Promise<Q
     maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
   };
   const faults: DeliveryFaults = { ...options.faults };
+  const events = new EventLog(redis, keys.events, options.eventLogSize ?? 10_000);
   const engine: DeliveryEngine = new DeliveryEngine(messages, catalog, {
     concurrency: options.concurrency ?? 256,
     signingKey: options.currentSigningKey,
     dedupWindowMs: options.dedupWindowMs ?? 10 * 60_000,
     faults,
     closeGraceMs: options.closeGraceMs ?? 2000,
+    events,
     fireSchedules: (now) => fireDueSchedules(catalog, (message) => engine.accept(message), now),
   });
   const context: ApiContext = {
-    engine, messages, catalog, limits,
+    engine, events, messages, catalog, limits,
     signingKeys: { current: options.currentSigningKey, next: options.nextSigningKey },
   };
   const server = createApiServer({

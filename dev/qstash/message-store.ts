@@ -23,6 +23,7 @@ export class QStashKeys {
   get scheduleDue() { return `${this.prefix}schedule-due`; }
   get queues() { return `${this.prefix}queues`; }
   get topics() { return `${this.prefix}topics`; }
+  get events() { return `${this.prefix}events`; }
 }
 
 const enqueueScript = new RedisScript(`
@@ -173,12 +174,14 @@ export class MessageStore {
     return jsons.flatMap((json) => (json === null ? [] : [JSON.parse(json) as MessageRecord])).sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Cancels messages not delivered yet; returns how many existed. */
-  async cancel(messageIds: string[]): Promise<number> {
-    if (messageIds.length === 0) return 0;
-    const multi = this.redis.multi();
+  /** Cancels messages not delivered yet; returns those that existed. */
+  async cancel(messageIds: string[]): Promise<MessageRecord[]> {
+    if (messageIds.length === 0) return [];
+    const multi = this.redis.multi().mget(messageIds.map(this.keys.message));
     for (const id of messageIds) multi.del(this.keys.message(id)).zrem(this.keys.due, id).zrem(this.keys.inflight, id);
     const replies = (await multi.exec()) ?? [];
-    return replies.filter((_, index) => index % 3 === 0).filter(([, deleted]) => deleted === 1).length;
+    const jsons = (replies[0]?.[1] ?? []) as (string | null)[];
+    // Replies after the MGET come in threes (DEL, ZREM, ZREM); a DEL of 1 means it was still pending.
+    return jsons.flatMap((json, index) => (json !== null && replies[1 + index * 3]?.[1] === 1 ? [JSON.parse(json) as MessageRecord] : []));
   }
 }

@@ -17,6 +17,17 @@ async function dlqEntryOf(messageId: string, timeoutMs = 5000) {
   }
 }
 
+/** The states of a message's log, oldest first, once the log shows `last`. */
+async function logStates(messageId: string, last: string, timeoutMs = 5000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { logs } = await qstash.logs({ filter: { messageId } });
+    const states = logs.map((log) => log.state).reverse();
+    if (states.at(-1) === last || Date.now() > deadline) return states;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
   it("retries a failing delivery with Upstash-Retried counting up, then moves it to the DLQ with the last response", async () => {
     const { url, path } = receiver().route(() => ({ status: 500, body: "boom" }));
@@ -31,6 +42,8 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
     expect(entry).toMatchObject({ messageId, url, responseStatus: 500, responseBody: "boom", maxRetries: 2 });
     expect(JSON.parse(entry.body ?? "")).toEqual({ job: 1 });
     await expect(qstash.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
+    const states = await logStates(messageId, "FAILED");
+    expect(states).toEqual(["CREATED", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "ERROR", "FAILED"]);
   });
 
   it("retries a DLQ entry as a new message and deletes entries by id", async () => {

@@ -71,6 +71,7 @@ describe.concurrent("QStash dev server: schedules, flow control, queues and canc
     expect(await qstash.messages.get(messageId)).toMatchObject({ messageId, url });
     await expect(qstash.messages.cancel(messageId)).resolves.toEqual({ cancelled: 1 });
     await expect(qstash.messages.get(messageId)).rejects.toMatchObject({ status: 404 });
+    expect((await qstash.logs({ filter: { messageId } })).logs.map((log) => log.state)).toEqual(["CANCELED", "CREATED"]);
     await receiver().waitFor(kept.path, 1, 5000);
     await sleep(200);
     expect(receiver().deliveriesTo(path)).toHaveLength(0);
