@@ -9,13 +9,6 @@ import { fileURLToPath } from "node:url";
 import type { ProvidedContext } from "vitest";
 import type { TestProject } from "vitest/node";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** The push sink (push-sink.ts): the Worker's EDGEQ_PUBLIC_URL in the worker tests. */
-    pushSinkUrl: string;
-  }
-}
-
 const stackScript = fileURLToPath(new URL("./stack-process.ts", import.meta.url));
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const START_TIMEOUT_MS = 60_000;

@@ -8,6 +8,13 @@ import { fileURLToPath } from "node:url";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import { TEST_EDGEQ_TOKENS } from "../fixtures.js";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The push sink (push-sink.ts): the Worker's EDGEQ_PUBLIC_URL in the worker tests. */
+    pushSinkUrl: string;
+  }
+}
+
 const wranglerConfig = fileURLToPath(new URL("../../../wrangler.toml", import.meta.url));
 
 export const workerProject: TestProjectInlineConfiguration = {
