@@ -22,7 +22,7 @@ import { restFloor } from "./rest-floor";
 import { boundsOf, ratiosOf, targetsOf, type BenchResults } from "./run-results";
 import { startBenchServers } from "./servers";
 import { measureFullSystem } from "./stack-workload";
-import { INPUT_BYTES, medianRound, type ThroughputResult } from "./workload";
+import { INPUT_BYTES, medianRound, stopOnSignal, type ThroughputResult } from "./workload";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
 const plan = benchPlan(values.quick ?? false);
@@ -45,6 +45,7 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
 }
 
 const servers = await startBenchServers();
+const undoServerSignal = stopOnSignal(() => servers.stop());
 const probe = new RedisProbe(servers.redisUrl);
 const rest = countRestRequests(servers.restUrl);
 const cpu = cpuProbe({ rest: servers.restPid, redis: servers.redisPid });
@@ -109,6 +110,7 @@ try {
 } finally {
   await probe.close();
   await servers.stop();
+  undoServerSignal();
 }
 
 // The full system starts its own stack; the servers above are stopped so they do not compete for CPU.

@@ -12,7 +12,7 @@ import type { TaskQueue } from "../src/queue/types";
 import { benchRedis } from "./edgeq-client";
 import { benchQueueName } from "./edgeq-workload";
 import type { EndToEndResult, LatencyResult } from "./run-results";
-import { chunks, percentile, range, taskInput } from "./workload";
+import { chunks, percentile, range, stopOnSignal, taskInput } from "./workload";
 
 const RESULT_TIMEOUT_MS = 10_000;
 const POLL_MS = 1;
@@ -106,12 +106,14 @@ export async function measureFullSystem(latencyTasks: number, endToEndTasks: num
   const workers = 1;
   // A slow cron keeps the push path honest: results must not come from the safety-net trigger.
   const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true });
+  const undoSignal = stopOnSignal(() => stack.stop());
   try {
     const call = api(stack.info);
     const watch = createTaskQueue(benchRedis({ restUrl: stack.info.redisRestUrl, restToken: stack.info.redisRestToken }));
     const latency = await pushLatency(call, watch, latencyTasks);
     return { latency, endToEnd: await endToEnd(call, watch, endToEndTasks, workers) };
   } finally {
+    undoSignal();
     await stack.stop();
   }
 }

@@ -82,4 +82,15 @@ export function medianRound(rounds: ThroughputResult[]): ThroughputResult {
   return { ...median, drainRounds: rounds.map((round) => Math.round(round.drainPerSecond)) };
 }
 
+/** Stops what `stop` owns when the run is interrupted (Ctrl-C, SIGTERM), so no server outlives it; returns the undo. */
+export function stopOnSignal(stop: () => Promise<void>): () => void {
+  const onSignal = () => void stop().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
+
 export const perSecond = (tasks: number, ms: number): number => (tasks * 1000) / Math.max(ms, 0.001);
