@@ -4,7 +4,7 @@ import { endOfPath, type Route } from "./http-server";
 import { QStashApiError } from "./types";
 import { messageView } from "./views";
 
-/** Messages not yet delivered (read, cancel one, some or those matching filters), their log, flow-control state. */
+/** Messages not yet delivered (read, cancel one, some or those matching filters) and their log. */
 export function messageRoutes(context: ApiContext): Route[] {
   const cancel = async (messageIds: string[]) => {
     context.engine.forget(messageIds);
@@ -19,16 +19,6 @@ export function messageRoutes(context: ApiContext): Route[] {
       handle: async (request) => {
         checkFilters(request.query);
         return { status: 200, body: await context.events.list(request.query, countParam(request.query)) };
-      },
-    },
-    {
-      // Flow-control state lives in the delivery loop's memory: a key unseen since the start is unknown.
-      method: "GET",
-      pattern: new RegExp(`^/v2/flowControl/([^/?]+)${endOfPath}`),
-      handle: async (_request, [key = ""]) => {
-        const info = context.engine.flowControlInfo(decodeURIComponent(key));
-        if (!info) throw new QStashApiError(404, `flow-control key ${decodeURIComponent(key)} not found`);
-        return { status: 200, body: info };
       },
     },
     {

@@ -115,6 +115,15 @@ export class DeliveryEngine {
     return this.gates.info(key, this.waitlists.get(key)?.length ?? 0);
   }
 
+  controlFlow(key: string, change: Parameters<FlowGates["control"]>[1]): void {
+    this.gates.control(key, change);
+    this.drainWaitlist(key);
+  }
+
+  globalParallelism(): { parallelismMax: number; parallelismCount: number } {
+    return { parallelismMax: this.options.concurrency, parallelismCount: this.delivering };
+  }
+
   /** A queue was created, changed, paused, resumed or deleted: its held-back messages may go now. */
   queueChanged(name: string, queue: QueueRecord | undefined): void {
     if (queue) this.queues.set(name, queue);

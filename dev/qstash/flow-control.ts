@@ -27,6 +27,9 @@ export type Admission = { kind: "start" } | { kind: "full"; key: string } | { ki
 interface Gate {
   /** The setting last seen for the key (QStash also lets the latest message's setting win). */
   setting: FlowControlSetting;
+  /** Set through the flow-control API: held back entirely, or limits that override the messages'. */
+  paused: boolean;
+  pinned: Omit<FlowControlSetting, "key">;
   active: number;
   windowStart: number;
   startedInWindow: number;
@@ -35,7 +38,8 @@ interface Gate {
 /**
  * Admission of deliveries under flow-control keys (and queues, which are keys with a parallelism).
  * Kept in memory: after a restart nothing is in flight, so counting from zero is right; the rate window
- * restarts too, which at worst lets one extra window's worth through.
+ * restarts too, which at worst lets one extra window's worth through. Pauses and pins do not survive a
+ * restart.
  */
 export class FlowGates {
   private readonly gates = new Map<string, Gate>();
@@ -43,23 +47,45 @@ export class FlowGates {
   private gate(setting: FlowControlSetting): Gate {
     let gate = this.gates.get(setting.key);
     if (!gate) {
-      gate = { setting, active: 0, windowStart: 0, startedInWindow: 0 };
+      gate = { setting, paused: false, pinned: {}, active: 0, windowStart: 0, startedInWindow: 0 };
       this.gates.set(setting.key, gate);
     }
-    gate.setting = setting;
+    if (setting.parallelism !== undefined || setting.rate !== undefined) gate.setting = setting;
     return gate;
+  }
+
+  private limits(gate: Gate): FlowControlSetting {
+    const pinned = Object.fromEntries(Object.entries(gate.pinned).filter(([, value]) => value !== undefined));
+    return { ...gate.setting, ...pinned };
   }
 
   /** The key's state as GET /v2/flowControl/{key} shows it, or undefined for a key never seen. */
   info(key: string, waitListSize: number): Record<string, unknown> | undefined {
     const gate = this.gates.get(key);
     if (!gate) return undefined;
+    const limits = this.limits(gate);
     return {
       flowControlKey: key, waitListSize,
-      parallelismMax: gate.setting.parallelism ?? 0, parallelismCount: gate.active,
-      rateMax: gate.setting.rate ?? 0, rateCount: gate.startedInWindow, ratePeriod: gate.setting.period ?? 1,
-      ratePeriodStart: Math.floor(gate.windowStart / 1000), isPaused: false, isPinnedParallelism: false, isPinnedRate: false,
+      parallelismMax: limits.parallelism ?? 0, parallelismCount: gate.active,
+      rateMax: limits.rate ?? 0, rateCount: gate.startedInWindow, ratePeriod: limits.period ?? 1,
+      ratePeriodStart: Math.floor(gate.windowStart / 1000), isPaused: gate.paused,
+      isPinnedParallelism: gate.pinned.parallelism !== undefined, isPinnedRate: gate.pinned.rate !== undefined,
     };
+  }
+
+  /** The flow-control API's switches: pause/resume, pin/unpin limits, reset the rate window. */
+  control(key: string, change: { paused?: boolean; pin?: Omit<FlowControlSetting, "key">; unpin?: ("parallelism" | "rate")[]; resetRate?: boolean }): void {
+    const gate = this.gate({ key });
+    if (change.paused !== undefined) gate.paused = change.paused;
+    if (change.pin) gate.pinned = { ...gate.pinned, ...change.pin };
+    for (const field of change.unpin ?? []) {
+      delete gate.pinned[field];
+      if (field === "rate") delete gate.pinned.period;
+    }
+    if (change.resetRate) {
+      gate.windowStart = Date.now();
+      gate.startedInWindow = 0;
+    }
   }
 
   /**
@@ -71,14 +97,15 @@ export class FlowGates {
     let waitMs = 0;
     for (const setting of settings) {
       const gate = this.gate(setting);
-      if (setting.parallelism !== undefined && gate.active >= setting.parallelism) return { kind: "full", key: setting.key };
-      if (setting.rate !== undefined) {
-        const periodMs = (setting.period ?? 1) * 1000;
+      const limits = this.limits(gate);
+      if (gate.paused || (limits.parallelism !== undefined && gate.active >= limits.parallelism)) return { kind: "full", key: setting.key };
+      if (limits.rate !== undefined) {
+        const periodMs = (limits.period ?? 1) * 1000;
         if (now - gate.windowStart >= periodMs) {
           gate.windowStart = now;
           gate.startedInWindow = 0;
         }
-        if (gate.startedInWindow >= setting.rate) waitMs = Math.max(waitMs, gate.windowStart + periodMs - now);
+        if (gate.startedInWindow >= limits.rate) waitMs = Math.max(waitMs, gate.windowStart + periodMs - now);
       }
     }
     if (waitMs > 0) return { kind: "wait", ms: waitMs };

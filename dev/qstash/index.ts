@@ -5,6 +5,7 @@ import { messageRoutes } from "./api-messages";
 import { publishRoutes, type ApiContext } from "./api-publish";
 import { queueRoutes, scheduleRoutes } from "./api-schedules";
 import { topicRoutes } from "./api-topics";
+import { flowControlRoutes } from "./api-flow-control";
 import { CatalogStore } from "./catalog-store";
 import { DeliveryEngine, type DeliveryFaults } from "./engine";
 import { EventLog } from "./event-log";
@@ -97,7 +98,7 @@ export async function startQStashServer(options: QStashServerOptions): Promise<Q
   };
   const server = createApiServer({
     token: options.token,
-    routes: [...publishRoutes(context), ...messageRoutes(context), ...dlqRoutes(context), ...scheduleRoutes(context), ...queueRoutes(context), ...topicRoutes(context)],
+    routes: [...publishRoutes(context), ...messageRoutes(context), ...dlqRoutes(context), ...scheduleRoutes(context), ...queueRoutes(context), ...topicRoutes(context), ...flowControlRoutes(context)],
     // A batch carries many messages; each is still held to maxMessageBytes.
     maxRequestBytes: limits.maxMessageBytes * 16,
   });

@@ -63,6 +63,23 @@ describe.concurrent("QStash dev server: schedules, flow control, queues and canc
     await expect(qstash.messages.cancel(published.map((result) => result.messageId))).resolves.toEqual({ cancelled: 1 });
   });
 
+  it("holds a paused flow-control key until resumed, and a pinned parallelism overrides the messages'", async () => {
+    const { url, path } = receiver().route(() => ({ status: 200, delayMs: 50 }));
+    const key = `pause-${path.slice(1)}`;
+    await qstash.flowControl.pause(key);
+    await qstash.flowControl.pin(key, { parallelism: 1 });
+    await qstash.batchJSON(Array.from({ length: 4 }, (_, n) => ({ url, body: { n }, flowControl: { key, parallelism: 4 } })));
+    await sleep(300);
+    expect(receiver().deliveriesTo(path)).toHaveLength(0);
+    expect(await qstash.flowControl.get(key)).toMatchObject({ isPaused: true, isPinnedParallelism: true, parallelismMax: 1, waitListSize: 4 });
+    await qstash.flowControl.resume(key);
+    await receiver().waitFor(path, 4);
+    expect(receiver().maxConcurrent(path)).toBe(1);
+    await qstash.flowControl.unpin(key, { parallelism: true });
+    expect(await qstash.flowControl.get(key)).toMatchObject({ isPaused: false, isPinnedParallelism: false, parallelismMax: 4 });
+    expect((await qstash.flowControl.getGlobalParallelism()).parallelismMax).toBeGreaterThan(0);
+  });
+
   it("never delivers a message canceled before its delivery time", async () => {
     const { url, path } = receiver().route();
     const kept = receiver().route();
