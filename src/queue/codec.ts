@@ -4,25 +4,22 @@
  * saves the base64 step). Decoding tolerates a client with automatic deserialization on: script
  * replies hold records (never valid JSON) and ids (restored exactly by String(), see `text`).
  *
- * A task record is one hash value: `header "\n" input ["\n" result ["\n" errors]]`. The header is
- * `|`-separated fields (order in RecordField, trailing empty fields dropped, times in base 36) so a
- * queued task with an 80-byte input stays within a 112-byte allocation. JSON.stringify never emits
- * a raw newline, so "\n" safely separates the sections.
+ * A task record is one hash value: `state "\t" head "\n" input ["\n" result ["\n" errors]]`.
+ * The state segment holds what claims and settles change (StateField order, `|`-separated, trailing
+ * empty fields dropped, times in base 36), so a script rewrites ~30 characters and carries the rest
+ * over as is; the head holds what never changes (HeadField). A queued task with an 80-byte input
+ * stays within a 112-byte allocation. JSON.stringify never emits a raw newline or tab, so they
+ * safely separate the parts.
  */
 import { ErrorCode, ValidationError } from "./errors";
 
-export enum RecordField {
+export enum StateField {
   State,
   Attempts,
-  CreatedAt,
-  Fn,
-  Queue,
   Priority,
-  MaxAttempts,
   TimeoutMs,
+  MaxAttempts,
   RunAt,
-  JobId,
-  DedupKey,
   StartedAt,
   LeaseUntil,
   KeepMs,
@@ -30,10 +27,19 @@ export enum RecordField {
   ExpiresAt,
 }
 
+export enum HeadField {
+  CreatedAt,
+  Fn,
+  Queue,
+  JobId,
+  DedupKey,
+}
+
 export type StateLetter = "q" | "d" | "r" | "s" | "x" | "c";
 
 export interface DecodedRecord {
-  header: string[];
+  state: string[];
+  head: string[];
   input: string;
   result: string;
   errors: string;
@@ -108,32 +114,40 @@ export function byteLength(s: string): number {
   return encoder.encode(s).length;
 }
 
-/** Header fields joined with `|`, trailing empty ones dropped (Lua's format() does the same). */
-export function encodeRecord(header: string[], input: string): string {
-  let last = header.length;
-  while (last > 1 && header[last - 1] === "") last--;
-  return `${header.slice(0, last).join("|")}\n${input}`;
+function joinFields(fields: string[]): string {
+  let last = fields.length;
+  while (last > 1 && fields[last - 1] === "") last--;
+  return fields.slice(0, last).join("|");
+}
+
+/** Fields joined with `|`, trailing empty ones dropped (Lua's format() does the same). */
+export function encodeRecord(state: string[], head: string[], input: string): string {
+  return `${joinFields(state)}\t${joinFields(head)}\n${input}`;
 }
 
 export function decodeRecord(record: string): DecodedRecord {
-  const first = record.indexOf("\n");
-  const header = record.slice(0, first).split("|");
+  const tab = record.indexOf("\t");
+  const first = record.indexOf("\n", tab);
+  const state = record.slice(0, tab).split("|");
+  const head = record.slice(tab + 1, first).split("|");
   const body = record.slice(first + 1);
   const second = body.indexOf("\n");
-  if (second < 0) return { header, input: body, result: "", errors: "" };
+  if (second < 0) return { state, head, input: body, result: "", errors: "" };
   const third = body.indexOf("\n", second + 1);
   return {
-    header,
+    state,
+    head,
     input: body.slice(0, second),
     result: third < 0 ? body.slice(second + 1) : body.slice(second + 1, third),
     errors: third < 0 ? "" : body.slice(third + 1),
   };
 }
 
-export function field(header: string[], f: RecordField): string {
-  return header[f] ?? "";
+export function field<F extends number>(fields: string[], f: F): string {
+  return fields[f] ?? "";
 }
 
-export function leaseTokenOf(header: string[]): string {
-  return `${field(header, RecordField.Attempts)}.${field(header, RecordField.StartedAt)}`;
+/** Attempt and claim time: see tokenOf in scripts/lib.ts. */
+export function leaseTokenOf(state: string[]): string {
+  return `${field(state, StateField.Attempts)}.${field(state, StateField.StartedAt)}`;
 }

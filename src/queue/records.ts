@@ -1,5 +1,5 @@
 /** Turns packed records (codec.ts) into the public shapes of types.ts. */
-import { decodeJson, decodeRecord, field, fromBase36, leaseTokenOf, RecordField as F, text, unescapeField } from "./codec";
+import { decodeJson, decodeRecord, field, fromBase36, HeadField as H, leaseTokenOf, StateField as S, text, unescapeField } from "./codec";
 import type { ClaimedTask, TaskRecord, TaskStatus } from "./types";
 
 const STATUS: Record<string, TaskStatus> = {
@@ -24,26 +24,26 @@ function optionalNumber(s: string): number | null {
 /** null when the record is a finished one past its expiry (upkeep deletes it later). */
 export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: number, now: number): TaskRecord | null {
   if (raw === null || raw === undefined) return null;
-  const { header: h, input, result, errors } = decodeRecord(text(raw));
-  const expiresAt = fromBase36(field(h, F.ExpiresAt));
+  const { state: st, head, input, result, errors } = decodeRecord(text(raw));
+  const expiresAt = fromBase36(field(st, S.ExpiresAt));
   if (expiresAt !== null && expiresAt <= now) return null;
   const errorList = errors === "" ? undefined : (JSON.parse(errors) as string[]);
   const record: TaskRecord = {
     id,
-    queue: field(h, F.Queue),
-    fn: field(h, F.Fn),
-    status: statusOf(field(h, F.State)),
+    queue: field(head, H.Queue),
+    fn: field(head, H.Fn),
+    status: statusOf(field(st, S.State)),
     input: decodeJson(input),
-    priority: Number(field(h, F.Priority) || 0),
-    attempts: Number(field(h, F.Attempts)),
-    maxAttempts: optionalNumber(field(h, F.MaxAttempts)) ?? defaultMaxAttempts,
-    timeoutMs: optionalNumber(field(h, F.TimeoutMs)),
-    createdAt: fromBase36(field(h, F.CreatedAt)) ?? 0,
-    runAt: fromBase36(field(h, F.RunAt)),
-    startedAt: fromBase36(field(h, F.StartedAt)),
-    finishedAt: fromBase36(field(h, F.FinishedAt)),
-    dedupKey: field(h, F.DedupKey) === "" ? null : unescapeField(field(h, F.DedupKey)),
-    jobId: field(h, F.JobId) || null,
+    priority: Number(field(st, S.Priority) || 0),
+    attempts: Number(field(st, S.Attempts)),
+    maxAttempts: optionalNumber(field(st, S.MaxAttempts)) ?? defaultMaxAttempts,
+    timeoutMs: optionalNumber(field(st, S.TimeoutMs)),
+    createdAt: fromBase36(field(head, H.CreatedAt)) ?? 0,
+    runAt: fromBase36(field(st, S.RunAt)),
+    startedAt: fromBase36(field(st, S.StartedAt)),
+    finishedAt: fromBase36(field(st, S.FinishedAt)),
+    dedupKey: field(head, H.DedupKey) === "" ? null : unescapeField(field(head, H.DedupKey)),
+    jobId: field(head, H.JobId) || null,
   };
   if (result !== "") record.result = decodeJson(result);
   if (errorList && errorList.length > 0) {
@@ -54,18 +54,18 @@ export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: numbe
 }
 
 export function toClaimedTask(id: string, raw: unknown, defaultMaxAttempts: number): ClaimedTask {
-  const { header: h, input } = decodeRecord(text(raw));
+  const { state: st, head, input } = decodeRecord(text(raw));
   return {
     id,
-    queue: field(h, F.Queue),
-    fn: field(h, F.Fn),
+    queue: field(head, H.Queue),
+    fn: field(head, H.Fn),
     input: decodeJson(input),
-    attempt: Number(field(h, F.Attempts)),
-    maxAttempts: optionalNumber(field(h, F.MaxAttempts)) ?? defaultMaxAttempts,
-    timeoutMs: optionalNumber(field(h, F.TimeoutMs)),
-    leaseToken: leaseTokenOf(h),
-    leaseUntil: fromBase36(field(h, F.LeaseUntil)) ?? 0,
-    enqueuedAt: fromBase36(field(h, F.CreatedAt)) ?? 0,
-    jobId: field(h, F.JobId) || null,
+    attempt: Number(field(st, S.Attempts)),
+    maxAttempts: optionalNumber(field(st, S.MaxAttempts)) ?? defaultMaxAttempts,
+    timeoutMs: optionalNumber(field(st, S.TimeoutMs)),
+    leaseToken: leaseTokenOf(st),
+    leaseUntil: fromBase36(field(st, S.LeaseUntil)) ?? 0,
+    enqueuedAt: fromBase36(field(head, H.CreatedAt)) ?? 0,
+    jobId: field(head, H.JobId) || null,
   };
 }

@@ -2,13 +2,13 @@
  * Input checks of the queue API. Bad input throws a ValidationError naming the field before any
  * script runs, so a refused batch changes nothing.
  */
-import { byteLength, encodeJson, encodeRecord, escapeField, toBase36, type StateLetter } from "./codec";
+import { byteLength, encodeJson, encodeRecord, escapeField, toBase36 } from "./codec";
 import { ErrorCode, ValidationError } from "./errors";
 import { newTaskId, TASK_ID_PATTERN } from "./ids";
 import type { EnqueueRequest } from "./types";
 
 export const QUEUE_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
-/** Function names end up in the record header: no `|`, no newline. */
+/** Function names end up in the record head: no `|`, tab or newline. */
 export const FN_NAME_PATTERN = /^[A-Za-z0-9_.:/-]{1,128}$/;
 export const MAX_BATCH = 10_000;
 export const MAX_ERROR_CHARS = 4_000;
@@ -70,16 +70,15 @@ export function packEnqueue(queue: string, task: EnqueueRequest, i: number, now:
   const input = encodePayload(task.input, `${at}.input`, maxInputBytes);
   const runAt = runAtGiven ?? (delayMs ? now + delayMs : 0);
   const delayed = runAt > now;
-  const state: StateLetter = delayed ? "d" : "q";
-  const header = [
-    state, "0", toBase36(now), task.fn, queue,
+  const state = [
+    delayed ? "d" : "q", "0",
     priority === 0 ? "" : String(priority),
-    maxAttempts === undefined ? "" : String(maxAttempts),
     timeoutMs === undefined ? "" : String(timeoutMs),
-    delayed ? toBase36(runAt) : "", jobId,
-    task.dedupKey === undefined ? "" : escapeField(task.dedupKey),
+    maxAttempts === undefined ? "" : String(maxAttempts),
+    delayed ? toBase36(runAt) : "",
   ];
-  const record = encodeRecord(header, input);
+  const head = [toBase36(now), task.fn, queue, jobId, task.dedupKey === undefined ? "" : escapeField(task.dedupKey)];
+  const record = encodeRecord(state, head, input);
   const route = delayed ? `d${runAt}` : priority === 0 ? "" : `p${priority}`;
   return [id, given ? "1" : "", task.dedupKey ?? "", route, record];
 }

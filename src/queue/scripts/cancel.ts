@@ -22,7 +22,7 @@ for i, id in ipairs(ids) do
   local rec, code = cache[id], -1
   if rec then
     local h, body = parse(rec)
-    if h[F_QUEUE] ~= queue then code = -1
+    if queueOf(body) ~= queue then code = -1
     elseif h[F_ST] == "q" or h[F_ST] == "d" then
       if h[F_ST] == "d" then fromDelayed[#fromDelayed + 1] = id
       elseif h[F_PRIO] ~= "" then fromPrio[#fromPrio + 1] = id

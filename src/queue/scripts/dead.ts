@@ -24,7 +24,7 @@ for _, id in ipairs(ids) do
   local rec = cache[id]
   local h, body
   if rec then h, body = parse(rec) end
-  if h and h[F_ST] == "x" and h[F_QUEUE] == queue then
+  if h and h[F_ST] == "x" and queueOf(body) == queue then
     removed[#removed + 1] = id
     handled = handled + 1
     if mode == "retry" then

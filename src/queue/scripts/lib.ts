@@ -11,10 +11,10 @@ export const LUA_LIB = String.raw`
 local TASKS, REGISTRY, META, READY, PRIO, DELAYED, SWEEP, DEAD, DEDUP =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local NOW = tonumber(ARGV[1])
--- record header fields: codec.ts RecordField + 1
-local F_ST, F_ATT, F_CREATED, F_FN, F_QUEUE, F_PRIO, F_MAXATT, F_TIMEOUT = 1, 2, 3, 4, 5, 6, 7, 8
-local F_RUNAT, F_JOB, F_DEDUP, F_STARTED, F_LEASE, F_KEEP, F_FINISHED, F_EXPIRES = 9, 10, 11, 12, 13, 14, 15, 16
-local NF = 16
+-- fields of a record's state segment: codec.ts StateField + 1
+local F_ST, F_ATT, F_PRIO, F_TIMEOUT, F_MAXATT, F_RUNAT = 1, 2, 3, 4, 5, 6
+local F_STARTED, F_LEASE, F_KEEP, F_FINISHED, F_EXPIRES = 7, 8, 9, 10, 11
+local NF = 11
 -- arguments per command: unpack() has a stack limit near 8000
 local CHUNK = 1000
 -- priority 0 lives in the READY list; PRIO scores below this are higher priorities
@@ -74,30 +74,37 @@ local function readMeta(extra)
   return m
 end
 
--- records: header "\n" input ["\n" result ["\n" errors]]
--- one string.match with NF captures; padding supplies the trailing empty fields format() drops
-local HEADER_PATTERN, HEADER_PAD = "^" .. string.rep("([^|]*)|", NF), string.rep("|", NF)
+-- records (codec.ts): state "\t" head "\n" input ["\n" result ["\n" errors]]
+-- Only the short state segment changes on claim and settle: it is parsed (one string.match with
+-- NF captures; the padding supplies the trailing empty fields format() drops) and the rest, the
+-- body, is carried over as one string.
+local STATE_PATTERN, STATE_PAD = "^" .. string.rep("([^|]*)|", NF), string.rep("|", NF)
 local function parse(rec)
-  local nl = string.find(rec, "\n", 1, true)
-  return {string.match(string.sub(rec, 1, nl - 1) .. HEADER_PAD, HEADER_PATTERN)}, string.sub(rec, nl + 1)
+  local tab = string.find(rec, "\t", 1, true)
+  return {string.match(string.sub(rec, 1, tab - 1) .. STATE_PAD, STATE_PATTERN)}, string.sub(rec, tab + 1)
 end
 local function format(h, body)
   local last = NF
   while last > 1 and h[last] == "" do last = last - 1 end
-  return table.concat(h, "|", 1, last) .. "\n" .. body
+  return table.concat(h, "|", 1, last) .. "\t" .. body
 end
+-- body = front ["\n" result ["\n" errors]], front = head "\n" input; a body with neither result
+-- nor errors (the common case) is returned as is
 local function sections(body)
   local a = string.find(body, "\n", 1, true)
-  if not a then return body, "", "" end
   local b = string.find(body, "\n", a + 1, true)
-  if not b then return string.sub(body, 1, a - 1), string.sub(body, a + 1), "" end
-  return string.sub(body, 1, a - 1), string.sub(body, a + 1, b - 1), string.sub(body, b + 1)
+  if not b then return body, "", "" end
+  local c = string.find(body, "\n", b + 1, true)
+  if not c then return string.sub(body, 1, b - 1), string.sub(body, b + 1), "" end
+  return string.sub(body, 1, b - 1), string.sub(body, b + 1, c - 1), string.sub(body, c + 1)
 end
-local function joinBody(input, result, errors)
-  if errors ~= "" then return input .. "\n" .. result .. "\n" .. errors end
-  if result ~= "" then return input .. "\n" .. result end
-  return input
+local function joinBody(front, result, errors)
+  if errors ~= "" then return front .. "\n" .. result .. "\n" .. errors end
+  if result ~= "" then return front .. "\n" .. result end
+  return front
 end
+-- head = createdAt|fn|queue|jobId|dedupKey
+local function queueOf(body) return string.match(body, "^[^|\n]*|[^|\n]*|([^|\n]*)") end
 local function appendError(errors, errJson)
   if errors == "" then return "[" .. errJson .. "]" end
   return string.sub(errors, 1, -2) .. "," .. errJson .. "]"
@@ -207,9 +214,9 @@ local function flush()
 end
 
 -- state changes shared by several scripts
-local function toDead(id, h, input, result, errors)
+local function toDead(id, h, front, result, errors)
   h[F_ST] = "x"; h[F_FINISHED] = b36(NOW); h[F_LEASE] = ""
-  put(id, format(h, joinBody(input, result, errors)))
+  put(id, format(h, joinBody(front, result, errors)))
   deadEntries[#deadEntries + 1] = int(NOW); deadEntries[#deadEntries + 1] = id
   count("dead", 1)
 end

@@ -37,15 +37,15 @@ load(ids)
 local requeued, dead, expired = 0, 0, 0
 local maxAttempts = tonumber(m.maxAttempts)
 local function reclaim(id, h, body)
-  local input, result, errors = sections(body)
+  local front, result, errors = sections(body)
   errors = appendError(errors, cjson.encode("lease expired (attempt " .. h[F_ATT] .. ")"))
   count("failed", 1)
   if tonumber(h[F_ATT]) >= (tonumber(h[F_MAXATT]) or maxAttempts) then
-    toDead(id, h, input, result, errors)
+    toDead(id, h, front, result, errors)
     dead = dead + 1
   else
     h[F_ST] = "q"; h[F_LEASE] = ""
-    put(id, format(h, joinBody(input, result, errors)))
+    put(id, format(h, joinBody(front, result, errors)))
     makeReady(id, h[F_PRIO])
     requeued = requeued + 1
   end
