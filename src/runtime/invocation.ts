@@ -1,19 +1,21 @@
 /**
  * One worker invocation for one queue, as the push and the cron handlers run it: announce the
- * start (advance the push epoch), drain within the budget, and hand any backlog left to more push
- * invocations. Free of Workers types; every client arrives in `deps`.
+ * start (advance the push epoch, upkeep), drain within the budget, hand any backlog left to more
+ * push invocations and ask for wake-ups (retries, others' leases). Free of Workers types; every
+ * client arrives in `deps`.
  */
 import { QueueNotFoundError } from "../queue/errors";
 import type { QueueSummary, TaskQueue } from "../queue/types";
 import { pushesWanted, pushRequests, wakeUpRequests } from "./autoscale";
 import type { Budget } from "./budget";
 import { type DrainDeps, drainQueue } from "./drain";
+import { leaseCheckAt, upkeepIfDue } from "./housekeeping";
 import type { PushEpochs } from "./epochs";
 import { countNew, type PushPublisher } from "./publisher";
 import type { BatchReport } from "./types";
 
 export interface InvocationDeps extends DrainDeps {
-  tasks: DrainDeps["tasks"] & Pick<TaskQueue, "getQueue">;
+  tasks: DrainDeps["tasks"] & Pick<TaskQueue, "getQueue" | "upkeep">;
   epochs: PushEpochs;
   publisher: PushPublisher;
   /** Minimum time between two scale-out checks of one invocation (each costs a request or two). */
@@ -38,7 +40,10 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
       lastScaleCheck = Number.NEGATIVE_INFINITY;
       await scaleOut();
     }
-    if (tally.retryAt.length > 0) report.published += await publishWakeUps(queue, tally.retryAt, summary.settings.maxParallel, deps);
+    // Tasks others held as this one started may belong to an invocation that died.
+    const leaseCheck = summary.counts.running > 0 ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
+    const wakeAt = leaseCheck === null ? tally.retryAt : [...tally.retryAt, leaseCheck];
+    if (wakeAt.length > 0) report.published += await publishWakeUps(queue, wakeAt, summary.settings.maxParallel, deps);
     Object.assign(report, {
       claimed: tally.claimed,
       succeeded: tally.succeeded,
@@ -55,9 +60,9 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
 }
 
 /**
- * The queue's settings, with the push epoch advanced in the same round trip (the client's
- * auto-pipelining sends both at once). A push for a queue deleted since it was published has
- * nothing to do: answering it normally keeps QStash from retrying it.
+ * The queue's settings, with the push epoch advanced and upkeep done in the same round trip (the
+ * client's auto-pipelining sends them at once). A push for a queue deleted since it was published
+ * has nothing to do: answering it normally keeps QStash from retrying it.
  */
 async function queueToRun(queue: string, deps: InvocationDeps): Promise<QueueSummary | null> {
   const [summary] = await Promise.all([
@@ -66,17 +71,18 @@ async function queueToRun(queue: string, deps: InvocationDeps): Promise<QueueSum
       throw error;
     }),
     deps.epochs.advance(queue),
+    upkeepIfDue(queue, deps.tasks, deps.clock, deps.log),
   ]);
   if (!summary) deps.log.warn("push for a queue that does not exist", { queue });
   return summary;
 }
 
-/** Delayed pushes for the retries this invocation scheduled; best effort like every publish. */
-async function publishWakeUps(queue: string, retryAt: number[], maxParallel: number, deps: InvocationDeps): Promise<number> {
+/** Delayed pushes for retries and lease checks; best effort like every publish. */
+async function publishWakeUps(queue: string, wakeAt: number[], maxParallel: number, deps: InvocationDeps): Promise<number> {
   try {
-    return countNew(await deps.publisher.publish(wakeUpRequests(queue, retryAt, maxParallel)));
+    return countNew(await deps.publisher.publish(wakeUpRequests(queue, wakeAt, maxParallel)));
   } catch (error) {
-    deps.log.warn("could not publish wake-ups for retries; the cron will run them", { queue, error: String(error) });
+    deps.log.warn("could not publish wake-ups; the cron will cover them", { queue, error: String(error) });
     return 0;
   }
 }

@@ -8,12 +8,10 @@ import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
 import { type Budget, createBudget } from "./budget";
 import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
 import type { BatchReport } from "./types";
-
-/** Tasks promoted or reclaimed per upkeep call: bounded so no single script runs long. */
-const UPKEEP_LIMIT = 1_000;
 
 export interface ScheduledOptions extends RuntimeOptions {
   /** Sweep only these queues (e.g. several deployments sharing one database); all when omitted. */

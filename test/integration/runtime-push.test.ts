@@ -163,6 +163,29 @@ describe("pushes through the QStash dev server", () => {
     }
   });
 
+  it("brings back the tasks of a crashed invocation by pushes alone, with no cron", async () => {
+    const queue = queueName("crash");
+    const ids = (await tasks.enqueue(queue, Array.from({ length: 3 }, (_, n) => ({ fn: "echo", input: n })))).map((r) => r.id);
+    await tasks.updateSettings(queue, { leaseMs: 1_000 });
+    // A worker claims two tasks and dies without settling them.
+    expect(await tasks.claim(queue, 2)).toHaveLength(2);
+    const worker = await startPushWorker({ log });
+    try {
+      expect(await nudgeWorkers(worker.env, queue, { log })).toBe(1);
+      const deadline = Date.now() + 15_000;
+      while ((await tasks.getQueue(queue)).counts.succeeded < 3) {
+        if (Date.now() > deadline) throw new Error("the crashed invocation's tasks did not come back within 15 s");
+        await sleep(100);
+      }
+      const records = await tasks.getMany(ids);
+      expect(records.map((record) => record?.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+      expect(records.map((record) => record?.attempts).sort()).toEqual([1, 2, 2]);
+      expect(worker.reports.filter((report) => report.queue === queue).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it("the cron starts drainers for a backlog and drains a batch itself", async () => {
     const queue = queueName("cron");
     const { publicUrl, path } = endpoint();
