@@ -6,7 +6,7 @@ import type { EventLog } from "./event-log";
 import { FlowGates } from "./flow-control";
 import type { Accepted, MessageStore } from "./message-store";
 import { newId } from "./publish";
-import { retryDelayMs } from "./retry-delay";
+import { retryAfterMs, retryDelayMs } from "./retry-delay";
 import type { DlqRecord, FlowControlSetting, MessageRecord, QueueRecord } from "./types";
 
 /** Switches for chaos tests: pushes delivered twice or late (late ones arrive out of order). */
@@ -285,8 +285,11 @@ export class DeliveryEngine {
     }
     const failure = { responseStatus: outcome.status, error: outcome.error ?? `HTTP ${outcome.status}` };
     events.record("ERROR", message, failure);
-    if (message.retried < message.maxRetries) {
-      const dueAt = now + retryDelayMs(message.retried, message.retryDelayExpression);
+    // 489 with Upstash-NonRetryable-Error: true is the destination saying "do not retry this one".
+    const retryable = !(outcome.status === 489 && outcome.header?.["upstash-nonretryable-error"]?.[0] === "true");
+    if (retryable && message.retried < message.maxRetries) {
+      const delay = retryAfterMs(outcome.header, now) ?? retryDelayMs(message.retried, message.retryDelayExpression);
+      const dueAt = now + delay;
       if (await this.messages.release({ ...message, retried: message.retried + 1 }, dueAt, true)) {
         events.record("RETRY", message, { ...failure, nextDeliveryTime: dueAt });
         this.wakeAt(dueAt);

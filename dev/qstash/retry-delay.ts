@@ -21,6 +21,28 @@ export function checkRetryDelay(expression: string): void {
   }
 }
 
+const hintHeaders = ["retry-after", "x-ratelimit-reset", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"];
+const durationUnits: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * When the destination says when to retry: Retry-After or an X-RateLimit-Reset* header, in seconds, an
+ * HTTP date, or a duration ("6m5s"). QStash honours it up to a day and falls back to its backoff beyond.
+ */
+export function retryAfterMs(header: Record<string, string[]> | undefined, now: number): number | undefined {
+  for (const name of hintHeaders) {
+    const value = header?.[name]?.[0]?.trim();
+    if (!value) continue;
+    let ms: number | undefined;
+    if (/^\d+(\.\d+)?$/.test(value)) ms = Number(value) * 1000;
+    else if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
+      ms = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((sum, [, amount, unit]) => sum + Number(amount) * (durationUnits[unit ?? "s"] ?? 0), 0);
+    } else if (/[a-z]/i.test(value) && !Number.isNaN(Date.parse(value))) ms = Date.parse(value) - now;
+    if (ms === undefined) continue;
+    return ms <= 86_400_000 ? Math.max(0, ms) : undefined;
+  }
+  return undefined;
+}
+
 const functions: Record<string, (...args: number[]) => number> = {
   pow: Math.pow, sqrt: Math.sqrt, abs: Math.abs, exp: Math.exp, floor: Math.floor,
   ceil: Math.ceil, round: Math.round, min: Math.min, max: Math.max,

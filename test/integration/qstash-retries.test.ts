@@ -46,6 +46,19 @@ describe.concurrent("QStash dev server: retries, DLQ and callbacks", () => {
     expect(states).toEqual(["CREATED", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "ERROR", "FAILED"]);
   });
 
+  it("retries when the destination's Retry-After says, and not at all after a 489 marked non-retryable", async () => {
+    let answered = 0;
+    const later = receiver().route(() => (answered++ === 0 ? { status: 429, headers: { "retry-after": "1" } } : { status: 200 }));
+    const fatal = receiver().route(() => ({ status: 489, headers: { "upstash-nonretryable-error": "true" } }));
+    // Without the hint the retry would come after QStash's default 12 s, beyond the wait below.
+    await qstash.publish({ url: later.url, body: "hinted", retries: 3 });
+    const { messageId } = await qstash.publish({ url: fatal.url, body: "fatal", retries: 3, retryDelay: "10" });
+    const attempts = await receiver().waitFor(later.path, 2, 5000);
+    expect((attempts[1]?.receivedAt ?? 0) - (attempts[0]?.receivedAt ?? 0)).toBeGreaterThanOrEqual(1000);
+    expect(await dlqEntryOf(messageId)).toMatchObject({ messageId, responseStatus: 489 });
+    expect(receiver().deliveriesTo(fatal.path)).toHaveLength(1);
+  });
+
   it("retries a DLQ entry as a new message and deletes entries by id", async () => {
     let healthy = false;
     const { url, path } = receiver().route(() => ({ status: healthy ? 200 : 503 }));

@@ -17,6 +17,7 @@ export interface Delivery {
 export interface Reply {
   status?: number;
   body?: string;
+  headers?: Record<string, string>;
   /** Wait this long before answering (to hold a delivery open). */
   delayMs?: number;
 }
@@ -45,7 +46,7 @@ export async function startReceiver() {
       const reply = replies.get(path)?.(delivery) ?? {};
       setTimeout(() => {
         active.set(path, (active.get(path) ?? 1) - 1);
-        response.writeHead(reply.status ?? 200, { "content-type": "text/plain" }).end(reply.body ?? "ok");
+        response.writeHead(reply.status ?? 200, { "content-type": "text/plain", ...reply.headers }).end(reply.body ?? "ok");
       }, reply.delayMs ?? 0);
     });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../dev/qstash/durations";
 import { parseFlowControl } from "../../dev/qstash/flow-control";
 import { checkDestination, isUrlDestination } from "../../dev/qstash/publish";
-import { checkRetryDelay, retryDelayMs } from "../../dev/qstash/retry-delay";
+import { checkRetryDelay, retryAfterMs, retryDelayMs } from "../../dev/qstash/retry-delay";
 import { nextTick } from "../../dev/qstash/schedules";
 
 describe("QStash dev server: header parsing", () => {
@@ -27,6 +27,17 @@ describe("QStash dev server: header parsing", () => {
     for (const bad of ["pow(2,", "retried +", "eval(1)", "1 1", "(1", "process.exit()"]) {
       expect(() => checkRetryDelay(bad), bad).toThrow(/invalid Upstash-Retry-Delay/);
     }
+  });
+
+  it("reads a destination's retry hint in seconds, durations or HTTP dates, up to a day", () => {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    expect(retryAfterMs({ "retry-after": ["10"] }, now)).toBe(10_000);
+    expect(retryAfterMs({ "x-ratelimit-reset-requests": ["6m5s"] }, now)).toBe(365_000);
+    expect(retryAfterMs({ "retry-after": ["Thu, 01 Jan 2026 12:00:30 GMT"] }, now)).toBe(30_000);
+    expect(retryAfterMs({ "retry-after": ["0"] }, now)).toBe(0);
+    expect(retryAfterMs({ "retry-after": ["172800"] }, now)).toBeUndefined();
+    expect(retryAfterMs({ "retry-after": ["soon"] }, now)).toBeUndefined();
+    expect(retryAfterMs({}, now)).toBeUndefined();
   });
 
   it("reads flow-control values and refuses unknown or empty ones", () => {
