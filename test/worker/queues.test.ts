@@ -46,6 +46,14 @@ describe("queues", () => {
     expect(reread.body.settings.batchSize).toBe(17);
   });
 
+  it("configures a queue before its first task, a partial backoff merged with the defaults", async () => {
+    const fresh = `${queue}-new`;
+    const answer = await call<Queue>("PATCH", `/v1/queues/${fresh}`, { json: { batchSize: 5, backoff: { baseMs: 300, jitter: 0 } } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.settings).toMatchObject({ batchSize: 5, backoff: { type: "exponential", baseMs: 300, jitter: 0 } });
+    expect(answer.body.counts.enqueued).toBe(0);
+  });
+
   it("pauses and resumes", async () => {
     const paused = await call<Queue>("POST", `/v1/queues/${queue}/pause`);
     expect(paused.status).toBe(200);

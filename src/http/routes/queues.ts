@@ -1,5 +1,6 @@
 /** Queues: list with counts, read one, change settings, pause and resume. */
 import { createRoute } from "@hono/zod-openapi";
+import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
 import { requireScope } from "../middleware/auth";
 import { invalidField } from "../problem";
@@ -58,7 +59,14 @@ export function registerQueueRoutes(app: App): void {
     const patch: Partial<QueueSettings> = { ...rest };
     // A partial backoff is merged with the one in force, so that one knob can be turned alone.
     if (backoff) {
-      const current = (await c.var.queue.getQueue(queue)).settings.backoff;
+      // A queue may be configured before its first task: then the defaults are what is in force.
+      const current = await c.var.queue.getQueue(queue).then(
+        (summary) => summary.settings.backoff,
+        (error: unknown) => {
+          if (error instanceof QueueNotFoundError) return DEFAULT_SETTINGS.backoff;
+          throw error;
+        },
+      );
       patch.backoff = { ...current, ...backoff };
       if (patch.backoff.maxMs < patch.backoff.baseMs) throw invalidField("backoff.maxMs", "must be at least backoff.baseMs");
     }
