@@ -10,6 +10,7 @@ import { DEFAULT_PREFIX } from "./keys";
 import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, extendLeases, getMany, settle, upkeep } from "./tasks";
+import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
 
 export interface TaskQueueOptions {
@@ -50,6 +51,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     listDead: (queue, options) => listDead(ctx, queue, options),
     retryDead: (queue, ids) => handleDead(ctx, queue, "retry", ids),
     purgeDead: (queue, ids) => handleDead(ctx, queue, "purge", ids),
+    getStats: (queue) => getStats(ctx, queue),
   };
 }
 
@@ -60,3 +62,5 @@ export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } fro
 export { TASK_ID_PATTERN, newTaskId } from "./ids";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";
+export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/read";
+export { LATENCY_BOUNDS_MS, type Histogram, type Percentiles } from "./stats/histogram";

@@ -22,6 +22,8 @@ export const QUEUE_KEY_NAMES = [
   "sweep", // KEYS[7] zset: batch entries for upkeep (lease checks, record expiry, dedup expiry), score = when due
   "dead", // KEYS[8] zset: ids of dead tasks, score = when they died
   "dedup", // KEYS[9] hash: dedupKey → "<until36>|<id>"
+  "stats", // KEYS[10] hash: per-minute counters and latency histograms (stats/lua.ts)
+  "active", // KEYS[11] zset: claimed batches in flight, score = lease deadline (stats/lua.ts)
 ] as const;
 
 export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];
@@ -47,5 +49,7 @@ export function queueKeys(prefix: string, queue: string): string[] {
     `${base}:sweep`,
     `${base}:dead`,
     `${base}:dedup`,
+    `${base}:stats`,
+    `${base}:active`,
   ];
 }

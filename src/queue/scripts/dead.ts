@@ -28,7 +28,8 @@ for _, id in ipairs(ids) do
     removed[#removed + 1] = id
     handled = handled + 1
     if mode == "retry" then
-      h[F_ST] = "q"; h[F_ATT] = "0"; h[F_STARTED] = ""; h[F_FINISHED] = ""; h[F_KEEP] = ""
+      -- runAt = now: the retried task waits from here (its wait statistic, stats/lua.ts)
+      h[F_ST] = "q"; h[F_ATT] = "0"; h[F_RUNAT] = b36(NOW); h[F_STARTED] = ""; h[F_FINISHED] = ""; h[F_KEEP] = ""
       put(id, format(h, body))
       makeReady(id, h[F_PRIO])
       count("retried", 1)

@@ -25,6 +25,7 @@ for i = 4, #ARGV, 2 do
     h[F_LEASE] = b36(untilMs)
     put(id, format(h, body))
     sweepAdd("L", untilMs, id)
+    observeExtend(h[F_STARTED], untilMs)
     out[#out + 1] = 1; out[#out + 1] = tokenOf(h); out[#out + 1] = untilMs
   else
     out[#out + 1] = code; out[#out + 1] = ""; out[#out + 1] = 0

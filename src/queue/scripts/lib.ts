@@ -1,6 +1,8 @@
+import { LUA_STATS } from "../stats/lua";
+
 /**
  * Lua shared by every queue script (prepended to each). Conventions:
- *   KEYS: the nine keys of keys.ts QUEUE_KEY_NAMES, in that order.
+ *   KEYS: the keys of keys.ts QUEUE_KEY_NAMES, in that order (10 and 11: stats/lua.ts).
  *   ARGV[1] = now (ms, from the caller's clock so tests can move time), ARGV[2] = effective defaults
  *   (settings.ts scriptDefaults); script-specific arguments follow.
  * Records are read once per script into `cache` (one HMGET for the batch) and written back by one
@@ -146,6 +148,7 @@ local function running(id, token)
   return h, body, 1
 end
 
+${LUA_STATS}
 -- buffered additions
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
@@ -207,6 +210,7 @@ local function flush()
     chunked("ZADD", SWEEP, args, CHUNK)
     sweepGroups, sweepOrder = {}, {}
   end
+  flushStats(counters)
   for name, n in pairs(counters) do
     if n ~= 0 then redis.call("HINCRBY", META, name, n) end
   end

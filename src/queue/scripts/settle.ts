@@ -60,6 +60,7 @@ local function claimFrom(ids, fromList)
         local next = state .. string.sub(rec, tab)
         put(id, next)
         sweepAdd("L", untilMs, id)
+        observeClaim(att, runAt, rec, untilMs)
         claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
         ok = true
       end
@@ -138,6 +139,7 @@ for i = 0, nComplete - 1 do
       put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
         .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, ARGV[9 + i * 3], errors))
       count("succeeded", 1)
+      observeSettle(started)
       code = 1
     end
   end
@@ -152,6 +154,7 @@ for i = 0, nFail - 1 do
     local front, result, errors = sections(body)
     errors = appendError(errors, ARGV[at + 2])
     count("failed", 1)
+    observeSettle(h[F_STARTED])
     local attempt = tonumber(h[F_ATT])
     local maxAttempts = tonumber(h[F_MAXATT]) or tonumber(m.maxAttempts)
     if ARGV[at + 3] == "1" and attempt < maxAttempts then

@@ -6,16 +6,18 @@
  * KEYS[10] stats hash, one per queue. Fields:
  *   "<minute>:<letter>"     tasks per minute: e enqueued, s succeeded, f failed attempts, x dead,
  *                           c canceled, r retried from dead (minute = floor(ms / 60000))
- *   "<minute>:d<bucket>"    run-time histogram of that minute (claim to settle of an attempt)
- *   "<minute>:w<bucket>"    wait histogram of that minute (ready to first claim)
+ *   "<minute>:d<bucket>"    run-time histogram of that minute (claim to settle of an attempt),
+ *   "<minute>:ds"           and its sum in ms
+ *   "<minute>:w<bucket>"    wait histogram of that minute (ready to first claim), "<minute>:ws"
  *   "d<bucket>", "ds"       run-time histogram since the queue began, and its sum in ms
  *   "w<bucket>", "ws"       the same for waits
  *   "_m"                    the latest minute written
  * Redis 7.0 has no per-field expiry, so the first write of a new minute deletes the fields of
  * minutes that fell out of the kept hour (one HDEL a minute). Buckets: histogram.ts.
- * KEYS[11] active zset: one member per claimed batch (its first task id), score = its lease
- * deadline; removed when the batch settles. One invocation works one batch at a time, so the
- * members whose lease has not run out are the invocations at work.
+ * KEYS[11] active zset: one member per claimed batch (its claim time in base 36, which its tasks'
+ * lease tokens carry), score = its lease deadline, raised by extensions; removed when the batch
+ * settles. One invocation works one batch at a time, so the members whose lease has not run out
+ * are the invocations at work (two batches claimed in the same millisecond count as one).
  */
 import { BUCKETS, LATENCY_BOUNDS_MS } from "./histogram";
 
@@ -30,45 +32,74 @@ local MINUTE_AT = int(MINUTE) .. ":"
 local BOUNDS = {${LATENCY_BOUNDS_MS.join(", ")}}
 local COUNTER_LETTER = {succeeded = "s", failed = "f", dead = "x", canceled = "c", retried = "r"}
 local statDelta, statOrder = {}, {}
-local activeId, activeUntil, released = nil, 0, nil
+local activeUntil, released, extended = {}, {}, {}
 local function stat(field, n)
   local v = statDelta[field]
   if not v then statOrder[#statOrder + 1] = field; v = 0 end
   statDelta[field] = v + n
 end
--- kind "d" (run time) or "w" (wait), a duration in ms
+-- histograms are summed per script in tables (the per-task cost is a bucket search and two
+-- additions) and become hash fields in flushStats: kind "d" (run time) or "w" (wait)
+local hist = {d = {n = {}, s = 0}, w = {n = {}, s = 0}}
 local function observe(kind, ms)
   if ms < 0 then ms = 0 end
   local b = ${BUCKETS}
   for i = 1, ${LATENCY_BOUNDS_MS.length} do if ms <= BOUNDS[i] then b = i; break end end
-  stat(MINUTE_AT .. kind .. b, 1)
-  stat(kind .. b, 1)
-  stat(kind .. "s", ms)
+  local h = hist[kind]
+  h.n[b] = (h.n[b] or 0) + 1
+  h.s = h.s + ms
 end
--- a claimed task (h: its state after the claim; readySince: ms it could first run) and a settled one
-local function observeClaim(id, h, readySince, untilMs)
-  if h[F_ATT] == "1" and readySince then observe("w", NOW - readySince) end
-  if not activeId then activeId = id end
-  if untilMs > activeUntil then activeUntil = untilMs end
+-- A claim of a task whose attempts so far were att (a state field), run-at runAt36, record rec.
+-- Its wait runs from its run-at time (delayed tasks) or its creation (the head's first field) to
+-- its first claim. The batch's member in ACTIVE is the claim time, which every task of the batch
+-- carries in its lease token (F_STARTED) through extensions until it settles.
+local CLAIM_MEMBER = b36(NOW)
+local function observeClaim(att, runAt36, rec, untilMs)
+  if att == "0" or att == "" then
+    local readySince = tonumber(runAt36, 36) or tonumber(string.match(rec, "\t([^|\n]*)"), 36)
+    if readySince then observe("w", NOW - readySince) end
+  end
+  if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
-local function observeSettle(h)
-  local started = tonumber(h[F_STARTED], 36)
-  if started then observe("d", NOW - started) end
+-- a settled attempt, by its claim time (base 36)
+local function observeSettle(started36)
+  local started = tonumber(started36, 36)
+  if started then observe("d", NOW - started); released[started36] = true end
 end
-local function releaseActive(ids) if #ids > 0 then released = ids end end
+local function observeExtend(started36, untilMs)
+  if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end
+end
 
+local function flushActive()
+  local members = {}
+  for member in pairs(released) do if not activeUntil[member] then members[#members + 1] = member end end
+  if #members > 0 then redis.call("ZREM", ACTIVE, unpack(members)) end
+  local args = {}
+  for member, untilMs in pairs(activeUntil) do args[#args + 1] = int(untilMs); args[#args + 1] = member end
+  if #args > 0 then redis.call("ZADD", ACTIVE, unpack(args)) end
+  args = {"XX", "GT"}
+  for member, untilMs in pairs(extended) do args[#args + 1] = int(untilMs); args[#args + 1] = member end
+  if #args > 2 then redis.call("ZADD", ACTIVE, unpack(args)) end
+  activeUntil, released, extended = {}, {}, {}
+end
 local function dropMinutes(from, to)
   local names = {}
   for mm = from, to do
     local at = int(mm) .. ":"
     for _, letter in ipairs({${MINUTE_LETTERS.map((l) => `"${l}"`).join(", ")}}) do names[#names + 1] = at .. letter end
+    names[#names + 1] = at .. "ds"; names[#names + 1] = at .. "ws"
     for b = 1, ${BUCKETS} do names[#names + 1] = at .. "d" .. b; names[#names + 1] = at .. "w" .. b end
   end
   chunked("HDEL", STATS, names, CHUNK)
 end
 local function flushStats(counterDeltas)
-  if released then chunked("ZREM", ACTIVE, released, CHUNK); released = nil end
-  if activeId then redis.call("ZADD", ACTIVE, int(activeUntil), activeId); activeId, activeUntil = nil, 0 end
+  flushActive()
+  for kind, h in pairs(hist) do
+    local any = false
+    for b, n in pairs(h.n) do stat(MINUTE_AT .. kind .. b, n); stat(kind .. b, n); any = true end
+    if any then stat(MINUTE_AT .. kind .. "s", h.s); stat(kind .. "s", h.s) end
+    h.n, h.s = {}, 0
+  end
   for name, n in pairs(counterDeltas) do
     local letter = COUNTER_LETTER[name]
     if letter and n ~= 0 then stat(MINUTE_AT .. letter, n) end
@@ -86,8 +117,9 @@ local function flushStats(counterDeltas)
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)
     if last then
-      local from = math.max(last - ${KEPT_MINUTES}, MINUTE - 2 * ${KEPT_MINUTES})
-      if from <= MINUTE - ${KEPT_MINUTES + 1} then dropMinutes(from, math.min(last, MINUTE - ${KEPT_MINUTES + 1})) end
+      -- fields present are those of minutes last-60..last; keep MINUTE-60..MINUTE
+      local to = math.min(last, MINUTE - ${KEPT_MINUTES + 1})
+      if to >= last - ${KEPT_MINUTES} then dropMinutes(last - ${KEPT_MINUTES}, to) end
       -- batches whose lease ran out long ago: their invocation died without settling
       redis.call("ZREMRANGEBYSCORE", ACTIVE, "-inf", NOW - 600000)
     end

@@ -1,0 +1,161 @@
+/**
+ * Reads a queue's statistics (kept by the scripts, see lua.ts) in one read-only script call and
+ * turns them into figures: throughput per minute for the last hour, run-time and wait percentiles,
+ * the age of the oldest waiting task, the invocations at work, and the cumulative histograms
+ * /metrics exposes.
+ */
+import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "../codec";
+import { asArray, type QueueContext } from "../context";
+import { queueKeys } from "../keys";
+import { defineScript, runScript } from "../scripts/runner";
+import { validateQueueName } from "../validate";
+import { addInto, BUCKETS, emptyHistogram, type Histogram, type Percentiles, percentiles } from "./histogram";
+import { KEPT_MINUTES, MINUTE_LETTERS } from "./lua";
+
+const READ = String.raw`
+--[[ queueStats (read only)
+KEYS[1..11] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, active (keys.ts)
+ARGV[1] now ms
+Returns { stats hash as a flat field/value list, batches in flight (lease not run out),
+  id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
+]]
+local heads = redis.call("LRANGE", KEYS[4], 0, 4)
+for _, id in ipairs(redis.call("ZRANGE", KEYS[5], 0, 0)) do heads[#heads + 1] = id end
+for _, id in ipairs(redis.call("ZRANGE", KEYS[5], -1, -1)) do heads[#heads + 1] = id end
+local out = {}
+if #heads > 0 then
+  local records = redis.call("HMGET", KEYS[1], unpack(heads))
+  for i, id in ipairs(heads) do
+    if records[i] then out[#out + 1] = id; out[#out + 1] = string.match(records[i], "^[^\n]*") end
+  end
+end
+return {redis.call("HGETALL", KEYS[10]), redis.call("ZCOUNT", KEYS[11], ARGV[1], "+inf"), out}
+`;
+export const queueStatsScript = defineScript("queueStats", READ);
+
+export type MinuteLetter = (typeof MINUTE_LETTERS)[number];
+const LETTER_NAMES: Record<MinuteLetter, keyof MinuteCounts> = {
+  e: "enqueued",
+  s: "succeeded",
+  f: "failed",
+  x: "dead",
+  c: "canceled",
+  r: "retried",
+};
+
+export interface MinuteCounts {
+  enqueued: number;
+  succeeded: number;
+  /** Failed attempts (retried or not). */
+  failed: number;
+  dead: number;
+  canceled: number;
+  /** Dead tasks sent back to the queue. */
+  retried: number;
+}
+
+export interface MinuteStats extends MinuteCounts {
+  /** Start of the minute, ms since the epoch. */
+  at: number;
+  /** Run-time percentiles of the attempts settled in that minute (null when none). */
+  runP50Ms: number | null;
+  runP95Ms: number | null;
+}
+
+export interface QueueStats {
+  /** When the figures were read. */
+  at: number;
+  /** The last 60 whole minutes and the current one, oldest first. */
+  minutes: MinuteStats[];
+  /** Sums over `minutes`. */
+  lastHour: MinuteCounts;
+  /** Time from claim to settle of each attempt in the last hour. */
+  runTime: Percentiles;
+  /** Time from becoming ready (creation or run-at) to the first claim, in the last hour. */
+  wait: Percentiles;
+  /** How long the task at the head of the queue has been ready; null when none is waiting. */
+  oldestWaitingMs: number | null;
+  /** Batches being worked on now: each worker invocation works one at a time. */
+  activeInvocations: number;
+  /** Since the queue began: the histograms /metrics exposes (buckets as in histogram.ts). */
+  totals: { runTime: Histogram; wait: Histogram };
+}
+
+const MINUTE_MS = 60_000;
+
+function emptyCounts(): MinuteCounts {
+  return { enqueued: 0, succeeded: 0, failed: 0, dead: 0, canceled: 0, retried: 0 };
+}
+
+export async function getStats(ctx: QueueContext, queue: string): Promise<QueueStats> {
+  validateQueueName(queue);
+  const now = ctx.now();
+  const [rawHash, rawActive, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue), [String(now)]));
+  const hash = asArray(rawHash);
+  const current = Math.floor(now / MINUTE_MS);
+  const first = current - KEPT_MINUTES;
+  const minutes = Array.from({ length: KEPT_MINUTES + 1 }, () => ({ counts: emptyCounts(), run: emptyHistogram(), wait: emptyHistogram() }));
+  const totals = { runTime: emptyHistogram(), wait: emptyHistogram() };
+  for (let i = 0; i < hash.length; i += 2) {
+    const name = text(hash[i]);
+    const value = Number(text(hash[i + 1]));
+    const colon = name.indexOf(":");
+    if (colon < 0) {
+      addField(name[0] === "d" ? totals.runTime : name[0] === "w" ? totals.wait : null, name.slice(1), value);
+      continue;
+    }
+    const minute = Number(name.slice(0, colon)) - first;
+    const slot = minutes[minute];
+    if (!slot) continue; // outside the hour: not yet deleted
+    const kind = name.slice(colon + 1);
+    const letter = kind as MinuteLetter;
+    if (letter in LETTER_NAMES) slot.counts[LETTER_NAMES[letter]] += value;
+    else addField(kind[0] === "d" ? slot.run : kind[0] === "w" ? slot.wait : null, kind.slice(1), value);
+  }
+  const lastHour = emptyCounts();
+  const run = emptyHistogram();
+  const wait = emptyHistogram();
+  const perMinute = minutes.map((slot, i): MinuteStats => {
+    for (const key of Object.keys(lastHour) as (keyof MinuteCounts)[]) lastHour[key] += slot.counts[key];
+    addInto(run, slot.run);
+    addInto(wait, slot.wait);
+    const p = percentiles(slot.run);
+    return { at: (first + i) * MINUTE_MS, ...slot.counts, runP50Ms: p.p50, runP95Ms: p.p95 };
+  });
+  return {
+    at: now,
+    minutes: perMinute,
+    lastHour,
+    runTime: percentiles(run),
+    wait: percentiles(wait),
+    oldestWaitingMs: oldestWaiting(asArray(rawHeads), now),
+    activeInvocations: Number(rawActive),
+    totals,
+  };
+}
+
+/** A histogram field after its kind letter: "s" (the sum in ms) or a bucket number. */
+function addField(target: Histogram | null, rest: string, value: number): void {
+  if (!target) return;
+  if (rest === "s") {
+    target.sumMs += value;
+    return;
+  }
+  const index = Number(rest) - 1;
+  if (!Number.isInteger(index) || index < 0 || index >= BUCKETS) return;
+  target.buckets[index]! += value;
+  target.count += value;
+}
+
+/** The longest-ready of the queued tasks at the heads of the ready structures. */
+function oldestWaiting(flat: unknown[], now: number): number | null {
+  let oldest: number | null = null;
+  for (let i = 1; i < flat.length; i += 2) {
+    const { state, head } = decodeRecord(`${text(flat[i])}\n`);
+    if (field(state, StateField.State) !== "q") continue; // a canceled task's tombstone
+    const createdAt = fromBase36(field(head, HeadField.CreatedAt)) ?? now;
+    const readySince = Math.max(createdAt, fromBase36(field(state, StateField.RunAt)) ?? 0);
+    oldest = Math.min(oldest ?? readySince, readySince);
+  }
+  return oldest === null ? null : Math.max(0, now - oldest);
+}
