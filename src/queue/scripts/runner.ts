@@ -7,6 +7,8 @@ import type { Redis } from "@upstash/redis";
 
 /** The few @upstash/redis methods the queue core uses (any client shaped like this works). */
 export type QueueRedis = Pick<Redis, "evalsha" | "eval" | "hmget" | "hkeys">;
+/** What running a script needs. */
+export type ScriptRedis = Pick<Redis, "evalsha" | "eval">;
 
 export interface LuaScript {
   readonly name: string;
@@ -24,7 +26,7 @@ export function defineScript(name: string, source: string): LuaScript {
   return { name, source, sha: () => (sha ??= sha1Hex(source)) };
 }
 
-export async function runScript(redis: QueueRedis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+export async function runScript(redis: ScriptRedis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
   const sha = await script.sha();
   try {
     return await redis.evalsha(sha, keys, args);
