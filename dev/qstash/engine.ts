@@ -3,7 +3,8 @@ import { callbackMessage } from "./callbacks";
 import type { CatalogStore } from "./catalog-store";
 import { attemptDelivery, type AttemptOutcome } from "./delivery";
 import type { EventLog } from "./event-log";
-import { FlowGates } from "./flow-control";
+import { Admission, queueKey, type Decision } from "./admission";
+import type { FlowGates } from "./flow-control";
 import type { Accepted, MessageStore } from "./message-store";
 import { newId } from "./publish";
 import { retryAfterMs, retryDelayMs } from "./retry-delay";
@@ -43,9 +44,7 @@ const maxSleepMs = 3_600_000;
  * back those whose flow-control key or queue is at its parallelism until a slot frees.
  */
 export class DeliveryEngine {
-  private readonly gates = new FlowGates();
-  private readonly waitlists = new Map<string, MessageRecord[]>();
-  private readonly queues = new Map<string, QueueRecord>();
+  private readonly admission = new Admission();
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
@@ -54,7 +53,6 @@ export class DeliveryEngine {
   private pumpAgain = false;
   private starved = false;
   private delivering = 0;
-  private waiting = 0;
   private closed = false;
   /** The next schedule tick; schedules are only read from Redis when one is due. */
   private nextTickAt = 0;
@@ -70,7 +68,7 @@ export class DeliveryEngine {
 
   async start(): Promise<void> {
     await this.messages.requeueInFlight();
-    for (const queue of await this.catalog.queues.all()) this.queues.set(queue.name, queue);
+    for (const queue of await this.catalog.queues.all()) this.admission.setQueue(queue.name, queue);
     this.wakeAt(Date.now());
   }
 
@@ -103,21 +101,16 @@ export class DeliveryEngine {
 
   /** Drops canceled messages that wait in memory for a flow-control slot. */
   forget(messageIds: string[]): void {
-    const ids = new Set(messageIds);
-    for (const [key, list] of this.waitlists) {
-      const kept = list.filter((message) => !ids.has(message.messageId));
-      this.waiting -= list.length - kept.length;
-      this.waitlists.set(key, kept);
-    }
+    this.admission.forget(messageIds);
   }
 
   flowControlInfo(key: string): Record<string, unknown> | undefined {
-    return this.gates.info(key, this.waitlists.get(key)?.length ?? 0);
+    return this.admission.info(key);
   }
 
   controlFlow(key: string, change: Parameters<FlowGates["control"]>[1]): void {
-    this.gates.control(key, change);
-    this.drainWaitlist(key);
+    this.admission.control(key, change);
+    this.drain(key);
   }
 
   globalParallelism(): { parallelismMax: number; parallelismCount: number } {
@@ -126,9 +119,8 @@ export class DeliveryEngine {
 
   /** A queue was created, changed, paused, resumed or deleted: its held-back messages may go now. */
   queueChanged(name: string, queue: QueueRecord | undefined): void {
-    if (queue) this.queues.set(name, queue);
-    else this.queues.delete(name);
-    this.drainWaitlist(`queue:${name}`);
+    this.admission.setQueue(name, queue);
+    this.drain(queueKey(name));
   }
 
   async close(): Promise<void> {
@@ -170,7 +162,7 @@ export class DeliveryEngine {
     const nextTick = this.nextTickAt;
     for (;;) {
       if (this.closed) return;
-      const room = Math.min(this.options.concurrency - this.delivering, maxWaiting - this.waiting, claimBatch);
+      const room = Math.min(this.options.concurrency - this.delivering, maxWaiting - this.admission.waiting, claimBatch);
       if (room <= 0) {
         this.starved = true;
         return;
@@ -186,46 +178,20 @@ export class DeliveryEngine {
     }
   }
 
-  private gateSettings(message: MessageRecord): FlowControlSetting[] {
-    const settings = message.flowControl ? [message.flowControl] : [];
-    if (message.queueName) {
-      const queue = this.queues.get(message.queueName);
-      settings.push({ key: `queue:${message.queueName}`, parallelism: queue?.paused ? 0 : (queue?.parallelism ?? 1) });
-    }
-    return settings;
-  }
-
   private admit(message: MessageRecord, now: number): void {
     if (this.closed) return; // left in flight: the next start delivers it
-    const settings = this.gateSettings(message);
-    const admission = this.gates.tryStart(settings, now);
-    if (admission.kind === "start") this.launch(message, settings);
-    else if (admission.kind === "full") this.holdBack(admission.key, message);
-    else void this.putBack(message, now + admission.ms);
+    this.act(message, this.admission.admit(message, now), now);
   }
 
-  private holdBack(key: string, message: MessageRecord): void {
-    const list = this.waitlists.get(key) ?? [];
-    list.push(message);
-    this.waitlists.set(key, list);
-    this.waiting += 1;
+  private act(message: MessageRecord, decision: Decision, now: number): void {
+    if (this.closed) return; // left in flight: the next start delivers it
+    if (decision.kind === "start") this.launch(message, decision);
+    else if (decision.kind === "later") void this.putBack(message, now + decision.ms);
   }
 
-  private drainWaitlist(key: string): void {
-    const list = this.waitlists.get(key);
+  private drain(key: string): void {
     const now = Date.now();
-    while (list && list.length > 0 && !this.closed) {
-      const message = list[0] as MessageRecord;
-      const settings = this.gateSettings(message);
-      const admission = this.gates.tryStart(settings, now);
-      if (admission.kind === "full" && admission.key === key) return;
-      list.shift();
-      this.waiting -= 1;
-      if (admission.kind === "start") this.launch(message, settings);
-      else if (admission.kind === "full") this.holdBack(admission.key, message);
-      else void this.putBack(message, now + admission.ms);
-    }
-    if (list?.length === 0) this.waitlists.delete(key);
+    for (const { message, decision } of this.admission.drain(key, now)) this.act(message, decision, now);
   }
 
   private async putBack(message: MessageRecord, dueAt: number): Promise<void> {
@@ -236,16 +202,16 @@ export class DeliveryEngine {
     }
   }
 
-  private launch(message: MessageRecord, settings: FlowControlSetting[]): void {
+  private launch(message: MessageRecord, { settings }: { settings: FlowControlSetting[] }): void {
     this.delivering += 1;
     this.options.events.record("ACTIVE", message);
     const run: Promise<void> = this.deliver(message)
       .catch((error: unknown) => console.error(`[qstash-dev] delivery of ${message.messageId}: ${(error as Error).message}`))
       .finally(() => {
         this.delivering -= 1;
-        this.gates.finish(settings);
         this.inFlight.delete(run);
-        for (const setting of settings) this.drainWaitlist(setting.key);
+        const now = Date.now();
+        for (const { message: next, decision } of this.admission.finish(settings, now)) this.act(next, decision, now);
         if (this.starved && !this.closed) {
           this.starved = false;
           void this.pump();
