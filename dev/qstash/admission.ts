@@ -1,5 +1,5 @@
-import { FlowGates } from "./flow-control";
-import type { FlowControlSetting, MessageRecord, QueueRecord } from "./types";
+import { FlowGates, type FlowControlChange } from "./flow-control";
+import type { FlowControlOverride, FlowControlSetting, MessageRecord, QueueRecord } from "./types";
 
 /** What to do with a claimed message now. */
 export type Decision =
@@ -90,8 +90,8 @@ export class Admission {
     return this.gates.info(key, this.waitlists.get(key)?.length ?? 0);
   }
 
-  control(key: string, change: Parameters<FlowGates["control"]>[1]): void {
-    this.gates.control(key, change);
+  control(key: string, change: FlowControlChange): FlowControlOverride {
+    return this.gates.control(key, change);
   }
 }
 

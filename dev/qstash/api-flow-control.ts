@@ -11,14 +11,15 @@ function positiveInteger(query: URLSearchParams, name: string): number | undefin
 
 /**
  * Flow-control keys: their state, pause/resume, pinned limits, rate reset; and the global parallelism.
- * The state lives in the delivery loop's memory, so a key unseen since the start is unknown.
+ * Counters live in the delivery loop's memory (a key unseen since the start is unknown); pauses and
+ * pins are also kept in Redis.
  */
 export function flowControlRoutes(context: ApiContext): Route[] {
-  const action = (name: string, handle: (key: string, query: URLSearchParams) => void): Route => ({
+  const action = (name: string, handle: (key: string, query: URLSearchParams) => Promise<void>): Route => ({
     method: "POST",
     pattern: new RegExp(`^/v2/flowControl/([^/?]+)/${name}${endOfPath}`),
     handle: async (request, [key = ""]) => {
-      handle(decodeURIComponent(key), request.query);
+      await handle(decodeURIComponent(key), request.query);
       return { status: 200 };
     },
   });
@@ -34,14 +35,14 @@ export function flowControlRoutes(context: ApiContext): Route[] {
     },
     action("pause", (key) => context.engine.controlFlow(key, { paused: true })),
     action("resume", (key) => context.engine.controlFlow(key, { paused: false })),
-    action("pin", (key, query) => {
+    action("pin", async (key, query) => {
       const pin = { parallelism: positiveInteger(query, "parallelism"), rate: positiveInteger(query, "rate"), period: positiveInteger(query, "period") };
       if (pin.parallelism === undefined && pin.rate === undefined) throw new QStashApiError(400, "pin needs parallelism or rate");
-      context.engine.controlFlow(key, { pin });
+      await context.engine.controlFlow(key, { pin });
     }),
-    action("unpin", (key, query) => {
+    action("unpin", async (key, query) => {
       const unpin = (["parallelism", "rate"] as const).filter((field) => query.get(field) === "true");
-      context.engine.controlFlow(key, { unpin });
+      await context.engine.controlFlow(key, { unpin });
     }),
     action("resetRate", (key) => context.engine.controlFlow(key, { resetRate: true })),
     {

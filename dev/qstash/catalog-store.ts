@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { QStashKeys } from "./message-store";
-import type { DlqRecord, QueueRecord, ScheduleRecord, TopicRecord } from "./types";
+import type { DlqRecord, FlowControlOverride, QueueRecord, ScheduleRecord, TopicRecord } from "./types";
 
 function parseAll<T>(jsons: (string | null)[]): T[] {
   return jsons.flatMap((json) => (json === null ? [] : [JSON.parse(json) as T]));
@@ -35,6 +35,7 @@ export class JsonHash<T extends { name: string }> {
 export class CatalogStore {
   readonly queues: JsonHash<QueueRecord>;
   readonly topics: JsonHash<TopicRecord>;
+  readonly flowControls: JsonHash<FlowControlOverride>;
 
   constructor(
     private readonly redis: Redis,
@@ -42,6 +43,7 @@ export class CatalogStore {
   ) {
     this.queues = new JsonHash(redis, keys.queues);
     this.topics = new JsonHash(redis, keys.topics);
+    this.flowControls = new JsonHash(redis, keys.flowControls);
   }
 
   /** Dead messages, oldest first. */

@@ -4,7 +4,7 @@ import type { CatalogStore } from "./catalog-store";
 import { attemptDelivery, type AttemptOutcome } from "./delivery";
 import type { EventLog } from "./event-log";
 import { Admission, queueKey, type Decision } from "./admission";
-import type { FlowGates } from "./flow-control";
+import type { FlowControlChange } from "./flow-control";
 import type { Accepted, MessageStore } from "./message-store";
 import { newId } from "./publish";
 import { retryAfterMs, retryDelayMs } from "./retry-delay";
@@ -69,6 +69,7 @@ export class DeliveryEngine {
   async start(): Promise<void> {
     await this.messages.requeueInFlight();
     for (const queue of await this.catalog.queues.all()) this.admission.setQueue(queue.name, queue);
+    for (const { name, paused, pinned } of await this.catalog.flowControls.all()) this.admission.control(name, { paused, pin: pinned });
     this.wakeAt(Date.now());
   }
 
@@ -108,8 +109,11 @@ export class DeliveryEngine {
     return this.admission.info(key);
   }
 
-  controlFlow(key: string, change: Parameters<FlowGates["control"]>[1]): void {
-    this.admission.control(key, change);
+  async controlFlow(key: string, change: FlowControlChange): Promise<void> {
+    const override = this.admission.control(key, change);
+    const pinned = Object.values(override.pinned).some((value) => value !== undefined);
+    if (override.paused || pinned) await this.catalog.flowControls.put(override);
+    else await this.catalog.flowControls.delete(key);
     this.drain(key);
   }
 

@@ -1,5 +1,12 @@
 import { parseDuration } from "./durations";
-import { QStashApiError, type FlowControlSetting } from "./types";
+import { QStashApiError, type FlowControlOverride, type FlowControlSetting } from "./types";
+
+export interface FlowControlChange {
+  paused?: boolean;
+  pin?: Omit<FlowControlSetting, "key">;
+  unpin?: ("parallelism" | "rate")[];
+  resetRate?: boolean;
+}
 
 /** Parses Upstash-Flow-Control-Value ("parallelism=2, rate=10, period=1m") for the given key. */
 export function parseFlowControl(key: string, value: string | undefined): FlowControlSetting {
@@ -74,7 +81,7 @@ export class FlowGates {
   }
 
   /** The flow-control API's switches: pause/resume, pin/unpin limits, reset the rate window. */
-  control(key: string, change: { paused?: boolean; pin?: Omit<FlowControlSetting, "key">; unpin?: ("parallelism" | "rate")[]; resetRate?: boolean }): void {
+  control(key: string, change: FlowControlChange): FlowControlOverride {
     const gate = this.gate({ key });
     if (change.paused !== undefined) gate.paused = change.paused;
     if (change.pin) gate.pinned = { ...gate.pinned, ...change.pin };
@@ -86,6 +93,7 @@ export class FlowGates {
       gate.windowStart = Date.now();
       gate.startedInWindow = 0;
     }
+    return { name: key, paused: gate.paused, pinned: { ...gate.pinned } };
   }
 
   /**

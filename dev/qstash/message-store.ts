@@ -24,6 +24,7 @@ export class QStashKeys {
   get queues() { return `${this.prefix}queues`; }
   get topics() { return `${this.prefix}topics`; }
   get events() { return `${this.prefix}events`; }
+  get flowControls() { return `${this.prefix}flow-controls`; }
 }
 
 const enqueueScript = new RedisScript(`

@@ -22,6 +22,14 @@ export interface CallbackOptions {
   timeoutMs: number;
 }
 
+/** A flow-control key paused or pinned through the API (kept so that a restart keeps it). */
+export interface FlowControlOverride {
+  /** The flow-control key. */
+  name: string;
+  paused: boolean;
+  pinned: Omit<FlowControlSetting, "key">;
+}
+
 /** A message waiting for (another) delivery attempt. */
 export interface MessageRecord {
   messageId: string;

@@ -112,11 +112,15 @@ describe("QStash dev server: state survives a restart", () => {
     await stop(second.server);
   });
 
-  it("keeps the DLQ and queues across a restart", async () => {
+  it("keeps the DLQ, queues and flow-control pauses across a restart", async () => {
     const { url, path } = receiver().route(() => ({ status: 500 }));
+    const paused = receiver().route();
+    const key = `restart-paused-${paused.path.slice(1)}`;
     const first = await start();
     const { messageId } = await first.client.publish({ url, body: "dead", retries: 0 });
     await first.client.queue({ queueName: "restart-queue" }).upsert({ parallelism: 2 });
+    await first.client.flowControl.pause(key);
+    await first.client.publish({ url: paused.url, body: "held", flowControl: { key, parallelism: 1 } });
     await receiver().waitFor(path, 1);
     let entries = await first.client.dlq.listMessages({ filter: { messageId } });
     for (let tries = 0; entries.messages.length === 0 && tries < 50; tries++) {
@@ -128,6 +132,12 @@ describe("QStash dev server: state survives a restart", () => {
     const after = await second.client.dlq.listMessages({ filter: { messageId } });
     expect(after.messages.map((message) => message.messageId)).toEqual([messageId]);
     expect(await second.client.queue({ queueName: "restart-queue" }).get()).toMatchObject({ name: "restart-queue", parallelism: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver().deliveriesTo(paused.path)).toHaveLength(0);
+    expect(await second.client.flowControl.get(key)).toMatchObject({ isPaused: true, waitListSize: 1 });
+    await second.client.flowControl.resume(key);
+    const [held] = await receiver().waitFor(paused.path, 1);
+    expect(held?.body).toBe("held");
     await stop(second.server);
   });
 });
