@@ -79,6 +79,7 @@ export function createApiServer(options: { token: string; routes: Route[]; maxRe
       (reply) => send(response, reply),
       (error: unknown) => {
         if (error instanceof QStashApiError) return send(response, { status: error.status, body: { error: error.message } });
+        if (error instanceof URIError) return send(response, { status: 400, body: { error: `malformed percent-encoding in ${request.url}` } });
         console.error(`[qstash-dev] ${request.method} ${request.url}:`, error);
         send(response, { status: 500, body: { error: `internal error: ${(error as Error).message}` } });
       },

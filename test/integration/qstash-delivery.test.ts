@@ -143,6 +143,26 @@ describe.concurrent("QStash dev server: publish and signed delivery", () => {
     expect(receiver().deliveriesTo(path)).toHaveLength(0);
   });
 
+  it("answers malformed requests with 4xx and a JSON error, never 5xx", async () => {
+    const base = inject("qstashUrl");
+    const authorization = `Bearer ${inject("qstashToken")}`;
+    const cases: [string, RequestInit][] = [
+      ["/v2/messages/%E0%A4%A", { method: "GET" }],
+      ["/v2/publish/https%3A%2F%2F%E0%A4%A", { method: "POST", body: "x" }],
+      ["/v2/batch", { method: "POST", body: "{not json" }],
+      ["/v2/batch", { method: "POST", body: JSON.stringify([{ destination: 42 }]) }],
+      ["/v2/queues", { method: "POST", body: JSON.stringify({ queueName: "bad name!" }) }],
+      ["/v2/nothing-here", { method: "GET" }],
+      ["/v2/keys", { method: "DELETE" }],
+    ];
+    for (const [path, init] of cases) {
+      const response = await fetch(`${base}${path}`, { ...init, headers: { authorization } });
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+      expect(await response.json(), path).toHaveProperty("error");
+    }
+  });
+
   it("serves the signing keys on /v2/keys", async () => {
     const response = await fetch(`${inject("qstashUrl")}/v2/keys`, { headers: { authorization: `Bearer ${inject("qstashToken")}` } });
     expect(await response.json()).toEqual({ current: inject("qstashCurrentSigningKey"), next: inject("qstashNextSigningKey") });
