@@ -1,17 +1,23 @@
 /**
- * The registry: every function a task may name. Add yours here after writing it in its own file
- * (copy echo.ts or flaky.ts to start).
+ * The registry: every function a task may name, and every map-reduce job. Add yours here after
+ * writing it in its own file (copy echo.ts or flaky.ts to start, or estimate-pi.ts for a job).
  */
 import { registry } from "../src/runtime/registry";
+import { corpusWordFrequencies } from "./corpus-word-frequencies";
 import { countPrimes } from "./count-primes";
 import { echo } from "./echo";
+import { estimatePi } from "./estimate-pi";
 import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
+import { primesBelow } from "./primes-below";
 import { wordFrequencies } from "./word-frequencies";
 
-export const functions = registry([echo, flaky, countPrimes, hashChain, wordFrequencies]);
+export const functions = registry(
+  [echo, flaky, countPrimes, hashChain, wordFrequencies],
+  [primesBelow, estimatePi, corpusWordFrequencies],
+);
 
-/** What GET /v1/functions returns: names, limits and each input's JSON Schema. */
+/** What GET /v1/functions returns: names, kinds, limits and each input's JSON Schema. */
 export function listFunctions() {
   return functions.list();
 }

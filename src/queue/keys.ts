@@ -9,6 +9,8 @@
  * Every queue script receives the same KEYS array, in the order of `QUEUE_KEY_NAMES`.
  */
 
+import { outboxKey } from "./jobs/keys";
+
 export const DEFAULT_PREFIX = "edgeq";
 
 /** KEYS[i] of every queue script, 1-based in Lua. Keep in step with the constants in scripts/lib.ts. */
@@ -23,7 +25,7 @@ export const QUEUE_KEY_NAMES = [
   "dead", // KEYS[8] zset: ids of dead tasks, score = when they died
   "dedup", // KEYS[9] hash: dedupKey → "<until36>|<id>"
   "stats", // KEYS[10] hash: per-minute counters and latency histograms (stats/lua.ts)
-  "active", // KEYS[11] zset: claimed batches in flight, score = lease deadline (stats/lua.ts)
+  "outbox", // KEYS[12] hash: task id → its job's pending event (jobs/lua.ts)
 ] as const;
 
 export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];
@@ -50,6 +52,6 @@ export function queueKeys(prefix: string, queue: string): string[] {
     `${base}:dead`,
     `${base}:dedup`,
     `${base}:stats`,
-    `${base}:active`,
+    outboxKey(prefix, queue),
   ];
 }

@@ -10,7 +10,9 @@ import { createTaskQueue } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
 import { type PushEpochs, redisPushEpochs } from "./epochs";
-import type { InvocationDeps } from "./invocation";
+import { type InvocationDeps, publishForBacklog } from "./invocation";
+import { jobsRuntime } from "./jobs/wire";
+import type { JobStore } from "../queue/jobs/store";
 import { createLogger, type Logger, parseLogLevel } from "./logger";
 import { type PushPublisher, qstashPublisher } from "./publisher";
 import type { FunctionRegistry } from "./registry";
@@ -44,6 +46,8 @@ export interface Runtime extends InvocationDeps {
   tasks: TaskQueue;
   epochs: PushEpochs;
   publisher: PushPublisher;
+  jobs: JobStore;
+  foldJobs(queue: string, untilMs: number): Promise<unknown>;
 }
 
 export function internalRedis(env: Env): Redis {
@@ -79,15 +83,21 @@ export function runtimeLogger(env: Env, options: RuntimeOptions = {}): Logger {
 
 export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime {
   const redis = internalRedis(env);
-  return {
+  const base = {
     tasks: createTaskQueue(redis, {}),
-    epochs: redisPushEpochs(redis),
-    publisher: pushPublisher(env),
     functions: options.functions ?? registeredFunctions,
     clock: options.clock ?? systemClock,
     log: runtimeLogger(env, options),
+  };
+  const runtime: Runtime = {
+    ...base,
+    epochs: redisPushEpochs(redis),
+    publisher: pushPublisher(env),
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
+    // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
+    ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
   };
+  return runtime;
 }

@@ -4,12 +4,14 @@
  * more of the same length. The last batch settles with the same call claiming nothing: complete
  * and fail of a whole batch in one request.
  */
-import type { SettleOutcome, TaskQueue } from "../queue/types";
+import type { ClaimedTask, SettleOutcome, TaskQueue } from "../queue/types";
 import { type BatchDeps, runBatch } from "./batch";
 import type { Budget } from "./budget";
 
 export interface DrainDeps extends BatchDeps {
   tasks: Pick<TaskQueue, "claim" | "settleAndClaim" | "extendLeases">;
+  /** Runs (without holding up the loop) after each batch settles: jobs fold their tasks' results. */
+  afterSettle?: (queue: string, settled: readonly ClaimedTask[]) => Promise<void>;
 }
 
 export interface DrainSettings {
@@ -67,9 +69,11 @@ export async function drainQueue(
       claimSentAt = deps.clock.now();
       const next = await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs);
       count(tally, next.outcomes);
+      if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
       batch = next.claimed;
     } else {
       count(tally, (await deps.tasks.settleAndClaim(queue, settlement, 0)).outcomes);
+      if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
       tally.backlogLikely = full;
       break;
     }

@@ -1,12 +1,13 @@
 /**
  * The lookup from a task's `fn` name to the code that runs it. functions/index.ts builds one; the
- * runtime and GET /v1/functions read it. Entries carry a `kind` so that job (map/reduce) functions
- * can join task functions later without changing the lookups.
+ * runtime and GET /v1/functions read it. Entries carry a `kind`: task functions, and map-reduce
+ * jobs (src/runtime/job.ts), whose map tasks carry the job's name as their `fn`.
  */
 import { z } from "zod";
+import type { JobFunction } from "./job";
 import type { TaskFunction } from "./types";
 
-export type FunctionKind = "task";
+export type FunctionKind = "task" | "job";
 
 /** What GET /v1/functions shows for one function. */
 export interface FunctionInfo {
@@ -20,33 +21,52 @@ export interface FunctionInfo {
 }
 
 export interface FunctionRegistry {
-  /** The task function registered under `name`, if any. */
+  /** What runs a task named `name`: a task function, or a job's map step. */
   task(name: string): TaskFunction | undefined;
+  /** A task function a client may enqueue by name (not a job's map step). */
+  enqueueable(name: string): TaskFunction | undefined;
+  /** The job function registered under `name`, if any. */
+  job(name: string): JobFunction | undefined;
   has(name: string): boolean;
   names(): string[];
   list(): FunctionInfo[];
 }
 
-export function registry(taskFunctions: readonly TaskFunction[]): FunctionRegistry {
+export function registry(taskFunctions: readonly TaskFunction[], jobFunctions: readonly JobFunction[] = []): FunctionRegistry {
   const tasks = new Map<string, TaskFunction>();
-  for (const fn of taskFunctions) {
-    if (tasks.has(fn.name)) throw new TypeError(`two functions are named "${fn.name}": names must be unique`);
-    tasks.set(fn.name, fn);
+  const jobs = new Map<string, JobFunction>();
+  const maps = new Map<string, TaskFunction>();
+  for (const fn of [...taskFunctions, ...jobFunctions]) {
+    if (tasks.has(fn.name) || jobs.has(fn.name)) throw new TypeError(`two functions are named "${fn.name}": names must be unique`);
+    if ("split" in fn) {
+      jobs.set(fn.name, fn);
+      maps.set(fn.name, mapStep(fn));
+    } else tasks.set(fn.name, fn);
   }
   // Schemas do not change at run time, so their JSON form is computed once, on first request.
   let infos: FunctionInfo[] | undefined;
   return {
-    task: (name) => tasks.get(name),
-    has: (name) => tasks.has(name),
-    names: () => [...tasks.keys()],
-    list: () => (infos ??= [...tasks.values()].map(describeTask)),
+    task: (name) => tasks.get(name) ?? maps.get(name),
+    enqueueable: (name) => tasks.get(name),
+    job: (name) => jobs.get(name),
+    has: (name) => tasks.has(name) || jobs.has(name),
+    names: () => [...tasks.keys(), ...jobs.keys()],
+    list: () => (infos ??= [...[...tasks.values()].map((fn) => describe(fn, "task")), ...[...jobs.values()].map((fn) => describe(fn, "job"))]),
   };
 }
 
-function describeTask(fn: TaskFunction): FunctionInfo {
+/** A job's map step as a task function: items were produced by split, so any JSON is accepted. */
+function mapStep(job: JobFunction): TaskFunction {
+  const step: TaskFunction = { name: job.name, input: z.unknown(), run: (item, ctx) => job.map(item, ctx) };
+  if (job.maxAttempts !== undefined) step.maxAttempts = job.maxAttempts;
+  if (job.timeoutMs !== undefined) step.timeoutMs = job.timeoutMs;
+  return step;
+}
+
+function describe(fn: TaskFunction | JobFunction, kind: FunctionKind): FunctionInfo {
   return {
     name: fn.name,
-    kind: "task",
+    kind,
     description: fn.description ?? null,
     maxAttempts: fn.maxAttempts ?? null,
     timeoutMs: fn.timeoutMs ?? null,

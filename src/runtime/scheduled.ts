@@ -59,6 +59,10 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
     more = result.more;
   }
   if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
+  // Job results a folder left behind (it died, or its invocation ended) are folded here.
+  await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
+    runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
+  });
 }
 
 /**

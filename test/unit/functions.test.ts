@@ -83,7 +83,9 @@ describe("example functions", () => {
 describe("registry", () => {
   it("lists every function with its limits and the JSON Schema of its input", () => {
     const listed = listFunctions();
-    expect(listed.map((fn) => fn.name).sort()).toEqual(["count-primes", "echo", "flaky", "hash-chain", "word-frequencies"]);
+    const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
+    expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "word-frequencies"]);
+    expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
     const primes = listed.find((fn) => fn.name === "count-primes");
     expect(primes).toMatchObject({ kind: "task", timeoutMs: 60_000, maxAttempts: null });
     expect(primes?.inputSchema).toMatchObject({ type: "object", required: ["from", "to"] });

@@ -29,6 +29,7 @@ for i, id in ipairs(ids) do
       else count("_tomb", 1) end
       sweepAdd("G", finish(id, h, "c", body, keepMs), id)
       count("canceled", 1)
+      jobEvent(id, body, 1)
       code = 1
     else code = -4 end
   end

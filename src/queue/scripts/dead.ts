@@ -33,6 +33,7 @@ for _, id in ipairs(ids) do
       put(id, format(h, body))
       makeReady(id, h[F_PRIO])
       count("retried", 1)
+      jobEvent(id, body, -1)
     else
       put(id, false)
     end

@@ -1,8 +1,9 @@
+import { LUA_JOB_EVENTS } from "../jobs/lua";
 import { LUA_STATS } from "../stats/lua";
 
 /**
  * Lua shared by every queue script (prepended to each). Conventions:
- *   KEYS: the keys of keys.ts QUEUE_KEY_NAMES, in that order (10 and 11: stats/lua.ts).
+ *   KEYS: the keys of keys.ts QUEUE_KEY_NAMES, in that order (10 and 11: stats/lua.ts, 12: jobs/lua.ts).
  *   ARGV[1] = now (ms, from the caller's clock so tests can move time), ARGV[2] = effective defaults
  *   (settings.ts scriptDefaults); script-specific arguments follow.
  * Records are read once per script into `cache` (one HMGET for the batch) and written back by one
@@ -149,6 +150,7 @@ local function running(id, token)
 end
 
 ${LUA_STATS}
+${LUA_JOB_EVENTS}
 -- buffered additions
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
@@ -211,6 +213,7 @@ local function flush()
     sweepGroups, sweepOrder = {}, {}
   end
   flushStats(counters)
+  flushJobEvents()
   for name, n in pairs(counters) do
     if n ~= 0 then redis.call("HINCRBY", META, name, n) end
   end
@@ -223,6 +226,7 @@ local function toDead(id, h, front, result, errors)
   put(id, format(h, joinBody(front, result, errors)))
   deadEntries[#deadEntries + 1] = int(NOW); deadEntries[#deadEntries + 1] = id
   count("dead", 1)
+  jobEvent(id, front, 1)
 end
 local function finish(id, h, state, body, keepMs)
   h[F_ST] = state; h[F_FINISHED] = b36(NOW); h[F_LEASE] = ""

@@ -136,8 +136,11 @@ for i = 0, nComplete - 1 do
       local tab = string.find(rec, "\t", 1, true)
       local front, _, errors = sections(string.sub(rec, tab + 1))
       local expires = NOW + (tonumber(keep, 36) or keepMs)
+      -- a job's map result goes to its job (jobs/lua.ts), not into the record
+      local result = ARGV[9 + i * 3]
+      if jobEvent(id, front, 0, result) then result = "" end
       put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
-        .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, ARGV[9 + i * 3], errors))
+        .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, result, errors))
       count("succeeded", 1)
       observeSettle(started)
       code = 1

@@ -1,0 +1,66 @@
+/** The job store's contract: what the HTTP layer and the runtime's folder program against. */
+
+export type JobStatus = "running" | "succeeded" | "failed" | "canceled";
+
+/** A job as GET /v1/jobs/{id} shows it. */
+export interface JobRecord {
+  id: string;
+  fn: string;
+  queue: string;
+  status: JobStatus;
+  total: number;
+  /** Map tasks whose result is folded into the accumulator. */
+  done: number;
+  /** Map tasks dead (or canceled) and counted as failed. */
+  failed: number;
+  maxFailures: number;
+  createdAt: number;
+  finishedAt: number | null;
+  result?: unknown;
+  error?: string;
+}
+
+/** What a folder needs besides the record: the input (for finalize) and the accumulator JSON. */
+export interface JobState extends JobRecord {
+  input: unknown;
+  acc: string;
+}
+
+export interface NewJob {
+  id: string;
+  fn: string;
+  queue: string;
+  input: unknown;
+  total: number;
+  maxFailures: number;
+  /** The initial accumulator, as JSON. */
+  acc: string;
+  /** A job with no tasks is created finished. */
+  finished?: { status: "succeeded" | "failed"; text: string };
+}
+
+/** One outbox entry: a job task's success (result JSON) or its failed-counter change. */
+export interface JobEvent {
+  taskId: string;
+  jobId: string;
+  failedDelta: number;
+  /** The map result as JSON, when the task succeeded. */
+  result: string | null;
+  /** The entry as stored, for the commit's check that it did not change. */
+  raw: string;
+}
+
+/** The outcome of one job's share of a fold round. */
+export interface JobFoldCommit {
+  jobId: string;
+  /** New accumulator JSON; null leaves it as it is. */
+  acc: string | null;
+  doneDelta: number;
+  failedDelta: number;
+  final: { status: "succeeded" | "failed"; text: string } | null;
+}
+
+export interface FoldRound {
+  token: string;
+  events: JobEvent[];
+}

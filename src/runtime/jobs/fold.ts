@@ -1,0 +1,63 @@
+/**
+ * Folds a queue's outbox into its jobs: take the queue's fold lease with up to ROUND_SIZE entries,
+ * read their jobs, reduce in JS (plan.ts), commit under the lease; again while entries are left.
+ * Exactly once: an entry leaves the outbox in the same script that adds it to its job, and only
+ * while the folder's lease token is current. A folder that dies loses its lease, and the next one
+ * folds the same entries. One folder per queue at a time: the others return at once, and the one
+ * holding the lease sees their entries before it lets go (the commit releases the lease only
+ * after counting what is left).
+ */
+import type { JobStore } from "../../queue/jobs/store";
+import type { JobState } from "../../queue/jobs/types";
+import type { Clock } from "../budget";
+import type { Logger } from "../logger";
+import type { FunctionRegistry } from "../registry";
+import { planFold } from "./plan";
+
+export const ROUND_SIZE = 200;
+export const FOLD_LEASE_MS = 15_000;
+
+export interface FoldDeps {
+  jobs: JobStore;
+  functions: Pick<FunctionRegistry, "job">;
+  clock: Clock;
+  log: Logger;
+  /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
+  onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
+}
+
+export interface FoldTally {
+  rounds: number;
+  folded: number;
+  finished: string[];
+}
+
+/** Folds until the outbox is empty, another folder holds the lease, or `untilMs` passes. */
+export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number): Promise<FoldTally> {
+  const tally: FoldTally = { rounds: 0, folded: 0, finished: [] };
+  while (deps.clock.now() < untilMs) {
+    const round = await deps.jobs.takeFold(queue, ROUND_SIZE, FOLD_LEASE_MS);
+    if (round === "busy" || round === "empty") break;
+    const jobIds = [...new Set(round.events.map((event) => event.jobId))];
+    const states = new Map<string, JobState | null>();
+    (await deps.jobs.states(jobIds)).forEach((state, i) => states.set(jobIds[i]!, state));
+    const commits = planFold(round.events, states, (fn) => deps.functions.job(fn));
+    const outcome = await deps.jobs.commitFold(queue, round, commits);
+    tally.rounds++;
+    if (!outcome.ok) {
+      // "changed": a dead task was retried meanwhile; read again. A lost lease: someone else folds.
+      if (outcome.reason === "changed") continue;
+      break;
+    }
+    tally.folded += round.events.length;
+    for (const commit of commits) {
+      if (!commit.final) continue;
+      tally.finished.push(commit.jobId);
+      const state = states.get(commit.jobId);
+      deps.log.info("job finished", { jobId: commit.jobId, queue, status: commit.final.status });
+      if (commit.final.status === "failed" && state) await deps.onJobFailed(commit.jobId, queue, state.total);
+    }
+    if (outcome.left === 0) break;
+  }
+  return tally;
+}

@@ -1,0 +1,44 @@
+/**
+ * Adds jobs to an invocation's runtime: the job store, the splitter and canceler among the
+ * functions it can run, and a fold after each batch that settled tasks of a job.
+ */
+import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
+import type { TaskQueue } from "../../queue/types";
+import type { Clock } from "../budget";
+import type { DrainDeps } from "../drain";
+import type { Logger } from "../logger";
+import type { FunctionRegistry } from "../registry";
+import { cancelPendingTasks } from "./cancel";
+import { withJobRuntime } from "./internal";
+import { type FoldDeps, foldQueue } from "./fold";
+import { foldTrigger } from "./trigger";
+
+export interface JobsRuntime {
+  jobs: JobStore;
+  functions: FunctionRegistry;
+  afterSettle: NonNullable<DrainDeps["afterSettle"]>;
+  /** Folds whatever waits in the queue's outbox (the cron's safety net for folders that died). */
+  foldJobs(queue: string, untilMs: number): Promise<unknown>;
+}
+
+export function jobsRuntime(
+  redis: JobRedis,
+  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger },
+  nudge: (queue: string) => Promise<unknown>,
+): JobsRuntime {
+  const jobs = createJobStore(redis, { now: () => base.clock.now() });
+  const deps = { tasks: base.tasks, jobs };
+  const foldDeps: FoldDeps = {
+    jobs,
+    functions: base.functions,
+    clock: base.clock,
+    log: base.log,
+    onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
+  };
+  return {
+    jobs,
+    functions: withJobRuntime(base.functions, { ...deps, nudge }),
+    afterSettle: foldTrigger(foldDeps),
+    foldJobs: (queue, untilMs) => foldQueue(queue, foldDeps, untilMs),
+  };
+}
