@@ -155,6 +155,7 @@ ${renderTables(results)}
 \`\`\`
 npm run bench              # full run: 1M-task claim test, 100k-task throughput runs (several minutes)
 npm run bench -- --quick   # under a minute; claim cost at 100k instead of 1M, smaller runs
+npm run bench -- --workers 2   # the full system with two wrangler dev processes behind one URL
 \`\`\`
 
 A benchmark never fails a build: it is not part of \`npm test\`, and a section that cannot run is reported as not measured.

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
+ * npm run bench [-- --quick] [--workers N]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
  * private redis-server, then the full system under wrangler dev, and writes the table to the console,
  * bench/results/latest.json and bench/BENCHMARKS.md. A section that cannot run is reported, never fatal.
  */
@@ -24,8 +24,19 @@ import { startBenchServers } from "./servers";
 import { measureFullSystem } from "./stack-workload";
 import { INPUT_BYTES, medianRound, stopOnSignal, type ThroughputResult } from "./workload";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    // worker processes of the full system (wrangler dev instances behind one URL)
+    workers: { type: "string", default: "1" },
+  },
+});
 const plan = benchPlan(values.quick ?? false);
+const stackWorkers = Number(values.workers);
+if (!Number.isInteger(stackWorkers) || stackWorkers < 1) {
+  console.error(`--workers must be a positive integer, got ${values.workers}`);
+  process.exit(2);
+}
 const started = performance.now();
 const log = (message: string) => console.error(`bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s  ${message}`);
 
@@ -114,7 +125,7 @@ try {
 }
 
 // The full system starts its own stack; the servers above are stopped so they do not compete for CPU.
-const fullSystem = await section("full system under wrangler dev", () => measureFullSystem(plan.latencyTasks, plan.endToEndTasks));
+const fullSystem = await section("full system under wrangler dev", () => measureFullSystem(plan.latencyTasks, plan.endToEndTasks, stackWorkers));
 if (fullSystem) {
   results.pushLatency = fullSystem.latency;
   results.endToEnd = fullSystem.endToEnd;

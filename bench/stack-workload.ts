@@ -60,7 +60,7 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
     recorded.push(sample.recorded);
     waited.push(sample.waited);
     enqueues.push(sample.enqueue);
-    await sleep(5); // idle between tasks: each one meets a quiet stack
+    await sleep(2); // idle between tasks: each one meets a quiet stack
   }
   observed.sort((a, b) => a - b);
   recorded.sort((a, b) => a - b);
@@ -102,8 +102,7 @@ async function endToEnd(call: ReturnType<typeof api>, watch: TaskQueue, tasks: n
   }
 }
 
-export async function measureFullSystem(latencyTasks: number, endToEndTasks: number): Promise<{ latency: LatencyResult; endToEnd: EndToEndResult }> {
-  const workers = 1;
+export async function measureFullSystem(latencyTasks: number, endToEndTasks: number, workers: number): Promise<{ latency: LatencyResult; endToEnd: EndToEndResult }> {
   // A slow cron keeps the push path honest: results must not come from the safety-net trigger.
   const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true });
   const undoSignal = stopOnSignal(() => stack.stop());
