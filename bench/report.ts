@@ -148,6 +148,7 @@ ${renderTables(results)}
 - **Rounds**: the full run repeats the throughput runs three times, edgeq and BullMQ interleaved so both meet the same machine, and reports each configuration's median round (the other rounds' drain rates in brackets); the quick run does one round.
 - **Push path** (dev/stack.ts: redis-server, REST server, QStash dev server and \`wrangler dev\`, with the cron stand-in slowed to once an hour so that only pushes act): one task at a time is enqueued over HTTP and its result watched in Redis every millisecond through the stack's REST server, not with \`?wait=\` (whose server-side poll starts at 100 ms). "Recorded" is the task's own finishedAt − createdAt, and "until claimed" its startedAt − createdAt. The QStash hop is the dev server alone delivering to a bare Node receiver.
 - **End to end**: a burst of tasks enqueued over HTTP in batches of 100 and drained by QStash pushes alone, timed from the first enqueue until the queue counts them all succeeded.
+- **Targets** are judged on the headline configuration (batch 100, several loops). Per-task figures are judged at the precision the target is written with plus one digit (0.0202 requests per task counts as 0.020: the extra 0.0002 is each loop's last, empty claim).
 - Rates move with other work on the machine (the load average is printed above); CPU per task, commands, requests and bytes per task, and ratios taken within one run move much less.
 
 ## Reproduce
