@@ -124,12 +124,13 @@ describe("queue statistics kept by the scripts", () => {
 
     advance(61 * MINUTE);
     await queue.enqueue(q, [{ fn: "echo", input: 2 }]);
+    await queue.claim(q, 1); // the first stats write of a new minute drops the old ones
     const after = await redis.hkeys(statsKey);
     expect(after.filter((f) => f.startsWith(`${oldMinute}:`))).toEqual([]);
     const stats = await queue.getStats(q);
     expect(stats.lastHour).toMatchObject({ enqueued: 1, succeeded: 0 });
     expect(stats.totals.runTime.count).toBe(1);
     expect(stats.totals.runTime.sumMs).toBe(7);
-    expect(stats.totals.wait.sumMs).toBe(100);
+    expect(stats.totals.wait).toMatchObject({ count: 2, sumMs: 100 });
   });
 });

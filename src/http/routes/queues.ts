@@ -4,25 +4,26 @@ import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
 import { requireScope } from "../middleware/auth";
 import { invalidField } from "../problem";
-import { json, problems, QueueList, QueueSummary } from "../responses";
+import { json, problems, QueueSummary } from "../responses";
 import { QueueParams, SettingsPatch } from "../schemas";
+import { QueueListWithStats, QueueWithStats, withStats } from "../stats";
 import type { App } from "../types";
 
 const listQueues = createRoute({
   method: "get",
   path: "/v1/queues",
-  summary: "Every queue with its settings and counts",
+  summary: "Every queue with its settings, counts and statistics",
   middleware: [requireScope("read")] as const,
-  responses: { 200: json(QueueList, "The queues"), ...problems(401, 403) },
+  responses: { 200: json(QueueListWithStats, "The queues"), ...problems(401, 403) },
 });
 
 const getQueue = createRoute({
   method: "get",
   path: "/v1/queues/{queue}",
-  summary: "One queue's settings and counts",
+  summary: "One queue's settings, counts, throughput per minute, latency and wait percentiles",
   middleware: [requireScope("read")] as const,
   request: { params: QueueParams },
-  responses: { 200: json(QueueSummary, "The queue"), ...problems(400, 401, 403) },
+  responses: { 200: json(QueueWithStats, "The queue"), ...problems(400, 401, 403) },
 });
 
 const patchQueue = createRoute({
@@ -49,9 +50,12 @@ function pauseRoute(action: "pause" | "resume") {
 }
 
 export function registerQueueRoutes(app: App): void {
-  app.openapi(listQueues, async (c) => c.json({ queues: await c.var.queue.listQueues() }, 200));
+  app.openapi(listQueues, async (c) => {
+    const summaries = await c.var.queue.listQueues();
+    return c.json({ queues: await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary))) }, 200);
+  });
 
-  app.openapi(getQueue, async (c) => c.json(await c.var.queue.getQueue(c.req.valid("param").queue), 200));
+  app.openapi(getQueue, async (c) => c.json(await withStats(c.var.queue, await c.var.queue.getQueue(c.req.valid("param").queue)), 200));
 
   app.openapi(patchQueue, async (c) => {
     const { queue } = c.req.valid("param");

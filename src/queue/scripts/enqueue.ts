@@ -72,7 +72,7 @@ if #dedupArgs > 0 then
   chunked("HSET", DEDUP, dedupArgs, CHUNK)
   redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
 end
-if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created); stat(MINUTE_AT .. "e", created) end
+if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created); redis.call("HINCRBY", STATS, MINUTE_AT .. "e", created) end
 flush()
 return out
 `;

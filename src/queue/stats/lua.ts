@@ -1,7 +1,7 @@
 /**
  * Lua for the statistics, spliced into LUA_LIB (scripts/lib.ts) so that every state-changing script
- * updates them in the call it already makes: no extra round trip, and a few commands per batch
- * whatever its size (one HMGET and one HSET on the stats hash, a ZADD/ZREM on the active set).
+ * updates them in the call it already makes: no extra round trip, and two commands per batch
+ * whatever its size (one HMGET and one HSET on the stats hash; an enqueue makes one HINCRBY).
  *
  * KEYS[10] stats hash, one per queue. Fields:
  *   "<minute>:<letter>"     tasks per minute: e enqueued, s succeeded, f failed attempts, x dead,
@@ -12,12 +12,16 @@
  *   "d<bucket>", "ds"       run-time histogram since the queue began, and its sum in ms
  *   "w<bucket>", "ws"       the same for waits
  *   "_m"                    the latest minute written
+ *   "_a"                    batches in flight: "<member>:<lease deadline, base 36>,..." where the
+ *                           member is the batch's claim time (base 36), which every task of the
+ *                           batch carries in its lease token (F_STARTED) until it settles; an
+ *                           extension raises the deadline. One invocation works one batch at a
+ *                           time, so members whose lease has not run out are the invocations at
+ *                           work (two batches claimed in the same millisecond count as one).
  * Redis 7.0 has no per-field expiry, so the first write of a new minute deletes the fields of
  * minutes that fell out of the kept hour (one HDEL a minute). Buckets: histogram.ts.
- * KEYS[11] active zset: one member per claimed batch (its claim time in base 36, which its tasks'
- * lease tokens carry), score = its lease deadline, raised by extensions; removed when the batch
- * settles. One invocation works one batch at a time, so the members whose lease has not run out
- * are the invocations at work (two batches claimed in the same millisecond count as one).
+ * (A sorted set would track batches in flight by name, but a ZADD and a ZREM per batch cost more
+ * than a field rewritten with the others.)
  */
 import { BUCKETS, LATENCY_BOUNDS_MS } from "./histogram";
 
@@ -26,7 +30,7 @@ export const KEPT_MINUTES = 60;
 export const MINUTE_LETTERS = ["e", "s", "f", "x", "c", "r"] as const;
 
 export const LUA_STATS = String.raw`
-local STATS, ACTIVE = KEYS[10], KEYS[11]
+local STATS = KEYS[10]
 local MINUTE = math.floor(NOW / 60000)
 local MINUTE_AT = int(MINUTE) .. ":"
 local BOUNDS = {${LATENCY_BOUNDS_MS.join(", ")}}
@@ -51,8 +55,7 @@ local function observe(kind, ms)
 end
 -- A claim of a task whose attempts so far were att (a state field), run-at runAt36, record rec.
 -- Its wait runs from its run-at time (delayed tasks) or its creation (the head's first field) to
--- its first claim. The batch's member in ACTIVE is the claim time, which every task of the batch
--- carries in its lease token (F_STARTED) through extensions until it settles.
+-- its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
 local function observeClaim(att, runAt36, rec, untilMs)
   if att == "0" or att == "" then
@@ -70,20 +73,30 @@ local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end
 end
 
-local function flushActive()
-  local members = {}
-  for member in pairs(released) do if not activeUntil[member] then members[#members + 1] = member end end
-  if #members > 0 then redis.call("ZREM", ACTIVE, unpack(members)) end
-  local args = {}
-  for member, untilMs in pairs(activeUntil) do args[#args + 1] = int(untilMs); args[#args + 1] = member end
-  if #args > 0 then redis.call("ZADD", ACTIVE, unpack(args)) end
-  args = {"XX", "GT"}
-  for member, untilMs in pairs(extended) do args[#args + 1] = int(untilMs); args[#args + 1] = member end
-  if #args > 2 then redis.call("ZADD", ACTIVE, unpack(args)) end
+-- the active field: "member:until36,..." rewritten with the other fields; members whose lease ran
+-- out ten minutes ago belonged to invocations that died without settling, and are dropped
+local function activeField(current)
+  local entries, out = {}, {}
+  for member, until36 in string.gmatch(current or "", "([^:,]+):([^,]+)") do
+    if not released[member] then entries[member] = tonumber(until36, 36) end
+  end
+  for member, untilMs in pairs(extended) do
+    if entries[member] and entries[member] < untilMs then entries[member] = untilMs end
+  end
+  for member, untilMs in pairs(activeUntil) do
+    if (entries[member] or 0) < untilMs then entries[member] = untilMs end
+  end
+  for member, untilMs in pairs(entries) do
+    if untilMs > NOW - 600000 then out[#out + 1] = member .. ":" .. b36(untilMs) end
+  end
   activeUntil, released, extended = {}, {}, {}
+  return table.concat(out, ",")
 end
-local function dropMinutes(from, to)
+-- every field of minutes from..to, and the enqueue counts (written alone by HINCRBY) of the
+-- minutes after them up to upTo, at most a day of them
+local function dropMinutes(from, to, upTo)
   local names = {}
+  for mm = to + 1, math.min(upTo, to + 1440) do names[#names + 1] = int(mm) .. ":e" end
   for mm = from, to do
     local at = int(mm) .. ":"
     for _, letter in ipairs({${MINUTE_LETTERS.map((l) => `"${l}"`).join(", ")}}) do names[#names + 1] = at .. letter end
@@ -93,7 +106,6 @@ local function dropMinutes(from, to)
   chunked("HDEL", STATS, names, CHUNK)
 end
 local function flushStats(counterDeltas)
-  flushActive()
   for kind, h in pairs(hist) do
     local any = false
     for b, n in pairs(h.n) do stat(MINUTE_AT .. kind .. b, n); stat(kind .. b, n); any = true end
@@ -104,24 +116,24 @@ local function flushStats(counterDeltas)
     local letter = COUNTER_LETTER[name]
     if letter and n ~= 0 then stat(MINUTE_AT .. letter, n) end
   end
-  if #statOrder == 0 then return end
+  local activeChanged = next(activeUntil) or next(released) or next(extended)
+  if #statOrder == 0 and not activeChanged then return end
   local fields = {}
   for i, f in ipairs(statOrder) do fields[i] = f end
   fields[#fields + 1] = "_m"
+  fields[#fields + 1] = "_a"
   local values = redis.call("HMGET", STATS, unpack(fields))
   local args = {}
   for i, f in ipairs(statOrder) do
     args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f])
   end
-  local last = tonumber(values[#fields])
+  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields]) end
+  local last = tonumber(values[#fields - 1])
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)
-    if last then
-      -- fields present are those of minutes last-60..last; keep MINUTE-60..MINUTE
-      local to = math.min(last, MINUTE - ${KEPT_MINUTES + 1})
-      if to >= last - ${KEPT_MINUTES} then dropMinutes(last - ${KEPT_MINUTES}, to) end
-      -- batches whose lease ran out long ago: their invocation died without settling
-      redis.call("ZREMRANGEBYSCORE", ACTIVE, "-inf", NOW - 600000)
+    -- fields present are those of minutes last-60..last (and enqueue counts after); keep MINUTE-60..MINUTE
+    if last and last < MINUTE - ${KEPT_MINUTES} then
+      dropMinutes(last - ${KEPT_MINUTES}, math.min(last, MINUTE - ${KEPT_MINUTES + 1}), MINUTE - ${KEPT_MINUTES + 1})
     end
   end
   chunked("HSET", STATS, args, CHUNK)

@@ -14,9 +14,8 @@ import { KEPT_MINUTES, MINUTE_LETTERS } from "./lua";
 
 const READ = String.raw`
 --[[ queueStats (read only)
-KEYS[1..11] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, active (keys.ts)
-ARGV[1] now ms
-Returns { stats hash as a flat field/value list, batches in flight (lease not run out),
+KEYS[1..10] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats (keys.ts)
+Returns { stats hash as a flat field/value list,
   id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
 ]]
 local heads = redis.call("LRANGE", KEYS[4], 0, 4)
@@ -29,7 +28,7 @@ if #heads > 0 then
     if records[i] then out[#out + 1] = id; out[#out + 1] = string.match(records[i], "^[^\n]*") end
   end
 end
-return {redis.call("HGETALL", KEYS[10]), redis.call("ZCOUNT", KEYS[11], ARGV[1], "+inf"), out}
+return {redis.call("HGETALL", KEYS[10]), out}
 `;
 export const queueStatsScript = defineScript("queueStats", READ);
 
@@ -90,14 +89,19 @@ function emptyCounts(): MinuteCounts {
 export async function getStats(ctx: QueueContext, queue: string): Promise<QueueStats> {
   validateQueueName(queue);
   const now = ctx.now();
-  const [rawHash, rawActive, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue), [String(now)]));
+  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue), []));
   const hash = asArray(rawHash);
   const current = Math.floor(now / MINUTE_MS);
   const first = current - KEPT_MINUTES;
   const minutes = Array.from({ length: KEPT_MINUTES + 1 }, () => ({ counts: emptyCounts(), run: emptyHistogram(), wait: emptyHistogram() }));
   const totals = { runTime: emptyHistogram(), wait: emptyHistogram() };
+  let activeInvocations = 0;
   for (let i = 0; i < hash.length; i += 2) {
     const name = text(hash[i]);
+    if (name === "_a") {
+      activeInvocations = countActive(text(hash[i + 1]), now);
+      continue;
+    }
     const value = Number(text(hash[i + 1]));
     const colon = name.indexOf(":");
     if (colon < 0) {
@@ -129,9 +133,14 @@ export async function getStats(ctx: QueueContext, queue: string): Promise<QueueS
     runTime: percentiles(run),
     wait: percentiles(wait),
     oldestWaitingMs: oldestWaiting(asArray(rawHeads), now),
-    activeInvocations: Number(rawActive),
+    activeInvocations,
     totals,
   };
+}
+
+/** Entries of the "_a" field ("member:until36,...") whose lease has not run out. */
+function countActive(field: string, now: number): number {
+  return field === "" ? 0 : field.split(",").filter((entry) => (fromBase36(entry.slice(entry.indexOf(":") + 1)) ?? 0) >= now).length;
 }
 
 /** A histogram field after its kind letter: "s" (the sum in ms) or a bucket number. */
