@@ -11,6 +11,7 @@ import { ProblemError } from "./problem";
 import { registerDeadRoutes } from "./routes/dead";
 import { registerFunctionRoutes } from "./routes/functions";
 import { registerMetaRoutes } from "./routes/meta";
+import { registerMetricsRoutes } from "./routes/metrics";
 import { registerQueueRoutes } from "./routes/queues";
 import { registerTaskRoutes } from "./routes/tasks";
 import { registerWorkRoutes } from "./routes/work";
@@ -45,6 +46,7 @@ export function createApp(): App {
   registerDeadRoutes(app);
   registerFunctionRoutes(app);
   registerWorkRoutes(app);
+  registerMetricsRoutes(app);
 
   app.onError(onError);
   app.notFound(notFound(() => app.routes));
