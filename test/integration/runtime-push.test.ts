@@ -126,6 +126,9 @@ describe("pushes through the QStash dev server", () => {
       const records = await tasks.getMany(ids);
       expect(records.every((record, n) => record?.status === "succeeded" && record.result === n)).toBe(true);
       expect(worker.rejected).toEqual([]);
+      // The last invocations report after their final settle, a moment after the counts say done.
+      const claimedSoFar = () => worker.reports.filter((r) => r.queue === queue).reduce((sum, r) => sum + r.claimed, 0);
+      for (const until = Date.now() + 5_000; claimedSoFar() < total && Date.now() < until; ) await sleep(20);
       const mine = worker.reports.filter((report) => report.queue === queue);
       expect(mine.reduce((sum, report) => sum + report.claimed, 0)).toBe(total);
       expect(mine.filter((report) => report.claimed > 0).length).toBeGreaterThanOrEqual(total / 20);
