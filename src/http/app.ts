@@ -10,6 +10,8 @@ import { withQueue } from "./middleware/queue";
 import { ProblemError } from "./problem";
 import { registerDeadRoutes } from "./routes/dead";
 import { registerFunctionRoutes } from "./routes/functions";
+import { registerJobRoutes } from "./routes/jobs";
+import { registerDashboardRoutes } from "./dashboard/index";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { registerQueueRoutes } from "./routes/queues";
@@ -45,8 +47,10 @@ export function createApp(): App {
   registerQueueRoutes(app);
   registerDeadRoutes(app);
   registerFunctionRoutes(app);
+  registerJobRoutes(app);
   registerWorkRoutes(app);
   registerMetricsRoutes(app);
+  registerDashboardRoutes(app);
 
   app.onError(onError);
   app.notFound(notFound(() => app.routes));

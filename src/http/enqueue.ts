@@ -16,7 +16,8 @@ export function toEnqueueRequests(tasks: readonly TaskRequestInput[], batch: boo
   const requests = tasks.map((task, index) => {
     const prefix = batch ? ["tasks", index] : [];
     const input = task.input ?? null;
-    const fn = functions.task(task.fn);
+    // A job's map step or an internal task cannot be enqueued by name: jobs start at POST /v1/jobs.
+    const fn = functions.enqueueable(task.fn);
     if (!fn) {
       errors.push({
         field: fieldPath([...prefix, "fn"]),

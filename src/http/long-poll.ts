@@ -16,21 +16,26 @@ export function isFinal(status: TaskStatus): boolean {
 }
 
 /** The task once it is final, or as it is when `waitMs` runs out or the client goes away. */
-export async function waitForTask(
+export function waitForTask(
   queue: Pick<TaskQueue, "get">,
   id: string,
   waitMs: number,
   signal?: AbortSignal,
 ): Promise<TaskRecord | null> {
+  return pollUntil(() => queue.get(id), (task) => !task || isFinal(task.status), waitMs, signal);
+}
+
+/** Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, waitMs: number, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + waitMs;
   let interval = FIRST_INTERVAL_MS;
-  let task = await queue.get(id);
-  while (task && !isFinal(task.status) && !signal?.aborted) {
+  let value = await read();
+  while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) break;
     await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
     interval = Math.min(interval * GROWTH, MAX_INTERVAL_MS);
-    task = await queue.get(id);
+    value = await read();
   }
-  return task;
+  return value;
 }

@@ -25,7 +25,7 @@ export const QUEUE_KEY_NAMES = [
   "dead", // KEYS[8] zset: ids of dead tasks, score = when they died
   "dedup", // KEYS[9] hash: dedupKey → "<until36>|<id>"
   "stats", // KEYS[10] hash: per-minute counters and latency histograms (stats/lua.ts)
-  "outbox", // KEYS[12] hash: task id → its job's pending event (jobs/lua.ts)
+  "outbox", // KEYS[11] hash: task id → its job's pending event (jobs/lua.ts)
 ] as const;
 
 export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];

@@ -1,6 +1,6 @@
 /**
  * Keys of the jobs layer. A queue's outbox and fold lease sit beside the queue's own keys (same
- * prefix and hash tag; the outbox is also KEYS[12] of every queue script, see ../keys.ts).
+ * prefix and hash tag; the outbox is also KEYS[11] of every queue script, see ../keys.ts).
  */
 export function jobKey(prefix: string, jobId: string): string {
   return `${prefix}:job:${jobId}`;

@@ -2,7 +2,7 @@
  * Lua for map-reduce jobs, spliced into LUA_LIB (scripts/lib.ts): every state change of a job's
  * task reaches the job through its queue's OUTBOX, in the same script as the change itself.
  *
- * KEYS[12] outbox hash, one per queue: task id → "<jobId>\n<failed delta>[\n<result JSON>]".
+ * KEYS[11] outbox hash, one per queue: task id → "<jobId>\n<failed delta>[\n<result JSON>]".
  *   A success adds the result (only a valid lease token gets to settle, so a stale worker's
  *   result never enters); a death or a cancel adds +1 to the delta, a retry out of the dead set
  *   -1 (the two cancel out while the entry waits). Keyed by task id, an entry can never be there
@@ -11,7 +11,7 @@
  * tasks does not keep 100,000 results for the queue's resultTtl.
  */
 export const LUA_JOB_EVENTS = String.raw`
-local OUTBOX = KEYS[12]
+local OUTBOX = KEYS[11]
 local jobEvents, jobEventIds = {}, {}
 -- front = head "\n" input, head = createdAt|fn|queue|jobId|dedupKey
 local function jobOf(front) return string.match(front, "^[^|\n]*|[^|\n]*|[^|\n]*|([^|\n]*)") or "" end

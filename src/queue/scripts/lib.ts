@@ -3,7 +3,7 @@ import { LUA_STATS } from "../stats/lua";
 
 /**
  * Lua shared by every queue script (prepended to each). Conventions:
- *   KEYS: the keys of keys.ts QUEUE_KEY_NAMES, in that order (10 and 11: stats/lua.ts, 12: jobs/lua.ts).
+ *   KEYS: the keys of keys.ts QUEUE_KEY_NAMES, in that order (10: stats/lua.ts, 11: jobs/lua.ts).
  *   ARGV[1] = now (ms, from the caller's clock so tests can move time), ARGV[2] = effective defaults
  *   (settings.ts scriptDefaults); script-specific arguments follow.
  * Records are read once per script into `cache` (one HMGET for the batch) and written back by one

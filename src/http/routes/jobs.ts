@@ -1,0 +1,144 @@
+/** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { functions } from "../../../functions/index";
+import { createJobStore, JOB_ID_PATTERN, type JobStore } from "../../queue/jobs/store";
+import type { JobRecord } from "../../queue/jobs/types";
+import { internalRedis } from "../../runtime/context";
+import { cancelPendingTasks } from "../../runtime/jobs/cancel";
+import { startJob } from "../../runtime/jobs/start";
+import { nudgeWorkers } from "../../runtime/nudge";
+import { jobEventStream } from "../job-events";
+import { pollUntil } from "../long-poll";
+import { requireScope } from "../middleware/auth";
+import { invalidField, ProblemError } from "../problem";
+import { json, problems } from "../responses";
+import { QueueName, WaitQuery } from "../schemas";
+import type { App } from "../types";
+import { fieldErrors } from "../validation";
+
+export const DEFAULT_JOB_QUEUE = "default";
+
+const JobStatus = z.enum(["running", "succeeded", "failed", "canceled"]);
+const Job = z
+  .object({
+    id: z.string(),
+    fn: z.string(),
+    queue: z.string(),
+    status: JobStatus,
+    total: z.number().int(),
+    done: z.number().int().openapi({ description: "Map tasks whose result is folded in" }),
+    failed: z.number().int().openapi({ description: "Map tasks dead or canceled" }),
+    maxFailures: z.number().int(),
+    result: z.unknown().optional(),
+    error: z.string().optional(),
+    createdAt: z.number(),
+    finishedAt: z.number().nullable(),
+  })
+  .openapi("Job");
+
+const JobBody = z
+  .strictObject({
+    fn: z.string().min(1).max(128).openapi({ description: "A job function registered in functions/index.ts", example: "primes-below" }),
+    input: z.unknown().optional().openapi({ description: "JSON input, checked against the job's schema" }),
+    queue: QueueName.optional().openapi({ description: `Queue of its map tasks (default "${DEFAULT_JOB_QUEUE}")` }),
+  })
+  .openapi("JobRequest");
+
+const JobParams = z.object({
+  id: z.string().regex(JOB_ID_PATTERN, "job ids are 1-100 characters of A-Z, a-z, 0-9, _ . : and -").openapi({ param: { name: "id", in: "path" } }),
+});
+
+const startRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs",
+  summary: "Start a map-reduce job: its input is split into map tasks folded into one result",
+  middleware: [requireScope("enqueue")] as const,
+  request: { body: { required: true, content: { "application/json": { schema: JobBody } } } },
+  responses: { 202: json(z.object({ id: z.string(), total: z.number().int() }), "Started"), ...problems(400, 401, 403, 413, 415) },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  summary: "A job's progress and, once finished, its result; ?wait=SECONDS waits for the end",
+  middleware: [requireScope("read")] as const,
+  request: { params: JobParams, query: WaitQuery },
+  responses: { 200: json(Job, "The job"), ...problems(400, 401, 403, 404) },
+});
+
+const cancelRoute = createRoute({
+  method: "delete",
+  path: "/v1/jobs/{id}",
+  summary: "Cancel a running job and its pending tasks",
+  middleware: [requireScope("enqueue")] as const,
+  request: { params: JobParams },
+  responses: { 200: json(z.object({ id: z.string(), status: z.literal("canceled") }), "Canceled"), ...problems(401, 403, 404, 409) },
+});
+
+const jobStore = (env: Parameters<typeof internalRedis>[0]): JobStore => createJobStore(internalRedis(env));
+
+function jobNotFound(id: string): ProblemError {
+  return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });
+}
+
+async function readJob(jobs: JobStore, id: string): Promise<JobRecord> {
+  const job = await jobs.get(id);
+  if (!job) throw jobNotFound(id);
+  return job;
+}
+
+export function registerJobRoutes(app: App): void {
+  app.openapi(startRoute, async (c) => {
+    const { fn, input, queue = DEFAULT_JOB_QUEUE } = c.req.valid("json");
+    const job = functions.job(fn);
+    if (!job) {
+      const hint = functions.enqueueable(fn) ? "is a task function: enqueue it with POST /v1/queues/{queue}/tasks" : "is not a registered job";
+      throw invalidField("fn", `"${fn}" ${hint} (jobs: ${functions.list().filter((f) => f.kind === "job").map((f) => f.name).join(", ")})`);
+    }
+    const parsed = job.input.safeParse(input ?? null);
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error, ["input"]);
+      throw new ProblemError({ status: 400, kind: "validation", title: "Invalid request", detail: `${errors[0]?.field}: ${errors[0]?.message}`, errors });
+    }
+    const started = await startJob(job, parsed.data, queue, { tasks: c.var.queue, jobs: jobStore(c.env), now: Date.now });
+    if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    return c.json(started, 202);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { wait } = c.req.valid("query");
+    const jobs = jobStore(c.env);
+    const job = wait
+      ? await pollUntil(() => jobs.get(id), (j) => !j || j.status !== "running", wait * 1_000, c.req.raw.signal)
+      : await jobs.get(id);
+    if (!job) throw jobNotFound(id);
+    return c.json(job, 200);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const jobs = jobStore(c.env);
+    const job = await readJob(jobs, id);
+    if (!(await jobs.finish(id, "canceled", "canceled by request"))) {
+      const now = await readJob(jobs, id);
+      throw new ProblemError({ status: 409, kind: "not-cancelable", title: "Not cancelable", detail: `Job ${id} is ${now.status}` });
+    }
+    await cancelPendingTasks(job, { tasks: c.var.queue, jobs });
+    return c.json({ id, status: "canceled" as const }, 200);
+  });
+
+  app.get("/v1/jobs/:id/events", requireScope("read"), async (c) => {
+    const id = c.req.param("id");
+    if (!JOB_ID_PATTERN.test(id)) throw invalidField("id", `must match ${JOB_ID_PATTERN.source}`);
+    const jobs = jobStore(c.env);
+    return jobEventStream(c, await readJob(jobs, id), () => jobs.get(id));
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/jobs/{id}/events",
+    summary: "Server-sent events: `progress` on each change, then `result` with the finished job (or `reconnect`)",
+    request: { params: JobParams },
+    responses: { 200: { description: "text/event-stream of Job objects", content: { "text/event-stream": { schema: z.string() } } }, ...problems(401, 403, 404) },
+  });
+}
