@@ -43,7 +43,7 @@ const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 export function renderBounds(results: BenchResults): string {
   const lines: string[] = [];
   const cpus = results.machine.cpus;
-  for (const run of results.edgeq.filter((r) => r.batch >= 100 && r.loops > 1)) {
+  for (const run of results.edgeq.filter((r) => r.batch >= 100 && r.loops > 1 && !r.separateSettle)) {
     const b = drainBound(run, cpus);
     if (!Number.isFinite(b.redisCap)) continue;
     lines.push(

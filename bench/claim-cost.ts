@@ -32,9 +32,8 @@ export async function claimCostAt(queues: TaskQueue[], probe: RedisProbe, depth:
   const queue = queues[0]!;
   const name = benchQueueName(`claim${depth}`);
   const fillStarted = performance.now();
-  let enqueued = 0;
-  await inParallel(chunks(noopTasks(depth), FILL_BATCH), queues.length, async (batch) => {
-    await queues[enqueued++ % queues.length]!.enqueue(name, batch);
+  await inParallel(chunks(noopTasks(depth), FILL_BATCH), queues.length, async (batch, loop) => {
+    await queues[loop]!.enqueue(name, batch);
   });
   const fillSeconds = (performance.now() - fillStarted) / 1000;
 

@@ -18,6 +18,8 @@ export interface EdgeqRun {
   tasks: number;
   /** Also read every result back, to count the lifecycle's last step. */
   readResults: boolean;
+  /** Claim and complete as two requests per batch instead of one settleAndClaim (to show what it saves). */
+  separateSettle?: boolean;
 }
 
 export interface Meters {
@@ -34,12 +36,14 @@ export function noopTasks(count: number, offset = 0): EnqueueRequest[] {
   return range(count).map((i) => ({ fn: "noop", input: taskInput(offset + i) }));
 }
 
-async function drainLoop(queue: TaskQueue, name: string, batch: number): Promise<number> {
+async function drainLoop(queue: TaskQueue, name: string, batch: number, separateSettle: boolean): Promise<number> {
   let done = 0;
   let claimed: ClaimedTask[] = await queue.claim(name, batch);
   while (claimed.length > 0) {
     const completions = claimed.map((task) => ({ id: task.id, leaseToken: task.leaseToken, result: null }));
-    const next = await queue.settleAndClaim(name, { completions, failures: [] }, batch);
+    const next = separateSettle
+      ? { outcomes: await queue.complete(name, completions), claimed: await queue.claim(name, batch) }
+      : await queue.settleAndClaim(name, { completions, failures: [] }, batch);
     if (next.outcomes.some((outcome) => outcome.outcome !== "succeeded")) throw new Error("a no-op task did not settle as succeeded");
     done += claimed.length;
     claimed = next.claimed;
@@ -67,17 +71,16 @@ export async function edgeqThroughput(queues: TaskQueue[], meters: Meters, run: 
 
   const batches = chunks(noopTasks(run.tasks), run.batch);
   const ids: string[] = [];
-  const enqueue = await metered(meters, run.tasks, () => {
-    let loop = 0;
-    return inParallel(batches, run.loops, async (batch) => {
-      const queue = loops[loop++ % loops.length]!;
-      for (const result of await queue.enqueue(name, batch)) ids.push(result.id);
-    });
-  });
+  // each loop uses its own client: one client would merge concurrent calls into one request (auto-pipelining)
+  const enqueue = await metered(meters, run.tasks, () =>
+    inParallel(batches, run.loops, async (batch, loop) => {
+      for (const result of await loops[loop]!.enqueue(name, batch)) ids.push(result.id);
+    }),
+  );
 
   const cpuDone = meters.cpu.start();
   const drain = await metered(meters, run.tasks, async () => {
-    const counts = await Promise.all(loops.map((queue) => drainLoop(queue, name, run.batch)));
+    const counts = await Promise.all(loops.map((queue) => drainLoop(queue, name, run.batch, run.separateSettle ?? false)));
     return counts.reduce((a, b) => a + b, 0);
   });
   const cpu = cpuDone(run.tasks);
@@ -86,8 +89,8 @@ export async function edgeqThroughput(queues: TaskQueue[], meters: Meters, run: 
   let read: PhaseCost | undefined;
   if (run.readResults) {
     const reading = await metered(meters, run.tasks, () =>
-      inParallel(chunks(ids, run.batch), run.loops, async (group) => {
-        const records = await loops[0]!.getMany(group);
+      inParallel(chunks(ids, run.batch), run.loops, async (group, loop) => {
+        const records = await loops[loop]!.getMany(group);
         if (records.some((record) => record?.status !== "succeeded")) throw new Error("a result read back is not succeeded");
       }),
     );
@@ -98,6 +101,7 @@ export async function edgeqThroughput(queues: TaskQueue[], meters: Meters, run: 
     system: "edgeq",
     batch: run.batch,
     loops: run.loops,
+    ...(run.separateSettle ? { separateSettle: true } : {}),
     tasks: run.tasks,
     enqueuePerSecond: perSecond(run.tasks, enqueue.ms),
     drainPerSecond: perSecond(run.tasks, drain.ms),
@@ -116,9 +120,8 @@ export async function edgeqMemoryPerTask(queues: TaskQueue[], probe: RedisProbe,
   const name = benchQueueName("memory");
   await queues[0]!.enqueue(name, noopTasks(1)); // the queue's own keys are not per-task memory
   const before = await probe.usedMemory();
-  let enqueued = 0;
-  await inParallel(chunks(noopTasks(tasks, 1), MEMORY_FILL_BATCH), queues.length, async (batch) => {
-    await queues[enqueued++ % queues.length]!.enqueue(name, batch);
+  await inParallel(chunks(noopTasks(tasks, 1), MEMORY_FILL_BATCH), queues.length, async (batch, loop) => {
+    await queues[loop]!.enqueue(name, batch);
   });
   return ((await probe.usedMemory()) - before) / tasks;
 }

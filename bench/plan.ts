@@ -4,7 +4,7 @@ export interface BenchPlan {
   /** Throughput rounds, interleaving edgeq and BullMQ; each configuration reports its median round. */
   rounds: number;
   /** edgeq runs: batch size, worker loops, tasks; the batch-100 runs also read every result back. */
-  edgeq: { batch: number; loops: number; tasks: number }[];
+  edgeq: { batch: number; loops: number; tasks: number; separateSettle?: boolean }[];
   bullmq: { tasks: number; batch: number };
   redisBenchmarkRequests: number;
   restFloorSeconds: number;
@@ -38,7 +38,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   return {
     mode: "full",
     rounds: 3,
-    edgeq: edgeqRuns({ 1: 3_000, 10: 20_000, 100: 100_000, 500: 200_000 }),
+    edgeq: [...edgeqRuns({ 1: 3_000, 10: 20_000, 100: 100_000, 500: 200_000 }), { batch: 100, loops: 4, tasks: 100_000, separateSettle: true }],
     bullmq: { tasks: 100_000, batch: 100 },
     redisBenchmarkRequests: 1_000_000,
     restFloorSeconds: 4,

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { renderBounds } from "./bounds";
-import type { BenchResults } from "./run-results";
+import { headline, type BenchResults } from "./run-results";
 import type { ThroughputResult } from "./workload";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
@@ -33,7 +33,7 @@ function throughputRow(run: ThroughputResult): string[] {
   return [
     run.system === "edgeq" ? "edgeq (REST)" : "BullMQ (TCP)",
     String(run.batch),
-    run.system === "edgeq" ? `${run.loops} loop${run.loops > 1 ? "s" : ""}` : `concurrency ${run.loops}`,
+    run.system === "edgeq" ? `${run.loops} loop${run.loops > 1 ? "s" : ""}${run.separateSettle ? ", claim and complete apart" : ""}` : `concurrency ${run.loops}`,
     int(run.tasks),
     int(run.enqueuePerSecond),
     `**${int(run.drainPerSecond)}**${run.drainRounds && run.drainRounds.length > 1 ? ` (rounds: ${run.drainRounds.map(int).join(", ")})` : ""}`,
@@ -67,8 +67,8 @@ export function renderTables(results: BenchResults): string {
   }
   parts.push(renderBounds(results));
   const read = (run: ThroughputResult | null | undefined) => fixed(run?.read?.commands, 3);
-  const best = results.edgeq.find((run) => run.batch === 100 && run.read);
-  parts.push(`\n### Cost per task over the lifecycle (batch 100)\n`);
+  const best = headline(results);
+  parts.push(`\n### Cost per task over the lifecycle (batch 100${best ? `, ${best.loops} loop${best.loops > 1 ? "s" : ""}` : ""})\n`);
   parts.push(
     table(
       ["system", "enqueue cmds", "claim+complete cmds", "result read cmds", "REST req (enqueue+drain)", "REST req (read)", `bytes per queued task (${results.memory.inputBytes}-byte input, ${int(results.memory.tasks)} tasks)`],

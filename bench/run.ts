@@ -97,7 +97,7 @@ try {
   const bullRounds: ThroughputResult[] = [];
   for (let round = 1; round <= plan.rounds; round++) {
     for (const [i, run] of plan.edgeq.entries()) {
-      const result = await section(`round ${round}: edgeq batch ${run.batch}, ${run.loops} loop(s), ${run.tasks} tasks`, () =>
+      const result = await section(`round ${round}: edgeq batch ${run.batch}, ${run.loops} loop(s)${run.separateSettle ? " claim and complete apart" : ""}, ${run.tasks} tasks`, () =>
         edgeqThroughput(queues, { probe, rest, cpu }, { ...run, readResults: run.batch === 100 }),
       );
       if (result) edgeqRounds[i]!.push(result);

@@ -21,12 +21,12 @@ export function range(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i);
 }
 
-/** Runs `work` on `loops` concurrent loops, each taking the next item until none is left. */
-export async function inParallel<T>(items: T[], loops: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on `loops` concurrent loops, each taking the next item until none is left; `loop` says which loop runs it. */
+export async function inParallel<T>(items: T[], loops: number, work: (item: T, loop: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
-    range(loops).map(async () => {
-      while (next < items.length) await work(items[next++]!);
+    range(loops).map(async (loop) => {
+      while (next < items.length) await work(items[next++]!, loop);
     }),
   );
 }
@@ -44,6 +44,8 @@ export interface ThroughputResult {
   batch: number;
   /** edgeq: concurrent worker loops; BullMQ: worker concurrency. */
   loops: number;
+  /** edgeq: claim and complete sent as two requests per batch rather than one settleAndClaim. */
+  separateSettle?: boolean;
   tasks: number;
   enqueuePerSecond: number;
   drainPerSecond: number;
