@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Transport {
   request<T>(method: string, path: string, body?: unknown, options?: { idempotent?: boolean; signal?: AbortSignal }): Promise<T>;
-  stream(path: string, signal?: AbortSignal): Promise<Response>;
+  stream(path: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<Response>;
 }
 
 export function createTransport(options: TransportOptions): Transport {
@@ -78,8 +78,8 @@ export function createTransport(options: TransportOptions): Transport {
         await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       }
     },
-    async stream(path, signal) {
-      const response = await doFetch(`${base}${path}`, { headers: { ...headers(false), accept: "text/event-stream" }, signal });
+    async stream(path, signal, extra = {}) {
+      const response = await doFetch(`${base}${path}`, { headers: { ...headers(false), accept: "text/event-stream", ...extra }, signal });
       if (!response.ok) throw await failure(response);
       return response;
     },

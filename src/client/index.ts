@@ -10,6 +10,9 @@ export type ClientOptions = TransportOptions;
 const path = (strings: TemplateStringsArray, ...parts: (string | number)[]) =>
   strings.reduce((out, text, i) => out + text + (i < parts.length ? encodeURIComponent(String(parts[i])) : ""), "");
 
+/** Pause before reopening an event stream the server ended (it sends `retry: 500`). */
+const RECONNECT_MS = 500;
+
 const waitQuery = (wait?: number) => (wait ? `?wait=${wait}` : "");
 
 /**
@@ -43,11 +46,24 @@ export function createClient(options: ClientOptions) {
     cancelJob(id: string): Promise<unknown> {
       return http.request("DELETE", path`/v1/jobs/${id}`);
     },
-    /** Progress events of a job as they happen, ending with its final state. */
+    /**
+     * Progress events of a job as they happen (`progress`), ending with `result` (the finished job).
+     * The server ends each stream after a while: this reconnects with Last-Event-ID, so no state is
+     * repeated, until the result arrives.
+     */
     async *jobEvents(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
-      const response = await http.stream(path`/v1/jobs/${id}/events`, signal);
-      for await (const message of readEvents(response.body!)) {
-        yield { event: message.event, data: JSON.parse(message.data) as Job };
+      let lastId: string | undefined;
+      for (;;) {
+        const response = await http.stream(path`/v1/jobs/${id}/events`, signal, lastId ? { "last-event-id": lastId } : {});
+        for await (const message of readEvents(response.body!)) {
+          if (message.event === "reconnect") break;
+          if (message.id) lastId = message.id;
+          const event = { event: message.event, data: JSON.parse(message.data) as Job };
+          yield event;
+          if (event.event === "result") return;
+        }
+        if (signal?.aborted) return;
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
       }
     },
     listQueues(): Promise<{ queues: QueueInfo[] }> {
