@@ -3,33 +3,24 @@
  * drained by QStash pushes and the cron stand-in under wrangler dev, folded, followed by server-sent
  * events until the result. One stack for the file.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../../dev/stack";
-import { createClient, EdgeqHttpError, type EdgeqClient, type JobEvent } from "../../src/client/index";
+import { describe, expect, it } from "vitest";
+import { EdgeqHttpError, type JobEvent } from "../../src/client/index";
 import { estimatePiDirect } from "../support/direct";
+import { freshQueue as queue, useStack } from "./stack-fixture";
 
-let stack: Stack;
-let client: EdgeqClient;
-const queue = (label: string) => `e2e-${label}-${Date.now().toString(36)}`;
-
-beforeAll(async () => {
-  stack = await startStack({ quiet: true, cronEverySeconds: 2 });
-  client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const local = useStack({ cronEverySeconds: 2 });
 
 describe("jobs under wrangler dev", () => {
+  const client = () => local.client;
   it("a job of 10,000 map tasks completes: progress events in order, ending with the result", async () => {
     const name = queue("pi");
-    await client.updateQueue(name, { batchSize: 100, maxParallel: 8 });
+    await client().updateQueue(name, { batchSize: 100, maxParallel: 8 });
     const started = Date.now();
-    const { id, total } = await client.startJob("estimate-pi", { tasks: 10_000, samples: 200, seed: 3 }, name);
+    const { id, total } = await client().startJob("estimate-pi", { tasks: 10_000, samples: 200, seed: 3 }, name);
     expect(total).toBe(10_000);
 
     const events: JobEvent[] = [];
-    for await (const event of client.jobEvents(id)) events.push(event);
+    for await (const event of client().jobEvents(id)) events.push(event);
     const seconds = (Date.now() - started) / 1000;
     console.log(`10,000-task job: ${seconds.toFixed(1)} s wall, ${(10_000 / seconds).toFixed(0)} tasks/s, ${events.length} events`);
 
@@ -42,22 +33,22 @@ describe("jobs under wrangler dev", () => {
     const done = events.map((event) => event.data.done);
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(new Set(done).size).toBe(done.length);
-    expect(await client.getJob(id)).toMatchObject({ status: "succeeded", done: 10_000, result: last.data.result });
+    expect(await client().getJob(id)).toMatchObject({ status: "succeeded", done: 10_000, result: last.data.result });
   }, 90_000);
 
   it("?wait= returns the finished job; DELETE cancels a running job and its pending tasks", async () => {
     const small = queue("wait");
-    const { id } = await client.startJob("primes-below", { below: 100_000, tasks: 10 }, small);
-    expect(await client.getJob(id, 20)).toMatchObject({ status: "succeeded", result: { below: 100_000, primes: 9_592 } });
+    const { id } = await client().startJob("primes-below", { below: 100_000, tasks: 10 }, small);
+    expect(await client().getJob(id, 20)).toMatchObject({ status: "succeeded", result: { below: 100_000, primes: 9_592 } });
 
     const paused = queue("cancel");
-    await client.pauseQueue(paused);
-    const job = await client.startJob("primes-below", { below: 3_000_000, tasks: 1_500 }, paused);
-    expect(await client.cancelJob(job.id)).toEqual({ id: job.id, status: "canceled" });
-    expect(await client.getJob(job.id)).toMatchObject({ status: "canceled", done: 0 });
-    expect(await client.getTask(`${job.id}-0`)).toMatchObject({ status: "canceled", jobId: job.id });
-    expect(await client.getTask(`${job.id}-999`)).toMatchObject({ status: "canceled" });
-    await expect(client.cancelJob(job.id)).rejects.toMatchObject({ status: 409 });
+    await client().pauseQueue(paused);
+    const job = await client().startJob("primes-below", { below: 3_000_000, tasks: 1_500 }, paused);
+    expect(await client().cancelJob(job.id)).toEqual({ id: job.id, status: "canceled" });
+    expect(await client().getJob(job.id)).toMatchObject({ status: "canceled", done: 0 });
+    expect(await client().getTask(`${job.id}-0`)).toMatchObject({ status: "canceled", jobId: job.id });
+    expect(await client().getTask(`${job.id}-999`)).toMatchObject({ status: "canceled" });
+    await expect(client().cancelJob(job.id)).rejects.toMatchObject({ status: 409 });
   }, 60_000);
 
   it("refuses a task function as a job, bad input, map steps as tasks, and unknown jobs", async () => {
@@ -66,16 +57,16 @@ describe("jobs under wrangler dev", () => {
       expect(error).toBeInstanceOf(EdgeqHttpError);
       return error as EdgeqHttpError;
     };
-    const taskAsJob = await refused(client.startJob("echo", {}));
+    const taskAsJob = await refused(client().startJob("echo", {}));
     expect(taskAsJob.status).toBe(400);
     expect(taskAsJob.problem.errors?.[0]).toMatchObject({ field: "fn" });
     expect(taskAsJob.problem.detail).toMatch(/task function/);
-    const badInput = await refused(client.startJob("primes-below", { below: 10, tasks: 0 }));
+    const badInput = await refused(client().startJob("primes-below", { below: 10, tasks: 0 }));
     expect(badInput.problem.errors?.[0]?.field).toBe("input.tasks");
-    const mapAsTask = await refused(client.enqueue(queue("map"), { fn: "primes-below", input: { from: 0, to: 10 } }));
+    const mapAsTask = await refused(client().enqueue(queue("map"), { fn: "primes-below", input: { from: 0, to: 10 } }));
     expect(mapAsTask.problem.errors?.[0]?.field).toBe("fn");
-    expect((await refused(client.getJob("NO-SUCH-JOB"))).status).toBe(404);
-    const listed = (await client.listFunctions()).functions.filter((fn) => fn.kind === "job").map((fn) => fn.name);
+    expect((await refused(client().getJob("NO-SUCH-JOB"))).status).toBe(404);
+    const listed = (await client().listFunctions()).functions.filter((fn) => fn.kind === "job").map((fn) => fn.name);
     expect(listed.sort()).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
   });
 });

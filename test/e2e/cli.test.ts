@@ -1,0 +1,78 @@
+/**
+ * The `edgeq` command as a user runs it (`node src/client/cli/edgeq.mjs … --url --token`) against
+ * the local stack: enqueue, status --wait, job run with its progress bar, queues, dead list/retry.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { estimatePiDirect } from "../support/direct";
+import { freshQueue, useStack } from "./stack-fixture";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const local = useStack({ cronEverySeconds: 2 });
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function edgeq(...args: string[]): Promise<Run> {
+  const { workerUrl, apiToken } = local.stack.info;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["src/client/cli/edgeq.mjs", ...args, "--url", workerUrl, "--token", apiToken],
+      { cwd: root, timeout: 60_000, env: { ...process.env, EDGEQ_URL: "", EDGEQ_TOKEN: "" } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const json = (run: Run) => {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+};
+
+describe("edgeq CLI against the local stack", () => {
+  it("enqueue, then status --wait shows the result", async () => {
+    const queue = freshQueue("cli");
+    const { id } = json(await edgeq("enqueue", queue, "echo", "--input", '{"hello":"cli"}'));
+    expect(id).toEqual(expect.any(String));
+    expect(json(await edgeq("status", id, "--wait", "20"))).toMatchObject({ id, status: "succeeded", result: { hello: "cli" } });
+  });
+
+  it("job run prints the finished job, with a progress bar on stderr", async () => {
+    const run = await edgeq("job", "run", "estimate-pi", "--input", '{"tasks":40,"samples":5000,"seed":9}', "--queue", freshQueue("clijob"));
+    const job = json(run);
+    expect(job).toMatchObject({ status: "succeeded", total: 40, done: 40, failed: 0 });
+    expect(job.result).toEqual(estimatePiDirect(40, 5_000, 9));
+    expect(run.stderr).toMatch(/40\/40 tasks/);
+    expect(run.stderr).toMatch(/succeeded in \d+\.\d+ s/);
+  });
+
+  it("queues lists a queue's counts; dead list and dead retry act on its dead tasks", async () => {
+    const queue = freshQueue("clidead");
+    await local.client.updateQueue(queue, { maxAttempts: 1 });
+    const { id } = json(await edgeq("enqueue", queue, "flaky", "--input", '{"failures":1}'));
+    expect(json(await edgeq("status", id, "--wait", "20"))).toMatchObject({ status: "dead", attempts: 1 });
+
+    const { queues } = json(await edgeq("queues"));
+    expect(queues.find((q: { name: string }) => q.name === queue)?.counts).toMatchObject({ dead: 1 });
+    const { tasks } = json(await edgeq("dead", "list", queue));
+    expect(tasks.map((task: { id: string }) => task.id)).toEqual([id]);
+    expect(tasks[0].error).toMatch(/failing on purpose/);
+
+    // Retried with fresh attempts, it runs (and fails) once more: two attempts' errors on record.
+    expect(json(await edgeq("dead", "retry", queue))).toEqual({ retried: 1 });
+    const retried = json(await edgeq("status", id, "--wait", "20"));
+    expect(retried).toMatchObject({ status: "dead", attempts: 1 });
+    expect(retried.errors).toHaveLength(2);
+  });
+
+  it("a refused request exits non-zero with the server's problem on stderr", async () => {
+    const run = await edgeq("job", "run", "primes-below", "--input", '{"below":10,"tasks":0}');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/400 .*input\.tasks/);
+  });
+});

@@ -1,0 +1,36 @@
+/** One local stack (wrangler dev and the servers behind it) for a test file, stopped after it. */
+import { afterAll, beforeAll } from "vitest";
+import { startStack, type Stack, type StackOptions } from "../../dev/stack";
+import { createClient, type EdgeqClient } from "../../src/client/index";
+
+export interface StackFixture {
+  readonly stack: Stack;
+  readonly client: EdgeqClient;
+}
+
+export function useStack(options: StackOptions = {}): StackFixture {
+  let stack: Stack | undefined;
+  let client: EdgeqClient | undefined;
+  beforeAll(async () => {
+    stack = await startStack({ quiet: true, ...options });
+    client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the stack is not started (used outside a test?)");
+    return value;
+  };
+  return {
+    get stack() {
+      return started(stack);
+    },
+    get client() {
+      return started(client);
+    },
+  };
+}
+
+/** A fresh queue name per test. */
+export const freshQueue = (label: string): string => `e2e-${label}-${Math.random().toString(36).slice(2, 8)}`;
