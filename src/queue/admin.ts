@@ -6,10 +6,10 @@ import { queueKeys, registryKey } from "./keys";
 import { toTaskRecord } from "./records";
 import { deadScript } from "./scripts/dead";
 import { deadPageScript } from "./scripts/dead-page";
-import { COUNTER_FIELDS, statsScript, STATS_FIELDS } from "./scripts/stats";
+import { COUNTER_FIELDS, statsScript, STATS_ARGS } from "./scripts/stats";
 import { runScript } from "./scripts/runner";
 import { settingsScript, SETTINGS_READ } from "./scripts/settings";
-import { settingsFromMeta, settingsPatchToFields, SETTING_FIELDS } from "./settings";
+import { settingsFromMeta, settingsPatchToFields } from "./settings";
 import type { QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskRecord } from "./types";
 import { checkBatch, validateQueueName, validateTaskId } from "./validate";
 
@@ -21,13 +21,13 @@ import { checkBatch, validateQueueName, validateTaskId } from "./validate";
  */
 export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
   validateQueueName(queue);
-  const [enqueued, values, ready, prio, delayed, dead] = asArray(
-    await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_FIELDS]),
+  const [enqueued, stored, totals, ready, prio, delayed, dead] = asArray(
+    await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_ARGS]),
   );
   if (enqueued === null || enqueued === undefined) throw new QueueNotFoundError(queue);
-  const meta = asArray(values);
-  const settings = settingsFromMeta(meta.slice(0, SETTING_FIELDS.length), ctx.defaults);
-  const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(meta[SETTING_FIELDS.length + COUNTER_FIELDS.indexOf(name)] ?? 0);
+  const settings = settingsFromMeta(asArray(stored), ctx.defaults);
+  const totalOf = asArray(totals);
+  const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(totalOf[COUNTER_FIELDS.indexOf(name)] ?? 0);
   const queued = Number(ready) + Number(prio) - counter("_tomb");
   const live = Number(enqueued) + counter("retried") - counter("succeeded") - counter("dead") - counter("canceled");
   const counts: QueueCounts = {

@@ -212,11 +212,12 @@ local function flush()
     chunked("ZADD", SWEEP, args, CHUNK)
     sweepGroups, sweepOrder = {}, {}
   end
+  -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
+  for name, n in pairs(counters) do
+    if n ~= 0 then stat(name, n) end
+  end
   flushStats(counters)
   flushJobEvents()
-  for name, n in pairs(counters) do
-    if n ~= 0 then redis.call("HINCRBY", META, name, n) end
-  end
   counters = {}
 end
 
