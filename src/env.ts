@@ -2,9 +2,13 @@
 export interface Env {
   /** Where this Worker is reached; QStash pushes go to `${EDGEQ_PUBLIC_URL}/v1/work`. */
   EDGEQ_PUBLIC_URL: string;
-  /** API tokens and scopes, `TOKEN:SCOPE[+SCOPE]` entries separated by `;` or `,` (see src/http/tokens.ts). */
+  /** API tokens and scopes, `TOKEN:SCOPE[+SCOPE][@QUEUE[|QUEUE]]` entries separated by `;` or `,` (see src/http/tokens.ts). */
   EDGEQ_TOKENS: string;
   EDGEQ_LOG_LEVEL?: string;
+  /** Per-token enqueue limit such as "1000/10s" (tasks per window); no limit when unset (see .github/SECURITY.md). */
+  EDGEQ_ENQUEUE_RATE?: string;
+  /** AES-GCM keys for inputs and results at rest, "ID:BASE64KEY" entries, the first one sealing; off when unset. */
+  EDGEQ_ENCRYPTION_KEYS?: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   QSTASH_URL: string;

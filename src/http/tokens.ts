@@ -2,67 +2,108 @@
  * API tokens and their scopes, read from the EDGEQ_TOKENS secret.
  *
  * Format: entries separated by `;` or `,` (whitespace and newlines around them are ignored), each
- * `TOKEN:SCOPE[+SCOPE...]` with scopes `enqueue`, `read` and `admin` (admin implies the others):
- *   EDGEQ_TOKENS="k8Jq...:admin; ci-7f2...:enqueue+read"
+ * `TOKEN:SCOPE[+SCOPE...][@QUEUE[|QUEUE...]]` with scopes `enqueue`, `read` and `admin` (admin
+ * implies the others):
+ *   EDGEQ_TOKENS="k8Jq...:admin; ci-7f2...:enqueue+read; rp-91c...:enqueue+read@reports-*|billing"
+ * Without `@`, a token reaches every queue. With `@`, it reaches only the queues named, where a
+ * name may end in `*` to match every queue with that prefix; see .github/SECURITY.md for what a
+ * queue-restricted token can and cannot do.
  * Several tokens may hold the same scopes, which is how a token is rotated: add the new one, move
  * clients over, remove the old one.
  */
+import { QUEUE_NAME_PATTERN } from "../queue/index";
 
 export const SCOPES = ["enqueue", "read", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** Which queues a token reaches: every one, or those its patterns match. */
+export type QueueAccess = { all: true } | { all: false; exact: ReadonlySet<string>; prefixes: readonly string[] };
+
+export const ALL_QUEUES: QueueAccess = { all: true };
 
 export interface TokenEntry {
   /** SHA-256 of the token: comparing fixed-length digests keeps the comparison constant-time. */
   digest: Uint8Array;
   scopes: ReadonlySet<Scope>;
+  queues: QueueAccess;
+  /** A name for the token that reveals nothing of it (rate-limit keys, logs): its entry number and digest prefix. */
+  id: string;
 }
 
 export class TokenConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 16;
+/** A queue pattern: a queue name, or a prefix of one followed by `*`. */
+const QUEUE_PATTERN = /^[a-z0-9_-]{0,64}\*$/;
 
 export async function parseTokens(secret: string): Promise<TokenEntry[]> {
   const entries = secret.split(/[;,]/).map((entry) => entry.trim()).filter((entry) => entry !== "");
   if (entries.length === 0) throw new TokenConfigError("EDGEQ_TOKENS holds no token");
   return Promise.all(
     entries.map(async (entry, index) => {
+      const where = `EDGEQ_TOKENS entry ${index + 1}`;
       const colon = entry.lastIndexOf(":");
       const token = entry.slice(0, colon).trim();
-      const scopeText = entry.slice(colon + 1).trim();
+      const [scopeText = "", queueText] = entry.slice(colon + 1).split("@").map((part) => part.trim());
       if (colon < 0 || token === "" || scopeText === "") {
-        throw new TokenConfigError(`EDGEQ_TOKENS entry ${index + 1} is not TOKEN:SCOPE[+SCOPE]`);
+        throw new TokenConfigError(`${where} is not TOKEN:SCOPE[+SCOPE][@QUEUE[|QUEUE]]`);
       }
       if (token.length < MIN_TOKEN_LENGTH) {
-        throw new TokenConfigError(`EDGEQ_TOKENS entry ${index + 1}: tokens need at least ${MIN_TOKEN_LENGTH} characters`);
+        throw new TokenConfigError(`${where}: tokens need at least ${MIN_TOKEN_LENGTH} characters`);
       }
       const scopes = new Set<Scope>();
       for (const name of scopeText.split("+").map((s) => s.trim())) {
         if (!(SCOPES as readonly string[]).includes(name)) {
-          throw new TokenConfigError(`EDGEQ_TOKENS entry ${index + 1}: unknown scope "${name}" (use ${SCOPES.join(", ")})`);
+          throw new TokenConfigError(`${where}: unknown scope "${name}" (use ${SCOPES.join(", ")})`);
         }
         scopes.add(name as Scope);
       }
-      return { digest: await sha256(token), scopes };
+      const digest = await sha256(token);
+      const id = `t${index + 1}-${hex(digest).slice(0, 12)}`;
+      return { digest, scopes, queues: queueText === undefined ? ALL_QUEUES : parseQueues(queueText, where), id };
     }),
   );
 }
 
-/** The scopes of the presented token, or null when no configured token matches. */
-export async function scopesOf(presented: string, tokens: readonly TokenEntry[]): Promise<ReadonlySet<Scope> | null> {
+function parseQueues(text: string, where: string): QueueAccess {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const pattern of text.split("|").map((p) => p.trim())) {
+    if (QUEUE_PATTERN.test(pattern)) prefixes.push(pattern.slice(0, -1));
+    else if (QUEUE_NAME_PATTERN.test(pattern)) exact.add(pattern);
+    else throw new TokenConfigError(`${where}: "${pattern}" is neither a queue name nor a prefix ending in *`);
+  }
+  // "@*" is every queue, said the long way.
+  if (prefixes.includes("")) return ALL_QUEUES;
+  return { all: false, exact, prefixes };
+}
+
+export function reachesQueue(access: QueueAccess, queue: string): boolean {
+  return access.all || access.exact.has(queue) || access.prefixes.some((prefix) => queue.startsWith(prefix));
+}
+
+/** The entry of the presented token, or null when no configured token matches. */
+export async function tokenOf(presented: string, tokens: readonly TokenEntry[]): Promise<TokenEntry | null> {
   const digest = await sha256(presented);
-  let found: ReadonlySet<Scope> | null = null;
+  let found: TokenEntry | null = null;
   // Every entry is compared, matched or not, so timing says nothing about which entry matched.
   for (const entry of tokens) {
-    if (digestsEqual(digest, entry.digest)) found = entry.scopes;
+    if (digestsEqual(digest, entry.digest)) found = entry;
   }
   return found;
+}
+
+/** The scopes of the presented token, or null when no configured token matches. */
+export async function scopesOf(presented: string, tokens: readonly TokenEntry[]): Promise<ReadonlySet<Scope> | null> {
+  return (await tokenOf(presented, tokens))?.scopes ?? null;
 }
 
 export function hasScope(scopes: ReadonlySet<Scope>, needed: Scope): boolean {
   return scopes.has("admin") || scopes.has(needed);
 }
 
-function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+/** Constant-time for equal lengths; digests always are (SHA-256). */
+export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
@@ -71,4 +112,8 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -2,13 +2,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { TaskQueue } from "../queue/types";
-import type { Scope } from "./tokens";
+import type { Scope, TokenEntry } from "./tokens";
 
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     /** Scopes of the caller's token, set by requireScope. */
     scopes: ReadonlySet<Scope>;
+    /** The caller's token entry (scopes, queues it reaches, its non-secret id), set by requireScope. */
+    token: TokenEntry;
     /** The queue core over this request's Redis client, set by withQueue. */
     queue: TaskQueue;
   };

@@ -4,9 +4,11 @@
  * one request. Free of Workers types: it runs the same in Node tests.
  */
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
+import type { PayloadCipher } from "../security/cipher";
 import type { Budget, Clock } from "./budget";
 import { mapConcurrently } from "./concurrency";
-import { executeTask } from "./execute";
+import { executeTask, type TaskOutcome } from "./execute";
+import { openInput, sealResult } from "./payloads";
 import { keepLeases } from "./lease";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
@@ -20,6 +22,10 @@ export interface BatchDeps {
   concurrency: number;
   /** Per-attempt time limit when neither the task nor its function sets one. */
   defaultTimeoutMs: number;
+  /** Encryption at rest (EDGEQ_ENCRYPTION_KEYS): inputs opened before running, results sealed before settling. */
+  payloads?: PayloadCipher | null;
+  /** Largest result the queue core will store, as the function returns it (smaller when results are sealed). */
+  maxResultBytes?: number;
 }
 
 export interface Settlement {
@@ -37,9 +43,15 @@ export async function runBatch(
   deps: BatchDeps,
 ): Promise<Settlement> {
   const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
-  const outcomes = await mapConcurrently(batch, deps.concurrency, (task) =>
-    executeTask(task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
-  );
+  const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
+    const opened = await openInput(task, deps.payloads ?? null);
+    if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
+    return sealResult(
+      await executeTask(opened.task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
+      task.queue,
+      deps.payloads ?? null,
+    );
+  });
   await keeper.stop();
   const settlement: Settlement = { completions: [], failures: [], leaseExtensions: keeper.extensions };
   batch.forEach((task, index) => {

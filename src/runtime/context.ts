@@ -6,7 +6,9 @@ import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { functions as registeredFunctions } from "../../functions/index";
 import type { Env } from "../env";
-import { createTaskQueue } from "../queue/index";
+import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
+import { payloadCipher } from "../security/cipher";
+import { sealedCapacity } from "./payloads";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
 import { type PushEpochs, redisPushEpochs } from "./epochs";
@@ -83,7 +85,10 @@ export function runtimeLogger(env: Env, options: RuntimeOptions = {}): Logger {
 
 export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime {
   const redis = internalRedis(env);
+  // Encryption at rest, when EDGEQ_ENCRYPTION_KEYS is set; a malformed secret fails the invocation loudly.
+  const payloads = payloadCipher(env.EDGEQ_ENCRYPTION_KEYS);
   const base = {
+    payloads,
     tasks: createTaskQueue(redis, {}),
     functions: options.functions ?? registeredFunctions,
     clock: options.clock ?? systemClock,
@@ -95,6 +100,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     publisher: pushPublisher(env),
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
     ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),

@@ -2,12 +2,19 @@
  * Only QStash may start a worker: POST /v1/work carries an Upstash-Signature JWT signed with the
  * current or the next signing key (both are accepted so that keys can be rotated without downtime).
  * The JWT binds the exact destination URL and the SHA-256 of the raw body, so the body is verified
- * as the bytes that arrived, before anything parses it.
+ * as the bytes that arrived, before anything parses it. A verified signature must also carry an
+ * expiry and a jti, and each jti is accepted once (src/security/replay.ts): a captured delivery sent
+ * again is refused, while QStash's own retries (new signature, new jti) pass.
  */
 import { Receiver } from "@upstash/qstash";
 import { createMiddleware } from "hono/factory";
 import { ProblemError } from "../problem";
+import { internalRedis } from "../../runtime/context";
+import { markDelivery } from "../../security/replay";
 import type { AppEnv } from "../types";
+
+/** QStash's jti values are short; a longer one would only make a bigger Redis key. */
+const MAX_JTI_LENGTH = 128;
 
 function invalidSignature(detail: string): ProblemError {
   return new ProblemError({ status: 401, kind: "invalid-signature", title: "Invalid signature", detail });
@@ -33,6 +40,15 @@ export const requireQStashSignature = createMiddleware<AppEnv>(async (c, next) =
     await receiver.verify({ signature, body, url: c.req.url });
   } catch (error) {
     throw invalidSignature(`The signature does not verify: ${rejectionReason(signature, error)}`);
+  }
+  // Verified: these claims are QStash's own.
+  const claims = unverifiedClaims(signature);
+  const { jti, exp } = claims ?? {};
+  if (typeof exp !== "number") throw invalidSignature("The signature has no expiry (exp), so it could be replayed forever");
+  if (typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) throw invalidSignature("The signature has no usable jti");
+  const messageId = c.req.header("upstash-message-id") ?? "";
+  if (!(await markDelivery(internalRedis(c.env), jti, messageId.slice(0, 128), exp * 1_000, Date.now()))) {
+    throw invalidSignature(`This signature (jti ${jti}) was used already: a replayed delivery`);
   }
   await next();
 });

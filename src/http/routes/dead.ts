@@ -1,6 +1,7 @@
 /** Dead letters: list a queue's dead tasks, retry them, purge them. */
 import { createRoute } from "@hono/zod-openapi";
 import { requireScope } from "../middleware/auth";
+import { openTasks } from "../payloads";
 import { Count, DeadList, json, problems } from "../responses";
 import { DeadSelection, PageQuery, QueueParams } from "../schemas";
 import type { App } from "../types";
@@ -35,7 +36,7 @@ const purgeDead = deadAction("delete", "/v1/queues/{queue}/dead", "Delete dead t
 export function registerDeadRoutes(app: App): void {
   app.openapi(listDead, async (c) => {
     const { queue } = c.req.valid("param");
-    return c.json({ tasks: await c.var.queue.listDead(queue, c.req.valid("query")) }, 200);
+    return c.json({ tasks: await openTasks(c.env, await c.var.queue.listDead(queue, c.req.valid("query"))) }, 200);
   });
 
   app.openapi(retryDead, async (c) => {

@@ -20,7 +20,8 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/functions",
   summary: "Registered functions and their input schemas",
-  middleware: [requireScope("read")] as const,
+  // Shows no queue's data: open to queue-restricted tokens too.
+  middleware: [requireScope("read", "none")] as const,
   responses: { 200: json(z.object({ functions: z.array(FunctionInfo) }), "The functions"), ...problems(401, 403) },
 });
 

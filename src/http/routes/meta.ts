@@ -35,7 +35,7 @@ export function registerMetaRoutes(app: App): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   // Generated once per isolate: the routes cannot change after start-up.
   let document: ReturnType<App["getOpenAPI31Document"]> | undefined;
-  app.get("/openapi.json", requireScope("any"), (c) => {
+  app.get("/openapi.json", requireScope("any", "none"), (c) => {
     document ??= app.getOpenAPI31Document({
       openapi: "3.1.0",
       info: { title: "edgeq", version: "1", description: "Distributed task queue on Workers, Upstash Redis and QStash" },

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
-import { requireScope } from "../middleware/auth";
+import { requireScope, tokenReaches } from "../middleware/auth";
 import { invalidField } from "../problem";
 import { json, problems, QueueSummary } from "../responses";
 import { QueueParams, SettingsPatch } from "../schemas";
@@ -13,7 +13,8 @@ const listQueues = createRoute({
   method: "get",
   path: "/v1/queues",
   summary: "Every queue with its settings, counts and statistics",
-  middleware: [requireScope("read")] as const,
+  // A queue-restricted token sees the queues it reaches.
+  middleware: [requireScope("read", "handler")] as const,
   responses: { 200: json(QueueListWithStats, "The queues"), ...problems(401, 403) },
 });
 
@@ -51,7 +52,7 @@ function pauseRoute(action: "pause" | "resume") {
 
 export function registerQueueRoutes(app: App): void {
   app.openapi(listQueues, async (c) => {
-    const summaries = await c.var.queue.listQueues();
+    const summaries = (await c.var.queue.listQueues()).filter((summary) => tokenReaches(c, summary.name));
     return c.json({ queues: await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary))) }, 200);
   });
 

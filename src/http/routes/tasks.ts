@@ -4,7 +4,9 @@ import { nudgeWorkers } from "../../runtime/nudge";
 import { toEnqueueRequests } from "../enqueue";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
-import { requireScope } from "../middleware/auth";
+import { requireScope, tokenReaches } from "../middleware/auth";
+import { enforceEnqueueRate } from "../middleware/rate-limit";
+import { openTask, sealInputs } from "../payloads";
 import { ProblemError } from "../problem";
 import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
 import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
@@ -29,7 +31,7 @@ const getTask = createRoute({
   method: "get",
   path: "/v1/tasks/{id}",
   summary: "Read a task; with ?wait=SECONDS, wait up to that long for it to finish",
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("read", "handler")] as const,
   request: { params: TaskParams, query: WaitQuery },
   responses: { 200: json(Task, "The task"), ...problems(400, 401, 403, 404) },
 });
@@ -38,7 +40,7 @@ const cancelTask = createRoute({
   method: "delete",
   path: "/v1/tasks/{id}",
   summary: "Cancel a queued or delayed task",
-  middleware: [requireScope("enqueue")] as const,
+  middleware: [requireScope("enqueue", "handler")] as const,
   request: { params: TaskParams },
   responses: { 200: json(Canceled, "Canceled"), ...problems(401, 403, 404, 409) },
 });
@@ -52,7 +54,9 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const requests = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    await enforceEnqueueRate(c, checked.length);
+    const requests = await sealInputs(c.env, queue, checked);
     const results = await c.var.queue.enqueue(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
@@ -73,12 +77,17 @@ export function registerTaskRoutes(app: App): void {
     const { id } = c.req.valid("param");
     const { wait } = c.req.valid("query");
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
-    if (!task) throw taskNotFound(id);
-    return c.json(task, 200);
+    // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
+    if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
+    return c.json(await openTask(c.env, task), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
     const { id } = c.req.valid("param");
+    if (!c.var.token.queues.all) {
+      const owned = await c.var.queue.get(id);
+      if (!owned || !tokenReaches(c, owned.queue)) throw taskNotFound(id);
+    }
     const [canceled] = await c.var.queue.cancel([id]);
     if (canceled === id) return c.json({ id, status: "canceled" as const }, 200);
     const task = await c.var.queue.get(id);

@@ -8,7 +8,8 @@
  * after counting what is left).
  */
 import type { JobStore } from "../../queue/jobs/store";
-import type { JobState } from "../../queue/jobs/types";
+import type { JobEvent, JobState } from "../../queue/jobs/types";
+import type { PayloadCipher } from "../../security/cipher";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
 import type { FunctionRegistry } from "../registry";
@@ -22,6 +23,8 @@ export interface FoldDeps {
   functions: Pick<FunctionRegistry, "job">;
   clock: Clock;
   log: Logger;
+  /** Encryption at rest: map results arrive sealed (see src/runtime/payloads.ts) and are opened to fold. */
+  payloads?: PayloadCipher | null;
   /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
   onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
 }
@@ -41,7 +44,8 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
     const jobIds = [...new Set(round.events.map((event) => event.jobId))];
     const states = new Map<string, JobState | null>();
     (await deps.jobs.states(jobIds)).forEach((state, i) => states.set(jobIds[i]!, state));
-    const commits = planFold(round.events, states, (fn) => deps.functions.job(fn));
+    const events = deps.payloads ? await openResults(round.events, queue, deps.payloads) : round.events;
+    const commits = planFold(events, states, (fn) => deps.functions.job(fn));
     const outcome = await deps.jobs.commitFold(queue, round, commits);
     tally.rounds++;
     if (!outcome.ok) {
@@ -60,4 +64,13 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
     if (outcome.left === 0) break;
   }
   return tally;
+}
+
+/** Map results as the map function returned them; `raw` stays as stored, for the commit's check. */
+function openResults(events: readonly JobEvent[], queue: string, payloads: PayloadCipher): Promise<JobEvent[]> {
+  return Promise.all(
+    events.map(async (event) =>
+      event.result === null ? event : { ...event, result: JSON.stringify(await payloads.open(JSON.parse(event.result), "result", queue)) },
+    ),
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
 import type { TaskQueue } from "../../queue/types";
+import type { PayloadCipher } from "../../security/cipher";
 import type { Clock } from "../budget";
 import type { DrainDeps } from "../drain";
 import type { Logger } from "../logger";
@@ -23,7 +24,7 @@ export interface JobsRuntime {
 
 export function jobsRuntime(
   redis: JobRedis,
-  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger },
+  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
   nudge: (queue: string) => Promise<unknown>,
 ): JobsRuntime {
   const jobs = createJobStore(redis, { now: () => base.clock.now() });
@@ -33,6 +34,7 @@ export function jobsRuntime(
     functions: base.functions,
     clock: base.clock,
     log: base.log,
+    payloads: base.payloads ?? null,
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
   };
   return {

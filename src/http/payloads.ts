@@ -1,0 +1,46 @@
+/**
+ * Where payloads enter and leave the API: with EDGEQ_ENCRYPTION_KEYS set, task inputs are sealed
+ * before the queue core stores them and inputs and results are opened before a task is shown.
+ * With it unset, every function here returns what it was given.
+ */
+import type { Env } from "../env";
+import type { EnqueueRequest, TaskRecord } from "../queue/types";
+import { openPayload, type PayloadCipher, PayloadKeyError, payloadCipher } from "../security/cipher";
+import { ProblemError } from "./problem";
+
+function misconfigured(error: PayloadKeyError): ProblemError {
+  return new ProblemError({ status: 500, kind: "misconfigured", title: "Server misconfigured", detail: error.message });
+}
+
+/** The cipher of this deployment, null when encryption is off; a malformed secret is a 500. */
+export function httpCipher(env: Env): PayloadCipher | null {
+  try {
+    return payloadCipher(env.EDGEQ_ENCRYPTION_KEYS);
+  } catch (error) {
+    if (error instanceof PayloadKeyError) throw misconfigured(error);
+    throw error;
+  }
+}
+
+export async function sealInputs(env: Env, queue: string, requests: EnqueueRequest[]): Promise<EnqueueRequest[]> {
+  const cipher = httpCipher(env);
+  if (!cipher) return requests;
+  return Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) })));
+}
+
+/** The task as its owner sent it and as its function returned it. */
+export async function openTask(env: Env, task: TaskRecord): Promise<TaskRecord> {
+  const cipher = httpCipher(env);
+  try {
+    const opened: TaskRecord = { ...task, input: await openPayload(cipher, task.input, "input", task.queue) };
+    if (task.result !== undefined) opened.result = await openPayload(cipher, task.result, "result", task.queue);
+    return opened;
+  } catch (error) {
+    if (error instanceof PayloadKeyError) throw misconfigured(error);
+    throw error;
+  }
+}
+
+export function openTasks(env: Env, tasks: readonly TaskRecord[]): Promise<TaskRecord[]> {
+  return Promise.all(tasks.map((task) => openTask(env, task)));
+}
