@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cron } from "croner";
 import { freePort, startRedisServer, type RedisServerHandle } from "./redis-server";
-import { startRestServer } from "./rest-server/index";
-import { startQStashServer } from "./qstash/index";
+import { startRestServer, type RestServer } from "./rest-server/index";
+import { startQStashServer, type QStashServerHandle } from "./qstash/index";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process";
 import { startBalancer, type Balancer } from "./balancer";
 
@@ -35,14 +35,27 @@ export interface StackOptions {
   cronEverySeconds?: number;
   quiet?: boolean;
   redisAppendOnly?: boolean;
+  /** How long a REST `timeout` fault holds a request before cutting it (chaos tests; default 10 s). */
+  restFaultTimeoutMs?: number;
 }
 
 export interface Stack {
   info: StackInfo;
   redis: RedisServerHandle;
+  /** The REST server, for its fault switches and counters (chaos tests, benchmarks). */
+  rest: RestServer;
+  /** The QStash dev server, for its delivery fault switches and counters. */
+  qstash: QStashServerHandle;
   workers: WorkerProcess[];
   /** Kills worker i as a crash would (SIGKILL) and starts it again on the same port. */
   restartWorker(index: number): Promise<void>;
+  /**
+   * Stops redis-server and starts it again on the same port and data directory, as an upgrade or a
+   * host restart would. What survives depends on persistence: with `redisAppendOnly` every write
+   * acknowledged before a SIGTERM survives; SIGKILL (a crash) may lose the last second under
+   * appendfsync everysec.
+   */
+  restartRedis(signal?: "SIGTERM" | "SIGKILL", downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -78,10 +91,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const redis = await startRedisServer({ appendOnly: options.redisAppendOnly });
+    // The data directory outlives one redis-server process, so that restartRedis finds its AOF.
+    const redisDir = mkdtempSync(join(tmpdir(), "edgeq-redis-"));
+    cleanups.push(() => rmSync(redisDir, { recursive: true, force: true }));
+    let redis = await startRedisServer({ appendOnly: options.redisAppendOnly, dir: redisDir });
     cleanups.push(() => redis.stop());
     const redisRestToken = secret();
-    const rest = await startRestServer({ redisUrl: redis.url, token: redisRestToken, port: await freePort() });
+    const rest = await startRestServer({
+      redisUrl: redis.url,
+      token: redisRestToken,
+      port: await freePort(),
+      faultTimeoutMs: options.restFaultTimeoutMs,
+    });
     cleanups.push(() => rest.close());
     const qstashToken = secret();
     const qstashCurrentSigningKey = `sig_${secret()}`;
@@ -153,11 +174,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     return {
       info,
-      redis,
+      get redis() {
+        return redis;
+      },
+      rest,
+      qstash,
       workers,
       async restartWorker(index) {
         await workers[index]!.kill("SIGKILL");
         workers[index] = await launch(index);
+      },
+      async restartRedis(signal = "SIGTERM", downMs = 0) {
+        const { port } = redis;
+        if (signal === "SIGKILL") redis.process.kill("SIGKILL");
+        await redis.stop();
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        redis = await startRedisServer({ appendOnly: options.redisAppendOnly, dir: redisDir, port });
       },
       stop,
     };

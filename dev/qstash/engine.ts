@@ -18,6 +18,13 @@ export interface DeliveryFaults {
   maxExtraDelayMs?: number;
 }
 
+/** Delivery attempts sent, and the faults injected into them (what a chaos report counts). */
+export interface DeliveryStats {
+  attempts: number;
+  duplicated: number;
+  delayed: number;
+}
+
 export interface EngineOptions {
   /** Deliveries in flight at once, across all destinations. */
   concurrency: number;
@@ -47,6 +54,7 @@ export class DeliveryEngine {
   private readonly admission = new Admission();
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
+  readonly stats: DeliveryStats = { attempts: 0, duplicated: 0, delayed: 0 };
   private timer?: NodeJS.Timeout;
   private timerAt = Number.POSITIVE_INFINITY;
   private pumping?: Promise<void>;
@@ -226,10 +234,16 @@ export class DeliveryEngine {
 
   private async deliver(message: MessageRecord): Promise<void> {
     const { faults, signingKey } = this.options;
-    if (faults.maxExtraDelayMs) await new Promise((resolve) => setTimeout(resolve, Math.random() * (faults.maxExtraDelayMs ?? 0)));
+    if (faults.maxExtraDelayMs) {
+      this.stats.delayed++;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * (faults.maxExtraDelayMs ?? 0)));
+    }
+    this.stats.attempts++;
     const outcome = await attemptDelivery(message, signingKey, this.shutdown.signal);
     if (this.shutdown.signal.aborted) return; // stays in flight in Redis: redelivered after a restart
     if (outcome.ok && faults.duplicateProbability && Math.random() < faults.duplicateProbability) {
+      this.stats.duplicated++;
+      this.stats.attempts++;
       await attemptDelivery(message, signingKey, this.shutdown.signal);
     }
     // Redis may be briefly away; the message stays in flight meanwhile, and a restart would resend it.

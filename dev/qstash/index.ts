@@ -7,13 +7,13 @@ import { queueRoutes, scheduleRoutes } from "./api-schedules";
 import { topicRoutes } from "./api-topics";
 import { flowControlRoutes } from "./api-flow-control";
 import { CatalogStore } from "./catalog-store";
-import { DeliveryEngine, type DeliveryFaults } from "./engine";
+import { DeliveryEngine, type DeliveryFaults, type DeliveryStats } from "./engine";
 import { EventLog } from "./event-log";
 import { createApiServer } from "./http-server";
 import { MessageStore, QStashKeys } from "./message-store";
 import { fireDueSchedules } from "./schedules";
 
-export type { DeliveryFaults } from "./engine";
+export type { DeliveryFaults, DeliveryStats } from "./engine";
 
 export interface QStashServerOptions {
   /** redis://host:port of the redis-server that keeps the state (shared with the REST server is fine). */
@@ -50,6 +50,8 @@ export interface QStashServerHandle {
   port: number;
   /** Changes the fault-injection switches of later deliveries (chaos tests). */
   setFaults(faults: DeliveryFaults): void;
+  /** Counters since start: delivery attempts, and the duplicates and delays injected (a snapshot). */
+  stats(): DeliveryStats;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startQStashServer(options: QStashServerOptions): Promise<Q
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    stats: () => ({ ...engine.stats }),
     setFaults(next) {
       Object.assign(faults, { duplicateProbability: undefined, maxExtraDelayMs: undefined }, next);
     },

@@ -1,0 +1,93 @@
+/**
+ * Chaos for the local stack: the REST server's and the QStash dev server's fault switches turned on,
+ * and worker processes killed (SIGKILL, then restarted) at random moments while they drain, so that
+ * a test or a soak can show that nothing is lost. Dev only; nothing here is ever deployed.
+ */
+import { mixSeed, seededRandom } from "../functions/seeded-random";
+import type { DeliveryFaults, DeliveryStats } from "./qstash/index";
+import { randomFaults, type FaultKind, type FaultRates } from "./rest-server/faults";
+import type { Stack } from "./stack";
+
+export interface ChaosPlan {
+  /** Share of REST requests failing in each way (see dev/rest-server/faults.ts). */
+  rest: FaultRates;
+  /** Pushes delivered twice, or late and so out of order. */
+  qstash: DeliveryFaults;
+  /**
+   * Worker process kills per push delivery: a kill ends every invocation the process is running,
+   * mid-batch, with no chance to settle or hand its tasks back.
+   */
+  killsPerDelivery: number;
+  /** Seed of the random draws (faults and kill times), so a failing run can be replayed. */
+  seed?: number;
+}
+
+/** What was injected while the chaos ran. */
+export interface ChaosReport {
+  restRequests: number;
+  restFaults: Record<FaultKind, number>;
+  deliveries: number;
+  duplicatedDeliveries: number;
+  delayedDeliveries: number;
+  workerKills: number;
+}
+
+export interface Chaos {
+  /** Counters so far. */
+  report(): ChaosReport;
+  /** Turns every fault off, waits for a restart in progress, and returns the final counters. */
+  stop(): Promise<ChaosReport>;
+}
+
+const KILL_CHECK_MS = 250;
+
+export function unleashChaos(stack: Stack, plan: ChaosPlan): Chaos {
+  const random = seededRandom(mixSeed(plan.seed ?? Date.now()));
+  const restAtStart = stack.rest.stats();
+  const qstashAtStart = stack.qstash.stats();
+  stack.rest.setFaults(randomFaults(plan.rest, random));
+  stack.qstash.setFaults(plan.qstash);
+
+  let workerKills = 0;
+  let restarting: Promise<void> | undefined;
+  let restartFailure: unknown;
+  const report = (): ChaosReport => {
+    const rest = stack.rest.stats();
+    const qstash = stack.qstash.stats();
+    const restFaults = { ...rest.faults };
+    for (const kind of Object.keys(restFaults) as FaultKind[]) restFaults[kind] -= restAtStart.faults[kind];
+    return {
+      restRequests: rest.requests - restAtStart.requests,
+      restFaults,
+      deliveries: qstash.attempts - qstashAtStart.attempts,
+      duplicatedDeliveries: qstash.duplicated - qstashAtStart.duplicated,
+      delayedDeliveries: qstash.delayed - qstashAtStart.delayed,
+      workerKills,
+    };
+  };
+  // Kills keep pace with the deliveries: one is due whenever kills fall behind the planned share,
+  // and it strikes at a random later check so that it lands at an arbitrary point of a batch.
+  const timer = setInterval(() => {
+    if (restarting || restartFailure) return;
+    const due = Math.floor(report().deliveries * plan.killsPerDelivery) > workerKills;
+    if (!due || random() < 0.5) return;
+    workerKills++;
+    const index = Math.floor(random() * stack.workers.length);
+    restarting = stack
+      .restartWorker(index)
+      .catch((error: unknown) => void (restartFailure ??= error))
+      .finally(() => (restarting = undefined));
+  }, KILL_CHECK_MS);
+
+  return {
+    report,
+    async stop() {
+      clearInterval(timer);
+      stack.rest.setFaults(undefined);
+      stack.qstash.setFaults({});
+      await restarting;
+      if (restartFailure) throw restartFailure;
+      return report();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unleashChaos } from "../../dev/chaos";
+import { startStack, type Stack } from "../../dev/stack";
+import { createClient, type EdgeqClient } from "../../src/client/index";
+import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, planTasks, settled } from "./chaos-plan";
+
+// The whole system under faults: two wrangler dev processes behind one URL, killed and restarted at
+// random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
+// applied them; pushes delivered twice or late. EDGEQ_SOAK=100000 runs the soak of the README.
+const TASKS = Number(process.env.EDGEQ_SOAK ?? 20_000);
+const SEED = Number(process.env.EDGEQ_CHAOS_SEED ?? 8);
+const DRAIN_MS = Math.max(150_000, TASKS * 8);
+
+describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, worker kills`, () => {
+  let stack: Stack;
+  let client: EdgeqClient;
+  beforeAll(async () => {
+    stack = await startStack({ quiet: !process.env.EDGEQ_CHAOS_LOGS, cronEverySeconds: 2, workers: 2, restFaultTimeoutMs: 2_000 });
+    // Generous retries: a fifth of the Worker's Redis requests fail, and every client request is
+    // safe to repeat (enqueues carry client-given ids).
+    client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken, retries: 10 });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("ends every task succeeded, dead or canceled as planned: none lost, none enqueued twice, no stale result", async () => {
+    const queue = `chaos-${Date.now()}`;
+    await client.updateQueue(queue, {
+      batchSize: 100,
+      maxParallel: 8,
+      maxAttempts: 20,
+      leaseMs: 3_000,
+      backoff: { type: "exponential", baseMs: 100, maxMs: 1_000, jitter: 0.5 },
+    });
+    const tasks = planTasks(SEED, TASKS);
+
+    const chaos = unleashChaos(stack, {
+      rest: { "error-before": 0.05, timeout: 0.05, "error-after": 0.025, "drop-after": 0.025 },
+      qstash: { duplicateProbability: 0.1, maxExtraDelayMs: 300 },
+      killsPerDelivery: 0.05,
+      seed: SEED,
+    });
+    const started = Date.now();
+    let report;
+    let ids: string[];
+    try {
+      ids = await enqueuePlanned(client, queue, tasks);
+      await cancelAll(client, ids.filter((_, position) => tasks[position]!.plan === "cancel"));
+      await settled(client, queue, TASKS, DRAIN_MS);
+    } finally {
+      report = await chaos.stop();
+    }
+    const wallMs = Date.now() - started;
+
+    // Each enqueue created its tasks once, however often the client had to repeat it.
+    expect(new Set(ids).size).toBe(TASKS);
+    const counts = (await client.getQueue(queue)).counts;
+    expect(counts.enqueued).toBe(TASKS);
+
+    const { byStatus, staleResults, read } = await checkOutcomes(stack.info, ids, tasks);
+    const planned = (plan: string) => tasks.filter((task) => task.plan === plan).length;
+    expect(byStatus).toEqual({ succeeded: planned("succeed"), dead: planned("die"), canceled: planned("cancel") });
+    expect(staleResults).toEqual([]);
+    expect(await checkApiAgrees(client, read)).toBeGreaterThan(0);
+
+    // The faults did happen, of every kind.
+    for (const kind of ["error-before", "timeout", "error-after", "drop-after"] as const) expect(report.restFaults[kind]).toBeGreaterThan(0);
+    expect(report.duplicatedDeliveries).toBeGreaterThan(0);
+    expect(report.workerKills).toBeGreaterThan(0);
+    const calls = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures + 1 : 0), 0);
+    const throws = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures : 0), 0);
+    console.log(
+      `chaos report: ${JSON.stringify({ tasks: TASKS, wallMs, ...report, plannedThrows: throws, plannedCalls: calls, byStatus, lost: TASKS - Object.values(byStatus).reduce((a, b) => a + b, 0), staleResults: staleResults.length, counts })}`,
+    );
+  }, DRAIN_MS + 120_000);
+});
