@@ -17,7 +17,7 @@ export const DEFAULT_PREFIX = "edgeq";
 export const QUEUE_KEY_NAMES = [
   "tasks", // KEYS[1] hash: task id → packed record (global)
   "registry", // KEYS[2] hash: queue name → total enqueued (global; also the list of queues)
-  "meta", // KEYS[3] hash: settings, counters, hints (_due, _pz, _seq, _tomb)
+  "meta", // KEYS[3] hash: settings and hints (_due earliest delayed runAt, _pz, _seq); totals are in "stats"
   "ready", // KEYS[4] list: ids of queued tasks of priority 0, FIFO
   "prioritized", // KEYS[5] zset: ids of queued tasks of other priorities, score = (1000 - priority) * 2^42 + seq
   "delayed", // KEYS[6] zset: ids of delayed tasks (and retries waiting for backoff), score = runAt
