@@ -19,14 +19,24 @@ export async function seedHistory(info: StackInfo, queue: string): Promise<{ suc
     clock = Date.now() - (60 - minute) * MINUTE;
     // a daily-looking wave of load, and run times that grow with it
     const load = Math.max(5, Math.round(45 + 30 * Math.sin(minute / 9) + 12 * Math.sin(minute / 2.3)));
-    await core.enqueue(queue, Array.from({ length: load }, (_, i) => ({ fn: "echo", input: { minute, i } })));
+    // Issued in the same tick, the enqueue and the claim travel in one pipelined request (each reads
+    // the clock as it is called), so the cron's workers have next to no chance to take the tasks.
+    const enqueued = core.enqueue(queue, Array.from({ length: load }, (_, i) => ({ fn: "echo", input: { minute, i } })));
     clock += 150 + load * 6;
-    // real workers (the cron) may take some of these; the rest are settled here
-    const claimed = await core.claim(queue, load);
-    clock += 40 + load * 2;
+    // leases outlast the backdating, or the cron would reclaim them as expired
+    const claiming = core.claim(queue, load, 3 * 60 * MINUTE);
+    const [, claimed] = await Promise.all([enqueued, claiming]);
     const failing = minute % 13 === 5 ? claimed.slice(0, 2) : [];
     const ok = claimed.slice(failing.length);
-    await core.complete(queue, ok.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input })));
+    // settled in a few slices, so that run times spread as real ones do
+    const slices = [0.5, 0.3, 0.15, 0.05];
+    let from = 0;
+    for (const [i, share] of slices.entries()) {
+      const to = i === slices.length - 1 ? ok.length : from + Math.round(ok.length * share);
+      clock += (i === 0 ? 20 : 30 * 2 ** i) + load * (i + 1);
+      await core.complete(queue, ok.slice(from, to).map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input })));
+      from = to;
+    }
     if (failing.length > 0) {
       await core.fail(queue, failing.map((t) => ({ id: t.id, leaseToken: t.leaseToken, error: `thumbnail service answered 503 (minute ${minute})`, retryable: false })));
     }

@@ -125,11 +125,11 @@ function renderCharts(q) {
     { name: "succeeded", cls: "s2", values: pick("succeeded"), total: sum("succeeded") },
     { name: "failed", cls: "s3", values: pick("failed"), total: sum("failed") },
     { name: "dead", cls: "s4", values: pick("dead"), total: sum("dead") }
-  ], $("throughput-legend"));
+  ], $("throughput-legend"), true);
   drawChart($("latency-chart"), times, [
     { name: "p50", cls: "s1", values: pick("runP50Ms") },
     { name: "p95", cls: "s3", values: pick("runP95Ms") }
-  ], $("latency-legend"));
+  ], $("latency-legend"), false);
   var f = $("figures");
   f.textContent = "";
   var s = q.stats;
@@ -161,7 +161,7 @@ function deadItem(queue, t) {
   details.addEventListener("toggle", function () { state.openDead[t.id] = details.open; });
   var summary = el("summary", "dead-row");
   summary.appendChild(el("span", "mono", t.id));
-  summary.appendChild(el("span", "muted", t.fn + " · " + t.attempts + " attempts"));
+  summary.appendChild(el("span", "muted", t.fn + " · " + t.attempts + (t.attempts === 1 ? " attempt" : " attempts")));
   summary.appendChild(el("span", "err", t.error || ""));
   var btns = el("span", "btns");
   var retry = el("button", "", "Retry"); retry.type = "button"; retry.dataset.action = "retry";

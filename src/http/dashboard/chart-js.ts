@@ -11,12 +11,14 @@ function svgEl(name, attrs, text) {
   if (text !== undefined) el.textContent = text;
   return el;
 }
-function niceMax(v) {
-  if (!(v > 0)) return 1;
-  var p = Math.pow(10, Math.floor(Math.log10(v)));
-  var steps = [1, 2, 2.5, 5, 10];
-  for (var i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
-  return 10 * p;
+// the top of the axis: four grid steps of a round size (counts never get fractional steps)
+function niceMax(v, integer) {
+  var step = v > 0 ? v / 4 : 0.25;
+  if (integer && step < 1) return 4;
+  var p = Math.pow(10, Math.floor(Math.log10(step)));
+  var sizes = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+  for (var i = 0; i < sizes.length; i++) if (sizes[i] * p >= step) return 4 * sizes[i] * p;
+  return 40 * p;
 }
 function shortNumber(v) {
   if (v >= 1e6) return (v / 1e6).toFixed(v >= 1e7 ? 0 : 1) + "M";
@@ -28,15 +30,16 @@ function clockLabel(ms) {
   return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
 }
 /**
- * drawChart(svg, times, series): series = [{name, cls ("s1".."s4"), values (numbers or null)}].
+ * drawChart(svg, times, series, legend, integer): series = [{name, cls ("s1".."s4"), values (numbers
+ * or null), total?}]; integer: the values are counts.
  * Gaps (null) break a line; a lone point is drawn as a dot so that one busy minute still shows.
  */
-function drawChart(svg, times, series, legend) {
+function drawChart(svg, times, series, legend, integer) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   var W = 640, H = 240, L = 48, R = 12, T = 12, B = 28;
   var max = 0, any = false;
   series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null && v !== undefined) { any = true; if (v > max) max = v; } }); });
-  var top = niceMax(max);
+  var top = niceMax(max, integer);
   var n = times.length;
   var x = function (i) { return L + (n <= 1 ? 0 : (i * (W - L - R)) / (n - 1)); };
   var y = function (v) { return T + (H - T - B) * (1 - v / top); };
@@ -45,7 +48,7 @@ function drawChart(svg, times, series, legend) {
     svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(gv), y2: y(gv), class: "grid" }));
     svg.appendChild(svgEl("text", { x: L - 6, y: y(gv) + 4, "text-anchor": "end", class: "axis" }, shortNumber(gv)));
   }
-  for (var t = 0; t < n; t += 15) {
+  for (var t = 0; t < n - 8; t += 15) {
     svg.appendChild(svgEl("text", { x: x(t), y: H - 8, "text-anchor": t === 0 ? "start" : "middle", class: "axis" }, clockLabel(times[t])));
   }
   svg.appendChild(svgEl("text", { x: W - R, y: H - 8, "text-anchor": "end", class: "axis" }, "now"));
