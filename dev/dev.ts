@@ -7,6 +7,8 @@ const { values } = parseArgs({
   options: {
     workers: { type: "string", default: "1" },
     "cron-every": { type: "string" },
+    // Where to describe the stack; tools look in .edgeq/stack.json by default.
+    "stack-file": { type: "string" },
   },
 });
 
@@ -14,7 +16,7 @@ const stack = await startStack({
   workers: Number(values.workers),
   cronEverySeconds: values["cron-every"] === undefined ? undefined : Number(values["cron-every"]),
 });
-const stackFile = writeStackInfo(stack.info);
+const stackFile = writeStackInfo(stack.info, values["stack-file"]);
 console.log(`edgeq local stack is up
   worker     ${stack.info.workerUrl}   (dashboard: ${stack.info.workerUrl}/dashboard)
   api token  ${stack.info.apiToken}
