@@ -76,6 +76,11 @@ export function registerTaskRoutes(app: App): void {
   app.openapi(getTask, async (c) => {
     const { id } = c.req.valid("param");
     const { wait } = c.req.valid("query");
+    // A restricted token's task is checked before waiting, so that a foreign id is not found at once.
+    if (wait && !c.var.token.queues.all) {
+      const first = await c.var.queue.get(id);
+      if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
+    }
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
