@@ -3,6 +3,8 @@ export interface BenchPlan {
   mode: "quick" | "full";
   /** Throughput rounds, interleaving edgeq and BullMQ; each configuration reports its median round. */
   rounds: number;
+  /** Tasks run and discarded before measuring, so the JIT has compiled the clients' hot paths. */
+  warmupTasks: number;
   /** edgeq runs: batch size, worker loops, tasks; the batch-100 runs also read every result back. */
   edgeq: { batch: number; loops: number; tasks: number; separateSettle?: boolean }[];
   bullmq: { tasks: number; batch: number };
@@ -25,9 +27,10 @@ export function benchPlan(quick: boolean): BenchPlan {
     return {
       mode: "quick",
       rounds: 1,
-      edgeq: edgeqRuns({ 1: 500, 10: 4_000, 100: 20_000, 500: 30_000 }),
+      warmupTasks: 2_000,
+      edgeq: edgeqRuns({ 1: 400, 10: 3_000, 100: 15_000, 500: 20_000 }),
       bullmq: { tasks: 10_000, batch: 100 },
-      redisBenchmarkRequests: 200_000,
+      redisBenchmarkRequests: 100_000,
       restFloorSeconds: 1,
       memoryTasks: 20_000,
       claimDepths: { small: 1_000, large: 100_000, samples: 60 },
@@ -38,6 +41,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   return {
     mode: "full",
     rounds: 3,
+    warmupTasks: 5_000,
     edgeq: [...edgeqRuns({ 1: 3_000, 10: 20_000, 100: 100_000, 500: 200_000 }), { batch: 100, loops: 4, tasks: 100_000, separateSettle: true }],
     bullmq: { tasks: 100_000, batch: 100 },
     redisBenchmarkRequests: 1_000_000,

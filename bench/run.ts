@@ -90,8 +90,8 @@ try {
   const bull: BullMQ | null = await section("BullMQ (bench/.peer)", loadBullMQ);
   const connection = { host: "127.0.0.1", port: servers.redisPort, maxRetriesPerRequest: null };
   // Discarded: the first thousand requests run before the JIT has compiled the clients' hot paths.
-  await section("edgeq warm-up (not reported)", () => edgeqThroughput(queues, { probe, rest, cpu }, { batch: 10, loops: 4, tasks: 4_000, readResults: true }));
-  if (bull) await section("BullMQ warm-up (not reported)", () => bullThroughput(bull, connection, probe, cpu, { tasks: 5_000, batch: 100 }));
+  await section("edgeq warm-up (not reported)", () => edgeqThroughput(queues, { probe, rest, cpu }, { batch: 10, loops: 4, tasks: plan.warmupTasks, readResults: true }));
+  if (bull) await section("BullMQ warm-up (not reported)", () => bullThroughput(bull, connection, probe, cpu, { tasks: plan.warmupTasks, batch: 100 }));
   // Rounds interleave the systems so that both see the same machine; each configuration reports its median round.
   const edgeqRounds = plan.edgeq.map((): ThroughputResult[] => []);
   const bullRounds: ThroughputResult[] = [];
