@@ -3,15 +3,15 @@
  * path (HTTP enqueue → QStash dev server push → Worker → result), one task at a time on an idle stack,
  * then end-to-end tasks/s over HTTP for a burst of tasks drained by pushes alone.
  *
- * The result is watched in Redis through the stack's REST server every POLL_MS rather than with
+ * The result is watched in Redis directly every POLL_MS (tcp-queue-redis.ts) rather than with
  * `GET /v1/tasks/{id}?wait=`, whose server-side poll starts at 100 ms and would measure itself.
  */
 import { startStack, type StackInfo } from "../dev/stack";
 import { createTaskQueue } from "../src/queue/index";
 import type { TaskQueue } from "../src/queue/types";
-import { benchRedis } from "./edgeq-client";
 import { benchQueueName } from "./edgeq-workload";
 import type { EndToEndResult, LatencyResult } from "./run-results";
+import { tcpQueueRedis } from "./tcp-queue-redis";
 import { chunks, percentile, range, stopOnSignal, taskInput } from "./workload";
 
 const RESULT_TIMEOUT_MS = 10_000;
@@ -75,7 +75,7 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
     recordedP99Ms: percentile(recorded, 99),
     recordedWaitP50Ms: percentile(waited, 50),
     enqueueP50Ms: percentile(enqueues, 50),
-    path: `HTTP enqueue → QStash push → Worker, one task at a time; the result watched in Redis every ${POLL_MS} ms (recorded: the task's finishedAt − createdAt)`,
+    path: `HTTP enqueue → QStash push → Worker, one task at a time; the result watched in Redis over TCP every ${POLL_MS} ms (recorded: the task's finishedAt − createdAt)`,
   };
 }
 
@@ -108,9 +108,14 @@ export async function measureFullSystem(latencyTasks: number, endToEndTasks: num
   const undoSignal = stopOnSignal(() => stack.stop());
   try {
     const call = api(stack.info);
-    const watch = createTaskQueue(benchRedis({ restUrl: stack.info.redisRestUrl, restToken: stack.info.redisRestToken }));
-    const latency = await pushLatency(call, watch, latencyTasks);
-    return { latency, endToEnd: await endToEnd(call, watch, endToEndTasks, workers) };
+    const watcher = tcpQueueRedis(stack.info.redisPort);
+    try {
+      const watch = createTaskQueue(watcher.redis);
+      const latency = await pushLatency(call, watch, latencyTasks);
+      return { latency, endToEnd: await endToEnd(call, watch, endToEndTasks, workers) };
+    } finally {
+      watcher.close();
+    }
   } finally {
     undoSignal();
     await stack.stop();
