@@ -12,6 +12,7 @@ import { openInput, sealResult } from "./payloads";
 import { keepLeases } from "./lease";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
+import type { TaskTracer } from "./tracing";
 
 export interface BatchDeps {
   tasks: Pick<TaskQueue, "extendLeases">;
@@ -22,6 +23,8 @@ export interface BatchDeps {
   concurrency: number;
   /** Per-attempt time limit when neither the task nor its function sets one. */
   defaultTimeoutMs: number;
+  /** Hooks around each attempt (tracing.ts); executeTask receives it with the rest of deps. */
+  tracer?: TaskTracer;
   /** Encryption at rest (EDGEQ_ENCRYPTION_KEYS): inputs opened before running, results sealed before settling. */
   payloads?: PayloadCipher | null;
   /** Largest result the queue core will store, as the function returns it (smaller when results are sealed). */

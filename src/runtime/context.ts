@@ -18,6 +18,7 @@ import type { JobStore } from "../queue/jobs/store";
 import { createLogger, type Logger, parseLogLevel } from "./logger";
 import { type PushPublisher, qstashPublisher } from "./publisher";
 import type { FunctionRegistry } from "./registry";
+import { type TaskTracer, taskTracer } from "./tracing";
 
 /** Knobs for tests and embedders; the Worker uses the defaults. */
 export interface RuntimeOptions {
@@ -28,6 +29,8 @@ export interface RuntimeOptions {
   functions?: FunctionRegistry;
   clock?: Clock;
   log?: Logger;
+  /** Hooks around each attempt; by default the one installed with setTaskTracer (tracing.ts). */
+  tracer?: TaskTracer;
 }
 
 /**
@@ -102,6 +105,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
+    tracer: options.tracer ?? taskTracer(),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
     ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
   };

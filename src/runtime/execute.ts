@@ -11,6 +11,7 @@ import { AttemptContext } from "./attempt";
 import { PermanentError } from "./function";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
+import { traceEnd, traceStart, type TaskSpanEnd, type TaskSpanStart, type TaskTracer } from "./tracing";
 
 /** How an attempt ended; `retryable: false` sends the task straight to dead. */
 export type Verdict = { ok: true; result: unknown } | { ok: false; error: string; retryable: boolean };
@@ -32,6 +33,8 @@ export interface ExecuteOptions {
   abortHandle?: (abort: (reason: string) => void) => void;
   /** The queue core refuses larger results (and with them the whole batch), so check here. */
   maxResultBytes?: number;
+  /** Hooks around each attempt (tracing.ts). */
+  tracer?: TaskTracer;
 }
 
 /** Error text is stored with the task and shown in dead-letter lists: keep it readable and bounded. */
@@ -40,10 +43,13 @@ const MAX_ERROR_LENGTH = 2_000;
 export async function executeTask(task: ClaimedTask, options: ExecuteOptions): Promise<TaskOutcome> {
   const started = options.clock.now();
   const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log);
+  const tracer = options.tracer;
+  const span = tracer ? startSpan(tracer, task, started, ctx) : undefined;
   const end = (verdict: Verdict): TaskOutcome => {
     const durationMs = options.clock.now() - started;
     if (!verdict.ok) ctx.log.warn("task failed", { durationMs, error: verdict.error, retryable: verdict.retryable });
     else if (options.log.enabled("debug")) ctx.log.debug("task succeeded", { durationMs });
+    if (tracer) endSpan(tracer, task, started, span, verdict, durationMs, ctx);
     return { ...verdict, durationMs };
   };
 
@@ -81,6 +87,21 @@ export async function executeTask(task: ClaimedTask, options: ExecuteOptions): P
   } finally {
     clearTimeout(timer);
   }
+}
+
+function spanOf(task: ClaimedTask, startedAt: number): TaskSpanStart {
+  const { id: taskId, queue, fn, attempt, maxAttempts, enqueuedAt, jobId } = task;
+  return { taskId, queue, fn, attempt, maxAttempts, enqueuedAt, startedAt, jobId };
+}
+
+function startSpan(tracer: TaskTracer, task: ClaimedTask, startedAt: number, ctx: AttemptContext): unknown {
+  return traceStart(tracer, spanOf(task, startedAt), (error) => ctx.log.warn("tracer onTaskStart threw", { error }));
+}
+
+function endSpan(tracer: TaskTracer, task: ClaimedTask, startedAt: number, span: unknown, verdict: Verdict, durationMs: number, ctx: AttemptContext): void {
+  const end: TaskSpanEnd = { ...spanOf(task, startedAt), durationMs, ok: verdict.ok };
+  if (!verdict.ok) Object.assign(end, { error: verdict.error, retryable: verdict.retryable });
+  traceEnd(tracer, end, span, (error) => ctx.log.warn("tracer onTaskEnd threw", { error }));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
