@@ -41,3 +41,14 @@ export async function runUntilOver(receiver: Receiver, functions: FunctionRegist
   }
   throw new Error(`job ${id} still running after ${rounds} cron rounds: ${JSON.stringify(await jobs.get(id))}`);
 }
+
+/** Cron invocations until nothing is queued, delayed or running in the queue. */
+export async function runUntilIdle(receiver: Receiver, functions: FunctionRegistry, queue: string, rounds = 20): Promise<void> {
+  const env = testEnv(`${receiver.base}/ignored`);
+  for (let round = 0; round < rounds; round++) {
+    const { counts } = await tasks.getQueue(queue);
+    if (counts.queued + counts.delayed + counts.running === 0) return;
+    await handleScheduled(env, { queues: [queue], functions, log });
+  }
+  throw new Error(`queue ${queue} still busy after ${rounds} cron rounds`);
+}
