@@ -37,6 +37,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/functions",
         "POST /v1/work",
         "GET /health",
+        "GET /metrics",
       ].sort(),
     );
     const health = answer.body.paths["/health"]?.get as { security: unknown[] };
