@@ -127,6 +127,19 @@ describe("dashboard in headless Chromium", () => {
     expect(overflow).toBeLessThanOrEqual(0);
   });
 
+  it("follows a map-reduce job's progress to its result", async () => {
+    const job = await client.startJob("estimate-pi", { tasks: 12, samples: 20_000 }, "jobs");
+    expect(job.total).toBe(12);
+    await page.fill("#job-id", job.id);
+    await page.click("#job-form button");
+    await page.waitForSelector('#job-result[data-status="succeeded"]', WAIT);
+    const text = (await page.textContent("#job-result")) ?? "";
+    expect(text).toContain("12 / 12 done, 0 failed");
+    expect(text).toContain("3.1");
+    const width = await page.$eval("#job-result .progress .done", (bar) => (bar as HTMLElement).style.width);
+    expect(width).toBe("100%");
+  });
+
   it("looks up a task by id and signs out", async () => {
     const { id } = await client.enqueue("default", { fn: "echo", input: { hello: "dashboard" } });
     await page.fill("#task-id", id);
