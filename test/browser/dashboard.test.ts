@@ -122,7 +122,10 @@ describe("dashboard in headless Chromium", () => {
     await page.emulateMedia({ colorScheme: "dark" });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-dark.png"), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    // the charts redraw at the width they are shown, keeping their labels readable
+    await page.waitForFunction(() => (document.querySelector("#throughput-chart") as SVGSVGElement).viewBox.baseVal.width < 400, undefined, WAIT);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-phone.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-phone-top.png") });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
   });

@@ -268,6 +268,14 @@ document.addEventListener("DOMContentLoaded", function () {
   $("task-form").addEventListener("submit", function (e) { e.preventDefault(); track($("task-id").value.trim()); });
   $("job-form").addEventListener("submit", function (e) { e.preventDefault(); showJob($("job-id").value.trim(), 0); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden && token()) refresh(); });
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      var q = state.queues.filter(function (x) { return x.name === state.selected; })[0];
+      if (q && !$("app").hidden) renderCharts(q);
+    }, 150);
+  });
   if (token()) { show(true); refresh(); } else show(false);
 });
 `;

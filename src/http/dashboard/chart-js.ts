@@ -36,7 +36,10 @@ function clockLabel(ms) {
  */
 function drawChart(svg, times, series, legend, integer) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
-  var W = 640, H = 240, L = 48, R = 12, T = 12, B = 28;
+  // drawn at the size it is shown, so that labels keep their size on a phone
+  var W = Math.max(280, Math.round(svg.getBoundingClientRect().width) || 640);
+  var H = W < 480 ? 200 : 240, L = 44, R = 10, T = 12, B = 28;
+  svg.setAttribute("viewBox", "0 0 " + W + " " + H);
   var max = 0, any = false;
   series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null && v !== undefined) { any = true; if (v > max) max = v; } }); });
   var top = niceMax(max, integer);
