@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from "node:http";
+import { pipeline } from "node:stream";
 
 /**
  * A round-robin HTTP proxy in front of several local Worker processes: one stable URL for QStash
@@ -25,7 +26,9 @@ export function startBalancer(port: number, backends: () => string[]): Promise<B
           { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
           (reply) => {
             outgoing.writeHead(reply.statusCode ?? 502, reply.headers);
-            reply.pipe(outgoing);
+            // pipe() alone would leave the client waiting forever for the rest of a body cut off by a
+            // backend's death; pipeline() passes the break on, as a cut connection the client can retry.
+            pipeline(reply, outgoing, () => {});
           },
         );
         proxied.on("error", () => {
