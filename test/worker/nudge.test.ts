@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RecordedDelivery } from "./fixtures";
-import { call, randomQueue } from "./helpers";
+import { call, directQueue, randomQueue } from "./helpers";
 
 /** The sink's deliveries for `queue`, waiting (a bounded number of rounds) for QStash to push. */
 async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[]> {
@@ -39,6 +39,20 @@ describe("enqueue wakes the workers", () => {
     for (const id of enqueued.body.ids) {
       expect((await call("GET", `/v1/tasks/${id}`, { token: "read" })).body.status).toBe("succeeded");
     }
+  });
+
+  it("publishes a push when dead tasks are retried, so they run without waiting for the cron", async () => {
+    const queue = randomQueue("nudge-retry");
+    // made dead through the queue core directly: no enqueue over HTTP, so no push yet
+    const core = directQueue();
+    await core.enqueue(queue, [{ fn: "echo", input: { n: 1 } }]);
+    const [task] = await core.claim(queue, 1);
+    await core.fail(queue, [{ id: task!.id, leaseToken: task!.leaseToken, error: "gone", retryable: false }]);
+    expect(await pushesFor(queue, 5)).toEqual([]);
+    const retried = await call("POST", `/v1/queues/${queue}/dead/retry`, { json: { ids: [task!.id] } });
+    expect(retried.body).toEqual({ retried: 1 });
+    const [push] = await pushesFor(queue);
+    expect(push?.path).toBe("/v1/work");
   });
 
   it("publishes nothing when every task was a duplicate", async () => {

@@ -1,5 +1,6 @@
 /** Dead letters: list a queue's dead tasks, retry them, purge them. */
 import { createRoute } from "@hono/zod-openapi";
+import { nudgeWorkers } from "../../runtime/nudge";
 import { requireScope } from "../middleware/auth";
 import { openTasks } from "../payloads";
 import { Count, DeadList, json, problems } from "../responses";
@@ -41,7 +42,10 @@ export function registerDeadRoutes(app: App): void {
 
   app.openapi(retryDead, async (c) => {
     const { queue } = c.req.valid("param");
-    return c.json({ retried: await c.var.queue.retryDead(queue, c.req.valid("json").ids) }, 200);
+    const retried = await c.var.queue.retryDead(queue, c.req.valid("json").ids);
+    // retried tasks are queued again: wake a worker as an enqueue does, not a minute later by cron
+    if (retried > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    return c.json({ retried }, 200);
   });
 
   app.openapi(purgeDead, async (c) => {
