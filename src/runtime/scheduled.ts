@@ -25,7 +25,14 @@ export async function handleScheduled(env: Env, options: ScheduledOptions = {}):
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
   const queues = selected(await runtime.tasks.listQueues());
-  await Promise.all(queues.map((queue) => upkeep(queue.name, budget, runtime)));
+  // One queue's failure (a Redis error, a broken key) must not cost the others their safety net.
+  await Promise.all(
+    queues.map((queue) =>
+      upkeep(queue.name, budget, runtime).catch((error: unknown) => {
+        runtime.log.warn("upkeep failed; the next cron tries again", { queue: queue.name, error: String(error) });
+      }),
+    ),
+  );
 
   const after = selected(await runtime.tasks.listQueues());
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
@@ -41,9 +48,15 @@ export async function handleScheduled(env: Env, options: ScheduledOptions = {}):
       { softMs: share, hardMs: Math.max(share, budget.untilHardLimit()), maxBatches: Math.max(1, Math.floor(budget.batchesLeft() / waiting)) },
       runtime.clock,
     );
-    const report = await runInvocation(queue.name, queueBudget, runtime);
-    budget.spendBatch(queueBudget.batches());
-    reports.push({ ...report, published: report.published + (started[index] ?? 0) });
+    try {
+      const report = await runInvocation(queue.name, queueBudget, runtime);
+      reports.push({ ...report, published: report.published + (started[index] ?? 0) });
+    } catch (error) {
+      // Its leases expire and the next invocation takes the tasks back; the other queues go on.
+      runtime.log.warn("drain failed; the next cron tries again", { queue: queue.name, error: String(error) });
+    } finally {
+      budget.spendBatch(queueBudget.batches());
+    }
   }
   return reports;
 }
