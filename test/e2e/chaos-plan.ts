@@ -4,6 +4,7 @@
  * and tasks planned to be canceled, and the checks that every one of them ended as planned.
  */
 import { expect } from "vitest";
+import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
 import { Redis } from "@upstash/redis";
 import type { StackInfo } from "../../dev/stack";
@@ -132,4 +133,19 @@ export async function checkApiAgrees(client: EdgeqClient, stored: (TaskRecord | 
     expect(task).toMatchObject({ id, status, attempts, ...(status === "succeeded" ? { result } : {}) });
   });
   return shown.length;
+}
+
+/** estimate-pi computed in this process: the answer a distributed run must match to the last point. */
+export function estimatePiDirect(input: { tasks: number; samples: number; seed: number }): { pi: number; inside: number; samples: number } {
+  let acc = estimatePi.initial(input);
+  for (const item of estimatePi.split(input)) acc = estimatePi.reduce(acc, estimatePi.map(item, undefined as never) as { inside: number; samples: number });
+  return estimatePi.finalize!(acc, input) as { pi: number; inside: number; samples: number };
+}
+
+/** Waits for a job to finish (long-polling), bounded. */
+export async function jobFinished(client: EdgeqClient, id: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let job = await client.getJob(id);
+  while (job.status === "running" && Date.now() < deadline) job = await client.getJob(id, 5);
+  return job;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unleashChaos } from "../../dev/chaos";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
-import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, planTasks, settled } from "./chaos-plan";
+import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, estimatePiDirect, jobFinished, planTasks, settled } from "./chaos-plan";
 
 // The whole system under faults: two wrangler dev processes behind one URL, killed and restarted at
 // random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
@@ -10,6 +10,8 @@ import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, planTasks, se
 const TASKS = Number(process.env.EDGEQ_SOAK ?? 20_000);
 const SEED = Number(process.env.EDGEQ_CHAOS_SEED ?? 8);
 const DRAIN_MS = Math.max(150_000, TASKS * 8);
+// A map-reduce job beside the tasks: its sample count reveals any partial folded twice or never.
+const JOB = { tasks: Math.max(500, TASKS / 10), samples: 1_000, seed: SEED };
 
 describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, worker kills`, () => {
   let stack: Stack;
@@ -24,16 +26,20 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     await stack?.stop();
   });
 
-  it("ends every task succeeded, dead or canceled as planned: none lost, none enqueued twice, no stale result", async () => {
+  it("ends every task succeeded, dead or canceled as planned: none lost, none enqueued twice, no stale result, each job partial folded once", async () => {
     const queue = `chaos-${Date.now()}`;
-    await client.updateQueue(queue, {
+    const settings = {
       batchSize: 100,
       maxParallel: 8,
       maxAttempts: 20,
       leaseMs: 3_000,
       backoff: { type: "exponential", baseMs: 100, maxMs: 1_000, jitter: 0.5 },
-    });
+    };
+    await client.updateQueue(queue, settings);
+    await client.updateQueue(`${queue}-job`, settings);
     const tasks = planTasks(SEED, TASKS);
+    // Started before the faults: POST /v1/jobs is not safe to repeat (the server picks the job id).
+    const job = await client.startJob("estimate-pi", JOB, `${queue}-job`);
 
     const chaos = unleashChaos(stack, {
       rest: { "error-before": 0.05, timeout: 0.05, "error-after": 0.025, "drop-after": 0.025 },
@@ -44,10 +50,12 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     const started = Date.now();
     let report;
     let ids: string[];
+    let finishedJob;
     try {
       ids = await enqueuePlanned(client, queue, tasks);
       await cancelAll(client, ids.filter((_, position) => tasks[position]!.plan === "cancel"));
       await settled(client, queue, TASKS, DRAIN_MS);
+      finishedJob = await jobFinished(client, job.id, DRAIN_MS);
     } finally {
       report = await chaos.stop();
     }
@@ -64,6 +72,11 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     expect(staleResults).toEqual([]);
     expect(await checkApiAgrees(client, read)).toBeGreaterThan(0);
 
+    // Every partial folded exactly once: the job saw each sample once, and counted to the same pi.
+    const expected = estimatePiDirect(JOB);
+    expect(finishedJob).toMatchObject({ status: "succeeded", total: JOB.tasks, done: JOB.tasks, failed: 0, result: expected });
+    const duplicateFolds = ((finishedJob.result as typeof expected).samples - expected.samples) / JOB.samples;
+
     // The faults did happen, of every kind.
     for (const kind of ["error-before", "timeout", "error-after", "drop-after"] as const) expect(report.restFaults[kind]).toBeGreaterThan(0);
     expect(report.duplicatedDeliveries).toBeGreaterThan(0);
@@ -71,7 +84,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     const calls = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures + 1 : 0), 0);
     const throws = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures : 0), 0);
     console.log(
-      `chaos report: ${JSON.stringify({ tasks: TASKS, wallMs, ...report, plannedThrows: throws, plannedCalls: calls, byStatus, lost: TASKS - Object.values(byStatus).reduce((a, b) => a + b, 0), staleResults: staleResults.length, counts })}`,
+      `chaos report: ${JSON.stringify({ tasks: TASKS, wallMs, ...report, plannedThrows: throws, plannedCalls: calls, byStatus, jobTasks: JOB.tasks, duplicateFolds, lost: TASKS - Object.values(byStatus).reduce((a, b) => a + b, 0), staleResults: staleResults.length, counts })}`,
     );
   }, DRAIN_MS + 120_000);
 });
