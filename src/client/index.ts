@@ -40,6 +40,10 @@ export function createClient(options: ClientOptions) {
     startJob(fn: string, input: unknown, queue?: string): Promise<{ id: string; total: number }> {
       return http.request("POST", "/v1/jobs", { fn, input, ...(queue ? { queue } : {}) }, { idempotent: false });
     },
+    /** The most recent jobs, newest first. */
+    listJobs(limit?: number): Promise<{ jobs: Job[] }> {
+      return http.request("GET", `/v1/jobs${limit ? `?limit=${limit}` : ""}`);
+    },
     getJob(id: string, wait?: number): Promise<Job> {
       return http.request("GET", path`/v1/jobs/${id}` + waitQuery(wait));
     },

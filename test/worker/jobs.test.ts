@@ -49,6 +49,11 @@ describe("job routes", () => {
     expect((await call("GET", `/v1/jobs/${id}`)).body).toMatchObject({ status: "canceled", error: "canceled by request" });
     expect((await directQueue().get(`${id}-2`))?.status).toBe("canceled");
     expectProblem(await call("DELETE", `/v1/jobs/${id}`), 409);
+    const recent = await call<{ jobs: { id: string; status: string; createdAt: number }[] }>("GET", "/v1/jobs?limit=100", { token: "read" });
+    expect(recent.body.jobs.find((job) => job.id === id)).toMatchObject({ status: "canceled" });
+    const times = recent.body.jobs.map((job) => job.createdAt);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expectProblem(await call("GET", "/v1/jobs?limit=0", { token: "read" }), 400, "limit");
   });
 
   it("the event stream of a finished job is its result, at once", async () => {

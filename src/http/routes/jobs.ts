@@ -1,7 +1,7 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { functions } from "../../../functions/index";
-import { createJobStore, JOB_ID_PATTERN, type JobStore } from "../../queue/jobs/store";
+import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobStore } from "../../queue/jobs/store";
 import type { JobRecord } from "../../queue/jobs/types";
 import { internalRedis } from "../../runtime/context";
 import { cancelPendingTasks } from "../../runtime/jobs/cancel";
@@ -57,6 +57,15 @@ const startRoute = createRoute({
   responses: { 202: json(z.object({ id: z.string(), total: z.number().int() }), "Started"), ...problems(400, 401, 403, 413, 415) },
 });
 
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs",
+  summary: "The most recent jobs, newest first, with their progress",
+  middleware: [requireScope("read")] as const,
+  request: { query: z.strictObject({ limit: z.coerce.number().int().min(1).max(INDEX_SIZE).default(50) }) },
+  responses: { 200: json(z.object({ jobs: z.array(Job) }), "Recent jobs"), ...problems(400, 401, 403) },
+});
+
 const getRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
@@ -104,6 +113,8 @@ export function registerJobRoutes(app: App): void {
     if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
     return c.json(started, 202);
   });
+
+  app.openapi(listRoute, async (c) => c.json({ jobs: await jobStore(c.env).recent(c.req.valid("query").limit) }, 200));
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -6,6 +6,11 @@ export function jobKey(prefix: string, jobId: string): string {
   return `${prefix}:job:${jobId}`;
 }
 
+/** Sorted set of recent job ids, score = creation time (for listings such as the dashboard's). */
+export function jobIndexKey(prefix: string): string {
+  return `${prefix}:jobs`;
+}
+
 export function outboxKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:outbox`;
 }

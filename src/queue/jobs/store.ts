@@ -8,14 +8,17 @@ import { text } from "../codec";
 import { asArray } from "../context";
 import { ErrorCode, ValidationError } from "../errors";
 import { DEFAULT_PREFIX } from "../keys";
-import { foldLeaseKey, jobKey, outboxKey } from "./keys";
+import { foldLeaseKey, jobIndexKey, jobKey, outboxKey } from "./keys";
 import { type QueueRedis, runScript } from "../scripts/runner";
 import { validateQueueName } from "../validate";
 import { JOB_FIELDS, JOB_STATE_FIELDS, parseJobEvent, toJobRecord, toJobState } from "./codec";
 import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "./scripts";
 import type { FoldRound, JobFoldCommit, JobRecord, JobState, NewJob } from "./types";
 
-export type JobRedis = QueueRedis & Pick<Redis, "hdel">;
+export type JobRedis = QueueRedis & Pick<Redis, "hdel" | "zrange">;
+
+/** Jobs the index of recent jobs keeps. */
+export const INDEX_SIZE = 1_000;
 
 /** Job ids leave room for `-<index>` in their tasks' ids (128 characters at most). */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -33,6 +36,8 @@ export type CommitResult = { ok: true; left: number } | { ok: false; reason: "le
 export interface JobStore {
   create(job: NewJob): Promise<boolean>;
   get(id: string): Promise<JobRecord | null>;
+  /** The most recent jobs, newest first (the index keeps the last INDEX_SIZE). */
+  recent(limit: number): Promise<JobRecord[]>;
   /** Records with input and accumulator, for a folder holding the fold lease. */
   states(ids: readonly string[]): Promise<(JobState | null)[]>;
   /** A running job becomes succeeded, failed or canceled; false when it was not running. */
@@ -71,20 +76,31 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
     async create(job) {
       validateJobId(job.id);
       validateQueueName(job.queue);
+      const createdAt = String(now());
       const fields: Record<string, string> = {
         fn: job.fn, queue: job.queue, status: job.finished?.status ?? "running", total: String(job.total),
-        done: "0", failed: "0", maxFailures: String(job.maxFailures), createdAt: String(now()),
+        done: "0", failed: "0", maxFailures: String(job.maxFailures), createdAt,
         input: JSON.stringify(job.input ?? null), acc: job.finished ? "" : job.acc,
       };
       if (job.finished) {
-        fields.finishedAt = String(now());
+        fields.finishedAt = createdAt;
         fields[job.finished.status === "succeeded" ? "result" : "error"] = job.finished.text;
       }
-      const args = [String(job.finished ? keepMs : 0), ...Object.entries(fields).flat()];
-      return Number(await runScript(redis, jobCreateScript, [jobKey(prefix, job.id)], args)) === 1;
+      const args = [String(job.finished ? keepMs : 0), createdAt, job.id, String(INDEX_SIZE), ...Object.entries(fields).flat()];
+      return Number(await runScript(redis, jobCreateScript, [jobKey(prefix, job.id), jobIndexKey(prefix)], args)) === 1;
     },
 
     get: async (id) => toJobRecord(id, await read(id, JOB_FIELDS)),
+
+    async recent(limit) {
+      if (!Number.isInteger(limit) || limit < 1 || limit > INDEX_SIZE) {
+        throw new ValidationError(ErrorCode.InvalidArgument, "limit", `must be an integer in [1, ${INDEX_SIZE}]`);
+      }
+      const ids = (await redis.zrange(jobIndexKey(prefix), 0, limit - 1, { rev: true })).map(text);
+      const records = await Promise.all(ids.map(async (id) => toJobRecord(id, await read(id, JOB_FIELDS))));
+      // Jobs past their keepMs are gone from Redis; the index forgets them lazily.
+      return records.filter((record): record is JobRecord => record !== null);
+    },
 
     states: (ids) => Promise.all(ids.map(async (id) => toJobState(id, await read(id, JOB_STATE_FIELDS)))),
 
