@@ -47,8 +47,10 @@ try {
   const stackFile = writeStackInfo(stack.info);
   const client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
   // Small batches and several invocations per worker process: the tasks spread over every process.
+  // A short lease: if an invocation dies (workerd restarts a busy isolate now and then), its
+  // batch is back in seconds; running batches keep their leases by renewing them.
   const queue = "demo";
-  await client.updateQueue(queue, { batchSize: 5, maxParallel: 6 * workers });
+  await client.updateQueue(queue, { batchSize: 5, maxParallel: 6 * workers, leaseMs: 10_000 });
 
   say(`\nCounting the primes below ${below.toLocaleString("en")} in ${tasks} map tasks (job "primes-below")…`);
   const { job, seconds } = await runJobWithProgress(client, "primes-below", { below, tasks }, { queue });

@@ -14,7 +14,7 @@ describe("jobs under wrangler dev", () => {
   const client = () => local.client;
   it("a job of 10,000 map tasks completes: progress events in order, ending with the result", async () => {
     const name = queue("pi");
-    await client().updateQueue(name, { batchSize: 100, maxParallel: 8 });
+    await client().updateQueue(name, { batchSize: 100, maxParallel: 8, leaseMs: 10_000 });
     const started = Date.now();
     const { id, total } = await client().startJob("estimate-pi", { tasks: 10_000, samples: 200, seed: 3 }, name);
     expect(total).toBe(10_000);
