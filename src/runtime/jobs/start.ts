@@ -4,6 +4,8 @@
  */
 import { ErrorCode, ValidationError } from "../../queue/errors";
 import { newTaskId } from "../../queue/ids";
+import { DEFAULT_MAX_INPUT_BYTES } from "../../queue/index";
+import { encodePayload } from "../../queue/validate";
 import type { JobFunction } from "../job";
 import { cancelPendingTasks } from "./cancel";
 import { countItems, enqueueMapTasks, MAX_JOB_TASKS, type SplitDeps } from "./split";
@@ -15,6 +17,8 @@ export interface StartedJob {
 
 /** `input` has passed the job's schema already (its parsed form is what split and finalize see). */
 export async function startJob(job: JobFunction, input: unknown, queue: string, deps: SplitDeps & { now: () => number }): Promise<StartedJob> {
+  // The input is read again by every splitter run: as bounded as a task's.
+  encodePayload(input, "input", DEFAULT_MAX_INPUT_BYTES);
   const total = countItems(job, input);
   if (total === null) throw new ValidationError(ErrorCode.InvalidArgument, "input", `splits into more than ${MAX_JOB_TASKS} map tasks`);
   const id = newTaskId(deps.now());
