@@ -8,7 +8,8 @@ import { CHART_JS } from "./chart-js";
 
 const APP = String.raw`
 var TOKEN_KEY = "edgeq.token";
-var POLL_MS = 2000;
+// each poll costs about a dozen Redis commands per queue: often enough to watch, cheap enough to leave open
+var POLL_MS = 5000;
 var state = { selected: null, queues: [], timer: null, openDead: {}, tracked: null };
 function $(id) { return document.getElementById(id); }
 function el(tag, cls, text) {
