@@ -17,7 +17,7 @@ export const SEALED_FIELD = "$edgeq:enc";
 export type Sealed = { [SEALED_FIELD]: string };
 
 /** What a sealed value holds: a task's input or its result, of one queue. */
-export type PayloadKind = "input" | "result" | "job-input" | "job-result";
+export type PayloadKind = "input" | "result" | "job-input" | "job-acc" | "job-result";
 
 export class PayloadKeyError extends Error {
   override readonly name = "PayloadKeyError";

@@ -9,7 +9,10 @@ import { startJob } from "../../runtime/jobs/start";
 import { nudgeWorkers } from "../../runtime/nudge";
 import { jobEventStream } from "../job-events";
 import { pollUntil } from "../long-poll";
-import { requireScope } from "../middleware/auth";
+import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
+import { requireScope, tokenReaches } from "../middleware/auth";
+import { enforceEnqueueRate } from "../middleware/rate-limit";
+import { httpCipher } from "../payloads";
 import { invalidField, ProblemError } from "../problem";
 import { json, problems } from "../responses";
 import { QueueName, WaitQuery } from "../schemas";
@@ -52,7 +55,7 @@ const startRoute = createRoute({
   method: "post",
   path: "/v1/jobs",
   summary: "Start a map-reduce job: its input is split into map tasks folded into one result",
-  middleware: [requireScope("enqueue")] as const,
+  middleware: [requireScope("enqueue", "handler")] as const,
   request: { body: { required: true, content: { "application/json": { schema: JobBody } } } },
   responses: { 202: json(z.object({ id: z.string(), total: z.number().int() }), "Started"), ...problems(400, 401, 403, 413, 415) },
 });
@@ -61,7 +64,7 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/jobs",
   summary: "The most recent jobs, newest first, with their progress",
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("read", "handler")] as const,
   request: { query: z.strictObject({ limit: z.coerce.number().int().min(1).max(INDEX_SIZE).default(50) }) },
   responses: { 200: json(z.object({ jobs: z.array(Job) }), "Recent jobs"), ...problems(400, 401, 403) },
 });
@@ -70,7 +73,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
   summary: "A job's progress and, once finished, its result; ?wait=SECONDS waits for the end",
-  middleware: [requireScope("read")] as const,
+  middleware: [requireScope("read", "handler")] as const,
   request: { params: JobParams, query: WaitQuery },
   responses: { 200: json(Job, "The job"), ...problems(400, 401, 403, 404) },
 });
@@ -79,20 +82,22 @@ const cancelRoute = createRoute({
   method: "delete",
   path: "/v1/jobs/{id}",
   summary: "Cancel a running job and its pending tasks",
-  middleware: [requireScope("enqueue")] as const,
+  middleware: [requireScope("enqueue", "handler")] as const,
   request: { params: JobParams },
   responses: { 200: json(z.object({ id: z.string(), status: z.literal("canceled") }), "Canceled"), ...problems(401, 403, 404, 409) },
 });
 
-const jobStore = (env: Parameters<typeof internalRedis>[0]): JobStore => createJobStore(internalRedis(env));
+// With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
+const jobStore = (env: Parameters<typeof internalRedis>[0]): JobStore => sealingJobs(createJobStore(internalRedis(env)), httpCipher(env));
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });
 }
 
-async function readJob(jobs: JobStore, id: string): Promise<JobRecord> {
+/** A job of a queue the token does not reach is not found, as tasks are (see middleware/auth.ts). */
+async function readJob(jobs: JobStore, id: string, reaches: (queue: string) => boolean): Promise<JobRecord> {
   const job = await jobs.get(id);
-  if (!job) throw jobNotFound(id);
+  if (!job || !reaches(job.queue)) throw jobNotFound(id);
   return job;
 }
 
@@ -109,41 +114,48 @@ export function registerJobRoutes(app: App): void {
       const errors = fieldErrors(parsed.error, ["input"]);
       throw new ProblemError({ status: 400, kind: "validation", title: "Invalid request", detail: `${errors[0]?.field}: ${errors[0]?.message}`, errors });
     }
-    const started = await startJob(job, parsed.data, queue, { tasks: c.var.queue, jobs: jobStore(c.env), now: Date.now });
+    if (!tokenReaches(c, queue)) throw new ProblemError({ status: 403, kind: "forbidden", title: "Forbidden", detail: `This token does not reach queue "${queue}"` });
+    await enforceEnqueueRate(c, 1);
+    const tasks = sealingTasks(c.var.queue, httpCipher(c.env));
+    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c.env), now: Date.now });
     if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
     return c.json(started, 202);
   });
 
-  app.openapi(listRoute, async (c) => c.json({ jobs: await jobStore(c.env).recent(c.req.valid("query").limit) }, 200));
+  app.openapi(listRoute, async (c) => {
+    const jobs = await jobStore(c.env).recent(c.req.valid("query").limit);
+    return c.json({ jobs: jobs.filter((job) => tokenReaches(c, job.queue)) }, 200);
+  });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { wait } = c.req.valid("query");
     const jobs = jobStore(c.env);
+    if (wait && !c.var.token.queues.all) await readJob(jobs, id, (queue) => tokenReaches(c, queue));
     const job = wait
       ? await pollUntil(() => jobs.get(id), (j) => !j || j.status !== "running", wait * 1_000, c.req.raw.signal)
       : await jobs.get(id);
-    if (!job) throw jobNotFound(id);
+    if (!job || !tokenReaches(c, job.queue)) throw jobNotFound(id);
     return c.json(job, 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid("param");
     const jobs = jobStore(c.env);
-    const job = await readJob(jobs, id);
+    const job = await readJob(jobs, id, (queue) => tokenReaches(c, queue));
     if (!(await jobs.finish(id, "canceled", "canceled by request"))) {
-      const now = await readJob(jobs, id);
+      const now = await readJob(jobs, id, () => true);
       throw new ProblemError({ status: 409, kind: "not-cancelable", title: "Not cancelable", detail: `Job ${id} is ${now.status}` });
     }
-    await cancelPendingTasks(job, { tasks: c.var.queue, jobs });
+    await cancelPendingTasks(job, { tasks: sealingTasks(c.var.queue, httpCipher(c.env)), jobs });
     return c.json({ id, status: "canceled" as const }, 200);
   });
 
-  app.get("/v1/jobs/:id/events", requireScope("read"), async (c) => {
+  app.get("/v1/jobs/:id/events", requireScope("read", "handler"), async (c) => {
     const id = c.req.param("id");
     if (!JOB_ID_PATTERN.test(id)) throw invalidField("id", `must match ${JOB_ID_PATTERN.source}`);
     const jobs = jobStore(c.env);
-    return jobEventStream(c, await readJob(jobs, id), () => jobs.get(id));
+    return jobEventStream(c, await readJob(jobs, id, (queue) => tokenReaches(c, queue)), () => jobs.get(id));
   });
   app.openAPIRegistry.registerPath({
     method: "get",

@@ -5,6 +5,7 @@
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
 import type { TaskQueue } from "../../queue/types";
 import type { PayloadCipher } from "../../security/cipher";
+import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
 import type { Clock } from "../budget";
 import type { DrainDeps } from "../drain";
 import type { Logger } from "../logger";
@@ -27,8 +28,9 @@ export function jobsRuntime(
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
   nudge: (queue: string) => Promise<unknown>,
 ): JobsRuntime {
-  const jobs = createJobStore(redis, { now: () => base.clock.now() });
-  const deps = { tasks: base.tasks, jobs };
+  // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
+  const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
+  const deps = { tasks: sealingTasks(base.tasks, base.payloads ?? null), jobs };
   const foldDeps: FoldDeps = {
     jobs,
     functions: base.functions,
