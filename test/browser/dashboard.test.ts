@@ -141,6 +141,7 @@ describe("dashboard in headless Chromium", () => {
     expect(text).toContain("3.1");
     const width = await page.$eval("#job-result .progress .done", (bar) => (bar as HTMLElement).style.width);
     expect(width).toBe("100%");
+    await (await page.$("#job-result"))!.screenshot({ path: join(ARTIFACTS, "dashboard-job.png") });
   });
 
   it("looks up a task by id and signs out", async () => {
