@@ -6,7 +6,8 @@ import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, estimatePiDir
 
 // The whole system under faults: two wrangler dev processes behind one URL, killed and restarted at
 // random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
-// applied them; pushes delivered twice or late. EDGEQ_SOAK=100000 runs the soak of the README.
+// applied them; pushes delivered twice or late. EDGEQ_SOAK=100000 runs the soak of the README;
+// EDGEQ_CHAOS_SEED replays other draws; EDGEQ_CHAOS_LOGS=1 shows the Workers' logs.
 const TASKS = Number(process.env.EDGEQ_SOAK ?? 20_000);
 const SEED = Number(process.env.EDGEQ_CHAOS_SEED ?? 8);
 const DRAIN_MS = Math.max(150_000, TASKS * 8);
