@@ -136,6 +136,25 @@ describe("exactly-once folding", () => {
     expect(await jobs.get(id)).toMatchObject({ status: "succeeded", done: 3, failed: 0, result: expectedSum(3) });
   });
 
+  it("a commit is refused when an entry it read changed meanwhile (a revived task succeeded under the folder)", async () => {
+    const { id, queue } = await newJob(2, { maxAttempts: 1 }, 1);
+    const [task] = await tasks.claim(queue, 1);
+    await tasks.fail(queue, [{ id: task!.id, leaseToken: task!.leaseToken, error: "boom", retryable: false }]);
+    await fold(queue);
+    expect(await jobs.get(id)).toMatchObject({ status: "running", failed: 1 });
+    await tasks.retryDead(queue, [task!.id]);
+    const round = await jobs.takeFold(queue, 10, 10_000);
+    if (typeof round === "string") throw new Error(`expected a fold round, got ${round}`);
+    expect(round.events).toEqual([expect.objectContaining({ taskId: task!.id, failedDelta: -1, result: null })]);
+    // The retried task succeeds while the folder holds what it read: "-1" became "-1 and a result".
+    const again = (await tasks.claim(queue, 2)).filter((t) => t.id === task!.id);
+    await tasks.complete(queue, completionsOf(again));
+    const stale = [{ jobId: id, acc: null, doneDelta: 0, failedDelta: -1, final: null }];
+    expect(await jobs.commitFold(queue, round, stale)).toEqual({ ok: false, reason: "changed" });
+    await fold(queue);
+    expect(await jobs.get(id)).toMatchObject({ status: "running", done: 1, failed: 0 });
+  });
+
   it("a task that dies when its lease runs out with no attempts left counts as failed", async () => {
     const { id, queue } = await newJob(2, { maxAttempts: 1, leaseMs: 2_000 }, 1);
     const claimed = await tasks.claim(queue, 2);
