@@ -17,12 +17,12 @@ async function refusal(response: Response): Promise<string> {
   return ((await response.json()) as { detail: string }).detail;
 }
 
-/** A signature as QStash makes one, with claims left out on demand. */
-async function signWithout(claim: "jti" | "exp"): Promise<string> {
+/** A signature as QStash makes one, with a claim left out or another issuer on demand. */
+async function signWithout(claim: "jti" | "exp" | null, issuer = "Upstash"): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
   const bodyHash = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   const now = Math.floor(Date.now() / 1_000);
-  const jwt = new SignJWT({ body: bodyHash }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuer("Upstash").setSubject(WORK_URL).setIssuedAt(now).setNotBefore(now);
+  const jwt = new SignJWT({ body: bodyHash }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuer(issuer).setSubject(WORK_URL).setIssuedAt(now).setNotBefore(now);
   if (claim !== "jti") jwt.setJti(`jwt_${crypto.randomUUID()}`);
   if (claim !== "exp") jwt.setExpirationTime(now + 300);
   return jwt.sign(new TextEncoder().encode(env.QSTASH_CURRENT_SIGNING_KEY));
@@ -45,6 +45,11 @@ describe("QStash delivery replay", () => {
   it("refuses a valid signature without a jti or without an expiry", async () => {
     expect(await refusal(await deliver(await signWithout("jti")))).toMatch(/jti/);
     expect(await refusal(await deliver(await signWithout("exp")))).toMatch(/expiry/);
+  });
+
+  it("refuses a signature from another issuer, even with the right key", async () => {
+    expect(await refusal(await deliver(await signWithout(null, "Upstash-evil")))).toMatch(/issued by "Upstash-evil"/);
+    expect((await deliver(await signWithout(null))).status).toBe(200);
   });
 
   it("checks the signature before marking: a forged jti takes no mark from the real one", async () => {

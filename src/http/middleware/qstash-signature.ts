@@ -64,6 +64,7 @@ function rejectionReason(signature: string, error: unknown): string {
   const now = Date.now() / 1_000;
   if (typeof claims?.exp === "number" && claims.exp < now) return `expired at ${new Date(claims.exp * 1_000).toISOString()}`;
   if (typeof claims?.nbf === "number" && claims.nbf > now) return `not valid before ${new Date(claims.nbf * 1_000).toISOString()}`;
+  if (claims && claims.iss !== "Upstash") return `issued by ${JSON.stringify(claims.iss ?? null)}, not "Upstash"`;
   if (message === "signature verification failed") return "signed with neither the current nor the next signing key";
   return message;
 }
