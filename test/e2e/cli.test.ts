@@ -51,6 +51,16 @@ describe("edgeq CLI against the local stack", () => {
     expect(run.stderr).toMatch(/succeeded in \d+\.\d+ s/);
   });
 
+  it("job list shows recent jobs; job cancel cancels a running one", async () => {
+    const queue = freshQueue("clicancel");
+    await local.client.pauseQueue(queue);
+    const { id } = await local.client.startJob("primes-below", { below: 1_000_000, tasks: 20 }, queue);
+    expect(json(await edgeq("job", "cancel", id))).toEqual({ id, status: "canceled" });
+    const { jobs } = json(await edgeq("job", "list"));
+    expect(jobs.find((job: { id: string }) => job.id === id)).toMatchObject({ status: "canceled", total: 20 });
+    expect(json(await edgeq("job", "status", id))).toMatchObject({ status: "canceled" });
+  });
+
   it("queues lists a queue's counts; dead list and dead retry act on its dead tasks", async () => {
     const queue = freshQueue("clidead");
     await local.client.updateQueue(queue, { maxAttempts: 1 });

@@ -11,6 +11,7 @@ Usage:
   edgeq cancel <taskId>
   edgeq job run <fn> [--input JSON] [--queue NAME]
   edgeq job status <jobId> [--wait SECONDS]
+  edgeq job list | job cancel <jobId>
   edgeq queues
   edgeq queue <queue>
   edgeq pause <queue> | resume <queue>
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       print(await client.cancelTask(need(0, "taskId")));
       return 0;
     case "job": {
-      const sub = need(0, "run|status");
+      const sub = need(0, "run|status|list|cancel");
       if (sub === "run") {
         const { job, seconds } = await runJobWithProgress(client, need(1, "fn"), parseInput(values.input), { queue: values.queue });
         print(job);
@@ -86,6 +87,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (sub === "status") {
         print(await client.getJob(need(1, "jobId"), wait));
+        return 0;
+      }
+      if (sub === "list") {
+        print(await client.listJobs());
+        return 0;
+      }
+      if (sub === "cancel") {
+        print(await client.cancelJob(need(1, "jobId")));
         return 0;
       }
       throw new Error(`unknown job command ${sub}\n\n${usage}`);
