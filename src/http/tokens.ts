@@ -26,7 +26,7 @@ export interface TokenEntry {
   digest: Uint8Array;
   scopes: ReadonlySet<Scope>;
   queues: QueueAccess;
-  /** A name for the token that reveals nothing of it (rate-limit keys, logs): its entry number and digest prefix. */
+  /** A name for the token that reveals nothing of it (rate-limit keys, logs): a prefix of its digest, stable when entries move. */
   id: string;
 }
 
@@ -59,8 +59,7 @@ export async function parseTokens(secret: string): Promise<TokenEntry[]> {
         scopes.add(name as Scope);
       }
       const digest = await sha256(token);
-      const id = `t${index + 1}-${hex(digest).slice(0, 12)}`;
-      return { digest, scopes, queues: queueText === undefined ? ALL_QUEUES : parseQueues(queueText, where), id };
+      return { digest, scopes, queues: queueText === undefined ? ALL_QUEUES : parseQueues(queueText, where), id: hex(digest).slice(0, 16) };
     }),
   );
 }
