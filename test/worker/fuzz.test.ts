@@ -9,7 +9,7 @@ import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKENS } from "./fixtures";
-import { call, randomQueue } from "./helpers";
+import { call, randomQueue, signDelivery, WORK_URL } from "./helpers";
 
 /** Change to try other cases; a failure prints the seed and path that replay it. */
 const FUZZ_SEED = 20_261_121;
@@ -107,6 +107,19 @@ describe("HTTP API fuzzing", () => {
         await expectNo5xxAndProblems(response, `${m} ${path}${q} [${type}] ${String(body).slice(0, 80)}`);
       }),
       settings,
+    );
+  });
+
+  it("answers well-signed pushes with odd bodies without a 5xx", async () => {
+    const pushBody = fc.oneof(bodyOf.filter((body): body is string => body !== undefined), segment.map((queue) => JSON.stringify({ queue })));
+    await fc.assert(
+      fc.asyncProperty(pushBody, contentType, async (body, type) => {
+        const headers = new Headers({ "upstash-signature": await signDelivery({ body, url: WORK_URL }) });
+        if (type !== undefined) headers.set("content-type", type);
+        const response = await exports.default.fetch(new Request(WORK_URL, { method: "POST", headers, body }));
+        await expectNo5xxAndProblems(response, `signed push ${body.slice(0, 80)} [${type}]`);
+      }),
+      { ...settings, numRuns: 60 },
     );
   });
 
