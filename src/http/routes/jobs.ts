@@ -5,6 +5,7 @@ import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobStore } from "../..
 import type { JobRecord } from "../../queue/jobs/types";
 import { internalRedis } from "../../runtime/context";
 import { cancelPendingTasks } from "../../runtime/jobs/cancel";
+import { SplitError } from "../../runtime/jobs/split";
 import { startJob } from "../../runtime/jobs/start";
 import { nudgeWorkers } from "../../runtime/nudge";
 import { jobEventStream } from "../job-events";
@@ -117,7 +118,13 @@ export function registerJobRoutes(app: App): void {
     if (!tokenReaches(c, queue)) throw new ProblemError({ status: 403, kind: "forbidden", title: "Forbidden", detail: `This token does not reach queue "${queue}"` });
     await enforceEnqueueRate(c, 1);
     const tasks = sealingTasks(c.var.queue, httpCipher(c.env));
-    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c.env), now: Date.now });
+    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c.env), now: Date.now }).catch((error: unknown) => {
+      // A split that disagrees with its count is a bug in the job, not in the request: say so.
+      if (error instanceof SplitError) {
+        throw new ProblemError({ status: 500, kind: "job-definition", title: "Job definition error", detail: `${fn}: ${error.message}` });
+      }
+      throw error;
+    });
     if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
     return c.json(started, 202);
   });
