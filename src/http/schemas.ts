@@ -37,7 +37,8 @@ export const TaskRequest = z
     delay: durationSchema(MAX_DELAY_MS, "Run no earlier than this from now").optional(),
     runAt: z.number().int().nonnegative().optional().openapi({ description: "Run no earlier than this (ms since epoch)" }),
     maxAttempts: z.number().int().min(1).max(1000).optional(),
-    timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").optional(),
+    // A zero timeout would fail every attempt at once; refused here so that the error names `timeout`.
+    timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").refine((ms) => ms > 0, "must be more than 0").optional(),
   })
   .refine((task) => task.delay === undefined || task.runAt === undefined, {
     message: "give delay or runAt, not both",

@@ -139,6 +139,14 @@ describe("HTTP API fuzzing", () => {
   });
 });
 
+describe("refusals name the field the caller sent", () => {
+  it("timeout: 0 is refused as `timeout`", async () => {
+    const answer = await call("POST", `/v1/queues/${randomQueue("fz")}/tasks`, { json: { fn: "echo", input: 1, timeout: 0 } });
+    expect(answer.status).toBe(400);
+    expect((answer.body as { errors: { field: string }[] }).errors.map((error) => error.field)).toEqual(["timeout"]);
+  });
+});
+
 describe("a refused batch writes nothing", () => {
   const queue = randomQueue("fz-batch");
 
@@ -157,6 +165,7 @@ describe("a refused batch writes nothing", () => {
     { fn: "no-such-fn", input: 1, delay: "1h" },
     { fn: "count-primes", input: { from: "a" }, delay: "1h" },
     { fn: "echo", input: 1, delay: "-5s" },
+    { fn: "echo", input: 1, timeout: 0 },
     { fn: "echo", input: 1, id: "../../x" },
     { fn: "echo", input: 1, priority: 1e9 },
     { fn: "echo", input: 1, delay: "1h", runAt: 1 },
