@@ -4,9 +4,11 @@
  * With it unset, every function here returns what it was given.
  */
 import type { Env } from "../env";
+import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
+import { sealedCapacity } from "../runtime/payloads";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
 import { openPayload, type PayloadCipher, PayloadKeyError, payloadCipher } from "../security/cipher";
-import { ProblemError } from "./problem";
+import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {
   return new ProblemError({ status: 500, kind: "misconfigured", title: "Server misconfigured", detail: error.message });
@@ -22,9 +24,18 @@ export function httpCipher(env: Env): PayloadCipher | null {
   }
 }
 
-export async function sealInputs(env: Env, queue: string, requests: EnqueueRequest[]): Promise<EnqueueRequest[]> {
+/** Sealing makes an input about 4/3 larger: check the plaintext against what still fits once sealed. */
+const MAX_SEALED_INPUT_BYTES = sealedCapacity(DEFAULT_MAX_INPUT_BYTES);
+
+export async function sealInputs(env: Env, queue: string, requests: EnqueueRequest[], batch: boolean): Promise<EnqueueRequest[]> {
   const cipher = httpCipher(env);
   if (!cipher) return requests;
+  requests.forEach((request, i) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(request.input ?? null)).length;
+    if (bytes > MAX_SEALED_INPUT_BYTES) {
+      throw invalidField(batch ? `tasks[${i}].input` : "input", `is ${bytes} bytes of JSON; with encryption at rest the limit is ${MAX_SEALED_INPUT_BYTES}`);
+    }
+  });
   return Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) })));
 }
 

@@ -78,6 +78,14 @@ describe("encryption at rest (EDGEQ_ENCRYPTION_KEYS)", () => {
     expect(await cipher.open({ n: 1 }, "input", "qa")).toEqual({ n: 1 });
   });
 
+  it("refuses an input too large to fit once sealed, naming the field", async () => {
+    const answer = await callWith(withK1, "POST", `/v1/queues/${randomQueue("enc-big")}/tasks`, {
+      token,
+      json: { tasks: [{ fn: "echo", input: 1 }, { fn: "echo", input: "x".repeat(60_000) }] },
+    });
+    expect(expectProblem(answer, 400, "tasks[1].input").detail).toMatch(/with encryption at rest the limit is/);
+  });
+
   it("refuses a malformed key secret with a message naming the entry", () => {
     expect(() => parseEncryptionKeys("")).toThrow(/no key/);
     expect(() => parseEncryptionKeys("k1:c2hvcnQ=")).toThrow(/16 or 32 bytes/);

@@ -56,7 +56,7 @@ export function registerTaskRoutes(app: App): void {
     const batch = "tasks" in body;
     const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
     await enforceEnqueueRate(c, checked.length);
-    const requests = await sealInputs(c.env, queue, checked);
+    const requests = await sealInputs(c.env, queue, checked, batch);
     const results = await c.var.queue.enqueue(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
