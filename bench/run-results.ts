@@ -4,6 +4,7 @@ import type { ClaimCostAtDepth } from "./claim-cost";
 import type { Machine, Versions } from "./machine";
 import type { HopLatency } from "./qstash-hop";
 import type { RedisLimit } from "./redis-benchmark";
+import type { RedisTrace } from "./redis-trace";
 import type { RestFloor } from "./rest-floor";
 import type { ThroughputResult } from "./workload";
 
@@ -19,6 +20,11 @@ export interface LatencyResult {
   recordedWaitP50Ms: number;
   /** The enqueue request alone (POST until its 202). */
   enqueueP50Ms: number;
+  /** REST requests and Redis commands (script-inner calls not included) the Worker sent per task. */
+  restRequestsPerTask?: number;
+  redisCommandsPerTask?: number;
+  /** MONITOR of a few more tasks: commands per task and the order they were sent in. */
+  redisTrace?: RedisTrace;
   path: string;
 }
 

@@ -1,8 +1,10 @@
 /**
- * npm run bench [-- --quick] [--workers N]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
+ * npm run bench [-- --quick] [--workers N] [--only latency]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
  * private redis-server, then the full system under wrangler dev, and writes the table to the console,
  * bench/results/latest.json and bench/BENCHMARKS.md. A section that cannot run is reported, never fatal.
+ * `--only latency` measures the push-path latency alone and prints it, writing no results file.
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { TaskQueue } from "../src/queue/types";
 import { BULLMQ_CONCURRENCY, bullMemoryPerTask, bullThroughput } from "./bullmq-workload";
@@ -29,12 +31,17 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     // worker processes of the full system (wrangler dev instances behind one URL)
     workers: { type: "string", default: "1" },
+    only: { type: "string" },
   },
 });
 const plan = benchPlan(values.quick ?? false);
 const stackWorkers = Number(values.workers);
 if (!Number.isInteger(stackWorkers) || stackWorkers < 1) {
   console.error(`--workers must be a positive integer, got ${values.workers}`);
+  process.exit(2);
+}
+if (values.only !== undefined && values.only !== "latency") {
+  console.error(`--only takes "latency", got ${values.only}`);
   process.exit(2);
 }
 const started = performance.now();
@@ -53,6 +60,14 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
     notMeasured.push({ section: name, reason });
     return null;
   }
+}
+
+if (values.only === "latency") {
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+  log(`push-path latency, ${plan.latencyTasks} tasks (load average ${load()})`);
+  const { latency } = await measureFullSystem(plan.latencyTasks, 0, stackWorkers);
+  console.log(JSON.stringify({ ...latency, loadAverage: load() }, null, 2));
+  process.exit(0);
 }
 
 const servers = await startBenchServers();

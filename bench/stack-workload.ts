@@ -6,17 +6,20 @@
  * The result is watched in Redis directly every POLL_MS (tcp-queue-redis.ts) rather than with
  * `GET /v1/tasks/{id}?wait=`, whose server-side poll starts at 100 ms and would measure itself.
  */
+import type { RestServerStats } from "../dev/rest-server/faults";
 import { startStack, type StackInfo } from "../dev/stack";
 import { createTaskQueue } from "../src/queue/index";
 import type { TaskQueue } from "../src/queue/types";
 import { benchQueueName } from "./edgeq-workload";
 import type { EndToEndResult, LatencyResult } from "./run-results";
+import { traceRedis } from "./redis-trace";
 import { tcpQueueRedis } from "./tcp-queue-redis";
 import { chunks, percentile, range, stopOnSignal, taskInput } from "./workload";
 
 const RESULT_TIMEOUT_MS = 10_000;
 const POLL_MS = 1;
 const DRAIN_TIMEOUT_MS = 120_000;
+const TRACED_TASKS = 10;
 
 function api(info: StackInfo) {
   const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
@@ -47,9 +50,11 @@ async function oneTask(call: ReturnType<typeof api>, watch: TaskQueue, queue: st
   }
 }
 
-async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks: number): Promise<LatencyResult> {
+async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks: number, restStats: () => RestServerStats): Promise<LatencyResult> {
   const queue = benchQueueName("latency");
   await oneTask(call, watch, queue, -1); // the first request compiles the Worker's code paths
+  // The watcher reads over TCP, so every REST request in between is the Worker's (enqueue and push).
+  const before = restStats();
   const observed: number[] = [];
   const recorded: number[] = [];
   const waited: number[] = [];
@@ -62,6 +67,7 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
     enqueues.push(sample.enqueue);
     await sleep(2); // idle between tasks: each one meets a quiet stack
   }
+  const after = restStats();
   observed.sort((a, b) => a - b);
   recorded.sort((a, b) => a - b);
   waited.sort((a, b) => a - b);
@@ -75,6 +81,8 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
     recordedP99Ms: percentile(recorded, 99),
     recordedWaitP50Ms: percentile(waited, 50),
     enqueueP50Ms: percentile(enqueues, 50),
+    restRequestsPerTask: (after.requests - before.requests) / tasks,
+    redisCommandsPerTask: (after.commands - before.commands) / tasks,
     path: `HTTP enqueue → QStash push → Worker, one task at a time; the result watched in Redis over TCP every ${POLL_MS} ms (recorded: the task's finishedAt − createdAt)`,
   };
 }
@@ -102,7 +110,8 @@ async function endToEnd(call: ReturnType<typeof api>, watch: TaskQueue, tasks: n
   }
 }
 
-export async function measureFullSystem(latencyTasks: number, endToEndTasks: number, workers: number): Promise<{ latency: LatencyResult; endToEnd: EndToEndResult }> {
+/** endToEndTasks 0 measures the latency alone (`npm run bench -- --only latency`). */
+export async function measureFullSystem(latencyTasks: number, endToEndTasks: number, workers: number): Promise<{ latency: LatencyResult; endToEnd: EndToEndResult | null }> {
   // A slow cron keeps the push path honest: results must not come from the safety-net trigger.
   const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true });
   const undoSignal = stopOnSignal(() => stack.stop());
@@ -111,8 +120,13 @@ export async function measureFullSystem(latencyTasks: number, endToEndTasks: num
     const watcher = tcpQueueRedis(stack.info.redisPort);
     try {
       const watch = createTaskQueue(watcher.redis);
-      const latency = await pushLatency(call, watch, latencyTasks);
-      return { latency, endToEnd: await endToEnd(call, watch, endToEndTasks, workers) };
+      const latency = await pushLatency(call, watch, latencyTasks, () => stack.rest.stats());
+      const queue = benchQueueName("trace");
+      await oneTask(call, watch, queue, -1);
+      latency.redisTrace = await traceRedis(stack.info.redisPort, await watcher.address(), TRACED_TASKS, async () => {
+        await oneTask(call, watch, queue, 0);
+      });
+      return { latency, endToEnd: endToEndTasks > 0 ? await endToEnd(call, watch, endToEndTasks, workers) : null };
     } finally {
       watcher.close();
     }

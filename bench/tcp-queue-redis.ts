@@ -9,6 +9,8 @@ import type { QueueRedis } from "../src/queue/index";
 
 export interface TcpQueueRedis {
   redis: QueueRedis;
+  /** host:port of this connection as redis-server names it (MONITOR's source), to tell its commands apart. */
+  address(): Promise<string>;
   close(): void;
 }
 
@@ -22,5 +24,9 @@ export function tcpQueueRedis(port: number): TcpQueueRedis {
     evalsha: (sha: string, keys: string[], args: string[]) => connection.evalsha(sha, keys.length, ...keys, ...args),
     eval: (script: string, keys: string[], args: string[]) => connection.eval(script, keys.length, ...keys, ...args),
   };
-  return { redis: methods as unknown as QueueRedis, close: () => connection.disconnect() };
+  const address = async () => {
+    const info = String(await connection.client("INFO"));
+    return /addr=(\S+)/.exec(info)?.[1] ?? "";
+  };
+  return { redis: methods as unknown as QueueRedis, address, close: () => connection.disconnect() };
 }
