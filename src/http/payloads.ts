@@ -5,9 +5,8 @@
  */
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
-import { sealedCapacity } from "../runtime/payloads";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
-import { openPayload, type PayloadCipher, PayloadKeyError, payloadCipher } from "../security/cipher";
+import { openPayload, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/cipher";
 import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {

@@ -7,14 +7,6 @@ import type { ClaimedTask } from "../queue/types";
 import { isSealed, openPayload, type PayloadCipher } from "../security/cipher";
 import type { TaskOutcome } from "./execute";
 
-/** Bytes a sealed value adds: IV, GCM tag, key id and the envelope, then base64 of it all. */
-const SEAL_OVERHEAD_BYTES = 96;
-
-/** The largest plaintext result whose sealed form stays within `storedLimit` bytes. */
-export function sealedCapacity(storedLimit: number): number {
-  return Math.floor(((storedLimit - SEAL_OVERHEAD_BYTES) * 3) / 4) - 16;
-}
-
 export async function openInput(
   task: ClaimedTask,
   cipher: PayloadCipher | null,

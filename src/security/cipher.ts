@@ -31,6 +31,14 @@ export interface PayloadCipher {
   open(value: unknown, kind: PayloadKind, queue: string): Promise<unknown>;
 }
 
+/** Bytes a sealed value adds: IV, GCM tag, key id and the envelope, then base64 of it all. */
+const SEAL_OVERHEAD_BYTES = 96;
+
+/** The largest plaintext (JSON bytes) whose sealed form stays within `storedLimit` bytes. */
+export function sealedCapacity(storedLimit: number): number {
+  return Math.floor(((storedLimit - SEAL_OVERHEAD_BYTES) * 3) / 4) - 16;
+}
+
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const IV_BYTES = 12;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPayloadCipher, isSealed, parseEncryptionKeys, PayloadKeyError } from "../../src/security/cipher";
+import { createPayloadCipher, isSealed, parseEncryptionKeys, PayloadKeyError, sealedCapacity } from "../../src/security/cipher";
 import { toBase64Url } from "../../src/security/base64";
 import { directQueue, expectProblem, randomQueue } from "./helpers";
 import { dumpRedis } from "./redis-dump";
@@ -73,6 +73,9 @@ describe("encryption at rest (EDGEQ_ENCRYPTION_KEYS)", () => {
     const [id, iv, ct] = sealed["$edgeq:enc"].split(".");
     const flipped = toBase64Url(Uint8Array.from(atob(ct!.replace(/-/g, "+").replace(/_/g, "/")), (c, i) => c.charCodeAt(0) ^ (i === 0 ? 1 : 0)));
     await expect(cipher.open({ "$edgeq:enc": `${id}.${iv}.${flipped}` }, "input", "qa")).rejects.toThrow(/altered/);
+    // The largest plaintext the limits allow still fits the queue core's 64 KB once sealed.
+    const largest = "x".repeat(sealedCapacity(65_536) - 2);
+    expect(JSON.stringify(await cipher.seal(largest, "result", "a".repeat(64))).length).toBeLessThanOrEqual(65_536);
     // Two seals of one value differ (random IV), and a plain value passes through untouched.
     expect((await cipher.seal({ n: 1 }, "input", "qa"))["$edgeq:enc"]).not.toBe(sealed["$edgeq:enc"]);
     expect(await cipher.open({ n: 1 }, "input", "qa")).toEqual({ n: 1 });
