@@ -47,8 +47,9 @@ try {
   const stackFile = writeStackInfo(stack.info);
   const client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
   // Small batches and several invocations per worker process: the tasks spread over every process.
-  // A short lease: if an invocation dies (on a loaded machine wrangler dev now and then answers a
-  // few pushes with 503 mid-batch), its batch is back in seconds; live ones renew their leases.
+  // If an invocation dies (on a loaded machine wrangler dev now and then answers a few pushes with
+  // 503 mid-batch), its batch runs again once its lease is out: the map timeout of primes-below,
+  // 15 s, since a lease is never shorter than its task's timeout. Live batches renew theirs.
   const queue = "demo";
   await client.updateQueue(queue, { batchSize: 5, maxParallel: 6 * workers, leaseMs: 10_000 });
 

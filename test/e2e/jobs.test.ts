@@ -36,6 +36,20 @@ describe("jobs under wrangler dev", () => {
     expect(await client().getJob(id)).toMatchObject({ status: "succeeded", done: 10_000, result: last.data.result });
   }, 90_000);
 
+  it("a worker process killed mid-job: its batches come back after their lease (the map timeout, 15 s) and each result is folded once", async () => {
+    const name = queue("crash");
+    await client().updateQueue(name, { batchSize: 10, maxParallel: 4, leaseMs: 5_000 });
+    const { id, total } = await client().startJob("primes-below", { below: 300_000_000, tasks: 300 }, name);
+    let job = await client().getJob(id);
+    for (let i = 0; i < 100 && job.done < 20; i++) job = await client().getJob(id, 1);
+    expect(job.status).toBe("running");
+    await local.stack.restartWorker(0);
+    const finished = await client().getJob(id, 30).then((j) => (j.status === "running" ? client().getJob(id, 30) : j));
+    expect(finished).toMatchObject({ status: "succeeded", total, done: total, failed: 0, result: { below: 300_000_000, primes: 16_252_325 } });
+    // The batches the killed process held were reclaimed when their leases ran out, and rerun.
+    expect((await client().getQueue(name)).counts).toMatchObject({ succeeded: total, dead: 0 });
+  }, 90_000);
+
   it("?wait= returns the finished job; DELETE cancels a running job and its pending tasks", async () => {
     const small = queue("wait");
     const { id } = await client().startJob("primes-below", { below: 100_000, tasks: 10 }, small);
