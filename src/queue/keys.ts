@@ -26,6 +26,7 @@ export const QUEUE_KEY_NAMES = [
   "dedup", // KEYS[9] hash: dedupKey → "<until36>|<id>"
   "stats", // KEYS[10] hash: per-minute counters and latency histograms (stats/lua.ts)
   "outbox", // KEYS[11] hash: task id → its job's pending event (jobs/lua.ts)
+  "pushEpoch", // KEYS[12] counter: advanced as each worker invocation starts; pushes are deduplicated per epoch (src/runtime/autoscale.ts)
 ] as const;
 
 export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];
@@ -53,5 +54,11 @@ export function queueKeys(prefix: string, queue: string): string[] {
     `${base}:dedup`,
     `${base}:stats`,
     outboxKey(prefix, queue),
+    pushEpochKey(prefix, queue),
   ];
+}
+
+/** Read by the enqueue script (for the nudge) and advanced by the start script, in the same request as their work. */
+export function pushEpochKey(prefix: string, queue: string): string {
+  return `${prefix}:q:{${queue}}:push-epoch`;
 }

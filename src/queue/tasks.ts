@@ -10,24 +10,41 @@ import { settleScript } from "./scripts/settle";
 import { upkeepScript } from "./scripts/upkeep";
 import type {
   ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
-  TaskFailure, TaskRecord, UpkeepResult,
+  TaskFailure, TaskRecord, UpkeepResult, WakeInfo,
 } from "./types";
 import { checkBatch, encodePayload, errorText, packEnqueue, validateQueueName, validateTaskId } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
 
 export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
+  return (await enqueueAndPeek(ctx, queue, tasks, false)).results;
+}
+
+/** The enqueue, and (when `wake`) in the same request what a nudge needs to wake a worker. */
+export async function enqueueAndPeek(
+  ctx: QueueContext,
+  queue: string,
+  tasks: EnqueueRequest[],
+  wake: boolean,
+): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }> {
   validateQueueName(queue);
   checkBatch(tasks, "tasks");
-  if (tasks.length === 0) return [];
+  if (tasks.length === 0) return { results: [], wake: null };
   const now = ctx.now();
-  const args = [queue, String(tasks.length)];
+  const args = [queue, String(tasks.length), wake ? "1" : "0"];
   tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
-  const reply = asArray(await ctx.run(enqueueScript, queue, now, args));
+  const [rawResults, rawWake] = asArray(await ctx.run(enqueueScript, queue, now, args));
+  const reply = asArray(rawResults);
   const results: EnqueueResult[] = [];
   for (let i = 0; i < reply.length; i += 3) {
     results.push({ id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" });
   }
-  return results;
+  const [paused, maxParallel, epoch] = asArray(rawWake);
+  const info: WakeInfo = {
+    paused: paused != null && String(paused) === "1",
+    maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
+    pushEpoch: epoch == null ? 0 : Number(epoch),
+  };
+  return { results, wake: wake ? info : null };
 }
 
 function leaseArg(leaseMs: number | undefined): string {

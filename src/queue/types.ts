@@ -159,9 +159,19 @@ export interface QueueSummary {
   counts: QueueCounts;
 }
 
+/** What waking a worker for a queue needs (src/runtime/nudge.ts), read with the enqueue that calls for it. */
+export interface WakeInfo {
+  paused: boolean;
+  maxParallel: number;
+  /** The queue's push epoch: pushes are deduplicated per epoch (src/runtime/autoscale.ts). */
+  pushEpoch: number;
+}
+
 /** What the queue core offers. Every batch operation is one script call (one REST request). */
 export interface TaskQueue {
   enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
+  /** The enqueue, with what a nudge needs read in the same request (null when nothing was enqueued). */
+  enqueueAndPeek(queue: string, tasks: EnqueueRequest[]): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }>;
   claim(queue: string, max: number, leaseMs?: number): Promise<ClaimedTask[]>;
   complete(queue: string, completions: TaskCompletion[]): Promise<SettleOutcome[]>;
   fail(queue: string, failures: TaskFailure[]): Promise<SettleOutcome[]>;

@@ -1,6 +1,6 @@
 /** Called by the enqueue route after new tasks are stored: wake a worker for the queue. */
 import type { Env } from "../env";
-import { createTaskQueue } from "../queue/index";
+import { createTaskQueue, type WakeInfo } from "../queue/index";
 import { pushRequests, wakeUpRequests } from "./autoscale";
 import { systemClock } from "./budget";
 import { internalRedis, pushPublisher, type RuntimeOptions, runtimeLogger } from "./context";
@@ -10,6 +10,8 @@ import { countNew } from "./publisher";
 export interface NudgeOptions extends RuntimeOptions {
   /** When the delayed tasks just enqueued become due (ms since the epoch): each gets a wake-up. */
   wakeAt?: readonly number[];
+  /** The queue's state as the enqueue script read it (TaskQueue.enqueueAndPeek): no read of its own then. */
+  wake?: WakeInfo;
 }
 
 /**
@@ -22,10 +24,7 @@ export interface NudgeOptions extends RuntimeOptions {
 export async function nudgeWorkers(env: Env, queue: string, options: NudgeOptions = {}): Promise<number> {
   const log = runtimeLogger(env, options);
   try {
-    const redis = internalRedis(env);
-    const epochs = redisPushEpochs(redis);
-    const [summary, epoch] = await Promise.all([createTaskQueue(redis, {}).getQueue(queue), epochs.current(queue)]);
-    const { paused, maxParallel } = summary.settings;
+    const { paused, maxParallel, pushEpoch: epoch } = options.wake ?? (await readWakeInfo(env, queue));
     if (paused) return 0;
     const now = (options.clock ?? systemClock).now();
     const later = (options.wakeAt ?? []).filter((time) => time > now);
@@ -35,4 +34,10 @@ export async function nudgeWorkers(env: Env, queue: string, options: NudgeOption
     log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;
   }
+}
+
+async function readWakeInfo(env: Env, queue: string): Promise<WakeInfo> {
+  const redis = internalRedis(env);
+  const [summary, pushEpoch] = await Promise.all([createTaskQueue(redis, {}).getQueue(queue), redisPushEpochs(redis).current(queue)]);
+  return { paused: summary.settings.paused, maxParallel: summary.settings.maxParallel, pushEpoch };
 }

@@ -102,6 +102,28 @@ describe("pushes through the QStash dev server", () => {
     expect(receiver.deliveriesTo(path)).toHaveLength(2);
   });
 
+  it("nudges with what the enqueue script read as it would with a read of its own (same epoch, same settings)", async () => {
+    const queue = queueName("peek");
+    const { publicUrl, path } = endpoint();
+    const env = testEnv(publicUrl);
+    const clock = steppingClock();
+    const first = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 1 }]);
+    expect(first.results).toHaveLength(1);
+    expect(first.wake).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
+    expect(await nudgeWorkers(env, queue, { log, clock, wake: first.wake! })).toBe(1);
+    // The same dedup id as a nudge that reads the epoch itself: QStash drops the copy.
+    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(0);
+    await receiver.waitFor(path, 1);
+
+    expect(await handlePush(env, { queue }, { log })).toMatchObject({ claimed: 1, succeeded: 1 });
+    await tasks.updateSettings(queue, { maxParallel: 3, paused: true });
+    const second = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 2 }]);
+    expect(second.wake).toEqual({ paused: true, maxParallel: 3, pushEpoch: 1 });
+    expect(await nudgeWorkers(env, queue, { log, clock, wake: second.wake! })).toBe(0);
+    await sleep(300);
+    expect(receiver.deliveriesTo(path)).toHaveLength(1);
+  });
+
   it("never throws from a nudge, even when QStash is unreachable", async () => {
     const queue = queueName("unreachable");
     await tasks.enqueue(queue, [{ fn: "echo", input: 1 }]);

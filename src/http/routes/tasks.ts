@@ -57,12 +57,14 @@ export function registerTaskRoutes(app: App): void {
     const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
     await enforceEnqueueRate(c, checked.length);
     const requests = await sealInputs(c.env, queue, checked, batch);
-    const results = await c.var.queue.enqueue(queue, requests).catch((error: unknown) => {
+    // The script reads what the nudge needs in the same request, so the push is published at once.
+    const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
     // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
+    // waitUntil: the 202 goes out now, the publish finishes after it.
     if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, wake ? { wake } : {}));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;

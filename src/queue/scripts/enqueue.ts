@@ -4,21 +4,23 @@ import { defineScript } from "./runner";
 /** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
 const HEADER = String.raw`
 --[[ enqueue
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch (keys.ts)
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
+ARGV[5] "1": also read what waking a worker needs (saves the nudge a request of its own), else "0"
 then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
   ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>" delayed), record
-Returns id, state letter, "1" when duplicate else "0", per task. A duplicate (existing id, or a
-dedupKey seen within the queue's dedupWindowMs whose task still exists) creates nothing and answers
-with the existing task. Errors: -6 BadScriptArguments.
+Returns { results, wake }: results is id, state letter, "1" when duplicate else "0", per task;
+wake is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
+A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
+exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
 ]]`;
 
 const BODY = String.raw`
 local queue, n = ARGV[3], tonumber(ARGV[4])
-if not n or #ARGV ~= 4 + n * 5 then return -6 end
+if not n or #ARGV ~= 5 + n * 5 then return -6 end
 local check, keys = {}, {}
 for i = 0, n - 1 do
-  local at = 5 + i * 5
+  local at = 6 + i * 5
   if ARGV[at + 1] == "1" then check[#check + 1] = ARGV[at] end
   if ARGV[at + 2] ~= "" then keys[#keys + 1] = ARGV[at + 2] end
 end
@@ -46,7 +48,7 @@ load(check)
 local out, created, dedupArgs, dedupKeys = {}, 0, {}, {}
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
-  local at = 5 + i * 5
+  local at = 6 + i * 5
   local id, key, route, rec = ARGV[at], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
   local existing = nil
   if key ~= "" and firstOf[key] and cache[firstOf[key]] then existing = firstOf[key]
@@ -74,7 +76,12 @@ if #dedupArgs > 0 then
 end
 if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created); redis.call("HINCRBY", STATS, MINUTE_AT .. "e", created) end
 flush()
-return out
+local wake = {}
+if ARGV[5] == "1" then
+  local settings = redis.call("HMGET", META, "paused", "maxParallel")
+  wake = {settings[1], settings[2], redis.call("GET", KEYS[12])}
+end
+return {out, wake}
 `;
 
 export const enqueueScript = defineScript("enqueue", `${HEADER}\n${LUA_LIB}\n${BODY}`);
