@@ -14,10 +14,12 @@
 import { fromBase64, toBase64Url, fromBase64Url } from "./base64";
 
 export const SEALED_FIELD = "$edgeq:enc";
+/** Error texts are strings, not JSON values: sealed ones are this prefix and the same token. */
+export const SEALED_TEXT_PREFIX = "$edgeq:enc:";
 export type Sealed = { [SEALED_FIELD]: string };
 
 /** What a sealed value holds: a task's input or its result, of one queue. */
-export type PayloadKind = "input" | "result" | "job-input" | "job-acc" | "job-result";
+export type PayloadKind = "input" | "result" | "error" | "job-input" | "job-acc" | "job-result";
 
 export class PayloadKeyError extends Error {
   override readonly name = "PayloadKeyError";
@@ -29,6 +31,9 @@ export interface PayloadCipher {
   seal(value: unknown, kind: PayloadKind, queue: string): Promise<Sealed>;
   /** Opens a sealed value; anything else (stored before encryption was on) is returned as it is. */
   open(value: unknown, kind: PayloadKind, queue: string): Promise<unknown>;
+  /** The same for texts (error messages): a prefixed string in, the text out. */
+  sealText(text: string, kind: PayloadKind, queue: string): Promise<string>;
+  openText(text: string, kind: PayloadKind, queue: string): Promise<string>;
 }
 
 /** Bytes a sealed value adds: IV, GCM tag, key id and the envelope, then base64 of it all. */
@@ -84,36 +89,41 @@ export function createPayloadCipher(secret: string): PayloadCipher {
   const keys = parseEncryptionKeys(secret);
   const byId = new Map(keys.map((key) => [key.id, key.key]));
   const current = keys[0]!;
+
+  /** `<key id>.<iv>.<ciphertext>` of a UTF-8 text. */
+  async function encrypt(text: string, kind: PayloadKind, queue: string): Promise<string> {
+    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    const ciphertext = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: additionalData(kind, queue) },
+      await current.key,
+      new TextEncoder().encode(text),
+    );
+    return `${current.id}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
+  }
+
+  async function decrypt(token: string, kind: PayloadKind, queue: string): Promise<string> {
+    const [id = "", iv = "", ciphertext = "", extra] = token.split(".");
+    const key = byId.get(id);
+    if (!key) throw new PayloadKeyError(`sealed with key "${id}", which EDGEQ_ENCRYPTION_KEYS no longer holds`);
+    if (extra !== undefined) throw new PayloadKeyError("a sealed value has more than three parts");
+    try {
+      const plaintext = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: additionalData(kind, queue) },
+        await key,
+        fromBase64Url(ciphertext),
+      );
+      return new TextDecoder().decode(plaintext);
+    } catch {
+      throw new PayloadKeyError(`a sealed ${kind} of queue "${queue}" does not open with key "${id}": altered, or moved from elsewhere`);
+    }
+  }
+
   return {
     currentKeyId: current.id,
-    async seal(value, kind, queue) {
-      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-      const plaintext = new TextEncoder().encode(JSON.stringify(value ?? null));
-      const ciphertext = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: additionalData(kind, queue) },
-        await current.key,
-        plaintext,
-      );
-      return { [SEALED_FIELD]: `${current.id}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}` };
-    },
-    async open(value, kind, queue) {
-      if (!isSealed(value)) return value;
-      const [id = "", iv = "", ciphertext = "", extra] = value[SEALED_FIELD].split(".");
-      const key = byId.get(id);
-      if (!key) throw new PayloadKeyError(`sealed with key "${id}", which EDGEQ_ENCRYPTION_KEYS no longer holds`);
-      if (extra !== undefined) throw new PayloadKeyError("a sealed value has more than three parts");
-      let plaintext: ArrayBuffer;
-      try {
-        plaintext = await crypto.subtle.decrypt(
-          { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: additionalData(kind, queue) },
-          await key,
-          fromBase64Url(ciphertext),
-        );
-      } catch {
-        throw new PayloadKeyError(`a sealed ${kind} of queue "${queue}" does not open with key "${id}": altered, or moved from elsewhere`);
-      }
-      return JSON.parse(new TextDecoder().decode(plaintext)) as unknown;
-    },
+    seal: async (value, kind, queue) => ({ [SEALED_FIELD]: await encrypt(JSON.stringify(value ?? null), kind, queue) }),
+    open: async (value, kind, queue) => (isSealed(value) ? (JSON.parse(await decrypt(value[SEALED_FIELD], kind, queue)) as unknown) : value),
+    sealText: async (text, kind, queue) => `${SEALED_TEXT_PREFIX}${await encrypt(text, kind, queue)}`,
+    openText: async (text, kind, queue) => (text.startsWith(SEALED_TEXT_PREFIX) ? decrypt(text.slice(SEALED_TEXT_PREFIX.length), kind, queue) : text),
   };
 }
 
@@ -125,6 +135,13 @@ export function payloadCipher(secret: string | undefined): PayloadCipher | null 
   if (!secret || secret.trim() === "") return null;
   if (cached?.secret !== secret) cached = { secret, cipher: createPayloadCipher(secret) };
   return cached.cipher;
+}
+
+/** Opens `text` with `cipher`; a sealed text with encryption off is an error, not a silent pass. */
+export async function openPayloadText(cipher: PayloadCipher | null, text: string, kind: PayloadKind, queue: string): Promise<string> {
+  if (cipher) return cipher.openText(text, kind, queue);
+  if (text.startsWith(SEALED_TEXT_PREFIX)) throw new PayloadKeyError(`an ${kind} of queue "${queue}" is sealed but EDGEQ_ENCRYPTION_KEYS is not set`);
+  return text;
 }
 
 /** Opens `value` with `cipher`; a sealed value with encryption off is an error, not a silent pass. */
