@@ -12,6 +12,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The push sink (push-sink.ts): the Worker's EDGEQ_PUBLIC_URL in the worker tests. */
     pushSinkUrl: string;
+    /** FUZZ_SEED from the environment ("" when unset): test/worker/fuzz.test.ts then uses its fixed seed. */
+    fuzzSeed: string;
   }
 }
 
@@ -49,6 +51,7 @@ export const workerProject: TestProjectInlineConfiguration = {
     // Files run one after another: the scheduled handler sweeps every queue in Redis, and a sweep
     // running beside another file would claim that file's tasks.
     fileParallelism: false,
+    provide: { fuzzSeed: process.env.FUZZ_SEED ?? "" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
