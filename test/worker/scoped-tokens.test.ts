@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { digestsEqual, parseTokens, reachesQueue, tokenOf, TokenConfigError } from "../../src/http/tokens";
-import { expectProblem, randomQueue } from "./helpers";
+import { directQueue, expectProblem, randomQueue } from "./helpers";
 import { callWith, freshToken } from "./security-helpers";
 
 // Two families of queues: the restricted tokens reach "sa-*" and one exact name, never "sb-*".
@@ -57,6 +57,18 @@ describe("queue-restricted tokens", () => {
     expectProblem(await callWith(bindings, "GET", "/metrics", { token: worker }), 403);
     // Routes that show no queue's data stay open to them.
     expect((await callWith(bindings, "GET", "/v1/functions", { token: worker })).status).toBe(200);
+  });
+
+  it("cannot reach another queue's dead tasks by naming their ids under its own queue", async () => {
+    const dead = await callWith<{ id: string }>(bindings, "POST", `/v1/queues/${theirs}/tasks`, { token: admin, json: { fn: "echo", input: 1, maxAttempts: 1 } });
+    const [claimed] = await directQueue().claim(theirs, 10);
+    const victim = claimed?.id === dead.body.id ? claimed : undefined;
+    expect(victim).toBeDefined();
+    await directQueue().fail(theirs, [{ id: victim!.id, leaseToken: victim!.leaseToken, error: "boom", retryable: false }]);
+    const ids = { ids: [victim!.id] };
+    expect((await callWith(bindings, "POST", `/v1/queues/${mine}/dead/retry`, { token: owner, json: ids })).body).toEqual({ retried: 0 });
+    expect((await callWith(bindings, "DELETE", `/v1/queues/${mine}/dead`, { token: owner, json: ids })).body).toEqual({ purged: 0 });
+    expect((await callWith(bindings, "GET", `/v1/tasks/${victim!.id}`, { token: admin })).body).toMatchObject({ status: "dead" });
   });
 
   it("with admin on one queue, administer that queue and no other", async () => {
