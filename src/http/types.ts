@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { TaskQueue } from "../queue/types";
+import type { ReplayMark } from "../security/replay";
 import type { Scope, TokenEntry } from "./tokens";
 
 export interface AppEnv {
@@ -13,6 +14,8 @@ export interface AppEnv {
     token: TokenEntry;
     /** The queue core over this request's Redis client, set by withQueue. */
     queue: TaskQueue;
+    /** A verified QStash delivery whose jti the handler marks (requireQStashSignatureMarkedByHandler). */
+    qstashDelivery: { jti: string; mark: ReplayMark };
   };
 }
 

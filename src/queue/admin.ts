@@ -21,11 +21,17 @@ import { checkBatch, validateQueueName, validateTaskId } from "./validate";
  */
 export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
   validateQueueName(queue);
-  const [enqueued, stored, totals, ready, prio, delayed, dead] = asArray(
-    await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_ARGS]),
-  );
-  if (enqueued === null || enqueued === undefined) throw new QueueNotFoundError(queue);
-  const settings = settingsFromMeta(asArray(stored), ctx.defaults);
+  const reply = asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_ARGS]));
+  const summary = summaryFromStats(queue, reply, ctx.defaults);
+  if (!summary) throw new QueueNotFoundError(queue);
+  return summary;
+}
+
+/** The stats script's reply (the start script's too, see scripts/start.ts) as figures; null for an unknown queue. */
+export function summaryFromStats(queue: string, reply: unknown[], defaults: QueueSettings): QueueSummary | null {
+  const [enqueued, stored, totals, ready, prio, delayed, dead] = reply;
+  if (enqueued === null || enqueued === undefined) return null;
+  const settings = settingsFromMeta(asArray(stored), defaults);
   const totalOf = asArray(totals);
   const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(totalOf[COUNTER_FIELDS.indexOf(name)] ?? 0);
   const queued = Number(ready) + Number(prio) - counter("_tomb");

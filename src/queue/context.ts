@@ -11,8 +11,11 @@ export interface QueueContext {
   now: () => number;
   maxInputBytes: number;
   defaults: QueueSettings;
-  /** Runs a queue script with ARGV[1] = now, ARGV[2] = defaults; a bare negative reply becomes an error. */
-  run(script: LuaScript, queue: string, now: number, args: string[]): Promise<unknown>;
+  /**
+   * Runs a queue script with ARGV[1] = now, ARGV[2] = defaults; a bare negative reply becomes an
+   * error. `extraKeys` follow the queue's keys (KEYS[13] on).
+   */
+  run(script: LuaScript, queue: string, now: number, args: string[], extraKeys?: string[]): Promise<unknown>;
 }
 
 export function createContext(
@@ -29,8 +32,8 @@ export function createContext(
     now,
     maxInputBytes,
     defaults,
-    async run(script, queue, at, args) {
-      const reply = await runScript(redis, script, queueKeys(prefix, queue), [String(at), defaultsArg, ...args]);
+    async run(script, queue, at, args, extraKeys = []) {
+      const reply = await runScript(redis, script, [...queueKeys(prefix, queue), ...extraKeys], [String(at), defaultsArg, ...args]);
       if (typeof reply === "number" && reply < 0) throw errorFromCode(reply, script.name);
       return reply;
     },

@@ -10,6 +10,7 @@ import { DEFAULT_PREFIX } from "./keys";
 import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, enqueueAndPeek, extendLeases, getMany, settle, upkeep } from "./tasks";
+import { startInvocation } from "./start";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
 
@@ -41,6 +42,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     complete: async (queue, completions) => (await settle(ctx, queue, completions, [], 0)).outcomes,
     fail: async (queue, failures) => (await settle(ctx, queue, [], failures, 0)).outcomes,
     settleAndClaim: (queue, settled, claimMax, leaseMs) => settle(ctx, queue, settled.completions, settled.failures, claimMax, leaseMs),
+    startInvocation: (queue, once) => startInvocation(ctx, queue, once),
     extendLeases: (queue, leases, leaseMs) => extendLeases(ctx, queue, leases, leaseMs),
     upkeep: (queue, limit) => upkeep(ctx, queue, limit),
     cancel: (ids) => cancel(ctx, ids),

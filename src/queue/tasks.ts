@@ -10,7 +10,7 @@ import { settleScript } from "./scripts/settle";
 import { upkeepScript } from "./scripts/upkeep";
 import type {
   ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
-  TaskFailure, TaskRecord, UpkeepResult, WakeInfo,
+  OnceMark, TaskFailure, TaskRecord, UpkeepResult, WakeInfo,
 } from "./types";
 import { checkBatch, encodePayload, errorText, packEnqueue, validateQueueName, validateTaskId } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
@@ -62,7 +62,16 @@ function token(value: unknown, field: string): string {
   return value;
 }
 
-/** complete, fail, claim and settleAndClaim: the settle script does all three in one call. */
+/** ARGV[7..10] of the settle script: a worker invocation's start (start.ts), or none. */
+export interface StartArgs {
+  queue: string;
+  once?: OnceMark;
+}
+
+/**
+ * complete, fail, claim and settleAndClaim: the settle script does all three in one call; with
+ * `start`, it starts a worker invocation first and its reply's `start` is start.ts's.
+ */
 export async function settle(
   ctx: QueueContext,
   queue: string,
@@ -70,7 +79,8 @@ export async function settle(
   failures: TaskFailure[],
   claimMax: number,
   leaseMs?: number,
-): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }> {
+  start?: StartArgs,
+): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[] }> {
   validateQueueName(queue);
   checkBatch(completions, "completions");
   checkBatch(failures, "failures");
@@ -78,6 +88,8 @@ export async function settle(
     throw new ValidationError(ErrorCode.InvalidArgument, "max", "must be an integer in [0, 10000]");
   }
   const args = [String(claimMax), leaseArg(leaseMs), String(completions.length), String(failures.length)];
+  const once = start?.once;
+  args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", once ? String(once.ttlMs) : "", once?.value ?? "");
   completions.forEach((c, i) => {
     const at = `completions[${i}]`;
     const result = encodePayload(c.result === undefined ? null : c.result, `${at}.result`, ctx.maxInputBytes);
@@ -88,9 +100,9 @@ export async function settle(
     args.push(validateTaskId(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
     args.push(f.retryable === false ? "0" : "1", String(Math.random()));
   });
-  if (claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [] };
+  if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax] = asArray(await ctx.run(settleScript, queue, now, args));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
@@ -104,7 +116,7 @@ export async function settle(
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
   for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(text(claimedFlat[i]), claimedFlat[i + 1], defaultMax));
-  return { outcomes, claimed };
+  return { outcomes, claimed, start: asArray(rawStart ?? []) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {

@@ -167,6 +167,22 @@ export interface WakeInfo {
   pushEpoch: number;
 }
 
+/** A key set once (SET NX PX) as a worker invocation starts, e.g. QStash's replay guard on a delivery's jti. */
+export interface OnceMark {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+/** What the start of a worker invocation found (TaskQueue.startInvocation). */
+export type InvocationStart =
+  /** The once-mark was there already: nothing was read or written. */
+  | { kind: "replayed" }
+  /** No such queue (a push outliving its queue). */
+  | { kind: "missing" }
+  /** The queue as it was before the claim, the push epoch just advanced, and the first batch claimed. */
+  | { kind: "started"; summary: QueueSummary; pushEpoch: number; claimed: ClaimedTask[] };
+
 /** What the queue core offers. Every batch operation is one script call (one REST request). */
 export interface TaskQueue {
   enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
@@ -182,6 +198,12 @@ export interface TaskQueue {
     claimMax: number,
     leaseMs?: number,
   ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }>;
+  /**
+   * A worker invocation's start in one request: sets `once` (unless it exists: then nothing else
+   * happens), advances the push epoch, reads the queue's figures and claims its first batch (the
+   * queue's batch size, under its lease).
+   */
+  startInvocation(queue: string, once?: OnceMark): Promise<InvocationStart>;
   extendLeases(queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]>;
   /** Promotes due delayed tasks and reclaims expired leases, at most `limit` of each. */
   upkeep(queue: string, limit?: number): Promise<UpkeepResult>;

@@ -42,7 +42,8 @@ export function emptyTally(): DrainTally {
 /**
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
  * backlog and did nothing would also hand nothing on. `afterFullBatch` runs (without holding up
- * the loop) when a full batch hints at more backlog.
+ * the loop) when a full batch hints at more backlog. `first`: a batch claimed already (by the
+ * invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
   queue: string,
@@ -50,11 +51,12 @@ export async function drainQueue(
   budget: Budget,
   deps: DrainDeps,
   afterFullBatch: () => Promise<void> = async () => {},
+  first?: { batch: ClaimedTask[]; claimSentAt: number },
 ): Promise<DrainTally> {
   const tally = emptyTally();
   const { batchSize, leaseMs } = settings;
-  let claimSentAt = deps.clock.now();
-  let batch = await deps.tasks.claim(queue, batchSize, leaseMs);
+  let claimSentAt = first?.claimSentAt ?? deps.clock.now();
+  let batch = first?.batch ?? (await deps.tasks.claim(queue, batchSize, leaseMs));
   const sideWork: Promise<void>[] = [];
   while (batch.length > 0) {
     const started = deps.clock.now();

@@ -1,9 +1,11 @@
 /**
  * Upkeep from the push path, so that the tasks of a crashed invocation come back even when the
  * cron is off (`wrangler dev` without --test-scheduled) or a minute away: each invocation runs a
- * bounded upkeep as it starts, and one that saw other invocations' tasks running asks for a
- * wake-up after a lease, when any of those that died will have expired. Both are throttled per
- * isolate at module scope (one entry per queue), so a busy queue does not pay them per push.
+ * bounded upkeep beside its first batch (not before its claim, which the push's latency would pay
+ * for; what the upkeep makes ready is handed to more pushes), and one that saw other invocations'
+ * tasks running asks for a wake-up after a lease, when any of those that died will have expired.
+ * Both are throttled per isolate at module scope (one entry per queue), so a busy queue does not
+ * pay them per push.
  */
 import { QueueNotFoundError } from "../queue/errors";
 import type { TaskQueue } from "../queue/types";
@@ -18,15 +20,18 @@ export const UPKEEP_LIMIT = 1_000;
 const lastUpkeep = new Map<string, number>();
 const lastLeaseCheck = new Map<string, number>();
 
-export async function upkeepIfDue(queue: string, tasks: Pick<TaskQueue, "upkeep">, clock: Clock, log: Logger): Promise<void> {
+/** True when the upkeep made tasks ready (or has more to do): someone must drain them. */
+export async function upkeepIfDue(queue: string, tasks: Pick<TaskQueue, "upkeep">, clock: Clock, log: Logger): Promise<boolean> {
   const now = clock.now();
-  if (now - (lastUpkeep.get(queue) ?? Number.NEGATIVE_INFINITY) < UPKEEP_INTERVAL_MS) return;
+  if (now - (lastUpkeep.get(queue) ?? Number.NEGATIVE_INFINITY) < UPKEEP_INTERVAL_MS) return false;
   lastUpkeep.set(queue, now);
   try {
     const result = await tasks.upkeep(queue, UPKEEP_LIMIT);
     if (result.requeued + result.dead > 0) log.info("reclaimed expired leases", { queue, ...result });
+    return result.promoted + result.requeued > 0 || result.more;
   } catch (error) {
     if (!(error instanceof QueueNotFoundError)) log.warn("upkeep failed; the cron will retry it", { queue, error: String(error) });
+    return false;
   }
 }
 

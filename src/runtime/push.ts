@@ -1,5 +1,6 @@
 /** The QStash push target's work: src/http verifies the signature, then hands the message here. */
 import type { Env } from "../env";
+import type { OnceMark } from "../queue/types";
 import { createBudget } from "./budget";
 import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./context";
 import { runInvocation } from "./invocation";
@@ -7,10 +8,13 @@ import type { BatchReport, PushMessage } from "./types";
 
 /**
  * Drains `message.queue` within the push budget and publishes follow-up pushes while backlog
- * remains. Throws only when Redis cannot be reached: QStash then retries the delivery, and
- * leases of anything claimed run out and are reclaimed.
+ * remains. Throws when Redis cannot be reached: QStash then retries the delivery, and leases of
+ * anything claimed run out and are reclaimed. `replayMark`: the delivery's mark, set by the
+ * invocation's first script; ReplayedDeliveryError when it was set already (nothing was done).
  */
-export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions = {}): Promise<BatchReport> {
+export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions = {}, replayMark?: OnceMark): Promise<BatchReport> {
   const runtime = runtimeFromEnv(env, options);
-  return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime);
+  return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }
+
+export { ReplayedDeliveryError } from "./invocation";

@@ -13,9 +13,24 @@ export type ReplayRedis = Pick<Redis, "set">;
 /** Clock skew allowed between QStash and the Worker when the signature's exp is checked. */
 export const REPLAY_SKEW_MS = 60_000;
 
-/** True when this jti is seen for the first time; false for a replay. */
+/** The mark of one jti: the key, its value (the message id, for forensics) and how long it must live. */
+export interface ReplayMark {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+export function replayMark(jti: string, messageId: string, expiresAtMs: number, now: number): ReplayMark {
+  const ttlMs = Math.max(1_000, Math.ceil(expiresAtMs - now + REPLAY_SKEW_MS));
+  return { key: securityKey("replay", jti), value: messageId || "-", ttlMs };
+}
+
+/**
+ * True when this jti is seen for the first time; false for a replay. (POST /v1/work sets the same
+ * mark with SET NX PX inside its start script instead, saving the push a round trip.)
+ */
 export async function markDelivery(redis: ReplayRedis, jti: string, messageId: string, expiresAtMs: number, now: number): Promise<boolean> {
-  const lifetime = Math.max(1_000, Math.ceil(expiresAtMs - now + REPLAY_SKEW_MS));
-  const reply = await redis.set(securityKey("replay", jti), messageId || "-", { nx: true, px: lifetime });
+  const mark = replayMark(jti, messageId, expiresAtMs, now);
+  const reply = await redis.set(mark.key, mark.value, { nx: true, px: mark.ttlMs });
   return reply !== null;
 }

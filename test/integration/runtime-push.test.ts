@@ -124,6 +124,21 @@ describe("pushes through the QStash dev server", () => {
     expect(receiver.deliveriesTo(path)).toHaveLength(1);
   });
 
+  it("hands tasks its upkeep reclaimed to a push of their own (upkeep runs beside the first batch, not before it)", async () => {
+    const queue = queueName("reclaim");
+    const { publicUrl, path } = endpoint();
+    await tasks.enqueue(queue, [{ fn: "echo", input: 1 }, { fn: "echo", input: 2 }]);
+    // A worker that claimed both and died: its one-second leases run out.
+    const lost = await tasks.claim(queue, 2, 1_000);
+    expect(lost).toHaveLength(2);
+    await sleep(1_100);
+    const report = await handlePush(testEnv(publicUrl), { queue }, { log });
+    expect(report).toMatchObject({ claimed: 0 });
+    expect(report.published).toBeGreaterThanOrEqual(1);
+    expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 2, running: 0 });
+    await receiver.waitFor(path, 1);
+  });
+
   it("never throws from a nudge, even when QStash is unreachable", async () => {
     const queue = queueName("unreachable");
     await tasks.enqueue(queue, [{ fn: "echo", input: 1 }]);

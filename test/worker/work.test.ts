@@ -81,6 +81,14 @@ describe("POST /v1/work runs a batch", () => {
     expect(((await response.json()) as { claimed: number }).claimed).toBe(0);
   });
 
+  it("runs nothing for a replayed delivery: the start script's mark refuses it before any claim", async () => {
+    const signature = await signDelivery({ body: body() });
+    expect((await deliver(body(), signature)).status).toBe(200);
+    const late = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input: "late" } });
+    await expectRefused(await deliver(body(), signature), /used already/);
+    expect((await call("GET", `/v1/tasks/${late.body.id}`, { token: "read" })).body).toMatchObject({ status: "queued", attempts: 0 });
+  });
+
   function body(): string {
     return JSON.stringify({ queue });
   }

@@ -1,5 +1,6 @@
 import { LUA_LIB } from "./lib";
 import { defineScript } from "./runner";
+import { LUA_START } from "./start";
 
 /**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
@@ -8,26 +9,38 @@ import { defineScript } from "./runner";
 const HEADER = String.raw`
 --[[ settle: complete + fail + claim in one call. The claim runs first (its pops and the settled
 ids share one HMGET); settled tasks are running, so they are never among those claimed.
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch
+(keys.ts)   KEYS[13] a start's once-mark key (only when ARGV[9] is not "")
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
 ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
 ARGV[5] completions C   ARGV[6] failures F
+ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: the claim max is then
+  the queue's batch size, ARGV[8] when it has none stored; ARGV[9] once-mark TTL ms ("" = no mark),
+  ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts }:
+Returns { outcomes, claimed, maxAttempts, start }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
   maxAttempts: the queue's setting (claimed records carry it already)
+  start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
 ]]`;
 
 const BODY = String.raw`
 local claimMax = tonumber(ARGV[3])
 local nComplete, nFail = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not claimMax or not nComplete or not nFail then return -6 end
-local base = 7 + nComplete * 3
+local start = {}
+if ARGV[7] ~= "" then
+  if nComplete + nFail > 0 then return -6 end
+  start = startInvocation(ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+  if start[1] ~= 2 then return {{}, {}, 0, start} end
+  claimMax = startBatch
+end
+local base = 11 + nComplete * 3
 local settleIds = {}
-for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[7 + i * 3] end
+for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
 
 local m = {}
@@ -126,7 +139,7 @@ local outcomes = {}
 -- appended to the body (found as is unless earlier attempts left errors after the input)
 local SETTLE_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
 for i = 0, nComplete - 1 do
-  local id, token = ARGV[7 + i * 3], ARGV[8 + i * 3]
+  local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
   local rec, code = cache[id], -1
   if rec then
     local st, att, prio, timeout, maxAtt, runAt, started, _, keep = string.match(rec, SETTLE_FIELDS)
@@ -137,7 +150,7 @@ for i = 0, nComplete - 1 do
       local front, _, errors = sections(string.sub(rec, tab + 1))
       local expires = NOW + (tonumber(keep, 36) or keepMs)
       -- a job's map result goes to its job (jobs/lua.ts), not into the record
-      local result = ARGV[9 + i * 3]
+      local result = ARGV[13 + i * 3]
       if jobEvent(id, front, 0, result) then result = "" end
       put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
         .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, result, errors))
@@ -175,7 +188,7 @@ for i = 0, nFail - 1 do
 end
 
 flush()
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1])}
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start}
 `;
 
-export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${LUA_START}\n${BODY}`);
