@@ -10,13 +10,17 @@ export interface RedisTrace {
   tasks: number;
   topLevelPerTask: number;
   scriptInnerPerTask: number;
-  /** The top-level commands of the last traced task, in order (EVALSHA named by its script's header). */
+  /** The top-level commands of the last traced task, in order, each with its time (ms) after the first. */
   sequence: string[];
+  /** Per gap between consecutive top-level commands, its median over the tasks with the most common sequence length (ms). */
+  gapP50Ms: number[];
 }
 
 interface Seen {
   source: string;
   args: string[];
+  /** redis-server's clock, seconds with microseconds. */
+  time: number;
 }
 
 /** EVALSHA carries no script name: its key and argument counts tell the scripts apart well enough. */
@@ -33,12 +37,13 @@ export async function traceRedis(port: number, ignoreSource: string, tasks: numb
   const client = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
   const monitor = await client.monitor();
   let seen: Seen[] = [];
-  monitor.on("monitor", (_time: string, args: string[], source: string) => {
-    if (source !== ignoreSource && args.some((arg) => arg.startsWith(keyPrefix))) seen.push({ source, args });
+  monitor.on("monitor", (time: string, args: string[], source: string) => {
+    if (source !== ignoreSource && args.some((arg) => arg.startsWith(keyPrefix))) seen.push({ source, args, time: Number(time) });
   });
   let top = 0;
   let inner = 0;
   let sequence: string[] = [];
+  const taskGaps: number[][] = [];
   try {
     for (let i = 0; i < tasks; i++) {
       seen = [];
@@ -47,11 +52,21 @@ export async function traceRedis(port: number, ignoreSource: string, tasks: numb
       const outer = seen.filter((s) => s.source !== "lua");
       top += outer.length;
       inner += seen.length - outer.length;
-      sequence = outer.map((s) => describe(s.args));
+      const t0 = outer[0]?.time ?? 0;
+      sequence = outer.map((s) => `+${((s.time - t0) * 1000).toFixed(1)} ms ${describe(s.args)}`);
+      taskGaps.push(outer.slice(1).map((s, j) => (s.time - outer[j]!.time) * 1000));
     }
   } finally {
     monitor.disconnect();
     client.disconnect();
   }
-  return { tasks, topLevelPerTask: top / tasks, scriptInnerPerTask: inner / tasks, sequence };
+  return { tasks, topLevelPerTask: top / tasks, scriptInnerPerTask: inner / tasks, sequence, gapP50Ms: medianGaps(taskGaps) };
+}
+
+function medianGaps(taskGaps: number[][]): number[] {
+  const byLength = new Map<number, number[][]>();
+  for (const gaps of taskGaps) byLength.set(gaps.length, [...(byLength.get(gaps.length) ?? []), gaps]);
+  const common = [...byLength.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  return (common[0] ?? []).map((_, j) => Number(median(common.map((gaps) => gaps[j]!)).toFixed(1)));
 }

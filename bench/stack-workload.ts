@@ -19,7 +19,7 @@ import { chunks, percentile, range, stopOnSignal, taskInput } from "./workload";
 const RESULT_TIMEOUT_MS = 10_000;
 const POLL_MS = 1;
 const DRAIN_TIMEOUT_MS = 120_000;
-const TRACED_TASKS = 10;
+const TRACED_TASKS = 20;
 
 function api(info: StackInfo) {
   const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
