@@ -36,7 +36,11 @@ export class ReplayedDeliveryError extends Error {
 export async function runInvocation(queue: string, budget: Budget, deps: InvocationDeps, once?: OnceMark): Promise<BatchReport> {
   const started = deps.clock.now();
   const report: BatchReport = { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 0, durationMs: 0 };
-  const start = await startQueue(queue, deps, once);
+  const start = await startQueue(queue, deps, once).catch(async (error: unknown) => {
+    // A start that failed (not a replay) still gets its upkeep tried, as the safety net would.
+    if (!(error instanceof ReplayedDeliveryError)) await upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
+    throw error;
+  });
   if (start) {
     // Beside the first batch rather than before it; what it makes ready needs a drainer.
     const upkept = upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
