@@ -23,6 +23,8 @@ export interface LatencyResult {
   /** REST requests and Redis commands (script-inner calls not included) the Worker sent per task. */
   restRequestsPerTask?: number;
   redisCommandsPerTask?: number;
+  /** Enqueue → result as an API client sees it with `GET /v1/tasks/{id}?wait=` (the server's polls included). */
+  longPoll?: { p50Ms: number; p99Ms: number };
   /** MONITOR of a few more tasks: commands per task and the order they were sent in. */
   redisTrace?: RedisTrace;
   path: string;

@@ -20,6 +20,7 @@ const RESULT_TIMEOUT_MS = 10_000;
 const POLL_MS = 1;
 const DRAIN_TIMEOUT_MS = 120_000;
 const TRACED_TASKS = 20;
+const LONG_POLL_TASKS = 100;
 
 function api(info: StackInfo) {
   const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
@@ -87,6 +88,22 @@ async function pushLatency(call: ReturnType<typeof api>, watch: TaskQueue, tasks
   };
 }
 
+/** As a client of the API sees it: the enqueue, then `GET /v1/tasks/{id}?wait=` until it answers succeeded. */
+async function longPollLatency(call: ReturnType<typeof api>, tasks: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const queue = benchQueueName("long-poll");
+  const samples: number[] = [];
+  for (const n of range(tasks + 1)) {
+    const started = performance.now();
+    const { id } = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) });
+    const task = await call<{ status: string }>("GET", `/v1/tasks/${id}?wait=10`);
+    if (task.status !== "succeeded") throw new Error(`task ${id} still ${task.status} after a 10 s long-poll`);
+    if (n > 0) samples.push(performance.now() - started); // the first compiles the route's code paths
+    await sleep(2);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) };
+}
+
 async function endToEnd(call: ReturnType<typeof api>, watch: TaskQueue, tasks: number, workers: number): Promise<EndToEndResult> {
   const queue = benchQueueName("e2e");
   const started = performance.now();
@@ -121,6 +138,7 @@ export async function measureFullSystem(latencyTasks: number, endToEndTasks: num
     try {
       const watch = createTaskQueue(watcher.redis);
       const latency = await pushLatency(call, watch, latencyTasks, () => stack.rest.stats());
+      latency.longPoll = await longPollLatency(call, LONG_POLL_TASKS);
       const queue = benchQueueName("trace");
       await oneTask(call, watch, queue, -1);
       latency.redisTrace = await traceRedis(stack.info.redisPort, await watcher.address(), TRACED_TASKS, async () => {
