@@ -4,7 +4,8 @@
  * then end-to-end tasks/s over HTTP for a burst of tasks drained by pushes alone.
  *
  * The result is watched in Redis directly every POLL_MS (tcp-queue-redis.ts) rather than with
- * `GET /v1/tasks/{id}?wait=`, whose server-side poll starts at 100 ms and would measure itself.
+ * `GET /v1/tasks/{id}?wait=`, whose server-side polls add their own intervals; a client's view
+ * through that long-poll is measured apart (longPoll).
  */
 import type { RestServerStats } from "../dev/rest-server/faults";
 import { startStack, type StackInfo } from "../dev/stack";
