@@ -4,7 +4,7 @@
  * order sent) and the calls scripts make inside. Only commands on the Worker's keys count: the
  * benchmark's own watching connection and the QStash dev server's message store are left out.
  */
-import { Redis } from "ioredis";
+import { createConnection } from "node:net";
 
 export interface RedisTrace {
   tasks: number;
@@ -32,18 +32,50 @@ function describe(args: string[]): string {
   return command;
 }
 
+/** The quoted arguments of one MONITOR line, unescaped (redis-server writes them as sds "repr"). */
+function monitorArgs(text: string): string[] {
+  const args: string[] = [];
+  for (const [, quoted] of text.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    args.push(quoted!.replace(/\\(x[0-9a-f]{2}|.)/g, (_, escape: string) =>
+      escape.length === 3 ? String.fromCharCode(parseInt(escape.slice(1), 16)) : ({ n: "\n", r: "\r", t: "\t", a: "\x07", b: "\b" } as Record<string, string>)[escape] ?? escape,
+    ));
+  }
+  return args;
+}
+
+/**
+ * MONITOR over a plain socket: ioredis's monitor() can lose a race between its MONITOR reply and
+ * the first lines on a busy machine ("command queue state error") and take the process down.
+ */
+async function startMonitor(port: number, onLine: (seen: Seen) => void): Promise<() => void> {
+  const socket = createConnection({ port, host: "127.0.0.1" });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("error", reject);
+  });
+  socket.on("error", () => {});
+  let buffer = "";
+  socket.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("latin1");
+    let end: number;
+    while ((end = buffer.indexOf("\r\n")) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const match = /^\+(\d+\.\d+) \[\d+ ([^\]]+)\] (.*)$/.exec(line);
+      if (match) onLine({ time: Number(match[1]), source: match[2]!, args: monitorArgs(match[3]!) });
+    }
+  });
+  socket.write("MONITOR\r\n");
+  // the +OK comes first; lines follow as commands arrive
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return () => socket.destroy();
+}
+
 /** Runs `task` `tasks` times under MONITOR; `settleMs` after each lets trailing commands arrive. */
 export async function traceRedis(port: number, ignoreSource: string, tasks: number, task: () => Promise<void>, settleMs = 300, keyPrefix = "edgeq:"): Promise<RedisTrace> {
-  const client = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
-  // ioredis may report a MONITOR line that races a disconnect as a "command queue state error";
-  // a benchmark's trace must not bring the whole run down for it.
-  const ignore = () => {};
-  client.on("error", ignore);
-  const monitor = await client.monitor();
-  monitor.on("error", ignore);
   let seen: Seen[] = [];
-  monitor.on("monitor", (time: string, args: string[], source: string) => {
-    if (source !== ignoreSource && args.some((arg) => arg.startsWith(keyPrefix))) seen.push({ source, args, time: Number(time) });
+  const stopMonitor = await startMonitor(port, (line) => {
+    if (line.source !== ignoreSource && line.args.some((arg) => arg.startsWith(keyPrefix))) seen.push(line);
   });
   let top = 0;
   let inner = 0;
@@ -62,8 +94,7 @@ export async function traceRedis(port: number, ignoreSource: string, tasks: numb
       taskGaps.push(outer.slice(1).map((s, j) => (s.time - outer[j]!.time) * 1000));
     }
   } finally {
-    monitor.disconnect();
-    client.disconnect();
+    stopMonitor();
   }
   return { tasks, topLevelPerTask: top / tasks, scriptInnerPerTask: inner / tasks, sequence, gapP50Ms: medianGaps(taskGaps) };
 }
