@@ -49,7 +49,7 @@ export async function startBenchServers(): Promise<BenchServers> {
   const restToken = randomBytes(24).toString("base64url");
   const rest = spawn(
     process.execPath,
-    ["--import", "tsx", "dev/rest-server/main.ts", "--redis-url", redis.url, "--token", restToken, "--port", "0"],
+    ["--import", "tsx", "dev/rest-server/main.ts", "--redis-url", redis.url, `--token=${restToken}`, "--port", "0"], // "=": a random token may start with "-",
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let restUrl: string;
