@@ -6,6 +6,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import type { TestProjectInlineConfiguration } from "vitest/config";
+import { stackBindings } from "../../support/stack-bindings.js";
 import { TEST_EDGEQ_TOKENS } from "../fixtures.js";
 
 declare module "vitest" {
@@ -33,12 +34,7 @@ export const workerProject: TestProjectInlineConfiguration = {
           EDGEQ_PUBLIC_URL: inject("pushSinkUrl"),
           EDGEQ_TOKENS: TEST_EDGEQ_TOKENS,
           EDGEQ_LOG_LEVEL: "warn",
-          UPSTASH_REDIS_REST_URL: inject("restUrl"),
-          UPSTASH_REDIS_REST_TOKEN: inject("restToken"),
-          QSTASH_URL: inject("qstashUrl"),
-          QSTASH_TOKEN: inject("qstashToken"),
-          QSTASH_CURRENT_SIGNING_KEY: inject("qstashCurrentSigningKey"),
-          QSTASH_NEXT_SIGNING_KEY: inject("qstashNextSigningKey"),
+          ...stackBindings(inject),
         },
       },
     })),
