@@ -65,5 +65,5 @@ export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } fro
 export { TASK_ID_PATTERN, newTaskId } from "./ids";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";
-export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/read";
+export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/figures";
 export { LATENCY_BOUNDS_MS, type Histogram, type Percentiles } from "./stats/histogram";

@@ -3,7 +3,7 @@
  * types only; the scripts behind them may change freely.
  * All durations are milliseconds, all timestamps milliseconds since the epoch.
  */
-import type { QueueStats } from "./stats/read";
+import type { QueueStats } from "./stats/figures";
 
 export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
 /** A failed attempt that will be retried shows as `delayed` (waiting for its backoff) with `error` set. */
@@ -218,6 +218,6 @@ export interface TaskQueue {
   /** Requeues dead tasks (all when ids is omitted) with fresh attempts; returns how many. */
   retryDead(queue: string, ids?: string[]): Promise<number>;
   purgeDead(queue: string, ids?: string[]): Promise<number>;
-  /** Throughput, latency and wait percentiles, oldest wait, active invocations (stats/read.ts). */
+  /** Throughput, latency and wait percentiles, oldest wait, active invocations (stats/figures.ts). */
   getStats(queue: string): Promise<QueueStats>;
 }

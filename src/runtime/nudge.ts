@@ -1,17 +1,26 @@
 /** Called by the enqueue route after new tasks are stored: wake a worker for the queue. */
-import type { Env } from "../env";
-import { createTaskQueue, type WakeInfo } from "../queue/index";
+import { type WakeInfo } from "../queue/index";
+import type { TaskQueue } from "../queue/types";
 import { pushRequests, wakeUpRequests } from "./autoscale";
-import { systemClock } from "./budget";
-import { internalRedis, pushPublisher, type RuntimeOptions, runtimeLogger } from "./context";
-import { redisPushEpochs } from "./epochs";
-import { countNew } from "./publisher";
+import { type Clock, systemClock } from "./budget";
+import type { PushEpochs } from "./epochs";
+import type { Logger } from "./logger";
+import { countNew, type PushPublisher } from "./publisher";
 
-export interface NudgeOptions extends RuntimeOptions {
+/** What a nudge uses: the queue's state (when the enqueue did not read it), the publisher, a log. */
+export interface NudgeDeps {
+  tasks: Pick<TaskQueue, "getQueue">;
+  epochs: Pick<PushEpochs, "current">;
+  publisher: PushPublisher;
+  log: Logger;
+}
+
+export interface NudgeOptions {
   /** When the delayed tasks just enqueued become due (ms since the epoch): each gets a wake-up. */
   wakeAt?: readonly number[];
   /** The queue's state as the enqueue script read it (TaskQueue.enqueueAndPeek): no read of its own then. */
   wake?: WakeInfo;
+  clock?: Clock;
 }
 
 /**
@@ -21,23 +30,21 @@ export interface NudgeOptions extends RuntimeOptions {
  * when they become due. Never throws: it runs in waitUntil after the enqueue was answered, and
  * the cron is the safety net. Returns how many pushes were new.
  */
-export async function nudgeWorkers(env: Env, queue: string, options: NudgeOptions = {}): Promise<number> {
-  const log = runtimeLogger(env, options);
+export async function nudgeWorkers(deps: NudgeDeps, queue: string, options: NudgeOptions = {}): Promise<number> {
   try {
-    const { paused, maxParallel, pushEpoch: epoch } = options.wake ?? (await readWakeInfo(env, queue));
+    const { paused, maxParallel, pushEpoch: epoch } = options.wake ?? (await readWakeInfo(deps, queue));
     if (paused) return 0;
     const now = (options.clock ?? systemClock).now();
     const later = (options.wakeAt ?? []).filter((time) => time > now);
     const pushes = [...pushRequests(queue, { epoch, now }, 1, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
-    return countNew(await pushPublisher(env).publish(pushes));
+    return countNew(await deps.publisher.publish(pushes));
   } catch (error) {
-    log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
+    deps.log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;
   }
 }
 
-async function readWakeInfo(env: Env, queue: string): Promise<WakeInfo> {
-  const redis = internalRedis(env);
-  const [summary, pushEpoch] = await Promise.all([createTaskQueue(redis, {}).getQueue(queue), redisPushEpochs(redis).current(queue)]);
+async function readWakeInfo(deps: NudgeDeps, queue: string): Promise<WakeInfo> {
+  const [summary, pushEpoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
   return { paused: summary.settings.paused, maxParallel: summary.settings.maxParallel, pushEpoch };
 }

@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
 import { type Budget, createBudget } from "./budget";
-import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./runtime";
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
@@ -19,7 +19,7 @@ export interface ScheduledOptions extends RuntimeOptions {
 }
 
 /** Returns one report per queue that had backlog after upkeep. */
-export async function handleScheduled(env: Env, options: ScheduledOptions = {}): Promise<BatchReport[]> {
+export async function handleScheduled(env: Env, options: ScheduledOptions): Promise<BatchReport[]> {
   const runtime = runtimeFromEnv(env, options);
   const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
   const selected = (queues: QueueSummary[]) =>

@@ -11,7 +11,6 @@
 import { Receiver } from "@upstash/qstash";
 import { createMiddleware } from "hono/factory";
 import { ProblemError } from "../problem";
-import { internalRedis } from "../../runtime/context";
 import { markDelivery, replayMark } from "../../security/replay";
 import type { AppEnv } from "../types";
 
@@ -67,7 +66,7 @@ function qstashSignature(marker: "middleware" | "handler") {
     const messageId = c.req.header("upstash-message-id") ?? "";
     if (marker === "handler") {
       c.set("qstashDelivery", { jti, mark: replayMark(jti, messageId.slice(0, 128), exp * 1_000, Date.now()) });
-    } else if (!(await markDelivery(internalRedis(c.env), jti, messageId.slice(0, 128), exp * 1_000, Date.now()))) {
+    } else if (!(await markDelivery(c.var.clients.redis, jti, messageId.slice(0, 128), exp * 1_000, Date.now()))) {
       throw replayedDelivery(jti);
     }
     await next();

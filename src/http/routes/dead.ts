@@ -1,6 +1,6 @@
 /** Dead letters: list a queue's dead tasks, retry them, purge them. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { nudgeWorkers } from "../../runtime/index";
 import { requireScope } from "../middleware/auth";
 import { openTasks } from "../payloads";
 import { Count, DeadList, json, problems } from "../responses";
@@ -44,7 +44,7 @@ export function registerDeadRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const retried = await c.var.queue.retryDead(queue, c.req.valid("json").ids);
     // retried tasks are queued again: wake a worker as an enqueue does, not a minute later by cron
-    if (retried > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    if (retried > 0) c.executionCtx.waitUntil(nudgeWorkers(c.var.clients, queue));
     return c.json({ retried }, 200);
   });
 

@@ -1,6 +1,6 @@
 /** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { nudgeWorkers } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
@@ -54,7 +54,7 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const checked = toEnqueueRequests(c.var.functions, batch ? body.tasks : [body], batch);
     await enforceEnqueueRate(c, checked.length);
     const requests = await sealInputs(c.env, queue, checked, batch);
     // The script reads what the nudge needs in the same request, so the push is published at once.
@@ -64,7 +64,7 @@ export function registerTaskRoutes(app: App): void {
     // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
     // waitUntil: the 202 goes out now, the publish finishes after it.
     if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, wake ? { wake } : {}));
+      c.executionCtx.waitUntil(nudgeWorkers(c.var.clients, queue, wake ? { wake } : {}));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;

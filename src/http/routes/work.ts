@@ -1,6 +1,6 @@
 /** The push target: QStash calls it to start a stateless worker invocation for one queue. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { handlePush, ReplayedDeliveryError } from "../../runtime/push";
+import { handlePush, ReplayedDeliveryError } from "../../runtime/index";
 import { replayedDelivery, requireQStashSignatureMarkedByHandler } from "../middleware/qstash-signature";
 import { json, problems } from "../responses";
 import { QueueName } from "../schemas";
@@ -41,7 +41,7 @@ export function registerWorkRoutes(app: App): void {
   app.openapi(work, async (c) => {
     const { jti, mark } = c.var.qstashDelivery;
     try {
-      return c.json(await handlePush(c.env, c.req.valid("json"), {}, mark), 200);
+      return c.json(await handlePush(c.env, c.req.valid("json"), { functions: c.var.functions }, mark), 200);
     } catch (error) {
       if (error instanceof ReplayedDeliveryError) throw replayedDelivery(jti);
       throw error;
