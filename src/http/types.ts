@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import type { Env } from "../env";
 import type { TaskQueue } from "../queue/types";
 import type { Clients, FunctionRegistry } from "../runtime/index";
-import type { ReplayMark } from "../security/replay";
+import type { ReplayMark } from "../security/index";
 import type { Scope, TokenEntry } from "./tokens";
 
 export interface AppEnv {
@@ -20,8 +20,8 @@ export interface AppEnv {
     queue: TaskQueue;
     /** The function registry the composition root (src/index.ts) gave the app, set by withClients. */
     functions: FunctionRegistry;
-    /** A verified QStash delivery whose jti the handler marks (requireQStashSignatureMarkedByHandler). */
-    qstashDelivery: { jti: string; mark: ReplayMark };
+    /** A verified QStash delivery whose replay mark the handler sets (requireQStashSignature). */
+    qstashDelivery: { jti: string; replayMark: ReplayMark };
   };
 }
 

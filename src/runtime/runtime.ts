@@ -5,13 +5,13 @@
  */
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
-import type { JobStore } from "../queue/jobs/store";
+import type { JobStore } from "../queue/jobs/index";
 import type { TaskQueue } from "../queue/types";
-import { type PayloadCipher, payloadCipher, sealedCapacity } from "../security/cipher";
+import { type PayloadCipher, payloadCipher, sealedCapacity } from "../security/index";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
 import { type Clients, clientsFromEnv } from "./clients";
 import type { PushEpochs } from "./epochs";
-import { type InvocationDeps, publishForBacklog } from "./invocation";
+import { type InvocationDeps, publishBacklogPushes } from "./invocation";
 import { jobsRuntime } from "./jobs/wire";
 import type { Logger } from "./logger";
 import type { PushPublisher } from "./publisher";
@@ -76,7 +76,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
-    ...jobsRuntime(clients.redis, base, (queue) => publishForBacklog(queue, runtime)),
+    ...jobsRuntime(clients.redis, base, (queue) => publishBacklogPushes(queue, runtime)),
   };
   return runtime;
 }

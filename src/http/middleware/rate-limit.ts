@@ -4,7 +4,7 @@
  * requests. One script call per request; a refusal is a 429 with Retry-After and takes nothing.
  */
 import type { Context } from "hono";
-import { parseRateLimit, type RateLimit, takeRate } from "../../security/rate-limit";
+import { parseRateLimit, type RateLimit, takeRate } from "../../security/index";
 import { ProblemError } from "../problem";
 import type { AppEnv } from "../types";
 

@@ -1,14 +1,13 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobStore } from "../../queue/jobs/store";
-import type { JobRecord } from "../../queue/jobs/types";
-import { cancelPendingTasks, nudgeWorkers, SplitError, startJob } from "../../runtime/index";
+import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
+import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
 import { pollUntil } from "../long-poll";
-import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
+import { sealingJobs, sealingTasks } from "../../security/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { httpCipher } from "../payloads";
+import { httpCipher } from "../encryption";
 import { invalidField, ProblemError } from "../problem";
 import { json, problems } from "../responses";
 import { QueueName, WaitQuery } from "../schemas";
@@ -121,7 +120,7 @@ export function registerJobRoutes(app: App): void {
       }
       throw error;
     });
-    if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.var.clients, queue));
+    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
     return c.json(started, 202);
   });
 
