@@ -6,7 +6,7 @@
 import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Env } from "../env";
-import { createTaskQueue } from "../queue/index";
+import { createTaskQueue, DEFAULT_PREFIX } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
 import { type PushEpochs, redisPushEpochs } from "./epochs";
 import { createLogger, type Logger, parseLogLevel } from "./logger";
@@ -15,8 +15,13 @@ import { type PushPublisher, qstashPublisher } from "./publisher";
 export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
 const PUSH_DELIVERY_RETRIES = 3;
 
+/** A prefix keeps its keys apart; braces would change which keys share a hash tag. */
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 export interface Clients {
   redis: Redis;
+  /** Every Redis key edgeq writes starts with it (EDGEQ_KEY_PREFIX, default "edgeq"). */
+  prefix: string;
   /** The queue core over `redis`. */
   tasks: TaskQueue;
   epochs: PushEpochs;
@@ -26,13 +31,21 @@ export interface Clients {
 
 export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
   const redis = edgeqRedis(env);
+  const prefix = keyPrefix(env.EDGEQ_KEY_PREFIX);
   return {
     redis,
-    tasks: createTaskQueue(redis, {}),
-    epochs: redisPushEpochs(redis),
+    prefix,
+    tasks: createTaskQueue(redis, { prefix }),
+    epochs: redisPushEpochs(redis, prefix),
     publisher: pushPublisher(env),
     log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
   };
+}
+
+function keyPrefix(value: string | undefined): string {
+  if (value === undefined || value === "") return DEFAULT_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(value)) throw new Error(`EDGEQ_KEY_PREFIX must match ${KEY_PREFIX_PATTERN.source}`);
+  return value;
 }
 
 function edgeqRedis(env: Env): Redis {

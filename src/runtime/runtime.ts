@@ -76,7 +76,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
-    ...jobsRuntime(clients.redis, base, (queue) => publishBacklogPushes(queue, runtime)),
+    ...jobsRuntime(clients.redis, clients.prefix, base, (queue) => publishBacklogPushes(queue, runtime)),
   };
   return runtime;
 }

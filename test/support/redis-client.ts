@@ -21,3 +21,24 @@ export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
 }
+
+/** Replies as the Worker's own client reads them (src/runtime/clients.ts), and faster to parse. */
+export const RAW_REPLIES = { responseEncoding: false, automaticDeserialization: false } as const;
+
+/** A test client with RAW_REPLIES, the way the queue core is meant to be driven. */
+export function rawTestRedis(): Redis {
+  return testRedis(RAW_REPLIES);
+}
+
+export interface TestKeyspace {
+  /** A key prefix (the queue core's `prefix`, the Worker's EDGEQ_KEY_PREFIX) no other test file shares. */
+  prefix: string;
+  /** Deletes every key under the prefix: pass it to afterAll. */
+  cleanup(): Promise<void>;
+}
+
+/** redis-js's keygen + cleanup pattern: `const keys = testKeyspace("label"); afterAll(keys.cleanup);`. */
+export function testKeyspace(label = "t"): TestKeyspace {
+  const prefix = randomPrefix(label).slice(0, -1);
+  return { prefix, cleanup: () => deleteKeysWithPrefix(`${prefix}:`) };
+}

@@ -8,7 +8,7 @@ import { runInvocation } from "../../src/runtime/invocation";
 import { registry } from "../../src/runtime/registry";
 import { createPayloadCipher, SEALED_TEXT_PREFIX } from "../../src/security/cipher";
 import { sealingTasks } from "../../src/security/sealed-stores";
-import { directQueue, randomQueue } from "./helpers";
+import { directQueue, queueName } from "./helpers";
 import { dumpRedis } from "./redis-dump";
 import { callWith, freshToken } from "./security-helpers";
 
@@ -27,7 +27,7 @@ const leaky = defineFunction({
 
 describe("error texts with encryption at rest", () => {
   it("are sealed in Redis, opened by the API, and fit the queue core's limit whole", async () => {
-    const queue = randomQueue("enc-err");
+    const queue = queueName("enc-err");
     const secret = `in-an-error-${crypto.randomUUID()}`;
     const cipher = createPayloadCipher(bindings.EDGEQ_ENCRYPTION_KEYS);
     const [enqueued] = await sealingTasks(directQueue(), cipher).enqueue(queue, [{ fn: "leaky", input: { secret } }]);

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientsFromEnv } from "../../src/runtime/clients";
-import { directQueue, expectProblem, randomQueue } from "./helpers";
+import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-const queue = randomQueue("enc-job");
+const queue = queueName("enc-job");
 const [admin, other] = [freshToken("admin"), freshToken("other")];
 const bindings = { EDGEQ_TOKENS: `${admin}:admin; ${other}:enqueue+read@nope-*`, EDGEQ_ENCRYPTION_KEYS: `k1:${key}` };
 
@@ -28,7 +28,7 @@ describe("jobs with encryption at rest", () => {
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.
-    const fields = async () => (await clientsFromEnv(env).redis.hgetall(`edgeq:job:${id}`)) as Record<string, string> | string[];
+    const fields = async () => (await clientsFromEnv(env).redis.hgetall(`${env.EDGEQ_KEY_PREFIX}:job:${id}`)) as Record<string, string> | string[];
     const text = JSON.stringify(await fields());
     expect(text).toContain("$edgeq:enc");
     expect(text).not.toContain('\\"below\\"');
@@ -59,6 +59,6 @@ describe("jobs with encryption at rest", () => {
     expect(list.body.jobs.map((job) => job.id)).not.toContain(id);
     const json = { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue };
     expectProblem(await callWith(bindings, "POST", "/v1/jobs", { token: other, json }), 403);
-    expect((await callWith(bindings, "POST", "/v1/jobs", { token: other, json: { ...json, queue: randomQueue("nope") } })).status).toBe(202);
+    expect((await callWith(bindings, "POST", "/v1/jobs", { token: other, json: { ...json, queue: queueName("nope") } })).status).toBe(202);
   });
 });

@@ -60,10 +60,7 @@ export function expectProblem(answer: Answer<unknown>, status: number, field?: s
   return problem;
 }
 
-/** A queue name no other test file uses. */
-export function randomQueue(label: string): string {
-  return `${label}-${crypto.randomUUID().slice(0, 8)}`;
-}
+export { queueName } from "../support/names";
 
 /** The queue core over the same REST server as the Worker, for arranging state directly. */
 export function directQueue(): TaskQueue {

@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { randomQueue, signDelivery, WORK_URL } from "./helpers";
+import { queueName, signDelivery, WORK_URL } from "./helpers";
 
-const queue = randomQueue("replay");
+const queue = queueName("replay");
 const body = JSON.stringify({ queue });
 
 async function deliver(signature: string, messageId = "msg_replay"): Promise<Response> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/app";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
 
-const queue = randomQueue("valid");
+const queue = queueName("valid");
 const tasksPath = `/v1/queues/${queue}/tasks`;
 
 describe("request validation names the failing field", () => {
