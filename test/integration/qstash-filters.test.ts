@@ -1,0 +1,72 @@
+/**
+ * The QStash dev server's filters and edits as QStash documents them: DLQ retry and delete select by
+ * every filter field the SDK sends (callerIp included) and refuse the host/path filters QStash's DLQ
+ * refuses; editing a schedule (create with its Upstash-Schedule-Id) clears what the edit leaves out.
+ */
+import { describe, expect, it } from "vitest";
+import { receiverForFile, testQStash } from "../support/qstash-receiver";
+
+const receiver = receiverForFile();
+const qstash = testQStash();
+
+/** Publishes to a destination that always fails, with no retries, and waits for its DLQ entry. */
+async function deadMessage() {
+  const { url } = receiver().route(() => ({ status: 500, body: "no" }));
+  const { messageId } = await qstash.publish({ url, body: "dead", retries: 0 });
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const [entry] = (await qstash.dlq.listMessages({ filter: { messageId } })).messages;
+    if (entry) return entry as typeof entry & { callerIp?: string };
+    if (Date.now() > deadline) throw new Error(`message ${messageId} did not reach the DLQ`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("QStash dev server: DLQ filters", () => {
+  it("deletes and retries by callerIp, as the SDK's DLQ filter sends it", async () => {
+    const [first, second] = [await deadMessage(), await deadMessage()];
+    expect(first.callerIp).toBeTruthy();
+    const ip = first.callerIp as string;
+    // Another caller's address selects nothing and deletes nothing.
+    await expect(qstash.dlq.delete({ filter: { callerIp: "203.0.113.9", messageId: first.messageId } })).resolves.toMatchObject({ deleted: 0 });
+    await expect(qstash.dlq.delete({ filter: { callerIp: ip, messageId: first.messageId } })).resolves.toMatchObject({ deleted: 1 });
+    const retried = await qstash.dlq.retry({ filter: { callerIp: ip, messageId: second.messageId } });
+    expect(retried.responses).toHaveLength(1);
+    expect((await qstash.dlq.listMessages({ dlqIds: [first.dlqId, second.dlqId] })).messages).toEqual([]);
+  });
+
+  it("refuses the host and path filters, which QStash's DLQ does not take", async () => {
+    await expect(qstash.dlq.delete({ filter: { host: "127.0.0.1" } } as never)).rejects.toMatchObject({ status: 400 });
+    await expect(qstash.dlq.retry({ filter: { path: "/x" } } as never)).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe("QStash dev server: schedule edits", () => {
+  it("clears the fields an edit leaves out, keeping only what the edit sends", async () => {
+    const { url } = receiver().route();
+    const full = await qstash.schedules.create({
+      destination: url,
+      cron: "0 0 1 1 *",
+      body: "full",
+      headers: { "x-kind": "full" },
+      delay: 30,
+      retries: 1,
+      callback: url,
+      failureCallback: url,
+      label: "edited",
+    });
+    const before = await qstash.schedules.get(full.scheduleId);
+    expect(before).toMatchObject({ callback: url, failureCallback: url, retries: 1, delay: 30 });
+    await qstash.schedules.create({ scheduleId: full.scheduleId, destination: url, cron: "0 0 2 1 *" });
+    const after = await qstash.schedules.get(full.scheduleId);
+    expect(after).toMatchObject({ scheduleId: full.scheduleId, cron: "0 0 2 1 *" });
+    expect(after.callback).toBeUndefined();
+    expect(after.failureCallback).toBeUndefined();
+    expect(after.body).toBeFalsy();
+    expect(after.delay ?? 0).toBe(0);
+    expect(after.retries).not.toBe(1);
+    expect(JSON.stringify(after.header ?? {})).not.toContain("full");
+    expect(JSON.stringify(after)).not.toContain("edited");
+    await qstash.schedules.delete(full.scheduleId);
+  });
+});
