@@ -76,6 +76,8 @@ export interface Delivery {
   /** Seconds the signature stays valid; QStash uses 5 minutes. */
   lifetime?: number;
   notBefore?: number;
+  /** The signature's jti; a fresh one when omitted. */
+  jti?: string;
 }
 
 /** An Upstash-Signature as QStash makes it: HS256 JWT over the destination URL and the body's SHA-256. */
@@ -90,7 +92,7 @@ export async function signDelivery(delivery: Delivery): Promise<string> {
     .setIssuedAt(now)
     .setNotBefore(delivery.notBefore ?? now)
     .setExpirationTime(now + (delivery.lifetime ?? 300))
-    .setJti(`jwt_${crypto.randomUUID()}`)
+    .setJti(delivery.jti ?? `jwt_${crypto.randomUUID()}`)
     .sign(new TextEncoder().encode(delivery.key ?? env.QSTASH_CURRENT_SIGNING_KEY));
 }
 

@@ -53,7 +53,13 @@ describe("QStash delivery replay", () => {
   });
 
   it("checks the signature before marking: a forged jti takes no mark from the real one", async () => {
-    const forged = await signDelivery({ body, key: "sig_not-this-deployment" });
+    // A forger who saw (or guessed) the real delivery's jti sends it first, signed with another key.
+    const jti = `jwt_${crypto.randomUUID()}`;
+    const forged = await signDelivery({ body, key: "sig_not-this-deployment", jti });
     expect(await refusal(await deliver(forged))).toMatch(/neither the current nor the next/);
+    // The real delivery with that jti still runs: the forged one set no mark.
+    expect((await deliver(await signDelivery({ body, jti }))).status).toBe(200);
+    // And once it has, the jti is spent.
+    expect(await refusal(await deliver(await signDelivery({ body, jti })))).toMatch(/used already/);
   });
 });
