@@ -49,6 +49,33 @@ describe("jobs with encryption at rest", () => {
     expect(finished).not.toContain('\\"below\\"');
   });
 
+  it("bind sealed job values to their job: a result moved to another job does not open", async () => {
+    const finished = async (input: { tasks: number; samples: number; seed: number }) => {
+      const { id } = (await callWith<{ id: string }>(bindings, "POST", "/v1/jobs", { token: admin, json: { fn: "estimate-pi", input, queue } })).body;
+      let job: Job | undefined;
+      for (let round = 0; round < 10 && job?.status !== "succeeded"; round++) {
+        await pushWith(bindings, queue);
+        job = (await callWith<Job>(bindings, "GET", `/v1/jobs/${id}`, { token: admin })).body;
+      }
+      expect(job?.status).toBe("succeeded");
+      return id;
+    };
+    const [first, second] = [await finished({ tasks: 1, samples: 10, seed: 1 }), await finished({ tasks: 1, samples: 10, seed: 2 })];
+    // Someone with Redis write access copies the first job's sealed result into the second job.
+    const { redis } = clientsFromEnv(env);
+    const key = (id: string) => `${env.EDGEQ_KEY_PREFIX}:job:${id}`;
+    const moved = await redis.hget<string>(key(first), "result");
+    expect(Object.keys(JSON.parse(String(moved)) as object)).toEqual(["$edgeq:enc"]);
+    const own = await redis.hget<string>(key(second), "result");
+    await redis.hset(key(second), { result: String(moved) });
+    // Same queue, same kind, same key: only the job id in the additional data tells them apart, and
+    // the moved value does not open (a 500, not the other job's answer).
+    expectProblem(await callWith(bindings, "GET", `/v1/jobs/${second}`, { token: admin }), 500);
+    expect((await callWith(bindings, "GET", `/v1/jobs/${first}`, { token: admin })).status).toBe(200);
+    await redis.hset(key(second), { result: String(own) });
+    expect((await callWith(bindings, "GET", `/v1/jobs/${second}`, { token: admin })).status).toBe(200);
+  });
+
   it("keep a queue-restricted token to its queues: another queue's job is not found", async () => {
     const started = await callWith<{ id: string }>(bindings, "POST", "/v1/jobs", {
       token: admin,
