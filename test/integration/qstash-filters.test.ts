@@ -1,9 +1,12 @@
 /**
  * The QStash dev server's filters and edits as QStash documents them: DLQ retry and delete select by
  * every filter field the SDK sends (callerIp included) and refuse the host/path filters QStash's DLQ
- * refuses; editing a schedule (create with its Upstash-Schedule-Id) clears what the edit leaves out.
+ * refuses; a bulk cancel takes at most `count` per call; editing a schedule (create with its
+ * Upstash-Schedule-Id) clears what the edit leaves out.
  */
-import { describe, expect, it } from "vitest";
+import { Client } from "@upstash/qstash";
+import { describe, expect, inject, it } from "vitest";
+import { startQStashServer } from "../../dev/qstash/index";
 import { receiverForFile, testQStash } from "../support/qstash-receiver";
 
 const receiver = receiverForFile();
@@ -38,6 +41,36 @@ describe("QStash dev server: DLQ filters", () => {
   it("refuses the host and path filters, which QStash's DLQ does not take", async () => {
     await expect(qstash.dlq.delete({ filter: { host: "127.0.0.1" } } as never)).rejects.toMatchObject({ status: 400 });
     await expect(qstash.dlq.retry({ filter: { path: "/x" } } as never)).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe("QStash dev server: bulk cancel", () => {
+  it("cancels at most `count` per call, with a filter and with all: true, until none is left", async () => {
+    const { url } = receiver().route();
+    const label = `cap-${crypto.randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 5; i++) await qstash.publish({ url, body: String(i), delay: 3_600, label });
+    await expect(qstash.messages.cancel({ filter: { label }, count: 2 })).resolves.toEqual({ cancelled: 2 });
+    await expect(qstash.messages.cancel({ filter: { label }, count: 2 })).resolves.toEqual({ cancelled: 2 });
+    await expect(qstash.messages.cancel({ filter: { label }, count: 2 })).resolves.toEqual({ cancelled: 1 });
+    await expect(qstash.messages.cancel({ filter: { label } })).resolves.toEqual({ cancelled: 0 });
+  });
+
+  it("with all: true, cancels the SDK's batch of 100 per call (on a server of its own: all means all)", async () => {
+    const own = await startQStashServer({
+      redisUrl: `redis://127.0.0.1:${inject("redisPort")}`,
+      keyPrefix: `test-qstash-cancel-${crypto.randomUUID().slice(0, 8)}:`,
+      token: "cancel-token", currentSigningKey: "sig_cancel_a", nextSigningKey: "sig_cancel_b",
+    });
+    try {
+      const client = new Client({ baseUrl: own.url, token: "cancel-token", retry: false });
+      const { url } = receiver().route();
+      await client.batch(Array.from({ length: 120 }, (_, i) => ({ url, body: String(i), delay: 3_600 })));
+      await expect(client.messages.cancel({ all: true })).resolves.toEqual({ cancelled: 100 });
+      await expect(client.messages.cancel({ all: true })).resolves.toEqual({ cancelled: 20 });
+      await expect(client.messages.cancel({ all: true })).resolves.toEqual({ cancelled: 0 });
+    } finally {
+      await own.close();
+    }
   });
 });
 
