@@ -6,7 +6,7 @@
 import { expect } from "vitest";
 import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
-import { Redis } from "@upstash/redis";
+import { restRedis } from "../support/redis-client";
 import type { StackInfo } from "../../dev/stack";
 import { EdgeqHttpError, type EdgeqClient, type TaskInput } from "../../src/client/index";
 import { createTaskQueue } from "../../src/queue/index";
@@ -97,7 +97,7 @@ export async function settled(client: EdgeqClient, queue: string, total: number,
  * anything but the task's last attempt is a result written under a stale lease.
  */
 export async function checkOutcomes(info: StackInfo, ids: string[], tasks: PlannedTask[]) {
-  const store = createTaskQueue(new Redis({ url: info.redisRestUrl, token: info.redisRestToken, enableTelemetry: false }));
+  const store = createTaskQueue(restRedis(info.redisRestUrl, info.redisRestToken));
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
   const read = (await inParallel(chunks, 4, (chunk) => store.getMany(chunk))).flat();

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { startRedisServer } from "../../dev/redis-server";
 import { startRestServer } from "../../dev/rest-server/index";
 import { createTaskQueue, QueueNotFoundError } from "../../src/queue/index";
-import { RAW_REPLIES } from "../support/redis-client";
+import { RAW_REPLIES, restRedis } from "../support/redis-client";
 
 /** Enqueues tasks, kills redis-server, restarts it on the same files; how many tasks it still has. */
 async function tasksAfterCrash(appendOnly: boolean, count: number): Promise<number> {
@@ -19,7 +19,7 @@ async function tasksAfterCrash(appendOnly: boolean, count: number): Promise<numb
   let redis = await startRedisServer({ appendOnly, dir });
   const rest = await startRestServer({ redisUrl: redis.url, token: "persist" });
   try {
-    const queue = createTaskQueue(new Redis({ url: rest.url, token: "persist", enableTelemetry: false, ...RAW_REPLIES }));
+    const queue = createTaskQueue(restRedis(rest.url, "persist", RAW_REPLIES));
     const enqueued = await queue.enqueue("persist", Array.from({ length: count }, (_, i) => ({ fn: "echo", input: i })));
     expect(enqueued).toHaveLength(count);
     // appendfsync everysec: what was acknowledged reaches the file within a second.

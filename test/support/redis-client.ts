@@ -5,9 +5,14 @@ import { inject } from "vitest";
 
 export type TestRedisOptions = Omit<RedisConfigNodejs, "url" | "token">;
 
+/** The real client for any REST server of a test (no telemetry); options pass through. */
+export function restRedis(url: string, token: string, options: TestRedisOptions = {}): Redis {
+  return new Redis({ url, token, enableTelemetry: false, ...options });
+}
+
 /** A Redis client for the shared REST server; options (responseEncoding, automaticDeserialization, …) pass through. */
 export function testRedis(options: TestRedisOptions = {}): Redis {
-  return new Redis({ url: inject("restUrl"), token: inject("restToken"), enableTelemetry: false, ...options });
+  return restRedis(inject("restUrl"), inject("restToken"), options);
 }
 
 /** A key prefix no other test file shares, e.g. `t-3f9a1c2b:`. */
