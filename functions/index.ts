@@ -10,10 +10,11 @@ import { estimatePi } from "./estimate-pi";
 import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
 import { primesBelow } from "./primes-below";
+import { sleep } from "./sleep";
 import { wordFrequencies } from "./word-frequencies";
 
 export const functions = registry(
-  [echo, flaky, countPrimes, hashChain, wordFrequencies],
+  [echo, flaky, sleep, countPrimes, hashChain, wordFrequencies],
   [primesBelow, estimatePi, corpusWordFrequencies],
 );
 

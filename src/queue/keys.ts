@@ -62,3 +62,11 @@ export function queueKeys(prefix: string, queue: string): string[] {
 export function pushEpochKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:push-epoch`;
 }
+
+/**
+ * Hash: task id → the latest `ctx.progress` of a running task, `{"at":ms,"value":…}`. Kept apart
+ * from the record so that progress writes touch no queue script; entries go when the batch settles.
+ */
+export function progressKey(prefix: string, queue: string): string {
+  return `${prefix}:q:{${queue}}:progress`;
+}

@@ -7,6 +7,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { functions as registeredFunctions } from "../../functions/index";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
+import { createProgressStore } from "../queue/progress";
 import { payloadCipher, sealedCapacity } from "../security/cipher";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
@@ -105,6 +106,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
+    progress: createProgressStore(redis),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
     ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
   };
