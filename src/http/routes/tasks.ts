@@ -6,7 +6,9 @@ import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { openTask, sealInputs } from "../payloads";
+import { sealInputs } from "../payloads";
+import { taskView } from "../task-view";
+import { registerTaskEventRoutes } from "./task-events";
 import { ProblemError } from "../problem";
 import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
 import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
@@ -86,7 +88,7 @@ export function registerTaskRoutes(app: App): void {
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
-    return c.json(await openTask(c.env, task), 200);
+    return c.json(await taskView(c.env, task), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
@@ -106,4 +108,6 @@ export function registerTaskRoutes(app: App): void {
       detail: `Task ${id} is ${task.status}; only queued or delayed tasks can be canceled`,
     });
   });
+
+  registerTaskEventRoutes(app);
 }
