@@ -15,6 +15,7 @@ import { registerDashboardRoutes } from "./dashboard/index";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { registerQueueRoutes } from "./routes/queues";
+import { registerScheduleRoutes } from "./routes/schedules";
 import { registerTaskRoutes } from "./routes/tasks";
 import { registerWorkRoutes } from "./routes/work";
 import type { App } from "./types";
@@ -48,6 +49,7 @@ export function createApp(): App {
   registerDeadRoutes(app);
   registerFunctionRoutes(app);
   registerJobRoutes(app);
+  registerScheduleRoutes(app);
   registerWorkRoutes(app);
   registerMetricsRoutes(app);
   registerDashboardRoutes(app);

@@ -65,21 +65,29 @@ export function internalRedis(env: Env): Redis {
   });
 }
 
-export function pushPublisher(env: Env): PushPublisher {
+export function qstashClient(env: Env): Client {
   // devMode off: the SDK would otherwise try to download and start its own dev server. Few, quick
   // retries: a publish is best-effort (the cron is the safety net) and must not hold up a worker.
-  const client = new Client({
+  return new Client({
     baseUrl: env.QSTASH_URL,
     token: env.QSTASH_TOKEN,
     devMode: false,
     enableTelemetry: false,
     retry: { retries: 2, backoff: (retry) => 50 * 2 ** retry },
   });
-  return qstashPublisher(client, {
+}
+
+export function pushPublisher(env: Env): PushPublisher {
+  return qstashPublisher(qstashClient(env), {
     publicUrl: env.EDGEQ_PUBLIC_URL,
     deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
     retries: PUSH_DELIVERY_RETRIES,
   });
+}
+
+/** The registry an invocation runs: the deployed one unless a test or embedder passes its own. */
+export function runtimeFunctions(options: RuntimeOptions = {}): FunctionRegistry {
+  return options.functions ?? registeredFunctions;
 }
 
 export function runtimeLogger(env: Env, options: RuntimeOptions = {}): Logger {
@@ -93,7 +101,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
   const base = {
     payloads,
     tasks: createTaskQueue(redis, {}),
-    functions: options.functions ?? registeredFunctions,
+    functions: runtimeFunctions(options),
     clock: options.clock ?? systemClock,
     log: runtimeLogger(env, options),
   };

@@ -7,10 +7,11 @@ import type { Env } from "../env";
 import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
 import { type Budget, createBudget } from "./budget";
-import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv, runtimeFunctions } from "./context";
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
+import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
 export interface ScheduledOptions extends RuntimeOptions {
@@ -22,6 +23,8 @@ export interface ScheduledOptions extends RuntimeOptions {
 export async function handleScheduled(env: Env, options: ScheduledOptions = {}): Promise<BatchReport[]> {
   const runtime = runtimeFromEnv(env, options);
   const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
+  // First, so that what the schedules enqueue is drained below; ticks carry fires between crons.
+  if (!options.queues) await runSchedules(env, runtime, runtimeFunctions(options).schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
   const queues = selected(await runtime.tasks.listQueues());
