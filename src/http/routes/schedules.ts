@@ -8,6 +8,7 @@ import type { ScheduleDefinition, ScheduleView } from "../../queue/schedules/typ
 import { newTaskId } from "../../queue/index";
 import { runtimeFromEnv, runtimeFunctions } from "../../runtime/context";
 import { DEFAULT_SCHEDULE_QUEUE } from "../../runtime/schedule";
+import { syncCodeSchedules } from "../../runtime/schedules/sync";
 import { publishTicks, runSchedules, scheduleStore } from "../../runtime/schedules/wire";
 import { toEnqueueRequests } from "../enqueue";
 import { requireScope, tokenReaches } from "../middleware/auth";
@@ -117,7 +118,10 @@ export function registerScheduleRoutes(app: App): void {
   });
 
   app.openapi(listSchedules, async (c) => {
-    const all = await scheduleStore(c.env).list();
+    const schedules = scheduleStore(c.env);
+    // A listing right after a deploy shows the code schedules before the first cron has run.
+    await syncCodeSchedules(schedules, runtimeFunctions().schedules(), Date.now());
+    const all = await schedules.list();
     return c.json({ schedules: all.filter((view) => tokenReaches(c, view.queue)) }, 200);
   });
 
