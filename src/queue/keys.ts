@@ -70,3 +70,11 @@ export function pushEpochKey(prefix: string, queue: string): string {
 export function progressKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:progress`;
 }
+
+/**
+ * Hash: task id → the completion callback `{url, headers?}` of a task that has one, until it ends;
+ * field "*" holds the queue's own callback setting, which every task without one uses.
+ */
+export function callbacksKey(prefix: string, queue: string): string {
+  return `${prefix}:q:{${queue}}:callbacks`;
+}

@@ -8,6 +8,8 @@ import { functions as registeredFunctions } from "../../functions/index";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import { createProgressStore } from "../queue/progress";
+import { createCallbackStore } from "../queue/callbacks";
+import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps } from "./callbacks";
 import { payloadCipher, sealedCapacity } from "../security/cipher";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
@@ -105,6 +107,8 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     clock: options.clock ?? systemClock,
     log: runtimeLogger(env, options),
   };
+  // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
+  const jobs = jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime));
   const runtime: Runtime = {
     ...base,
     epochs: redisPushEpochs(redis),
@@ -115,8 +119,14 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
     progress: createProgressStore(redis),
-    // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
-    ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
+    ...jobs,
+    // Beside each batch's fold: the completion callbacks of its tasks that ended.
+    afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbackDeps(env, base)),
   };
   return runtime;
+}
+
+/** What delivering completion callbacks needs, from the Worker's bindings. */
+export function callbackDeps(env: Env, parts: Pick<CallbackDeps, "tasks" | "log" | "payloads">): CallbackDeps {
+  return { ...parts, callbacks: createCallbackStore(internalRedis(env)), publish: callbackPublisher(qstashClient(env)) };
 }

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { nudgeWorkers } from "../../runtime/nudge";
 import { toEnqueueRequests } from "../enqueue";
+import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
@@ -56,9 +57,12 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const given = batch ? body.tasks : [body];
+    const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(given, batch), given.map((task) => task.callback), batch);
     await enforceEnqueueRate(c, checked.length);
     const requests = await sealInputs(c.env, queue, checked, batch);
+    // Stored before the tasks exist: a task cannot end before its callback is there to be found.
+    if (entries.length > 0) await storeCallbacks(c.env, queue, entries);
     // The script reads what the nudge needs in the same request, so the push is published at once.
     const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
@@ -98,8 +102,11 @@ export function registerTaskRoutes(app: App): void {
       if (!owned || !tokenReaches(c, owned.queue)) throw taskNotFound(id);
     }
     const [canceled] = await c.var.queue.cancel([id]);
-    if (canceled === id) return c.json({ id, status: "canceled" as const }, 200);
     const task = await c.var.queue.get(id);
+    if (canceled === id) {
+      if (task) c.executionCtx.waitUntil(deliverForCanceled(c.env, task.queue, [id], c.var.queue));
+      return c.json({ id, status: "canceled" as const }, 200);
+    }
     if (!task) throw taskNotFound(id);
     throw new ProblemError({
       status: 409,

@@ -1,0 +1,59 @@
+/**
+ * Completion callbacks waiting for their task to end: one hash per queue (keys.ts callbacksKey),
+ * written at enqueue, read and cleared by the worker that settles the task. Kept apart from the task
+ * record so that no queue script changes: the worker's read rides beside its settle.
+ */
+import type { Redis } from "@upstash/redis";
+import { callbacksKey, DEFAULT_PREFIX } from "./keys";
+
+export type CallbackRedis = Pick<Redis, "hset" | "hmget" | "hdel">;
+
+export interface CallbackTarget {
+  url: string;
+  /** Forwarded with the POST (e.g. an Authorization the receiver checks besides the signature). */
+  headers?: Record<string, string>;
+}
+
+/** The field of the queue's own callback: task ids never contain "*". */
+export const QUEUE_CALLBACK_FIELD = "*";
+
+export interface CallbackStore {
+  set(queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void>;
+  /** Each id's callback (its own, else the queue's); ids without either are absent. One HMGET. */
+  targets(queue: string, ids: readonly string[]): Promise<Map<string, CallbackTarget>>;
+  clear(queue: string, ids: readonly string[]): Promise<void>;
+  setQueueDefault(queue: string, target: CallbackTarget | null): Promise<void>;
+}
+
+const parse = (value: unknown): CallbackTarget | null =>
+  value === null || value === undefined ? null : ((typeof value === "string" ? JSON.parse(value) : value) as CallbackTarget);
+
+export function createCallbackStore(redis: CallbackRedis, options: { prefix?: string } = {}): CallbackStore {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  return {
+    async set(queue, entries) {
+      if (entries.length === 0) return;
+      await redis.hset(callbacksKey(prefix, queue), Object.fromEntries(entries.map((entry) => [entry.id, JSON.stringify(entry.target)])));
+    },
+    async targets(queue, ids) {
+      const found = new Map<string, CallbackTarget>();
+      if (ids.length === 0) return found;
+      const fields = [...ids, QUEUE_CALLBACK_FIELD];
+      const reply = await redis.hmget(callbacksKey(prefix, queue), ...fields);
+      const values = Array.isArray(reply) ? reply : fields.map((field) => (reply as Record<string, unknown> | null)?.[field] ?? null);
+      const fallback = parse(values.at(-1));
+      ids.forEach((id, index) => {
+        const target = parse(values[index]) ?? fallback;
+        if (target) found.set(id, target);
+      });
+      return found;
+    },
+    async clear(queue, ids) {
+      if (ids.length > 0) await redis.hdel(callbacksKey(prefix, queue), ...ids);
+    },
+    async setQueueDefault(queue, target) {
+      if (target) await redis.hset(callbacksKey(prefix, queue), { [QUEUE_CALLBACK_FIELD]: JSON.stringify(target) });
+      else await redis.hdel(callbacksKey(prefix, queue), QUEUE_CALLBACK_FIELD);
+    },
+  };
+}
