@@ -14,6 +14,7 @@ import { registerJobRoutes } from "./routes/jobs";
 import { registerDashboardRoutes } from "./dashboard/index";
 import { registerMetaRoutes } from "./routes/meta";
 import { registerMetricsRoutes } from "./routes/metrics";
+import { registerQueueCallbackRoutes } from "./routes/queue-callback";
 import { registerQueueRoutes } from "./routes/queues";
 import { registerScheduleRoutes } from "./routes/schedules";
 import { registerTaskRoutes } from "./routes/tasks";
@@ -46,6 +47,7 @@ export function createApp(): App {
   registerMetaRoutes(app);
   registerTaskRoutes(app);
   registerQueueRoutes(app);
+  registerQueueCallbackRoutes(app);
   registerDeadRoutes(app);
   registerFunctionRoutes(app);
   registerJobRoutes(app);

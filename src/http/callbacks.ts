@@ -4,11 +4,12 @@
  * delivered at once for tasks a request cancels.
  */
 import type { Env } from "../env";
-import { createCallbackStore, type CallbackTarget } from "../queue/callbacks";
+import { createCallbackStore, type CallbackTarget, jobCallbackField } from "../queue/callbacks";
+import type { JobStore } from "../queue/jobs/store";
 import { newTaskId, ValidationError } from "../queue/index";
 import type { EnqueueRequest, TaskQueue } from "../queue/types";
 import { callbackDeps, internalRedis, runtimeLogger } from "../runtime/context";
-import { deliverCallbacksSafely } from "../runtime/callbacks";
+import { deliverCallbacksSafely, deliverJobCallback } from "../runtime/callbacks";
 import { checkCallback } from "../security/callback-hosts";
 import { httpCipher } from "./payloads";
 import { invalidField } from "./problem";
@@ -25,18 +26,22 @@ export function withCallbacks(
   const out = requests.map((request, index) => {
     const given = callbacks[index];
     if (!given) return request;
-    let target: CallbackTarget;
-    try {
-      target = checkCallback(given, env.EDGEQ_CALLBACK_HOSTS, batch ? `tasks[${index}].callback` : "callback");
-    } catch (error) {
-      if (error instanceof ValidationError) throw invalidField(error.field, error.message.slice(error.field.length + 2));
-      throw error;
-    }
+    const target = checkedCallback(env, given, batch ? `tasks[${index}].callback` : "callback");
     const id = request.id ?? newTaskId(now);
     entries.push({ id, target });
     return { ...request, id };
   });
   return { requests: out, entries };
+}
+
+/** The callback as stored, or a 400 naming `${field}.url` (or `.headers…`). */
+export function checkedCallback(env: Env, given: CallbackTarget, field = "callback"): CallbackTarget {
+  try {
+    return checkCallback(given, env.EDGEQ_CALLBACK_HOSTS, field);
+  } catch (error) {
+    if (error instanceof ValidationError) throw invalidField(error.field, error.message.slice(error.field.length + 2));
+    throw error;
+  }
 }
 
 export async function storeCallbacks(env: Env, queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void> {
@@ -46,4 +51,19 @@ export async function storeCallbacks(env: Env, queue: string, entries: readonly 
 /** After a cancel: the canceled tasks' callbacks, published now. */
 export function deliverForCanceled(env: Env, queue: string, ids: readonly string[], tasks: Pick<TaskQueue, "getMany">): Promise<number> {
   return deliverCallbacksSafely(queue, ids, callbackDeps(env, { tasks, log: runtimeLogger(env), payloads: httpCipher(env) }));
+}
+
+/** A job's callback, stored once the job exists; a job over already (it had no tasks) gets it now. */
+export async function storeJobCallback(env: Env, queue: string, jobId: string, target: CallbackTarget, jobs: Pick<JobStore, "get">): Promise<void> {
+  await createCallbackStore(internalRedis(env)).set(queue, [{ id: jobCallbackField(jobId), target }]);
+  await deliverForJob(env, queue, jobId, jobs);
+}
+
+/** After a job ends outside a worker's fold (canceled by a request). */
+export function deliverForJob(env: Env, queue: string, jobId: string, jobs: Pick<JobStore, "get">): Promise<number> {
+  const deps = { ...callbackDeps(env, { tasks: { getMany: async () => [] }, log: runtimeLogger(env), payloads: httpCipher(env) }), jobs };
+  return deliverJobCallback(queue, jobId, deps).catch((error: unknown) => {
+    runtimeLogger(env).warn("could not deliver a job's completion callback", { jobId, queue, error: String(error) });
+    return 0;
+  });
 }

@@ -17,10 +17,15 @@ export interface CallbackTarget {
 /** The field of the queue's own callback: task ids never contain "*". */
 export const QUEUE_CALLBACK_FIELD = "*";
 
+/** The field of a job's callback, in its queue's hash: task ids never contain "!". */
+export function jobCallbackField(jobId: string): string {
+  return `!job:${jobId}`;
+}
+
 export interface CallbackStore {
   set(queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void>;
-  /** Each id's callback (its own, else the queue's); ids without either are absent. One HMGET. */
-  targets(queue: string, ids: readonly string[]): Promise<Map<string, CallbackTarget>>;
+  /** Each id's callback (its own, else the queue's unless `fallback` is false); ids without one are absent. One HMGET. */
+  targets(queue: string, ids: readonly string[], fallback?: boolean): Promise<Map<string, CallbackTarget>>;
   clear(queue: string, ids: readonly string[]): Promise<void>;
   setQueueDefault(queue: string, target: CallbackTarget | null): Promise<void>;
 }
@@ -35,15 +40,15 @@ export function createCallbackStore(redis: CallbackRedis, options: { prefix?: st
       if (entries.length === 0) return;
       await redis.hset(callbacksKey(prefix, queue), Object.fromEntries(entries.map((entry) => [entry.id, JSON.stringify(entry.target)])));
     },
-    async targets(queue, ids) {
+    async targets(queue, ids, fallback = true) {
       const found = new Map<string, CallbackTarget>();
       if (ids.length === 0) return found;
       const fields = [...ids, QUEUE_CALLBACK_FIELD];
       const reply = await redis.hmget(callbacksKey(prefix, queue), ...fields);
       const values = Array.isArray(reply) ? reply : fields.map((field) => (reply as Record<string, unknown> | null)?.[field] ?? null);
-      const fallback = parse(values.at(-1));
+      const queueTarget = fallback ? parse(values.at(-1)) : null;
       ids.forEach((id, index) => {
-        const target = parse(values[index]) ?? fallback;
+        const target = parse(values[index]) ?? queueTarget;
         if (target) found.set(id, target);
       });
       return found;

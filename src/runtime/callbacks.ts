@@ -2,17 +2,22 @@
  * Completion callbacks: when tasks end (succeeded, dead or canceled), their final JSON is POSTed to
  * each one's callback URL through QStash, so QStash's retries and DLQ apply and the receiver checks
  * the Upstash-Signature with @upstash/qstash's Receiver. Tasks of one batch for the same URL (and
- * headers) travel in one message: `{"tasks": [task, …]}`, each task as GET /v1/tasks/{id} shows it.
+ * headers) travel in one message: `{"tasks": [task, …]}`, each task as GET /v1/tasks/{id} shows it;
+ * a job's is `{"jobs": [job]}`, as GET /v1/jobs/{id} shows it.
  */
 import type { Client } from "@upstash/qstash";
-import type { CallbackStore, CallbackTarget } from "../queue/callbacks";
+import { type CallbackStore, type CallbackTarget, jobCallbackField } from "../queue/callbacks";
+import type { JobStore } from "../queue/jobs/store";
+import type { JobRecord } from "../queue/jobs/types";
 import type { ClaimedTask, TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
 import { openTaskRecord, type PayloadCipher } from "../security/cipher";
 import type { Logger } from "./logger";
 
+/** One POST: `{"tasks": [...]}` or `{"jobs": [...]}`; `ids` name what it carries (for deduplication). */
 export interface CallbackMessage {
   target: CallbackTarget;
-  tasks: TaskRecord[];
+  body: { tasks: TaskRecord[] } | { jobs: JobRecord[] };
+  ids: string[];
 }
 
 export interface CallbackDeps {
@@ -36,9 +41,10 @@ export async function deliverCallbacks(queue: string, ids: readonly string[], de
   const targets = await deps.callbacks.targets(queue, ids);
   if (targets.size === 0) return 0;
   const records = await deps.tasks.getMany([...targets.keys()]);
-  const ended = records.filter((record): record is TaskRecord => record !== null && FINAL.has(record.status));
+  // A job's map tasks report through their job (its own callback), not one by one.
+  const ended = records.filter((record): record is TaskRecord => record !== null && FINAL.has(record.status) && record.jobId === null);
   if (ended.length === 0) return 0;
-  const groups = new Map<string, CallbackMessage>();
+  const groups = new Map<string, { target: CallbackTarget; tasks: TaskRecord[] }>();
   for (const record of ended) {
     const target = targets.get(record.id) as CallbackTarget;
     const key = JSON.stringify(target);
@@ -46,7 +52,7 @@ export async function deliverCallbacks(queue: string, ids: readonly string[], de
     group.tasks.push(await openTaskRecord(deps.payloads ?? null, record));
     groups.set(key, group);
   }
-  await deps.publish([...groups.values()]);
+  await deps.publish([...groups.values()].map(({ target, tasks }) => ({ target, body: { tasks }, ids: tasks.map((task) => task.id) })));
   await deps.callbacks.clear(queue, ended.map((record) => record.id));
   return groups.size;
 }
@@ -69,8 +75,20 @@ export function alsoDeliverCallbacks(
   };
 }
 
-async function deduplicationId(tasks: readonly TaskRecord[], url: string): Promise<string> {
-  const text = `${url}\n${tasks.map((task) => task.id).sort().join(",")}`;
+/** A job's callback, once it is over (its queue's callback setting is for tasks, not jobs). */
+export async function deliverJobCallback(queue: string, jobId: string, deps: CallbackDeps & { jobs: Pick<JobStore, "get"> }): Promise<number> {
+  const field = jobCallbackField(jobId);
+  const target = (await deps.callbacks.targets(queue, [field], false)).get(field);
+  if (!target) return 0;
+  const job = await deps.jobs.get(jobId);
+  if (!job || job.status === "running") return 0;
+  await deps.publish([{ target, body: { jobs: [job] }, ids: [field] }]);
+  await deps.callbacks.clear(queue, [field]);
+  return 1;
+}
+
+async function deduplicationId(ids: readonly string[], url: string): Promise<string> {
+  const text = `${url}\n${[...ids].sort().join(",")}`;
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
   return `edgeq.cb.${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
@@ -80,14 +98,14 @@ export function callbackPublisher(client: Pick<Client, "batchJSON">): CallbackDe
     if (messages.length === 0) return;
     await client.batchJSON(
       await Promise.all(
-        messages.map(async ({ target, tasks }) => ({
+        messages.map(async ({ target, body, ids }) => ({
           url: target.url,
-          body: { tasks },
+          body,
           ...(target.headers ? { headers: target.headers } : {}),
           retries: CALLBACK_RETRIES,
           retryDelay: CALLBACK_RETRY_DELAY,
           // The same completions published twice (a sweep beside a worker) reach the receiver once.
-          deduplicationId: await deduplicationId(tasks, target.url),
+          deduplicationId: await deduplicationId(ids, target.url),
         })),
       ),
     );

@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import { createProgressStore } from "../queue/progress";
 import { createCallbackStore } from "../queue/callbacks";
-import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps } from "./callbacks";
+import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps, deliverJobCallback } from "./callbacks";
 import { payloadCipher, sealedCapacity } from "../security/cipher";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
@@ -108,7 +108,15 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     log: runtimeLogger(env, options),
   };
   // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
-  const jobs = jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime));
+  const callbacks = callbackDeps(env, base);
+  const jobs = jobsRuntime(
+    redis,
+    base,
+    (queue) => publishForBacklog(queue, runtime),
+    (jobId, queue) => deliverJobCallback(queue, jobId, { ...callbacks, jobs: runtime.jobs }).catch((error: unknown) => {
+      base.log.warn("could not deliver a job's completion callback", { jobId, queue, error: String(error) });
+    }),
+  );
   const runtime: Runtime = {
     ...base,
     epochs: redisPushEpochs(redis),
@@ -121,7 +129,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     progress: createProgressStore(redis),
     ...jobs,
     // Beside each batch's fold: the completion callbacks of its tasks that ended.
-    afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbackDeps(env, base)),
+    afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbacks),
   };
   return runtime;
 }

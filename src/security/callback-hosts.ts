@@ -18,25 +18,27 @@ function hostAllowed(host: string, allowList: string | undefined): boolean {
   return entries.some((entry) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) && host.length > entry.length - 1 : host === entry));
 }
 
-/** The target as it will be stored, or a ValidationError naming `${field}.url` or `${field}.headers`. */
+/** The target as it will be stored, or a ValidationError naming `<field>.url` or `<field>.headers…`. */
 export function checkCallback(target: CallbackTarget, allowList: string | undefined, field = "callback"): CallbackTarget {
+  const urlField = field ? `${field}.url` : "url";
+  const headersField = field ? `${field}.headers` : "headers";
   let url: URL;
   try {
     url = new URL(target.url);
   } catch {
-    throw new ValidationError(ErrorCode.InvalidArgument, `${field}.url`, "is not a URL");
+    throw new ValidationError(ErrorCode.InvalidArgument, urlField, "is not a URL");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ValidationError(ErrorCode.InvalidArgument, `${field}.url`, "must be http or https");
-  if (url.username || url.password) throw new ValidationError(ErrorCode.InvalidArgument, `${field}.url`, "must not carry credentials (send them in headers)");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ValidationError(ErrorCode.InvalidArgument, urlField, "must be http or https");
+  if (url.username || url.password) throw new ValidationError(ErrorCode.InvalidArgument, urlField, "must not carry credentials (send them in headers)");
   if (!hostAllowed(url.hostname.toLowerCase(), allowList)) {
     const rule = allowList?.trim() ? `EDGEQ_CALLBACK_HOSTS (${allowList})` : "loopback only, as EDGEQ_CALLBACK_HOSTS is unset";
-    throw new ValidationError(ErrorCode.InvalidArgument, `${field}.url`, `host ${url.hostname} is not allowed: ${rule}`);
+    throw new ValidationError(ErrorCode.InvalidArgument, urlField, `host ${url.hostname} is not allowed: ${rule}`);
   }
   const headers = Object.entries(target.headers ?? {});
-  if (headers.length > MAX_HEADERS) throw new ValidationError(ErrorCode.InvalidArgument, `${field}.headers`, `at most ${MAX_HEADERS} headers`);
+  if (headers.length > MAX_HEADERS) throw new ValidationError(ErrorCode.InvalidArgument, headersField, `at most ${MAX_HEADERS} headers`);
   for (const [name, value] of headers) {
     if (!HEADER_NAME.test(name) || name.toLowerCase().startsWith("upstash-") || !HEADER_VALUE.test(value)) {
-      throw new ValidationError(ErrorCode.InvalidArgument, `${field}.headers.${name}`, "names are 1-64 letters, digits and dashes (not Upstash-*); values printable ASCII up to 1,024 characters");
+      throw new ValidationError(ErrorCode.InvalidArgument, `${headersField}.${name}`, "names are 1-64 letters, digits and dashes (not Upstash-*); values printable ASCII up to 1,024 characters");
     }
   }
   return headers.length > 0 ? { url: url.href, headers: Object.fromEntries(headers) } : { url: url.href };

@@ -6,7 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { Receiver as SignatureReceiver } from "@upstash/qstash";
 import { describe, expect, inject, it } from "vitest";
-import { deliverForCanceled, storeCallbacks, withCallbacks } from "../../src/http/callbacks";
+import { deliverForCanceled, storeCallbacks, storeJobCallback, withCallbacks } from "../../src/http/callbacks";
+import { createCallbackStore } from "../../src/queue/callbacks";
+import { runtimeFromEnv } from "../../src/runtime/context";
+import { startJob } from "../../src/runtime/jobs/start";
 import { ProblemError } from "../../src/http/problem";
 import { createTaskQueue } from "../../src/queue/index";
 import type { EnqueueRequest } from "../../src/queue/types";
@@ -104,5 +107,35 @@ describe("completion callbacks", () => {
     expect(refused("https://a.b.example.org/x")).toBe("accepted");
     expect(refused("https://hooks.example.com/x", env())).toBe("tasks[1].callback.url");
     expect(refused("http://127.0.0.1:9/x", env())).toBe("accepted");
+  });
+});
+
+describe("job and queue callbacks", () => {
+  it("a job's callback carries the finished job, once; its map tasks send none of their own", async () => {
+    const queue = queueName("job");
+    const hook = receiver().route();
+    const runtime = runtimeFromEnv(env(), { log });
+    const job = runtime.functions.job("estimate-pi");
+    if (!job) throw new Error("estimate-pi is not registered");
+    const started = await startJob(job, { tasks: 3, samples: 100, seed: 1 }, queue, { tasks: runtime.tasks, jobs: runtime.jobs, now: Date.now });
+    await storeJobCallback(env(), queue, started.id, { url: hook.url }, runtime.jobs);
+    await createCallbackStore(testRedis()).setQueueDefault(queue, { url: hook.url });
+    for (let round = 0; round < 10 && (await runtime.jobs.get(started.id))?.status === "running"; round++) await handlePush(env(), { queue }, { log });
+    const [delivery] = await receiver().waitFor(hook.path, 1);
+    const body = (await verified(delivery!)) as unknown as { jobs: { id: string; status: string; result: { samples: number } }[] };
+    expect(body.jobs).toMatchObject([{ id: started.id, status: "succeeded", result: { samples: 300 } }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver().deliveriesTo(hook.path)).toHaveLength(1);
+  });
+
+  it("a queue's callback serves every task without its own", async () => {
+    const queue = queueName("queue-default");
+    const fallback = receiver().route();
+    const own = receiver().route();
+    await createCallbackStore(testRedis()).setQueueDefault(queue, { url: fallback.url });
+    const ids = await enqueueWithCallbacks(queue, [{ fn: "echo", input: 1 }, { fn: "echo", input: 2 }], [undefined, { url: own.url }]);
+    await handlePush(env(), { queue }, { log });
+    expect((await verified((await receiver().waitFor(fallback.path, 1))[0]!)).tasks).toMatchObject([{ id: ids[0] }]);
+    expect((await verified((await receiver().waitFor(own.path, 1))[0]!)).tasks).toMatchObject([{ id: ids[1] }]);
   });
 });
