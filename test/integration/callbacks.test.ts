@@ -8,7 +8,8 @@ import { Receiver as SignatureReceiver } from "@upstash/qstash";
 import { describe, expect, inject, it } from "vitest";
 import { deliverForCanceled, storeCallbacks, storeJobCallback, withCallbacks } from "../../src/http/callbacks";
 import { createCallbackStore } from "../../src/queue/callbacks";
-import { runtimeFromEnv } from "../../src/runtime/context";
+import type { Env } from "../../src/env";
+import { runtimeFromEnv, runtimeFunctions } from "../../src/runtime/context";
 import { startJob } from "../../src/runtime/jobs/start";
 import { ProblemError } from "../../src/http/problem";
 import { createTaskQueue } from "../../src/queue/index";
@@ -90,7 +91,7 @@ describe("completion callbacks", () => {
   it("refuse a host outside EDGEQ_CALLBACK_HOSTS, naming the field", () => {
     const allowing = { ...env(), EDGEQ_CALLBACK_HOSTS: "hooks.example.com, *.example.org" };
     const request: EnqueueRequest = { fn: "echo", input: 1 };
-    const refused = (url: string, vars = allowing) => {
+    const refused = (url: string, vars: Env = allowing) => {
       try {
         withCallbacks(vars, [request, request], [undefined, { url }], true);
       } catch (error) {
@@ -115,7 +116,7 @@ describe("job and queue callbacks", () => {
     const queue = queueName("job");
     const hook = receiver().route();
     const runtime = runtimeFromEnv(env(), { log });
-    const job = runtime.functions.job("estimate-pi");
+    const job = runtimeFunctions().job("estimate-pi");
     if (!job) throw new Error("estimate-pi is not registered");
     const started = await startJob(job, { tasks: 3, samples: 100, seed: 1 }, queue, { tasks: runtime.tasks, jobs: runtime.jobs, now: Date.now });
     await storeJobCallback(env(), queue, started.id, { url: hook.url }, runtime.jobs);

@@ -3,7 +3,8 @@
  * redis-server: two invocations at once, duplicate and late ticks, a worker that dies between the
  * enqueue and the advance, downtime (the latest missed fire only), and the DST rule.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { countRestRequests } from "../../bench/rest-counter";
 import { createScheduleStore, fireTaskId, type ScheduleStore } from "../../src/queue/schedules/store";
 import type { ScheduleDefinition } from "../../src/queue/schedules/types";
 import { createLogger } from "../../src/runtime/logger";
@@ -51,6 +52,25 @@ async function taskIds(queue: string): Promise<string[]> {
 }
 
 describe("schedule fires", () => {
+  it("an idle look costs one REST request holding one command; a fire a bounded few, whatever the schedule count", async () => {
+    const { store, deps } = world("2026-05-01T10:00:30Z");
+    for (let i = 0; i < 30; i++) await schedule(store, { cron: `${i} 12 * * *`, queue: "idle-look" });
+    const counter = countRestRequests(inject("restUrl"));
+    let before = counter.requests();
+    expect(await fireDueSchedules(deps)).toEqual({ fired: 0, duplicates: 0, ticks: 0 });
+    expect(counter.requests() - before).toBe(1);
+    // One due: the look, its definition, the enqueue, the advance (ticks and nudges are QStash's, not Redis's).
+    // (The first fire loads the scripts: EVALSHA answers NOSCRIPT once per script.)
+    const due = await schedule(store, { cron: "* * * * *" });
+    fixture.clock.now = at("2026-05-01T10:01:00.100Z");
+    expect(await fireDueSchedules(deps)).toMatchObject({ fired: 1 });
+    fixture.clock.now = at("2026-05-01T10:02:00.100Z");
+    before = counter.requests();
+    expect(await fireDueSchedules(deps)).toMatchObject({ fired: 1 });
+    expect(counter.requests() - before).toBe(4);
+    expect((await store.get(due.id))?.lastRun?.taskId).toBe(fireTaskId(due.id, at("2026-05-01T10:02:00Z")));
+  });
+
   it("two invocations at once enqueue the fire time's task once, and advance the schedule once", async () => {
     const { store, deps, nudged } = world("2026-05-01T10:00:30Z");
     const s = await schedule(store, { cron: "* * * * *" });

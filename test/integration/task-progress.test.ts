@@ -74,7 +74,8 @@ describe("task progress", () => {
 
   it("shows the latest value while the task runs, and removes it when the batch settles", async () => {
     const queue = queueName("latest");
-    const [{ id }] = (await tasks.enqueue(queue, [{ fn: "chatty", input: { n: 0 } }])) as [{ id: string }];
+    const [enqueued] = await tasks.enqueue(queue, [{ fn: "chatty", input: { n: 0 } }]);
+    const id = enqueued!.id;
     const seen: { calls: number; stored: unknown }[] = [];
     const fn = chatty(1_800, async (taskId, calls) => void seen.push({ calls, stored: await progress.read(queue, taskId) }));
     await handlePush(testEnv(`${receiver.base}/ignored`), { queue }, { functions: registry([fn]), log });
