@@ -3,36 +3,26 @@
  * whole local stack: a job's bar fills live to its result, a schedule shows its next and last run
  * (fired by the stack's ticks and cron) and pauses, a sleeping task's progress bar moves.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
+import { ARTIFACTS, type Browser, openBrowser } from "./browser";
 
-const ARTIFACTS = join(process.cwd(), "test", "artifacts");
 const WAIT = { timeout: 30_000 };
 
 describe("dashboard panels in headless Chromium", () => {
   let stack: Stack;
   let client: EdgeqClient;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ quiet: true, cronEverySeconds: 5 });
     client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
-    profile = mkdtempSync(join(tmpdir(), "edgeq-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser();
+    page = browser.page;
     await page.goto(`${stack.info.workerUrl}/dashboard`);
     await page.fill("#token", stack.info.apiToken);
     await page.click("#login-form button");
@@ -40,8 +30,7 @@ describe("dashboard panels in headless Chromium", () => {
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   }, 60_000);
 

@@ -7,6 +7,12 @@ import type { Client } from "@upstash/qstash";
 
 /** Ticks published per call: the earliest few (each fire publishes the tick for its next one). */
 export const MAX_TICKS = 5;
+/**
+ * A tick is delivered this much before its fire second and waits there (POST /v1/schedules/tick
+ * holds an early tick until its time): QStash's delivery delay is then spent before the fire time,
+ * not after it. notBefore has a resolution of one second.
+ */
+export const TICK_LEAD_SECONDS = 1;
 const TICK_RETRIES = 3;
 
 export function tickUrl(publicUrl: string): string {
@@ -27,7 +33,7 @@ export function tickPublisher(client: Pick<Client, "batchJSON">, publicUrl: stri
       seconds.map((second) => ({
         url,
         body: { at: second * 1_000 } satisfies TickMessage,
-        notBefore: second,
+        notBefore: second - TICK_LEAD_SECONDS,
         deduplicationId: `edgeq.sched.${second}`,
         retries: TICK_RETRIES,
       })),
