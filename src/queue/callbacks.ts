@@ -6,7 +6,7 @@
 import type { Redis } from "@upstash/redis";
 import { callbacksKey, DEFAULT_PREFIX } from "./keys";
 
-export type CallbackRedis = Pick<Redis, "hset" | "hmget" | "hdel">;
+export type CallbackRedis = Pick<Redis, "hset" | "hmget" | "hdel" | "hscan">;
 
 export interface CallbackTarget {
   url: string;
@@ -27,6 +27,8 @@ export interface CallbackStore {
   /** Each id's callback (its own, else the queue's unless `fallback` is false); ids without one are absent. One HMGET. */
   targets(queue: string, ids: readonly string[], fallback?: boolean): Promise<Map<string, CallbackTarget>>;
   clear(queue: string, ids: readonly string[]): Promise<void>;
+  /** Task ids with a callback still stored: one HSCAN page of about `count` (the cron's sweep). */
+  pending(queue: string, count: number): Promise<string[]>;
   setQueueDefault(queue: string, target: CallbackTarget | null): Promise<void>;
 }
 
@@ -55,6 +57,12 @@ export function createCallbackStore(redis: CallbackRedis, options: { prefix?: st
     },
     async clear(queue, ids) {
       if (ids.length > 0) await redis.hdel(callbacksKey(prefix, queue), ...ids);
+    },
+    async pending(queue, count) {
+      const [, flat] = await redis.hscan(callbacksKey(prefix, queue), 0, { count });
+      const fields = (flat as unknown[]).filter((_, index) => index % 2 === 0).map(String);
+      // Only tasks: not the queue's own callback, nor jobs' (those are delivered by their fold).
+      return fields.filter((field) => field !== QUEUE_CALLBACK_FIELD && !field.startsWith("!"));
     },
     async setQueueDefault(queue, target) {
       if (target) await redis.hset(callbacksKey(prefix, queue), { [QUEUE_CALLBACK_FIELD]: JSON.stringify(target) });

@@ -65,6 +65,22 @@ export function deliverCallbacksSafely(queue: string, ids: readonly string[], de
   });
 }
 
+/** Entries the cron looks at per queue and minute: a hash that small comes back in one HSCAN page. */
+export const SWEEP_COUNT = 1_000;
+
+/**
+ * The cron's safety net: callbacks still stored for tasks that ended where no worker delivered them
+ * (a lease that ran out on the last attempt, in upkeep; a worker that died between its settle and
+ * the publish). One HSCAN per queue; more only when entries are there.
+ */
+export async function sweepCallbacks(queue: string, deps: CallbackDeps): Promise<number> {
+  const ids = await deps.callbacks.pending(queue, SWEEP_COUNT).catch((error: unknown) => {
+    deps.log.warn("could not sweep completion callbacks", { queue, error: String(error) });
+    return [];
+  });
+  return ids.length === 0 ? 0 : deliverCallbacksSafely(queue, ids, deps);
+}
+
 /** A batch's after-settle step that also delivers the callbacks of the batch's tasks. */
 export function alsoDeliverCallbacks(
   afterSettle: (queue: string, settled: readonly ClaimedTask[]) => Promise<void>,

@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import { createProgressStore } from "../queue/progress";
 import { createCallbackStore } from "../queue/callbacks";
-import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps, deliverJobCallback } from "./callbacks";
+import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps, deliverJobCallback, sweepCallbacks } from "./callbacks";
 import { payloadCipher, sealedCapacity } from "../security/cipher";
 import type { TaskQueue } from "../queue/types";
 import { type BudgetLimits, type Clock, systemClock } from "./budget";
@@ -55,6 +55,8 @@ export interface Runtime extends InvocationDeps {
   publisher: PushPublisher;
   jobs: JobStore;
   foldJobs(queue: string, untilMs: number): Promise<unknown>;
+  /** Delivers callbacks of tasks that ended where no worker did (the cron's sweep). */
+  sweepCallbacks(queue: string): Promise<number>;
 }
 
 export function internalRedis(env: Env): Redis {
@@ -130,6 +132,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     ...jobs,
     // Beside each batch's fold: the completion callbacks of its tasks that ended.
     afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbacks),
+    sweepCallbacks: (queue) => sweepCallbacks(queue, callbacks),
   };
   return runtime;
 }

@@ -79,6 +79,8 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
   await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
     runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
   });
+  // Completion callbacks of tasks that ended where no worker delivered them (never throws).
+  await runtime.sweepCallbacks(queue);
 }
 
 /**

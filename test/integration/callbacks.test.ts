@@ -17,6 +17,7 @@ import type { EnqueueRequest } from "../../src/queue/types";
 import type { CallbackTarget } from "../../src/queue/callbacks";
 import { createLogger } from "../../src/runtime/logger";
 import { handlePush } from "../../src/runtime/push";
+import { handleScheduled } from "../../src/runtime/scheduled";
 import { receiverForFile, type Delivery } from "../support/qstash-receiver";
 import { testRedis } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
@@ -86,6 +87,24 @@ describe("completion callbacks", () => {
     expect(await deliverForCanceled(env(), queue, [id!], tasks)).toBe(1);
     const [delivery] = await receiver().waitFor(hook.path, 1);
     expect((await verified(delivery!)).tasks).toMatchObject([{ id, status: "canceled" }]);
+  });
+
+  it("a task that dies in upkeep (its lease ran out on the last attempt) gets its callback from the cron's sweep", async () => {
+    const queue = queueName("upkeep");
+    const hook = receiver().route();
+    const [id] = await enqueueWithCallbacks(queue, [{ fn: "echo", input: 1, maxAttempts: 1 }], [{ url: hook.url }]);
+    // A worker claims it and vanishes: no settle, so no worker ever delivers this callback.
+    const [claimed] = await tasks.claim(queue, 1, 1_000);
+    expect(claimed?.id).toBe(id);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await handleScheduled(env(), { queues: [queue], log });
+    expect((await tasks.get(id!))?.status).toBe("dead");
+    const [delivery] = await receiver().waitFor(hook.path, 1);
+    expect((await verified(delivery!)).tasks).toMatchObject([{ id, status: "dead" }]);
+    // Delivered once: the next sweep finds nothing left.
+    await handleScheduled(env(), { queues: [queue], log });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver().deliveriesTo(hook.path)).toHaveLength(1);
   });
 
   it("refuse a host outside EDGEQ_CALLBACK_HOSTS, naming the field", () => {
