@@ -162,4 +162,11 @@ function registerTickRoute(app: App): void {
     const report = await runSchedules(c.env, runtimeFromEnv(c.env), runtimeFunctions().schedules(), 0);
     return c.json(report ?? { fired: 0, duplicates: 0, ticks: 0 }, 200);
   });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/v1/schedules/tick",
+    summary: "QStash target: fires the schedules due (Upstash-Signature required); body {at: fire ms}",
+    security: [],
+    responses: { 200: { description: "What was fired: {fired, duplicates, ticks}" }, 401: { description: "Missing or invalid Upstash-Signature" } },
+  });
 }
