@@ -17,3 +17,17 @@ describe("callbacks at enqueue", () => {
     expect(allowed.status).toBe(202);
   });
 });
+
+describe("a queue's callback", () => {
+  it("is set, read and removed; a host outside the allow-list is refused naming `url`", async () => {
+    const queue = randomQueue("qcb");
+    expect((await call("GET", `/v1/queues/${queue}/callback`, { token: "read" })).body).toEqual({ queue, callback: null });
+    expectProblem(await call("PUT", `/v1/queues/${queue}/callback`, { json: { url: "https://evil.example.net/x" } }), 400, "url");
+    expectProblem(await call("PUT", `/v1/queues/${queue}/callback`, { token: "enqueue", json: { url: "http://127.0.0.1:9/x" } }), 403);
+    const set = await call("PUT", `/v1/queues/${queue}/callback`, { json: { url: "http://127.0.0.1:9/x", headers: { "x-hook": "1" } } });
+    expect(set.body).toEqual({ queue, callback: { url: "http://127.0.0.1:9/x", headers: { "x-hook": "1" } } });
+    expect((await call("GET", `/v1/queues/${queue}/callback`, { token: "read" })).body).toMatchObject({ callback: { url: "http://127.0.0.1:9/x" } });
+    expect((await call("DELETE", `/v1/queues/${queue}/callback`)).body).toEqual({ queue, callback: null });
+    expect((await call("GET", `/v1/queues/${queue}/callback`, { token: "read" })).body).toEqual({ queue, callback: null });
+  });
+});
