@@ -1,4 +1,4 @@
-import { defineSchedule } from "../src/runtime/schedule";
+import { defineSchedule } from "../src/runtime/index";
 
 /**
  * A schedule defined in code: every night at 03:00 UTC an `echo` task goes to the `maintenance`

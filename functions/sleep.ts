@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFunction } from "../src/runtime/function";
+import { defineFunction } from "../src/runtime/index";
 
 /** How often sleep reports `{done, total}`: often enough for a smooth bar, coalesced by the runtime anyway. */
 const REPORT_EVERY_MS = 100;

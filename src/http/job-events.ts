@@ -3,7 +3,7 @@
  * failed or status changed; the last event (`result`) holds the finished job.
  */
 import type { Context } from "hono";
-import type { JobRecord } from "../queue/jobs/types";
+import type { JobRecord } from "../queue/jobs/index";
 import { pollingEventStream } from "./event-stream";
 
 export { STREAM_MAX_MS, STREAM_MAX_READS } from "./event-stream";

@@ -7,10 +7,9 @@
  */
 import type { Client } from "@upstash/qstash";
 import { type CallbackStore, type CallbackTarget, jobCallbackField } from "../queue/callbacks";
-import type { JobStore } from "../queue/jobs/store";
-import type { JobRecord } from "../queue/jobs/types";
+import type { JobRecord, JobStore } from "../queue/jobs/index";
 import type { ClaimedTask, TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
-import { openTaskRecord, type PayloadCipher } from "../security/cipher";
+import { openTaskRecord, type PayloadCipher } from "../security/index";
 import type { Logger } from "./logger";
 
 /** One POST: `{"tasks": [...]}` or `{"jobs": [...]}`; `ids` name what it carries (for deduplication). */

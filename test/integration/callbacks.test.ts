@@ -6,11 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { Receiver as SignatureReceiver } from "@upstash/qstash";
 import { describe, expect, inject, it } from "vitest";
-import { deliverForCanceled, storeCallbacks, storeJobCallback, withCallbacks } from "../../src/http/callbacks";
-import { createCallbackStore } from "../../src/queue/callbacks";
+import { functions } from "../../functions/index";
+import { withCallbacks } from "../../src/http/callbacks";
+import { createCallbackStore, jobCallbackField } from "../../src/queue/callbacks";
 import type { Env } from "../../src/env";
-import { runtimeFromEnv, runtimeFunctions } from "../../src/runtime/context";
-import { startJob } from "../../src/runtime/jobs/start";
+import { callbackDeps, clientsFromEnv, deliverCallbacksSafely } from "../../src/runtime/index";
+import { startJob } from "../../src/runtime/jobs/start-job";
+import { runtimeFromEnv } from "../../src/runtime/runtime";
 import { ProblemError } from "../../src/http/problem";
 import { createTaskQueue } from "../../src/queue/index";
 import type { EnqueueRequest } from "../../src/queue/types";
@@ -29,10 +31,12 @@ const queueName = (label: string) => `cb-${label}-${randomBytes(4).toString("hex
 const env = () => testEnv(`${receiver().base}/ignored`);
 const signatures = () => new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
 
+const callbacks = createCallbackStore(testRedis());
+
 /** Enqueues as POST /v1/queues/{queue}/tasks does: callbacks checked and stored first. */
 async function enqueueWithCallbacks(queue: string, requests: EnqueueRequest[], targets: (CallbackTarget | undefined)[]) {
   const { requests: withIds, entries } = withCallbacks(env(), requests, targets, true);
-  await storeCallbacks(env(), queue, entries);
+  await callbacks.set(queue, entries);
   return (await tasks.enqueue(queue, withIds)).map((result) => result.id);
 }
 
@@ -52,7 +56,7 @@ describe("completion callbacks", () => {
       [{ fn: "echo", input: { n: 1 } }, { fn: "echo", input: { n: 2 } }, { fn: "flaky", input: { failures: 5 }, maxAttempts: 1 }, { fn: "echo", input: { n: 4 } }, { fn: "echo", input: { n: 5 } }],
       [target, target, target, { url: b.url }, undefined],
     );
-    expect(await handlePush(env(), { queue }, { log })).toMatchObject({ claimed: 5, succeeded: 4, dead: 1 });
+    expect(await handlePush(env(), { queue }, { functions, log })).toMatchObject({ claimed: 5, succeeded: 4, dead: 1 });
     const [toA] = await receiver().waitFor(a.path, 1);
     const [toB] = await receiver().waitFor(b.path, 1);
     expect(toA!.headers["x-hook-secret"]).toBe("s3cret");
@@ -72,7 +76,7 @@ describe("completion callbacks", () => {
     let calls = 0;
     const flaky = receiver().route(() => (++calls <= 2 ? { status: 503, body: "down" } : { status: 200 }));
     const [id] = await enqueueWithCallbacks(queue, [{ fn: "echo", input: { ok: true } }], [{ url: flaky.url }]);
-    await handlePush(env(), { queue }, { log });
+    await handlePush(env(), { queue }, { functions, log });
     // Retries after 1 s and 2 s (the callback's retry delay).
     const deliveries = await receiver().waitFor(flaky.path, 3, 15_000);
     expect(deliveries.map((d) => d.body)).toEqual([deliveries[0]!.body, deliveries[0]!.body, deliveries[0]!.body]);
@@ -84,7 +88,8 @@ describe("completion callbacks", () => {
     const hook = receiver().route();
     const [id] = await enqueueWithCallbacks(queue, [{ fn: "echo", input: 1, delayMs: 60_000 }], [{ url: hook.url }]);
     expect(await tasks.cancel([id!])).toEqual([id]);
-    expect(await deliverForCanceled(env(), queue, [id!], tasks)).toBe(1);
+    // As DELETE /v1/tasks/{id} does after its cancel.
+    expect(await deliverCallbacksSafely(queue, [id!], callbackDeps(clientsFromEnv(env()), { tasks, log, payloads: null }))).toBe(1);
     const [delivery] = await receiver().waitFor(hook.path, 1);
     expect((await verified(delivery!)).tasks).toMatchObject([{ id, status: "canceled" }]);
   });
@@ -97,12 +102,12 @@ describe("completion callbacks", () => {
     const [claimed] = await tasks.claim(queue, 1, 1_000);
     expect(claimed?.id).toBe(id);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await handleScheduled(env(), { queues: [queue], log });
+    await handleScheduled(env(), { queues: [queue], functions, log });
     expect((await tasks.get(id!))?.status).toBe("dead");
     const [delivery] = await receiver().waitFor(hook.path, 1);
     expect((await verified(delivery!)).tasks).toMatchObject([{ id, status: "dead" }]);
     // Delivered once: the next sweep finds nothing left.
-    await handleScheduled(env(), { queues: [queue], log });
+    await handleScheduled(env(), { queues: [queue], functions, log });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver().deliveriesTo(hook.path)).toHaveLength(1);
   });
@@ -134,13 +139,14 @@ describe("job and queue callbacks", () => {
   it("a job's callback carries the finished job, once; its map tasks send none of their own", async () => {
     const queue = queueName("job");
     const hook = receiver().route();
-    const runtime = runtimeFromEnv(env(), { log });
-    const job = runtimeFunctions().job("estimate-pi");
+    const runtime = runtimeFromEnv(env(), { functions, log });
+    const job = functions.job("estimate-pi");
     if (!job) throw new Error("estimate-pi is not registered");
     const started = await startJob(job, { tasks: 3, samples: 100, seed: 1 }, queue, { tasks: runtime.tasks, jobs: runtime.jobs, now: Date.now });
-    await storeJobCallback(env(), queue, started.id, { url: hook.url }, runtime.jobs);
-    await createCallbackStore(testRedis()).setQueueDefault(queue, { url: hook.url });
-    for (let round = 0; round < 10 && (await runtime.jobs.get(started.id))?.status === "running"; round++) await handlePush(env(), { queue }, { log });
+    // As POST /v1/jobs does with a callback; the queue's own callback must not fire for its map tasks.
+    await callbacks.set(queue, [{ id: jobCallbackField(started.id), target: { url: hook.url } }]);
+    await callbacks.setQueueDefault(queue, { url: hook.url });
+    for (let round = 0; round < 10 && (await runtime.jobs.get(started.id))?.status === "running"; round++) await handlePush(env(), { queue }, { functions, log });
     const [delivery] = await receiver().waitFor(hook.path, 1);
     const body = (await verified(delivery!)) as unknown as { jobs: { id: string; status: string; result: { samples: number } }[] };
     expect(body.jobs).toMatchObject([{ id: started.id, status: "succeeded", result: { samples: 300 } }]);
@@ -152,9 +158,9 @@ describe("job and queue callbacks", () => {
     const queue = queueName("queue-default");
     const fallback = receiver().route();
     const own = receiver().route();
-    await createCallbackStore(testRedis()).setQueueDefault(queue, { url: fallback.url });
+    await callbacks.setQueueDefault(queue, { url: fallback.url });
     const ids = await enqueueWithCallbacks(queue, [{ fn: "echo", input: 1 }, { fn: "echo", input: 2 }], [undefined, { url: own.url }]);
-    await handlePush(env(), { queue }, { log });
+    await handlePush(env(), { queue }, { functions, log });
     expect((await verified((await receiver().waitFor(fallback.path, 1))[0]!)).tasks).toMatchObject([{ id: ids[0] }]);
     expect((await verified((await receiver().waitFor(own.path, 1))[0]!)).tasks).toMatchObject([{ id: ids[1] }]);
   });

@@ -23,17 +23,17 @@ function world(start: string) {
   fixture.clock.now = at(start);
   const prefix = `${fixture.prefix}:w${++worlds}`;
   const store = createScheduleStore(testRedis({ automaticDeserialization: false, responseEncoding: false }), { prefix, now: () => fixture.clock.now });
-  const nudged: string[] = [];
+  const pushed: string[] = [];
   const ticks: number[][] = [];
   const deps: FireDeps = {
     schedules: store,
     tasks: fixture.queue,
     clock: { now: () => fixture.clock.now },
     log,
-    nudge: async (queue) => void nudged.push(queue),
+    push: async (queue) => void pushed.push(queue),
     publishTicks: async (times) => void ticks.push([...times]),
   };
-  return { store, deps, nudged, ticks };
+  return { store, deps, pushed, ticks };
 }
 
 async function schedule(store: ScheduleStore, fields: Partial<ScheduleDefinition> & Pick<ScheduleDefinition, "cron">): Promise<ScheduleDefinition> {
@@ -72,7 +72,7 @@ describe("schedule fires", () => {
   });
 
   it("two invocations at once enqueue the fire time's task once, and advance the schedule once", async () => {
-    const { store, deps, nudged } = world("2026-05-01T10:00:30Z");
+    const { store, deps, pushed } = world("2026-05-01T10:00:30Z");
     const s = await schedule(store, { cron: "* * * * *" });
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-05-01T10:01:00Z"));
     fixture.clock.now = at("2026-05-01T10:01:00.200Z");
@@ -81,7 +81,7 @@ describe("schedule fires", () => {
     // Both saw the fire due (they raced): the second enqueue was a duplicate, not a miss.
     expect(a.duplicates + b.duplicates).toBe(1);
     expect(await taskIds(s.queue)).toEqual([fireTaskId(s.id, at("2026-05-01T10:01:00Z"))]);
-    expect(nudged).toEqual([s.queue]);
+    expect(pushed).toEqual([s.queue]);
     const view = await store.get(s.id);
     expect(view).toMatchObject({ nextRunAt: at("2026-05-01T10:02:00Z"), lastRun: { at: at("2026-05-01T10:01:00Z"), firedAt: fixture.clock.now } });
   });

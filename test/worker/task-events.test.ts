@@ -6,11 +6,11 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readEvents } from "../../src/client/sse";
 import { createProgressStore } from "../../src/queue/progress";
-import { internalRedis } from "../../src/runtime/context";
+import { clientsFromEnv } from "../../src/runtime/index";
 import { TEST_TOKENS } from "./fixtures";
 import { call, directQueue, expectProblem, ORIGIN, randomQueue } from "./helpers";
 
-const progress = () => createProgressStore(internalRedis(env));
+const progress = () => createProgressStore(clientsFromEnv(env).redis);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runningTask(queue: string) {

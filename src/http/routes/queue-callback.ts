@@ -4,12 +4,11 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { createCallbackStore, QUEUE_CALLBACK_FIELD } from "../../queue/callbacks";
-import { internalRedis } from "../../runtime/context";
 import { checkedCallback } from "../callbacks";
 import { requireScope } from "../middleware/auth";
 import { json, problems } from "../responses";
 import { Callback, QueueParams } from "../schemas";
-import type { App } from "../types";
+import type { App, AppContext } from "../types";
 
 const QueueCallback = z.object({ queue: z.string(), callback: Callback.nullable() }).openapi("QueueCallback");
 const path = "/v1/queues/{queue}/callback";
@@ -25,21 +24,21 @@ const routes = {
 };
 
 export function registerQueueCallbackRoutes(app: App): void {
-  const store = (env: Parameters<typeof internalRedis>[0]) => createCallbackStore(internalRedis(env));
+  const store = (c: AppContext) => createCallbackStore(c.var.clients.redis);
   app.openapi(routes.get, async (c) => {
     const { queue } = c.req.valid("param");
-    const callback = (await store(c.env).targets(queue, [QUEUE_CALLBACK_FIELD])).get(QUEUE_CALLBACK_FIELD) ?? null;
+    const callback = (await store(c).targets(queue, [QUEUE_CALLBACK_FIELD])).get(QUEUE_CALLBACK_FIELD) ?? null;
     return c.json({ queue, callback }, 200);
   });
   app.openapi(routes.put, async (c) => {
     const { queue } = c.req.valid("param");
     const callback = checkedCallback(c.env, c.req.valid("json"), "");
-    await store(c.env).setQueueDefault(queue, callback);
+    await store(c).setQueueDefault(queue, callback);
     return c.json({ queue, callback }, 200);
   });
   app.openapi(routes.delete, async (c) => {
     const { queue } = c.req.valid("param");
-    await store(c.env).setQueueDefault(queue, null);
+    await store(c).setQueueDefault(queue, null);
     return c.json({ queue, callback: null }, 200);
   });
 }

@@ -6,17 +6,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { SCHEDULE_ID_PATTERN, type ScheduleStore } from "../../queue/schedules/store";
 import type { ScheduleDefinition, ScheduleView } from "../../queue/schedules/types";
 import { newTaskId } from "../../queue/index";
-import { runtimeFromEnv, runtimeFunctions } from "../../runtime/context";
-import { DEFAULT_SCHEDULE_QUEUE } from "../../runtime/schedule";
-import { syncCodeSchedules } from "../../runtime/schedules/sync";
-import { publishTicks, runSchedules, scheduleStore } from "../../runtime/schedules/wire";
+import { DEFAULT_SCHEDULE_QUEUE, handleScheduleTick, publishTicks, ReplayedDeliveryError, scheduleStore, syncCodeSchedules } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { requireScope, tokenReaches } from "../middleware/auth";
-import { requireQStashSignature } from "../middleware/qstash-signature";
+import { replayedDelivery, requireQStashSignature } from "../middleware/qstash-signature";
 import { ProblemError } from "../problem";
 import { json, problems } from "../responses";
 import { QueueName } from "../schemas";
-import type { App } from "../types";
+import type { App, AppContext } from "../types";
 
 const ScheduleId = z.string().regex(SCHEDULE_ID_PATTERN, "schedule ids are 1-64 characters of A-Z, a-z, 0-9, _ and -");
 const ScheduleParams = z.object({ id: ScheduleId.openapi({ param: { name: "id", in: "path" } }) });
@@ -91,10 +88,10 @@ async function reachable(store: ScheduleStore, id: string, reaches: (queue: stri
 }
 
 /** Stores the schedule and asks for a tick at its next fire time (best effort: the cron covers it). */
-async function store(env: Parameters<typeof scheduleStore>[0], definition: ScheduleDefinition, waitUntil: (p: Promise<unknown>) => void) {
-  const stored = await scheduleStore(env).put(definition);
+async function store(c: AppContext, definition: ScheduleDefinition) {
+  const stored = await scheduleStore(c.var.clients).put(definition);
   const next = stored.view.nextRunAt;
-  if (next !== null) waitUntil(publishTicks(env)([next]).catch(() => 0));
+  if (next !== null) c.executionCtx.waitUntil(publishTicks(c.var.clients)([next]).catch(() => 0));
   return stored;
 }
 
@@ -103,9 +100,9 @@ export function registerScheduleRoutes(app: App): void {
     const body = c.req.valid("json");
     const queue = body.queue ?? DEFAULT_SCHEDULE_QUEUE;
     if (!tokenReaches(c, queue)) throw new ProblemError({ status: 403, kind: "forbidden", title: "Forbidden", detail: `This token does not reach queue "${queue}"` });
-    const [checked] = toEnqueueRequests([{ fn: body.fn, input: body.input }], false);
+    const [checked] = toEnqueueRequests(c.var.functions, [{ fn: body.fn, input: body.input }], false);
     const id = body.id ?? newTaskId(Date.now()).toLowerCase();
-    const prior = body.id === undefined ? null : await scheduleStore(c.env).get(id);
+    const prior = body.id === undefined ? null : await scheduleStore(c.var.clients).get(id);
     if (prior?.source === "code") {
       throw new ProblemError({ status: 409, kind: "defined-in-code", title: "Defined in code", detail: `Schedule ${id} is defined in functions/index.ts; change it there` });
     }
@@ -113,23 +110,23 @@ export function registerScheduleRoutes(app: App): void {
       id, cron: body.cron, timezone: body.timezone ?? null, fn: body.fn, input: checked?.input ?? null, queue,
       paused: body.paused ?? false, source: "api", createdAt: prior?.createdAt ?? Date.now(),
     };
-    const { view, created } = await store(c.env, definition, (p) => c.executionCtx.waitUntil(p));
+    const { view, created } = await store(c, definition);
     return c.json(view, created ? 201 : 200);
   });
 
   app.openapi(listSchedules, async (c) => {
-    const schedules = scheduleStore(c.env);
+    const schedules = scheduleStore(c.var.clients);
     // A listing right after a deploy shows the code schedules before the first cron has run.
-    await syncCodeSchedules(schedules, runtimeFunctions().schedules(), Date.now());
+    await syncCodeSchedules(schedules, c.var.functions.schedules(), Date.now());
     const all = await schedules.list();
     return c.json({ schedules: all.filter((view) => tokenReaches(c, view.queue)) }, 200);
   });
 
-  app.openapi(getSchedule, async (c) => c.json(await reachable(scheduleStore(c.env), c.req.valid("param").id, (q) => tokenReaches(c, q)), 200));
+  app.openapi(getSchedule, async (c) => c.json(await reachable(scheduleStore(c.var.clients), c.req.valid("param").id, (q) => tokenReaches(c, q)), 200));
 
   app.openapi(deleteSchedule, async (c) => {
     const { id } = c.req.valid("param");
-    const schedules = scheduleStore(c.env);
+    const schedules = scheduleStore(c.var.clients);
     const view = await reachable(schedules, id, (q) => tokenReaches(c, q));
     if (view.source === "code") {
       throw new ProblemError({ status: 409, kind: "defined-in-code", title: "Defined in code", detail: `Schedule ${id} is defined in functions/index.ts: remove it there, or pause it` });
@@ -140,27 +137,27 @@ export function registerScheduleRoutes(app: App): void {
 
   for (const [definition, paused] of [[pauseSchedule, true], [resumeSchedule, false]] as const) {
     app.openapi(definition, async (c) => {
-      const view = await reachable(scheduleStore(c.env), c.req.valid("param").id, (q) => tokenReaches(c, q));
+      const view = await reachable(scheduleStore(c.var.clients), c.req.valid("param").id, (q) => tokenReaches(c, q));
       if (view.paused === paused) return c.json(view, 200);
       const { nextRunAt: _next, lastRun: _last, ...stored } = view;
-      return c.json((await store(c.env, { ...stored, paused }, (p) => c.executionCtx.waitUntil(p))).view, 200);
+      return c.json((await store(c, { ...stored, paused })).view, 200);
     });
   }
 
   registerTickRoute(app);
 }
 
-/** The longest a tick waits for its fire time when it arrives early (clocks of QStash and the Worker differ). */
-const MAX_EARLY_MS = 5_000;
-
 function registerTickRoute(app: App): void {
   app.post("/v1/schedules/tick", requireQStashSignature, async (c) => {
+    const { jti, replayMark } = c.var.qstashDelivery;
     const body: unknown = await c.req.json().catch(() => null);
     const at = Number((body as { at?: unknown } | null)?.at);
-    const early = Number.isFinite(at) ? at - Date.now() : 0;
-    if (early > 0 && early <= MAX_EARLY_MS) await new Promise((resolve) => setTimeout(resolve, early));
-    const report = await runSchedules(c.env, runtimeFromEnv(c.env), runtimeFunctions().schedules(), 0);
-    return c.json(report ?? { fired: 0, duplicates: 0, ticks: 0 }, 200);
+    try {
+      return c.json(await handleScheduleTick(c.env, Number.isFinite(at) ? at : null, { functions: c.var.functions }, replayMark), 200);
+    } catch (error) {
+      if (error instanceof ReplayedDeliveryError) throw replayedDelivery(jti);
+      throw error;
+    }
   });
   app.openAPIRegistry.registerPath({
     method: "post",

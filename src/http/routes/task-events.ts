@@ -18,7 +18,7 @@ export function registerTaskEventRoutes(app: App): void {
     if (!TASK_ID_PATTERN.test(id)) throw invalidField("id", `must match ${TASK_ID_PATTERN.source}`);
     const read = async () => {
       const task = await c.var.queue.get(id);
-      return task && tokenReaches(c, task.queue) ? taskView(c.env, task) : null;
+      return task && tokenReaches(c, task.queue) ? taskView(c, task) : null;
     };
     const first = await read();
     if (!first) throw new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No task ${id}` });

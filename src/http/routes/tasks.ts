@@ -1,13 +1,14 @@
 /** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { publishEnqueuePush } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { sealInputs } from "../payloads";
+import { sealingTasks } from "../../security/index";
+import { checkSealable, httpCipher } from "../encryption";
 import { taskView } from "../task-view";
 import { registerTaskEventRoutes } from "./task-events";
 import { ProblemError } from "../problem";
@@ -58,19 +59,20 @@ export function registerTaskRoutes(app: App): void {
     const body = c.req.valid("json");
     const batch = "tasks" in body;
     const given = batch ? body.tasks : [body];
-    const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(given, batch), given.map((task) => task.callback), batch);
+    const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(c.var.functions, given, batch), given.map((task) => task.callback), batch);
     await enforceEnqueueRate(c, checked.length);
-    const requests = await sealInputs(c.env, queue, checked, batch);
+    const cipher = httpCipher(c.env);
+    checkSealable(cipher, checked, batch);
     // Stored before the tasks exist: a task cannot end before its callback is there to be found.
-    if (entries.length > 0) await storeCallbacks(c.env, queue, entries);
-    // The script reads what the nudge needs in the same request, so the push is published at once.
-    const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
+    if (entries.length > 0) await storeCallbacks(c, queue, entries);
+    // The script reads what the push needs in the same request, so the push is published at once.
+    const { results, pushInfo } = await sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
     // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
     // waitUntil: the 202 goes out now, the publish finishes after it.
     if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, wake ? { wake } : {}));
+      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, pushInfo ? { pushInfo } : {}));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
@@ -92,7 +94,7 @@ export function registerTaskRoutes(app: App): void {
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
-    return c.json(await taskView(c.env, task), 200);
+    return c.json(await taskView(c, task), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
@@ -104,7 +106,7 @@ export function registerTaskRoutes(app: App): void {
     const [canceled] = await c.var.queue.cancel([id]);
     const task = await c.var.queue.get(id);
     if (canceled === id) {
-      if (task) c.executionCtx.waitUntil(deliverForCanceled(c.env, task.queue, [id], c.var.queue));
+      if (task) c.executionCtx.waitUntil(deliverForCanceled(c, task.queue, [id]));
       return c.json({ id, status: "canceled" as const }, 200);
     }
     if (!task) throw taskNotFound(id);

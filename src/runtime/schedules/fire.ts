@@ -28,8 +28,8 @@ export interface FireDeps {
   tasks: Pick<TaskQueue, "enqueue">;
   clock: Clock;
   log: Logger;
-  /** Wakes a worker for a queue that just got a task. */
-  nudge(queue: string): Promise<unknown>;
+  /** Publishes the push that starts a worker for a queue that just got a task. */
+  push(queue: string): Promise<unknown>;
   /** Delayed pushes that fire the schedules at these times (ms). */
   publishTicks(times: readonly number[]): Promise<unknown>;
 }
@@ -73,7 +73,7 @@ async function fireQueue(queue: string, entries: DueSchedule[], now: number, dep
     const created = results.filter((result) => !result.duplicate).length;
     report.fired += created;
     report.duplicates += results.length - created;
-    if (created > 0) await deps.nudge(queue);
+    if (created > 0) await deps.push(queue);
   } catch (cause) {
     // Bad for every attempt (an input that no longer fits): recorded in the run, not retried each tick.
     error = String(cause);

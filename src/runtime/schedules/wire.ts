@@ -1,47 +1,43 @@
 /**
- * Schedules wired to the Worker's clients: the store over the internal Redis client, fires enqueued
- * through the queue core (inputs sealed when encryption at rest is on), workers nudged, ticks
- * published through QStash. The cron and POST /v1/schedules/tick both call runSchedules.
+ * Schedules wired to an invocation's clients: the store over its Redis client, fires enqueued
+ * through the queue core (inputs sealed when encryption at rest is on), a push published for each
+ * queue that got a task, ticks published through QStash. The cron and POST /v1/schedules/tick both
+ * call runSchedules.
  */
-import type { Env } from "../../env";
 import { createScheduleStore, type ScheduleStore } from "../../queue/schedules/store";
-import { sealingTasks } from "../../security/sealed-stores";
-import { internalRedis, qstashClient, type Runtime } from "../context";
-import { nudgeWorkers } from "../nudge";
+import { sealingTasks } from "../../security/index";
+import type { Clients } from "../clients";
+import { publishEnqueuePush } from "../enqueue-push";
+import type { Runtime } from "../runtime";
 import type { ScheduleFunction } from "../schedule";
 import { type FireDeps, type FireReport, fireDueSchedules } from "./fire";
 import { syncCodeSchedules } from "./sync";
 import { tickPublisher } from "./ticks";
 
-export function scheduleStore(env: Env): ScheduleStore {
-  return createScheduleStore(internalRedis(env));
+export function scheduleStore(clients: Pick<Clients, "redis">): ScheduleStore {
+  return createScheduleStore(clients.redis);
 }
 
-export function publishTicks(env: Env): (times: readonly number[]) => Promise<number> {
-  return tickPublisher(qstashClient(env), env.EDGEQ_PUBLIC_URL);
+export function publishTicks(clients: Pick<Clients, "qstash" | "publicUrl">): (times: readonly number[]) => Promise<number> {
+  return tickPublisher(clients.qstash, clients.publicUrl);
 }
 
-type RuntimeParts = Pick<Runtime, "tasks" | "clock" | "log" | "payloads">;
+type RuntimeParts = Pick<Runtime, "tasks" | "clock" | "log" | "payloads" | "clients">;
 
-export function fireDeps(env: Env, runtime: RuntimeParts): FireDeps {
+function fireDeps(runtime: RuntimeParts): FireDeps {
   return {
-    schedules: scheduleStore(env),
+    schedules: scheduleStore(runtime.clients),
     tasks: sealingTasks(runtime.tasks, runtime.payloads ?? null),
     clock: runtime.clock,
     log: runtime.log,
-    nudge: (queue) => nudgeWorkers(env, queue, { log: runtime.log }),
-    publishTicks: publishTicks(env),
+    push: (queue) => publishEnqueuePush(runtime.clients, queue),
+    publishTicks: publishTicks(runtime.clients),
   };
 }
 
 /** Code schedules synchronized (when the deployed set changed), then due schedules fired. Never throws. */
-export async function runSchedules(
-  env: Env,
-  runtime: RuntimeParts,
-  code: readonly ScheduleFunction[],
-  lookaheadMs?: number,
-): Promise<FireReport | null> {
-  const deps = fireDeps(env, runtime);
+export async function runSchedules(runtime: RuntimeParts, code: readonly ScheduleFunction[], lookaheadMs?: number): Promise<FireReport | null> {
+  const deps = fireDeps(runtime);
   try {
     if (await syncCodeSchedules(deps.schedules, code, runtime.clock.now())) {
       runtime.log.info("code schedules synchronized", { schedules: code.map((schedule) => schedule.name) });
