@@ -3,10 +3,10 @@ import { COUNTER_FIELDS } from "./stats";
 
 /**
  * The start of a worker invocation, run by the settle script before its claim (ARGV[7..10], see
- * settle.ts) so that a push costs one request before its tasks run: the once-mark of the delivery
+ * settle.ts) so that a push costs one request before its tasks run: the replay mark of the delivery
  * (QStash's replay guard), the push epoch advanced, and the queue's figures as the stats script
  * reads them. Returns the start reply; `startBatch` is the claim size it sets.
- *   {0}  the once-mark existed already (a replayed delivery): nothing else was read or written
+ *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue (the mark is kept: the delivery was used)
  *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), LLEN ready,
  *      ZCARD prio, ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
