@@ -9,6 +9,7 @@ import type { FaultInjector, FaultKind, RestServerStats } from "./faults";
 import { BodyTooLarge, readBody } from "./limits";
 import { TransactionAborted, type RedisPool } from "./pool";
 import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
+import type { ScriptFlags } from "./script-flags";
 import { serveSubscription } from "./subscribe";
 
 export interface RequestContext {
@@ -17,6 +18,8 @@ export interface RequestContext {
   checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;
   maxBodyBytes: number;
   stats: RestServerStats;
+  /** Upstash's script flags on a redis-server that lacks them (script-flags.ts). */
+  scripts: ScriptFlags;
   /** Chaos switch, replaced at run time; undefined serves every request normally. */
   faults: { injector: FaultInjector | undefined; timeoutMs: number };
 }
@@ -57,21 +60,22 @@ function assertAllowed(command: RedisCommand): void {
 async function runOne(context: RequestContext, command: RedisCommand, base64: boolean): Promise<string> {
   assertAllowed(command);
   context.stats.commands++;
-  const reply = await context.pool.run(command);
-  return encodeEntry(reply, base64);
+  const reply = await context.pool.run(context.scripts.forward(command));
+  return encodeEntry(context.scripts.reply(command, reply), base64);
 }
 
 /** Pipeline entries are independent: a refused command becomes an error entry, the others still run. */
 async function runPipeline(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
   const refused = commands.map(refusal);
   context.stats.commands += commands.length;
-  if (refused.every((message) => message === undefined)) {
-    return encodeEntries(await context.pool.pipeline(commands), base64);
-  }
   const allowed = commands.filter((_, i) => refused[i] === undefined);
-  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed) : [];
+  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed.map((c) => context.scripts.forward(c))) : [];
   let next = 0;
-  const merged: RawReply[] = refused.map((message) => (message === undefined ? replies[next++] : new Error(message)));
+  const merged: RawReply[] = refused.map((message) => {
+    if (message !== undefined) return new Error(message);
+    const i = next++;
+    return context.scripts.reply(allowed[i]!, replies[i]);
+  });
   return encodeEntries(merged, base64);
 }
 
@@ -79,7 +83,8 @@ async function runPipeline(context: RequestContext, commands: RedisCommand[], ba
 async function runTransaction(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
   commands.forEach(assertAllowed);
   context.stats.commands += commands.length;
-  return encodeEntries(await context.pool.transaction(commands), base64);
+  const replies = await context.pool.transaction(commands.map((c) => context.scripts.forward(c)));
+  return encodeEntries(replies.map((reply, i) => context.scripts.reply(commands[i]!, reply)), base64);
 }
 
 async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<Answer | undefined> {

@@ -9,6 +9,7 @@ import { emptyStats, type FaultInjector, type RestServerStats } from "./faults";
 import { createRequestHandler } from "./http";
 import { DEFAULT_MAX_BODY_BYTES } from "./limits";
 import { RedisPool } from "./pool";
+import { ScriptFlags } from "./script-flags";
 
 export interface RestServerOptions {
   /** redis://host:port of the redis-server to forward to. */
@@ -66,6 +67,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     checkToken: tokenChecker(options.token),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     stats,
+    scripts: new ScriptFlags(),
     faults,
   });
   const server = createServer({ keepAlive: true, noDelay: true }, handler);

@@ -1,0 +1,95 @@
+/**
+ * Upstash's `#!lua flags=allow-key-locking` on a redis-server 7.0 that refuses the flag ("Unexpected
+ * flag in script shebang"). A flagged script is rewritten before Redis sees it:
+ * - the flag leaves the shebang (the other flags, such as no-writes, stay);
+ * - a guard goes in front of the first line of the body (so line numbers in errors stay true): it
+ *   shadows `redis` with a table whose call/pcall refuse a key the script did not declare in KEYS,
+ *   as Upstash does under key locking ("a key built inside the script ... is rejected outright").
+ * Redis caches the rewritten body under its own SHA-1, while clients call the SHA-1 of what they
+ * sent: the two are mapped both ways (EVALSHA and SCRIPT EXISTS in, SCRIPT LOAD's reply out). A SHA
+ * not seen since this server started goes through unchanged; Redis answers NOSCRIPT and the client
+ * falls back to EVAL, which teaches the mapping, exactly as after a restart on Upstash.
+ */
+import { createHash } from "node:crypto";
+import type { RedisCommand } from "./commands";
+import type { RawReply } from "./reply";
+
+export const KEY_LOCKING_FLAG = "allow-key-locking";
+
+const SHEBANG = /^#!lua([^\n]*)\n/;
+
+/** Commands whose arguments from the second on are all keys; the others take one key, their first argument. */
+const ALL_KEYS = ["DEL", "UNLINK", "EXISTS", "TOUCH", "MGET", "WATCH", "SINTER", "SUNION", "SDIFF", "PFCOUNT"];
+/** Commands without a key. */
+const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT"];
+
+// One line: put before the script's first body line so that its line numbers do not move.
+const GUARD =
+  `local redis = (function(r, keys) local declared = {} for _, k in ipairs(keys) do declared[k] = true end ` +
+  `local all, none = {${ALL_KEYS.map((c) => `${c} = true`).join(", ")}}, {${NO_KEY.map((c) => `${c} = true`).join(", ")}} ` +
+  `local function check(name, ...) local args = {...} local cmd = string.upper(tostring(name)) if none[cmd] then return end ` +
+  `local last = all[cmd] and #args or math.min(#args, 1) for i = 1, last do local k = tostring(args[i]) if not declared[k] then ` +
+  `error("ERR ${KEY_LOCKING_FLAG}: the script touches key '" .. k .. "', which it did not declare in KEYS", 0) end end end ` +
+  `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `;
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
+}
+
+/** The body Redis 7.0 runs for a script that carries the flag; undefined when it does not. */
+export function rewriteForRedis(source: string): string | undefined {
+  const shebang = SHEBANG.exec(source);
+  if (!shebang) return undefined;
+  const flagsText = /\sflags=(\S*)/.exec(shebang[1]!);
+  const flags = flagsText ? flagsText[1]!.split(",").filter((f) => f !== "") : [];
+  if (!flags.includes(KEY_LOCKING_FLAG)) return undefined;
+  const kept = flags.filter((f) => f !== KEY_LOCKING_FLAG);
+  const rest = shebang[1]!.replace(/\sflags=\S*/, "");
+  return `#!lua${rest}${kept.length > 0 ? ` flags=${kept.join(",")}` : ""}\n${GUARD}${source.slice(shebang[0].length)}`;
+}
+
+export class ScriptFlags {
+  /** Client SHA-1 → SHA-1 of the rewritten body, and back. */
+  private readonly toRedis = new Map<string, string>();
+  private readonly toClient = new Map<string, string>();
+
+  private learn(source: string): string | undefined {
+    const rewritten = rewriteForRedis(source);
+    if (rewritten === undefined) return undefined;
+    const theirs = sha1(source);
+    const ours = sha1(rewritten);
+    this.toRedis.set(theirs, ours);
+    this.toClient.set(ours, theirs);
+    return rewritten;
+  }
+
+  /** The command as Redis should receive it. */
+  forward(command: RedisCommand): RedisCommand {
+    const { name, args } = command;
+    if ((name === "EVAL" || name === "EVAL_RO") && args.length > 0) {
+      const rewritten = this.learn(String(args[0]));
+      return rewritten === undefined ? command : { name, args: [rewritten, ...args.slice(1)] };
+    }
+    if ((name === "EVALSHA" || name === "EVALSHA_RO") && args.length > 0) {
+      const ours = this.toRedis.get(String(args[0]).toLowerCase());
+      return ours === undefined ? command : { name, args: [ours, ...args.slice(1)] };
+    }
+    if (name === "SCRIPT" && args.length > 1) {
+      const sub = String(args[0]).toUpperCase();
+      if (sub === "LOAD") {
+        const rewritten = this.learn(String(args[1]));
+        return rewritten === undefined ? command : { name, args: [args[0]!, rewritten] };
+      }
+      if (sub === "EXISTS") return { name, args: [args[0]!, ...args.slice(1).map((sha) => this.toRedis.get(String(sha).toLowerCase()) ?? sha)] };
+    }
+    return command;
+  }
+
+  /** The reply as the client should see it: SCRIPT LOAD answers with the SHA-1 of what was sent. */
+  reply(command: RedisCommand, reply: RawReply): RawReply {
+    if (command.name !== "SCRIPT" || String(command.args[0]).toUpperCase() !== "LOAD" || reply instanceof Error || reply == null) return reply;
+    if (Array.isArray(reply) || typeof reply === "number") return reply;
+    const theirs = this.toClient.get(reply.toString());
+    return theirs ?? reply;
+  }
+}
