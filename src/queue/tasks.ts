@@ -102,7 +102,7 @@ export async function settle(
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, once?.key));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {

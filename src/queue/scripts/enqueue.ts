@@ -1,10 +1,14 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_BUFFERS } from "./pieces/buffers";
+import { defineQueueScript } from "./queue-script";
 
 /** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
-const HEADER = String.raw`
---[[ enqueue
-KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch (keys.ts)
+export const enqueueScript = defineQueueScript({
+  name: "enqueue",
+  summary: "creates a batch of tasks (records packed by the caller, validate.ts)",
+  keys: ["registry", "dedup", "pushEpoch"],
+  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
 ARGV[5] "1": also read what waking a worker needs (saves the nudge a request of its own), else "0"
 then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
@@ -13,9 +17,8 @@ Returns { results, wake }: results is id, state letter, "1" when duplicate else 
 wake is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local queue, n = ARGV[3], tonumber(ARGV[4])
 if not n or #ARGV ~= 5 + n * 5 then return -6 end
 local check, keys = {}, {}
@@ -37,7 +40,7 @@ if #keys > 0 then
         local v = values[k - i + 1]
         if v then
           local until36, id = string.match(v, "^([^|]*)|(.*)$")
-          if tonumber(until36, 36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
+          if fromTime(until36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
         end
       end
     end
@@ -79,9 +82,8 @@ flush()
 local wake = {}
 if ARGV[5] == "1" then
   local settings = redis.call("HMGET", META, "paused", "maxParallel")
-  wake = {settings[1], settings[2], redis.call("GET", KEYS[12])}
+  wake = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)}
 end
 return {out, wake}
-`;
-
-export const enqueueScript = defineScript("enqueue", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});

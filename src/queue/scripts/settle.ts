@@ -1,16 +1,22 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LEASE_TOKEN_SEPARATOR, StateField } from "../codec";
+import { leadingStateFields } from "./pieces/record";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_START } from "./start";
+import { defineQueueScript } from "./queue-script";
 
 /**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
- * settleAndClaim all run this one script; the parts not asked for cost nothing).
+ * settleAndClaim all run this one script; the parts not asked for cost nothing). The claim and the
+ * completions read the leading state fields into locals in StateField order (a table parse and
+ * format cost twice as much per task), and write the new state in that order.
  */
-const HEADER = String.raw`
---[[ settle: complete + fail + claim in one call. The claim runs first (its pops and the settled
+export const settleScript = defineQueueScript({
+  name: "settle",
+  summary: "complete + fail + claim in one call. The claim runs first (its pops and the settled",
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_START],
+  contract: String.raw`
 ids share one HMGET); settled tasks are running, so they are never among those claimed.
-KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch
-(keys.ts)   KEYS[13] a start's once-mark key (only when ARGV[9] is not "")
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
 ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
 ARGV[5] completions C   ARGV[6] failures F
@@ -25,9 +31,8 @@ Returns { outcomes, claimed, maxAttempts, start }:
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
   maxAttempts: the queue's setting (claimed records carry it already)
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local claimMax = tonumber(ARGV[3])
 local nComplete, nFail = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not claimMax or not nComplete or not nFail then return -6 end
@@ -53,7 +58,7 @@ local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 local claimed = {}
 -- the claim's hot path reads the six leading state fields into locals and writes the new state
 -- with one concatenation (a table parse and format cost twice as much per task)
-local CLAIM_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
+local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
 local nowB36, keepB36 = b36(NOW), b36(keepMs)
 local function claimFrom(ids, fromList)
   local tombs = 0
@@ -137,18 +142,18 @@ end
 local outcomes = {}
 -- completions, the hot path of settling: the nine leading state fields into locals, the result
 -- appended to the body (found as is unless earlier attempts left errors after the input)
-local SETTLE_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
+local SETTLE_FIELDS = ${leadingStateFields(StateField.KeepMs + 1)}
 for i = 0, nComplete - 1 do
   local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
   local rec, code = cache[id], -1
   if rec then
     local st, att, prio, timeout, maxAtt, runAt, started, _, keep = string.match(rec, SETTLE_FIELDS)
     if st ~= "r" then code = -3
-    elseif att .. "." .. started ~= token then code = -2
+    elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
     else
       local tab = string.find(rec, "\t", 1, true)
       local front, _, errors = sections(string.sub(rec, tab + 1))
-      local expires = NOW + (tonumber(keep, 36) or keepMs)
+      local expires = NOW + (fromTime(keep) or keepMs)
       -- a job's map result goes to its job (jobs/lua.ts), not into the record
       local result = ARGV[13 + i * 3]
       if jobEvent(id, front, 0, result) then result = "" end
@@ -189,6 +194,5 @@ end
 
 flush()
 return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start}
-`;
-
-export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${LUA_START}\n${BODY}`);
+`,
+});

@@ -1,4 +1,6 @@
 import { SETTING_FIELDS } from "../settings";
+import { luaPiece } from "./pieces/index";
+import { LUA_BUFFERS } from "./pieces/buffers";
 import { COUNTER_FIELDS } from "./stats";
 
 /**
@@ -11,19 +13,23 @@ import { COUNTER_FIELDS } from "./stats";
  *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), LLEN ready,
  *      ZCARD prio, ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
  */
-export const LUA_START = String.raw`
+export const LUA_START = luaPiece(
+  "start",
+  { keys: ["registry", "pushEpoch", "onceMark"], uses: [LUA_BUFFERS] },
+  String.raw`
 local START_SETTINGS = {${SETTING_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local START_TOTALS = {${COUNTER_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local startBatch = 0
 local function startInvocation(queue, defaultBatch, onceTtl, onceValue)
   -- first of all: a delivery seen before changes nothing (SET NX is atomic with the rest)
-  if onceTtl ~= "" and not redis.call("SET", KEYS[13], onceValue, "NX", "PX", onceTtl) then return {0} end
+  if onceTtl ~= "" and not redis.call("SET", ONCE_MARK, onceValue, "NX", "PX", onceTtl) then return {0} end
   local enqueued = redis.call("HGET", REGISTRY, queue)
   if not enqueued then return {1} end
   local settings = redis.call("HMGET", META, unpack(START_SETTINGS))
   startBatch = tonumber(settings[${SETTING_FIELDS.indexOf("batchSize") + 1}]) or tonumber(defaultBatch)
-  local epoch = redis.call("INCR", KEYS[12])
+  local epoch = redis.call("INCR", PUSH_EPOCH)
   return {2, enqueued, settings, redis.call("HMGET", STATS, unpack(START_TOTALS)), redis.call("LLEN", READY),
     redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD), epoch}
 end
-`;
+`,
+);

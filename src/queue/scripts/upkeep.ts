@@ -1,10 +1,14 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_TRANSITIONS } from "./pieces/transitions";
+import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
-const HEADER = String.raw`
---[[ upkeep
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+export const upkeepScript = defineQueueScript({
+  name: "upkeep",
+  summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
+  keys: ["dedup"],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
 Sweep entries (score = when due; member = kind letter then payload):
   L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
@@ -12,9 +16,8 @@ Sweep entries (score = when due; member = kind letter then payload):
   G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
   K<json keys>  dedup keys: deleted once past their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
 local m = readMeta({})
@@ -57,7 +60,7 @@ for _, w in ipairs(work) do
     local gone = {}
     for i, key in ipairs(list) do
       local v = values[i]
-      if v and tonumber(string.match(v, "^([^|]*)"), 36) <= NOW then gone[#gone + 1] = key end
+      if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = key end
     end
     chunked("HDEL", DEDUP, gone, CHUNK)
   else
@@ -66,10 +69,10 @@ for _, w in ipairs(work) do
       if rec then
         local h, body = parse(rec)
         local st = h[F_ST]
-        if st == "r" and kind == "L" and tonumber(h[F_LEASE], 36) <= NOW then
+        if st == "r" and kind == "L" and fromTime(h[F_LEASE]) <= NOW then
           reclaim(id, h, body)
         elseif st == "s" or st == "c" then
-          local expires = tonumber(h[F_EXPIRES], 36) or 0
+          local expires = fromTime(h[F_EXPIRES]) or 0
           if expires <= NOW then put(id, false); expired = expired + 1 else sweepAdd("G", expires, id) end
         end
       end
@@ -79,6 +82,5 @@ end
 chunked("ZREM", SWEEP, processed, CHUNK)
 flush()
 return {promoted, requeued, dead, expired, more and 1 or 0}
-`;
-
-export const upkeepScript = defineScript("upkeep", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});
