@@ -52,12 +52,15 @@ export class ScriptFlags {
   /** Client SHA-1 → SHA-1 of the rewritten body, and back. */
   private readonly toRedis = new Map<string, string>();
   private readonly toClient = new Map<string, string>();
+  /** Client SHA-1s of scripts flagged no-writes (they can never grow a key). */
+  private readonly noWrites = new Set<string>();
 
   private learn(source: string): string | undefined {
     const rewritten = rewriteForRedis(source);
     if (rewritten === undefined) return undefined;
     const theirs = sha1(source);
     const ours = sha1(rewritten);
+    if (/^#!lua[^\n]*\sflags=\S*\bno-writes\b/.test(source)) this.noWrites.add(theirs);
     this.toRedis.set(theirs, ours);
     this.toClient.set(ours, theirs);
     return rewritten;
@@ -83,6 +86,13 @@ export class ScriptFlags {
       if (sub === "EXISTS") return { name, args: [args[0]!, ...args.slice(1).map((sha) => this.toRedis.get(String(sha).toLowerCase()) ?? sha)] };
     }
     return command;
+  }
+
+  /** Whether a script run (EVAL, EVALSHA) is of a script flagged no-writes, as far as this server has seen it. */
+  readOnly(command: RedisCommand): boolean {
+    const first = String(command.args[0] ?? "");
+    if (command.name === "EVALSHA" || command.name === "EVALSHA_RO") return this.noWrites.has(first.toLowerCase());
+    return /^#!lua[^\n]*\sflags=\S*\bno-writes\b/.test(first);
   }
 
   /** The reply as the client should see it: SCRIPT LOAD answers with the SHA-1 of what was sent. */
