@@ -15,7 +15,7 @@ import { enqueueScript } from "../../src/queue/scripts/enqueue";
 import { extendScript } from "../../src/queue/scripts/extend";
 import { LUA_FORMAT } from "../../src/queue/scripts/pieces/format";
 import { defineQueueScript } from "../../src/queue/scripts/queue-script";
-import { KEY_LOCKING_SHEBANG, type LuaScript } from "../../src/queue/scripts/runner";
+import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG, type LuaScript } from "../../src/queue/scripts/runner";
 import { settingsScript } from "../../src/queue/scripts/settings";
 import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
@@ -36,7 +36,7 @@ const words = (text: string, names: Iterable<string>) => [...names].filter((name
 function contractProblems(script: ComposedScript): string[] {
   const problems: string[] = [];
   const lines = script.source.split("\n");
-  if (lines[0] !== KEY_LOCKING_SHEBANG) problems.push("no key-locking shebang on line 1");
+  if (lines[0] !== KEY_LOCKING_SHEBANG && lines[0] !== READ_ONLY_SHEBANG) problems.push("no key-locking shebang on line 1");
   const headerKeys = lines.filter((line) => /^KEYS\[\d+\] /.test(line)).map((line) => /^KEYS\[(\d+)\] (\w+):/.exec(line)!.slice(1));
   headerKeys.forEach(([at, name], i) => {
     if (Number(at) !== i + 1 || name !== script.keys[i]) problems.push(`header KEYS[${at}] ${name} is not key ${i + 1} of the list (${script.keys[i]})`);
@@ -68,6 +68,11 @@ describe("Lua script contracts", () => {
     expect(contractProblems(raw)).toContain("the body reads KEYS[...] directly instead of a bound name");
   });
 
+  it("the scripts that only read are flagged no-writes, the others are not", () => {
+    const readOnly = QUEUE_SCRIPTS.filter((s) => s.source.startsWith(READ_ONLY_SHEBANG)).map((s) => s.name);
+    expect(readOnly.sort()).toEqual(["deadPage", "queueStats", "stats"]);
+  });
+
   it("a script includes only the pieces it uses, each once", () => {
     expect(extendScript.pieces).not.toContain("transitions");
     expect(statsScript.pieces).toEqual([]);
@@ -97,10 +102,10 @@ const PINNED_SHA1: Record<string, string> = {
   "cancel": "0a601ed3d375dbabf645ce32816b64c0075a4946",
   "dead": "ef01e4b1e5b5f1370f8f4579f2fede626bf3678c",
   "upkeep": "ef7404ce76e7bd45e7519d1d8b89495278ccccd2",
-  "stats": "576b0f35bf1278bfcf9188ce09b0beb108ea3dba",
+  "stats": "4e53b42955ee388291a85787dd2e2bb9d4c2042e",
   "settings": "24d159369035a97e4a49f4eb1606d6c0b05e7ea9",
-  "deadPage": "0fafcc1177454b7babdf89b08ebe8e456accb080",
-  "queueStats": "64479b7cccbc1213280c7e098f448aa2be9bc609",
+  "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
+  "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "93ca0cbc5ed46d54de587a1d855ccee7ee397877",
   "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",

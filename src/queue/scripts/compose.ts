@@ -63,6 +63,8 @@ export interface ScriptSpec<Name extends string> {
   /** ARGV, replies and error codes, as header text. */
   contract: string;
   body: string;
+  /** Reads only (flagged no-writes, see runner.ts). */
+  readOnly?: boolean;
 }
 
 /** A script composer over one family of keys (the queue's, a job's ...), in their KEYS order. */
@@ -81,6 +83,6 @@ export function scriptComposer<Name extends string>(specs: readonly KeySpec<Name
     ];
     const binding = keys.length === 0 ? [] : [`local ${keys.map((k) => k.lua).join(", ")} = ${keys.map((_, i) => `KEYS[${i + 1}]`).join(", ")}`];
     const source = [...header, ...binding, ...pieces.map((piece) => piece.source.trim()), spec.body.trim(), ""].join("\n");
-    return { ...defineScript(spec.name, source), keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name) };
+    return { ...defineScript(spec.name, source, { readOnly: spec.readOnly }), keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name) };
   };
 }

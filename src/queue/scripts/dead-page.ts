@@ -4,6 +4,7 @@ export const deadPageScript = defineQueueScript({
   name: "deadPage",
   summary: "(read only) a page of a queue's dead tasks with their records",
   keys: ["tasks", "dead"],
+  readOnly: true,
   contract: String.raw`
 ARGV[1] offset   ARGV[2] limit
 Returns id, record, id, record, ... of dead tasks, most recent first.

@@ -27,9 +27,11 @@ async function sha1Hex(text: string): Promise<string> {
  * in parallel. The local REST server accepts the flag as Upstash does (dev/rest-server/script-flags.ts).
  */
 export const KEY_LOCKING_SHEBANG = "#!lua flags=allow-key-locking";
+/** A script that only reads says so (no-writes): Upstash lets it share read locks, and a key over the record-size limit does not stop it. */
+export const READ_ONLY_SHEBANG = "#!lua flags=no-writes,allow-key-locking";
 
-export function defineScript(name: string, body: string): LuaScript {
-  const source = `${KEY_LOCKING_SHEBANG}\n${body.replace(/^\n+/, "")}`;
+export function defineScript(name: string, body: string, options: { readOnly?: boolean } = {}): LuaScript {
+  const source = `${options.readOnly ? READ_ONLY_SHEBANG : KEY_LOCKING_SHEBANG}\n${body.replace(/^\n+/, "")}`;
   let sha: Promise<string> | undefined;
   return { name, source, sha: () => (sha ??= sha1Hex(source)) };
 }

@@ -12,6 +12,7 @@ export const statsScript = defineQueueScript({
   name: "stats",
   summary: "(read only) a queue's depths, counters and settings in one call",
   keys: ["registry", "meta", "ready", "prioritized", "delayed", "dead", "stats"],
+  readOnly: true,
   contract: String.raw`
 ARGV[1] queue name   ARGV[2] number S of settings   ARGV[3 .. 2+S] settings (meta fields)
 ARGV[3+S ..] totals (stats hash fields)

@@ -17,6 +17,7 @@ export const queueStatsScript = defineQueueScript({
   name: "queueStats",
   summary: "(read only) a queue's statistics and the heads of its ready structures",
   keys: ["tasks", "ready", "prioritized", "stats"],
+  readOnly: true,
   contract: String.raw`
 Returns { stats hash as a flat field/value list,
   id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
