@@ -23,13 +23,15 @@ const ALL_KEYS = ["DEL", "UNLINK", "EXISTS", "TOUCH", "MGET", "WATCH", "SINTER",
 /** Commands without a key. */
 const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT"];
 
-// One line: put before the script's first body line so that its line numbers do not move.
+// One line: put before the script's first body line so that its line numbers do not move. Only a
+// multi-key command pays for collecting its arguments; the others check their first argument.
 const GUARD =
   `local redis = (function(r, keys) local declared = {} for _, k in ipairs(keys) do declared[k] = true end ` +
   `local all, none = {${ALL_KEYS.map((c) => `${c} = true`).join(", ")}}, {${NO_KEY.map((c) => `${c} = true`).join(", ")}} ` +
-  `local function check(name, ...) local args = {...} local cmd = string.upper(tostring(name)) if none[cmd] then return end ` +
-  `local last = all[cmd] and #args or math.min(#args, 1) for i = 1, last do local k = tostring(args[i]) if not declared[k] then ` +
-  `error("ERR ${KEY_LOCKING_FLAG}: the script touches key '" .. k .. "', which it did not declare in KEYS", 0) end end end ` +
+  `local function refuse(k) error("ERR ${KEY_LOCKING_FLAG}: the script touches key '" .. tostring(k) .. "', which it did not declare in KEYS", 0) end ` +
+  `local function check(name, first, ...) local cmd = string.upper(tostring(name)) if none[cmd] or first == nil then return end ` +
+  `if not declared[tostring(first)] then refuse(first) end if all[cmd] then for _, k in ipairs({...}) do ` +
+  `if not declared[tostring(k)] then refuse(k) end end end end ` +
   `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `;
 
 function sha1(text: string): string {
