@@ -4,7 +4,9 @@
  * Task records live in ONE global hash (id → packed record) rather than one hash per queue: `get(id)`
  * and `cancel(ids)` carry no queue name, and a global hash makes "read a task" a single HGET/HMGET
  * with no id → queue index to keep (an index would cost ~90 bytes and a write per task). The record
- * names its queue. Per-queue structures (ready list, zsets, meta) sit beside it.
+ * names its queue. Per-queue structures (ready list, zsets, meta) sit beside it, under the queue's
+ * hash tag; the two global hashes (tasks, registry) do not carry it, so today a queue script spans
+ * several cluster slots and every script locks those two keys (README "The keys"; issue 13).
  */
 
 import { outboxKey } from "./jobs/keys";
@@ -32,8 +34,6 @@ export const QUEUE_KEYS = [
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
   { name: "onceMark", lua: "ONCE_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
 ] as const satisfies readonly KeySpec[];
-
-export const QUEUE_KEY_NAMES = QUEUE_KEYS.map((key) => key.name);
 
 export type QueueKeyName = (typeof QUEUE_KEYS)[number]["name"];
 
