@@ -21,7 +21,6 @@ export const DEFAULT_PREFIX = "edgeq";
  */
 export const QUEUE_KEYS = [
   { name: "tasks", lua: "TASKS", what: "hash, task id → packed record (codec.ts)" },
-  { name: "registry", lua: "REGISTRY", what: "hash, queue name → total enqueued (also the list of queues)" },
   { name: "meta", lua: "META", what: "hash, settings and hints (_due earliest delayed runAt, _pz, _seq)" },
   { name: "ready", lua: "READY", what: "list, ids of queued tasks of priority 0, FIFO" },
   { name: "prioritized", lua: "PRIO", what: "zset, ids of queued tasks of other priorities, score (1000 - priority) * 2^42 + seq" },
@@ -33,6 +32,7 @@ export const QUEUE_KEYS = [
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
   { name: "onceMark", lua: "ONCE_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
+  { name: "registry", lua: "REGISTRY", what: "hash, queue name → \"0\": the list of queues (an enqueue gets it only to register, tasks.ts)" },
 ] as const satisfies readonly KeySpec[];
 
 export type QueueKeyName = (typeof QUEUE_KEYS)[number]["name"];
@@ -64,16 +64,26 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
   };
 }
 
+/** Keys a script may be sent without: the last of its KEYS, so that the others keep their places. */
+export interface OptionalKeys {
+  /** The replay mark's key, for a start that has one. */
+  onceMark?: string;
+  /** False: leave the registry out (an enqueue of a queue registered a moment ago). */
+  registry?: boolean;
+}
+
 /**
  * The KEYS array of a queue script: the keys it names, in its order. `onceMark` is the one key not
- * derived from the queue; a script that names it gets it last, when the caller has one.
+ * derived from the queue; it and `registry` come last in QUEUE_KEYS, so leaving them out moves no
+ * other key.
  */
-export function queueKeys(prefix: string, queue: string, names: readonly QueueKeyName[], onceMark?: string): string[] {
+export function queueKeys(prefix: string, queue: string, names: readonly QueueKeyName[], optional: OptionalKeys = {}): string[] {
   const map = queueKeyMap(prefix, queue);
   const keys: string[] = [];
   for (const name of names) {
-    if (name !== "onceMark") keys.push(map[name]);
-    else if (onceMark !== undefined) keys.push(onceMark);
+    if (name === "onceMark") {
+      if (optional.onceMark !== undefined) keys.push(optional.onceMark);
+    } else if (name !== "registry" || optional.registry !== false) keys.push(map[name]);
   }
   return keys;
 }

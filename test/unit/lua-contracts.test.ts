@@ -96,14 +96,14 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "e04d9c498c75ec3ba7d2d6ef38eaf18ee3a13550",
-  "settle": "9b7d00e51e489b794e625090ec98dc3b34e0a6c8",
-  "extend": "c9ca79dfe54042f658cf8c724e2acc0fa1ac09d8",
-  "cancel": "0a601ed3d375dbabf645ce32816b64c0075a4946",
-  "dead": "ef01e4b1e5b5f1370f8f4579f2fede626bf3678c",
-  "upkeep": "ef7404ce76e7bd45e7519d1d8b89495278ccccd2",
-  "stats": "4e53b42955ee388291a85787dd2e2bb9d4c2042e",
-  "settings": "24d159369035a97e4a49f4eb1606d6c0b05e7ea9",
+  "enqueue": "9ac3f5f0e52ed8cee7a1f353232e26dbea01cdcc",
+  "settle": "48724f47ac31b14d244a30d31f779a50b95d2036",
+  "extend": "21ed5e38178a07658e85aea7e2b8ac9db370c354",
+  "cancel": "3894661614b786b9ef023c675ad2d5b90a882069",
+  "dead": "bb44728e0388204562ab0a44ca49ebaa1db2e4ae",
+  "upkeep": "521428031411460f512ea66ff3ab9b2ecc855061",
+  "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
+  "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
   "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",

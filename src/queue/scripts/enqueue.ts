@@ -1,13 +1,14 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
+import { LUA_REGISTER } from "./pieces/register";
 import { defineQueueScript } from "./queue-script";
 
 /** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
   summary: "creates a batch of tasks (records packed by the caller, validate.ts)",
-  keys: ["registry", "dedup", "pushEpoch"],
-  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  keys: ["dedup", "pushEpoch"],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
 ARGV[5] "1": also read what waking a worker needs (saves the nudge a request of its own), else "0"
@@ -77,7 +78,9 @@ if #dedupArgs > 0 then
   chunked("HSET", DEDUP, dedupArgs, CHUNK)
   redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
 end
-if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created); redis.call("HINCRBY", STATS, MINUTE_AT .. "e", created) end
+-- the registry is sent now and then only (tasks.ts); the total rides on the stats hash's write
+if REGISTRY then register(queue) end
+if created > 0 then count("enqueued", created) end
 flush()
 local wake = {}
 if ARGV[5] == "1" then

@@ -1,5 +1,6 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
+import { LUA_REGISTER } from "./pieces/register";
 import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
@@ -7,9 +8,10 @@ export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
   keys: ["dedup"],
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER],
   contract: String.raw`
-ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)   ARGV[4] queue name
+(registered again: a queue listed before its totals moved to the stats hash gets them there)
 Sweep entries (score = when due; member = kind letter then payload):
   L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
                 (back to ready, or dead when its attempts are spent); finished ones become G
@@ -20,6 +22,7 @@ Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
   body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
+register(ARGV[4])
 local m = readMeta({})
 local promoted, more = promoteDue(limit)
 local fetchMax = 64

@@ -38,7 +38,7 @@ export const LUA_STATS = luaPiece(
 local MINUTE = math.floor(NOW / 60000)
 local MINUTE_AT = int(MINUTE) .. ":"
 local BOUNDS = {${LATENCY_BOUNDS_MS.join(", ")}}
-local COUNTER_LETTER = {succeeded = "s", failed = "f", dead = "x", canceled = "c", retried = "r"}
+local COUNTER_LETTER = {enqueued = "e", succeeded = "s", failed = "f", dead = "x", canceled = "c", retried = "r"}
 local statDelta, statOrder = {}, {}
 local activeUntil, released, extended = {}, {}, {}
 local function stat(field, n)
@@ -96,8 +96,8 @@ local function activeField(current)
   activeUntil, released, extended = {}, {}, {}
   return table.concat(out, ",")
 end
--- every field of minutes from..to, and the enqueue counts (written alone by HINCRBY) of the
--- minutes after them up to upTo, at most a day of them
+-- every field of minutes from..to, and the enqueue counts of the minutes after them up to upTo, at
+-- most a day of them (enqueues wrote theirs alone, by HINCRBY, before they rode on flushStats)
 local function dropMinutes(from, to, upTo)
   local names = {}
   for mm = to + 1, math.min(upTo, to + 1440) do names[#names + 1] = int(mm) .. ":e" end
