@@ -31,7 +31,7 @@ export const QUEUE_KEYS = [
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
-  { name: "onceMark", lua: "ONCE_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
+  { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
   { name: "registry", lua: "REGISTRY", what: "hash, queue name → \"0\": the list of queues (an enqueue gets it only to register, tasks.ts)" },
 ] as const satisfies readonly KeySpec[];
 
@@ -46,7 +46,7 @@ export function registryKey(prefix: string): string {
 }
 
 /** Every key of a queue but the replay mark (which belongs to one delivery), by name. */
-export function queueKeyMap(prefix: string, queue: string): Record<Exclude<QueueKeyName, "onceMark">, string> {
+export function queueKeyMap(prefix: string, queue: string): Record<Exclude<QueueKeyName, "replayMark">, string> {
   const base = `${prefix}:q:{${queue}}`;
   return {
     tasks: tasksKey(prefix),
@@ -67,13 +67,13 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
 /** Keys a script may be sent without: the last of its KEYS, so that the others keep their places. */
 export interface OptionalKeys {
   /** The replay mark's key, for a start that has one. */
-  onceMark?: string;
+  replayMark?: string;
   /** False: leave the registry out (an enqueue of a queue registered a moment ago). */
   registry?: boolean;
 }
 
 /**
- * The KEYS array of a queue script: the keys it names, in its order. `onceMark` is the one key not
+ * The KEYS array of a queue script: the keys it names, in its order. `replayMark` is the one key not
  * derived from the queue; it and `registry` come last in QUEUE_KEYS, so leaving them out moves no
  * other key.
  */
@@ -81,14 +81,14 @@ export function queueKeys(prefix: string, queue: string, names: readonly QueueKe
   const map = queueKeyMap(prefix, queue);
   const keys: string[] = [];
   for (const name of names) {
-    if (name === "onceMark") {
-      if (optional.onceMark !== undefined) keys.push(optional.onceMark);
+    if (name === "replayMark") {
+      if (optional.replayMark !== undefined) keys.push(optional.replayMark);
     } else if (name !== "registry" || optional.registry !== false) keys.push(map[name]);
   }
   return keys;
 }
 
-/** Read by the enqueue script (for the nudge) and advanced by the start script, in the same request as their work. */
+/** Read by the enqueue script (for the enqueue push) and advanced by the start script, in the same request as their work. */
 export function pushEpochKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:push-epoch`;
 }

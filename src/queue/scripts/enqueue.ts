@@ -3,19 +3,18 @@ import { LUA_BUFFERS } from "./pieces/buffers";
 import { LUA_REGISTER } from "./pieces/register";
 import { defineQueueScript } from "./queue-script";
 
-/** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
-  summary: "creates a batch of tasks (records packed by the caller, validate.ts)",
+  summary: "creates a batch of tasks (records packed by the caller: records.ts packEnqueue)",
   keys: ["dedup", "pushEpoch"],
   uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
-ARGV[5] "1": also read what waking a worker needs (saves the nudge a request of its own), else "0"
+ARGV[5] "1": also read what the push to a worker needs (saves the push a request of its own), else "0"
 then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
   ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>" delayed), record
-Returns { results, wake }: results is id, state letter, "1" when duplicate else "0", per task;
-wake is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
+Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
+pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
 `,
@@ -82,11 +81,11 @@ end
 if REGISTRY then register(queue) end
 if created > 0 then count("enqueued", created) end
 flush()
-local wake = {}
+local pushInfo = {}
 if ARGV[5] == "1" then
   local settings = redis.call("HMGET", META, "paused", "maxParallel")
-  wake = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)}
+  pushInfo = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)}
 end
-return {out, wake}
+return {out, pushInfo}
 `,
 });

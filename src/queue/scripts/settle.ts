@@ -21,7 +21,7 @@ ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
 ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
 ARGV[5] completions C   ARGV[6] failures F
 ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: the claim max is then
-  the queue's batch size, ARGV[8] when it has none stored; ARGV[9] once-mark TTL ms ("" = no mark),
+  the queue's batch size, ARGV[8] when it has none stored; ARGV[9] replay mark TTL ms ("" = no mark),
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter

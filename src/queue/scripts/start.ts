@@ -5,10 +5,10 @@ import { COUNTER_FIELDS } from "./stats";
 
 /**
  * The start of a worker invocation, run by the settle script before its claim (ARGV[7..10], see
- * settle.ts) so that a push costs one request before its tasks run: the once-mark of the delivery
+ * settle.ts) so that a push costs one request before its tasks run: the replay mark of the delivery
  * (QStash's replay guard), the push epoch advanced, and the queue's figures as the stats script
  * reads them. Returns the start reply; `startBatch` is the claim size it sets.
- *   {0}  the once-mark existed already (a replayed delivery): nothing else was read or written
+ *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue, or one not registered since its totals moved to the stats hash (the next
  *        enqueue or cron upkeep registers it); the mark is kept: the delivery was used
  *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), LLEN ready,
@@ -16,14 +16,14 @@ import { COUNTER_FIELDS } from "./stats";
  */
 export const LUA_START = luaPiece(
   "start",
-  { keys: ["pushEpoch", "onceMark"], uses: [LUA_BUFFERS] },
+  { keys: ["pushEpoch", "replayMark"], uses: [LUA_BUFFERS] },
   String.raw`
 local START_SETTINGS = {${SETTING_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local START_TOTALS = {${COUNTER_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local startBatch = 0
-local function startInvocation(queue, defaultBatch, onceTtl, onceValue)
+local function startInvocation(queue, defaultBatch, markTtl, markValue)
   -- first of all: a delivery seen before changes nothing (SET NX is atomic with the rest)
-  if onceTtl ~= "" and not redis.call("SET", ONCE_MARK, onceValue, "NX", "PX", onceTtl) then return {0} end
+  if markTtl ~= "" and not redis.call("SET", REPLAY_MARK, markValue, "NX", "PX", markTtl) then return {0} end
   -- a queue exists once it has an enqueued total (register.ts): the registry stays off this path
   local totals = redis.call("HMGET", STATS, unpack(START_TOTALS))
   local enqueued = totals[${COUNTER_FIELDS.indexOf("enqueued") + 1}]

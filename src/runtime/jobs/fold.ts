@@ -7,9 +7,8 @@
  * holding the lease sees their entries before it lets go (the commit releases the lease only
  * after counting what is left).
  */
-import type { JobStore } from "../../queue/jobs/store";
-import type { JobEvent, JobState } from "../../queue/jobs/types";
-import type { PayloadCipher } from "../../security/cipher";
+import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
+import type { PayloadCipher } from "../../security/index";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
 import type { FunctionRegistry } from "../registry";
@@ -23,7 +22,7 @@ export interface FoldDeps {
   functions: Pick<FunctionRegistry, "job">;
   clock: Clock;
   log: Logger;
-  /** Encryption at rest: map results arrive sealed (see src/runtime/payloads.ts) and are opened to fold. */
+  /** Encryption at rest: map results arrive sealed (see src/runtime/task-sealing.ts) and are opened to fold. */
   payloads?: PayloadCipher | null;
   /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
   onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
