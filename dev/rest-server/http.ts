@@ -78,7 +78,7 @@ async function runOne(context: RequestContext, command: RedisCommand, base64: bo
   assertAllowed(context, command);
   context.stats.commands++;
   await context.commandRate?.admit(1);
-  const reply = await context.pool.run(context.scripts.forward(command));
+  const reply = await context.pool.run(context.scripts.forward(command, context.recordSize.overLimit()));
   context.recordSize.ran([command]);
   await chargeScripts(context, [command]);
   return encodeEntry(context.scripts.reply(command, reply), base64);
@@ -90,7 +90,7 @@ async function runPipeline(context: RequestContext, commands: RedisCommand[], ba
   context.stats.commands += commands.length;
   const allowed = commands.filter((_, i) => refused[i] === undefined);
   await context.commandRate?.admit(allowed.length);
-  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed.map((c) => context.scripts.forward(c))) : [];
+  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed.map((c) => context.scripts.forward(c, context.recordSize.overLimit()))) : [];
   context.recordSize.ran(allowed);
   await chargeScripts(context, allowed);
   let next = 0;
@@ -107,7 +107,7 @@ async function runTransaction(context: RequestContext, commands: RedisCommand[],
   commands.forEach((command) => assertAllowed(context, command));
   context.stats.commands += commands.length;
   await context.commandRate?.admit(commands.length);
-  const replies = await context.pool.transaction(commands.map((c) => context.scripts.forward(c)));
+  const replies = await context.pool.transaction(commands.map((c) => context.scripts.forward(c, context.recordSize.overLimit())));
   context.recordSize.ran(commands);
   await chargeScripts(context, commands);
   return encodeEntries(replies.map((reply, i) => context.scripts.reply(commands[i]!, reply)), base64);

@@ -79,7 +79,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   probe.on("error", () => {});
   const scripts = new ScriptFlags();
   const recordSize = new RecordSizeLimit(probe, options.maxRecordBytes ?? UPSTASH_MAX_RECORD_BYTES, options.recordSizeCheckMs ?? 1_000, (c) =>
-    scripts.readOnly(c),
+    scripts.readOnly(c) || scripts.guards(c),
   );
   await recordSize.start();
   const commandRate = options.maxCommandsPerSecond ? new CommandRateLimit(probe, options.maxCommandsPerSecond, () => recordSize.probes) : undefined;

@@ -11,12 +11,15 @@
  * 50,000 times a second pays a dozen MEMORY USAGE a second). Keys over the limit are refused until
  * a check finds them under it again (after deletes). So a key passes the limit by at most what is
  * written to it in one check period, as on Upstash the write that crosses the limit is accepted
- * and the ones after it refused. A script is refused whole, before it runs, when a key it may write
- * is over the limit (a no-writes script never is): the server cannot see its inner writes coming.
+ * and the ones after it refused. A script carrying allow-key-locking is refused where it writes to
+ * such a key, as on Upstash (its guard, script-flags.ts, is told the keys over the limit); any other
+ * script is refused whole, before it runs, when a key it declares is over the limit (a no-writes
+ * script never is).
  * MEMORY USAGE samples 5 elements of a hash, list or set: an estimate, as Upstash's own count is.
  */
 import type { Redis } from "ioredis";
 import type { RedisCommand } from "./commands";
+import type { OverLimit } from "./script-flags";
 
 export const UPSTASH_MAX_RECORD_BYTES = 100 * 1024 * 1024;
 export const RECORD_SIZE_EXCEEDED = "ERR max single record size exceeded";
@@ -34,6 +37,7 @@ export class RecordSizeLimit {
   private readonly positions = new Map<string, KeyPositions>();
   private readonly written = new Set<string>();
   private readonly over = new Set<string>();
+  private growing: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   /** MEMORY USAGE commands sent, so that benchmarks can leave them out of their counts. */
@@ -43,8 +47,8 @@ export class RecordSizeLimit {
     private readonly probe: Redis,
     readonly maxBytes: number,
     private readonly checkEveryMs: number,
-    /** Whether a script (by the SHA-1 or text a client sent) is flagged no-writes. */
-    private readonly readOnlyScript: (command: RedisCommand) => boolean,
+    /** Whether a script (by the SHA-1 or text a client sent) is no-writes, or refuses its own writes over the limit. */
+    private readonly checksItself: (command: RedisCommand) => boolean,
   ) {}
 
   /** Learns every command's key positions and write flag from the server (COMMAND), then starts checking. */
@@ -65,7 +69,7 @@ export class RecordSizeLimit {
   private keysOf(command: RedisCommand, growingOnly: boolean): string[] {
     if (SCRIPT_RUNS.has(command.name)) {
       const count = Number(command.args[1]);
-      if (growingOnly && this.readOnlyScript(command)) return [];
+      if (growingOnly && this.checksItself(command)) return [];
       return command.args.slice(2, 2 + (Number.isInteger(count) ? count : 0)).map(String);
     }
     const spec = this.positions.get(command.name);
@@ -76,10 +80,22 @@ export class RecordSizeLimit {
     return keys;
   }
 
-  /** The refusal for a command that would write to a key at the limit, or undefined. */
+  /** The keys at the limit and the commands that may grow a key, for scripts' guards; undefined when none is. */
+  overLimit(): OverLimit | undefined {
+    if (this.over.size === 0) return undefined;
+    this.growing ??= new Set([...this.positions].filter(([, spec]) => spec.denyoom).map(([name]) => name));
+    return { keys: this.over, growing: this.growing };
+  }
+
+  /**
+   * The refusal for a command that would write to a key at the limit, or undefined. A script this
+   * server has not seen is answered NOSCRIPT (as a cache miss may be answered anywhere): the client
+   * sends its text with EVAL, and a flagged one then runs with a guard that refuses where it writes.
+   */
   refusal(command: RedisCommand): string | undefined {
     if (this.over.size === 0) return undefined;
-    return this.keysOf(command, true).some((key) => this.over.has(key)) ? RECORD_SIZE_EXCEEDED : undefined;
+    if (!this.keysOf(command, true).some((key) => this.over.has(key))) return undefined;
+    return command.name === "EVALSHA" ? "NOSCRIPT No matching script. Please use EVAL." : RECORD_SIZE_EXCEEDED;
   }
 
   /** After commands ran: their keys are measured at the next check (deletes too, so a key can come back under). */

@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RedisCommand } from "./commands";
+import { RECORD_SIZE_EXCEEDED } from "./record-size";
 import type { RawReply } from "./reply";
 
 export const KEY_LOCKING_FLAG = "allow-key-locking";
@@ -23,23 +24,40 @@ const ALL_KEYS = ["DEL", "UNLINK", "EXISTS", "TOUCH", "MGET", "WATCH", "SINTER",
 /** Commands without a key. */
 const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT"];
 
-// One line: put before the script's first body line so that its line numbers do not move. Only a
-// multi-key command pays for collecting its arguments; the others check their first argument.
-const GUARD =
-  `local redis = (function(r, keys) local declared = {} for _, k in ipairs(keys) do declared[k] = true end ` +
-  `local all, none = {${ALL_KEYS.map((c) => `${c} = true`).join(", ")}}, {${NO_KEY.map((c) => `${c} = true`).join(", ")}} ` +
-  `local function refuse(k) error("ERR ${KEY_LOCKING_FLAG}: the script touches key '" .. tostring(k) .. "', which it did not declare in KEYS", 0) end ` +
-  `local function check(name, first, ...) local cmd = string.upper(tostring(name)) if none[cmd] or first == nil then return end ` +
-  `if not declared[tostring(first)] then refuse(first) end if all[cmd] then for _, k in ipairs({...}) do ` +
-  `if not declared[tostring(k)] then refuse(k) end end end end ` +
-  `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `;
+/** Keys at the record-size limit, and the commands that may grow a key (record-size.ts). */
+export interface OverLimit {
+  keys: ReadonlySet<string>;
+  growing: ReadonlySet<string>;
+}
+
+const luaSet = (names: Iterable<string>) => `{${[...names].map((n) => `[${JSON.stringify(n)}] = true`).join(", ")}}`;
+
+/**
+ * One line, put before the script's first body line so that its line numbers do not move. Only a
+ * multi-key command pays for collecting its arguments; the others check their first argument. With
+ * keys at the record-size limit, a command that may grow one of them is refused where it stands, as
+ * Upstash refuses it: the script's earlier writes stay.
+ */
+function guard(over?: OverLimit): string {
+  const limit = over ? `local over, growing = ${luaSet(over.keys)}, ${luaSet(over.growing)} ` : "local over, growing = {}, {} ";
+  return (
+    `local redis = (function(r, keys) local declared = {} for _, k in ipairs(keys) do declared[k] = true end ` +
+    `local all, none = ${luaSet(ALL_KEYS)}, ${luaSet(NO_KEY)} ${limit}` +
+    `local function refuse(k) error("ERR ${KEY_LOCKING_FLAG}: the script touches key '" .. tostring(k) .. "', which it did not declare in KEYS", 0) end ` +
+    `local function check(name, first, ...) local cmd = string.upper(tostring(name)) if none[cmd] or first == nil then return end ` +
+    `if not declared[tostring(first)] then refuse(first) end if all[cmd] then for _, k in ipairs({...}) do ` +
+    `if not declared[tostring(k)] then refuse(k) end end end ` +
+    `if growing[cmd] and over[tostring(first)] then error("${RECORD_SIZE_EXCEEDED}", 0) end end ` +
+    `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `
+  );
+}
 
 function sha1(text: string): string {
   return createHash("sha1").update(text).digest("hex");
 }
 
 /** The body Redis 7.0 runs for a script that carries the flag; undefined when it does not. */
-export function rewriteForRedis(source: string): string | undefined {
+export function rewriteForRedis(source: string, over?: OverLimit): string | undefined {
   const shebang = SHEBANG.exec(source);
   if (!shebang) return undefined;
   const flagsText = /\sflags=(\S*)/.exec(shebang[1]!);
@@ -47,7 +65,7 @@ export function rewriteForRedis(source: string): string | undefined {
   if (!flags.includes(KEY_LOCKING_FLAG)) return undefined;
   const kept = flags.filter((f) => f !== KEY_LOCKING_FLAG);
   const rest = shebang[1]!.replace(/\sflags=\S*/, "");
-  return `#!lua${rest}${kept.length > 0 ? ` flags=${kept.join(",")}` : ""}\n${GUARD}${source.slice(shebang[0].length)}`;
+  return `#!lua${rest}${kept.length > 0 ? ` flags=${kept.join(",")}` : ""}\n${guard(over)}${source.slice(shebang[0].length)}`;
 }
 
 export class ScriptFlags {
@@ -56,6 +74,8 @@ export class ScriptFlags {
   private readonly toClient = new Map<string, string>();
   /** Client SHA-1s of scripts flagged no-writes (they can never grow a key). */
   private readonly noWrites = new Set<string>();
+  /** Client SHA-1 → the text the client sent, for the body that refuses writes over the limit. */
+  private readonly sources = new Map<string, string>();
 
   private learn(source: string): string | undefined {
     const rewritten = rewriteForRedis(source);
@@ -65,12 +85,36 @@ export class ScriptFlags {
     if (/^#!lua[^\n]*\sflags=\S*\bno-writes\b/.test(source)) this.noWrites.add(theirs);
     this.toRedis.set(theirs, ours);
     this.toClient.set(ours, theirs);
+    this.sources.set(theirs, source);
     return rewritten;
   }
 
-  /** The command as Redis should receive it. */
-  forward(command: RedisCommand): RedisCommand {
+  /** The text of a flagged script that a script run calls for, when this server has seen it. */
+  private sourceOf(command: RedisCommand): string | undefined {
+    const first = String(command.args[0] ?? "");
+    if (command.name === "EVAL" || command.name === "EVAL_RO") return rewriteForRedis(first) === undefined ? undefined : first;
+    if (command.name === "EVALSHA" || command.name === "EVALSHA_RO") return this.sources.get(first.toLowerCase());
+    return undefined;
+  }
+
+  /** Whether the server can refuse this script's writes to keys over the limit where they stand (its guard can). */
+  guards(command: RedisCommand): boolean {
+    return this.sourceOf(command) !== undefined;
+  }
+
+  /**
+   * The command as Redis should receive it. With keys at the record-size limit, a flagged script
+   * runs as EVAL of a body whose guard knows them (only then: that body is sent in full each time).
+   */
+  forward(command: RedisCommand, over?: OverLimit): RedisCommand {
     const { name, args } = command;
+    if (over && over.keys.size > 0) {
+      const source = this.sourceOf(command);
+      if (source !== undefined) {
+        this.learn(source);
+        return { name: name.endsWith("_RO") ? "EVAL_RO" : "EVAL", args: [rewriteForRedis(source, over)!, ...args.slice(1)] };
+      }
+    }
     if ((name === "EVAL" || name === "EVAL_RO") && args.length > 0) {
       const rewritten = this.learn(String(args[0]));
       return rewritten === undefined ? command : { name, args: [rewritten, ...args.slice(1)] };

@@ -69,6 +69,19 @@ describe("REST server: record-size limit", () => {
     expect(await s.client.hdel("big-hash", "f0")).toBe(1);
   });
 
+  it("refuses a flagged script where it writes to the key, keeping its earlier writes; an unflagged one before it runs", async () => {
+    await fillPastLimit((i) => s.client.hset("big-hash-2", { [`f${i}`]: CHUNK }));
+    const flagged = `#!lua flags=allow-key-locking\nredis.call("SET", KEYS[1], "written first")\nreturn redis.call("HSET", KEYS[2], "g", "1")`;
+    await expect(s.client.eval(flagged, ["before", "big-hash-2"], [])).rejects.toThrow("ERR max single record size exceeded");
+    expect(await s.client.get("before")).toBe("written first");
+    // once loaded, the same script by EVALSHA is refused the same way
+    await expect(s.client.evalsha(await s.client.scriptLoad(flagged), ["before2", "big-hash-2"], [])).rejects.toThrow("ERR max single record size exceeded");
+    expect(await s.client.get("before2")).toBe("written first");
+    const plain = `redis.call("SET", KEYS[1], "written first")\nreturn redis.call("HSET", KEYS[2], "g", "1")`;
+    await expect(s.client.eval(plain, ["before3", "big-hash-2"], [])).rejects.toThrow("ERR max single record size exceeded");
+    expect(await s.client.get("before3")).toBeNull();
+  });
+
   it("a pipeline answers the refused write in place and runs the others", async () => {
     await fillPastLimit(() => s.client.append("big-string", CHUNK));
     const p = s.client.pipeline();
