@@ -19,10 +19,15 @@
  */
 import type { Redis } from "ioredis";
 import type { RedisCommand } from "./commands";
-import type { OverLimit } from "./script-flags";
 
 export const UPSTASH_MAX_RECORD_BYTES = 100 * 1024 * 1024;
 export const RECORD_SIZE_EXCEEDED = "ERR max single record size exceeded";
+
+/** Keys at the limit, and the commands that may grow a key: what a script's guard refuses (script-flags.ts). */
+export interface OverLimit {
+  keys: ReadonlySet<string>;
+  growing: ReadonlySet<string>;
+}
 
 interface KeyPositions {
   denyoom: boolean;

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RedisCommand } from "./commands";
-import { RECORD_SIZE_EXCEEDED } from "./record-size";
+import { RECORD_SIZE_EXCEEDED, type OverLimit } from "./record-size";
 import type { RawReply } from "./reply";
 
 export const KEY_LOCKING_FLAG = "allow-key-locking";
@@ -24,19 +24,13 @@ const ALL_KEYS = ["DEL", "UNLINK", "EXISTS", "TOUCH", "MGET", "WATCH", "SINTER",
 /** Commands without a key. */
 const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT"];
 
-/** Keys at the record-size limit, and the commands that may grow a key (record-size.ts). */
-export interface OverLimit {
-  keys: ReadonlySet<string>;
-  growing: ReadonlySet<string>;
-}
-
 const luaSet = (names: Iterable<string>) => `{${[...names].map((n) => `[${JSON.stringify(n)}] = true`).join(", ")}}`;
 
 /**
  * One line, put before the script's first body line so that its line numbers do not move. Only a
  * multi-key command pays for collecting its arguments; the others check their first argument. With
  * keys at the record-size limit, a command that may grow one of them is refused where it stands, as
- * Upstash refuses it: the script's earlier writes stay.
+ * Upstash refuses it: the script's earlier writes stay (redis.pcall answers with the error instead).
  */
 function guard(over?: OverLimit): string {
   const limit = over ? `local over, growing = ${luaSet(over.keys)}, ${luaSet(over.growing)} ` : "local over, growing = {}, {} ";
@@ -48,7 +42,7 @@ function guard(over?: OverLimit): string {
     `if not declared[tostring(first)] then refuse(first) end if all[cmd] then for _, k in ipairs({...}) do ` +
     `if not declared[tostring(k)] then refuse(k) end end end ` +
     `if growing[cmd] and over[tostring(first)] then error("${RECORD_SIZE_EXCEEDED}", 0) end end ` +
-    `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `
+    `return setmetatable({call = function(...) check(...) return r.call(...) end, pcall = function(...) local ok, e = pcall(check, ...) if not ok then return {err = e} end return r.pcall(...) end}, {__index = r}) end)(redis, KEYS); `
   );
 }
 

@@ -96,12 +96,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "d05d1c225fba6cc53c51ea93e21f8bba874ef89c",
-  "settle": "646268867543757d7dbef8a26812a5576d87d19b",
-  "extend": "21ed5e38178a07658e85aea7e2b8ac9db370c354",
-  "cancel": "3894661614b786b9ef023c675ad2d5b90a882069",
-  "dead": "bb44728e0388204562ab0a44ca49ebaa1db2e4ae",
-  "upkeep": "521428031411460f512ea66ff3ab9b2ecc855061",
+  "enqueue": "061aec2b1185b29d7f188e7486a68a7f40354c2e",
+  "settle": "7de208e612b6d94739d396aaa4b4e44276fc6cb0",
+  "extend": "c74eb2b12ba83dcd8dfaf65305b46f7b08c2d312",
+  "cancel": "c2625d0d26656b22429ba157ca452cee2db81a0b",
+  "dead": "ba1c5f445a4731593697465931ca829ffdfd7953",
+  "upkeep": "1ddc1513469f0e3565fdf16689db272aaf827acd",
   "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
   "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",

@@ -37,9 +37,10 @@ for i, id in ipairs(ids) do
   end
   out[i] = code
 end
+-- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): nothing is stranded then
+flush()
 chunked("ZREM", PRIO, fromPrio, CHUNK)
 chunked("ZREM", DELAYED, fromDelayed, CHUNK)
-flush()
 return out
 `,
 });

@@ -43,8 +43,9 @@ for _, id in ipairs(ids) do
     removed[#removed + 1] = id
   end
 end
-chunked("ZREM", DEAD, removed, CHUNK)
+-- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): the set stays whole then
 flush()
+chunked("ZREM", DEAD, removed, CHUNK)
 return {handled, (fromSet and #ids == limit) and 1 or 0}
 `,
 });

@@ -90,16 +90,28 @@ end
 
 if claimMax > 0 and m.paused ~= "1" then
   if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
-  local positives, negatives, fetched = {}, {}, 0
+  local positives, negatives, fetched, z = {}, {}, 0, {}
   if m._pz then
-    local z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
+    z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
     fetched = #z / 2
     for i = 1, #z, 2 do
       if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
     end
   end
   local want = claimMax - #positives
-  local popped = want > 0 and (redis.call("LPOP", READY, want) or {}) or {}
+  -- a claim's pops go back to the head of the list, in order, if its records' write is refused
+  local function popReady(count)
+    local got = redis.call("LPOP", READY, count) or {}
+    if #got > 0 then
+      onRefused(function()
+        local back = {}
+        for k = #got, 1, -1 do back[#back + 1] = got[k] end
+        chunked("LPUSH", READY, back, CHUNK)
+      end)
+    end
+    return got
+  end
+  local popped = want > 0 and popReady(want) or {}
   local batch = {}
   for _, id in ipairs(positives) do batch[#batch + 1] = id end
   for _, id in ipairs(popped) do batch[#batch + 1] = id end
@@ -111,7 +123,7 @@ if claimMax > 0 and m.paused ~= "1" then
   local rounds = 0
   while #claimed / 2 < claimMax and #popped == want and rounds < 4 do
     want = claimMax - #claimed / 2
-    popped = redis.call("LPOP", READY, want) or {}
+    popped = popReady(want)
     load(popped)
     claimFrom(popped, true)
     rounds = rounds + 1
@@ -125,7 +137,15 @@ if claimMax > 0 and m.paused ~= "1" then
     load(more)
     claimFrom(more, false)
   end
-  if #taken > 0 then chunked("ZREM", PRIO, taken, CHUNK) end
+  if #taken > 0 then
+    chunked("ZREM", PRIO, taken, CHUNK)
+    onRefused(function()
+      local back, scoreOf = {}, {}
+      for i = 1, #z, 2 do scoreOf[z[i]] = z[i + 1] end
+      for _, id in ipairs(taken) do back[#back + 1] = scoreOf[id]; back[#back + 1] = id end
+      chunked("ZADD", PRIO, back, CHUNK)
+    end)
+  end
   if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
 else
   load(settleIds)

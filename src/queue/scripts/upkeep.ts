@@ -26,7 +26,9 @@ register(ARGV[4])
 local m = readMeta({})
 local promoted, more = promoteDue(limit)
 local fetchMax = 64
-local entries = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "LIMIT", 0, fetchMax)
+local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LIMIT", 0, fetchMax)
+local entries, scoreOf = {}, {}
+for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
 if #entries == fetchMax then more = true end
 local budget, ids, work, processed = limit, {}, {}, {}
 for _, e in ipairs(entries) do
@@ -83,6 +85,12 @@ for _, w in ipairs(work) do
   end
 end
 chunked("ZREM", SWEEP, processed, CHUNK)
+-- the entries go back if the records' write is refused (record-size limit, see pieces/buffers.ts)
+onRefused(function()
+  local back = {}
+  for _, e in ipairs(processed) do back[#back + 1] = scoreOf[e]; back[#back + 1] = e end
+  chunked("ZADD", SWEEP, back, CHUNK)
+end)
 flush()
 return {promoted, requeued, dead, expired, more and 1 or 0}
 `,

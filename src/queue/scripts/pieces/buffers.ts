@@ -15,6 +15,21 @@ export const LUA_BUFFERS = luaPiece(
 -- priority 0 lives in the READY list; PRIO scores below ZERO_SCORE are higher priorities
 local PRIO_SPAN = 4398046511104
 local ZERO_SCORE = 1000 * PRIO_SPAN
+-- Upstash refuses a write to a key at its record-size limit where it stands, after the script's
+-- earlier writes: the records' write comes first in flush(), and what a script took out of the
+-- queue's structures before it (a claim's pops) is put back when that write is refused
+local undoSteps = {}
+local function onRefused(step) undoSteps[#undoSteps + 1] = step end
+local function writeRecords(args)
+  for i = 1, #args, CHUNK do
+    local reply = redis.pcall("HSET", TASKS, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+    if type(reply) == "table" and reply.err then
+      for j = #undoSteps, 1, -1 do undoSteps[j]() end
+      error(reply)
+    end
+  end
+  undoSteps = {}
+end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
 local function makeReady(id, priority)
@@ -59,7 +74,7 @@ local function flush()
     local rec = cache[id]
     if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else dels[#dels + 1] = id end
   end
-  chunked("HSET", TASKS, sets, CHUNK)
+  writeRecords(sets)
   chunked("HDEL", TASKS, dels, CHUNK)
   touched, touchedSet = {}, {}
   flushReady()

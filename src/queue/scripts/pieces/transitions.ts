@@ -22,7 +22,9 @@ local function finish(id, h, state, body, keepMs)
 end
 -- moves due delayed tasks to the ready structures (flushed at once: a claim may follow)
 local function promoteDue(limit)
-  local ids = redis.call("ZRANGEBYSCORE", DELAYED, "-inf", NOW, "LIMIT", 0, limit)
+  local due = redis.call("ZRANGEBYSCORE", DELAYED, "-inf", NOW, "WITHSCORES", "LIMIT", 0, limit)
+  local ids = {}
+  for i = 1, #due, 2 do ids[#ids + 1] = due[i] end
   local n = 0
   if #ids > 0 then
     load(ids)
@@ -34,7 +36,18 @@ local function promoteDue(limit)
       end
     end
     chunked("ZREM", DELAYED, ids, CHUNK)
+    -- promoted first thing in a script, so the ready buffers hold these tasks only
+    local toReady, toPrio = #readyIds, {}
+    for i = 2, #prioEntries, 2 do toPrio[#toPrio + 1] = prioEntries[i] end
     flushReady()
+    onRefused(function()
+      if toReady > 0 then redis.call("RPOP", READY, toReady) end
+      chunked("ZREM", PRIO, toPrio, CHUNK)
+      local back = {}
+      for i = 1, #due, 2 do back[#back + 1] = due[i + 1]; back[#back + 1] = due[i] end
+      chunked("ZADD", DELAYED, back, CHUNK)
+      refreshDue()
+    end)
   end
   refreshDue()
   return n, #ids == limit
