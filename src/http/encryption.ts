@@ -7,7 +7,7 @@
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
-import { openPayload, openPayloadText, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
+import { openTaskRecord, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
 import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {
@@ -42,11 +42,7 @@ export function checkSealable(cipher: PayloadCipher | null, requests: readonly E
 export async function openTask(env: Env, task: TaskRecord): Promise<TaskRecord> {
   const cipher = httpCipher(env);
   try {
-    const opened: TaskRecord = { ...task, input: await openPayload(cipher, task.input, "input", task.queue) };
-    if (task.result !== undefined) opened.result = await openPayload(cipher, task.result, "result", task.queue);
-    if (task.error !== undefined) opened.error = await openPayloadText(cipher, task.error, "error", task.queue);
-    if (task.errors) opened.errors = await Promise.all(task.errors.map((error) => openPayloadText(cipher, error, "error", task.queue)));
-    return opened;
+    return await openTaskRecord(cipher, task);
   } catch (error) {
     if (error instanceof PayloadKeyError) throw misconfigured(error);
     throw error;

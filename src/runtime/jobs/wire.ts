@@ -26,6 +26,7 @@ export function jobsRuntime(
   redis: JobRedis,
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
   publishBacklogPushes: (queue: string) => Promise<unknown>,
+  onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
   const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
@@ -37,6 +38,7 @@ export function jobsRuntime(
     log: base.log,
     payloads: base.payloads ?? null,
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
+    ...(onJobFinished ? { onJobFinished } : {}),
   };
   return {
     jobs,
