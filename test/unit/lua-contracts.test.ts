@@ -22,12 +22,16 @@ import { statsScript } from "../../src/queue/scripts/stats";
 import { upkeepScript } from "../../src/queue/scripts/upkeep";
 import { queueStatsScript } from "../../src/queue/stats/read";
 import { rateTakeScript } from "../../src/security/rate-limit";
+import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
 
 const QUEUE_SCRIPTS: ComposedScript[] = [
   enqueueScript, settleScript, extendScript, cancelScript, deadScript, upkeepScript,
   statsScript, settingsScript, deadPageScript, queueStatsScript,
 ];
-const OTHER_SCRIPTS: LuaScript[] = [jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript];
+const OTHER_SCRIPTS: LuaScript[] = [
+  jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
+  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript,
+];
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
 const words = (text: string, names: Iterable<string>) => [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(text));
@@ -111,6 +115,9 @@ const PINNED_SHA1: Record<string, string> = {
   "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",
   "jobFinish": "578cdf5ad8648e2367620ceb21c3615c60ccee40",
   "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
+  "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",
+  "schedulePut": "2393ebee9c98d18ee1e53d3146a8ce1d134a71f6",
+  "scheduleRemove": "a7fc3a507da4ce21367e1aa0d5a44f46d5ef7f50",
 };
 
 describe("script SHA-1 pins", () => {
