@@ -5,7 +5,7 @@
  * call runSchedules.
  */
 import { createScheduleStore, type ScheduleStore } from "../../queue/schedules/store";
-import { sealingTasks } from "../../security/index";
+import { type PayloadCipher, sealingTasks } from "../../security/index";
 import type { Clients } from "../clients";
 import { publishEnqueuePush } from "../enqueue-push";
 import type { Runtime } from "../runtime";
@@ -16,6 +16,21 @@ import { tickPublisher } from "./ticks";
 
 export function scheduleStore(clients: Pick<Clients, "redis">): ScheduleStore {
   return createScheduleStore(clients.redis);
+}
+
+/**
+ * With encryption at rest on, an API schedule's input is sealed in its definition, bound to the
+ * schedule's id (so one schedule's input cannot be swapped into another's); code schedules' inputs
+ * are in the code already and stay as they are.
+ */
+export const scheduleInputScope = (id: string): string => `schedule:${id}`;
+
+export function sealScheduleInput(cipher: PayloadCipher | null, id: string, input: unknown): Promise<unknown> {
+  return cipher ? cipher.seal(input, "input", scheduleInputScope(id)) : Promise.resolve(input);
+}
+
+export function openScheduleInput(cipher: PayloadCipher | null, id: string, input: unknown): Promise<unknown> {
+  return cipher ? cipher.open(input, "input", scheduleInputScope(id)) : Promise.resolve(input);
 }
 
 export function publishTicks(clients: Pick<Clients, "qstash" | "publicUrl">): (times: readonly number[]) => Promise<number> {
@@ -31,6 +46,7 @@ function fireDeps(runtime: RuntimeParts): FireDeps {
     clock: runtime.clock,
     log: runtime.log,
     push: (queue) => publishEnqueuePush(runtime.clients, queue),
+    openInput: (definition) => openScheduleInput(runtime.payloads ?? null, definition.id, definition.input),
     publishTicks: publishTicks(runtime.clients),
   };
 }
