@@ -51,14 +51,19 @@ function fireDeps(runtime: RuntimeParts): FireDeps {
   };
 }
 
-/** Code schedules synchronized (when the deployed set changed), then due schedules fired. Never throws. */
-export async function runSchedules(runtime: RuntimeParts, code: readonly ScheduleFunction[], lookaheadMs?: number): Promise<FireReport | null> {
+/**
+ * Code schedules synchronized (when `code` is given and the deployed set changed: the cron's job),
+ * and due schedules fired, side by side so that the fingerprint's GET and the look share a request.
+ * Never throws.
+ */
+export async function runSchedules(runtime: RuntimeParts, code: readonly ScheduleFunction[] | null, lookaheadMs?: number): Promise<FireReport | null> {
   const deps = fireDeps(runtime);
   try {
-    if (await syncCodeSchedules(deps.schedules, code, runtime.clock.now())) {
-      runtime.log.info("code schedules synchronized", { schedules: code.map((schedule) => schedule.name) });
-    }
-    const report = await fireDueSchedules(deps, lookaheadMs);
+    const [synced, report] = await Promise.all([
+      code ? syncCodeSchedules(deps.schedules, code, runtime.clock.now()) : false,
+      fireDueSchedules(deps, lookaheadMs),
+    ]);
+    if (synced && code) runtime.log.info("code schedules synchronized", { schedules: code.map((schedule) => schedule.name) });
     if (report.fired + report.duplicates > 0) runtime.log.info("schedules fired", { ...report });
     return report;
   } catch (error) {
