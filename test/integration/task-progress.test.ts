@@ -57,14 +57,14 @@ function chatty(ms: number, peek: (taskId: string, calls: number) => Promise<voi
 }
 
 describe("task progress", () => {
-  it("coalesces thousands of reports from a batch into at most one Redis request a second", async () => {
+  it("coalesces thousands of reports from a batch into at most one Redis request a second, riding the lease extension", async () => {
     const counter = countRestRequests(inject("restUrl"));
     const runMs = 2_500;
     // The same batch silent and reporting: the difference is what progress cost.
-    const requestsOf = async (report: boolean) => {
+    const requestsOf = async (report: boolean, leaseMs = 30_000) => {
       const queue = queueName(report ? "coalesce" : "silent");
       await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "chatty", input: { n } })));
-      await tasks.updateSettings(queue, { batchSize: 5 });
+      await tasks.updateSettings(queue, { batchSize: 5, leaseMs });
       const before = counter.requests();
       const done = await handlePush(testEnv(`${receiver.base}/ignored`), { queue }, { functions: registry([chatty(runMs, undefined, report)]), log });
       expect(done).toMatchObject({ claimed: 5, succeeded: 5 });
@@ -78,6 +78,11 @@ describe("task progress", () => {
     // first at once), and one removal as the batch settles. Without coalescing: thousands.
     expect(extra).toBeGreaterThanOrEqual(2);
     expect(extra).toBeLessThanOrEqual(4);
+    // With leases renewed every half second (the renewals show as requests of their own), progress
+    // leaves with each renewal, in its request: only the first write and the removal add any.
+    const silentRenewing = await requestsOf(false, 1_500);
+    expect(silentRenewing - silent).toBeGreaterThanOrEqual(2);
+    expect((await requestsOf(true, 1_500)) - silentRenewing).toBeLessThanOrEqual(3);
   });
 
   it("shows the latest value while the task runs, and removes it when the batch settles", async () => {
