@@ -49,8 +49,13 @@ export async function runBatch(
   budget: Budget,
   deps: BatchDeps,
 ): Promise<Settlement> {
-  const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
   const progress = deps.progress ? progressReporter(queue, deps.progress, deps.clock, deps.log) : undefined;
+  const keeper = keepLeases(batch, lease.claimSentAt, {
+    queue,
+    leaseMs: lease.leaseMs,
+    ...deps,
+    ...(progress ? { beforeRenew: () => progress.flushNow() } : {}),
+  });
   const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
     const opened = await openInput(task, deps.payloads ?? null);
     if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
