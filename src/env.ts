@@ -16,4 +16,6 @@ export interface Env {
   /** Both keys verify /v1/work deliveries, so that QStash's key rotation needs no deploy in between. */
   QSTASH_CURRENT_SIGNING_KEY: string;
   QSTASH_NEXT_SIGNING_KEY: string;
+  /** R2 bucket of blobs (/v1/blobs, ctx.blobs) and of task inputs and results too large for Redis. */
+  BLOBS?: R2Bucket;
 }

@@ -8,6 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { onError, notFound } from "./middleware/problem";
 import { withQueue } from "./middleware/queue";
 import { ProblemError } from "./problem";
+import { registerBlobRoutes } from "./routes/blobs";
 import { registerDeadRoutes } from "./routes/dead";
 import { registerFunctionRoutes } from "./routes/functions";
 import { registerJobRoutes } from "./routes/jobs";
@@ -26,20 +27,20 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export function createApp(): App {
   const app: App = new OpenAPIHono({ defaultHook: validationHook });
 
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ProblemError({
-          status: 413,
-          kind: "payload-too-large",
-          title: "Payload too large",
-          detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes; split the batch`,
-        });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProblemError({
+        status: 413,
+        kind: "payload-too-large",
+        title: "Payload too large",
+        detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes; split the batch`,
+      });
+    },
+  });
+  // Blob bodies stream to R2 under their own limit (blob-access.ts), never read into memory here.
+  const isBlobBody = (method: string, path: string) => method === "PUT" && path.startsWith("/v1/blobs/");
+  app.use("/v1/*", (c, next) => (isBlobBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use("/v1/*", withQueue);
 
   registerMetaRoutes(app);
@@ -49,6 +50,7 @@ export function createApp(): App {
   registerFunctionRoutes(app);
   registerJobRoutes(app);
   registerWorkRoutes(app);
+  registerBlobRoutes(app);
   registerMetricsRoutes(app);
   registerDashboardRoutes(app);
 
