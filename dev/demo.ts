@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { countPrimes } from "../functions/count-primes";
 import { runJobWithProgress } from "../src/client/cli/job-run";
 import { createClient } from "../src/client/index";
+import { NO_BLOBS } from "../src/blobs/store";
 import { createLogger } from "../src/runtime/logger";
 import type { TaskContext } from "../src/runtime/types";
 import { startStack, writeStackInfo } from "./stack";
@@ -80,7 +81,7 @@ try {
 /** The same segmented sieve as the map tasks, over the whole range in this one process. */
 async function countLocally(limit: number): Promise<{ primes: number; seconds: number }> {
   const started = Date.now();
-  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}) };
+  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), blobs: NO_BLOBS };
   const span = 50_000_000;
   let primes = 0;
   for (let from = 0; from < limit; from += span) primes += (await countPrimes.run({ from, to: Math.min(limit, from + span) }, ctx)).count;

@@ -1,4 +1,6 @@
 /** Bindings the Worker reads: vars from wrangler.toml, secrets from `wrangler secret put` or .dev.vars. */
+import type { BlobBucket } from "./blobs/bucket";
+
 export interface Env {
   /** Where this Worker is reached; QStash pushes go to `${EDGEQ_PUBLIC_URL}/v1/work`. */
   EDGEQ_PUBLIC_URL: string;
@@ -17,5 +19,5 @@ export interface Env {
   QSTASH_CURRENT_SIGNING_KEY: string;
   QSTASH_NEXT_SIGNING_KEY: string;
   /** R2 bucket of blobs (/v1/blobs, ctx.blobs) and of task inputs and results too large for Redis. */
-  BLOBS?: R2Bucket;
+  BLOBS?: BlobBucket;
 }

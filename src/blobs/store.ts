@@ -2,10 +2,10 @@
  * `ctx.blobs`: what a task function sees of the R2 bucket. Streams in and out (a map task reads its
  * byte range without holding the object), keys checked as the HTTP API checks them.
  */
+import type { BlobBucket, BlobObject, BlobValue } from "./bucket";
 import { blobKeyProblem, blobPrefixProblem } from "./keys";
 
-/** The R2 methods edgeq uses, so that any bucket-shaped object can stand in. */
-export type BlobBucket = Pick<R2Bucket, "get" | "head" | "put" | "list" | "delete" | "createMultipartUpload" | "resumeMultipartUpload">;
+export type { BlobBucket } from "./bucket";
 
 export interface BlobInfo {
   key: string;
@@ -28,10 +28,22 @@ export interface BlobRead extends BlobInfo {
 
 export interface BlobStore {
   get(key: string, options?: { range?: BlobRange }): Promise<BlobRead | null>;
-  put(key: string, body: ReadableStream | ArrayBuffer | ArrayBufferView | string): Promise<BlobInfo>;
+  put(key: string, body: BlobValue): Promise<BlobInfo>;
   /** Every blob under `prefix`, page by page as it is iterated. */
   list(prefix: string): AsyncIterable<BlobInfo>;
   delete(key: string): Promise<void>;
+}
+
+/** ctx.blobs where the Worker has no BLOBS binding: every use says why it cannot work. */
+export const NO_BLOBS: BlobStore = {
+  get: missingBucket,
+  put: missingBucket,
+  list: missingBucket,
+  delete: missingBucket,
+};
+
+function missingBucket(): never {
+  throw new Error("ctx.blobs needs an R2 bucket bound as BLOBS (wrangler.toml; see the README's Data in R2 section)");
 }
 
 export class BlobKeyError extends TypeError {
@@ -44,19 +56,19 @@ function checked(key: string): string {
   return key;
 }
 
-export function blobInfo(object: R2Object): BlobInfo {
+export function blobInfo(object: BlobObject): BlobInfo {
   return { key: object.key, size: object.size, etag: object.etag, uploaded: object.uploaded.getTime() };
 }
 
 /** The range an R2 read answered with, as offset and length. */
-export function servedRange(object: R2Object, asked: BlobRange | undefined): { offset: number; length: number } {
-  const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
+export function servedRange(object: BlobObject, asked: BlobRange | undefined): { offset: number; length: number } {
+  const range = object.range;
   if (!range || !asked) return { offset: 0, length: object.size };
   const offset = Math.min(range.offset ?? asked.offset, object.size);
   return { offset, length: Math.min(range.length ?? object.size - offset, object.size - offset) };
 }
 
-export async function* listBlobs(bucket: Pick<R2Bucket, "list">, prefix: string): AsyncGenerator<BlobInfo> {
+export async function* listBlobs(bucket: Pick<BlobBucket, "list">, prefix: string): AsyncGenerator<BlobInfo> {
   let cursor: string | undefined;
   do {
     const page = await bucket.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
@@ -78,7 +90,7 @@ export function blobStore(bucket: BlobBucket): BlobStore {
         return { ...blobInfo(head), body: new Blob([]).stream(), range: { offset: head.size, length: 0 } };
       }
       const object = await bucket.get(checked(key), range ? { range } : {});
-      if (!object) return null;
+      if (!object || !("body" in object)) return null;
       return { ...blobInfo(object), body: object.body, range: servedRange(object, range) };
     },
     async put(key, body) {

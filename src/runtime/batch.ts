@@ -3,6 +3,7 @@
  * outcomes gathered into one completion list and one failure list so that the batch settles in
  * one request. Free of Workers types: it runs the same in Node tests.
  */
+import type { BlobStore } from "../blobs/store";
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
 import type { PayloadCipher } from "../security/cipher";
 import type { Budget, Clock } from "./budget";
@@ -29,6 +30,8 @@ export interface BatchDeps {
   payloads?: PayloadCipher | null;
   /** Largest result the queue core will store, as the function returns it (smaller when results are sealed). */
   maxResultBytes?: number;
+  /** What functions see as ctx.blobs (the BLOBS bucket). */
+  blobs?: BlobStore;
 }
 
 export interface Settlement {

@@ -5,6 +5,7 @@
 import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { functions as registeredFunctions } from "../../functions/index";
+import { blobStore } from "../blobs/store";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import { payloadCipher, sealedCapacity } from "../security/cipher";
@@ -105,6 +106,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
+    ...(env.BLOBS ? { blobs: blobStore(env.BLOBS) } : {}),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
     ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
   };

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
+import type { BlobStore } from "../blobs/store";
 import type { ClaimedTask } from "../queue/types";
 import type { Clock } from "./budget";
 import { AttemptContext } from "./attempt";
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   maxResultBytes?: number;
   /** Hooks around each attempt (tracing.ts). */
   tracer?: TaskTracer;
+  /** What functions see as ctx.blobs (the BLOBS bucket). */
+  blobs?: BlobStore;
 }
 
 /** Error text is stored with the task and shown in dead-letter lists: keep it readable and bounded. */
@@ -42,7 +45,7 @@ const MAX_ERROR_LENGTH = 2_000;
 
 export async function executeTask(task: ClaimedTask, options: ExecuteOptions): Promise<TaskOutcome> {
   const started = options.clock.now();
-  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log);
+  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log, options.blobs);
   const tracer = options.tracer;
   const span = tracer ? startSpan(tracer, task, started, ctx) : undefined;
   const end = (verdict: Verdict): TaskOutcome => {

@@ -3,6 +3,7 @@
  * implements them. Both take the Worker's Env (src/env.ts) and build their clients per invocation.
  */
 import type { z } from "zod";
+import type { BlobStore } from "../blobs/store";
 
 export interface TaskContext {
   taskId: string;
@@ -12,6 +13,8 @@ export interface TaskContext {
   /** Aborted when the task's timeout runs out or the invocation's budget ends. */
   signal: AbortSignal;
   log: TaskLogger;
+  /** The deployment's R2 bucket: read a byte range of an input file, write an output (src/blobs/store.ts). */
+  blobs: BlobStore;
 }
 
 export interface TaskLogger {

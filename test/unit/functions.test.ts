@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { functions, listFunctions } from "../../functions/index";
+import { NO_BLOBS } from "../../src/blobs/store";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
 import { registry } from "../../src/runtime/registry";
 import type { TaskContext } from "../../src/runtime/types";
 
 function ctx(attempt = 1, signal = new AbortController().signal): TaskContext {
-  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}) };
+  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}), blobs: NO_BLOBS };
 }
 
 /** Runs a registered function the way the runtime does: input through its schema first. */

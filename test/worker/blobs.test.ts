@@ -2,6 +2,13 @@ import { describe, expect, inject, it } from "vitest";
 import { randomFolder, raw, seededBytes, sha256Hex } from "./blob-helpers";
 import { call, expectProblem } from "./helpers";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** EDGEQ_BIG_BLOBS=1 (see test/worker/node/project.ts). */
+    bigBlobs: boolean;
+  }
+}
+
 const folder = randomFolder("blobs");
 
 async function answer(response: Response) {
@@ -85,7 +92,7 @@ describe("listing", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = await call<{ blobs: { key: string; size: number }[]; cursor: string | null }>(
+      const page: { status: number; body: { blobs: { key: string }[]; cursor: string | null } } = await call<{ blobs: { key: string; size: number }[]; cursor: string | null }>(
         "GET",
         `/v1/blobs?prefix=${list}/&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
         { token: "read" },

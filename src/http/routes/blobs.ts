@@ -7,6 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { INTERNAL_BLOB_PREFIX } from "../../blobs/keys";
+import type { BlobObject } from "../../blobs/bucket";
 import { blobInfo } from "../../blobs/store";
 import { blobBucket, blobKey, blobPrefix, bodyLength } from "../blob-access";
 import { resolveRange } from "../byte-range";
@@ -19,7 +20,7 @@ import { documentBlobUploads, runUploadAction, uploadAction } from "./blob-uploa
 const KEY_PATH = "/v1/blobs/:key{.+}";
 const MAX_LIST_LIMIT = 1000;
 
-export function objectHeaders(object: R2Object): Headers {
+export function objectHeaders(object: BlobObject): Headers {
   const headers = new Headers();
   object.writeHttpMetadata(headers);
   headers.set("etag", object.httpEtag);
@@ -106,7 +107,8 @@ export function registerBlobRoutes(app: App): void {
     const body = c.req.raw.body ?? new Blob([]).stream();
     const contentType = c.req.header("content-type");
     // A body shorter or longer than its Content-Length fails the put: nothing half-written is stored.
-    const stored = await blobBucket(c).put(key, length === 0 ? "" : body, contentType ? { httpMetadata: { contentType } } : {});
+    // Without onlyIf, R2 answers every put with the stored object.
+    const stored = (await blobBucket(c).put(key, length === 0 ? "" : body, contentType ? { httpMetadata: { contentType } } : {}))!;
     return c.json(blobInfo(stored), 201, { etag: stored.httpEtag });
   });
 
