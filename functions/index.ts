@@ -9,12 +9,13 @@ import { echo } from "./echo";
 import { estimatePi } from "./estimate-pi";
 import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
+import { logStats } from "./log-stats";
 import { primesBelow } from "./primes-below";
 import { wordFrequencies } from "./word-frequencies";
 
 export const functions = registry(
   [echo, flaky, countPrimes, hashChain, wordFrequencies],
-  [primesBelow, estimatePi, corpusWordFrequencies],
+  [primesBelow, estimatePi, corpusWordFrequencies, logStats],
 );
 
 /** What GET /v1/functions returns: names, kinds, limits and each input's JSON Schema. */
