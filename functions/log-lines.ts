@@ -103,6 +103,14 @@ export async function tallyRange(body: ReadableStream<Uint8Array>, range: { offs
   }
 }
 
+/** One whole object in one pass: the single-process answer the job's ranges must agree with. */
+export async function tallyObject(body: ReadableStream<Uint8Array>, size: number): Promise<LogTally> {
+  const tally = { ...emptyTally(), files: 1, bytesRead: size };
+  if (size > 0) await tallyRange(body, { offset: 0, length: size }, tally);
+  else await body.cancel();
+  return tally;
+}
+
 export function mergeTallies(into: LogTally, from: LogTally): LogTally {
   into.files += from.files;
   into.lines += from.lines;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { blobPrefixProblem } from "../src/blobs/keys";
 import { PermanentError } from "../src/runtime/function";
 import { defineJob } from "../src/runtime/job";
 import { emptyTally, type LogTally, MAX_LINE_BYTES, mergeTallies, tallyRange } from "./log-lines";
@@ -45,7 +46,7 @@ export const logStats = defineJob({
   name: "log-stats",
   description: "Status counts, top paths and duration quantiles of the access logs under an R2 prefix, read in parallel byte ranges.",
   input: z.object({
-    prefix: z.string().min(1).max(512),
+    prefix: z.string().min(1).max(512).refine((prefix) => blobPrefixProblem(prefix) === null, { error: (issue) => `prefix ${blobPrefixProblem(String(issue.input))}` }),
     chunkBytes: z.int().min(256).max(64 * MIB).default(8 * MIB),
     /** Filled in when the job starts (prepare): the objects as they were then. */
     files: z.array(LogFile).max(MAX_LOG_FILES).optional(),

@@ -6,7 +6,7 @@ import { ErrorCode, ValidationError } from "../../queue/errors";
 import { newTaskId } from "../../queue/ids";
 import { DEFAULT_MAX_INPUT_BYTES } from "../../queue/index";
 import { encodePayload } from "../../queue/validate";
-import { type BlobStore, NO_BLOBS } from "../../blobs/store";
+import { BlobKeyError, type BlobStore, NO_BLOBS } from "../../blobs/store";
 import { PermanentError } from "../function";
 import type { JobFunction } from "../job";
 import { cancelPendingTasks } from "./cancel";
@@ -50,7 +50,7 @@ async function prepared(job: JobFunction, input: unknown, blobs: BlobStore): Pro
   try {
     return await job.prepare!(input, { blobs });
   } catch (error) {
-    if (error instanceof PermanentError) throw new ValidationError(ErrorCode.InvalidArgument, "input", error.message);
+    if (error instanceof PermanentError || error instanceof BlobKeyError) throw new ValidationError(ErrorCode.InvalidArgument, "input", error.message);
     throw error;
   }
 }
