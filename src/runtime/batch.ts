@@ -3,6 +3,7 @@
  * outcomes gathered into one completion list and one failure list so that the batch settles in
  * one request. Free of Workers types: it runs the same in Node tests.
  */
+import type { BlobBucket } from "../blobs/bucket";
 import type { BlobStore } from "../blobs/store";
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
 import type { PayloadCipher } from "../security/cipher";
@@ -32,6 +33,8 @@ export interface BatchDeps {
   maxResultBytes?: number;
   /** What functions see as ctx.blobs (the BLOBS bucket). */
   blobs?: BlobStore;
+  /** The BLOBS bucket, where inputs and results past 32 KiB are kept (src/blobs/payloads.ts). */
+  bucket?: BlobBucket;
 }
 
 export interface Settlement {
@@ -50,12 +53,13 @@ export async function runBatch(
 ): Promise<Settlement> {
   const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
   const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
-    const opened = await openInput(task, deps.payloads ?? null);
+    const opened = await openInput(task, deps.payloads ?? null, deps.bucket);
     if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
     return sealResult(
       await executeTask(opened.task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
-      task.queue,
+      task,
       deps.payloads ?? null,
+      deps.bucket,
     );
   });
   await keeper.stop();

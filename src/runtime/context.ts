@@ -5,6 +5,7 @@
 import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { functions as registeredFunctions } from "../../functions/index";
+import { MAX_PAYLOAD_BYTES } from "../blobs/payloads";
 import { blobStore } from "../blobs/store";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
@@ -96,6 +97,7 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     functions: options.functions ?? registeredFunctions,
     clock: options.clock ?? systemClock,
     log: runtimeLogger(env, options),
+    ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
   };
   const runtime: Runtime = {
     ...base,
@@ -103,10 +105,11 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions = {}): Runtime 
     publisher: pushPublisher(env),
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
+    // With R2 bound, large results leave Redis (src/blobs/payloads.ts); otherwise a sealed one must fit the core's limit.
+    ...(env.BLOBS ? { maxResultBytes: MAX_PAYLOAD_BYTES } : payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
-    ...(env.BLOBS ? { blobs: blobStore(env.BLOBS) } : {}),
+    ...(env.BLOBS ? { blobs: blobStore(env.BLOBS), bucket: env.BLOBS } : {}),
     // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
     ...jobsRuntime(redis, base, (queue) => publishForBacklog(queue, runtime)),
   };

@@ -1,5 +1,7 @@
 /** Calling the blob routes with raw bodies (call() in helpers.ts speaks JSON only). */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { emptyTally, mergeTallies, tallyObject } from "../../functions/log-lines";
+import { summarize } from "../../functions/log-stats";
 import { ORIGIN } from "./helpers";
 import { TEST_TOKENS } from "./fixtures";
 
@@ -36,4 +38,16 @@ export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string>
 /** A blob folder no other test file uses. */
 export function randomFolder(label: string): string {
   return `${label}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** log-stats' single-process pass: every object under the prefix read whole, in this one process. */
+export async function singlePass(prefix: string): Promise<ReturnType<typeof summarize>> {
+  const tally = emptyTally();
+  const listed = await env.BLOBS!.list({ prefix });
+  for (const object of listed.objects) {
+    const read = await env.BLOBS!.get(object.key);
+    if (!read || !("body" in read)) throw new Error(`${object.key} vanished`);
+    mergeTallies(tally, await tallyObject(read.body, object.size));
+  }
+  return summarize(tally);
 }

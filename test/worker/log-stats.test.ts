@@ -2,12 +2,11 @@
  * The log-stats job over real objects in the local R2 bucket, uploaded through the API: its counts
  * equal a single pass over the same objects, also when a worker died holding a map task.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { logFileText } from "../../dev/log-generator";
-import { tallyObject, mergeTallies, emptyTally } from "../../functions/log-lines";
-import { summarize } from "../../functions/log-stats";
-import { randomFolder, raw } from "./blob-helpers";
+import { emptyTally } from "../../functions/log-lines";
+import type { summarize } from "../../functions/log-stats";
+import { randomFolder, raw, singlePass } from "./blob-helpers";
 import { call, directQueue, expectProblem, randomQueue } from "./helpers";
 import { pushWith } from "./security-helpers";
 
@@ -31,17 +30,6 @@ async function uploadLogs(sizes: number[]): Promise<{ prefix: string; bytes: num
   }
   expect((await raw("PUT", `/v1/blobs/${prefix}empty.log`, { body: "" })).status).toBe(201);
   return { prefix, bytes };
-}
-
-/** The single-process pass: every object read whole, in this one process. */
-async function singlePass(prefix: string) {
-  const tally = emptyTally();
-  const listed = await env.BLOBS!.list({ prefix });
-  for (const object of listed.objects) {
-    const read = await env.BLOBS!.get(object.key);
-    mergeTallies(tally, await tallyObject((read as R2ObjectBody).body, object.size));
-  }
-  return summarize(tally);
 }
 
 async function runToEnd(queue: string, id: string): Promise<Job> {

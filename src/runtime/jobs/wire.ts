@@ -3,6 +3,7 @@
  * functions it can run, and a fold after each batch that settled tasks of a job.
  */
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
+import type { BlobBucket } from "../../blobs/bucket";
 import type { TaskQueue } from "../../queue/types";
 import type { PayloadCipher } from "../../security/cipher";
 import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
@@ -25,7 +26,7 @@ export interface JobsRuntime {
 
 export function jobsRuntime(
   redis: JobRedis,
-  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
+  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null; bucket?: BlobBucket },
   nudge: (queue: string) => Promise<unknown>,
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
@@ -37,6 +38,7 @@ export function jobsRuntime(
     clock: base.clock,
     log: base.log,
     payloads: base.payloads ?? null,
+    ...(base.bucket ? { bucket: base.bucket } : {}),
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
   };
   return {
