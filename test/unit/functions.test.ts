@@ -86,7 +86,7 @@ describe("registry", () => {
     const listed = listFunctions();
     const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
     expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "word-frequencies"]);
-    expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
+    expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "log-stats", "primes-below"]);
     const primes = listed.find((fn) => fn.name === "count-primes");
     expect(primes).toMatchObject({ kind: "task", timeoutMs: 60_000, maxAttempts: null });
     expect(primes?.inputSchema).toMatchObject({ type: "object", required: ["from", "to"] });
