@@ -2,8 +2,7 @@
  * The blob routes (/v1/blobs) for the client: bodies are bytes, not JSON, so these speak fetch
  * directly. Keys are sent segment by segment, so `/` stays a folder separator.
  */
-import { EdgeqHttpError, type TransportOptions } from "./http";
-import type { Problem } from "./types";
+import { EdgeqHttpError, failure, type TransportOptions } from "./http";
 
 export interface BlobInfo {
   key: string;
@@ -33,14 +32,7 @@ export function blobClient(options: TransportOptions) {
   async function send(method: string, path: string, init: { body?: Uint8Array<ArrayBuffer> | string; headers?: Record<string, string> } = {}): Promise<Response> {
     const response = await doFetch(`${base}${path}`, { method, headers: { ...auth, ...init.headers }, ...(init.body !== undefined ? { body: init.body } : {}) });
     if (response.ok || response.status === 304) return response;
-    const text = await response.text();
-    let problem: Problem = { status: response.status, title: response.statusText, detail: text.slice(0, 500) };
-    try {
-      problem = { ...problem, ...(JSON.parse(text) as Problem) };
-    } catch {
-      // not problem+json: keep the text
-    }
-    throw new EdgeqHttpError(response.status, problem);
+    throw await failure(response);
   }
   const json = async <T>(response: Promise<Response>): Promise<T> => (await (await response).json()) as T;
 
