@@ -49,10 +49,10 @@ async function readBlob(c: Context<AppEnv>): Promise<Response> {
     headers.set("content-range", `bytes */${head.size}`);
     throw new ProblemError({ status: 416, kind: "range-not-satisfiable", title: "Range not satisfiable", detail: `The blob has ${head.size} bytes` }, Object.fromEntries(headers));
   }
+  if (c.req.method === "HEAD") return new Response(null, { status: 200, headers: withLength(headers, head.size) });
   // The read names the ETag it checked, so a blob replaced in between is not served half old, half new.
   const object = await bucket.get(key, { onlyIf: { etagMatches: head.etag }, ...(range ? { range } : {}) });
   if (!object || !("body" in object)) throw new ProblemError({ status: 409, kind: "changed", title: "Changed while read", detail: `Blob "${key}" was replaced during the read; read it again` });
-  if (c.req.method === "HEAD") return new Response(null, { status: 200, headers: withLength(headers, head.size) });
   if (!range) return new Response(object.body, { status: 200, headers: withLength(headers, head.size) });
   headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`);
   return new Response(object.body, { status: 206, headers: withLength(headers, range.length) });
