@@ -28,11 +28,25 @@ export function blobClient(options: TransportOptions) {
   const base = options.url.replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
   const auth = { authorization: `Bearer ${options.token}` };
+  const retries = options.retries ?? 3;
 
   async function send(method: string, path: string, init: { body?: Uint8Array<ArrayBuffer> | string; headers?: Record<string, string> } = {}): Promise<Response> {
-    const response = await doFetch(`${base}${path}`, { method, headers: { ...auth, ...init.headers }, ...(init.body !== undefined ? { body: init.body } : {}) });
-    if (response.ok || response.status === 304) return response;
-    throw await failure(response);
+    const request = () => doFetch(`${base}${path}`, { method, headers: { ...auth, ...init.headers }, ...(init.body !== undefined ? { body: init.body } : {}) });
+    // PUT, GET and DELETE of a key or part are idempotent: resent when the connection broke (a kept-alive
+    // socket the server closed as a large body went out fails with EPIPE) or a gateway failed.
+    const attempts = method === "POST" ? 1 : retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response | undefined;
+      try {
+        response = await request();
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+      }
+      if (response && (response.ok || response.status === 304)) return response;
+      if (response && (attempt >= attempts || ![502, 503, 504].includes(response.status))) throw await failure(response);
+      await response?.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
   const json = async <T>(response: Promise<Response>): Promise<T> => (await (await response).json()) as T;
 
