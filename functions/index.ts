@@ -2,7 +2,7 @@
  * The registry: every function a task may name, and every map-reduce job. Add yours here after
  * writing it in its own file (copy echo.ts or flaky.ts to start, or estimate-pi.ts for a job).
  */
-import { registry } from "../src/runtime/registry";
+import { registry } from "../src/runtime/index";
 import { corpusWordFrequencies } from "./corpus-word-frequencies";
 import { countPrimes } from "./count-primes";
 import { echo } from "./echo";
@@ -18,7 +18,3 @@ export const functions = registry(
   [primesBelow, estimatePi, corpusWordFrequencies, logStats],
 );
 
-/** What GET /v1/functions returns: names, kinds, limits and each input's JSON Schema. */
-export function listFunctions() {
-  return functions.list();
-}

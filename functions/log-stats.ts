@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { blobPrefixProblem } from "../src/blobs/keys";
-import { PermanentError } from "../src/runtime/function";
-import { defineJob } from "../src/runtime/job";
+import { defineJob, PermanentError } from "../src/runtime/index";
 import { emptyTally, type LogTally, MAX_LINE_BYTES, mergeTallies, tallyRange } from "./log-lines";
 import { RELATIVE_ACCURACY, sketchQuantile } from "./quantile-sketch";
 

@@ -1,4 +1,4 @@
-/** Shapes of the HTTP API (DESIGN.md "HTTP API") as the client sees them. */
+/** Shapes of the HTTP API (README "HTTP API", GET /openapi.json) as the client sees them. */
 
 export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
 export type JobStatus = "running" | "succeeded" | "failed" | "canceled";

@@ -1,13 +1,13 @@
 /**
  * The edgeq HTTP API: one OpenAPIHono app, one error handler, every body, path and query validated
- * by the zod schemas that also generate /openapi.json. Jobs, metrics and the dashboard register
- * here too when they land (one register* call each).
+ * by the zod schemas that also generate /openapi.json. Built by the composition root (src/index.ts),
+ * which passes in the function registry; each group of routes registers with one register* call.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_PAYLOAD_BYTES } from "../blobs/payloads";
 import { onError, notFound } from "./middleware/problem";
-import { withQueue } from "./middleware/queue";
+import { withClients } from "./middleware/clients";
 import { ProblemError } from "./problem";
 import { registerBlobRoutes } from "./routes/blobs";
 import { registerDeadRoutes } from "./routes/dead";
@@ -19,6 +19,7 @@ import { registerMetricsRoutes } from "./routes/metrics";
 import { registerQueueRoutes } from "./routes/queues";
 import { registerTaskRoutes } from "./routes/tasks";
 import { registerWorkRoutes } from "./routes/work";
+import type { FunctionRegistry } from "../runtime/index";
 import type { App } from "./types";
 import { validationHook } from "./validation";
 
@@ -31,11 +32,16 @@ function tooLarge(detail: string): () => never {
   };
 }
 
-export function createApp(): App {
+/** What the composition root (src/index.ts) hands the app. */
+export interface AppDeps {
+  functions: FunctionRegistry;
+}
+
+export function createApp({ functions }: AppDeps): App {
   const app: App = new OpenAPIHono({ defaultHook: validationHook });
 
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(`Request bodies are limited to ${MAX_BODY_BYTES} bytes; split the batch`) });
-  // A task's input may be up to 25 MB when R2 is bound (src/blobs/payloads.ts); src/http/payloads.ts
+  // A task's input may be up to 25 MB when R2 is bound (src/blobs/payloads.ts); src/http/encryption.ts
   // still bounds what stays inline.
   const limitTaskBody = bodyLimit({ maxSize: MAX_PAYLOAD_BYTES + 1024 * 1024, onError: tooLarge(`A task's input is limited to ${MAX_PAYLOAD_BYTES} bytes of JSON`) });
   const isBlobBody = (method: string, path: string) => method === "PUT" && path.startsWith("/v1/blobs/");
@@ -45,7 +51,7 @@ export function createApp(): App {
     if (c.env.BLOBS && c.req.method === "POST" && /^\/v1\/queues\/[^/]+\/tasks$/.test(c.req.path)) return limitTaskBody(c, next);
     return limitBody(c, next);
   });
-  app.use("/v1/*", withQueue);
+  app.use("*", withClients(functions));
 
   registerMetaRoutes(app);
   registerTaskRoutes(app);
@@ -62,5 +68,3 @@ export function createApp(): App {
   app.notFound(notFound(() => app.routes));
   return app;
 }
-
-export const app = createApp();

@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { JobRecord } from "../queue/jobs/types";
+import type { JobRecord } from "../queue/jobs/index";
 
 export const STREAM_MAX_MS = 25_000;
 export const STREAM_MAX_READS = 40;

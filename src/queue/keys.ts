@@ -39,7 +39,10 @@ export function registryKey(prefix: string): string {
   return `${prefix}:queues`;
 }
 
-/** The KEYS array of a queue script. The hash tag keeps a queue's own keys in one cluster slot. */
+/**
+ * The KEYS array of a queue script. The hash tag groups a queue's own keys, but the global tasks and
+ * registry hashes carry none, so a script's keys do not share one cluster slot (Upstash runs none).
+ */
 export function queueKeys(prefix: string, queue: string): string[] {
   const base = `${prefix}:q:{${queue}}`;
   return [
@@ -58,7 +61,7 @@ export function queueKeys(prefix: string, queue: string): string[] {
   ];
 }
 
-/** Read by the enqueue script (for the nudge) and advanced by the start script, in the same request as their work. */
+/** Read by the enqueue script (for the enqueue push) and advanced by the start script, in the same request as their work. */
 export function pushEpochKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:push-epoch`;
 }

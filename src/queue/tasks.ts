@@ -2,7 +2,7 @@
 import { text } from "./codec";
 import { asArray, type QueueContext } from "./context";
 import { tasksKey } from "./keys";
-import { statusOf, toClaimedTask, toTaskRecord } from "./records";
+import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { cancelScript } from "./scripts/cancel";
 import { enqueueScript } from "./scripts/enqueue";
 import { extendScript } from "./scripts/extend";
@@ -10,41 +10,41 @@ import { settleScript } from "./scripts/settle";
 import { upkeepScript } from "./scripts/upkeep";
 import type {
   ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
-  OnceMark, TaskFailure, TaskRecord, UpkeepResult, WakeInfo,
+  ReplayMark, TaskFailure, TaskRecord, UpkeepResult, PushInfo,
 } from "./types";
-import { checkBatch, encodePayload, errorText, packEnqueue, validateQueueName, validateTaskId } from "./validate";
+import { checkBatch, encodePayload, errorText, validateQueueName, validateTaskId } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
 
 export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
   return (await enqueueAndPeek(ctx, queue, tasks, false)).results;
 }
 
-/** The enqueue, and (when `wake`) in the same request what a nudge needs to wake a worker. */
+/** The enqueue, and (when `withPushInfo`) in the same request what the push to a worker needs. */
 export async function enqueueAndPeek(
   ctx: QueueContext,
   queue: string,
   tasks: EnqueueRequest[],
-  wake: boolean,
-): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }> {
+  withPushInfo: boolean,
+): Promise<{ results: EnqueueResult[]; pushInfo: PushInfo | null }> {
   validateQueueName(queue);
   checkBatch(tasks, "tasks");
-  if (tasks.length === 0) return { results: [], wake: null };
+  if (tasks.length === 0) return { results: [], pushInfo: null };
   const now = ctx.now();
-  const args = [queue, String(tasks.length), wake ? "1" : "0"];
+  const args = [queue, String(tasks.length), withPushInfo ? "1" : "0"];
   tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
-  const [rawResults, rawWake] = asArray(await ctx.run(enqueueScript, queue, now, args));
+  const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args));
   const reply = asArray(rawResults);
   const results: EnqueueResult[] = [];
   for (let i = 0; i < reply.length; i += 3) {
     results.push({ id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" });
   }
-  const [paused, maxParallel, epoch] = asArray(rawWake);
-  const info: WakeInfo = {
+  const [paused, maxParallel, epoch] = asArray(rawPushInfo);
+  const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
   };
-  return { results, wake: wake ? info : null };
+  return { results, pushInfo: withPushInfo ? info : null };
 }
 
 function leaseArg(leaseMs: number | undefined): string {
@@ -62,25 +62,32 @@ function token(value: unknown, field: string): string {
   return value;
 }
 
-/** ARGV[7..10] of the settle script: a worker invocation's start (start.ts), or none. */
+/** ARGV[7..10] of the settle script: a worker invocation's start (invocation-start.ts), or none. */
 export interface StartArgs {
   queue: string;
-  once?: OnceMark;
+  replayMark?: ReplayMark;
+}
+
+/** One settle script call: settle these, then claim up to `claimMax` (0: none) under `leaseMs`. */
+export interface SettleRequest {
+  completions?: TaskCompletion[];
+  failures?: TaskFailure[];
+  claimMax?: number;
+  leaseMs?: number;
+  /** Start a worker invocation first (invocation-start.ts). */
+  start?: StartArgs;
 }
 
 /**
  * complete, fail, claim and settleAndClaim: the settle script does all three in one call; with
- * `start`, it starts a worker invocation first and its reply's `start` is start.ts's.
+ * `start`, it starts a worker invocation first and its reply's `start` is scripts/start.ts's.
  */
 export async function settle(
   ctx: QueueContext,
   queue: string,
-  completions: TaskCompletion[],
-  failures: TaskFailure[],
-  claimMax: number,
-  leaseMs?: number,
-  start?: StartArgs,
+  request: SettleRequest,
 ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[] }> {
+  const { completions = [], failures = [], claimMax = 0, leaseMs, start } = request;
   validateQueueName(queue);
   checkBatch(completions, "completions");
   checkBatch(failures, "failures");
@@ -88,8 +95,8 @@ export async function settle(
     throw new ValidationError(ErrorCode.InvalidArgument, "max", "must be an integer in [0, 10000]");
   }
   const args = [String(claimMax), leaseArg(leaseMs), String(completions.length), String(failures.length)];
-  const once = start?.once;
-  args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", once ? String(once.ttlMs) : "", once?.value ?? "");
+  const mark = start?.replayMark;
+  args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", mark ? String(mark.ttlMs) : "", mark?.value ?? "");
   completions.forEach((c, i) => {
     const at = `completions[${i}]`;
     const result = encodePayload(c.result === undefined ? null : c.result, `${at}.result`, ctx.maxInputBytes);
@@ -102,7 +109,7 @@ export async function settle(
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, mark ? [mark.key] : []));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {

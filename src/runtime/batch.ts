@@ -6,11 +6,11 @@
 import type { BlobBucket } from "../blobs/bucket";
 import type { BlobStore } from "../blobs/store";
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
-import type { PayloadCipher } from "../security/cipher";
+import type { PayloadCipher } from "../security/index";
 import type { Budget, Clock } from "./budget";
 import { mapConcurrently } from "./concurrency";
 import { executeTask, type TaskOutcome } from "./execute";
-import { openInput, sealResult } from "./payloads";
+import { openInput, sealResult } from "./task-sealing";
 import { keepLeases } from "./lease";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";

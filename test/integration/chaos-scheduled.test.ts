@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functions } from "../../functions/index";
 import { createTaskQueue } from "../../src/queue/index";
 import { createLogger } from "../../src/runtime/logger";
 import { handleScheduled } from "../../src/runtime/scheduled";
@@ -33,7 +34,7 @@ describe("scheduled handler when one queue fails", () => {
     const warnings: string[] = [];
     const log = createLogger("warn", {}, (line) => warnings.push(line));
     const reports = await handleScheduled(testEnv(`${receiver.base}/${healthy}`), {
-      queues: [broken, healthy], log, budget: { softMs: 0, hardMs: 30_000 },
+      queues: [broken, healthy], functions, log, budget: { softMs: 0, hardMs: 30_000 },
     });
 
     expect(reports.map((report) => report.queue)).toEqual([healthy]);

@@ -8,7 +8,7 @@ import type { JobRecord } from "../../src/queue/jobs/types";
 import { createTaskQueue } from "../../src/queue/index";
 import type { QueueSettingsPatch } from "../../src/queue/types";
 import type { JobFunction } from "../../src/runtime/job";
-import { startJob } from "../../src/runtime/jobs/start";
+import { startJob } from "../../src/runtime/jobs/start-job";
 import { createLogger } from "../../src/runtime/logger";
 import type { FunctionRegistry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";

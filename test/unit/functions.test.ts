@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { functions, listFunctions } from "../../functions/index";
+import { functions } from "../../functions/index";
 import { NO_BLOBS } from "../../src/blobs/store";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
@@ -83,7 +83,7 @@ describe("example functions", () => {
 
 describe("registry", () => {
   it("lists every function with its limits and the JSON Schema of its input", () => {
-    const listed = listFunctions();
+    const listed = functions.list();
     const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
     expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "word-frequencies"]);
     expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "log-stats", "primes-below"]);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createBudget } from "../../src/runtime/budget";
-import { PUSH_BUDGET, runtimeFromEnv } from "../../src/runtime/context";
+import { PUSH_BUDGET, runtimeFromEnv } from "../../src/runtime/runtime";
 import { defineFunction, PermanentError } from "../../src/runtime/function";
 import { runInvocation } from "../../src/runtime/invocation";
 import { registry } from "../../src/runtime/registry";

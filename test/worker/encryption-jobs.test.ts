@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { internalRedis } from "../../src/runtime/context";
+import { clientsFromEnv } from "../../src/runtime/clients";
 import { directQueue, expectProblem, randomQueue } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 
@@ -28,7 +28,7 @@ describe("jobs with encryption at rest", () => {
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.
-    const fields = async () => (await internalRedis(env).hgetall(`edgeq:job:${id}`)) as Record<string, string> | string[];
+    const fields = async () => (await clientsFromEnv(env).redis.hgetall(`edgeq:job:${id}`)) as Record<string, string> | string[];
     const text = JSON.stringify(await fields());
     expect(text).toContain("$edgeq:enc");
     expect(text).not.toContain('\\"below\\"');

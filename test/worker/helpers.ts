@@ -5,9 +5,8 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
-import { createTaskQueue } from "../../src/queue/index";
 import type { TaskQueue } from "../../src/queue/types";
-import { internalRedis } from "../../src/runtime/context";
+import { clientsFromEnv } from "../../src/runtime/clients";
 import { TEST_TOKENS } from "./fixtures";
 
 export const ORIGIN = "http://edgeq.test";
@@ -68,7 +67,7 @@ export function randomQueue(label: string): string {
 
 /** The queue core over the same REST server as the Worker, for arranging state directly. */
 export function directQueue(): TaskQueue {
-  return createTaskQueue(internalRedis(env), {});
+  return clientsFromEnv(env).tasks;
 }
 
 export interface Delivery {

@@ -1,12 +1,13 @@
 /** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { publishEnqueuePush } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { openTask, sealInputs } from "../payloads";
+import { sealingTasks } from "../../security/index";
+import { checkInputSizes, httpCipher, openTask } from "../encryption";
 import { ProblemError } from "../problem";
 import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
 import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
@@ -54,17 +55,18 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const checked = toEnqueueRequests(c.var.functions, batch ? body.tasks : [body], batch);
     await enforceEnqueueRate(c, checked.length);
-    const requests = await sealInputs(c.env, queue, checked, batch);
-    // The script reads what the nudge needs in the same request, so the push is published at once.
-    const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
+    const cipher = httpCipher(c.env);
+    checkInputSizes(cipher, c.env.BLOBS, checked, batch);
+    // The script reads what the push needs in the same request, so the push is published at once.
+    const { results, pushInfo } = await sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
     // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
     // waitUntil: the 202 goes out now, the publish finishes after it.
     if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, wake ? { wake } : {}));
+      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, pushInfo ? { pushInfo } : {}));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;

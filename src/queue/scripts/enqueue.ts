@@ -1,7 +1,7 @@
 import { LUA_LIB } from "./lib";
 import { defineScript } from "./runner";
 
-/** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
+/** enqueue: creates a batch of tasks (records are packed by the caller, see packEnqueue in queue/records.ts). */
 const HEADER = String.raw`
 --[[ enqueue
 KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch (keys.ts)

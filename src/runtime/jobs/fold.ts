@@ -9,9 +9,8 @@
  */
 import type { BlobBucket } from "../../blobs/bucket";
 import { PAYLOAD_REF_FIELD, resolvePayload } from "../../blobs/payloads";
-import type { JobStore } from "../../queue/jobs/store";
-import type { JobEvent, JobState } from "../../queue/jobs/types";
-import type { PayloadCipher } from "../../security/cipher";
+import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
+import type { PayloadCipher } from "../../security/index";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
 import type { FunctionRegistry } from "../registry";
@@ -25,7 +24,7 @@ export interface FoldDeps {
   functions: Pick<FunctionRegistry, "job">;
   clock: Clock;
   log: Logger;
-  /** Encryption at rest: map results arrive sealed (see src/runtime/payloads.ts) and are opened to fold. */
+  /** Encryption at rest: map results arrive sealed (see src/runtime/task-sealing.ts) and are opened to fold. */
   payloads?: PayloadCipher | null;
   /** Map results past 32 KiB arrive as references to R2 (src/blobs/payloads.ts) and are read to fold. */
   bucket?: BlobBucket;

@@ -2,11 +2,10 @@
  * Adds jobs to an invocation's runtime: the job store, the splitter and canceler among the
  * functions it can run, and a fold after each batch that settled tasks of a job.
  */
-import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
+import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/index";
 import type { BlobBucket } from "../../blobs/bucket";
 import type { TaskQueue } from "../../queue/types";
-import type { PayloadCipher } from "../../security/cipher";
-import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
+import { type PayloadCipher, sealingJobs, sealingTasks } from "../../security/index";
 import type { Clock } from "../budget";
 import type { DrainDeps } from "../drain";
 import type { Logger } from "../logger";
@@ -27,7 +26,7 @@ export interface JobsRuntime {
 export function jobsRuntime(
   redis: JobRedis,
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null; bucket?: BlobBucket },
-  nudge: (queue: string) => Promise<unknown>,
+  publishBacklogPushes: (queue: string) => Promise<unknown>,
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
   const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
@@ -43,7 +42,7 @@ export function jobsRuntime(
   };
   return {
     jobs,
-    functions: withJobRuntime(base.functions, { ...deps, nudge }),
+    functions: withJobRuntime(base.functions, { ...deps, publishBacklogPushes }),
     afterSettle: foldTrigger(foldDeps),
     foldJobs: (queue, untilMs) => foldQueue(queue, foldDeps, untilMs),
   };

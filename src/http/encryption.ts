@@ -1,16 +1,16 @@
 /**
- * Where payloads enter and leave the API: with EDGEQ_ENCRYPTION_KEYS set, task inputs are sealed
- * before the queue core stores them and inputs and results are opened before a task is shown; with
- * a BLOBS bucket, inputs past 32 KiB go to R2 (after sealing) and references are resolved before a
- * task is shown (src/blobs/payloads.ts). With neither, every function here returns what it was given.
+ * Where payloads enter and leave the API: with EDGEQ_ENCRYPTION_KEYS set, task inputs are checked to
+ * fit once sealed (sealingTasks, src/security/sealed-stores.ts, seals them on the way into the queue
+ * core) and inputs and results are opened before a task is shown. With it unset, every function
+ * here returns what it was given. With a BLOBS bucket, inputs and results kept in R2 (src/blobs)
+ * are read back before a task is shown, and an input may be up to 25 MB.
  */
 import type { BlobBucket } from "../blobs/bucket";
-import { INLINE_PAYLOAD_BYTES, jsonBytes, MAX_PAYLOAD_BYTES, offloadPayload, PayloadBlobError, resolvePayload } from "../blobs/payloads";
+import { INLINE_PAYLOAD_BYTES, jsonBytes, MAX_PAYLOAD_BYTES, PayloadBlobError, resolvePayload } from "../blobs/payloads";
 import type { Env } from "../env";
-import { newTaskId } from "../queue/ids";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
-import { openPayload, openPayloadText, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/cipher";
+import { openPayload, openPayloadText, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
 import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {
@@ -33,39 +33,23 @@ const MAX_INLINE_BATCH_BYTES = 4 * 1024 * 1024;
 /** Sealing makes an input about 4/3 larger: check the plaintext against what still fits once sealed. */
 const MAX_SEALED_INPUT_BYTES = sealedCapacity(DEFAULT_MAX_INPUT_BYTES);
 
-export async function sealInputs(env: Env, queue: string, requests: EnqueueRequest[], batch: boolean): Promise<EnqueueRequest[]> {
-  const cipher = httpCipher(env);
-  const bucket = env.BLOBS;
-  if (!cipher && !bucket) return requests;
-  // With R2, inputs up to 25 MB leave Redis; without it, a sealed input must fit the core's limit.
+/**
+ * Refuses, naming the field, an input over its limit: 25 MB with R2 bound (large inputs go there,
+ * offloadingTasks), otherwise what still fits the queue core once sealed (sealingTasks seals it);
+ * and, with R2, a batch whose small inputs, kept inline, would not fit one Redis request.
+ */
+export function checkInputSizes(cipher: PayloadCipher | null, bucket: BlobBucket | undefined, requests: readonly EnqueueRequest[], batch: boolean): void {
+  if (!cipher && !bucket) return;
   const [limit, why] = bucket ? [MAX_PAYLOAD_BYTES, "the limit"] : [MAX_SEALED_INPUT_BYTES, "with encryption at rest the limit"];
+  let inlineBytes = 0;
   requests.forEach((request, i) => {
     const bytes = jsonBytes(request.input).length;
     if (bytes > limit) throw invalidField(batch ? `tasks[${i}].input` : "input", `is ${bytes} bytes of JSON; ${why} is ${limit}`);
+    if (bytes <= INLINE_PAYLOAD_BYTES) inlineBytes += bytes;
   });
-  const sealed = cipher ? await Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) }))) : requests;
-  return bucket ? offloadInputs(bucket, queue, sealed) : sealed;
-}
-
-/** Inputs past the inline size go to R2 under their task's id (made here when the caller gave none). */
-async function offloadInputs(bucket: BlobBucket, queue: string, requests: EnqueueRequest[]): Promise<EnqueueRequest[]> {
-  let inlineBytes = 0;
-  const stored = await Promise.all(
-    requests.map(async (request) => {
-      const bytes = jsonBytes(request.input).length;
-      if (bytes <= INLINE_PAYLOAD_BYTES) {
-        inlineBytes += bytes;
-        return request;
-      }
-      const id = request.id ?? newTaskId(Date.now());
-      return { ...request, id, input: await offloadPayload(bucket, request.input, { queue, taskId: id, kind: "input" }) };
-    }),
-  );
-  // The body limit rose for large single inputs; what stays inline still goes to Redis in one request.
-  if (inlineBytes > MAX_INLINE_BATCH_BYTES) {
+  if (bucket && inlineBytes > MAX_INLINE_BATCH_BYTES) {
     throw new ProblemError({ status: 413, kind: "payload-too-large", title: "Payload too large", detail: `The batch holds ${inlineBytes} bytes of small inputs; the limit is ${MAX_INLINE_BATCH_BYTES}: split the batch` });
   }
-  return stored;
 }
 
 /** The task as its owner sent it and as its function returned it (or failed). */

@@ -1,0 +1,69 @@
+/**
+ * The one place the Worker's bindings become clients. Each entry builds them once: the HTTP app
+ * per request (its withClients middleware), the push and the cron handlers per invocation.
+ * Bindings are per request on Workers; building a client is cheap and opens no connection.
+ */
+import { Client } from "@upstash/qstash";
+import { Redis } from "@upstash/redis/cloudflare";
+import type { BlobBucket } from "../blobs/bucket";
+import { offloadingTasks } from "../blobs/offloading";
+import type { Env } from "../env";
+import { createTaskQueue } from "../queue/index";
+import type { TaskQueue } from "../queue/types";
+import { type PushEpochs, redisPushEpochs } from "./epochs";
+import { createLogger, type Logger, parseLogLevel } from "./logger";
+import { type PushPublisher, qstashPublisher } from "./publisher";
+
+export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
+const PUSH_DELIVERY_RETRIES = 3;
+
+export interface Clients {
+  redis: Redis;
+  /** The queue core over `redis`. */
+  tasks: TaskQueue;
+  epochs: PushEpochs;
+  publisher: PushPublisher;
+  log: Logger;
+  /** The BLOBS bucket (R2), when bound: ctx.blobs, and inputs and results past 32 KiB (src/blobs). */
+  bucket?: BlobBucket;
+}
+
+export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
+  const redis = edgeqRedis(env);
+  return {
+    redis,
+    // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
+    tasks: offloadingTasks(createTaskQueue(redis, {}), env.BLOBS),
+    epochs: redisPushEpochs(redis),
+    publisher: pushPublisher(env),
+    log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
+    ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
+  };
+}
+
+function edgeqRedis(env: Env): Redis {
+  // Payloads are JSON text already: base64 replies and automatic parsing only cost CPU here.
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    responseEncoding: false,
+    automaticDeserialization: false,
+  });
+}
+
+function pushPublisher(env: Env): PushPublisher {
+  // devMode off: the SDK would otherwise try to download and start its own dev server. Few, quick
+  // retries: a publish is best-effort (the cron is the safety net) and must not hold up a worker.
+  const client = new Client({
+    baseUrl: env.QSTASH_URL,
+    token: env.QSTASH_TOKEN,
+    devMode: false,
+    enableTelemetry: false,
+    retry: { retries: 2, backoff: (retry) => 50 * 2 ** retry },
+  });
+  return qstashPublisher(client, {
+    publicUrl: env.EDGEQ_PUBLIC_URL,
+    deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
+    retries: PUSH_DELIVERY_RETRIES,
+  });
+}
