@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { blobPrefixProblem } from "../src/blobs/keys";
+import { blobPrefixProblem } from "../src/blobs/index";
 import { defineJob, PermanentError } from "../src/runtime/index";
 import { emptyTally, type LogTally, MAX_LINE_BYTES, mergeTallies, tallyRange } from "./log-lines";
 import { RELATIVE_ACCURACY, sketchQuantile } from "./quantile-sketch";

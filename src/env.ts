@@ -1,5 +1,5 @@
 /** Bindings the Worker reads: vars from wrangler.toml, secrets from `wrangler secret put` or .dev.vars. */
-import type { BlobBucket } from "./blobs/bucket";
+import type { BlobBucket } from "./blobs/index";
 
 export interface Env {
   /** Where this Worker is reached; QStash pushes go to `${EDGEQ_PUBLIC_URL}/v1/work`. */

@@ -5,7 +5,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_PAYLOAD_BYTES } from "../blobs/payloads";
+import { MAX_PAYLOAD_BYTES } from "../blobs/index";
 import { onError, notFound } from "./middleware/problem";
 import { withClients } from "./middleware/clients";
 import { ProblemError } from "./problem";

@@ -5,8 +5,7 @@
  * EDGEQ_TOKENS entry bounds a tenant's tasks and files alike.
  */
 import type { Context } from "hono";
-import { blobKeyProblem, blobPrefixProblem, topSegment } from "../blobs/keys";
-import type { BlobBucket } from "../blobs/store";
+import { blobKeyProblem, blobPrefixProblem, topSegment, type BlobBucket } from "../blobs/index";
 import { invalidField, ProblemError } from "./problem";
 import { reachesQueue } from "./tokens";
 import type { AppEnv } from "./types";

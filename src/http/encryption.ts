@@ -5,8 +5,7 @@
  * here returns what it was given. With a BLOBS bucket, inputs and results kept in R2 (src/blobs)
  * are read back before a task is shown, and an input may be up to 25 MB.
  */
-import type { BlobBucket } from "../blobs/bucket";
-import { INLINE_PAYLOAD_BYTES, jsonBytes, MAX_PAYLOAD_BYTES, PayloadBlobError, resolvePayload } from "../blobs/payloads";
+import { INLINE_PAYLOAD_BYTES, jsonBytes, MAX_PAYLOAD_BYTES, PayloadBlobError, resolvePayload, type BlobBucket } from "../blobs/index";
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";

@@ -2,7 +2,7 @@
  * The `ctx` a task function receives, built lazily: most tasks never read their signal or logger,
  * and an AbortController plus a child logger per task cost more than a no-op task itself.
  */
-import { type BlobStore, NO_BLOBS } from "../blobs/store";
+import { type BlobStore, NO_BLOBS } from "../blobs/index";
 import type { Logger } from "./logger";
 import type { TaskContext } from "./types";
 

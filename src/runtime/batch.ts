@@ -3,8 +3,7 @@
  * outcomes gathered into one completion list and one failure list so that the batch settles in
  * one request. Free of Workers types: it runs the same in Node tests.
  */
-import type { BlobBucket } from "../blobs/bucket";
-import type { BlobStore } from "../blobs/store";
+import type { BlobBucket, BlobStore } from "../blobs/index";
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
 import type { PayloadCipher } from "../security/index";
 import type { Budget, Clock } from "./budget";

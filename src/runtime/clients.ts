@@ -5,8 +5,7 @@
  */
 import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
-import type { BlobBucket } from "../blobs/bucket";
-import { offloadingTasks } from "../blobs/offloading";
+import { offloadingTasks, type BlobBucket } from "../blobs/index";
 import type { Env } from "../env";
 import { createTaskQueue } from "../queue/index";
 import type { TaskQueue } from "../queue/types";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
-import type { BlobStore } from "../blobs/store";
+import type { BlobStore } from "../blobs/index";
 import type { ClaimedTask } from "../queue/types";
 import type { Clock } from "./budget";
 import { AttemptContext } from "./attempt";

@@ -9,7 +9,7 @@
  */
 import type { z } from "zod";
 import { FUNCTION_NAME } from "./function";
-import type { BlobStore } from "../blobs/store";
+import type { BlobStore } from "../blobs/index";
 import type { TaskContext } from "./types";
 
 export interface JobStartContext {

@@ -3,8 +3,7 @@
  * root (src/index.ts) passes in, and the knobs below. Built per invocation (bindings are per
  * request on Workers); nothing opens a connection until used.
  */
-import { MAX_PAYLOAD_BYTES } from "../blobs/payloads";
-import { blobStore } from "../blobs/store";
+import { MAX_PAYLOAD_BYTES, blobStore } from "../blobs/index";
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { JobStore } from "../queue/jobs/index";

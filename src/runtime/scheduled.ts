@@ -3,7 +3,7 @@
  * tasks, reclaim expired leases), pushes published for every backlog, and a drain in this
  * invocation too, sharing its budget across the queues that have work.
  */
-import { sweepPayloadBlobs } from "../blobs/sweep";
+import { sweepPayloadBlobs } from "../blobs/index";
 import type { Env } from "../env";
 import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";

@@ -5,8 +5,7 @@
  * With a BLOBS bucket, an input kept in R2 is read back first and a result past 32 KiB is written
  * there (after sealing), Redis keeping the reference (src/blobs/payloads.ts).
  */
-import type { BlobBucket } from "../blobs/bucket";
-import { isPayloadRef, offloadPayload, resolvePayload } from "../blobs/payloads";
+import { isPayloadRef, offloadPayload, resolvePayload, type BlobBucket } from "../blobs/index";
 import type { ClaimedTask } from "../queue/types";
 import { MAX_ERROR_CHARS } from "../queue/validate";
 import { isSealed, openPayload, type PayloadCipher, sealedCapacity } from "../security/index";

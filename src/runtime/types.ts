@@ -3,7 +3,7 @@
  * implements them. Both take the Worker's Env (src/env.ts) and build their clients per invocation.
  */
 import type { z } from "zod";
-import type { BlobStore } from "../blobs/store";
+import type { BlobStore } from "../blobs/index";
 
 export interface TaskContext {
   taskId: string;

@@ -9,7 +9,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { blobInfo } from "../../blobs/store";
+import { blobInfo } from "../../blobs/index";
 import { blobBucket, blobKey, bodyLength } from "../blob-access";
 import { invalidField, ProblemError } from "../problem";
 import { problems } from "../responses";

@@ -6,9 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { INTERNAL_BLOB_PREFIX } from "../../blobs/keys";
-import type { BlobObject } from "../../blobs/bucket";
-import { blobInfo } from "../../blobs/store";
+import { INTERNAL_BLOB_PREFIX, blobInfo, type BlobObject } from "../../blobs/index";
 import { blobBucket, blobKey, blobPrefix, bodyLength } from "../blob-access";
 import { resolveRange } from "../byte-range";
 import { requireScope } from "../middleware/auth";

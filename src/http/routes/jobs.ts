@@ -1,6 +1,6 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { blobStore } from "../../blobs/store";
+import { blobStore } from "../../blobs/index";
 import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
 import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";

@@ -7,8 +7,7 @@
  * holding the lease sees their entries before it lets go (the commit releases the lease only
  * after counting what is left).
  */
-import type { BlobBucket } from "../../blobs/bucket";
-import { PAYLOAD_REF_FIELD, resolvePayload } from "../../blobs/payloads";
+import { PAYLOAD_REF_FIELD, resolvePayload, type BlobBucket } from "../../blobs/index";
 import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
 import type { PayloadCipher } from "../../security/index";
 import type { Clock } from "../budget";

@@ -6,7 +6,7 @@ import { ErrorCode, ValidationError } from "../../queue/errors";
 import { newTaskId } from "../../queue/ids";
 import { DEFAULT_MAX_INPUT_BYTES } from "../../queue/index";
 import { encodePayload } from "../../queue/validate";
-import { BlobKeyError, type BlobStore, NO_BLOBS } from "../../blobs/store";
+import { BlobKeyError, type BlobStore, NO_BLOBS } from "../../blobs/index";
 import { PermanentError } from "../function";
 import type { JobFunction } from "../job";
 import { cancelPendingTasks } from "./cancel";

@@ -3,7 +3,7 @@
  * functions it can run, and a fold after each batch that settled tasks of a job.
  */
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/index";
-import type { BlobBucket } from "../../blobs/bucket";
+import type { BlobBucket } from "../../blobs/index";
 import type { TaskQueue } from "../../queue/types";
 import { type PayloadCipher, sealingJobs, sealingTasks } from "../../security/index";
 import type { Clock } from "../budget";
