@@ -37,6 +37,8 @@ interface Cost {
   tasks: number;
   commandsPerTask: number;
   bytesPerTask: number;
+  /** The five commands called most, per task (the probe's own polls not subtracted here). */
+  topCommands: Record<string, number>;
 }
 
 /**
@@ -50,12 +52,19 @@ async function measured(probe: RedisProbe, workload: string, count: number, star
   await start();
   let polls = 0;
   for (; !(await check()); polls++) await new Promise((resolve) => setTimeout(resolve, 250));
-  const commands = commandDelta(before, await probe.commands()).total;
+  const delta = commandDelta(before, await probe.commands());
+  const commands = delta.total;
+  const topCommands = Object.fromEntries(
+    Object.entries(delta.byCommand)
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 5)
+      .map(([name, calls]) => [name, round(calls / count)]),
+  );
   const bytes = (await probe.usedMemory()) - memoryBefore;
   const pollsBefore = await probe.commands();
   for (let i = 0; i <= polls; i++) await check();
   const pollCommands = commandDelta(pollsBefore, await probe.commands()).total;
-  const cost = { workload, tasks: count, commandsPerTask: round((commands - pollCommands) / count), bytesPerTask: Math.round(bytes / count) };
+  const cost = { workload, tasks: count, commandsPerTask: round((commands - pollCommands) / count), bytesPerTask: Math.round(bytes / count), topCommands };
   say(`${workload}: ${cost.commandsPerTask} Redis commands and ${cost.bytesPerTask} bytes per task`);
   return cost;
 }
