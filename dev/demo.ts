@@ -89,7 +89,7 @@ try {
 /** The same segmented sieve as the map tasks, over the whole range in this one process. */
 async function countLocally(limit: number): Promise<{ primes: number; seconds: number }> {
   const started = Date.now();
-  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), blobs: NO_BLOBS };
+  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), progress: () => {}, blobs: NO_BLOBS };
   const span = 50_000_000;
   let primes = 0;
   for (let from = 0; from < limit; from += span) primes += (await countPrimes.run({ from, to: Math.min(limit, from + span) }, ctx)).count;

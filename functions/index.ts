@@ -1,5 +1,5 @@
 /**
- * The registry: every function a task may name, and every map-reduce job. Add yours here after
+ * The registry: every function a task may name, every map-reduce job, and every schedule. Add yours here after
  * writing it in its own file (copy echo.ts or flaky.ts to start, or estimate-pi.ts for a job).
  */
 import { registry } from "../src/runtime/index";
@@ -10,11 +10,14 @@ import { estimatePi } from "./estimate-pi";
 import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
 import { logStats } from "./log-stats";
+import { nightlyHeartbeat } from "./nightly-heartbeat";
 import { primesBelow } from "./primes-below";
+import { sleep } from "./sleep";
 import { wordFrequencies } from "./word-frequencies";
 
 export const functions = registry(
-  [echo, flaky, countPrimes, hashChain, wordFrequencies],
+  [echo, flaky, sleep, countPrimes, hashChain, wordFrequencies],
   [primesBelow, estimatePi, corpusWordFrequencies, logStats],
+  [nightlyHeartbeat],
 );
 

@@ -9,7 +9,7 @@ import { INLINE_PAYLOAD_BYTES, jsonBytes, MAX_PAYLOAD_BYTES, PayloadBlobError, r
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
-import { openPayload, openPayloadText, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
+import { openTaskRecord, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
 import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {
@@ -55,11 +55,10 @@ export function checkInputSizes(cipher: PayloadCipher | null, bucket: BlobBucket
 export async function openTask(env: Env, task: TaskRecord): Promise<TaskRecord> {
   const cipher = httpCipher(env);
   try {
-    const opened: TaskRecord = { ...task, input: await openPayload(cipher, await resolvePayload(env.BLOBS, task.input), "input", task.queue) };
-    if (task.result !== undefined) opened.result = await openPayload(cipher, await resolvePayload(env.BLOBS, task.result), "result", task.queue);
-    if (task.error !== undefined) opened.error = await openPayloadText(cipher, task.error, "error", task.queue);
-    if (task.errors) opened.errors = await Promise.all(task.errors.map((error) => openPayloadText(cipher, error, "error", task.queue)));
-    return opened;
+    // Values kept in R2 are read back (and checked) first; sealed ones are opened after.
+    const stored: TaskRecord = { ...task, input: await resolvePayload(env.BLOBS, task.input) };
+    if (task.result !== undefined) stored.result = await resolvePayload(env.BLOBS, task.result);
+    return await openTaskRecord(cipher, stored);
   } catch (error) {
     if (error instanceof PayloadKeyError) throw misconfigured(error);
     if (error instanceof PayloadBlobError) throw new ProblemError({ status: 500, kind: "payload-unavailable", title: "Payload unavailable", detail: error.message });

@@ -65,3 +65,19 @@ export function queueKeys(prefix: string, queue: string): string[] {
 export function pushEpochKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:push-epoch`;
 }
+
+/**
+ * Hash: task id → the latest `ctx.progress` of a running task, `{"at":ms,"value":…}`. Kept apart
+ * from the record so that progress writes touch no queue script; entries go when the batch settles.
+ */
+export function progressKey(prefix: string, queue: string): string {
+  return `${prefix}:q:{${queue}}:progress`;
+}
+
+/**
+ * Hash: task id → the completion callback `{url, headers?}` of a task that has one, until it ends;
+ * field "*" holds the queue's own callback setting, which every task without one uses.
+ */
+export function callbacksKey(prefix: string, queue: string): string {
+  return `${prefix}:q:{${queue}}:callbacks`;
+}

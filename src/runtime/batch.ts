@@ -11,6 +11,8 @@ import { mapConcurrently } from "./concurrency";
 import { executeTask, type TaskOutcome } from "./execute";
 import { openInput, sealResult } from "./task-sealing";
 import { keepLeases } from "./lease";
+import { progressReporter } from "./progress";
+import type { ProgressStore } from "../queue/progress";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
 import type { TaskTracer } from "./tracing";
@@ -34,6 +36,8 @@ export interface BatchDeps {
   blobs?: BlobStore;
   /** The BLOBS bucket, where inputs and results past 32 KiB are kept (src/blobs/payloads.ts). */
   bucket?: BlobBucket;
+  /** Where ctx.progress values are written (coalesced per batch); ignored when absent. */
+  progress?: ProgressStore;
 }
 
 export interface Settlement {
@@ -51,17 +55,23 @@ export async function runBatch(
   deps: BatchDeps,
 ): Promise<Settlement> {
   const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
+  const progress = deps.progress ? progressReporter(queue, deps.progress, deps.clock, deps.log) : undefined;
   const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
     const opened = await openInput(task, deps.payloads ?? null, deps.bucket);
     if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
     return sealResult(
-      await executeTask(opened.task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
+      await executeTask(opened.task, {
+        ...deps,
+        maxTimeoutMs: budget.untilHardLimit(),
+        abortHandle: (stop) => keeper.onLost(task.id, stop),
+        ...(progress ? { reportProgress: (value: unknown) => progress.report(task.id, value) } : {}),
+      }),
       task,
       deps.payloads ?? null,
       deps.bucket,
     );
   });
-  await keeper.stop();
+  await Promise.all([keeper.stop(), progress?.stop()]);
   const settlement: Settlement = { completions: [], failures: [], leaseExtensions: keeper.extensions };
   batch.forEach((task, index) => {
     const outcome = outcomes[index];

@@ -22,6 +22,10 @@ export interface Clients {
   tasks: TaskQueue;
   epochs: PushEpochs;
   publisher: PushPublisher;
+  /** The QStash client the publisher uses, for other messages (schedule ticks, completion callbacks). */
+  qstash: Client;
+  /** Where this Worker is reached (EDGEQ_PUBLIC_URL): QStash messages to it go under this URL. */
+  publicUrl: string;
   log: Logger;
   /** The BLOBS bucket (R2), when bound: ctx.blobs, and inputs and results past 32 KiB (src/blobs). */
   bucket?: BlobBucket;
@@ -29,12 +33,19 @@ export interface Clients {
 
 export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
   const redis = edgeqRedis(env);
+  const qstash = qstashClient(env);
   return {
     redis,
     // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
     tasks: offloadingTasks(createTaskQueue(redis, {}), env.BLOBS),
     epochs: redisPushEpochs(redis),
-    publisher: pushPublisher(env),
+    publisher: qstashPublisher(qstash, {
+      publicUrl: env.EDGEQ_PUBLIC_URL,
+      deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
+      retries: PUSH_DELIVERY_RETRIES,
+    }),
+    qstash,
+    publicUrl: env.EDGEQ_PUBLIC_URL,
     log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
     ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
   };
@@ -50,19 +61,14 @@ function edgeqRedis(env: Env): Redis {
   });
 }
 
-function pushPublisher(env: Env): PushPublisher {
+function qstashClient(env: Env): Client {
   // devMode off: the SDK would otherwise try to download and start its own dev server. Few, quick
   // retries: a publish is best-effort (the cron is the safety net) and must not hold up a worker.
-  const client = new Client({
+  return new Client({
     baseUrl: env.QSTASH_URL,
     token: env.QSTASH_TOKEN,
     devMode: false,
     enableTelemetry: false,
     retry: { retries: 2, backoff: (retry) => 50 * 2 ** retry },
-  });
-  return qstashPublisher(client, {
-    publicUrl: env.EDGEQ_PUBLIC_URL,
-    deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
-    retries: PUSH_DELIVERY_RETRIES,
   });
 }

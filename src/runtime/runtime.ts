@@ -14,6 +14,9 @@ import { type Clients, clientsFromEnv } from "./clients";
 import type { PushEpochs } from "./epochs";
 import { type InvocationDeps, publishBacklogPushes } from "./invocation";
 import { jobsRuntime } from "./jobs/wire";
+import { alsoDeliverCallbacks, callbackPublisher, type CallbackDeps, deliverJobCallback, sweepCallbacks } from "./callbacks";
+import { createCallbackStore } from "../queue/callbacks";
+import { createProgressStore } from "../queue/progress";
 import type { Logger } from "./logger";
 import type { PushPublisher } from "./publisher";
 import type { FunctionRegistry } from "./registry";
@@ -51,6 +54,10 @@ export interface Runtime extends InvocationDeps {
   publisher: PushPublisher;
   jobs: JobStore;
   foldJobs(queue: string, untilMs: number): Promise<unknown>;
+  /** Delivers callbacks of tasks that ended where no worker did (the cron's sweep). */
+  sweepCallbacks(queue: string): Promise<number>;
+  /** The clients it runs over (schedules fire through them). */
+  clients: Clients;
 }
 
 /** The push and cron handlers' runtime: clients from the bindings, encryption at rest when set. */
@@ -68,8 +75,19 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     log: clients.log,
     ...(clients.bucket ? { bucket: clients.bucket } : {}),
   };
+  const callbacks = callbackDeps(clients, base);
+  // Map-reduce jobs: the splitter's chunks get pushes like any new backlog; a finished job's callback goes out.
+  const jobs = jobsRuntime(
+    clients.redis,
+    base,
+    (queue) => publishBacklogPushes(queue, runtime),
+    (jobId, queue) => deliverJobCallback(queue, jobId, { ...callbacks, jobs: runtime.jobs }).catch((error: unknown) => {
+      base.log.warn("could not deliver a job's completion callback", { jobId, queue, error: String(error) });
+    }),
+  );
   const runtime: Runtime = {
     ...base,
+    clients,
     epochs: clients.epochs,
     publisher: clients.publisher,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
@@ -79,8 +97,16 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
     ...(clients.bucket ? { blobs: blobStore(clients.bucket) } : {}),
-    // Map-reduce jobs: the splitter's chunks get pushes like any new backlog.
-    ...jobsRuntime(clients.redis, base, (queue) => publishBacklogPushes(queue, runtime)),
+    progress: createProgressStore(clients.redis),
+    ...jobs,
+    // Beside each batch's fold: the completion callbacks of its tasks that ended.
+    afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbacks),
+    sweepCallbacks: (queue) => sweepCallbacks(queue, callbacks),
   };
   return runtime;
+}
+
+/** What delivering completion callbacks needs, over the clients. */
+export function callbackDeps(clients: Clients, parts: Pick<CallbackDeps, "tasks" | "log" | "payloads">): CallbackDeps {
+  return { ...parts, ...(clients.bucket ? { bucket: clients.bucket } : {}), callbacks: createCallbackStore(clients.redis), publish: callbackPublisher(clients.qstash) };
 }

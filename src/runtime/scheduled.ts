@@ -12,6 +12,7 @@ import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
+import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
 export interface ScheduledOptions extends RuntimeOptions {
@@ -23,6 +24,9 @@ export interface ScheduledOptions extends RuntimeOptions {
 export async function handleScheduled(env: Env, options: ScheduledOptions): Promise<BatchReport[]> {
   const runtime = runtimeFromEnv(env, options);
   const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
+  // First, so that what the schedules enqueue is drained below; ticks carry fires between crons.
+  // A sweep limited to some queues (deployments sharing a database) leaves schedules to the full one.
+  if (!options.queues) await runSchedules(runtime, options.functions.schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
   const queues = selected(await runtime.tasks.listQueues());
@@ -84,6 +88,8 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
   await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
     runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
   });
+  // Completion callbacks of tasks that ended where no worker delivered them (never throws).
+  await runtime.sweepCallbacks(queue);
 }
 
 /**

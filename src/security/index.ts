@@ -8,6 +8,7 @@ export {
   isSealed,
   openPayload,
   openPayloadText,
+  openTaskRecord,
   type PayloadCipher,
   PayloadKeyError,
   payloadCipher,
@@ -17,3 +18,4 @@ export {
 export { parseRateLimit, type RateLimit, takeRate } from "./rate-limit";
 export { type ReplayMark, replayMark } from "./replay";
 export { sealingJobs, sealingTasks } from "./sealed-stores";
+export { checkCallback } from "./callback-hosts";

@@ -4,6 +4,8 @@ import { resolveTarget } from "./config";
 import { getFile, listAll, putFile } from "./blob";
 import { runJobWithProgress } from "./job-run";
 import type { BlobClient } from "../blobs";
+import { scheduleCommand, scheduleUsage } from "./schedule";
+import { watchTask } from "./task-watch";
 
 const usage = `edgeq — command-line client of an edgeq deployment
 
@@ -11,6 +13,7 @@ Usage:
   edgeq enqueue <queue> <fn> [--input JSON] [--delay 10s] [--priority N] [--wait SECONDS]
   edgeq status <taskId> [--wait SECONDS]
   edgeq cancel <taskId>
+  edgeq task watch <taskId>          (status and progress as they change, a bar for {done, total})
   edgeq job run <fn> [--input JSON] [--queue NAME]
   edgeq job status <jobId> [--wait SECONDS]
   edgeq job list | job cancel <jobId>
@@ -21,6 +24,7 @@ Usage:
   edgeq functions
   edgeq blob put <file> <key> [--part-mb 16] [--max-parts N]   (larger files: multipart, resumable)
   edgeq blob get <key> [file] | blob ls [prefix] | blob rm <key>
+${scheduleUsage}
 
 Options: --url URL --token TOKEN (or EDGEQ_URL, EDGEQ_TOKEN; default: the local stack of \`npm run dev\`)`;
 
@@ -49,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       wait: { type: "string" },
       "part-mb": { type: "string" },
       "max-parts": { type: "string" },
+      timezone: { type: "string" },
+      id: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -82,6 +88,15 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case "cancel":
       print(await client.cancelTask(need(0, "taskId")));
+      return 0;
+    case "task": {
+      if (need(0, "watch") !== "watch") throw new Error(`unknown task command ${args[0]}\n\n${usage}`);
+      const task = await watchTask(client, need(1, "taskId"));
+      print(task);
+      return task.status === "succeeded" ? 0 : 1;
+    }
+    case "schedule":
+      print(await scheduleCommand(client, args, { input: parseInput(values.input), queue: values.queue, timezone: values.timezone, id: values.id }));
       return 0;
     case "job": {
       const sub = need(0, "run|status|list|cancel");

@@ -11,7 +11,7 @@ function formatSeconds(seconds: number): string {
   return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
 }
 
-/** What the bar counts: tasks by default, or bytes shown in MB (`edgeq blob`). */
+/** What the bar counts: tasks by default, any unit by name, or bytes shown in MB (`edgeq blob`). */
 export interface ProgressUnit {
   label: string;
   divisor: number;
@@ -20,7 +20,8 @@ export interface ProgressUnit {
 export const TASKS: ProgressUnit = { label: "tasks", divisor: 1, digits: 0 };
 export const MEGABYTES: ProgressUnit = { label: "MB", divisor: 1e6, digits: 1 };
 
-export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30, unit: ProgressUnit = TASKS): ProgressBar {
+export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30, counted: ProgressUnit | string = TASKS): ProgressBar {
+  const unit = typeof counted === "string" ? { label: counted, divisor: 1, digits: 0 } : counted;
   const startedAt = Date.now();
   const interactive = stream.isTTY === true;
   let lastLine = "";

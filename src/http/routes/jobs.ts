@@ -11,7 +11,8 @@ import { enforceEnqueueRate } from "../middleware/rate-limit";
 import { httpCipher } from "../encryption";
 import { invalidField, ProblemError } from "../problem";
 import { json, problems } from "../responses";
-import { QueueName, WaitQuery } from "../schemas";
+import { Callback, QueueName, WaitQuery } from "../schemas";
+import { checkedCallback, deliverForJob, storeJobCallback } from "../callbacks";
 import type { App, AppContext } from "../types";
 import { fieldErrors } from "../validation";
 
@@ -40,6 +41,7 @@ const JobBody = z
     fn: z.string().min(1).max(128).openapi({ description: "A job function registered in functions/index.ts", example: "primes-below" }),
     input: z.unknown().optional().openapi({ description: "JSON input, checked against the job's schema" }),
     queue: QueueName.optional().openapi({ description: `Queue of its map tasks (default "${DEFAULT_JOB_QUEUE}")` }),
+    callback: Callback.optional().openapi({ description: "When the job ends, {jobs: [job]} is POSTed here through QStash" }),
   })
   .openapi("JobRequest");
 
@@ -99,8 +101,9 @@ async function readJob(jobs: JobStore, id: string, reaches: (queue: string) => b
 
 export function registerJobRoutes(app: App): void {
   app.openapi(startRoute, async (c) => {
-    const { fn, input, queue = DEFAULT_JOB_QUEUE } = c.req.valid("json");
+    const { fn, input, queue = DEFAULT_JOB_QUEUE, callback } = c.req.valid("json");
     const { functions } = c.var;
+    const target = callback ? checkedCallback(c.env, callback) : null;
     const job = functions.job(fn);
     if (!job) {
       const hint = functions.enqueueable(fn) ? "is a task function: enqueue it with POST /v1/queues/{queue}/tasks" : "is not a registered job";
@@ -121,6 +124,7 @@ export function registerJobRoutes(app: App): void {
       }
       throw error;
     });
+    if (target) await storeJobCallback(c, queue, started.id, target, jobStore(c));
     if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
     return c.json(started, 202);
   });
@@ -151,6 +155,7 @@ export function registerJobRoutes(app: App): void {
       throw new ProblemError({ status: 409, kind: "not-cancelable", title: "Not cancelable", detail: `Job ${id} is ${now.status}` });
     }
     await cancelPendingTasks(job, { tasks: sealingTasks(c.var.queue, httpCipher(c.env)), jobs });
+    c.executionCtx.waitUntil(deliverForJob(c, job.queue, id, jobs));
     return c.json({ id, status: "canceled" as const }, 200);
   });
 

@@ -2,12 +2,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { publishEnqueuePush } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
+import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
 import { sealingTasks } from "../../security/index";
-import { checkInputSizes, httpCipher, openTask } from "../encryption";
+import { checkInputSizes, httpCipher } from "../encryption";
+import { taskView } from "../task-view";
+import { registerTaskEventRoutes } from "./task-events";
 import { ProblemError } from "../problem";
 import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
 import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
@@ -55,10 +58,13 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const checked = toEnqueueRequests(c.var.functions, batch ? body.tasks : [body], batch);
+    const given = batch ? body.tasks : [body];
+    const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(c.var.functions, given, batch), given.map((task) => task.callback), batch);
     await enforceEnqueueRate(c, checked.length);
     const cipher = httpCipher(c.env);
     checkInputSizes(cipher, c.env.BLOBS, checked, batch);
+    // Stored before the tasks exist: a task cannot end before its callback is there to be found.
+    if (entries.length > 0) await storeCallbacks(c, queue, entries);
     // The script reads what the push needs in the same request, so the push is published at once.
     const { results, pushInfo } = await sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
@@ -88,7 +94,7 @@ export function registerTaskRoutes(app: App): void {
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
-    return c.json(await openTask(c.env, task), 200);
+    return c.json(await taskView(c, task), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
@@ -98,8 +104,11 @@ export function registerTaskRoutes(app: App): void {
       if (!owned || !tokenReaches(c, owned.queue)) throw taskNotFound(id);
     }
     const [canceled] = await c.var.queue.cancel([id]);
-    if (canceled === id) return c.json({ id, status: "canceled" as const }, 200);
     const task = await c.var.queue.get(id);
+    if (canceled === id) {
+      if (task) c.executionCtx.waitUntil(deliverForCanceled(c, task.queue, [id]));
+      return c.json({ id, status: "canceled" as const }, 200);
+    }
     if (!task) throw taskNotFound(id);
     throw new ProblemError({
       status: 409,
@@ -108,4 +117,6 @@ export function registerTaskRoutes(app: App): void {
       detail: `Task ${id} is ${task.status}; only queued or delayed tasks can be canceled`,
     });
   });
+
+  registerTaskEventRoutes(app);
 }

@@ -29,6 +29,8 @@ export interface FoldDeps {
   bucket?: BlobBucket;
   /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
   onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
+  /** Called once for each job this folder finished, whatever its status (completion callbacks). */
+  onJobFinished?(jobId: string, queue: string): Promise<unknown>;
 }
 
 export interface FoldTally {
@@ -62,6 +64,7 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
       const state = states.get(commit.jobId);
       deps.log.info("job finished", { jobId: commit.jobId, queue, status: commit.final.status });
       if (commit.final.status === "failed" && state) await deps.onJobFailed(commit.jobId, queue, state.total);
+      await deps.onJobFinished?.(commit.jobId, queue);
     }
     if (outcome.left === 0) break;
   }

@@ -27,6 +27,7 @@ export function jobsRuntime(
   redis: JobRedis,
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null; bucket?: BlobBucket },
   publishBacklogPushes: (queue: string) => Promise<unknown>,
+  onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
   const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
@@ -39,6 +40,7 @@ export function jobsRuntime(
     payloads: base.payloads ?? null,
     ...(base.bucket ? { bucket: base.bucket } : {}),
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
+    ...(onJobFinished ? { onJobFinished } : {}),
   };
   return {
     jobs,
