@@ -15,6 +15,19 @@ import type {
 import { checkBatch, encodePayload, errorText, validateQueueName, validateTaskId } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
 
+/**
+ * When this isolate last registered each queue (prefix "\n" queue → ms). An enqueue sends the registry
+ * key, and so locks it on Upstash, only when the queue has not been registered here for a minute:
+ * registering is idempotent, and redoing it now and then puts back a queue lost with a data loss.
+ */
+const registeredAt = new Map<string, number>();
+const REGISTER_EVERY_MS = 60_000;
+
+function registrationDue(ctx: QueueContext, queue: string, now: number): boolean {
+  const at = registeredAt.get(`${ctx.prefix}\n${queue}`);
+  return at === undefined || now - at >= REGISTER_EVERY_MS || now < at;
+}
+
 export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
   return (await enqueueAndPeek(ctx, queue, tasks, false)).results;
 }
@@ -32,7 +45,9 @@ export async function enqueueAndPeek(
   const now = ctx.now();
   const args = [queue, String(tasks.length), withPushInfo ? "1" : "0"];
   tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
-  const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args));
+  const register = registrationDue(ctx, queue, now);
+  const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args, { registry: register }));
+  if (register) registeredAt.set(`${ctx.prefix}\n${queue}`, now);
   const reply = asArray(rawResults);
   const results: EnqueueResult[] = [];
   for (let i = 0; i < reply.length; i += 3) {
@@ -109,7 +124,7 @@ export async function settle(
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, mark ? [mark.key] : []));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, { replayMark: mark?.key }));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
@@ -144,7 +159,7 @@ export async function upkeep(ctx: QueueContext, queue: string, limit = 1000): Pr
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 10000]");
   }
-  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit)]));
+  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit), queue]));
   return { promoted: Number(promoted), requeued: Number(requeued), dead: Number(dead), expired: Number(expired), more: Number(more) === 1 };
 }
 

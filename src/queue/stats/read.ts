@@ -7,31 +7,36 @@
 import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "../codec";
 import { asArray, type QueueContext } from "../context";
 import { queueKeys } from "../keys";
-import { defineScript, runScript } from "../scripts/runner";
+import { defineQueueScript } from "../scripts/queue-script";
+import { runScript } from "../scripts/runner";
 import { validateQueueName } from "../validate";
 import type { MinuteCounts, MinuteStats, QueueStats } from "./figures";
 import { addInto, BUCKETS, emptyHistogram, type Histogram, percentiles } from "./histogram";
 import { KEPT_MINUTES, MINUTE_LETTERS } from "./lua";
 
-const READ = String.raw`
---[[ queueStats (read only)
-KEYS[1..10] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats (keys.ts)
+export const queueStatsScript = defineQueueScript({
+  name: "queueStats",
+  summary: "(read only) a queue's statistics and the heads of its ready structures",
+  keys: ["tasks", "ready", "prioritized", "stats"],
+  readOnly: true,
+  contract: String.raw`
 Returns { stats hash as a flat field/value list,
   id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
-]]
-local heads = redis.call("LRANGE", KEYS[4], 0, 4)
-for _, id in ipairs(redis.call("ZRANGE", KEYS[5], 0, 0)) do heads[#heads + 1] = id end
-for _, id in ipairs(redis.call("ZRANGE", KEYS[5], -1, -1)) do heads[#heads + 1] = id end
+`,
+  body: String.raw`
+local heads = redis.call("LRANGE", READY, 0, 4)
+for _, id in ipairs(redis.call("ZRANGE", PRIO, 0, 0)) do heads[#heads + 1] = id end
+for _, id in ipairs(redis.call("ZRANGE", PRIO, -1, -1)) do heads[#heads + 1] = id end
 local out = {}
 if #heads > 0 then
-  local records = redis.call("HMGET", KEYS[1], unpack(heads))
+  local records = redis.call("HMGET", TASKS, unpack(heads))
   for i, id in ipairs(heads) do
     if records[i] then out[#out + 1] = id; out[#out + 1] = string.match(records[i], "^[^\n]*") end
   end
 end
-return {redis.call("HGETALL", KEYS[10]), out}
-`;
-export const queueStatsScript = defineScript("queueStats", READ);
+return {redis.call("HGETALL", STATS), out}
+`,
+});
 
 export type MinuteLetter = (typeof MINUTE_LETTERS)[number];
 const LETTER_NAMES: Record<MinuteLetter, keyof MinuteCounts> = {
@@ -52,7 +57,7 @@ function emptyCounts(): MinuteCounts {
 export async function getStats(ctx: QueueContext, queue: string): Promise<QueueStats> {
   validateQueueName(queue);
   const now = ctx.now();
-  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue), []));
+  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue, queueStatsScript.keys), []));
   const hash = asArray(rawHash);
   const current = Math.floor(now / MINUTE_MS);
   const first = current - KEPT_MINUTES;
