@@ -5,9 +5,11 @@
  *
  *   npm run demo -- --workers 2     several wrangler dev processes behind one URL (real parallelism)
  *   npm run demo -- --exit          stop once the answer is checked (the default when not on a TTY)
+ *   npm run demo -- --stack-file F  describe the stack in F instead of .edgeq/stack.json (removed on stop)
  *   npm run demo -- --below 100000000 --tasks 200
  *   npm run demo -- --data logs --mb 256   the log-stats job over seeded access logs in R2 (log-demo.ts)
  */
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { countPrimes } from "../functions/count-primes";
 import { runJobWithProgress } from "../src/client/cli/job-run";
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     mb: { type: "string", default: "64" },
     "chunk-mb": { type: "string", default: "4" },
     seed: { type: "string", default: "7" },
+    "stack-file": { type: "string" },
   },
 });
 const workers = Math.max(1, Number(values.workers));
@@ -41,17 +44,20 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 say(`edgeq demo: starting the local stack with ${workers} worker process${workers > 1 ? "es" : ""}…`);
 const stack = await startStack({ workers, cronEverySeconds: Number(values["cron-every"]), quiet: true });
 let stopping = false;
+let stackFile: string | undefined;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   await stack.stop();
+  // A stack file left behind would point tools at closed ports.
+  if (stackFile) rmSync(stackFile, { force: true });
   process.exit(code);
 };
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
 try {
-  const stackFile = writeStackInfo(stack.info);
+  stackFile = writeStackInfo(stack.info, values["stack-file"]);
   const client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
   // Small batches and several invocations per worker process: the tasks spread over every process.
   // If an invocation dies (on a loaded machine wrangler dev now and then answers a few pushes with

@@ -45,7 +45,7 @@ export function withCallbacks(
 }
 
 export async function storeCallbacks(c: AppContext, queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void> {
-  await createCallbackStore(c.var.clients.redis).set(queue, entries);
+  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, entries);
 }
 
 const deps = (c: AppContext) => callbackDeps(c.var.clients, { tasks: c.var.queue, log: c.var.clients.log, payloads: httpCipher(c.env) });
@@ -57,7 +57,7 @@ export function deliverForCanceled(c: AppContext, queue: string, ids: readonly s
 
 /** A job's callback, stored once the job exists; a job over already (it had no tasks) gets it now. */
 export async function storeJobCallback(c: AppContext, queue: string, jobId: string, target: CallbackTarget, jobs: Pick<JobStore, "get">): Promise<void> {
-  await createCallbackStore(c.var.clients.redis).set(queue, [{ id: jobCallbackField(jobId), target }]);
+  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, [{ id: jobCallbackField(jobId), target }]);
   await deliverForJob(c, queue, jobId, jobs);
 }
 

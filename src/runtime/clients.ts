@@ -7,7 +7,7 @@ import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { offloadingTasks, type BlobBucket } from "../blobs/index";
 import type { Env } from "../env";
-import { createTaskQueue } from "../queue/index";
+import { createTaskQueue, DEFAULT_PREFIX } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
 import { type PushEpochs, redisPushEpochs } from "./epochs";
 import { createLogger, type Logger, parseLogLevel } from "./logger";
@@ -16,8 +16,13 @@ import { type PushPublisher, qstashPublisher } from "./publisher";
 export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
 const PUSH_DELIVERY_RETRIES = 3;
 
+/** A prefix keeps its keys apart; braces would change which keys share a hash tag. */
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 export interface Clients {
   redis: Redis;
+  /** Every Redis key edgeq writes starts with it (EDGEQ_KEY_PREFIX, default "edgeq"). */
+  prefix: string;
   /** The queue core over `redis`. */
   tasks: TaskQueue;
   epochs: PushEpochs;
@@ -33,12 +38,14 @@ export interface Clients {
 
 export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
   const redis = edgeqRedis(env);
+  const prefix = keyPrefix(env.EDGEQ_KEY_PREFIX);
   const qstash = qstashClient(env);
   return {
     redis,
+    prefix,
     // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
-    tasks: offloadingTasks(createTaskQueue(redis, {}), env.BLOBS),
-    epochs: redisPushEpochs(redis),
+    tasks: offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS),
+    epochs: redisPushEpochs(redis, prefix),
     publisher: qstashPublisher(qstash, {
       publicUrl: env.EDGEQ_PUBLIC_URL,
       deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
@@ -49,6 +56,12 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
     log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
     ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
   };
+}
+
+function keyPrefix(value: string | undefined): string {
+  if (value === undefined || value === "") return DEFAULT_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(value)) throw new Error(`EDGEQ_KEY_PREFIX must match ${KEY_PREFIX_PATTERN.source}`);
+  return value;
 }
 
 function edgeqRedis(env: Env): Redis {

@@ -79,6 +79,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
   // Map-reduce jobs: the splitter's chunks get pushes like any new backlog; a finished job's callback goes out.
   const jobs = jobsRuntime(
     clients.redis,
+    clients.prefix,
     base,
     (queue) => publishBacklogPushes(queue, runtime),
     (jobId, queue) => deliverJobCallback(queue, jobId, { ...callbacks, jobs: runtime.jobs }).catch((error: unknown) => {
@@ -97,7 +98,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
     ...(clients.bucket ? { blobs: blobStore(clients.bucket) } : {}),
-    progress: createProgressStore(clients.redis),
+    progress: createProgressStore(clients.redis, { prefix: clients.prefix }),
     ...jobs,
     // Beside each batch's fold: the completion callbacks of its tasks that ended.
     afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbacks),
@@ -108,5 +109,5 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
 
 /** What delivering completion callbacks needs, over the clients. */
 export function callbackDeps(clients: Clients, parts: Pick<CallbackDeps, "tasks" | "log" | "payloads">): CallbackDeps {
-  return { ...parts, ...(clients.bucket ? { bucket: clients.bucket } : {}), callbacks: createCallbackStore(clients.redis), publish: callbackPublisher(clients.qstash) };
+  return { ...parts, ...(clients.bucket ? { bucket: clients.bucket } : {}), callbacks: createCallbackStore(clients.redis, { prefix: clients.prefix }), publish: callbackPublisher(clients.qstash) };
 }

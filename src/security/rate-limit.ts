@@ -46,11 +46,11 @@ return now
 
 export type RateVerdict = { admitted: true } | { admitted: false; retryAfterMs: number; tooBig: boolean };
 
-/** Takes `units` from `subject`'s current window. */
-export async function takeRate(redis: ScriptRedis, subject: string, units: number, rate: RateLimit, now: number): Promise<RateVerdict> {
+/** Takes `units` from `subject`'s current window (keys under `prefix`). */
+export async function takeRate(redis: ScriptRedis, prefix: string, subject: string, units: number, rate: RateLimit, now: number): Promise<RateVerdict> {
   const window = Math.floor(now / rate.windowMs);
   const untilEnd = (window + 1) * rate.windowMs - now;
-  const reply = await runScript(redis, rateTakeScript, [securityKey("rate", `${subject}:${window}`)], [String(units), String(rate.limit), String(untilEnd)]);
+  const reply = await runScript(redis, rateTakeScript, [securityKey(prefix, "rate", `${subject}:${window}`)], [String(units), String(rate.limit), String(untilEnd)]);
   if (Number(reply) >= 0) return { admitted: true };
   return { admitted: false, retryAfterMs: untilEnd, tooBig: units > rate.limit };
 }

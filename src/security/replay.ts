@@ -15,8 +15,8 @@ export type { ReplayMark };
 export const REPLAY_SKEW_MS = 60_000;
 
 /** The mark of one jti: the key, its value (the message id, for forensics) and how long it must live. */
-export function replayMark(jti: string, messageId: string, expiresAtMs: number, now: number): ReplayMark {
+export function replayMark(prefix: string, jti: string, messageId: string, expiresAtMs: number, now: number): ReplayMark {
   const ttlMs = Math.max(1_000, Math.ceil(expiresAtMs - now + REPLAY_SKEW_MS));
-  return { key: securityKey("replay", jti), value: messageId || "-", ttlMs };
+  return { key: securityKey(prefix, "replay", jti), value: messageId || "-", ttlMs };
 }
 

@@ -4,12 +4,12 @@
  * Screenshots go to test/artifacts/ (git-ignored).
  */
 import { join } from "node:path";
-import { Redis } from "@upstash/redis";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
 import { createTaskQueue } from "../../src/queue/index";
+import { restRedis } from "../support/redis-client";
 import { ARTIFACTS, type Browser, openBrowser } from "./browser";
 import { seedHistory } from "./history";
 
@@ -71,7 +71,7 @@ describe("dashboard in headless Chromium", () => {
     await client.updateQueue("retries", { backoff: { baseMs: 200, maxMs: 400 } });
     // The task dies by a failure reported straight to the queue core, with a clock a minute ahead
     // and the task delayed by one: no real worker can take it first.
-    const redis = new Redis({ url: stack.info.redisRestUrl, token: stack.info.redisRestToken, enableTelemetry: false });
+    const redis = restRedis(stack.info.redisRestUrl, stack.info.redisRestToken);
     const [created] = await createTaskQueue(redis).enqueue("retries", [{ fn: "flaky", input: { failures: 1 }, delayMs: 60_000 }]);
     const ahead = createTaskQueue(redis, { now: () => Date.now() + 61_000 });
     const [claimed] = await ahead.claim("retries", 1);

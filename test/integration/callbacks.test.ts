@@ -3,7 +3,6 @@
  * batch per URL, the final JSON of succeeded, dead and canceled tasks, signatures that verify, the
  * allow-list, and a receiver that fails twice getting the completion once it recovers.
  */
-import { randomBytes } from "node:crypto";
 import { Receiver as SignatureReceiver } from "@upstash/qstash";
 import { describe, expect, inject, it } from "vitest";
 import { functions } from "../../functions/index";
@@ -23,11 +22,11 @@ import { handleScheduled } from "../../src/runtime/scheduled";
 import { receiverForFile, type Delivery } from "../support/qstash-receiver";
 import { testRedis } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+import { queueName } from "../support/names";
 
 const receiver = receiverForFile();
 const tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
 const log = createLogger("error", {}, () => {});
-const queueName = (label: string) => `cb-${label}-${randomBytes(4).toString("hex")}`;
 const env = () => testEnv(`${receiver().base}/ignored`);
 const signatures = () => new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
 

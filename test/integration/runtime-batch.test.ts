@@ -14,21 +14,24 @@ import { handlePush } from "../../src/runtime/push";
 import { registry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";
 import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { queueName } from "../support/names";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+
+const keys = testKeyspace("rt-batch");
+afterAll(keys.cleanup);
 
 let receiver: Receiver;
 let tasks: TaskQueue;
 const logLines: string[] = [];
 const log = createLogger("debug", {}, (line) => logLines.push(line));
-const queueName = (label: string) => `rt-${label}-${randomBytes(4).toString("hex")}`;
 // Pushes published by these tests land on a loopback receiver that only records them.
-const env = () => testEnv(`${receiver.base}/ignored`);
+const env = () => testEnv(`${receiver.base}/ignored`, keys.prefix);
 const logsOf = (taskId: string) => logLines.map((line) => JSON.parse(line)).filter((entry) => entry.taskId === taskId);
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+  tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
 });
 afterAll(async () => {
   await receiver.close();

@@ -20,13 +20,16 @@ import { registry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";
 import { startPushWorker } from "../support/push-worker";
 import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { queueName } from "../support/names";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+
+const keys = testKeyspace("rt-push");
+afterAll(keys.cleanup);
 
 let receiver: Receiver;
 let tasks: TaskQueue;
 const log = createLogger("error", {}, () => {});
-const queueName = (label: string) => `rp-${label}-${randomBytes(4).toString("hex")}`;
 const signatures = () =>
   new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
 
@@ -49,7 +52,7 @@ function steppingClock() {
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+  tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
 });
 afterAll(async () => {
   await receiver.close();
@@ -65,7 +68,7 @@ describe("pushes through the QStash dev server", () => {
     await tasks.enqueue(queue, Array.from({ length: 20 }, () => ({ fn: "tick", input: null })));
     await tasks.updateSettings(queue, { batchSize: 4, maxParallel: 3 });
 
-    const report = await handlePush(testEnv(publicUrl), { queue }, {
+    const report = await handlePush(testEnv(publicUrl, keys.prefix), { queue }, {
       functions: registry([tick]), clock, log, budget: { softMs: 2_500, hardMs: 60_000 },
     });
 
@@ -84,7 +87,7 @@ describe("pushes through the QStash dev server", () => {
   it("collapses a burst of enqueue pushes into one until a worker starts, then pushes again", async () => {
     const queue = queueName("push");
     const { publicUrl, path } = endpoint();
-    const env = testEnv(publicUrl);
+    const env = testEnv(publicUrl, keys.prefix);
     await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "echo", input: n })));
 
     const clock = steppingClock();
@@ -107,7 +110,7 @@ describe("pushes through the QStash dev server", () => {
   it("pushes with what the enqueue script read as it would with a read of its own (same epoch, same settings)", async () => {
     const queue = queueName("peek");
     const { publicUrl, path } = endpoint();
-    const env = testEnv(publicUrl);
+    const env = testEnv(publicUrl, keys.prefix);
     const clock = steppingClock();
     const first = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 1 }]);
     expect(first.results).toHaveLength(1);
@@ -134,7 +137,7 @@ describe("pushes through the QStash dev server", () => {
     const lost = await tasks.claim(queue, 2, 1_000);
     expect(lost).toHaveLength(2);
     await sleep(1_100);
-    const report = await handlePush(testEnv(publicUrl), { queue }, { functions, log });
+    const report = await handlePush(testEnv(publicUrl, keys.prefix), { queue }, { functions, log });
     expect(report).toMatchObject({ claimed: 0 });
     expect(report.published).toBeGreaterThanOrEqual(1);
     expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 2, running: 0 });
@@ -144,7 +147,7 @@ describe("pushes through the QStash dev server", () => {
   it("never throws from an enqueue push, even when QStash is unreachable", async () => {
     const queue = queueName("unreachable");
     await tasks.enqueue(queue, [{ fn: "echo", input: 1 }]);
-    const env = { ...testEnv(`${receiver.base}/x`), QSTASH_URL: "http://127.0.0.1:9" };
+    const env = { ...testEnv(`${receiver.base}/x`, keys.prefix), QSTASH_URL: "http://127.0.0.1:9" };
     expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue)).toBe(0);
   });
 
@@ -154,7 +157,7 @@ describe("pushes through the QStash dev server", () => {
     const ids = (await tasks.enqueue(queue, Array.from({ length: total }, (_, n) => ({ fn: "echo", input: n })))).map((r) => r.id);
     await tasks.updateSettings(queue, { batchSize: 20, maxParallel: 4 });
     // A soft budget of zero: each invocation runs exactly one batch, then hands the rest on.
-    const worker = await startPushWorker({ log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 } });
+    const worker = await startPushWorker({ log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 } }, keys.prefix);
     try {
       expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
       const deadline = Date.now() + 30_000;
@@ -187,7 +190,7 @@ describe("pushes through the QStash dev server", () => {
     await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 1_000, maxMs: 1_000, jitter: 0 } });
     const delayed = await tasks.get(later?.id as string);
     expect(delayed?.status).toBe("delayed");
-    const worker = await startPushWorker({ log });
+    const worker = await startPushWorker({ log }, keys.prefix);
     try {
       expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue, { dueAt: [delayed?.runAt as number] })).toBe(2);
       const deadline = Date.now() + 15_000;
@@ -211,7 +214,7 @@ describe("pushes through the QStash dev server", () => {
     await tasks.updateSettings(queue, { leaseMs: 1_000 });
     // A worker claims two tasks and dies without settling them.
     expect(await tasks.claim(queue, 2)).toHaveLength(2);
-    const worker = await startPushWorker({ log });
+    const worker = await startPushWorker({ log }, keys.prefix);
     try {
       expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
       const deadline = Date.now() + 15_000;
@@ -234,7 +237,7 @@ describe("pushes through the QStash dev server", () => {
     await tasks.enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })));
     await tasks.updateSettings(queue, { batchSize: 5, maxParallel: 2 });
 
-    const reports = await handleScheduled(testEnv(publicUrl), {
+    const reports = await handleScheduled(testEnv(publicUrl, keys.prefix), {
       queues: [queue], functions, log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 },
     });
 

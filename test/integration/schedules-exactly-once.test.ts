@@ -59,7 +59,7 @@ describe("schedule fires", () => {
     let before = counter.requests();
     expect(await fireDueSchedules(deps)).toEqual({ fired: 0, duplicates: 0, ticks: 0 });
     expect(counter.requests() - before).toBe(1);
-    // One due: the look, its definition, the enqueue, the advance (ticks and nudges are QStash's, not Redis's).
+    // One due: the look, its definition, the enqueue, the advance (ticks and pushes are QStash's, not Redis's).
     // (The first fire loads the scripts: EVALSHA answers NOSCRIPT once per script.)
     const due = await schedule(store, { cron: "* * * * *" });
     fixture.clock.now = at("2026-05-01T10:01:00.100Z");

@@ -3,7 +3,6 @@
  * a batch writes at most one request a second, the latest value is what a reader sees, and the
  * batch's entries are gone once it settles.
  */
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
@@ -18,9 +17,9 @@ import { registry } from "../../src/runtime/registry";
 import { startReceiver, type Receiver } from "../support/qstash-receiver";
 import { testRedis } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+import { queueName } from "../support/names";
 
 const log = createLogger("warn", {}, () => {});
-const queueName = (label: string) => `prog-${label}-${randomBytes(4).toString("hex")}`;
 const fast = { responseEncoding: false, automaticDeserialization: false } as const;
 let receiver: Receiver;
 let tasks: TaskQueue;

@@ -16,7 +16,7 @@ import type { BatchReport, PushMessage } from "../../src/runtime/types";
 import { testEnv } from "./runtime-env";
 
 /** Runs the shipped functions (functions/index.ts) unless `options.functions` says otherwise. */
-export async function startPushWorker(overrides: Partial<RuntimeOptions> = {}) {
+export async function startPushWorker(overrides: Partial<RuntimeOptions> = {}, prefix?: string) {
   const options: RuntimeOptions = { functions, ...overrides };
   const receiver = new Receiver({
     currentSigningKey: inject("qstashCurrentSigningKey"),
@@ -56,7 +56,7 @@ export async function startPushWorker(overrides: Partial<RuntimeOptions> = {}) {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${basePath}`;
-  const env: Env = testEnv(publicUrl);
+  const env: Env = testEnv(publicUrl, prefix);
   return {
     env,
     reports,

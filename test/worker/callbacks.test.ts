@@ -1,10 +1,10 @@
 /** Completion callbacks at the HTTP door inside workerd: a host outside the allow-list is a 400 naming the field, and changes nothing. */
 import { describe, expect, it } from "vitest";
-import { call, directQueue, expectProblem, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, queueName } from "./helpers";
 
 describe("callbacks at enqueue", () => {
   it("refuse a host outside the allow-list (loopback only when EDGEQ_CALLBACK_HOSTS is unset), naming the field", async () => {
-    const queue = randomQueue("cb");
+    const queue = queueName("cb");
     const one = { fn: "echo", input: 1, id: `cb-${crypto.randomUUID()}`, callback: { url: "https://evil.example.net/hook" } };
     const refused = expectProblem(await call("POST", `/v1/queues/${queue}/tasks`, { json: one }), 400, "callback.url");
     expect(refused.detail).toMatch(/evil\.example\.net is not allowed/);
@@ -20,7 +20,7 @@ describe("callbacks at enqueue", () => {
 
 describe("a queue's callback", () => {
   it("is set, read and removed; a host outside the allow-list is refused naming `url`", async () => {
-    const queue = randomQueue("qcb");
+    const queue = queueName("qcb");
     expect((await call("GET", `/v1/queues/${queue}/callback`, { token: "read" })).body).toEqual({ queue, callback: null });
     expectProblem(await call("PUT", `/v1/queues/${queue}/callback`, { json: { url: "https://evil.example.net/x" } }), 400, "url");
     expectProblem(await call("PUT", `/v1/queues/${queue}/callback`, { token: "enqueue", json: { url: "http://127.0.0.1:9/x" } }), 403);

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RecordedDelivery } from "./fixtures";
-import { call, directQueue, randomQueue } from "./helpers";
+import { call, directQueue, queueName } from "./helpers";
 
 /** The sink's deliveries for `queue`, waiting (a bounded number of rounds) for QStash to push. */
 async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[]> {
@@ -16,7 +16,7 @@ async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[
 
 describe("an enqueue pushes the workers", () => {
   it("publishes a push that QStash delivers signed, and the Worker accepts and runs it", async () => {
-    const queue = randomQueue("push");
+    const queue = queueName("push");
     const tasks = [1, 2, 3].map((n) => ({ fn: "echo", input: { n } }));
     const enqueued = await call<{ ids: string[] }>("POST", `/v1/queues/${queue}/tasks`, { json: { tasks } });
     expect(enqueued.status).toBe(202);
@@ -42,7 +42,7 @@ describe("an enqueue pushes the workers", () => {
   });
 
   it("publishes a push when dead tasks are retried, so they run without waiting for the cron", async () => {
-    const queue = randomQueue("push-retry");
+    const queue = queueName("push-retry");
     // made dead through the queue core directly: no enqueue over HTTP, so no push yet
     const core = directQueue();
     await core.enqueue(queue, [{ fn: "echo", input: { n: 1 } }]);
@@ -56,7 +56,7 @@ describe("an enqueue pushes the workers", () => {
   });
 
   it("publishes nothing when every task was a duplicate", async () => {
-    const queue = randomQueue("push-dup");
+    const queue = queueName("push-dup");
     const id = `once-${crypto.randomUUID()}`;
     // Paused: the first push is skipped by the runtime, so any push seen later came from the repeat.
     await call("POST", `/v1/queues/${queue}/pause`);
@@ -68,7 +68,7 @@ describe("an enqueue pushes the workers", () => {
   });
 
   it("publishes nothing for tasks that are all delayed: the cron promotes them", async () => {
-    const queue = randomQueue("push-later");
+    const queue = queueName("push-later");
     const enqueued = await call<{ status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "1h" } });
     expect(enqueued.body.status).toBe("delayed");
     expect(await pushesFor(queue, 20)).toEqual([]);

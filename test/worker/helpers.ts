@@ -60,10 +60,7 @@ export function expectProblem(answer: Answer<unknown>, status: number, field?: s
   return problem;
 }
 
-/** A queue name no other test file uses. */
-export function randomQueue(label: string): string {
-  return `${label}-${crypto.randomUUID().slice(0, 8)}`;
-}
+export { queueName } from "../support/names";
 
 /** The queue core over the same REST server as the Worker, for arranging state directly. */
 export function directQueue(): TaskQueue {
@@ -79,6 +76,8 @@ export interface Delivery {
   /** Seconds the signature stays valid; QStash uses 5 minutes. */
   lifetime?: number;
   notBefore?: number;
+  /** The signature's jti; a fresh one when omitted. */
+  jti?: string;
 }
 
 /** An Upstash-Signature as QStash makes it: HS256 JWT over the destination URL and the body's SHA-256. */
@@ -93,7 +92,7 @@ export async function signDelivery(delivery: Delivery): Promise<string> {
     .setIssuedAt(now)
     .setNotBefore(delivery.notBefore ?? now)
     .setExpirationTime(now + (delivery.lifetime ?? 300))
-    .setJti(`jwt_${crypto.randomUUID()}`)
+    .setJti(delivery.jti ?? `jwt_${crypto.randomUUID()}`)
     .sign(new TextEncoder().encode(delivery.key ?? env.QSTASH_CURRENT_SIGNING_KEY));
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { isPayloadRef, PAYLOAD_REF_FIELD, payloadKey } from "../../src/blobs/payloads";
 import { sweepPayloadBlobs } from "../../src/blobs/sweep";
 import { randomFolder, raw, singlePass } from "./blob-helpers";
-import { call, directQueue, expectProblem, randomQueue, settledTask } from "./helpers";
+import { call, directQueue, expectProblem, queueName, settledTask } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 
 /** An input of about `bytes` bytes of JSON, with a marker to look for in storage. */
@@ -32,7 +32,7 @@ async function sweepAll(graceMs: number): Promise<string[]> {
 
 describe("large inputs and results", () => {
   it("round-trip through a task: Redis keeps a reference of a few hundred bytes, readers see the value", async () => {
-    const queue = randomQueue("bigtask");
+    const queue = queueName("bigtask");
     const input = bigInput(300_000, "plain");
     const enqueued = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input } });
     expect(enqueued.status).toBe(202);
@@ -49,7 +49,7 @@ describe("large inputs and results", () => {
   });
 
   it("round-trip through a job: large map results are folded from R2", async () => {
-    const queue = randomQueue("bigjob");
+    const queue = queueName("bigjob");
     // 3,000 distinct paths: each range's partial counts are over 32 KiB of JSON.
     const lines = Array.from({ length: 3_000 }, (_, i) => `2026-12-07T10:00:00Z GET /items/${i.toString(36).padStart(6, "0")}-${"p".repeat(40)} 200 ${i} ${i % 97}`);
     const prefix = `${randomFolder("bigjob")}/`;
@@ -69,7 +69,7 @@ describe("large inputs and results", () => {
   });
 
   it("refuses an input over 25 MB with a 400 naming it, and stores nothing", async () => {
-    const queue = randomQueue("toobig");
+    const queue = queueName("toobig");
     const answer = await call("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input: "x".repeat(25 * 1024 * 1024) } });
     expectProblem(answer, 400, "input");
     expect(await payloadKeysOf(queue)).toEqual([]);
@@ -79,7 +79,7 @@ describe("large inputs and results", () => {
     const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
     const admin = freshToken("admin");
     const bindings = { EDGEQ_TOKENS: `${admin}:admin`, EDGEQ_ENCRYPTION_KEYS: `k1:${key}` };
-    const queue = randomQueue("bigsealed");
+    const queue = queueName("bigsealed");
     const marker = `secret${crypto.randomUUID().slice(0, 8)}`;
     const input = bigInput(100_000, marker);
     const enqueued = await callWith<{ id: string }>(bindings, "POST", `/v1/queues/${queue}/tasks`, { token: admin, json: { fn: "echo", input } });
@@ -98,8 +98,8 @@ describe("large inputs and results", () => {
   });
 
   it("the sweep deletes the blobs of tasks whose records expired, and a planted orphan, and keeps the rest", async () => {
-    const queue = randomQueue("bigttl");
-    const live = randomQueue("biglive");
+    const queue = queueName("bigttl");
+    const live = queueName("biglive");
     expect((await call("PATCH", `/v1/queues/${queue}`, { json: { resultTtlMs: 1_000 } })).status).toBe(200);
     const expiring = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input: bigInput(50_000, "ttl") } });
     const kept = await call<{ id: string }>("POST", `/v1/queues/${live}/tasks`, { json: { fn: "echo", input: bigInput(50_000, "kept"), delay: "1h" } });

@@ -7,7 +7,7 @@ import { logFileText } from "../../dev/log-generator";
 import { emptyTally } from "../../functions/log-lines";
 import type { summarize } from "../../functions/log-stats";
 import { randomFolder, raw, singlePass } from "./blob-helpers";
-import { call, directQueue, expectProblem, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, queueName } from "./helpers";
 import { pushWith } from "./security-helpers";
 
 interface Job {
@@ -44,7 +44,7 @@ async function runToEnd(queue: string, id: string): Promise<Job> {
 describe("log-stats over R2", () => {
   it("folds every byte range once: the counts equal a single pass over the same objects", async () => {
     const { prefix, bytes } = await uploadLogs([40_000, 25_000, 9_000]);
-    const queue = randomQueue("logstats");
+    const queue = queueName("logstats");
     const started = await call<{ id: string; total: number }>("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix, chunkBytes: 4_096 }, queue } });
     expect(started.status).toBe(202);
     // ceil(40000/4096) + ceil(25000/4096) + ceil(9000/4096) ranges, and one for the empty object.
@@ -60,7 +60,7 @@ describe("log-stats over R2", () => {
 
   it("re-reads the range of a worker that died holding it, and still folds each range exactly once", async () => {
     const { prefix } = await uploadLogs([30_000]);
-    const queue = randomQueue("logkill");
+    const queue = queueName("logkill");
     const started = await call<{ id: string; total: number }>("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix, chunkBytes: 5_000 }, queue } });
     // A worker claims a map task and dies: its lease runs out, the upkeep puts the task back.
     const [claimed] = await directQueue().claim(queue, 1, 200);
@@ -79,7 +79,7 @@ describe("log-stats over R2", () => {
   it("refuses a prefix that is not a key's start, and fails a range whose object changed since the start", async () => {
     expectProblem(await call("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix: "a/../b" } } }), 400, "input.prefix");
     const { prefix } = await uploadLogs([3_000]);
-    const queue = randomQueue("logchg");
+    const queue = queueName("logchg");
     const started = await call<{ id: string }>("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix, chunkBytes: 1_000 }, queue } });
     await raw("PUT", `/v1/blobs/${prefix}day-0.log`, { body: "rewritten\n" });
     const job = await runToEnd(queue, started.body.id);

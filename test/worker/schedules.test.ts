@@ -1,6 +1,6 @@
 /** The schedule routes inside workerd: scopes, validation (each refusal names its field), CRUD, pause and resume. */
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
 
 interface Schedule {
   id: string;
@@ -13,7 +13,7 @@ interface Schedule {
   lastRun: unknown;
 }
 
-const body = (fields: Record<string, unknown> = {}) => ({ cron: "*/5 * * * *", fn: "echo", input: { n: 1 }, queue: randomQueue("sched"), ...fields });
+const body = (fields: Record<string, unknown> = {}) => ({ cron: "*/5 * * * *", fn: "echo", input: { n: 1 }, queue: queueName("sched"), ...fields });
 
 describe("schedule routes", () => {
   it("need a token, the admin scope to change and the read scope to read", async () => {

@@ -8,9 +8,9 @@ import { readEvents } from "../../src/client/sse";
 import { createProgressStore } from "../../src/queue/progress";
 import { clientsFromEnv } from "../../src/runtime/index";
 import { TEST_TOKENS } from "./fixtures";
-import { call, directQueue, expectProblem, ORIGIN, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 
-const progress = () => createProgressStore(clientsFromEnv(env).redis);
+const progress = () => createProgressStore(clientsFromEnv(env).redis, { prefix: clientsFromEnv(env).prefix });
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runningTask(queue: string) {
@@ -22,7 +22,7 @@ async function runningTask(queue: string) {
 
 describe("task progress over HTTP", () => {
   it("GET shows progress and progressAt while the task runs, and not once it is over", async () => {
-    const queue = randomQueue("progress");
+    const queue = queueName("progress");
     const task = await runningTask(queue);
     expect((await call("GET", `/v1/tasks/${task.id}`, { token: "read" })).body).not.toHaveProperty("progress");
     await progress().write(queue, [{ id: task.id, value: { done: 250, total: 1_000 }, at: 1_700_000_000_000 }]);
@@ -35,7 +35,7 @@ describe("task progress over HTTP", () => {
   });
 
   it("streams progress events in order, then the final task as `result`", async () => {
-    const queue = randomQueue("events");
+    const queue = queueName("events");
     const task = await runningTask(queue);
     const response = await exports.default.fetch(new Request(`${ORIGIN}/v1/tasks/${task.id}/events`, { headers: { authorization: `Bearer ${TEST_TOKENS.read}` } }));
     expect(response.status).toBe(200);
@@ -59,7 +59,7 @@ describe("task progress over HTTP", () => {
   });
 
   it("a reconnect with Last-Event-ID does not repeat the state it saw; a finished task is its result at once", async () => {
-    const queue = randomQueue("resume");
+    const queue = queueName("resume");
     const task = await runningTask(queue);
     await directQueue().complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: 1 }]);
     const response = await exports.default.fetch(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
 
-const queue = randomQueue("tasks");
+const queue = queueName("tasks");
 // Delayed tasks stay put: no worker claims them while these tests look at them.
 const later = { delay: "1h" };
 

@@ -57,7 +57,7 @@ export const requireQStashSignature = createMiddleware<AppEnv>(async (c, next) =
   if (typeof exp !== "number") throw invalidSignature("The signature has no expiry (exp), so it could be replayed forever");
   if (typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) throw invalidSignature("The signature has no usable jti");
   const messageId = c.req.header("upstash-message-id") ?? "";
-  c.set("qstashDelivery", { jti, replayMark: replayMark(jti, messageId.slice(0, 128), exp * 1_000, Date.now()) });
+  c.set("qstashDelivery", { jti, replayMark: replayMark(c.var.clients.prefix, jti, messageId.slice(0, 128), exp * 1_000, Date.now()) });
   await next();
 });
 

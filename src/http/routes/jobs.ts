@@ -86,7 +86,7 @@ const cancelRoute = createRoute({
 });
 
 // With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
-const jobStore = (c: AppContext): JobStore => sealingJobs(createJobStore(c.var.clients.redis), httpCipher(c.env));
+const jobStore = (c: AppContext): JobStore => sealingJobs(createJobStore(c.var.clients.redis, { prefix: c.var.clients.prefix }), httpCipher(c.env));
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });

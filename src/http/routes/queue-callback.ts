@@ -24,7 +24,7 @@ const routes = {
 };
 
 export function registerQueueCallbackRoutes(app: App): void {
-  const store = (c: AppContext) => createCallbackStore(c.var.clients.redis);
+  const store = (c: AppContext) => createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix });
   app.openapi(routes.get, async (c) => {
     const { queue } = c.req.valid("param");
     const callback = (await store(c).targets(queue, [QUEUE_CALLBACK_FIELD])).get(QUEUE_CALLBACK_FIELD) ?? null;

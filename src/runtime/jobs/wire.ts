@@ -25,12 +25,13 @@ export interface JobsRuntime {
 
 export function jobsRuntime(
   redis: JobRedis,
+  prefix: string,
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null; bucket?: BlobBucket },
   publishBacklogPushes: (queue: string) => Promise<unknown>,
   onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
-  const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
+  const jobs = sealingJobs(createJobStore(redis, { prefix, now: () => base.clock.now() }), base.payloads ?? null);
   const deps = { tasks: sealingTasks(base.tasks, base.payloads ?? null), jobs };
   const foldDeps: FoldDeps = {
     jobs,

@@ -14,8 +14,8 @@ import { type FireDeps, type FireReport, fireDueSchedules } from "./fire";
 import { syncCodeSchedules } from "./sync";
 import { tickPublisher } from "./ticks";
 
-export function scheduleStore(clients: Pick<Clients, "redis">): ScheduleStore {
-  return createScheduleStore(clients.redis);
+export function scheduleStore(clients: Pick<Clients, "redis" | "prefix">): ScheduleStore {
+  return createScheduleStore(clients.redis, { prefix: clients.prefix });
 }
 
 export function publishTicks(clients: Pick<Clients, "qstash" | "publicUrl">): (times: readonly number[]) => Promise<number> {
