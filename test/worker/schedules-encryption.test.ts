@@ -17,7 +17,7 @@ describe("schedules with encryption at rest", () => {
     const created = await callWith(withKey, "POST", "/v1/schedules", { token, json: { id, cron: "0 3 * * *", fn: "echo", input: { secret }, queue: queueName("senc") } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id, input: { secret } });
-    const stored = await createScheduleStore(clientsFromEnv(env).redis).get(id);
+    const stored = await createScheduleStore(clientsFromEnv(env).redis, { prefix: clientsFromEnv(env).prefix }).get(id);
     expect(JSON.stringify(stored?.input)).not.toContain(secret);
     expect(JSON.stringify(stored?.input)).toContain("$edgeq:enc");
     const read = await callWith(withKey, "GET", `/v1/schedules/${id}`, { token });
