@@ -36,7 +36,11 @@ export async function enqueueAndPeek(
   const reply = asArray(rawResults);
   const results: EnqueueResult[] = [];
   for (let i = 0; i < reply.length; i += 3) {
-    results.push({ id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" });
+    const result: EnqueueResult = { id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" };
+    // packEnqueue's own arithmetic, so a wake-up push can be asked for the second the task falls due
+    const task = tasks[i / 3]!;
+    if (result.status === "delayed" && !result.duplicate) result.runAt = task.runAt ?? now + (task.delayMs ?? 0);
+    results.push(result);
   }
   const [paused, maxParallel, epoch] = asArray(rawWake);
   const info: WakeInfo = {
@@ -80,7 +84,7 @@ export async function settle(
   claimMax: number,
   leaseMs?: number,
   start?: StartArgs,
-): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[] }> {
+): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[]; nextDueAt: number | null }> {
   validateQueueName(queue);
   checkBatch(completions, "completions");
   checkBatch(failures, "failures");
@@ -100,9 +104,9 @@ export async function settle(
     args.push(validateTaskId(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
     args.push(f.retryable === false ? "0" : "1", String(Math.random()));
   });
-  if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
+  if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [], nextDueAt: null };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
@@ -116,7 +120,8 @@ export async function settle(
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
   for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(text(claimedFlat[i]), claimedFlat[i + 1], defaultMax));
-  return { outcomes, claimed, start: asArray(rawStart ?? []) };
+  const due = rawDue == null ? "" : text(rawDue);
+  return { outcomes, claimed, start: asArray(rawStart ?? []), nextDueAt: due === "" ? null : Number(due) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {

@@ -57,6 +57,8 @@ export interface EnqueueResult {
   status: TaskStatus;
   /** True when nothing was created because the id or dedupKey already existed. */
   duplicate: boolean;
+  /** When a task this call created delayed falls due (ms since the epoch). */
+  runAt?: number;
 }
 
 export interface ClaimedTask {
@@ -181,7 +183,7 @@ export type InvocationStart =
   /** No such queue (a push outliving its queue). */
   | { kind: "missing" }
   /** The queue as it was before the claim, the push epoch just advanced, and the first batch claimed. */
-  | { kind: "started"; summary: QueueSummary; pushEpoch: number; claimed: ClaimedTask[] };
+  | { kind: "started"; summary: QueueSummary; pushEpoch: number; claimed: ClaimedTask[]; nextDueAt: number | null };
 
 /** What the queue core offers. Every batch operation is one script call (one REST request). */
 export interface TaskQueue {
@@ -197,7 +199,7 @@ export interface TaskQueue {
     settled: { completions: TaskCompletion[]; failures: TaskFailure[] },
     claimMax: number,
     leaseMs?: number,
-  ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }>;
+  ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; nextDueAt: number | null }>;
   /**
    * A worker invocation's start in one request: sets `once` (unless it exists: then nothing else
    * happens), advances the push epoch, reads the queue's figures and claims its first batch (the

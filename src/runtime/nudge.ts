@@ -10,6 +10,8 @@ import { countNew } from "./publisher";
 export interface NudgeOptions extends RuntimeOptions {
   /** When the delayed tasks just enqueued become due (ms since the epoch): each gets a wake-up. */
   wakeAt?: readonly number[];
+  /** Tasks can run now (default true); false when every new task is delayed: only wake-ups then. */
+  readyNow?: boolean;
   /** The queue's state as the enqueue script read it (TaskQueue.enqueueAndPeek): no read of its own then. */
   wake?: WakeInfo;
 }
@@ -28,7 +30,9 @@ export async function nudgeWorkers(env: Env, queue: string, options: NudgeOption
     if (paused) return 0;
     const now = (options.clock ?? systemClock).now();
     const later = (options.wakeAt ?? []).filter((time) => time > now);
-    const pushes = [...pushRequests(queue, { epoch, now }, 1, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
+    const readyNow = options.readyNow ?? true;
+    const pushes = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
+    if (pushes.length === 0) return 0;
     return countNew(await pushPublisher(env).publish(pushes));
   } catch (error) {
     log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });

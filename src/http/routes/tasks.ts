@@ -61,10 +61,12 @@ export function registerTaskRoutes(app: App): void {
     const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
-    // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
+    // Tasks that can run now need a worker; delayed ones a wake-up push for the second they fall due.
     // waitUntil: the 202 goes out now, the publish finishes after it.
-    if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, wake ? { wake } : {}));
+    const wakeAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
+    const readyNow = results.some((result) => !result.duplicate && result.status === "queued");
+    if (readyNow || wakeAt.length > 0) {
+      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, { ...(wake ? { wake } : {}), wakeAt, readyNow }));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;

@@ -172,8 +172,12 @@ local function sweepAdd(kind, due, id)
   ids[#ids + 1] = id
 end
 
+-- dueRead: refreshDue ran, and nextDue is the earliest delayed task's due time (nil: none left);
+-- a script can hand it back so that its caller asks for a wake-up push at that second
+local dueRead, nextDue = false, nil
 local function refreshDue()
   local first = redis.call("ZRANGE", DELAYED, 0, 0, "WITHSCORES")
+  dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
 local function flushReady()

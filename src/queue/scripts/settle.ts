@@ -19,12 +19,14 @@ ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: 
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts, start }:
+Returns { outcomes, claimed, maxAttempts, start, nextDue }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
   maxAttempts: the queue's setting (claimed records carry it already)
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
+  nextDue: the earliest delayed task's due time (ms) as the call left it, "" when none or not read
+    (only a claim or a failure reads it): the caller's wake-up push for delayed tasks and retries
 ]]`;
 
 const BODY = String.raw`
@@ -188,7 +190,9 @@ for i = 0, nFail - 1 do
 end
 
 flush()
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start}
+local due = m._due
+if dueRead then due = nextDue end
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
 `;
 
 export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${LUA_START}\n${BODY}`);
