@@ -23,6 +23,8 @@ export interface StackInfo {
   qstashToken: string;
   qstashCurrentSigningKey: string;
   qstashNextSigningKey: string;
+  /** The QStash dev server's own redis-server: its state never shows in edgeq's Redis figures. */
+  qstashRedisPort: number;
 }
 
 export interface StackOptions {
@@ -42,6 +44,8 @@ export interface StackOptions {
 export interface Stack {
   info: StackInfo;
   redis: RedisServerHandle;
+  /** The QStash dev server's redis-server, apart from edgeq's (as QStash is apart from Upstash Redis). */
+  qstashRedis: RedisServerHandle;
   /** The REST server, for its fault switches and counters (chaos tests, benchmarks). */
   rest: RestServer;
   /** The QStash dev server, for its delivery fault switches and counters. */
@@ -84,7 +88,10 @@ function startCron(everySeconds: number | undefined, target: () => string, quiet
   return () => jobs.forEach((job) => job.stop());
 }
 
-/** Starts redis-server, the REST server, the QStash dev server and `wrangler dev`, on free ports. */
+/**
+ * Starts redis-server, the REST server, the QStash dev server on a redis-server of its own, and
+ * the Worker processes, on free ports.
+ */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async () => {
@@ -104,11 +111,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       faultTimeoutMs: options.restFaultTimeoutMs,
     });
     cleanups.push(() => rest.close());
+    // QStash keeps its messages apart from the user's database; so does the dev server, so that any
+    // Redis figure taken on the stack (commands per task, memory) is edgeq's own, as on Upstash.
+    const qstashRedis = await startRedisServer({ appendOnly: options.redisAppendOnly });
+    cleanups.push(() => qstashRedis.stop());
     const qstashToken = secret();
     const qstashCurrentSigningKey = `sig_${secret()}`;
     const qstashNextSigningKey = `sig_${secret()}`;
     const qstash = await startQStashServer({
-      redisUrl: redis.url,
+      redisUrl: qstashRedis.url,
       token: qstashToken,
       currentSigningKey: qstashCurrentSigningKey,
       nextSigningKey: qstashNextSigningKey,
@@ -171,12 +182,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       qstashToken,
       qstashCurrentSigningKey,
       qstashNextSigningKey,
+      qstashRedisPort: qstashRedis.port,
     };
     return {
       info,
       get redis() {
         return redis;
       },
+      qstashRedis,
       rest,
       qstash,
       workers,
