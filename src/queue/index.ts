@@ -9,7 +9,7 @@ import { createContext } from "./context";
 import { DEFAULT_PREFIX } from "./keys";
 import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
-import { cancel, enqueue, enqueueAndPeek, extendLeases, getMany, settle, upkeep } from "./tasks";
+import { cancel, enqueue, enqueueAndPeek, enqueueGroups, extendLeases, getMany, settle, upkeep } from "./tasks";
 import { startInvocation } from "./start";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
@@ -38,6 +38,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
   return {
     enqueue: (queue, tasks) => enqueue(ctx, queue, tasks),
     enqueueAndPeek: (queue, tasks) => enqueueAndPeek(ctx, queue, tasks, true),
+    enqueueGroups: (queue, groups) => enqueueGroups(ctx, queue, groups),
     claim: async (queue, max, leaseMs) => (await settle(ctx, queue, [], [], max, leaseMs)).claimed,
     complete: async (queue, completions) => (await settle(ctx, queue, completions, [], 0)).outcomes,
     fail: async (queue, failures) => (await settle(ctx, queue, [], failures, 0)).outcomes,

@@ -30,25 +30,66 @@ export async function enqueueAndPeek(
   checkBatch(tasks, "tasks");
   if (tasks.length === 0) return { results: [], wake: null };
   const now = ctx.now();
-  const args = [queue, String(tasks.length), wake ? "1" : "0"];
-  tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
+  const packed = tasks.map((task, i) => packEnqueue(queue, task, i, now, ctx.maxInputBytes));
+  const reply = await runEnqueue(ctx, queue, now, packed, wake);
+  return { results: enqueueResults(tasks, reply.results, 0, now), wake: reply.wake };
+}
+
+/**
+ * Several callers' enqueues into one queue in one script call (a group commit, enqueue-groups.ts):
+ * each group is checked on its own, so one group's bad task fails that group alone, with its field
+ * named as in a call of its own; the others are stored and answered as if each had called alone.
+ */
+export async function enqueueGroups(
+  ctx: QueueContext,
+  queue: string,
+  groups: EnqueueRequest[][],
+): Promise<{ outcomes: (EnqueueResult[] | Error)[]; wake: WakeInfo | null }> {
+  validateQueueName(queue);
+  const now = ctx.now();
+  const packedGroups = groups.map((tasks) => {
+    try {
+      checkBatch(tasks, "tasks");
+      return tasks.map((task, i) => packEnqueue(queue, task, i, now, ctx.maxInputBytes));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+  const packed = packedGroups.flatMap((group) => (group instanceof Error ? [] : group));
+  if (packed.length === 0) return { outcomes: packedGroups as Error[], wake: null };
+  const reply = await runEnqueue(ctx, queue, now, packed, true);
+  let offset = 0;
+  const outcomes = packedGroups.map((group, g) => {
+    if (group instanceof Error) return group;
+    const results = enqueueResults(groups[g]!, reply.results, offset, now);
+    offset += group.length;
+    return results;
+  });
+  return { outcomes, wake: reply.wake };
+}
+
+async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], wake: boolean) {
+  const args = [queue, String(packed.length), wake ? "1" : "0"];
+  for (const task of packed) args.push(...task);
   const [rawResults, rawWake] = asArray(await ctx.run(enqueueScript, queue, now, args));
-  const reply = asArray(rawResults);
-  const results: EnqueueResult[] = [];
-  for (let i = 0; i < reply.length; i += 3) {
-    const result: EnqueueResult = { id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" };
-    // packEnqueue's own arithmetic, so a wake-up push can be asked for the second the task falls due
-    const task = tasks[i / 3]!;
-    if (result.status === "delayed" && !result.duplicate) result.runAt = task.runAt ?? now + (task.delayMs ?? 0);
-    results.push(result);
-  }
   const [paused, maxParallel, epoch] = asArray(rawWake);
   const info: WakeInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
   };
-  return { results, wake: wake ? info : null };
+  return { results: asArray(rawResults), wake: wake ? info : null };
+}
+
+/** The script's id, state, duplicate triples of `tasks`, found from the `offset`-th task on. */
+function enqueueResults(tasks: EnqueueRequest[], reply: unknown[], offset: number, now: number): EnqueueResult[] {
+  return tasks.map((task, i) => {
+    const at = (offset + i) * 3;
+    const result: EnqueueResult = { id: text(reply[at]), status: statusOf(text(reply[at + 1])), duplicate: text(reply[at + 2]) === "1" };
+    // packEnqueue's own arithmetic, so a wake-up push can be asked for the second the task falls due
+    if (result.status === "delayed" && !result.duplicate) result.runAt = task.runAt ?? now + (task.delayMs ?? 0);
+    return result;
+  });
 }
 
 function leaseArg(leaseMs: number | undefined): string {

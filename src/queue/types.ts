@@ -190,6 +190,11 @@ export interface TaskQueue {
   enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
   /** The enqueue, with what a nudge needs read in the same request (null when nothing was enqueued). */
   enqueueAndPeek(queue: string, tasks: EnqueueRequest[]): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }>;
+  /**
+   * Several callers' enqueues in one request (a group commit): per group its results, or the
+   * error that refused that group alone (its fields named as in a call of its own).
+   */
+  enqueueGroups(queue: string, groups: EnqueueRequest[][]): Promise<{ outcomes: (EnqueueResult[] | Error)[]; wake: WakeInfo | null }>;
   claim(queue: string, max: number, leaseMs?: number): Promise<ClaimedTask[]>;
   complete(queue: string, completions: TaskCompletion[]): Promise<SettleOutcome[]>;
   fail(queue: string, failures: TaskFailure[]): Promise<SettleOutcome[]>;

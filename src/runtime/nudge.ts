@@ -31,13 +31,41 @@ export async function nudgeWorkers(env: Env, queue: string, options: NudgeOption
     const now = (options.clock ?? systemClock).now();
     const later = (options.wakeAt ?? []).filter((time) => time > now);
     const readyNow = options.readyNow ?? true;
-    const pushes = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
+    const wanted = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...wakeUpRequests(queue, later, maxParallel)];
+    const scope = `${env.QSTASH_URL}|${env.EDGEQ_PUBLIC_URL}|`;
+    const pushes = wanted.filter((push) => !recentlyPublished(scope + push.deduplicationId, now));
     if (pushes.length === 0) return 0;
-    return countNew(await pushPublisher(env).publish(pushes));
+    const marks = pushes.map((push) => scope + push.deduplicationId);
+    for (const mark of marks) published.set(mark, now + REMEMBER_MS);
+    try {
+      return countNew(await pushPublisher(env).publish(pushes));
+    } catch (error) {
+      for (const mark of marks) published.delete(mark);
+      throw error;
+    }
   } catch (error) {
     log.warn("could not nudge workers; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;
   }
+}
+
+/**
+ * Dedup ids this isolate published lately. A busy queue's enqueues all want the push of the same
+ * epoch, which QStash would drop as a copy: not sending it saves the message and a round trip. The
+ * id names the minute, so an id is wanted again within a minute at most.
+ */
+const published = new Map<string, number>();
+const REMEMBER_MS = 60_000;
+const MAX_REMEMBERED = 1_000;
+
+function recentlyPublished(mark: string, now: number): boolean {
+  const until = published.get(mark);
+  if (until !== undefined && until > now) return true;
+  if (published.size >= MAX_REMEMBERED) {
+    for (const [key, expiry] of published) if (expiry <= now) published.delete(key);
+    if (published.size >= MAX_REMEMBERED) published.clear();
+  }
+  return false;
 }
 
 async function readWakeInfo(env: Env, queue: string): Promise<WakeInfo> {

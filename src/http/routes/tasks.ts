@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { nudgeWorkers } from "../../runtime/nudge";
 import { toEnqueueRequests } from "../enqueue";
+import { enqueueCoalesced } from "../enqueue-coalescer";
 import { asSingleTaskError } from "../errors";
 import { waitForTask } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
@@ -58,7 +59,12 @@ export function registerTaskRoutes(app: App): void {
     await enforceEnqueueRate(c, checked.length);
     const requests = await sealInputs(c.env, queue, checked, batch);
     // The script reads what the nudge needs in the same request, so the push is published at once.
-    const { results, wake } = await c.var.queue.enqueueAndPeek(queue, requests).catch((error: unknown) => {
+    // A single task waits for no one but rides with the others that arrive while a call is in flight.
+    const committer = { tasks: c.var.queue, keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
+    const stored = batch
+      ? c.var.queue.enqueueAndPeek(queue, requests)
+      : enqueueCoalesced(`${c.env.UPSTASH_REDIS_REST_URL}|${queue}`, queue, requests, committer);
+    const { results, wake } = await stored.catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
     // Tasks that can run now need a worker; delayed ones a wake-up push for the second they fall due.
