@@ -61,7 +61,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
 
 export { EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCode } from "./errors";
 export { DEFAULT_SETTINGS } from "./settings";
-export { DEFAULT_PREFIX } from "./keys";
+export { DEFAULT_PREFIX, doneChannel } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
 export { TASK_ID_PATTERN, newTaskId } from "./ids";
 export type { QueueRedis } from "./scripts/runner";

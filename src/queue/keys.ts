@@ -31,6 +31,11 @@ export const QUEUE_KEY_NAMES = [
 
 export type QueueKeyName = (typeof QUEUE_KEY_NAMES)[number];
 
+/** The channel on which the settle script publishes the ids of the queue's tasks it finished. */
+export function doneChannel(prefix: string, queue: string): string {
+  return `${queueKeys(prefix, queue)[2]}:done`;
+}
+
 export function tasksKey(prefix: string): string {
   return `${prefix}:tasks`;
 }

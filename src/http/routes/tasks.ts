@@ -4,7 +4,9 @@ import { nudgeWorkers } from "../../runtime/nudge";
 import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
 import { asSingleTaskError } from "../errors";
-import { waitForTask } from "../long-poll";
+import { redisCompletionListener, waitForTask } from "../long-poll";
+import { DEFAULT_PREFIX, doneChannel } from "../../queue/index";
+import { internalRedis } from "../../runtime/context";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
 import { openTask, sealInputs } from "../payloads";
@@ -91,7 +93,9 @@ export function registerTaskRoutes(app: App): void {
       const first = await c.var.queue.get(id);
       if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
     }
-    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
+    // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API).
+    const listen = redisCompletionListener(internalRedis(c.env), (queue) => doneChannel(DEFAULT_PREFIX, queue));
+    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
     return c.json(await openTask(c.env, task), 200);

@@ -27,6 +27,8 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue }:
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
   nextDue: the earliest delayed task's due time (ms) as the call left it, "" when none or not read
     (only a claim or a failure reads it): the caller's wake-up push for delayed tasks and retries
+Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
+"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them.
 ]]`;
 
 const BODY = String.raw`
@@ -136,7 +138,7 @@ local function backoffDelay(attempt, rand)
   if d > cap then d = cap end
   return math.floor(d * (1 - jitter * rand))
 end
-local outcomes = {}
+local outcomes, finished = {}, {}
 -- completions, the hot path of settling: the nine leading state fields into locals, the result
 -- appended to the body (found as is unless earlier attempts left errors after the input)
 local SETTLE_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
@@ -158,6 +160,7 @@ for i = 0, nComplete - 1 do
         .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, result, errors))
       count("succeeded", 1)
       observeSettle(started)
+      finished[#finished + 1] = id
       code = 1
     end
   end
@@ -183,6 +186,7 @@ for i = 0, nFail - 1 do
       code = 2
     else
       toDead(id, h, front, result, errors)
+      finished[#finished + 1] = id
       code = 3
     end
   end
@@ -190,6 +194,7 @@ for i = 0, nFail - 1 do
 end
 
 flush()
+if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
 local due = m._due
 if dueRead then due = nextDue end
 return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
