@@ -7,7 +7,7 @@ import { Cron } from "croner";
 import { freePort, startRedisServer, type RedisServerHandle } from "./redis-server";
 import { startRestServer, type RestServer } from "./rest-server/index";
 import { startQStashServer, type QStashServerHandle } from "./qstash/index";
-import { startWorkerProcess, type WorkerProcess } from "./worker-process";
+import { buildBundle, startWorkerProcess, type WorkerHarness, type WorkerProcess } from "./worker-process";
 import { startBalancer, type Balancer } from "./balancer";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -39,6 +39,11 @@ export interface StackOptions {
   redisAppendOnly?: boolean;
   /** How long a REST `timeout` fault holds a request before cutting it (chaos tests; default 10 s). */
   restFaultTimeoutMs?: number;
+  /**
+   * What runs the Worker processes: "miniflare" (default; the bundle `wrangler deploy` builds, on
+   * Miniflare's API) or "wrangler" (`wrangler dev`). EDGEQ_HARNESS=wrangler picks it too.
+   */
+  harness?: WorkerHarness;
 }
 
 export interface Stack {
@@ -73,9 +78,10 @@ function wranglerCrons(): string[] {
   return match ? [...match[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [];
 }
 
-function startCron(everySeconds: number | undefined, target: () => string, quiet: boolean): () => void {
+function startCron(everySeconds: number | undefined, target: () => WorkerProcess, quiet: boolean): () => void {
   const fire = (cron: string) => {
-    fetch(`${target()}/__scheduled?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
+    const worker = target();
+    fetch(`${worker.url}${worker.scheduledPath}?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
       if (!quiet) process.stderr.write(`edgeq stack: cron trigger failed: ${error.message}\n`);
     });
   };
@@ -152,8 +158,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
 
     const quiet = options.quiet ?? false;
+    const harness = options.harness ?? (process.env.EDGEQ_HARNESS === "wrangler" ? "wrangler" : "miniflare");
+    const bundleDir = join(stateDir, "bundle");
+    if (harness === "miniflare") await buildBundle(bundleDir);
     const launch = async (index: number) =>
       startWorkerProcess({
+        harness,
+        bundleDir,
         port: workerPorts[index]!,
         inspectorPort: await freePort(),
         envFile,
@@ -169,7 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => balancer!.close());
     }
     let cronTurn = 0;
-    const stopCron = startCron(options.cronEverySeconds, () => workers[cronTurn++ % workers.length]!.url, quiet);
+    const stopCron = startCron(options.cronEverySeconds, () => workers[cronTurn++ % workers.length]!, quiet);
     cleanups.push(stopCron);
 
     const info: StackInfo = {
