@@ -3,10 +3,10 @@
  * subrequest budget (50 per invocation on the free plan). A task wait listens instead: the settle
  * script publishes the ids it finished on the queue's done channel, and the waiter subscribes to it
  * through the REST API's server-sent events (as a Worker can with Upstash), then reads the task
- * once its id goes by. Reads with a growing interval remain, from WOKEN_FIRST_INTERVAL_MS on, so
- * that a missed wake-up (a death in upkeep, a cancel, a lost event) still ends with the task or at
- * the wait's end. Without a listener the reads start at 5 ms and double up to 1.5 s: 29 reads for
- * the longest allowed wait (30 s).
+ * once its id goes by. The timed reads remain (5 ms, doubling up to 1.5 s: 29 reads for the longest
+ * allowed wait, 30 s), a wake-up only cuts the wait before the next one short: a completion before
+ * the subscription is active, or a missed wake-up (a death in upkeep, a cancel, a lost event), still
+ * ends with the task or at the wait's end.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
 
@@ -25,15 +25,8 @@ export function isFinal(status: TaskStatus): boolean {
   return FINAL.has(status);
 }
 
-/** With a listener, reads not prompted by a wake-up start this far apart (then double). */
-export const WOKEN_FIRST_INTERVAL_MS = 250;
-/** How long a waiter waits for its subscription to be confirmed before reading on regardless. */
-const SUBSCRIBE_WAIT_MS = 100;
-
 /** A subscription to a queue's finished ids (doneChannel): `next()` resolves on the next batch. */
 export interface CompletionListener {
-  /** Resolves once the subscription is active (or could not be made). */
-  ready: Promise<void>;
   next(): Promise<string[]>;
   close(): void;
 }
@@ -47,25 +40,27 @@ export async function waitForTask(
   waitMs: number,
   signal?: AbortSignal,
   listen?: Listen,
-  wokenFirstIntervalMs = WOKEN_FIRST_INTERVAL_MS,
+  firstIntervalMs = FIRST_INTERVAL_MS,
 ): Promise<TaskRecord | null> {
   const done = (task: TaskRecord | null) => !task || isFinal(task.status);
   const first = await queue.get(id);
-  if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, FIRST_INTERVAL_MS, first);
+  if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  // Reads go on as without a listener while the subscription is being set up (a new streaming
+  // request, tens of milliseconds): a wake-up only cuts a wait short.
   const listener = listen(first!.queue);
   try {
-    await Promise.race([listener.ready, sleep(SUBSCRIBE_WAIT_MS)]);
-    // Read again once subscribed: the task may have finished between the first read and now.
     const woken = async (): Promise<void> => {
       for (;;) if ((await listener.next()).includes(id)) return;
     };
-    return await pollUntil(() => queue.get(id), done, waitMs, signal, wokenFirstIntervalMs, undefined, woken);
+    return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken);
   } finally {
     listener.close();
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
@@ -101,16 +96,13 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
   return (queue) => {
     const subscriber = redis.subscribe(channelOf(queue));
     const waiting: ((ids: string[]) => void)[] = [];
-    let confirm!: () => void;
-    const ready = new Promise<void>((resolve) => (confirm = resolve));
-    subscriber.on("subscribe", () => confirm());
-    subscriber.on("error", () => confirm());
+    // A failed subscription leaves the timed reads to end the wait.
+    subscriber.on("error", () => {});
     subscriber.on("message", ({ message }) => {
       const ids = String(message).split(",");
       for (const resolve of waiting.splice(0)) resolve(ids);
     });
     return {
-      ready,
       next: () => new Promise<string[]>((resolve) => waiting.push(resolve)),
       close: () => void subscriber.unsubscribe().catch(() => {}),
     };
@@ -119,6 +111,6 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
 
 interface SubscriberLike {
   on(type: "message", listener: (event: { message: unknown }) => void): void;
-  on(type: "subscribe" | "error", listener: (event: unknown) => void): void;
+  on(type: "error", listener: (event: unknown) => void): void;
   unsubscribe(): Promise<void>;
 }

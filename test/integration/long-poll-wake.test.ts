@@ -31,9 +31,9 @@ describe("long-poll woken by completion", () => {
     const queue = queueName();
     const task = await claimOne(queue);
     // The wait and the next timed read are an hour away: only the wake-up can end it within the
-    // test's timeout.
+    // test's timeout. The completion comes once the subscription is surely active.
     const waiting = waitForTask(core, task.id, HOUR, undefined, listen, HOUR);
-    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 300);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 1_500);
     const finished = await waiting;
     expect(finished).toMatchObject({ id: task.id, status: "succeeded", result: "done" });
   });
@@ -42,7 +42,7 @@ describe("long-poll woken by completion", () => {
     const queue = queueName();
     const task = await claimOne(queue);
     const waiting = waitForTask(core, task.id, HOUR, undefined, listen, HOUR);
-    setTimeout(() => void core.fail(queue, [{ id: task.id, leaseToken: task.leaseToken, error: "no", retryable: false }]), 300);
+    setTimeout(() => void core.fail(queue, [{ id: task.id, leaseToken: task.leaseToken, error: "no", retryable: false }]), 1_500);
     expect(await waiting).toMatchObject({ id: task.id, status: "dead" });
   });
 
