@@ -8,10 +8,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@upstash/qstash";
 import { startQStashServer } from "../dev/qstash/index";
-import type { LatencyResult } from "./run-results";
 import { percentile, range } from "./workload";
 
-export type HopLatency = Pick<LatencyResult, "tasks" | "p50Ms" | "p99Ms" | "maxMs">;
+export interface HopLatency {
+  tasks: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
 
 export async function qstashHop(redisUrl: string, messages: number): Promise<HopLatency> {
   const secret = () => randomBytes(16).toString("base64url");

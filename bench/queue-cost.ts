@@ -21,7 +21,9 @@ async function commandStats(direct: IORedis): Promise<{ calls: number; usec: num
   let calls = 0;
   let usec = 0;
   for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-    if (match[1] === "info") continue;
+    // the REST server's own record-size probes (MEMORY USAGE) and COMMAND at its start are not edgeq's
+    // (Redis 7 names subcommands "memory|usage")
+    if (["info", "memory", "command"].includes(match[1]!.split("|")[0]!)) continue;
     calls += Number(match[2]);
     if (["evalsha", "eval", "hmget"].includes(match[1]!)) usec += Number(match[3]);
   }

@@ -1,5 +1,5 @@
 /**
- * A MONITOR trace of the Redis commands one task costs on the push path (enqueue, nudge, push,
+ * A MONITOR trace of the Redis commands one task costs on the push path (enqueue, its push,
  * claim, settle), as redis-server sees them: top-level commands (each one a REST command, in the
  * order sent) and the calls scripts make inside. Only commands on the Worker's keys count: the
  * benchmark's own watching connection and the QStash dev server's message store are left out.

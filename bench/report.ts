@@ -1,7 +1,7 @@
 /** Turns a run's results into the printed table, bench/results/latest.json and bench/BENCHMARKS.md. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { renderBounds } from "./bounds";
+import { drainBound } from "./bounds";
 import { headline, type BenchResults } from "./run-results";
 import type { ThroughputResult } from "./workload";
 
@@ -161,4 +161,30 @@ npm run bench -- --workers 2   # the full system with two wrangler dev processes
 
 A benchmark never fails a build: it is not part of \`npm test\`, and a section that cannot run is reported as not measured.
 `;
+}
+
+const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+
+/** What bounds the drain, from the run's own CPU figures (see bounds.ts). */
+function renderBounds(results: BenchResults): string {
+  const lines: string[] = [];
+  const cpus = results.machine.cpus;
+  for (const run of results.edgeq.filter((r) => r.batch >= 100 && r.loops > 1 && !r.separateSettle)) {
+    const b = drainBound(run, cpus);
+    if (!Number.isFinite(b.redisCap)) continue;
+    lines.push(
+      `- batch ${b.batch}, ${b.loops} loops: a drained task costs ${b.clientUs.toFixed(0)} µs of client CPU, ${b.restUs.toFixed(0)} µs in the REST server and ${b.redisUs.toFixed(0)} µs in redis-server. ` +
+        `The scripts alone cap the drain at ${k(b.redisCap)}/s (one Redis thread); the three processes at ${k(b.machineCap)}/s on ${cpus} cores. ` +
+        `Bound: ${b.bound}. Measured ${k(b.measured)}/s with redis-server ${Math.round(run.cpu.redisBusy * 100)}% busy${run.cpu.redisBusy < 0.8 ? `: below both caps, the rest is waiting — round trips in flight and other work on the machine (load average ${results.machine.loadAverage} at start)` : ""}.`,
+    );
+  }
+  const small = results.edgeq.find((r) => r.batch === 1 && r.loops > 1);
+  const ping = results.restFloor.find((f) => f.loops > 1);
+  if (small && ping) {
+    lines.push(
+      `- batch 1: every task is two requests; a request costs ${ping.cpu.client.toFixed(0)} µs of client CPU and ${ping.cpu.rest.toFixed(0)} µs in the REST server even for a PING (${Math.round(ping.requestsPerSecond)} req/s with ${ping.loops} loops), ` +
+        `so small batches are bound by per-request CPU in @upstash/redis/fetch and the REST server; redis-server spends ${small.cpu.redis.toFixed(0)} µs per task there, mostly the fixed cost of starting a script (two script calls per task).`,
+    );
+  }
+  return lines.length > 0 ? `\n### What bounds the drain (from this run's CPU figures)\n\n${lines.join("\n")}` : "";
 }

@@ -30,6 +30,11 @@ export interface ChaosReport {
   duplicatedDeliveries: number;
   delayedDeliveries: number;
   workerKills: number;
+  /**
+   * Settles the queue core refused as stale (a lease taken over, or a settle sent again after its
+   * answer was lost), summed from the push invocations' reports: the fencing at work.
+   */
+  staleSettles: number;
 }
 
 export interface Chaos {
@@ -41,12 +46,30 @@ export interface Chaos {
 
 const KILL_CHECK_MS = 250;
 
+/** The `stale` count of a push invocation's report (POST /v1/work's answer); 0 for any other answer. */
+function staleIn(bodyBase64: string | undefined): number {
+  if (!bodyBase64) return 0;
+  try {
+    const report = JSON.parse(Buffer.from(bodyBase64, "base64").toString("utf8")) as { stale?: unknown };
+    return typeof report.stale === "number" ? report.stale : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function unleashChaos(stack: Stack, plan: ChaosPlan): Chaos {
-  const random = seededRandom(mixSeed(plan.seed ?? Date.now()));
+  const seed = plan.seed ?? Date.now();
+  const random = seededRandom(mixSeed(seed));
   const restAtStart = stack.rest.stats();
   const qstashAtStart = stack.qstash.stats();
+  let staleSettles = 0;
   stack.rest.setFaults(randomFaults(plan.rest, random));
-  stack.qstash.setFaults(plan.qstash);
+  stack.qstash.setFaults({
+    ...plan.qstash,
+    // A stream of its own: the deliveries' draws do not shift the kills'.
+    random: seededRandom(mixSeed(seed, 1)),
+    watch: (_message, outcome) => (staleSettles += staleIn(outcome.ok ? outcome.bodyBase64 : undefined)),
+  });
 
   let workerKills = 0;
   let restarting: Promise<void> | undefined;
@@ -63,6 +86,7 @@ export function unleashChaos(stack: Stack, plan: ChaosPlan): Chaos {
       duplicatedDeliveries: qstash.duplicated - qstashAtStart.duplicated,
       delayedDeliveries: qstash.delayed - qstashAtStart.delayed,
       workerKills,
+      staleSettles,
     };
   };
   // Kills keep pace with the deliveries: one is due whenever kills fall behind the planned share,

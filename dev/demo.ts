@@ -5,8 +5,10 @@
  *
  *   npm run demo -- --workers 2     several wrangler dev processes behind one URL (real parallelism)
  *   npm run demo -- --exit          stop once the answer is checked (the default when not on a TTY)
+ *   npm run demo -- --stack-file F  describe the stack in F instead of .edgeq/stack.json (removed on stop)
  *   npm run demo -- --below 100000000 --tasks 200
  */
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { countPrimes } from "../functions/count-primes";
 import { runJobWithProgress } from "../src/client/cli/job-run";
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     tasks: { type: "string", default: "500" },
     "cron-every": { type: "string", default: "5" },
     exit: { type: "boolean", default: false },
+    "stack-file": { type: "string" },
   },
 });
 const workers = Math.max(1, Number(values.workers));
@@ -34,17 +37,20 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 say(`edgeq demo: starting the local stack with ${workers} worker process${workers > 1 ? "es" : ""}…`);
 const stack = await startStack({ workers, cronEverySeconds: Number(values["cron-every"]), quiet: true });
 let stopping = false;
+let stackFile: string | undefined;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   await stack.stop();
+  // A stack file left behind would point tools at closed ports.
+  if (stackFile) rmSync(stackFile, { force: true });
   process.exit(code);
 };
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
 try {
-  const stackFile = writeStackInfo(stack.info);
+  stackFile = writeStackInfo(stack.info, values["stack-file"]);
   const client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
   // Small batches and several invocations per worker process: the tasks spread over every process.
   // If an invocation dies (on a loaded machine wrangler dev now and then answers a few pushes with
@@ -80,7 +86,7 @@ try {
 /** The same segmented sieve as the map tasks, over the whole range in this one process. */
 async function countLocally(limit: number): Promise<{ primes: number; seconds: number }> {
   const started = Date.now();
-  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}) };
+  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), progress: () => {} };
   const span = 50_000_000;
   let primes = 0;
   for (let from = 0; from < limit; from += span) primes += (await countPrimes.run({ from, to: Math.min(limit, from + span) }, ctx)).count;

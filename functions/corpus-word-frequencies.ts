@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineJob } from "../src/runtime/job";
+import { defineJob } from "../src/runtime/index";
 import { corpusChunk } from "./corpus";
 import { wordFrequencies } from "./word-frequencies";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkpoint, defineFunction } from "../src/runtime/function";
+import { checkpoint, defineFunction } from "../src/runtime/index";
 
 /** Numbers sieved between two checkpoints: a few milliseconds of work. */
 const SEGMENT = 1 << 18;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFunction } from "../src/runtime/function";
+import { defineFunction } from "../src/runtime/index";
 
 /** Returns its input unchanged: the no-op task the benchmarks measure the queue with. */
 export const echo = defineFunction({

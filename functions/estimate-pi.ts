@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineJob } from "../src/runtime/job";
+import { defineJob } from "../src/runtime/index";
 import { mixSeed, seededRandom } from "./seeded-random";
 
 /**

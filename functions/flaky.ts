@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFunction } from "../src/runtime/function";
+import { defineFunction } from "../src/runtime/index";
 
 /**
  * Fails on purpose for the first `failures` attempts, then succeeds: enqueue it with failures: 2 and

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkpoint, defineFunction } from "../src/runtime/function";
+import { checkpoint, defineFunction } from "../src/runtime/index";
 
 /** Rounds between two checkpoints, so a timeout can stop a long chain. */
 const ROUNDS_PER_CHECKPOINT = 1_000;

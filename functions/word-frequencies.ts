@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFunction } from "../src/runtime/function";
+import { defineFunction } from "../src/runtime/index";
 
 /** Letters with inner apostrophes ("don't", "o'clock"), in any script. */
 const WORD = /\p{L}+(?:['\u2019]\p{L}+)*/gu;

@@ -9,6 +9,10 @@ export interface Env {
   EDGEQ_ENQUEUE_RATE?: string;
   /** AES-GCM keys for inputs and results at rest, "ID:BASE64KEY" entries, the first one sealing; off when unset. */
   EDGEQ_ENCRYPTION_KEYS?: string;
+  /** Prefix of every Redis key edgeq writes (default "edgeq"): deployments, or test files, sharing one database stay apart. */
+  EDGEQ_KEY_PREFIX?: string;
+  /** Hosts completion callbacks may reach, "hooks.example.com,*.example.org"; loopback only when unset (src/security/callback-hosts.ts). */
+  EDGEQ_CALLBACK_HOSTS?: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   QSTASH_URL: string;

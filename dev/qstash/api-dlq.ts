@@ -10,7 +10,7 @@ import { dlqView } from "./views";
  * filters (all when there is none). Processed entries leave the DLQ, so the cursor only says "call again".
  */
 async function selectEntries(context: ApiContext, request: ApiRequest): Promise<{ entries: DlqRecord[]; cursor?: string }> {
-  checkFilters(request.query);
+  checkFilters(request.query, "dlq");
   const all = await context.catalog.dlqEntries();
   const ids = request.query.getAll("dlqIds");
   if (ids.length > 0) return { entries: all.filter((entry) => ids.includes(entry.dlqId)) };
@@ -31,7 +31,7 @@ export function dlqRoutes(context: ApiContext): Route[] {
       method: "GET",
       pattern: new RegExp(`^/v2/dlq${endOfPath}`),
       handle: async (request) => {
-        checkFilters(request.query);
+        checkFilters(request.query, "dlq");
         const ids = request.query.getAll("dlqIds");
         const matching = (await context.catalog.dlqEntries()).filter((entry) =>
           ids.length > 0 ? ids.includes(entry.dlqId) : matchesFilters(entry, request.query));

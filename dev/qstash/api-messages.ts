@@ -46,9 +46,11 @@ export function messageRoutes(context: ApiContext): Route[] {
         checkFilters(request.query);
         const ids = request.query.getAll("messageIds");
         if (ids.length > 0) return { status: 200, body: { cancelled: await cancel(ids) } };
-        // No filter at all means every pending message (the client's `{ all: true }`).
+        // No filter at all means every pending message (the client's `{ all: true }`); `count`, when
+        // sent (the SDK sends 100 unless told), caps one call, and the caller calls again until 0.
         const matching = (await context.messages.pending()).filter((message) => matchesFilters(message, request.query));
-        return { status: 200, body: { cancelled: await cancel(matching.map((message) => message.messageId)) } };
+        const count = request.query.has("count") ? countParam(request.query) : matching.length;
+        return { status: 200, body: { cancelled: await cancel(matching.slice(0, count).map((message) => message.messageId)) } };
       },
     },
   ];

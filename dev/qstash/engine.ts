@@ -12,10 +12,17 @@ import type { DlqRecord, FlowControlSetting, MessageRecord, QueueRecord } from "
 
 /** Switches for chaos tests: pushes delivered twice or late (late ones arrive out of order). */
 export interface DeliveryFaults {
-  /** Probability in [0, 1] that a successful delivery is sent once more. */
+  /**
+   * Probability in [0, 1] that a delivery is sent twice: half of the duplicates race the first
+   * attempt (both in flight at once), the others follow a successful one.
+   */
   duplicateProbability?: number;
   /** Each attempt waits a random 0..maxExtraDelayMs before it is sent. */
   maxExtraDelayMs?: number;
+  /** The draws behind the faults (a chaos run's seeded stream, so that it can be replayed); Math.random by default. */
+  random?: () => number;
+  /** Sees every answer a destination gave (a chaos harness reading the workers' reports). */
+  watch?: (message: MessageRecord, outcome: AttemptOutcome) => void;
 }
 
 /** Delivery attempts sent, and the faults injected into them (what a chaos report counts). */
@@ -233,19 +240,20 @@ export class DeliveryEngine {
   }
 
   private async deliver(message: MessageRecord): Promise<void> {
-    const { faults, signingKey } = this.options;
+    const { faults } = this.options;
+    const random = faults.random ?? Math.random;
     if (faults.maxExtraDelayMs) {
       this.stats.delayed++;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * (faults.maxExtraDelayMs ?? 0)));
+      await new Promise((resolve) => setTimeout(resolve, random() * (faults.maxExtraDelayMs ?? 0)));
     }
-    this.stats.attempts++;
-    const outcome = await attemptDelivery(message, signingKey, this.shutdown.signal);
+    const duplicate = faults.duplicateProbability !== undefined && random() < faults.duplicateProbability;
+    const concurrent = duplicate && random() < 0.5;
+    const first = this.attempt(message);
+    const racing = concurrent ? this.attempt(message, true) : undefined;
+    const outcome = await first;
+    await racing;
     if (this.shutdown.signal.aborted) return; // stays in flight in Redis: redelivered after a restart
-    if (outcome.ok && faults.duplicateProbability && Math.random() < faults.duplicateProbability) {
-      this.stats.duplicated++;
-      this.stats.attempts++;
-      await attemptDelivery(message, signingKey, this.shutdown.signal);
-    }
+    if (duplicate && !concurrent && outcome.ok) await this.attempt(message, true);
     // Redis may be briefly away; the message stays in flight meanwhile, and a restart would resend it.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -255,6 +263,15 @@ export class DeliveryEngine {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+  }
+
+  /** One delivery attempt, counted (and, for a duplicate, counted as one) and shown to `faults.watch`. */
+  private async attempt(message: MessageRecord, duplicate = false): Promise<AttemptOutcome> {
+    this.stats.attempts++;
+    if (duplicate) this.stats.duplicated++;
+    const outcome = await attemptDelivery(message, this.options.signingKey, this.shutdown.signal);
+    this.options.faults.watch?.(message, outcome);
+    return outcome;
   }
 
   private async settle(message: MessageRecord, outcome: AttemptOutcome): Promise<void> {

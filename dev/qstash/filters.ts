@@ -1,7 +1,7 @@
 import { QStashApiError, type MessageRecord } from "./types";
 
 /** What bulk actions and logs filter on: messages, dead messages and log events alike. */
-export type Filtered = Pick<MessageRecord, "messageId" | "url" | "queueName" | "scheduleId" | "topicName" | "labels" | "flowControl" | "createdAt"> & {
+export type Filtered = Pick<MessageRecord, "messageId" | "url" | "queueName" | "scheduleId" | "topicName" | "labels" | "flowControl" | "createdAt" | "callerIp"> & {
   responseStatus?: number;
 };
 
@@ -14,6 +14,7 @@ const fields: Record<string, (record: Filtered) => (string | number | undefined)
   scheduleId: (record) => [record.scheduleId],
   label: (record) => record.labels ?? [],
   flowControlKey: (record) => [record.flowControl?.key],
+  callerIp: (record) => [record.callerIp],
   host: (record) => [new URL(record.url).host],
   path: (record) => [new URL(record.url).pathname],
   responseStatus: (record) => [record.responseStatus],
@@ -21,10 +22,14 @@ const fields: Record<string, (record: Filtered) => (string | number | undefined)
 
 const paging = new Set(["count", "cursor", "dlqIds", "messageIds", "fromDate", "toDate", "order", "state"]);
 
-/** Refuses filters the dev server does not know rather than silently matching everything. */
-export function checkFilters(query: URLSearchParams): void {
+/** The destination's host and path: filters of message cancels and logs that QStash's DLQ refuses. */
+const HOST_PATH = ["host", "path"];
+
+/** Refuses filters the dev server does not know, or that this endpoint does not take, rather than silently matching everything. */
+export function checkFilters(query: URLSearchParams, endpoint: "dlq" | "other" = "other"): void {
   for (const name of query.keys()) {
-    if (!paging.has(name) && !(name in fields)) throw new QStashApiError(400, `unsupported filter ${JSON.stringify(name)}`);
+    const known = paging.has(name) || name in fields;
+    if (!known || (endpoint === "dlq" && HOST_PATH.includes(name))) throw new QStashApiError(400, `unsupported filter ${JSON.stringify(name)}`);
   }
 }
 

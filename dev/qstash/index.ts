@@ -122,7 +122,7 @@ export async function startQStashServer(options: QStashServerOptions): Promise<Q
     port,
     stats: () => ({ ...engine.stats }),
     setFaults(next) {
-      Object.assign(faults, { duplicateProbability: undefined, maxExtraDelayMs: undefined }, next);
+      Object.assign(faults, { duplicateProbability: undefined, maxExtraDelayMs: undefined, random: undefined, watch: undefined }, next);
     },
     async close() {
       await new Promise<void>((resolve) => {

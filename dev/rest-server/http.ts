@@ -9,6 +9,9 @@ import type { FaultInjector, FaultKind, RestServerStats } from "./faults";
 import { BodyTooLarge, readBody } from "./limits";
 import { TransactionAborted, type RedisPool } from "./pool";
 import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
+import type { CommandRateLimit } from "./command-rate";
+import type { RecordSizeLimit } from "./record-size";
+import type { ScriptFlags } from "./script-flags";
 import { serveSubscription } from "./subscribe";
 
 export interface RequestContext {
@@ -17,6 +20,11 @@ export interface RequestContext {
   checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;
   maxBodyBytes: number;
   stats: RestServerStats;
+  /** Upstash's script flags on a redis-server that lacks them (script-flags.ts). */
+  scripts: ScriptFlags;
+  recordSize: RecordSizeLimit;
+  /** Off (undefined) unless the server was started with a cap. */
+  commandRate: CommandRateLimit | undefined;
   /** Chaos switch, replaced at run time; undefined serves every request normally. */
   faults: { injector: FaultInjector | undefined; timeoutMs: number };
 }
@@ -49,37 +57,60 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function assertAllowed(command: RedisCommand): void {
-  const refused = refusal(command);
+const SCRIPT_RUNS = new Set(["EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO"]);
+
+/** Under a commands-per-second cap, a script's inner calls are charged before its answer leaves. */
+async function chargeScripts(context: RequestContext, commands: readonly RedisCommand[]): Promise<void> {
+  if (context.commandRate && commands.some((command) => SCRIPT_RUNS.has(command.name))) await context.commandRate.poll().catch(() => {});
+}
+
+/** Why a command is not run: refused by the REST API, or a write to a key over the record-size limit. */
+function refusedBy(context: RequestContext, command: RedisCommand): string | undefined {
+  return refusal(command) ?? context.recordSize.refusal(command);
+}
+
+function assertAllowed(context: RequestContext, command: RedisCommand): void {
+  const refused = refusedBy(context, command);
   if (refused !== undefined) throw new CommandError(refused);
 }
 
 async function runOne(context: RequestContext, command: RedisCommand, base64: boolean): Promise<string> {
-  assertAllowed(command);
+  assertAllowed(context, command);
   context.stats.commands++;
-  const reply = await context.pool.run(command);
-  return encodeEntry(reply, base64);
+  await context.commandRate?.admit(1);
+  const reply = await context.pool.run(context.scripts.forward(command, context.recordSize.overLimit()));
+  context.recordSize.ran([command]);
+  await chargeScripts(context, [command]);
+  return encodeEntry(context.scripts.reply(command, reply), base64);
 }
 
 /** Pipeline entries are independent: a refused command becomes an error entry, the others still run. */
 async function runPipeline(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
-  const refused = commands.map(refusal);
+  const refused = commands.map((command) => refusedBy(context, command));
   context.stats.commands += commands.length;
-  if (refused.every((message) => message === undefined)) {
-    return encodeEntries(await context.pool.pipeline(commands), base64);
-  }
   const allowed = commands.filter((_, i) => refused[i] === undefined);
-  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed) : [];
+  await context.commandRate?.admit(allowed.length);
+  const replies = allowed.length > 0 ? await context.pool.pipeline(allowed.map((c) => context.scripts.forward(c, context.recordSize.overLimit()))) : [];
+  context.recordSize.ran(allowed);
+  await chargeScripts(context, allowed);
   let next = 0;
-  const merged: RawReply[] = refused.map((message) => (message === undefined ? replies[next++] : new Error(message)));
+  const merged: RawReply[] = refused.map((message) => {
+    if (message !== undefined) return new Error(message);
+    const i = next++;
+    return context.scripts.reply(allowed[i]!, replies[i]);
+  });
   return encodeEntries(merged, base64);
 }
 
 /** A transaction with a refused command is discarded as a whole, as Upstash documents. */
 async function runTransaction(context: RequestContext, commands: RedisCommand[], base64: boolean): Promise<string> {
-  commands.forEach(assertAllowed);
+  commands.forEach((command) => assertAllowed(context, command));
   context.stats.commands += commands.length;
-  return encodeEntries(await context.pool.transaction(commands), base64);
+  await context.commandRate?.admit(commands.length);
+  const replies = await context.pool.transaction(commands.map((c) => context.scripts.forward(c, context.recordSize.overLimit())));
+  context.recordSize.ran(commands);
+  await chargeScripts(context, commands);
+  return encodeEntries(replies.map((reply, i) => context.scripts.reply(commands[i]!, reply)), base64);
 }
 
 async function route(context: RequestContext, request: IncomingMessage, response: ServerResponse, pathname: string, query: URLSearchParams | undefined): Promise<Answer | undefined> {

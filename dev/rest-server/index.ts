@@ -3,12 +3,16 @@
  * the real @upstash/redis client talks to it unchanged.
  */
 import { createServer, type Server } from "node:http";
+import { Redis } from "ioredis";
 import type { AddressInfo, Socket } from "node:net";
 import { tokenChecker } from "./auth";
 import { emptyStats, type FaultInjector, type RestServerStats } from "./faults";
 import { createRequestHandler } from "./http";
 import { DEFAULT_MAX_BODY_BYTES } from "./limits";
 import { RedisPool } from "./pool";
+import { CommandRateLimit } from "./command-rate";
+import { RecordSizeLimit, UPSTASH_MAX_RECORD_BYTES } from "./record-size";
+import { ScriptFlags } from "./script-flags";
 
 export interface RestServerOptions {
   /** redis://host:port of the redis-server to forward to. */
@@ -26,6 +30,12 @@ export interface RestServerOptions {
   faults?: FaultInjector;
   /** How long a `timeout` fault holds a request before cutting its connection (default 10 s). */
   faultTimeoutMs?: number;
+  /** Upstash's record-size limit (record-size.ts): default 100 MB, as on the Free and Pay-as-you-go plans. */
+  maxRecordBytes?: number;
+  /** How often keys written are measured against it (default 1,000 ms). */
+  recordSizeCheckMs?: number;
+  /** Upstash's commands-per-second cap, inner script calls counted (command-rate.ts); off when absent. */
+  maxCommandsPerSecond?: number;
 }
 
 export interface RestServer {
@@ -34,6 +44,10 @@ export interface RestServer {
   port: number;
   /** Counters since start: requests, commands, faults injected (a snapshot). */
   stats(): RestServerStats;
+  /** Measures the keys written since the last check now (tests that must not wait for the timer). */
+  checkRecordSizes(): Promise<void>;
+  /** Commands the server sent for its own limits (MEMORY USAGE, INFO): benchmarks leave them out. */
+  probeCommands(): number;
   /** Turns fault injection on (an injector) or off (undefined). */
   setFaults(injector: FaultInjector | undefined): void;
   close(): Promise<void>;
@@ -60,12 +74,30 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   }
   const stats = emptyStats();
   const faults = { injector: options.faults, timeoutMs: options.faultTimeoutMs ?? 10_000 };
+  // the limits measure on a connection of their own, never in a request's path
+  const probe = new Redis(options.redisUrl, { maxRetriesPerRequest: 4, retryStrategy: (attempt: number) => Math.min(attempt * 50, 500) });
+  probe.on("error", () => {});
+  const scripts = new ScriptFlags();
+  const recordSize = new RecordSizeLimit(probe, options.maxRecordBytes ?? UPSTASH_MAX_RECORD_BYTES, options.recordSizeCheckMs ?? 1_000, (c) =>
+    scripts.readOnly(c) || scripts.guards(c),
+  );
+  await recordSize.start();
+  const commandRate = options.maxCommandsPerSecond ? new CommandRateLimit(probe, options.maxCommandsPerSecond, () => recordSize.probes) : undefined;
+  await commandRate?.start();
+  const stopLimits = () => {
+    recordSize.stop();
+    commandRate?.stop();
+    probe.disconnect();
+  };
   const handler = createRequestHandler({
     pool,
     redisUrl: options.redisUrl,
     checkToken: tokenChecker(options.token),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     stats,
+    scripts,
+    recordSize,
+    commandRate,
     faults,
   });
   const server = createServer({ keepAlive: true, noDelay: true }, handler);
@@ -81,6 +113,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   try {
     port = await listen(server, options.port ?? 0, host);
   } catch (error) {
+    stopLimits();
     await pool.close();
     throw error;
   }
@@ -89,6 +122,8 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     url: `http://${urlHost}:${port}`,
     port,
     stats: () => ({ ...stats, faults: { ...stats.faults } }),
+    checkRecordSizes: () => recordSize.check(),
+    probeCommands: () => recordSize.probes + (commandRate?.probes ?? 0),
     setFaults(injector) {
       faults.injector = injector;
     },
@@ -96,6 +131,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy(); // idle keep-alive and SSE streams would hold close() open
       await closed;
+      stopLimits();
       await pool.close();
     },
   };

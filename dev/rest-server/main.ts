@@ -1,6 +1,7 @@
 /**
  * Command line: node --import tsx dev/rest-server/main.ts --redis-url redis://127.0.0.1:6379 --token T
  *   [--port 8079] [--host 127.0.0.1] [--max-body-bytes N] [--pool-size N] [--faults error-before=0.05,drop-after=0.05]
+ *   [--max-record-bytes N (default 100 MB)] [--max-commands-per-second N (default: no cap)]
  * Prints the URL once it listens; Ctrl-C or SIGTERM closes it.
  */
 import { parseArgs } from "node:util";
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     "max-body-bytes": { type: "string" },
     "pool-size": { type: "string" },
     faults: { type: "string" },
+    "max-record-bytes": { type: "string" },
+    "max-commands-per-second": { type: "string" },
   },
 });
 
@@ -49,6 +52,8 @@ const server = await startRestServer({
   host: values.host,
   maxBodyBytes: positiveInt("max-body-bytes", values["max-body-bytes"]),
   poolSize: positiveInt("pool-size", values["pool-size"]),
+  maxRecordBytes: positiveInt("max-record-bytes", values["max-record-bytes"]),
+  maxCommandsPerSecond: positiveInt("max-commands-per-second", values["max-commands-per-second"]),
   faults,
 });
 console.log(`Upstash-compatible REST server on ${server.url} (redis ${values["redis-url"]})`);

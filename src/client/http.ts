@@ -38,7 +38,7 @@ export function createTransport(options: TransportOptions): Transport {
     ...(json ? { "content-type": "application/json" } : {}),
   });
 
-  async function once(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  async function send(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     return doFetch(`${base}${path}`, {
       method,
       headers: headers(body !== undefined),
@@ -64,16 +64,15 @@ export function createTransport(options: TransportOptions): Transport {
       // server returns the first attempt's tasks instead of creating new ones.
       const attempts = opts.idempotent === false ? 1 : retries + 1;
       for (let attempt = 1; ; attempt++) {
-        let response: Response | undefined;
         try {
-          response = await once(method, path, body, opts.signal);
-        } catch (error) {
-          if (attempt >= attempts || opts.signal?.aborted) throw error;
-        }
-        if (response) {
+          const response = await send(method, path, body, opts.signal);
+          // The body is read inside the retry: a server dying while it answers ends the stream
+          // ("TypeError: terminated"), and an idempotent request is as safe to repeat then as before.
           if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
           if (attempt >= attempts || !retryableStatus(response.status)) throw await failure(response);
           await response.body?.cancel();
+        } catch (error) {
+          if (error instanceof EdgeqHttpError || attempt >= attempts || opts.signal?.aborted) throw error;
         }
         await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       }

@@ -1,6 +1,6 @@
 import { createTransport, type TransportOptions } from "./http";
 import { readEvents } from "./sse";
-import type { FunctionInfo, Job, JobEvent, QueueInfo, Task, TaskInput } from "./types";
+import type { FunctionInfo, Job, JobEvent, QueueInfo, Schedule, ScheduleInput, Task, TaskEvent, TaskInput } from "./types";
 
 export { EdgeqHttpError } from "./http";
 export type * from "./types";
@@ -22,6 +22,25 @@ const waitQuery = (wait?: number) => (wait ? `?wait=${wait}` : "");
 export function createClient(options: ClientOptions) {
   const http = createTransport(options);
   const withId = (task: TaskInput): TaskInput => ({ ...task, id: task.id ?? crypto.randomUUID() });
+  /**
+   * The server ends each event stream after a while: this reconnects with Last-Event-ID, so no
+   * state is repeated, until the `result` event arrives.
+   */
+  async function* followEvents<T>(url: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: T }> {
+    let lastId: string | undefined;
+    for (;;) {
+      const response = await http.stream(url, signal, lastId ? { "last-event-id": lastId } : {});
+      for await (const message of readEvents(response.body!)) {
+        if (message.event === "reconnect") break;
+        if (message.id) lastId = message.id;
+        const event = { event: message.event, data: JSON.parse(message.data) as T };
+        yield event;
+        if (event.event === "result") return;
+      }
+      if (signal?.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+    }
+  }
 
   return {
     enqueue(queue: string, task: TaskInput): Promise<{ id: string; status: string }> {
@@ -52,23 +71,32 @@ export function createClient(options: ClientOptions) {
     },
     /**
      * Progress events of a job as they happen (`progress`), ending with `result` (the finished job).
-     * The server ends each stream after a while: this reconnects with Last-Event-ID, so no state is
-     * repeated, until the result arrives.
      */
-    async *jobEvents(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
-      let lastId: string | undefined;
-      for (;;) {
-        const response = await http.stream(path`/v1/jobs/${id}/events`, signal, lastId ? { "last-event-id": lastId } : {});
-        for await (const message of readEvents(response.body!)) {
-          if (message.event === "reconnect") break;
-          if (message.id) lastId = message.id;
-          const event = { event: message.event, data: JSON.parse(message.data) as Job };
-          yield event;
-          if (event.event === "result") return;
-        }
-        if (signal?.aborted) return;
-        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
-      }
+    jobEvents(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+      return followEvents<Job>(path`/v1/jobs/${id}/events`, signal);
+    },
+    /** A task's status and reported progress as they change (`progress`), ending with `result` (the final task). */
+    taskEvents(id: string, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
+      return followEvents<Task>(path`/v1/tasks/${id}/events`, signal);
+    },
+    /** Creates a schedule, or replaces the one with `schedule.id`. */
+    createSchedule(schedule: ScheduleInput): Promise<Schedule> {
+      return http.request("POST", "/v1/schedules", schedule, { idempotent: schedule.id !== undefined });
+    },
+    listSchedules(): Promise<{ schedules: Schedule[] }> {
+      return http.request("GET", "/v1/schedules");
+    },
+    getSchedule(id: string): Promise<Schedule> {
+      return http.request("GET", path`/v1/schedules/${id}`);
+    },
+    deleteSchedule(id: string): Promise<Schedule> {
+      return http.request("DELETE", path`/v1/schedules/${id}`);
+    },
+    pauseSchedule(id: string): Promise<Schedule> {
+      return http.request("POST", path`/v1/schedules/${id}/pause`);
+    },
+    resumeSchedule(id: string): Promise<Schedule> {
+      return http.request("POST", path`/v1/schedules/${id}/resume`);
     },
     listQueues(): Promise<{ queues: QueueInfo[] }> {
       return http.request("GET", "/v1/queues");

@@ -1,4 +1,4 @@
-/** Shapes of the HTTP API (DESIGN.md "HTTP API") as the client sees them. */
+/** Shapes of the HTTP API (README "HTTP API", GET /openapi.json) as the client sees them. */
 
 export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
 export type JobStatus = "running" | "succeeded" | "failed" | "canceled";
@@ -31,7 +31,39 @@ export interface Task {
   createdAt: number;
   startedAt?: number | null;
   finishedAt?: number | null;
+  /** While running: the last value the task reported with ctx.progress, and when. */
+  progress?: unknown;
+  progressAt?: number;
   [extra: string]: unknown;
+}
+
+export interface TaskEvent {
+  event: string;
+  data: Task;
+}
+
+export interface ScheduleInput {
+  cron: string;
+  fn: string;
+  input?: unknown;
+  queue?: string;
+  id?: string;
+  timezone?: string;
+  paused?: boolean;
+}
+
+export interface Schedule {
+  id: string;
+  cron: string;
+  timezone: string | null;
+  fn: string;
+  input: unknown;
+  queue: string;
+  paused: boolean;
+  source: "code" | "api";
+  createdAt: number;
+  nextRunAt: number | null;
+  lastRun: { at: number; taskId: string; firedAt: number; error?: string } | null;
 }
 
 export interface Job {

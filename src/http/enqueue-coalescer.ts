@@ -1,6 +1,6 @@
 /**
  * Group commit of single-task enqueues within an isolate. Twenty clients each enqueuing one task
- * would cost twenty script calls, each with its own bookkeeping (registry, stats, the wake read);
+ * would cost twenty script calls, each with its own bookkeeping (registry, stats, the push-info read);
  * instead, while one call for a queue is in flight, the enqueues that arrive wait and then go
  * together in the next one (TaskQueue.enqueueGroups). An idle queue waits for nothing: the first
  * enqueue goes at once, so coalescing adds latency only where a call was in flight anyway.
@@ -13,7 +13,7 @@
  * that leads the line (the first to find it idle), kept alive with its waitUntil so that the others'
  * answers arrive even if that client goes away.
  */
-import type { EnqueueRequest, EnqueueResult, TaskQueue, WakeInfo } from "../queue/types";
+import type { EnqueueRequest, EnqueueResult, TaskQueue, PushInfo } from "../queue/types";
 
 /** Tasks per coalesced call: 100 inputs at the 64 KiB limit stay under Upstash's request limit. */
 export const MAX_COALESCED_TASKS = 100;
@@ -32,12 +32,12 @@ export interface Committer {
 
 export interface CoalescedEnqueue {
   results: EnqueueResult[];
-  wake: WakeInfo | null;
+  pushInfo: PushInfo | null;
 }
 
 interface Waiter {
   tasks: EnqueueRequest[];
-  answer(outcome: EnqueueResult[] | Error, wake: WakeInfo | null): void;
+  answer(outcome: EnqueueResult[] | Error, pushInfo: PushInfo | null): void;
   fail(error: unknown): void;
 }
 
@@ -63,7 +63,7 @@ export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueReque
     let settled: (() => void) | null = null;
     const waiter: Waiter = {
       tasks,
-      answer: (outcome, wake) => (settled = () => (outcome instanceof Error ? reject(outcome) : resolve({ results: outcome, wake }))),
+      answer: (outcome, pushInfo) => (settled = () => (outcome instanceof Error ? reject(outcome) : resolve({ results: outcome, pushInfo }))),
       fail: (error) => (settled = () => reject(error)),
     };
     // The waiter's own timer, in its own request, does what the waiter needs done: a promise
@@ -111,8 +111,8 @@ function lead(key: string, line: Line, queue: string, committer: Committer): voi
 async function commit(line: Line, queue: string, committer: Committer): Promise<void> {
   const group = takeGroup(line.waiting);
   try {
-    const { outcomes, wake } = await committer.tasks.enqueueGroups(queue, group.map((waiter) => waiter.tasks));
-    group.forEach((waiter, i) => waiter.answer(outcomes[i] ?? new Error("enqueue returned no outcome"), wake));
+    const { outcomes, pushInfo } = await committer.tasks.enqueueGroups(queue, group.map((waiter) => waiter.tasks));
+    group.forEach((waiter, i) => waiter.answer(outcomes[i] ?? new Error("enqueue returned no outcome"), pushInfo));
   } catch (error) {
     // Nothing of this call was acknowledged: every request of it fails (and may be retried as it is).
     for (const waiter of group) waiter.fail(error);

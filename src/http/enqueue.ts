@@ -2,8 +2,8 @@
  * From validated request bodies to the queue core's EnqueueRequest: checks each task against the
  * function registry up front, so a typo in `fn` or a bad input is a 400 now rather than a dead task later.
  */
-import { functions } from "../../functions/index";
 import type { EnqueueRequest } from "../queue/types";
+import type { FunctionRegistry } from "../runtime/index";
 import { type FieldError, ProblemError } from "./problem";
 import type { TaskRequestInput } from "./schemas";
 import { fieldErrors, fieldPath } from "./validation";
@@ -11,7 +11,7 @@ import { fieldErrors, fieldPath } from "./validation";
 /** Enough to fix a batch; listing every error of 5,000 bad tasks helps nobody. */
 const MAX_REPORTED_ERRORS = 20;
 
-export function toEnqueueRequests(tasks: readonly TaskRequestInput[], batch: boolean): EnqueueRequest[] {
+export function toEnqueueRequests(functions: FunctionRegistry, tasks: readonly TaskRequestInput[], batch: boolean): EnqueueRequest[] {
   const errors: FieldError[] = [];
   const requests = tasks.map((task, index) => {
     const prefix = batch ? ["tasks", index] : [];

@@ -9,7 +9,6 @@ const BY_CODE: Record<ErrorCode, Omit<Problem, "detail">> = {
   [ErrorCode.TaskNotFound]: { status: 404, kind: "not-found", title: "Not found" },
   [ErrorCode.QueueNotFound]: { status: 404, kind: "not-found", title: "Not found" },
   [ErrorCode.NotCancelable]: { status: 409, kind: "not-cancelable", title: "Not cancelable" },
-  [ErrorCode.NotDead]: { status: 409, kind: "not-dead", title: "Not dead" },
   [ErrorCode.NotRunning]: { status: 409, kind: "not-running", title: "Not running" },
   [ErrorCode.LeaseMismatch]: { status: 409, kind: "stale-lease", title: "Stale lease" },
   [ErrorCode.InvalidArgument]: { status: 400, kind: "validation", title: "Invalid request" },

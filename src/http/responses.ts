@@ -44,6 +44,8 @@ export const Task = z
     errors: z.array(z.string()).optional(),
     dedupKey: z.string().nullable(),
     jobId: z.string().nullable(),
+    progress: z.unknown().optional().openapi({ description: "While running: the last value the task reported with ctx.progress" }),
+    progressAt: z.number().optional().openapi({ description: "When it reported it" }),
   })
   .openapi("Task");
 

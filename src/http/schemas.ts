@@ -27,6 +27,13 @@ export const TaskId = z
 export const QueueParams = z.object({ queue: QueueName.openapi({ param: { name: "queue", in: "path" } }) });
 export const TaskParams = z.object({ id: TaskId.openapi({ param: { name: "id", in: "path" } }) });
 
+export const Callback = z
+  .strictObject({
+    url: z.string().min(1).max(2048).openapi({ description: "POSTed the final JSON through QStash; its host must be allowed by EDGEQ_CALLBACK_HOSTS" }),
+    headers: z.record(z.string(), z.string()).optional().openapi({ description: "Sent with the POST (at most 10)" }),
+  })
+  .openapi("Callback");
+
 export const TaskRequest = z
   .strictObject({
     fn: z.string().min(1).max(128).openapi({ description: "A function registered in functions/index.ts", example: "echo" }),
@@ -39,6 +46,7 @@ export const TaskRequest = z
     maxAttempts: z.number().int().min(1).max(1000).optional(),
     // A zero timeout would fail every attempt at once; refused here so that the error names `timeout`.
     timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").refine((ms) => ms > 0, "must be more than 0").optional(),
+    callback: Callback.optional().openapi({ description: "When the task ends (succeeded, dead or canceled), {tasks: [task]} is POSTed here" }),
   })
   .refine((task) => task.delay === undefined || task.runAt === undefined, {
     message: "give delay or runAt, not both",

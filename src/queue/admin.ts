@@ -21,7 +21,7 @@ import { checkBatch, validateQueueName, validateTaskId } from "./validate";
  */
 export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
   validateQueueName(queue);
-  const reply = asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue), [queue, ...STATS_ARGS]));
+  const reply = asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue, statsScript.keys), [queue, ...STATS_ARGS]));
   const summary = summaryFromStats(queue, reply, ctx.defaults);
   if (!summary) throw new QueueNotFoundError(queue);
   return summary;
@@ -60,7 +60,7 @@ export async function updateSettings(ctx: QueueContext, queue: string, patch: Qu
   if (typeof patch !== "object" || patch === null) throw new ValidationError(ErrorCode.InvalidArgument, "settings", "must be an object");
   const fields = Object.entries(settingsPatchToFields(patch)).flat();
   const args = [queue, String(SETTINGS_READ.length), ...SETTINGS_READ, ...fields];
-  const values = asArray(await runScript(ctx.redis, settingsScript, queueKeys(ctx.prefix, queue), args));
+  const values = asArray(await runScript(ctx.redis, settingsScript, queueKeys(ctx.prefix, queue, settingsScript.keys), args));
   return settingsFromMeta(values, ctx.defaults);
 }
 
@@ -70,7 +70,7 @@ export async function listDead(ctx: QueueContext, queue: string, options: { offs
   const limit = options.limit ?? 100;
   if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(ErrorCode.InvalidArgument, "offset", "must be a non-negative integer");
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 1000]");
-  const flat = asArray(await runScript(ctx.redis, deadPageScript, queueKeys(ctx.prefix, queue), [String(offset), String(limit)]));
+  const flat = asArray(await runScript(ctx.redis, deadPageScript, queueKeys(ctx.prefix, queue, deadPageScript.keys), [String(offset), String(limit)]));
   const now = ctx.now();
   const records: TaskRecord[] = [];
   for (let i = 0; i < flat.length; i += 2) {

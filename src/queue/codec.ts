@@ -35,6 +35,11 @@ export enum HeadField {
   DedupKey,
 }
 
+/** Radix of every time in a record (and of sweep and dedup entries): base 36 ms, as the scripts write them. */
+export const TIME_RADIX = 36;
+/** Between the attempt number and the claim time in a lease token (see leaseTokenOf). */
+export const LEASE_TOKEN_SEPARATOR = ".";
+
 export type StateLetter = "q" | "d" | "r" | "s" | "x" | "c";
 
 export interface DecodedRecord {
@@ -46,11 +51,11 @@ export interface DecodedRecord {
 }
 
 export function toBase36(n: number): string {
-  return Math.floor(n).toString(36);
+  return Math.floor(n).toString(TIME_RADIX);
 }
 
 export function fromBase36(s: string | undefined): number | null {
-  return s ? parseInt(s, 36) : null;
+  return s ? parseInt(s, TIME_RADIX) : null;
 }
 
 /** A reply element as text: with automatic deserialization on, "123" arrives as 123 and String() restores it. */
@@ -147,7 +152,11 @@ export function field<F extends number>(fields: string[], f: F): string {
   return fields[f] ?? "";
 }
 
-/** Attempt and claim time: see tokenOf in scripts/lib.ts. */
+/**
+ * The fencing token of a claim: attempt and claim time. Every claim bumps the attempt, so a token
+ * never outlives its claim; an extension keeps it (scripts/pieces/record.ts tokenOf is generated
+ * from this layout).
+ */
 export function leaseTokenOf(state: string[]): string {
-  return `${field(state, StateField.Attempts)}.${field(state, StateField.StartedAt)}`;
+  return `${field(state, StateField.Attempts)}${LEASE_TOKEN_SEPARATOR}${field(state, StateField.StartedAt)}`;
 }

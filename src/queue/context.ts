@@ -1,7 +1,8 @@
 /** What the queue operations share: the client, the key prefix, the clock and the effective defaults. */
 import { errorFromCode } from "./errors";
-import { queueKeys } from "./keys";
-import { runScript, type LuaScript, type QueueRedis } from "./scripts/runner";
+import { queueKeys, type OptionalKeys } from "./keys";
+import type { QueueScript } from "./scripts/queue-script";
+import { runScript, type QueueRedis } from "./scripts/runner";
 import { scriptDefaults } from "./settings";
 import type { QueueSettings } from "./types";
 
@@ -12,10 +13,10 @@ export interface QueueContext {
   maxInputBytes: number;
   defaults: QueueSettings;
   /**
-   * Runs a queue script with ARGV[1] = now, ARGV[2] = defaults; a bare negative reply becomes an
-   * error. `extraKeys` follow the queue's keys (KEYS[13] on).
+   * Runs a queue script with ARGV[1] = now, ARGV[2] = defaults and the queue keys it names; a bare
+   * negative reply becomes an error. `optional`: the keys a script may be sent without (keys.ts).
    */
-  run(script: LuaScript, queue: string, now: number, args: string[], extraKeys?: string[]): Promise<unknown>;
+  run(script: QueueScript, queue: string, now: number, args: string[], optional?: OptionalKeys): Promise<unknown>;
 }
 
 export function createContext(
@@ -32,8 +33,8 @@ export function createContext(
     now,
     maxInputBytes,
     defaults,
-    async run(script, queue, at, args, extraKeys = []) {
-      const reply = await runScript(redis, script, [...queueKeys(prefix, queue), ...extraKeys], [String(at), defaultsArg, ...args]);
+    async run(script, queue, at, args, optional) {
+      const reply = await runScript(redis, script, queueKeys(prefix, queue, script.keys, optional), [String(at), defaultsArg, ...args]);
       if (typeof reply === "number" && reply < 0) throw errorFromCode(reply, script.name);
       return reply;
     },

@@ -13,8 +13,6 @@ export enum ErrorCode {
   NotRunning = -3,
   /** Only queued or delayed tasks can be canceled. */
   NotCancelable = -4,
-  /** The task is not in the dead-letter set. */
-  NotDead = -5,
   /** A script received arguments it cannot read: a bug in the caller of the script. */
   BadScriptArguments = -6,
 
@@ -60,7 +58,6 @@ const MESSAGES: Record<number, string> = {
   [ErrorCode.LeaseMismatch]: "lease token is stale or wrong",
   [ErrorCode.NotRunning]: "task is not running",
   [ErrorCode.NotCancelable]: "only queued or delayed tasks can be canceled",
-  [ErrorCode.NotDead]: "task is not dead",
   [ErrorCode.BadScriptArguments]: "script arguments could not be read",
 };
 

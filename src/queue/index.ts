@@ -10,7 +10,7 @@ import { DEFAULT_PREFIX } from "./keys";
 import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, enqueueAndPeek, enqueueGroups, extendLeases, getMany, settle, upkeep } from "./tasks";
-import { startInvocation } from "./start";
+import { startInvocation } from "./invocation-start";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
 
@@ -39,11 +39,11 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     enqueue: (queue, tasks) => enqueue(ctx, queue, tasks),
     enqueueAndPeek: (queue, tasks) => enqueueAndPeek(ctx, queue, tasks, true),
     enqueueGroups: (queue, groups) => enqueueGroups(ctx, queue, groups),
-    claim: async (queue, max, leaseMs) => (await settle(ctx, queue, [], [], max, leaseMs)).claimed,
-    complete: async (queue, completions) => (await settle(ctx, queue, completions, [], 0)).outcomes,
-    fail: async (queue, failures) => (await settle(ctx, queue, [], failures, 0)).outcomes,
-    settleAndClaim: (queue, settled, claimMax, leaseMs) => settle(ctx, queue, settled.completions, settled.failures, claimMax, leaseMs),
-    startInvocation: (queue, once) => startInvocation(ctx, queue, once),
+    claim: async (queue, max, leaseMs) => (await settle(ctx, queue, { claimMax: max, leaseMs })).claimed,
+    complete: async (queue, completions) => (await settle(ctx, queue, { completions })).outcomes,
+    fail: async (queue, failures) => (await settle(ctx, queue, { failures })).outcomes,
+    settleAndClaim: (queue, settled, claimMax, leaseMs) => settle(ctx, queue, { ...settled, claimMax, leaseMs }),
+    startInvocation: (queue, replayMark) => startInvocation(ctx, queue, replayMark),
     extendLeases: (queue, leases, leaseMs) => extendLeases(ctx, queue, leases, leaseMs),
     upkeep: (queue, limit) => upkeep(ctx, queue, limit),
     cancel: (ids) => cancel(ctx, ids),
@@ -61,10 +61,10 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
 
 export { EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCode } from "./errors";
 export { DEFAULT_SETTINGS } from "./settings";
-export { DEFAULT_PREFIX, doneChannel } from "./keys";
+export { DEFAULT_PREFIX, doneChannel, pushEpochKey } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
 export { TASK_ID_PATTERN, newTaskId } from "./ids";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";
-export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/read";
+export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/figures";
 export { LATENCY_BOUNDS_MS, type Histogram, type Percentiles } from "./stats/histogram";

@@ -1,6 +1,43 @@
-/** Turns packed records (codec.ts) into the public shapes of types.ts. */
-import { decodeJson, decodeRecord, field, fromBase36, HeadField as H, leaseTokenOf, StateField as S, text, unescapeField } from "./codec";
-import type { ClaimedTask, TaskRecord, TaskStatus } from "./types";
+/** Packs a new task into its record (codec.ts), and turns packed records into the public shapes of types.ts. */
+import {
+  decodeJson, decodeRecord, encodeRecord, escapeField, field, fromBase36, HeadField as H, leaseTokenOf, StateField as S, text, toBase36, unescapeField,
+} from "./codec";
+import { newTaskId } from "./ids";
+import type { ClaimedTask, EnqueueRequest, TaskRecord, TaskStatus } from "./types";
+import { encodePayload, FN_NAME_PATTERN, invalid, optionalInteger, validateTaskId } from "./validate";
+
+/** The five enqueue-script arguments of one task (see scripts/enqueue.ts). */
+export function packEnqueue(queue: string, task: EnqueueRequest, i: number, now: number, maxInputBytes: number): string[] {
+  const at = `tasks[${i}]`;
+  if (typeof task !== "object" || task === null) invalid(at, "must be an object");
+  if (typeof task.fn !== "string" || !FN_NAME_PATTERN.test(task.fn)) invalid(`${at}.fn`, `must match ${FN_NAME_PATTERN.source}`);
+  const given = task.id !== undefined;
+  const id = given ? validateTaskId(task.id, `${at}.id`) : newTaskId(now);
+  const priority = optionalInteger(task.priority, `${at}.priority`, -1000, 1000) ?? 0;
+  const delayMs = optionalInteger(task.delayMs, `${at}.delayMs`, 0, 365 * 86_400_000);
+  const runAtGiven = optionalInteger(task.runAt, `${at}.runAt`, 0, 8.64e15);
+  if (delayMs !== undefined && runAtGiven !== undefined) invalid(`${at}.runAt`, "give delayMs or runAt, not both");
+  const maxAttempts = optionalInteger(task.maxAttempts, `${at}.maxAttempts`, 1, 1000);
+  const timeoutMs = optionalInteger(task.timeoutMs, `${at}.timeoutMs`, 1, 24 * 3_600_000);
+  if (task.dedupKey !== undefined && (typeof task.dedupKey !== "string" || task.dedupKey.length < 1 || task.dedupKey.length > 512)) {
+    invalid(`${at}.dedupKey`, "must be a string of 1 to 512 characters");
+  }
+  const jobId = task.jobId === undefined ? "" : validateTaskId(task.jobId, `${at}.jobId`);
+  const input = encodePayload(task.input, `${at}.input`, maxInputBytes);
+  const runAt = runAtGiven ?? (delayMs ? now + delayMs : 0);
+  const delayed = runAt > now;
+  const state = [
+    delayed ? "d" : "q", "0",
+    priority === 0 ? "" : String(priority),
+    timeoutMs === undefined ? "" : String(timeoutMs),
+    maxAttempts === undefined ? "" : String(maxAttempts),
+    delayed ? toBase36(runAt) : "",
+  ];
+  const head = [toBase36(now), task.fn, queue, jobId, task.dedupKey === undefined ? "" : escapeField(task.dedupKey)];
+  const record = encodeRecord(state, head, input);
+  const route = delayed ? `d${runAt}` : priority === 0 ? "" : `p${priority}`;
+  return [id, given ? "1" : "", task.dedupKey ?? "", route, record];
+}
 
 const STATUS: Record<string, TaskStatus> = {
   q: "queued",

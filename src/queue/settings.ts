@@ -88,6 +88,9 @@ export function settingsPatchToFields(patch: QueueSettingsPatch): Record<string,
 }
 
 /** ARGV[2] of every script: the effective defaults, comma-separated in SETTING_FIELDS order (first 8). */
+/** The settings ARGV[2] carries, in its order (scripts/pieces/settings.ts reads them by these names). */
+export const SCRIPT_DEFAULT_FIELDS = SETTING_FIELDS.slice(0, 8);
+
 export function scriptDefaults(d: QueueSettings): string {
   return [d.maxAttempts, d.leaseMs, d.resultTtlMs, d.dedupWindowMs, d.backoff.type, d.backoff.baseMs, d.backoff.maxMs, d.backoff.jitter].join(",");
 }

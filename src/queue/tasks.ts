@@ -2,7 +2,7 @@
 import { text } from "./codec";
 import { asArray, type QueueContext } from "./context";
 import { tasksKey } from "./keys";
-import { statusOf, toClaimedTask, toTaskRecord } from "./records";
+import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { cancelScript } from "./scripts/cancel";
 import { enqueueScript } from "./scripts/enqueue";
 import { extendScript } from "./scripts/extend";
@@ -10,33 +10,46 @@ import { settleScript } from "./scripts/settle";
 import { upkeepScript } from "./scripts/upkeep";
 import type {
   ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
-  OnceMark, TaskFailure, TaskRecord, UpkeepResult, WakeInfo,
+  ReplayMark, TaskFailure, TaskRecord, UpkeepResult, PushInfo,
 } from "./types";
-import { checkBatch, encodePayload, errorText, packEnqueue, validateQueueName, validateTaskId } from "./validate";
+import { checkBatch, encodePayload, errorText, validateQueueName, validateTaskId } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
+
+/**
+ * When this isolate last registered each queue (prefix "\n" queue → ms). An enqueue sends the registry
+ * key, and so locks it on Upstash, only when the queue has not been registered here for a minute:
+ * registering is idempotent, and redoing it now and then puts back a queue lost with a data loss.
+ */
+const registeredAt = new Map<string, number>();
+const REGISTER_EVERY_MS = 60_000;
+
+function registrationDue(ctx: QueueContext, queue: string, now: number): boolean {
+  const at = registeredAt.get(`${ctx.prefix}\n${queue}`);
+  return at === undefined || now - at >= REGISTER_EVERY_MS || now < at;
+}
 
 export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
   return (await enqueueAndPeek(ctx, queue, tasks, false)).results;
 }
 
-/** The enqueue, and (when `wake`) in the same request what a nudge needs to wake a worker. */
+/** The enqueue, and (when `withPushInfo`) in the same request what the push to a worker needs. */
 export async function enqueueAndPeek(
   ctx: QueueContext,
   queue: string,
   tasks: EnqueueRequest[],
-  wake: boolean,
-): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }> {
+  withPushInfo: boolean,
+): Promise<{ results: EnqueueResult[]; pushInfo: PushInfo | null }> {
   validateQueueName(queue);
   checkBatch(tasks, "tasks");
-  if (tasks.length === 0) return { results: [], wake: null };
+  if (tasks.length === 0) return { results: [], pushInfo: null };
   const now = ctx.now();
   const packed = tasks.map((task, i) => packEnqueue(queue, task, i, now, ctx.maxInputBytes));
-  const reply = await runEnqueue(ctx, queue, now, packed, wake);
-  return { results: enqueueResults(tasks, reply.results, 0, now), wake: reply.wake };
+  const reply = await runEnqueue(ctx, queue, now, packed, withPushInfo);
+  return { results: enqueueResults(tasks, reply.results, 0, now), pushInfo: reply.pushInfo };
 }
 
 /**
- * Several callers' enqueues into one queue in one script call (a group commit, enqueue-groups.ts):
+ * Several callers' enqueues into one queue in one script call (a group commit, src/http/enqueue-coalescer.ts):
  * each group is checked on its own, so one group's bad task fails that group alone, with its field
  * named as in a call of its own; the others are stored and answered as if each had called alone.
  */
@@ -44,7 +57,7 @@ export async function enqueueGroups(
   ctx: QueueContext,
   queue: string,
   groups: EnqueueRequest[][],
-): Promise<{ outcomes: (EnqueueResult[] | Error)[]; wake: WakeInfo | null }> {
+): Promise<{ outcomes: (EnqueueResult[] | Error)[]; pushInfo: PushInfo | null }> {
   validateQueueName(queue);
   const now = ctx.now();
   const packedGroups = groups.map((tasks) => {
@@ -56,7 +69,7 @@ export async function enqueueGroups(
     }
   });
   const packed = packedGroups.flatMap((group) => (group instanceof Error ? [] : group));
-  if (packed.length === 0) return { outcomes: packedGroups as Error[], wake: null };
+  if (packed.length === 0) return { outcomes: packedGroups as Error[], pushInfo: null };
   const reply = await runEnqueue(ctx, queue, now, packed, true);
   let offset = 0;
   const outcomes = packedGroups.map((group, g) => {
@@ -65,20 +78,22 @@ export async function enqueueGroups(
     offset += group.length;
     return results;
   });
-  return { outcomes, wake: reply.wake };
+  return { outcomes, pushInfo: reply.pushInfo };
 }
 
-async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], wake: boolean) {
-  const args = [queue, String(packed.length), wake ? "1" : "0"];
+async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], withPushInfo: boolean) {
+  const args = [queue, String(packed.length), withPushInfo ? "1" : "0"];
   for (const task of packed) args.push(...task);
-  const [rawResults, rawWake] = asArray(await ctx.run(enqueueScript, queue, now, args));
-  const [paused, maxParallel, epoch] = asArray(rawWake);
-  const info: WakeInfo = {
+  const register = registrationDue(ctx, queue, now);
+  const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args, { registry: register }));
+  if (register) registeredAt.set(`${ctx.prefix}\n${queue}`, now);
+  const [paused, maxParallel, epoch] = asArray(rawPushInfo);
+  const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
   };
-  return { results: asArray(rawResults), wake: wake ? info : null };
+  return { results: asArray(rawResults), pushInfo: withPushInfo ? info : null };
 }
 
 /** The script's id, state, duplicate triples of `tasks`, found from the `offset`-th task on. */
@@ -86,7 +101,7 @@ function enqueueResults(tasks: EnqueueRequest[], reply: unknown[], offset: numbe
   return tasks.map((task, i) => {
     const at = (offset + i) * 3;
     const result: EnqueueResult = { id: text(reply[at]), status: statusOf(text(reply[at + 1])), duplicate: text(reply[at + 2]) === "1" };
-    // packEnqueue's own arithmetic, so a wake-up push can be asked for the second the task falls due
+    // packEnqueue's own arithmetic, so a delayed push can be asked for the second the task falls due
     if (result.status === "delayed" && !result.duplicate) result.runAt = task.runAt ?? now + (task.delayMs ?? 0);
     return result;
   });
@@ -107,25 +122,32 @@ function token(value: unknown, field: string): string {
   return value;
 }
 
-/** ARGV[7..10] of the settle script: a worker invocation's start (start.ts), or none. */
+/** ARGV[7..10] of the settle script: a worker invocation's start (invocation-start.ts), or none. */
 export interface StartArgs {
   queue: string;
-  once?: OnceMark;
+  replayMark?: ReplayMark;
+}
+
+/** One settle script call: settle these, then claim up to `claimMax` (0: none) under `leaseMs`. */
+export interface SettleRequest {
+  completions?: TaskCompletion[];
+  failures?: TaskFailure[];
+  claimMax?: number;
+  leaseMs?: number;
+  /** Start a worker invocation first (invocation-start.ts). */
+  start?: StartArgs;
 }
 
 /**
  * complete, fail, claim and settleAndClaim: the settle script does all three in one call; with
- * `start`, it starts a worker invocation first and its reply's `start` is start.ts's.
+ * `start`, it starts a worker invocation first and its reply's `start` is scripts/start.ts's.
  */
 export async function settle(
   ctx: QueueContext,
   queue: string,
-  completions: TaskCompletion[],
-  failures: TaskFailure[],
-  claimMax: number,
-  leaseMs?: number,
-  start?: StartArgs,
+  request: SettleRequest,
 ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[]; nextDueAt: number | null }> {
+  const { completions = [], failures = [], claimMax = 0, leaseMs, start } = request;
   validateQueueName(queue);
   checkBatch(completions, "completions");
   checkBatch(failures, "failures");
@@ -133,8 +155,8 @@ export async function settle(
     throw new ValidationError(ErrorCode.InvalidArgument, "max", "must be an integer in [0, 10000]");
   }
   const args = [String(claimMax), leaseArg(leaseMs), String(completions.length), String(failures.length)];
-  const once = start?.once;
-  args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", once ? String(once.ttlMs) : "", once?.value ?? "");
+  const mark = start?.replayMark;
+  args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", mark ? String(mark.ttlMs) : "", mark?.value ?? "");
   completions.forEach((c, i) => {
     const at = `completions[${i}]`;
     const result = encodePayload(c.result === undefined ? null : c.result, `${at}.result`, ctx.maxInputBytes);
@@ -147,7 +169,7 @@ export async function settle(
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [], nextDueAt: null };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue] = asArray(await ctx.run(settleScript, queue, now, args, once ? [once.key] : []));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue] = asArray(await ctx.run(settleScript, queue, now, args, { replayMark: mark?.key }));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
@@ -183,7 +205,7 @@ export async function upkeep(ctx: QueueContext, queue: string, limit = 1000): Pr
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 10000]");
   }
-  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit)]));
+  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit), queue]));
   return { promoted: Number(promoted), requeued: Number(requeued), dead: Number(dead), expired: Number(expired), more: Number(more) === 1 };
 }
 

@@ -3,10 +3,10 @@
  * types only; the scripts behind them may change freely.
  * All durations are milliseconds, all timestamps milliseconds since the epoch.
  */
-import type { QueueStats } from "./stats/read";
+import type { QueueStats } from "./stats/figures";
 
-export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
 /** A failed attempt that will be retried shows as `delayed` (waiting for its backoff) with `error` set. */
+export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
 
 export interface BackoffPolicy {
   /** exponential: base * 2^(attempt-1); fixed: base every time. */
@@ -161,16 +161,19 @@ export interface QueueSummary {
   counts: QueueCounts;
 }
 
-/** What waking a worker for a queue needs (src/runtime/nudge.ts), read with the enqueue that calls for it. */
-export interface WakeInfo {
+/** What the push to a worker for a queue needs (src/runtime/enqueue-push.ts), read with the enqueue that calls for it. */
+export interface PushInfo {
   paused: boolean;
   maxParallel: number;
   /** The queue's push epoch: pushes are deduplicated per epoch (src/runtime/autoscale.ts). */
   pushEpoch: number;
 }
 
-/** A key set once (SET NX PX) as a worker invocation starts, e.g. QStash's replay guard on a delivery's jti. */
-export interface OnceMark {
+/**
+ * The replay mark of a push delivery: a key set once (SET NX PX) by the script that starts the
+ * worker invocation, so that a delivery sent again does nothing (src/security/replay.ts builds it).
+ */
+export interface ReplayMark {
   key: string;
   value: string;
   ttlMs: number;
@@ -178,7 +181,7 @@ export interface OnceMark {
 
 /** What the start of a worker invocation found (TaskQueue.startInvocation). */
 export type InvocationStart =
-  /** The once-mark was there already: nothing was read or written. */
+  /** The replay mark was there already: nothing was read or written. */
   | { kind: "replayed" }
   /** No such queue (a push outliving its queue). */
   | { kind: "missing" }
@@ -188,13 +191,13 @@ export type InvocationStart =
 /** What the queue core offers. Every batch operation is one script call (one REST request). */
 export interface TaskQueue {
   enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
-  /** The enqueue, with what a nudge needs read in the same request (null when nothing was enqueued). */
-  enqueueAndPeek(queue: string, tasks: EnqueueRequest[]): Promise<{ results: EnqueueResult[]; wake: WakeInfo | null }>;
+  /** The enqueue, with what the push needs read in the same request (null when nothing was enqueued). */
+  enqueueAndPeek(queue: string, tasks: EnqueueRequest[]): Promise<{ results: EnqueueResult[]; pushInfo: PushInfo | null }>;
   /**
    * Several callers' enqueues in one request (a group commit): per group its results, or the
    * error that refused that group alone (its fields named as in a call of its own).
    */
-  enqueueGroups(queue: string, groups: EnqueueRequest[][]): Promise<{ outcomes: (EnqueueResult[] | Error)[]; wake: WakeInfo | null }>;
+  enqueueGroups(queue: string, groups: EnqueueRequest[][]): Promise<{ outcomes: (EnqueueResult[] | Error)[]; pushInfo: PushInfo | null }>;
   claim(queue: string, max: number, leaseMs?: number): Promise<ClaimedTask[]>;
   complete(queue: string, completions: TaskCompletion[]): Promise<SettleOutcome[]>;
   fail(queue: string, failures: TaskFailure[]): Promise<SettleOutcome[]>;
@@ -206,11 +209,11 @@ export interface TaskQueue {
     leaseMs?: number,
   ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; nextDueAt: number | null }>;
   /**
-   * A worker invocation's start in one request: sets `once` (unless it exists: then nothing else
+   * A worker invocation's start in one request: sets `replayMark` (unless it exists: then nothing else
    * happens), advances the push epoch, reads the queue's figures and claims its first batch (the
    * queue's batch size, under its lease).
    */
-  startInvocation(queue: string, once?: OnceMark): Promise<InvocationStart>;
+  startInvocation(queue: string, replayMark?: ReplayMark): Promise<InvocationStart>;
   extendLeases(queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]>;
   /** Promotes due delayed tasks and reclaims expired leases, at most `limit` of each. */
   upkeep(queue: string, limit?: number): Promise<UpkeepResult>;
@@ -225,6 +228,6 @@ export interface TaskQueue {
   /** Requeues dead tasks (all when ids is omitted) with fresh attempts; returns how many. */
   retryDead(queue: string, ids?: string[]): Promise<number>;
   purgeDead(queue: string, ids?: string[]): Promise<number>;
-  /** Throughput, latency and wait percentiles, oldest wait, active invocations (stats/read.ts). */
+  /** Throughput, latency and wait percentiles, oldest wait, active invocations (stats/figures.ts). */
   getStats(queue: string): Promise<QueueStats>;
 }

@@ -21,7 +21,13 @@ export class AttemptContext implements TaskContext {
     readonly attempt: number,
     private readonly fn: string,
     private readonly parentLog: Logger,
+    private readonly reportProgress: (value: unknown) => void = () => {},
   ) {}
+
+  /** Coalesced by the batch (progress.ts): cheap to call often. */
+  progress(value: unknown): void {
+    this.reportProgress(value);
+  }
 
   get signal(): AbortSignal {
     if (!this.#controller) {

@@ -4,10 +4,10 @@
  * Storm control: every push for a queue carries the deduplication id
  * `<queue>.<minute>.<epoch>.<slot>`, slot < maxParallel. The epoch is a per-queue counter that each
  * push invocation advances when it starts (see epochs.ts). Until one of the published pushes
- * starts, every nudge and every follow-up reuses the same ids and QStash drops the copies, so a
+ * starts, every enqueue push and every follow-up reuses the same ids and QStash drops the copies, so a
  * burst of enqueues yields at most maxParallel pending pushes. Once a push has started, it will
- * claim whatever was enqueued before it, and the next nudge gets a fresh id. A pure time-slot id
- * would drop the nudge of a task enqueued just after an invocation of the same slot ended,
+ * claim whatever was enqueued before it, and the next enqueue push gets a fresh id. A pure time-slot id
+ * would drop the push of a task enqueued just after an invocation of the same slot ended,
  * stranding it until the cron; the epoch cannot. The minute only guards against a counter that
  * restarted (a wiped database) reusing ids QStash still remembers: it costs at most one extra push
  * per slot at a minute boundary.
@@ -43,7 +43,7 @@ export interface PushRequest {
   deduplicationId: string;
   /** QStash flow control: at most this many deliveries of the queue's pushes run at once. */
   parallelism: number;
-  /** Deliver no earlier than this (unix seconds): a wake-up for tasks waiting until then. */
+  /** Deliver no earlier than this (unix seconds): a delayed push for tasks waiting until then. */
   notBefore?: number;
 }
 
@@ -68,18 +68,18 @@ export function flowControlKey(queue: string): string {
   return `edgeq.${queue}`;
 }
 
-/** Wake-ups published at most per call: the earliest few and the latest, which covers the rest. */
-export const MAX_WAKE_UPS = 5;
+/** Delayed pushes published at most per call: the earliest few and the latest, which covers the rest. */
+export const MAX_DELAYED_PUSHES = 5;
 
 /**
  * Delayed pushes for tasks that wait until `times` (retries in backoff, delayed enqueues): nothing
  * else would run them before the cron. One per distinct second, id `<queue>.at.<second>`, so every
- * invocation wanting a wake-up at the same second shares one. A claim at that second promotes
- * and takes every task due by then, so the latest wake-up covers those not given their own.
+ * invocation wanting a delayed push at the same second shares one. A claim at that second promotes
+ * and takes every task due by then, so the latest delayed push covers those not given their own.
  */
-export function wakeUpRequests(queue: string, times: readonly number[], maxParallel: number): PushRequest[] {
+export function delayedPushRequests(queue: string, times: readonly number[], maxParallel: number): PushRequest[] {
   const seconds = [...new Set(times.map((time) => Math.ceil(time / 1_000)))].sort((a, b) => a - b);
-  const chosen = seconds.length <= MAX_WAKE_UPS ? seconds : [...seconds.slice(0, MAX_WAKE_UPS - 1), seconds.at(-1) as number];
+  const chosen = seconds.length <= MAX_DELAYED_PUSHES ? seconds : [...seconds.slice(0, MAX_DELAYED_PUSHES - 1), seconds.at(-1) as number];
   const parallelism = Math.max(1, maxParallel);
   return chosen.map((second) => ({ queue, deduplicationId: `${queue}.at.${second}`, parallelism, notBefore: second }));
 }

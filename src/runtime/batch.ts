@@ -4,12 +4,14 @@
  * one request. Free of Workers types: it runs the same in Node tests.
  */
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
-import type { PayloadCipher } from "../security/cipher";
+import type { PayloadCipher } from "../security/index";
 import type { Budget, Clock } from "./budget";
 import { mapConcurrently } from "./concurrency";
 import { executeTask, type TaskOutcome } from "./execute";
-import { openInput, sealResult } from "./payloads";
+import { openInput, sealResult } from "./task-sealing";
 import { keepLeases } from "./lease";
+import { progressReporter } from "./progress";
+import type { ProgressStore } from "../queue/progress";
 import type { Logger } from "./logger";
 import type { FunctionRegistry } from "./registry";
 import type { TaskTracer } from "./tracing";
@@ -29,6 +31,8 @@ export interface BatchDeps {
   payloads?: PayloadCipher | null;
   /** Largest result the queue core will store, as the function returns it (smaller when results are sealed). */
   maxResultBytes?: number;
+  /** Where ctx.progress values are written (coalesced per batch); ignored when absent. */
+  progress?: ProgressStore;
 }
 
 export interface Settlement {
@@ -46,16 +50,22 @@ export async function runBatch(
   deps: BatchDeps,
 ): Promise<Settlement> {
   const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
+  const progress = deps.progress ? progressReporter(queue, deps.progress, deps.clock, deps.log) : undefined;
   const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
     const opened = await openInput(task, deps.payloads ?? null);
     if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
     return sealResult(
-      await executeTask(opened.task, { ...deps, maxTimeoutMs: budget.untilHardLimit(), abortHandle: (stop) => keeper.onLost(task.id, stop) }),
+      await executeTask(opened.task, {
+        ...deps,
+        maxTimeoutMs: budget.untilHardLimit(),
+        abortHandle: (stop) => keeper.onLost(task.id, stop),
+        ...(progress ? { reportProgress: (value: unknown) => progress.report(task.id, value) } : {}),
+      }),
       task.queue,
       deps.payloads ?? null,
     );
   });
-  await keeper.stop();
+  await Promise.all([keeper.stop(), progress?.stop()]);
   const settlement: Settlement = { completions: [], failures: [], leaseExtensions: keeper.extensions };
   batch.forEach((task, index) => {
     const outcome = outcomes[index];

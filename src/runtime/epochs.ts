@@ -5,7 +5,7 @@
  * means one round of ids may repeat within QStash's dedup window, which the cron's fresh epoch repairs.
  */
 import type { Redis } from "@upstash/redis";
-import { DEFAULT_PREFIX, pushEpochKey } from "../queue/keys";
+import { pushEpochKey } from "../queue/index";
 
 export interface PushEpochs {
   /** Called by an invocation as it starts: pushes published before now are spent. */
@@ -13,12 +13,12 @@ export interface PushEpochs {
   current(queue: string): Promise<number>;
 }
 
-export function redisPushEpochs(redis: Pick<Redis, "incr" | "get">): PushEpochs {
+export function redisPushEpochs(redis: Pick<Redis, "incr" | "get">, prefix: string): PushEpochs {
   return {
-    advance: (queue) => redis.incr(pushEpochKey(DEFAULT_PREFIX, queue)),
+    advance: (queue) => redis.incr(pushEpochKey(prefix, queue)),
     async current(queue) {
       // The internal client turns off automatic deserialization, so the value may arrive as text.
-      const value = await redis.get<string | number>(pushEpochKey(DEFAULT_PREFIX, queue));
+      const value = await redis.get<string | number>(pushEpochKey(prefix, queue));
       return value === null ? 0 : Number(value);
     },
   };

@@ -35,6 +35,8 @@ export interface ExecuteOptions {
   maxResultBytes?: number;
   /** Hooks around each attempt (tracing.ts). */
   tracer?: TaskTracer;
+  /** Where this task's ctx.progress goes (the batch's coalescing reporter). */
+  reportProgress?: (value: unknown) => void;
 }
 
 /** Error text is stored with the task and shown in dead-letter lists: keep it readable and bounded. */
@@ -42,7 +44,7 @@ const MAX_ERROR_LENGTH = 2_000;
 
 export async function executeTask(task: ClaimedTask, options: ExecuteOptions): Promise<TaskOutcome> {
   const started = options.clock.now();
-  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log);
+  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log, options.reportProgress);
   const tracer = options.tracer;
   const span = tracer ? startSpan(tracer, task, started, ctx) : undefined;
   const end = (verdict: Verdict): TaskOutcome => {

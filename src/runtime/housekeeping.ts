@@ -3,7 +3,7 @@
  * cron is off (`wrangler dev` without --test-scheduled) or a minute away: each invocation runs a
  * bounded upkeep beside its first batch (not before its claim, which the push's latency would pay
  * for; what the upkeep makes ready is handed to more pushes), and one that saw other invocations'
- * tasks running asks for a wake-up after a lease, when any of those that died will have expired.
+ * tasks running asks for a delayed push after a lease, when any of those that died will have expired.
  * Both are throttled per isolate at module scope (one entry per queue), so a busy queue does not
  * pay them per push.
  */
@@ -37,7 +37,7 @@ export async function upkeepIfDue(queue: string, tasks: Pick<TaskQueue, "upkeep"
 
 /**
  * When to look again at leases other invocations hold: a lease from now, on a half-lease grid so
- * that the checks asked by many invocations fall on one wake-up. Null when this isolate has
+ * that the checks asked by many invocations fall on one delayed push. Null when this isolate has
  * asked for that one already.
  */
 export function leaseCheckAt(queue: string, now: number, leaseMs: number): number | null {

@@ -1,11 +1,11 @@
 /**
  * One worker invocation for one queue, as the push and the cron handlers run it: start (replay
  * mark, push epoch, settings and the first claim in one request), drain within the budget, hand
- * any backlog left to more push invocations and ask for wake-ups (retries, others' leases). Free
+ * any backlog left to more push invocations and ask for delayed pushes (retries, others' leases). Free
  * of Workers types; every client arrives in `deps`.
  */
-import type { OnceMark, TaskQueue } from "../queue/types";
-import { pushesWanted, pushRequests, wakeUpRequests } from "./autoscale";
+import type { ReplayMark, TaskQueue } from "../queue/types";
+import { pushesWanted, pushRequests, delayedPushRequests } from "./autoscale";
 import type { Budget } from "./budget";
 import { type DrainDeps, drainQueue } from "./drain";
 import { leaseCheckAt, upkeepIfDue } from "./housekeeping";
@@ -17,11 +17,11 @@ export interface InvocationDeps extends DrainDeps {
   tasks: DrainDeps["tasks"] & Pick<TaskQueue, "getQueue" | "upkeep" | "startInvocation">;
   epochs: PushEpochs;
   publisher: PushPublisher;
-  /** Minimum time between two scale-out checks of one invocation (each costs a request or two). */
+  /** Minimum time between two backlog checks of one invocation (each costs a request or two). */
   scaleIntervalMs: number;
 }
 
-/** The delivery's once-mark existed already: a replayed push, which did nothing. */
+/** The delivery's replay mark existed already: a replayed push, which did nothing. */
 export class ReplayedDeliveryError extends Error {
   constructor(queue: string) {
     super(`a push for queue ${queue} was delivered again with a signature used already`);
@@ -30,43 +30,43 @@ export class ReplayedDeliveryError extends Error {
 }
 
 /**
- * `once`: the delivery's replay mark, set by the same script that starts the invocation (a replay
+ * `replayMark`: the delivery's, set by the same script that starts the invocation (a replay
  * throws ReplayedDeliveryError having changed nothing).
  */
-export async function runInvocation(queue: string, budget: Budget, deps: InvocationDeps, once?: OnceMark): Promise<BatchReport> {
+export async function runInvocation(queue: string, budget: Budget, deps: InvocationDeps, replayMark?: ReplayMark): Promise<BatchReport> {
   const started = deps.clock.now();
   const report: BatchReport = { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 0, durationMs: 0 };
-  const start = await startQueue(queue, deps, once).catch(async (error: unknown) => {
+  const start = await startQueue(queue, deps, replayMark).catch(async (error: unknown) => {
     // A start that failed (not a replay) still gets its upkeep tried, as the safety net would.
     if (!(error instanceof ReplayedDeliveryError)) await upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
     throw error;
   });
   if (start) {
-    // Beside the first batch rather than before it; what it makes ready needs a drainer.
+    // Beside the first batch rather than before it; what it makes ready needs a push.
     const upkept = upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
     const { summary } = start;
     if (!summary.settings.paused) {
       const { batchSize, leaseMs } = summary.settings;
-      let lastScaleCheck = Number.NEGATIVE_INFINITY;
-      const scaleOut = async () => {
-        if (deps.clock.now() - lastScaleCheck < deps.scaleIntervalMs) return;
-        lastScaleCheck = deps.clock.now();
-        report.published += await publishForBacklog(queue, deps);
+      let lastBacklogCheck = Number.NEGATIVE_INFINITY;
+      const pushForBacklog = async () => {
+        if (deps.clock.now() - lastBacklogCheck < deps.scaleIntervalMs) return;
+        lastBacklogCheck = deps.clock.now();
+        report.published += await publishBacklogPushes(queue, deps);
       };
-      const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, deps, scaleOut, start);
+      const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, deps, pushForBacklog, start);
       // Ending with a full last batch, or upkeep having requeued tasks: someone must carry on,
       // whatever the last check said.
       if (tally.backlogLikely || (await upkept)) {
-        lastScaleCheck = Number.NEGATIVE_INFINITY;
-        await scaleOut();
+        lastBacklogCheck = Number.NEGATIVE_INFINITY;
+        await pushForBacklog();
       }
       // Tasks others held as this one started may belong to an invocation that died. The earliest
-      // delayed task left gets a wake-up too, so that a burst of delays is run second by second by a
+      // delayed task left gets a delayed push too, so that a burst of delays is run second by second by a
       // chain of pushes (one per distinct due second), not by the cron.
       const leaseCheck = summary.counts.running > 0 ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
-      const wakeAt = [...tally.retryAt, ...[leaseCheck, tally.nextDueAt].filter((time): time is number => time !== null)]
+      const dueAt = [...tally.retryAt, ...[leaseCheck, tally.nextDueAt].filter((time): time is number => time !== null)]
         .filter((time) => time > deps.clock.now());
-      if (wakeAt.length > 0) report.published += await publishWakeUps(queue, wakeAt, summary.settings.maxParallel, deps);
+      if (dueAt.length > 0) report.published += await publishDelayedPushes(queue, dueAt, summary.settings.maxParallel, deps);
       Object.assign(report, {
         claimed: tally.claimed,
         succeeded: tally.succeeded,
@@ -90,9 +90,9 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
  * first batch claimed (TaskQueue.startInvocation). A push for a queue deleted since it was
  * published has nothing to do: answering it normally keeps QStash from retrying it.
  */
-async function startQueue(queue: string, deps: InvocationDeps, once: OnceMark | undefined) {
+async function startQueue(queue: string, deps: InvocationDeps, replayMark: ReplayMark | undefined) {
   const claimSentAt = deps.clock.now();
-  const start = await deps.tasks.startInvocation(queue, once);
+  const start = await deps.tasks.startInvocation(queue, replayMark);
   if (start.kind === "replayed") throw new ReplayedDeliveryError(queue);
   if (start.kind === "missing") {
     deps.log.warn("push for a queue that does not exist", { queue });
@@ -102,27 +102,27 @@ async function startQueue(queue: string, deps: InvocationDeps, once: OnceMark | 
 }
 
 /** Delayed pushes for retries and lease checks; best effort like every publish. */
-async function publishWakeUps(queue: string, wakeAt: number[], maxParallel: number, deps: InvocationDeps): Promise<number> {
+async function publishDelayedPushes(queue: string, dueAt: number[], maxParallel: number, deps: InvocationDeps): Promise<number> {
   try {
-    return countNew(await deps.publisher.publish(wakeUpRequests(queue, wakeAt, maxParallel)));
+    return countNew(await deps.publisher.publish(delayedPushRequests(queue, dueAt, maxParallel)));
   } catch (error) {
-    deps.log.warn("could not publish wake-ups; the cron will cover them", { queue, error: String(error) });
+    deps.log.warn("could not publish delayed pushes; the cron will cover them", { queue, error: String(error) });
     return 0;
   }
 }
 
 /**
  * Publishes the pushes the backlog calls for; returns how many QStash took as new. A failure here
- * must not fail the invocation (its tasks are settled): the cron starts drainers within a minute.
+ * must not fail the invocation (its tasks are settled): the cron publishes pushes within a minute.
  */
-export async function publishForBacklog(queue: string, deps: Omit<InvocationDeps, "scaleIntervalMs">): Promise<number> {
+export async function publishBacklogPushes(queue: string, deps: Omit<InvocationDeps, "scaleIntervalMs">): Promise<number> {
   try {
     const [summary, epoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
     const { counts, settings } = summary;
     const count = pushesWanted({ ...counts, ...settings });
     return countNew(await deps.publisher.publish(pushRequests(queue, { epoch, now: deps.clock.now() }, count, settings.maxParallel)));
   } catch (error) {
-    deps.log.warn("could not publish follow-up pushes; the cron will start drainers", { queue, error: String(error) });
+    deps.log.warn("could not publish follow-up pushes; the cron will publish them", { queue, error: String(error) });
     return 0;
   }
 }

@@ -1,8 +1,8 @@
 /** The QStash push target's work: src/http verifies the signature, then hands the message here. */
 import type { Env } from "../env";
-import type { OnceMark } from "../queue/types";
+import type { ReplayMark } from "../queue/types";
 import { createBudget } from "./budget";
-import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./runtime";
 import { runInvocation } from "./invocation";
 import type { BatchReport, PushMessage } from "./types";
 
@@ -12,7 +12,7 @@ import type { BatchReport, PushMessage } from "./types";
  * anything claimed run out and are reclaimed. `replayMark`: the delivery's mark, set by the
  * invocation's first script; ReplayedDeliveryError when it was set already (nothing was done).
  */
-export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions = {}, replayMark?: OnceMark): Promise<BatchReport> {
+export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions, replayMark?: ReplayMark): Promise<BatchReport> {
   const runtime = runtimeFromEnv(env, options);
   return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { JobFunction } from "./job";
+import type { ScheduleFunction } from "./schedule";
 import type { TaskFunction } from "./types";
 
 export type FunctionKind = "task" | "job";
@@ -30,9 +31,15 @@ export interface FunctionRegistry {
   has(name: string): boolean;
   names(): string[];
   list(): FunctionInfo[];
+  /** Schedules defined in code (defineSchedule), each naming a task function of this registry. */
+  schedules(): readonly ScheduleFunction[];
 }
 
-export function registry(taskFunctions: readonly TaskFunction[], jobFunctions: readonly JobFunction[] = []): FunctionRegistry {
+export function registry(
+  taskFunctions: readonly TaskFunction[],
+  jobFunctions: readonly JobFunction[] = [],
+  schedules: readonly ScheduleFunction[] = [],
+): FunctionRegistry {
   const tasks = new Map<string, TaskFunction>();
   const jobs = new Map<string, JobFunction>();
   const maps = new Map<string, TaskFunction>();
@@ -43,6 +50,14 @@ export function registry(taskFunctions: readonly TaskFunction[], jobFunctions: r
       maps.set(fn.name, mapStep(fn));
     } else tasks.set(fn.name, fn);
   }
+  const scheduleNames = new Set<string>();
+  for (const schedule of schedules) {
+    if (scheduleNames.has(schedule.name)) throw new TypeError(`two schedules are named "${schedule.name}": names must be unique`);
+    scheduleNames.add(schedule.name);
+    const fn = tasks.get(schedule.fn);
+    if (!fn) throw new TypeError(`schedule "${schedule.name}" names "${schedule.fn}", which is not a registered task function`);
+    if (!fn.input.safeParse(schedule.input ?? null).success) throw new TypeError(`schedule "${schedule.name}": its input fails the schema of "${schedule.fn}"`);
+  }
   // Schemas do not change at run time, so their JSON form is computed once, on first request.
   let infos: FunctionInfo[] | undefined;
   return {
@@ -51,6 +66,7 @@ export function registry(taskFunctions: readonly TaskFunction[], jobFunctions: r
     job: (name) => jobs.get(name),
     has: (name) => tasks.has(name) || jobs.has(name),
     names: () => [...tasks.keys(), ...jobs.keys()],
+    schedules: () => schedules,
     list: () => (infos ??= [...[...tasks.values()].map((fn) => describe(fn, "task")), ...[...jobs.values()].map((fn) => describe(fn, "job"))]),
   };
 }

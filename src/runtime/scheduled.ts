@@ -1,16 +1,17 @@
 /**
  * The cron's work, the safety net under the pushes: upkeep of every queue (promote due delayed
- * tasks, reclaim expired leases), drainers started for every backlog, and a drain in this
+ * tasks, reclaim expired leases), pushes published for every backlog, and a drain in this
  * invocation too, sharing its budget across the queues that have work.
  */
 import type { Env } from "../env";
 import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
 import { type Budget, createBudget } from "./budget";
-import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./context";
+import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "./runtime";
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
+import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
 export interface ScheduledOptions extends RuntimeOptions {
@@ -19,9 +20,12 @@ export interface ScheduledOptions extends RuntimeOptions {
 }
 
 /** Returns one report per queue that had backlog after upkeep. */
-export async function handleScheduled(env: Env, options: ScheduledOptions = {}): Promise<BatchReport[]> {
+export async function handleScheduled(env: Env, options: ScheduledOptions): Promise<BatchReport[]> {
   const runtime = runtimeFromEnv(env, options);
   const budget = createBudget(options.budget ?? CRON_BUDGET, runtime.clock);
+  // First, so that what the schedules enqueue is drained below; ticks carry fires between crons.
+  // A sweep limited to some queues (deployments sharing a database) leaves schedules to the full one.
+  if (!options.queues) await runSchedules(runtime, options.functions.schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
   const queues = selected(await runtime.tasks.listQueues());
@@ -36,7 +40,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions = {}):
 
   const after = selected(await runtime.tasks.listQueues());
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
-  const started = await startDrainers(backlog, runtime);
+  const started = await publishCronPushes(backlog, runtime);
   const reports: BatchReport[] = [];
   for (const [index, queue] of backlog.entries()) {
     // Drainers were started for every queue; what cannot be drained here waits for them.
@@ -76,13 +80,15 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
   await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
     runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
   });
+  // Completion callbacks of tasks that ended where no worker delivered them (never throws).
+  await runtime.sweepCallbacks(queue);
 }
 
 /**
  * Publishes the pushes every backlog calls for, in one request; returns how many were new, per
  * queue. Fresh epochs first: pushes published before may be stuck or lost and must not dedupe these.
  */
-async function startDrainers(backlog: QueueSummary[], runtime: Runtime): Promise<number[]> {
+async function publishCronPushes(backlog: QueueSummary[], runtime: Runtime): Promise<number[]> {
   try {
     const epochs = await Promise.all(backlog.map((queue) => runtime.epochs.advance(queue.name)));
     const perQueue = backlog.map((queue, index) =>
@@ -97,7 +103,7 @@ async function startDrainers(backlog: QueueSummary[], runtime: Runtime): Promise
     let offset = 0;
     return perQueue.map((pushes) => countNew(accepted.slice(offset, (offset += pushes.length))));
   } catch (error) {
-    runtime.log.warn("could not start drainers", { queues: backlog.map((queue) => queue.name), error: String(error) });
+    runtime.log.warn("could not publish pushes for the backlogs", { queues: backlog.map((queue) => queue.name), error: String(error) });
     return backlog.map(() => 0);
   }
 }

@@ -12,6 +12,11 @@ export interface TaskContext {
   /** Aborted when the task's timeout runs out or the invocation's budget ends. */
   signal: AbortSignal;
   log: TaskLogger;
+  /**
+   * Reports how far the task is (any JSON, at most 4 KiB; `{done, total}` draws a progress bar),
+   * shown by GET /v1/tasks/{id} and streamed by its events. Calls are coalesced: call it freely.
+   */
+  progress(value: unknown): void;
 }
 
 export interface TaskLogger {

@@ -150,3 +150,15 @@ export async function openPayload(cipher: PayloadCipher | null, value: unknown, 
   if (isSealed(value)) throw new PayloadKeyError(`a ${kind} of queue "${queue}" is sealed but EDGEQ_ENCRYPTION_KEYS is not set`);
   return value;
 }
+
+/** A task record as its owner sent it and its function returned it: input, result and errors opened. */
+export async function openTaskRecord<T extends { queue: string; input: unknown; result?: unknown; error?: string; errors?: string[] }>(
+  cipher: PayloadCipher | null,
+  task: T,
+): Promise<T> {
+  const opened: T = { ...task, input: await openPayload(cipher, task.input, "input", task.queue) };
+  if (task.result !== undefined) opened.result = await openPayload(cipher, task.result, "result", task.queue);
+  if (task.error !== undefined) opened.error = await openPayloadText(cipher, task.error, "error", task.queue);
+  if (task.errors) opened.errors = await Promise.all(task.errors.map((error) => openPayloadText(cipher, error, "error", task.queue)));
+  return opened;
+}

@@ -1,7 +1,6 @@
 /** Redis keys of the security features, beside the queue core's under the same prefix. */
-import { DEFAULT_PREFIX } from "../queue/index";
 
-/** `edgeq:sec:<what>:<id>`: replay marks of push deliveries, rate-limit windows. */
-export function securityKey(what: "replay" | "rate", id: string): string {
-  return `${DEFAULT_PREFIX}:sec:${what}:${id}`;
+/** `<prefix>:sec:<what>:<id>` (prefix "edgeq" unless EDGEQ_KEY_PREFIX says otherwise): replay marks of push deliveries, rate-limit windows. */
+export function securityKey(prefix: string, what: "replay" | "rate", id: string): string {
+  return `${prefix}:sec:${what}:${id}`;
 }

@@ -27,7 +27,7 @@ export function parseRateLimit(text: string | undefined, name = "EDGEQ_ENQUEUE_R
   return { limit, windowMs };
 }
 
-const takeScript = defineScript(
+export const rateTakeScript = defineScript(
   "rate-take",
   `-- Takes ARGV[1] units from a fixed window when they fit.
 -- KEYS[1]  the window's counter (string; expires with the window)
@@ -46,11 +46,11 @@ return now
 
 export type RateVerdict = { admitted: true } | { admitted: false; retryAfterMs: number; tooBig: boolean };
 
-/** Takes `units` from `subject`'s current window. */
-export async function takeRate(redis: ScriptRedis, subject: string, units: number, rate: RateLimit, now: number): Promise<RateVerdict> {
+/** Takes `units` from `subject`'s current window (keys under `prefix`). */
+export async function takeRate(redis: ScriptRedis, prefix: string, subject: string, units: number, rate: RateLimit, now: number): Promise<RateVerdict> {
   const window = Math.floor(now / rate.windowMs);
   const untilEnd = (window + 1) * rate.windowMs - now;
-  const reply = await runScript(redis, takeScript, [securityKey("rate", `${subject}:${window}`)], [String(units), String(rate.limit), String(untilEnd)]);
+  const reply = await runScript(redis, rateTakeScript, [securityKey(prefix, "rate", `${subject}:${window}`)], [String(units), String(rate.limit), String(untilEnd)]);
   if (Number(reply) >= 0) return { admitted: true };
   return { admitted: false, retryAfterMs: untilEnd, tooBig: units > rate.limit };
 }

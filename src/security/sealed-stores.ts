@@ -4,19 +4,22 @@
  * are sealed in the job hash. Sealed values there are bound to the job's id (not only its queue),
  * so one job's accumulator cannot be swapped for another's. Errors and progress stay in the clear.
  */
-import type { JobStore } from "../queue/jobs/store";
-import type { JobFoldCommit, JobRecord, JobState, NewJob } from "../queue/jobs/types";
+import type { JobFoldCommit, JobRecord, JobState, JobStore, NewJob } from "../queue/jobs/index";
 import type { EnqueueRequest, TaskQueue } from "../queue/types";
 import type { PayloadCipher, PayloadKind } from "./cipher";
 
-type Enqueuer = Pick<TaskQueue, "enqueue" | "cancel">;
+type Enqueuer = Pick<TaskQueue, "enqueue" | "cancel"> & Partial<Pick<TaskQueue, "enqueueAndPeek">>;
 
-/** Task inputs sealed on their way into the queue core. */
+/** Task inputs sealed on their way into the queue core: the one path every enqueue takes (API, jobs). */
 export function sealingTasks<T extends Enqueuer>(tasks: T, cipher: PayloadCipher | null): T {
   if (!cipher) return tasks;
-  const enqueue = async (queue: string, requests: EnqueueRequest[]) =>
-    tasks.enqueue(queue, await Promise.all(requests.map(async (r) => ({ ...r, input: await cipher.seal(r.input, "input", queue) }))));
-  return new Proxy(tasks, { get: (target, key) => (key === "enqueue" ? enqueue : Reflect.get(target, key)) });
+  const seal = (queue: string, requests: EnqueueRequest[]) =>
+    Promise.all(requests.map(async (r) => ({ ...r, input: await cipher.seal(r.input, "input", queue) })));
+  const sealed: Partial<Enqueuer> = {
+    enqueue: async (queue, requests) => tasks.enqueue(queue, await seal(queue, requests)),
+    ...(tasks.enqueueAndPeek ? { enqueueAndPeek: async (queue, requests) => tasks.enqueueAndPeek!(queue, await seal(queue, requests)) } : {}),
+  };
+  return new Proxy(tasks, { get: (target, key) => (key === "enqueue" || key === "enqueueAndPeek" ? sealed[key] : Reflect.get(target, key)) });
 }
 
 const scope = (jobId: string) => `job:${jobId}`;

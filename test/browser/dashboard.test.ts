@@ -3,44 +3,33 @@
  * local stack: sign in, watch counts change, retry a dead task until it succeeds, see the charts.
  * Screenshots go to test/artifacts/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "@upstash/redis";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
 import { createTaskQueue } from "../../src/queue/index";
+import { restRedis } from "../support/redis-client";
+import { ARTIFACTS, type Browser, openBrowser } from "./browser";
 import { seedHistory } from "./history";
 
-const ARTIFACTS = join(process.cwd(), "test", "artifacts");
 const WAIT = { timeout: 20_000 };
 
 describe("dashboard in headless Chromium", () => {
   let stack: Stack;
   let client: EdgeqClient;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ quiet: true, cronEverySeconds: 2 });
     client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
-    profile = mkdtempSync(join(tmpdir(), "edgeq-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser();
+    page = browser.page;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   }, 60_000);
 
@@ -82,7 +71,7 @@ describe("dashboard in headless Chromium", () => {
     await client.updateQueue("retries", { backoff: { baseMs: 200, maxMs: 400 } });
     // The task dies by a failure reported straight to the queue core, with a clock a minute ahead
     // and the task delayed by one: no real worker can take it first.
-    const redis = new Redis({ url: stack.info.redisRestUrl, token: stack.info.redisRestToken, enableTelemetry: false });
+    const redis = restRedis(stack.info.redisRestUrl, stack.info.redisRestToken);
     const [created] = await createTaskQueue(redis).enqueue("retries", [{ fn: "flaky", input: { failures: 1 }, delayMs: 60_000 }]);
     const ahead = createTaskQueue(redis, { now: () => Date.now() + 61_000 });
     const [claimed] = await ahead.claim("retries", 1);

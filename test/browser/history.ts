@@ -3,14 +3,14 @@
  * minute by minute: the statistics the scripts keep then hold a real hour of history (for the
  * charts and the README's screenshot), made by the same scripts a worker runs.
  */
-import { Redis } from "@upstash/redis";
+import { RAW_REPLIES, restRedis } from "../support/redis-client";
 import { createTaskQueue } from "../../src/queue/index";
 import type { StackInfo } from "../../dev/stack";
 
 const MINUTE = 60_000;
 
 export async function seedHistory(info: StackInfo, queue: string): Promise<{ succeeded: number; dead: number }> {
-  const redis = new Redis({ url: info.redisRestUrl, token: info.redisRestToken, enableTelemetry: false, automaticDeserialization: false, responseEncoding: false });
+  const redis = restRedis(info.redisRestUrl, info.redisRestToken, RAW_REPLIES);
   let clock = Date.now() - 60 * MINUTE;
   const core = createTaskQueue(redis, { now: () => clock });
   let succeeded = 0;

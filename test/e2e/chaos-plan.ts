@@ -6,7 +6,7 @@
 import { expect } from "vitest";
 import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
-import { Redis } from "@upstash/redis";
+import { restRedis } from "../support/redis-client";
 import type { StackInfo } from "../../dev/stack";
 import { EdgeqHttpError, type EdgeqClient, type TaskInput } from "../../src/client/index";
 import { createTaskQueue } from "../../src/queue/index";
@@ -97,7 +97,7 @@ export async function settled(client: EdgeqClient, queue: string, total: number,
  * anything but the task's last attempt is a result written under a stale lease.
  */
 export async function checkOutcomes(info: StackInfo, ids: string[], tasks: PlannedTask[]) {
-  const store = createTaskQueue(new Redis({ url: info.redisRestUrl, token: info.redisRestToken, enableTelemetry: false }));
+  const store = createTaskQueue(restRedis(info.redisRestUrl, info.redisRestToken));
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
   const read = (await inParallel(chunks, 4, (chunk) => store.getMany(chunk))).flat();
@@ -142,10 +142,16 @@ export function estimatePiDirect(input: { tasks: number; samples: number; seed: 
   return estimatePi.finalize!(acc, input) as { pi: number; inside: number; samples: number };
 }
 
-/** Waits for a job to finish (long-polling), bounded. */
+/**
+ * Waits for a job to finish, bounded. Plain reads, not `?wait=`: a long poll is a dozen Redis reads,
+ * and with one Redis request in seven failing most long polls would end in a 500.
+ */
 export async function jobFinished(client: EdgeqClient, id: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let job = await client.getJob(id);
-  while (job.status === "running" && Date.now() < deadline) job = await client.getJob(id, 5);
+  while (job.status === "running" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    job = await client.getJob(id);
+  }
   return job;
 }

@@ -80,6 +80,27 @@ describe("edgeq CLI against the local stack", () => {
     expect(retried.errors).toHaveLength(2);
   });
 
+  it("task watch follows a sleeping task's progress bar to its result", async () => {
+    // Long enough to outlast the CLI's own start (a second or more on a busy machine).
+    const { id } = json(await edgeq("enqueue", freshQueue("cliwatch"), "sleep", "--input", '{"ms":8000}'));
+    const run = await edgeq("task", "watch", id);
+    expect(json(run)).toMatchObject({ id, status: "succeeded", result: { slept: expect.any(Number) } });
+    // A bar drawn from {done, total} (printed as lines when stderr is not a terminal).
+    expect(run.stderr, run.stderr).toMatch(/\d+\/8000 /);
+  });
+
+  it("schedule create, list, pause and delete; a bad cron exits non-zero naming `cron`", async () => {
+    const id = `cli-${Date.now().toString(36)}`;
+    const created = json(await edgeq("schedule", "create", "0 9 * * 1-5", "echo", "--id", id, "--timezone", "Europe/Paris", "--input", '{"hi":1}'));
+    expect(created).toMatchObject({ id, cron: "0 9 * * 1-5", timezone: "Europe/Paris", paused: false, nextRunAt: expect.any(Number) });
+    expect(json(await edgeq("schedule", "list")).schedules.map((s: { id: string }) => s.id)).toContain(id);
+    expect(json(await edgeq("schedule", "pause", id))).toMatchObject({ paused: true, nextRunAt: null });
+    expect(json(await edgeq("schedule", "delete", id))).toMatchObject({ id });
+    const bad = await edgeq("schedule", "create", "61 * * * *", "echo");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/400 .*cron/);
+  });
+
   it("a refused request exits non-zero with the server's problem on stderr", async () => {
     const run = await edgeq("job", "run", "primes-below", "--input", '{"below":10,"tasks":0}');
     expect(run.code).toBe(2);

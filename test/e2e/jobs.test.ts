@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { EdgeqHttpError, type JobEvent } from "../../src/client/index";
 import { estimatePiDirect } from "../support/direct";
-import { freshQueue as queue, useStack } from "./stack-fixture";
+import { freshQueue as queue, readTasks, useStack } from "./stack-fixture";
 
 const local = useStack({ cronEverySeconds: 2 });
 
@@ -46,8 +46,11 @@ describe("jobs under wrangler dev", () => {
     await local.stack.restartWorker(0);
     const finished = await client().getJob(id, 30).then((j) => (j.status === "running" ? client().getJob(id, 30) : j));
     expect(finished).toMatchObject({ status: "succeeded", total, done: total, failed: 0, result: { below: 300_000_000, primes: 16_252_325 } });
-    // The batches the killed process held were reclaimed when their leases ran out, and rerun.
+    // The batches the killed process held were reclaimed when their leases ran out, and rerun:
+    // the kill hit, so some map tasks took a second attempt (and were still folded once, above).
     expect((await client().getQueue(name)).counts).toMatchObject({ succeeded: total, dead: 0 });
+    const mapTasks = await readTasks(client(), Array.from({ length: total }, (_, i) => `${id}-${i}`));
+    expect(mapTasks.filter((task) => task.attempts >= 2).length).toBeGreaterThan(0);
   }, 90_000);
 
   it("?wait= returns the finished job; DELETE cancels a running job and its pending tasks", async () => {

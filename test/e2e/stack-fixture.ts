@@ -1,7 +1,8 @@
 /** One local stack (wrangler dev and the servers behind it) for a test file, stopped after it. */
 import { afterAll, beforeAll } from "vitest";
 import { startStack, type Stack, type StackOptions } from "../../dev/stack";
-import { createClient, type EdgeqClient } from "../../src/client/index";
+import { queueName } from "../support/names";
+import { createClient, type EdgeqClient, type Task } from "../../src/client/index";
 
 export interface StackFixture {
   readonly stack: Stack;
@@ -33,4 +34,11 @@ export function useStack(options: StackOptions = {}): StackFixture {
 }
 
 /** A fresh queue name per test. */
-export const freshQueue = (label: string): string => `e2e-${label}-${Math.random().toString(36).slice(2, 8)}`;
+export const freshQueue = (label: string): string => queueName(`e2e-${label}`);
+
+/** The tasks with these ids, read 25 at a time. */
+export async function readTasks(client: EdgeqClient, ids: readonly string[]): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < ids.length; i += 25) tasks.push(...(await Promise.all(ids.slice(i, i + 25).map((id) => client.getTask(id)))));
+  return tasks;
+}

@@ -9,15 +9,16 @@ import { enqueueCoalesced, MAX_COALESCED_TASKS } from "../../src/http/enqueue-co
 import { createTaskQueue } from "../../src/queue/index";
 import type { EnqueueRequest, TaskQueue } from "../../src/queue/types";
 import { ValidationError } from "../../src/queue/errors";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { testKeyspace, testRedis } from "../support/redis-client";
 import { queueName } from "./queue-fixture";
 
-const prefix = randomPrefix("coalesce");
+const keys = testKeyspace("coalesce");
+const { prefix } = keys;
 const core = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {
   prefix,
   defaults: { dedupWindowMs: 60_000 },
 });
-afterAll(() => deleteKeysWithPrefix(prefix));
+afterAll(keys.cleanup);
 
 /** The real queue core, with each script call's group sizes written down. */
 function recording(): { tasks: Pick<TaskQueue, "enqueueGroups">; calls: number[][] } {
@@ -50,7 +51,7 @@ describe("coalesced enqueues", () => {
     const ids = answers.map((answer) => {
       if (answer instanceof Error) throw answer;
       expect(answer.results).toHaveLength(1);
-      expect(answer.wake).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
+      expect(answer.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
       return answer.results[0]!.id;
     });
     expect(new Set(ids).size).toBe(20);

@@ -13,11 +13,11 @@ import { type FoldDeps, foldQueue } from "../../src/runtime/jobs/fold";
 import { mapTaskId } from "../../src/runtime/jobs/split";
 import { createLogger } from "../../src/runtime/logger";
 import { queueFixture, queueName } from "./queue-fixture";
-import { testRedis } from "../support/redis-client";
+import { rawTestRedis } from "../support/redis-client";
 
 const fixture = queueFixture();
 const { queue: tasks, prefix } = fixture;
-const jobs = createJobStore(testRedis({ responseEncoding: false, automaticDeserialization: false }), { prefix, now: () => fixture.clock.now });
+const jobs = createJobStore(rawTestRedis(), { prefix, now: () => fixture.clock.now });
 
 // Task i contributes i + 1: the sum 1 + ... + n shows a result folded twice or missed.
 const sum = defineJob({

@@ -10,7 +10,7 @@ import type { JobFunction } from "../../src/runtime/job";
 import { registry } from "../../src/runtime/registry";
 import { estimatePiDirect, primesBelowDirect, wordFrequenciesDirect } from "../support/direct";
 import { startReceiver, type Receiver } from "../support/qstash-receiver";
-import { runUntilOver, start, tasks } from "./jobs-fixture";
+import { keys, runUntilOver, start, tasks } from "./jobs-fixture";
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await receiver.close();
+  await keys.cleanup();
 });
 
 /** Flaky-style: every `every`-th map task throws on its first `failures` attempts. */

@@ -2,29 +2,29 @@
  * Jobs through the real runtime, queue core, REST server and redis-server: start a job as
  * POST /v1/jobs does, then let cron invocations drain and fold until it is over.
  */
-import { randomBytes } from "node:crypto";
 import { createJobStore } from "../../src/queue/jobs/store";
 import type { JobRecord } from "../../src/queue/jobs/types";
 import { createTaskQueue } from "../../src/queue/index";
 import type { QueueSettingsPatch } from "../../src/queue/types";
 import type { JobFunction } from "../../src/runtime/job";
-import { startJob } from "../../src/runtime/jobs/start";
+import { startJob } from "../../src/runtime/jobs/start-job";
 import { createLogger } from "../../src/runtime/logger";
 import type { FunctionRegistry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";
 import type { Receiver } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { queueName } from "../support/names";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
 
-export const fastRedis = () => testRedis({ responseEncoding: false, automaticDeserialization: false });
-export const tasks = createTaskQueue(fastRedis(), {});
-export const jobs = createJobStore(fastRedis());
+/** The keys of the test file that imports this fixture: its afterAll passes `keys.cleanup`. */
+export const keys = testKeyspace("jobs");
+export const tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
+export const jobs = createJobStore(rawTestRedis(), { prefix: keys.prefix });
 export const log = createLogger("error", {});
-export const jobQueue = (label: string) => `job-${label}-${randomBytes(4).toString("hex")}`;
 
 /** Starts `job` on a fresh queue with `settings`; returns the job id and queue. */
 export async function start(job: JobFunction, input: unknown, settings: QueueSettingsPatch = {}, label = job.name) {
-  const queue = jobQueue(label);
+  const queue = queueName(`job-${label}`);
   await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 0, maxMs: 0, jitter: 0 }, ...settings });
   const parsed = job.input.parse(input);
   const started = await startJob(job, parsed, queue, { tasks, jobs, now: Date.now });
@@ -33,7 +33,7 @@ export async function start(job: JobFunction, input: unknown, settings: QueueSet
 
 /** Cron invocations for one queue until the job is over (each drains, upkeeps and folds). */
 export async function runUntilOver(receiver: Receiver, functions: FunctionRegistry, id: string, queue: string, rounds = 40): Promise<JobRecord> {
-  const env = testEnv(`${receiver.base}/ignored`);
+  const env = testEnv(`${receiver.base}/ignored`, keys.prefix);
   for (let round = 0; round < rounds; round++) {
     const job = await jobs.get(id);
     if (job && job.status !== "running") return job;
@@ -44,7 +44,7 @@ export async function runUntilOver(receiver: Receiver, functions: FunctionRegist
 
 /** Cron invocations until nothing is queued, delayed or running in the queue. */
 export async function runUntilIdle(receiver: Receiver, functions: FunctionRegistry, queue: string, rounds = 20): Promise<void> {
-  const env = testEnv(`${receiver.base}/ignored`);
+  const env = testEnv(`${receiver.base}/ignored`, keys.prefix);
   for (let round = 0; round < rounds; round++) {
     const { counts } = await tasks.getQueue(queue);
     if (counts.queued + counts.delayed + counts.running === 0) return;

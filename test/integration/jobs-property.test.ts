@@ -14,12 +14,12 @@ import { planFold } from "../../src/runtime/jobs/plan";
 import { mapTaskId } from "../../src/runtime/jobs/split";
 import { createLogger } from "../../src/runtime/logger";
 import type { FoldRound, JobState } from "../../src/queue/jobs/types";
-import { testRedis } from "../support/redis-client";
+import { rawTestRedis } from "../support/redis-client";
 import { queueFixture, queueName } from "./queue-fixture";
 
 const fixture = queueFixture();
 const tasks = fixture.queue;
-const jobs = createJobStore(testRedis({ responseEncoding: false, automaticDeserialization: false }), { prefix: fixture.prefix, now: () => fixture.clock.now });
+const jobs = createJobStore(rawTestRedis(), { prefix: fixture.prefix, now: () => fixture.clock.now });
 const N = 10;
 const LEASE_MS = 5_000;
 

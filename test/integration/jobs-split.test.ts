@@ -9,7 +9,7 @@ import { cancelPendingTasks } from "../../src/runtime/jobs/cancel";
 import { CHUNKS_PER_RUN, ENQUEUE_CHUNK } from "../../src/runtime/jobs/split";
 import { registry } from "../../src/runtime/registry";
 import { startReceiver, type Receiver } from "../support/qstash-receiver";
-import { jobs, runUntilIdle, runUntilOver, start, tasks } from "./jobs-fixture";
+import { jobs, keys, runUntilIdle, runUntilOver, start, tasks } from "./jobs-fixture";
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await receiver.close();
+  await keys.cleanup();
 });
 
 // Task i contributes i + 1; `count` may lie, to show what a split that does not match does.

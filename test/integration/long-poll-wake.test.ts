@@ -8,14 +8,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { redisCompletionListener, waitForTask } from "../../src/http/long-poll";
 import { createTaskQueue, doneChannel } from "../../src/queue/index";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { testKeyspace, testRedis } from "../support/redis-client";
 import { queueName } from "./queue-fixture";
 
-const prefix = randomPrefix("wake");
+const keys = testKeyspace("wake");
+const { prefix } = keys;
 const redis = testRedis({ responseEncoding: false, automaticDeserialization: false });
 const core = createTaskQueue(redis, { prefix });
 const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
-afterAll(() => deleteKeysWithPrefix(prefix));
+afterAll(keys.cleanup);
 
 const HOUR = 3_600_000;
 

@@ -2,7 +2,7 @@
 import { afterAll } from "vitest";
 import { createTaskQueue, type TaskQueueOptions } from "../../src/queue/index";
 import type { TaskQueue } from "../../src/queue/types";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { RAW_REPLIES, testKeyspace, testRedis } from "../support/redis-client";
 
 export interface QueueFixture {
   queue: TaskQueue;
@@ -13,26 +13,20 @@ export interface QueueFixture {
   another(options?: Omit<TaskQueueOptions, "prefix" | "now">, client?: Parameters<typeof testRedis>[0]): TaskQueue;
 }
 
-const FAST_CLIENT = { automaticDeserialization: false, responseEncoding: false } as const;
-
 /** Call at the top of a describe: keys are deleted after the file. */
 export function queueFixture(options: Omit<TaskQueueOptions, "prefix" | "now"> = {}): QueueFixture {
-  const prefix = randomPrefix("queue").slice(0, -1);
+  const { prefix, cleanup } = testKeyspace("queue");
   const clock = { now: 1_750_000_000_000 };
-  const make = (opts: Omit<TaskQueueOptions, "prefix" | "now">, client: Parameters<typeof testRedis>[0] = FAST_CLIENT) =>
+  const make = (opts: Omit<TaskQueueOptions, "prefix" | "now">, client: Parameters<typeof testRedis>[0] = RAW_REPLIES) =>
     createTaskQueue(testRedis(client), { prefix, now: () => clock.now, ...opts });
-  afterAll(() => deleteKeysWithPrefix(prefix));
+  afterAll(cleanup);
   return {
     queue: make(options),
     prefix,
     clock,
     advance: (ms) => void (clock.now += ms),
-    another: (opts = {}, client = FAST_CLIENT) => make({ ...options, ...opts }, client),
+    another: (opts = {}, client = RAW_REPLIES) => make({ ...options, ...opts }, client),
   };
 }
 
-let counter = 0;
-/** A fresh queue name per test. */
-export function queueName(label = "q"): string {
-  return `${label}-${process.pid}-${++counter}`;
-}
+export { queueName } from "../support/names";

@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import type { StateLetter } from "../../src/queue/codec";
-import { queueKeys } from "../../src/queue/keys";
+import { queueKeyMap } from "../../src/queue/keys";
 import type { TaskQueue, TaskStatus } from "../../src/queue/types";
 import { testRedis } from "../support/redis-client";
 
@@ -71,7 +71,7 @@ export class QueueModel {
       expect(record!.result, `result of ${t.id}`).toEqual(t.result);
     });
     // each task sits in exactly the structure of its state (ready list entries of other states are tombstones)
-    const [, , , ready, prio, delayed, , dead] = queueKeys(prefix, name);
+    const { ready, prioritized: prio, delayed, dead } = queueKeyMap(prefix, name);
     const raw = testRedis({ automaticDeserialization: false });
     const [list, prioIds, delayedIds, deadIds] = await Promise.all([
       raw.lrange(ready!, 0, -1), raw.zrange(prio!, 0, -1), raw.zrange(delayed!, 0, -1), raw.zrange(dead!, 0, -1),

@@ -1,5 +1,5 @@
 /**
- * The start of a worker invocation in one script call: the once-mark (QStash's replay guard), the
+ * The start of a worker invocation in one script call: the replay mark (QStash's replay guard), the
  * push epoch, the queue's figures before the claim, and the first batch at the queue's batch size.
  */
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { queueFixture, queueName } from "./queue-fixture";
 describe("queue core: startInvocation", () => {
   const { queue, prefix } = queueFixture();
   const redis = testRedis({ automaticDeserialization: false });
-  const mark = (label: string) => ({ key: `${prefix}:once:${label}-${queueName()}`, value: "msg_1", ttlMs: 60_000 });
+  const mark = (label: string) => ({ key: `${prefix}:replay:${label}-${queueName()}`, value: "msg_1", ttlMs: 60_000 });
 
   it("claims the queue's batch size, with the figures from before the claim and the push epoch advanced", async () => {
     const q = queueName("start");
@@ -37,25 +37,25 @@ describe("queue core: startInvocation", () => {
     expect(await queue.startInvocation(queueName("never-made"))).toEqual({ kind: "missing" });
   });
 
-  it("sets the once-mark first: a second start with it changes nothing, not even the epoch", async () => {
-    const q = queueName("once");
+  it("sets the replay mark first: a second start with it changes nothing, not even the epoch", async () => {
+    const q = queueName("replay");
     await queue.enqueue(q, [{ fn: "f", input: 1 }, { fn: "f", input: 2 }]);
     await queue.updateSettings(q, { batchSize: 1 });
-    const once = mark("replay");
-    expect(await queue.startInvocation(q, once)).toMatchObject({ kind: "started", pushEpoch: 1, claimed: [{ input: 1 }] });
-    expect(await redis.get(once.key)).toBe("msg_1");
-    expect(await redis.pttl(once.key)).toBeGreaterThan(50_000);
-    expect(await queue.startInvocation(q, once)).toEqual({ kind: "replayed" });
+    const replayMark = mark("replay");
+    expect(await queue.startInvocation(q, replayMark)).toMatchObject({ kind: "started", pushEpoch: 1, claimed: [{ input: 1 }] });
+    expect(await redis.get(replayMark.key)).toBe("msg_1");
+    expect(await redis.pttl(replayMark.key)).toBeGreaterThan(50_000);
+    expect(await queue.startInvocation(q, replayMark)).toEqual({ kind: "replayed" });
     expect((await queue.getQueue(q)).counts).toMatchObject({ queued: 1, running: 1 });
     // Another mark (QStash's retry: a new jti) starts normally and finds the epoch unmoved by the replay.
     expect(await queue.startInvocation(q, mark("retry"))).toMatchObject({ kind: "started", pushEpoch: 2, claimed: [{ input: 2 }] });
   });
 
   it("keeps the mark of a delivery for a queue that does not exist, and refuses a bad mark", async () => {
-    const once = mark("missing");
-    expect(await queue.startInvocation(queueName("gone"), once)).toEqual({ kind: "missing" });
-    expect(await queue.startInvocation(queueName("gone"), once)).toEqual({ kind: "replayed" });
-    await expect(queue.startInvocation(queueName(), { ...once, ttlMs: 0 })).rejects.toThrow(/ttlMs/);
-    await expect(queue.startInvocation(queueName(), { ...once, key: "" })).rejects.toThrow(/once/);
+    const replayMark = mark("missing");
+    expect(await queue.startInvocation(queueName("gone"), replayMark)).toEqual({ kind: "missing" });
+    expect(await queue.startInvocation(queueName("gone"), replayMark)).toEqual({ kind: "replayed" });
+    await expect(queue.startInvocation(queueName(), { ...replayMark, ttlMs: 0 })).rejects.toThrow(/ttlMs/);
+    await expect(queue.startInvocation(queueName(), { ...replayMark, key: "" })).rejects.toThrow(/replayMark/);
   });
 });

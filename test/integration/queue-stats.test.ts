@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { queueKeys } from "../../src/queue/keys";
+import { queueKeyMap } from "../../src/queue/keys";
 import { LATENCY_BOUNDS_MS } from "../../src/queue/stats/histogram";
 import { testRedis } from "../support/redis-client";
 import { queueFixture, queueName } from "./queue-fixture";
@@ -114,7 +114,7 @@ describe("queue statistics kept by the scripts", () => {
     const [task] = await queue.claim(q, 1);
     advance(7);
     await queue.complete(q, [{ id: task!.id, leaseToken: task!.leaseToken, result: null }]);
-    const statsKey = queueKeys(prefix, q)[9]!;
+    const statsKey = queueKeyMap(prefix, q).stats;
     const redis = testRedis();
     const before = await redis.hkeys(statsKey);
     const oldMinute = String(Math.floor(clock.now / MINUTE));

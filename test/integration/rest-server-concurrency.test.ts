@@ -2,7 +2,7 @@ import { request, Agent } from "node:http";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { deleteKeysWithPrefix, randomPrefix, restRedis, testRedis } from "../support/redis-client";
 
 const prefix = randomPrefix("rest-conc");
 const key = (label: string) => `${prefix}${label}`;
@@ -69,7 +69,7 @@ describe("REST server command line", () => {
       const url = /on (http:\/\/\S+)/.exec(line.toString())?.[1];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const { Redis } = await import("@upstash/redis");
-      const client = new Redis({ url: url!, token: "cli-token", enableTelemetry: false });
+      const client = restRedis(url!, "cli-token");
       expect(await client.echo("via cli")).toBe("via cli");
       child.kill("SIGTERM");
       const [code] = (await once(child, "exit")) as [number | null];

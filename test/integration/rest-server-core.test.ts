@@ -1,6 +1,6 @@
-import { Redis, errors } from "@upstash/redis";
+import { errors } from "@upstash/redis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { deleteKeysWithPrefix, randomPrefix, restRedis, testRedis } from "../support/redis-client";
 
 const prefix = randomPrefix("rest-core");
 const redis = testRedis();
@@ -44,7 +44,7 @@ describe("REST server: single commands, pipeline and multi-exec through @upstash
   });
 
   it("refuses a wrong token with 401 and an UpstashError", async () => {
-    const wrong = new Redis({ url: inject("restUrl"), token: "wrong", retry: false, enableTelemetry: false });
+    const wrong = restRedis(inject("restUrl"), "wrong", { retry: false });
     await expect(wrong.get(key("s"))).rejects.toBeInstanceOf(errors.UpstashError);
     await expect(wrong.get(key("s"))).rejects.toThrow(/WRONGPASS/);
   });

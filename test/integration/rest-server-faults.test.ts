@@ -1,8 +1,7 @@
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseFaultRates, randomFaults, type FaultKind } from "../../dev/rest-server/faults";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
-import { deleteKeysWithPrefix, randomPrefix, testRedis } from "../support/redis-client";
+import { deleteKeysWithPrefix, randomPrefix, restRedis, testRedis } from "../support/redis-client";
 
 const prefix = randomPrefix("rest-faults");
 const key = (label: string) => `${prefix}${label}`;
@@ -54,7 +53,7 @@ describe("REST server fault injection", () => {
   });
 
   it("the real client sees each fault as an error and works again once faults stop", async () => {
-    const client = new Redis({ url: server.url, token: "chaos", retry: false, enableTelemetry: false });
+    const client = restRedis(server.url, "chaos", { retry: false });
     nextFault = "error-after";
     await expect(client.incr(key("counter"))).rejects.toThrow(/injected fault/);
     expect(await client.incr(key("counter"))).toBe(2);

@@ -1,7 +1,8 @@
-import { Redis, errors } from "@upstash/redis";
+import { type Redis, errors } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
+import { restRedis } from "../support/redis-client";
 
 // A private redis-server, so stopping it disturbs no other test file.
 describe("REST server when redis-server goes away and comes back", () => {
@@ -12,7 +13,7 @@ describe("REST server when redis-server goes away and comes back", () => {
   beforeAll(async () => {
     redisServer = await startRedisServer();
     rest = await startRestServer({ redisUrl: redisServer.url, token: "outage", poolSize: 2 });
-    client = new Redis({ url: rest.url, token: "outage", retry: false, enableTelemetry: false });
+    client = restRedis(rest.url, "outage", { retry: false });
   });
   afterAll(async () => {
     await rest.close();

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functions } from "../../functions/index";
 import { createTaskQueue } from "../../src/queue/index";
 import type { EnqueueRequest, TaskQueue } from "../../src/queue/types";
 import { defineFunction } from "../../src/runtime/function";
@@ -13,21 +14,24 @@ import { handlePush } from "../../src/runtime/push";
 import { registry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";
 import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { queueName } from "../support/names";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+
+const keys = testKeyspace("rt-batch");
+afterAll(keys.cleanup);
 
 let receiver: Receiver;
 let tasks: TaskQueue;
 const logLines: string[] = [];
 const log = createLogger("debug", {}, (line) => logLines.push(line));
-const queueName = (label: string) => `rt-${label}-${randomBytes(4).toString("hex")}`;
 // Pushes published by these tests land on a loopback receiver that only records them.
-const env = () => testEnv(`${receiver.base}/ignored`);
+const env = () => testEnv(`${receiver.base}/ignored`, keys.prefix);
 const logsOf = (taskId: string) => logLines.map((line) => JSON.parse(line)).filter((entry) => entry.taskId === taskId);
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+  tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
 });
 afterAll(async () => {
   await receiver.close();
@@ -44,7 +48,7 @@ async function sweepUntilIdle(queue: string, rounds = 30): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const { counts } = await tasks.getQueue(queue);
     if (counts.queued + counts.delayed + counts.running === 0) return;
-    await handleScheduled(env(), { queues: [queue], log });
+    await handleScheduled(env(), { queues: [queue], functions, log });
   }
   throw new Error(`queue ${queue} still busy after ${rounds} sweeps`);
 }
@@ -135,7 +139,7 @@ describe("runtime over the real queue core", () => {
   it("chains full batches in one invocation (settle and claim in one request) until the queue is empty", async () => {
     const queue = queueName("chain");
     const ids = await enqueue(queue, Array.from({ length: 12 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 4, maxParallel: 1 });
-    const report = await handlePush(env(), { queue }, { log });
+    const report = await handlePush(env(), { queue }, { functions, log });
     expect(report).toMatchObject({ queue, claimed: 12, succeeded: 12, retrying: 0, dead: 0, stale: 0 });
     const finished = logLines.map((line) => JSON.parse(line)).find((entry) => entry.msg === "invocation finished" && entry.queue === queue);
     expect(finished.batches).toBe(3);
@@ -146,13 +150,13 @@ describe("runtime over the real queue core", () => {
   it("stops after the budget's batch cap (the Workers subrequest limit) and hands the rest on", async () => {
     const queue = queueName("cap");
     await enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 2, maxParallel: 2 });
-    const report = await handlePush(env(), { queue }, { log, budget: { softMs: 60_000, hardMs: 60_000, maxBatches: 2 } });
+    const report = await handlePush(env(), { queue }, { functions, log, budget: { softMs: 60_000, hardMs: 60_000, maxBatches: 2 } });
     expect(report).toMatchObject({ claimed: 4, succeeded: 4 });
     expect(report.published).toBeGreaterThanOrEqual(1);
     expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 6, running: 0, succeeded: 4 });
   });
 
   it("answers a push for a queue that does not exist with an empty report", async () => {
-    expect(await handlePush(env(), { queue: queueName("ghost") }, { log })).toMatchObject({ claimed: 0, published: 0 });
+    expect(await handlePush(env(), { queue: queueName("ghost") }, { functions, log })).toMatchObject({ claimed: 0, published: 0 });
   });
 });

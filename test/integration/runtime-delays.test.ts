@@ -5,22 +5,24 @@
  * MAX_WAKE_UPS) are carried by a chain: each invocation asks for a wake-up at the earliest delayed
  * task it left behind.
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskQueue } from "../../src/queue/index";
 import type { TaskQueue } from "../../src/queue/types";
+import { clientsFromEnv } from "../../src/runtime/clients";
+import { publishEnqueuePush } from "../../src/runtime/enqueue-push";
 import { createLogger } from "../../src/runtime/logger";
-import { nudgeWorkers } from "../../src/runtime/nudge";
+import { queueName } from "../support/names";
 import { startPushWorker } from "../support/push-worker";
 import { sleep } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 
 let tasks: TaskQueue;
 const log = createLogger("error", {}, () => {});
-const queueName = (label: string) => `rd-${label}-${randomBytes(4).toString("hex")}`;
+const keys = testKeyspace("rt-delays");
+afterAll(keys.cleanup);
 
 beforeAll(() => {
-  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+  tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
 });
 
 async function waitForSucceeded(queue: string, count: number, withinMs: number): Promise<void> {
@@ -34,7 +36,7 @@ async function waitForSucceeded(queue: string, count: number, withinMs: number):
 describe("delays and retries with no cron", () => {
   let worker: Awaited<ReturnType<typeof startPushWorker>>;
   beforeAll(async () => {
-    worker = await startPushWorker({ log });
+    worker = await startPushWorker({ log }, keys.prefix);
   });
   afterAll(async () => {
     await worker.close();
@@ -51,7 +53,7 @@ describe("delays and retries with no cron", () => {
 
     // What the enqueue route asks for: wake-ups only (nothing can run now), one per distinct second.
     const wakeAt = results.map((result) => result.runAt as number);
-    expect(await nudgeWorkers(worker.env, queue, { log, wakeAt, readyNow: false })).toBe(seconds);
+    expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue, { dueAt: wakeAt, readyNow: false })).toBe(seconds);
     await waitForSucceeded(queue, requests.length, 15_000);
 
     const records = await tasks.getMany(results.map((result) => result.id));
@@ -71,7 +73,7 @@ describe("delays and retries with no cron", () => {
     ]);
     // A wake-up for the first task only (as a nudge that capped its wake-ups at MAX_WAKE_UPS would
     // leave later seconds out): only the first invocation's own wake-up can run the second.
-    expect(await nudgeWorkers(worker.env, queue, { log, wakeAt: [first!.runAt!], readyNow: false })).toBe(1);
+    expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue, { dueAt: [first!.runAt!], readyNow: false })).toBe(1);
     await waitForSucceeded(queue, 2, 15_000);
     expect(await tasks.get(second!.id)).toMatchObject({ status: "succeeded", result: "second" });
     const mine = worker.reports.filter((report) => report.queue === queue);
@@ -83,7 +85,7 @@ describe("delays and retries with no cron", () => {
     const queue = queueName("retry");
     await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 1_500, maxMs: 1_500, jitter: 0 } });
     const [flaky] = await tasks.enqueue(queue, [{ fn: "flaky", input: { failures: 2 } }]);
-    expect(await nudgeWorkers(worker.env, queue, { log })).toBe(1);
+    expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
     await waitForSucceeded(queue, 1, 15_000);
     const record = await tasks.get(flaky!.id);
     expect(record).toMatchObject({ status: "succeeded", attempts: 3 });

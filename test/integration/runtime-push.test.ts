@@ -1,30 +1,35 @@
 /**
  * Pushes through the real QStash dev server: follow-ups when backlog remains (signed for
- * /v1/work, checked with the real Receiver), nudges deduplicated per epoch, a push chain that
- * drains a queue with no cron, and the cron starting drainers.
+ * /v1/work, checked with the real Receiver), enqueue pushes deduplicated per epoch, a push chain that
+ * drains a queue with no cron, and the cron publishing pushes.
  */
 import { randomBytes } from "node:crypto";
 import { Receiver as SignatureReceiver } from "@upstash/qstash";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { functions } from "../../functions/index";
 import { createTaskQueue } from "../../src/queue/index";
 import type { TaskQueue } from "../../src/queue/types";
 import type { Clock } from "../../src/runtime/budget";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
-import { nudgeWorkers } from "../../src/runtime/nudge";
+import { clientsFromEnv } from "../../src/runtime/clients";
+import { publishEnqueuePush } from "../../src/runtime/enqueue-push";
 import { handlePush } from "../../src/runtime/push";
 import { registry } from "../../src/runtime/registry";
 import { handleScheduled } from "../../src/runtime/scheduled";
 import { startPushWorker } from "../support/push-worker";
 import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
-import { testRedis } from "../support/redis-client";
+import { queueName } from "../support/names";
+import { rawTestRedis, testKeyspace } from "../support/redis-client";
 import { testEnv } from "../support/runtime-env";
+
+const keys = testKeyspace("rt-push");
+afterAll(keys.cleanup);
 
 let receiver: Receiver;
 let tasks: TaskQueue;
 const log = createLogger("error", {}, () => {});
-const queueName = (label: string) => `rp-${label}-${randomBytes(4).toString("hex")}`;
 const signatures = () =>
   new SignatureReceiver({ currentSigningKey: inject("qstashCurrentSigningKey"), nextSigningKey: inject("qstashNextSigningKey") });
 
@@ -47,7 +52,7 @@ function steppingClock() {
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  tasks = createTaskQueue(testRedis({ responseEncoding: false, automaticDeserialization: false }), {});
+  tasks = createTaskQueue(rawTestRedis(), { prefix: keys.prefix });
 });
 afterAll(async () => {
   await receiver.close();
@@ -63,7 +68,7 @@ describe("pushes through the QStash dev server", () => {
     await tasks.enqueue(queue, Array.from({ length: 20 }, () => ({ fn: "tick", input: null })));
     await tasks.updateSettings(queue, { batchSize: 4, maxParallel: 3 });
 
-    const report = await handlePush(testEnv(publicUrl), { queue }, {
+    const report = await handlePush(testEnv(publicUrl, keys.prefix), { queue }, {
       functions: registry([tick]), clock, log, budget: { softMs: 2_500, hardMs: 60_000 },
     });
 
@@ -79,47 +84,47 @@ describe("pushes through the QStash dev server", () => {
     expect(receiver.deliveriesTo(path)).toHaveLength(3);
   });
 
-  it("collapses a burst of nudges into one push until a worker starts, then nudges again", async () => {
-    const queue = queueName("nudge");
+  it("collapses a burst of enqueue pushes into one until a worker starts, then pushes again", async () => {
+    const queue = queueName("push");
     const { publicUrl, path } = endpoint();
-    const env = testEnv(publicUrl);
+    const env = testEnv(publicUrl, keys.prefix);
     await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "echo", input: n })));
 
     const clock = steppingClock();
-    const burst = await Promise.all(Array.from({ length: 20 }, () => nudgeWorkers(env, queue, { log, clock })));
+    const burst = await Promise.all(Array.from({ length: 20 }, () => publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock })));
     expect(burst.reduce((sum, n) => sum + n, 0)).toBe(1);
     await receiver.waitFor(path, 1);
 
-    // A worker starting (here: run directly) spends the epoch; the next enqueue's nudge is new.
-    expect(await handlePush(env, { queue }, { log })).toMatchObject({ claimed: 5, succeeded: 5, published: 0 });
+    // A worker starting (here: run directly) spends the epoch; the next enqueue's push is new.
+    expect(await handlePush(env, { queue }, { functions, log })).toMatchObject({ claimed: 5, succeeded: 5, published: 0 });
     await tasks.enqueue(queue, [{ fn: "echo", input: "late" }]);
-    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(1);
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock })).toBe(1);
     await receiver.waitFor(path, 2);
 
     await tasks.updateSettings(queue, { paused: true });
-    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(0);
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock })).toBe(0);
     await sleep(300);
     expect(receiver.deliveriesTo(path)).toHaveLength(2);
   });
 
-  it("nudges with what the enqueue script read as it would with a read of its own (same epoch, same settings)", async () => {
+  it("pushes with what the enqueue script read as it would with a read of its own (same epoch, same settings)", async () => {
     const queue = queueName("peek");
     const { publicUrl, path } = endpoint();
-    const env = testEnv(publicUrl);
+    const env = testEnv(publicUrl, keys.prefix);
     const clock = steppingClock();
     const first = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 1 }]);
     expect(first.results).toHaveLength(1);
-    expect(first.wake).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
-    expect(await nudgeWorkers(env, queue, { log, clock, wake: first.wake! })).toBe(1);
-    // The same dedup id as a nudge that reads the epoch itself: QStash drops the copy.
-    expect(await nudgeWorkers(env, queue, { log, clock })).toBe(0);
+    expect(first.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock, pushInfo: first.pushInfo! })).toBe(1);
+    // The same dedup id as a push that reads the epoch itself: QStash drops the copy.
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock })).toBe(0);
     await receiver.waitFor(path, 1);
 
-    expect(await handlePush(env, { queue }, { log })).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(await handlePush(env, { queue }, { functions, log })).toMatchObject({ claimed: 1, succeeded: 1 });
     await tasks.updateSettings(queue, { maxParallel: 3, paused: true });
     const second = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 2 }]);
-    expect(second.wake).toEqual({ paused: true, maxParallel: 3, pushEpoch: 1 });
-    expect(await nudgeWorkers(env, queue, { log, clock, wake: second.wake! })).toBe(0);
+    expect(second.pushInfo).toEqual({ paused: true, maxParallel: 3, pushEpoch: 1 });
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock, pushInfo: second.pushInfo! })).toBe(0);
     await sleep(300);
     expect(receiver.deliveriesTo(path)).toHaveLength(1);
   });
@@ -132,18 +137,18 @@ describe("pushes through the QStash dev server", () => {
     const lost = await tasks.claim(queue, 2, 1_000);
     expect(lost).toHaveLength(2);
     await sleep(1_100);
-    const report = await handlePush(testEnv(publicUrl), { queue }, { log });
+    const report = await handlePush(testEnv(publicUrl, keys.prefix), { queue }, { functions, log });
     expect(report).toMatchObject({ claimed: 0 });
     expect(report.published).toBeGreaterThanOrEqual(1);
     expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 2, running: 0 });
     await receiver.waitFor(path, 1);
   });
 
-  it("never throws from a nudge, even when QStash is unreachable", async () => {
+  it("never throws from an enqueue push, even when QStash is unreachable", async () => {
     const queue = queueName("unreachable");
     await tasks.enqueue(queue, [{ fn: "echo", input: 1 }]);
-    const env = { ...testEnv(`${receiver.base}/x`), QSTASH_URL: "http://127.0.0.1:9" };
-    expect(await nudgeWorkers(env, queue, { log })).toBe(0);
+    const env = { ...testEnv(`${receiver.base}/x`, keys.prefix), QSTASH_URL: "http://127.0.0.1:9" };
+    expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue)).toBe(0);
   });
 
   it("drains a backlog by a chain of pushes alone, within the queue's parallelism", async () => {
@@ -152,9 +157,9 @@ describe("pushes through the QStash dev server", () => {
     const ids = (await tasks.enqueue(queue, Array.from({ length: total }, (_, n) => ({ fn: "echo", input: n })))).map((r) => r.id);
     await tasks.updateSettings(queue, { batchSize: 20, maxParallel: 4 });
     // A soft budget of zero: each invocation runs exactly one batch, then hands the rest on.
-    const worker = await startPushWorker({ log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 } });
+    const worker = await startPushWorker({ log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 } }, keys.prefix);
     try {
-      expect(await nudgeWorkers(worker.env, queue, { log })).toBe(1);
+      expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
       const deadline = Date.now() + 30_000;
       while ((await tasks.getQueue(queue)).counts.succeeded < total) {
         if (Date.now() > deadline) throw new Error("the push chain did not drain the queue within 30 s");
@@ -175,19 +180,19 @@ describe("pushes through the QStash dev server", () => {
     }
   });
 
-  it("runs retries in backoff and delayed tasks by wake-up pushes alone, with no cron", async () => {
-    const queue = queueName("wake");
+  it("runs retries in backoff and delayed tasks by delayed pushes alone, with no cron", async () => {
+    const queue = queueName("delayed");
     const [flaky, later] = await tasks.enqueue(queue, [
       { fn: "flaky", input: { failures: 1 } },
-      // Due well after the retry, so only its own wake-up can run it.
+      // Due well after the retry, so only its own delayed push can run it.
       { fn: "echo", input: "later", delayMs: 2_500 },
     ]);
     await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 1_000, maxMs: 1_000, jitter: 0 } });
     const delayed = await tasks.get(later?.id as string);
     expect(delayed?.status).toBe("delayed");
-    const worker = await startPushWorker({ log });
+    const worker = await startPushWorker({ log }, keys.prefix);
     try {
-      expect(await nudgeWorkers(worker.env, queue, { log, wakeAt: [delayed?.runAt as number] })).toBe(2);
+      expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue, { dueAt: [delayed?.runAt as number] })).toBe(2);
       const deadline = Date.now() + 15_000;
       while ((await tasks.getQueue(queue)).counts.succeeded < 2) {
         if (Date.now() > deadline) throw new Error("retry and delayed task did not run within 15 s");
@@ -209,9 +214,9 @@ describe("pushes through the QStash dev server", () => {
     await tasks.updateSettings(queue, { leaseMs: 1_000 });
     // A worker claims two tasks and dies without settling them.
     expect(await tasks.claim(queue, 2)).toHaveLength(2);
-    const worker = await startPushWorker({ log });
+    const worker = await startPushWorker({ log }, keys.prefix);
     try {
-      expect(await nudgeWorkers(worker.env, queue, { log })).toBe(1);
+      expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
       const deadline = Date.now() + 15_000;
       while ((await tasks.getQueue(queue)).counts.succeeded < 3) {
         if (Date.now() > deadline) throw new Error("the crashed invocation's tasks did not come back within 15 s");
@@ -226,14 +231,14 @@ describe("pushes through the QStash dev server", () => {
     }
   });
 
-  it("the cron starts drainers for a backlog and drains a batch itself", async () => {
+  it("the cron publishes pushes for a backlog and drains a batch itself", async () => {
     const queue = queueName("cron");
     const { publicUrl, path } = endpoint();
     await tasks.enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })));
     await tasks.updateSettings(queue, { batchSize: 5, maxParallel: 2 });
 
-    const reports = await handleScheduled(testEnv(publicUrl), {
-      queues: [queue], log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 },
+    const reports = await handleScheduled(testEnv(publicUrl, keys.prefix), {
+      queues: [queue], functions, log, clock: steppingClock(), budget: { softMs: 0, hardMs: 30_000 },
     });
 
     expect(reports).toHaveLength(1);

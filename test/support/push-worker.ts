@@ -9,12 +9,15 @@ import { randomBytes } from "node:crypto";
 import { Receiver } from "@upstash/qstash";
 import { inject } from "vitest";
 import type { Env } from "../../src/env";
-import type { RuntimeOptions } from "../../src/runtime/context";
+import { functions } from "../../functions/index";
+import type { RuntimeOptions } from "../../src/runtime/runtime";
 import { handlePush } from "../../src/runtime/push";
 import type { BatchReport, PushMessage } from "../../src/runtime/types";
 import { testEnv } from "./runtime-env";
 
-export async function startPushWorker(options: RuntimeOptions = {}) {
+/** Runs the shipped functions (functions/index.ts) unless `options.functions` says otherwise. */
+export async function startPushWorker(overrides: Partial<RuntimeOptions> = {}, prefix?: string) {
+  const options: RuntimeOptions = { functions, ...overrides };
   const receiver = new Receiver({
     currentSigningKey: inject("qstashCurrentSigningKey"),
     nextSigningKey: inject("qstashNextSigningKey"),
@@ -53,7 +56,7 @@ export async function startPushWorker(options: RuntimeOptions = {}) {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${basePath}`;
-  const env: Env = testEnv(publicUrl);
+  const env: Env = testEnv(publicUrl, prefix);
   return {
     env,
     reports,

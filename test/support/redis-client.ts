@@ -5,9 +5,14 @@ import { inject } from "vitest";
 
 export type TestRedisOptions = Omit<RedisConfigNodejs, "url" | "token">;
 
+/** The real client for any REST server of a test (no telemetry); options pass through. */
+export function restRedis(url: string, token: string, options: TestRedisOptions = {}): Redis {
+  return new Redis({ url, token, enableTelemetry: false, ...options });
+}
+
 /** A Redis client for the shared REST server; options (responseEncoding, automaticDeserialization, …) pass through. */
 export function testRedis(options: TestRedisOptions = {}): Redis {
-  return new Redis({ url: inject("restUrl"), token: inject("restToken"), enableTelemetry: false, ...options });
+  return restRedis(inject("restUrl"), inject("restToken"), options);
 }
 
 /** A key prefix no other test file shares, e.g. `t-3f9a1c2b:`. */
@@ -20,4 +25,25 @@ export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
   const redis = testRedis();
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
+}
+
+/** Replies as the Worker's own client reads them (src/runtime/clients.ts), and faster to parse. */
+export const RAW_REPLIES = { responseEncoding: false, automaticDeserialization: false } as const;
+
+/** A test client with RAW_REPLIES, the way the queue core is meant to be driven. */
+export function rawTestRedis(): Redis {
+  return testRedis(RAW_REPLIES);
+}
+
+export interface TestKeyspace {
+  /** A key prefix (the queue core's `prefix`, the Worker's EDGEQ_KEY_PREFIX) no other test file shares. */
+  prefix: string;
+  /** Deletes every key under the prefix: pass it to afterAll. */
+  cleanup(): Promise<void>;
+}
+
+/** redis-js's keygen + cleanup pattern: `const keys = testKeyspace("label"); afterAll(keys.cleanup);`. */
+export function testKeyspace(label = "t"): TestKeyspace {
+  const prefix = randomPrefix(label).slice(0, -1);
+  return { prefix, cleanup: () => deleteKeysWithPrefix(`${prefix}:`) };
 }

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { functions, listFunctions } from "../../functions/index";
+import { functions } from "../../functions/index";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
 import { registry } from "../../src/runtime/registry";
 import type { TaskContext } from "../../src/runtime/types";
 
-function ctx(attempt = 1, signal = new AbortController().signal): TaskContext {
-  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}) };
+function ctx(attempt = 1, signal = new AbortController().signal, reported: unknown[] = []): TaskContext {
+  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}), progress: (value) => void reported.push(value) };
 }
 
 /** Runs a registered function the way the runtime does: input through its schema first. */
@@ -37,6 +37,26 @@ describe("example functions", () => {
     await expect(call("flaky", { failures: 2 }, ctx(1))).rejects.toThrow(/attempt 1 of 2/);
     await expect(call("flaky", { failures: 2 }, ctx(2))).rejects.toThrow(/attempt 2 of 2/);
     expect(await call("flaky", { failures: 2, value: "ok" }, ctx(3))).toEqual({ attempt: 3, value: "ok" });
+  });
+
+  it("sleep waits input.ms, reporting {done, total} about every 100 ms, and returns {slept}", async () => {
+    const reported: unknown[] = [];
+    const result = (await call("sleep", { ms: 350 }, ctx(1, undefined, reported))) as { slept: number };
+    expect(result.slept).toBeGreaterThanOrEqual(350);
+    expect(reported[0]).toEqual({ done: 0, total: 350 });
+    expect(reported.at(-1)).toEqual({ done: 350, total: 350 });
+    expect(reported.length).toBeGreaterThanOrEqual(4);
+    expect(reported.length).toBeLessThanOrEqual(6);
+    expect(functions.task("sleep")?.input.safeParse({ ms: 60_001 }).success).toBe(false);
+    expect(functions.task("sleep")?.input.safeParse({ ms: -1 }).success).toBe(false);
+  });
+
+  it("sleep stops as soon as its signal fires", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("lease lost")), 50);
+    const started = Date.now();
+    await expect(call("sleep", { ms: 10_000 }, ctx(1, controller.signal))).rejects.toThrow("lease lost");
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("count-primes agrees with trial division on ranges crossing segment edges", async () => {
@@ -82,9 +102,9 @@ describe("example functions", () => {
 
 describe("registry", () => {
   it("lists every function with its limits and the JSON Schema of its input", () => {
-    const listed = listFunctions();
+    const listed = functions.list();
     const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
-    expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "word-frequencies"]);
+    expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "sleep", "word-frequencies"]);
     expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
     const primes = listed.find((fn) => fn.name === "count-primes");
     expect(primes).toMatchObject({ kind: "task", timeoutMs: 60_000, maxAttempts: null });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { flowControlKey, MAX_WAKE_UPS, pushesWanted, pushRequests, wakeUpRequests } from "../../src/runtime/autoscale";
+import { flowControlKey, MAX_DELAYED_PUSHES, pushesWanted, pushRequests, delayedPushRequests } from "../../src/runtime/autoscale";
 import { workUrl } from "../../src/runtime/publisher";
 
 const view = { queued: 0, running: 0, batchSize: 100, maxParallel: 8, paused: false };
@@ -73,20 +73,20 @@ describe("push requests", () => {
   });
 });
 
-describe("wake-up pushes", () => {
+describe("delayed pushes", () => {
   it("one per distinct second (rounded up, so the tasks are due), shared by id", () => {
-    const pushes = wakeUpRequests("mail", [10_200, 10_900, 12_000, 10_001], 4);
+    const pushes = delayedPushRequests("mail", [10_200, 10_900, 12_000, 10_001], 4);
     expect(pushes).toEqual([
       { queue: "mail", deduplicationId: "mail.at.11", parallelism: 4, notBefore: 11 },
       { queue: "mail", deduplicationId: "mail.at.12", parallelism: 4, notBefore: 12 },
     ]);
-    expect(wakeUpRequests("mail", [], 4)).toEqual([]);
+    expect(delayedPushRequests("mail", [], 4)).toEqual([]);
   });
 
   it("caps the count but always keeps the latest second, which covers those left out", () => {
     const times = Array.from({ length: 40 }, (_, n) => 1_000_000 + n * 1_000);
-    const seconds = wakeUpRequests("q", times.reverse(), 2).map((push) => push.notBefore);
-    expect(seconds).toHaveLength(MAX_WAKE_UPS);
+    const seconds = delayedPushRequests("q", times.reverse(), 2).map((push) => push.notBefore);
+    expect(seconds).toHaveLength(MAX_DELAYED_PUSHES);
     expect(seconds.slice(0, -1)).toEqual([1_000, 1_001, 1_002, 1_003]);
     expect(seconds.at(-1)).toBe(1_039);
   });

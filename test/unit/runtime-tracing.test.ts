@@ -2,7 +2,7 @@ import { z } from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ClaimedTask } from "../../src/queue/types";
 import { systemClock } from "../../src/runtime/budget";
-import { runtimeFromEnv } from "../../src/runtime/context";
+import { runtimeFromEnv } from "../../src/runtime/runtime";
 import { executeTask, type ExecuteOptions } from "../../src/runtime/execute";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
@@ -76,12 +76,12 @@ describe("tracing hooks", () => {
       UPSTASH_REDIS_REST_TOKEN: "x", QSTASH_URL: "http://127.0.0.1:1", QSTASH_TOKEN: "x",
       QSTASH_CURRENT_SIGNING_KEY: "x", QSTASH_NEXT_SIGNING_KEY: "x",
     };
-    expect(runtimeFromEnv(env).tracer).toBeUndefined();
+    expect(runtimeFromEnv(env, { functions: registry([]) }).tracer).toBeUndefined();
     const { tracer } = recording();
     setTaskTracer(tracer);
     expect(taskTracer()).toBe(tracer);
-    expect(runtimeFromEnv(env).tracer).toBe(tracer);
+    expect(runtimeFromEnv(env, { functions: registry([]) }).tracer).toBe(tracer);
     const own = recording().tracer;
-    expect(runtimeFromEnv(env, { tracer: own }).tracer).toBe(own);
+    expect(runtimeFromEnv(env, { functions: registry([]), tracer: own }).tracer).toBe(own);
   });
 });

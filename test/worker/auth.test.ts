@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/http/app";
 import { TEST_TOKENS } from "./fixtures";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
+import { app } from "./security-helpers";
 
-const queue = randomQueue("auth");
+const queue = queueName("auth");
 const task = { fn: "echo", input: { hello: "auth" }, delay: "1h" };
 
 describe("bearer tokens and scopes", () => {

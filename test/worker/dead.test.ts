@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, directQueue, randomQueue } from "./helpers";
+import { call, directQueue, queueName } from "./helpers";
 
-const queue = randomQueue("dead");
+const queue = queueName("dead");
 
 /** Enqueues over HTTP, then claims and fails each task for good through the queue core. */
 async function makeDead(queue: string, count: number): Promise<string[]> {
@@ -60,7 +60,7 @@ describe("dead letters", () => {
   });
 
   it("retries every dead task when no ids are given", async () => {
-    const other = randomQueue("dead-all");
+    const other = queueName("dead-all");
     await makeDead(other, 2);
     const answer = await call("POST", `/v1/queues/${other}/dead/retry`);
     expect(answer.body).toEqual({ retried: 2 });

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { internalRedis } from "../../src/runtime/context";
-import { directQueue, expectProblem, randomQueue } from "./helpers";
+import { clientsFromEnv } from "../../src/runtime/clients";
+import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-const queue = randomQueue("enc-job");
+const queue = queueName("enc-job");
 const [admin, other] = [freshToken("admin"), freshToken("other")];
 const bindings = { EDGEQ_TOKENS: `${admin}:admin; ${other}:enqueue+read@nope-*`, EDGEQ_ENCRYPTION_KEYS: `k1:${key}` };
 
@@ -28,7 +28,7 @@ describe("jobs with encryption at rest", () => {
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.
-    const fields = async () => (await internalRedis(env).hgetall(`edgeq:job:${id}`)) as Record<string, string> | string[];
+    const fields = async () => (await clientsFromEnv(env).redis.hgetall(`${env.EDGEQ_KEY_PREFIX}:job:${id}`)) as Record<string, string> | string[];
     const text = JSON.stringify(await fields());
     expect(text).toContain("$edgeq:enc");
     expect(text).not.toContain('\\"below\\"');
@@ -39,9 +39,41 @@ describe("jobs with encryption at rest", () => {
       job = (await callWith<Job>(bindings, "GET", `/v1/jobs/${id}`, { token: admin })).body;
     }
     expect(job).toMatchObject({ status: "succeeded", done: 4, result: { below: 1_000, primes: 168 } });
-    const finished = JSON.stringify(await fields());
-    expect(finished).not.toContain("168");
+    // The result field itself is sealed (a bare "168" could also appear in a timestamp), and no
+    // field holds the answer or the input in the clear.
+    const stored = await fields();
+    const hash = Array.isArray(stored) ? Object.fromEntries(Array.from({ length: stored.length / 2 }, (_, i) => [stored[2 * i], stored[2 * i + 1]])) : stored;
+    expect(Object.keys(JSON.parse(String(hash.result)) as object)).toEqual(["$edgeq:enc"]);
+    const finished = JSON.stringify(stored);
+    expect(finished).not.toMatch(/\\"primes\\":168/);
     expect(finished).not.toContain('\\"below\\"');
+  });
+
+  it("bind sealed job values to their job: a result moved to another job does not open", async () => {
+    const finished = async (input: { tasks: number; samples: number; seed: number }) => {
+      const { id } = (await callWith<{ id: string }>(bindings, "POST", "/v1/jobs", { token: admin, json: { fn: "estimate-pi", input, queue } })).body;
+      let job: Job | undefined;
+      for (let round = 0; round < 10 && job?.status !== "succeeded"; round++) {
+        await pushWith(bindings, queue);
+        job = (await callWith<Job>(bindings, "GET", `/v1/jobs/${id}`, { token: admin })).body;
+      }
+      expect(job?.status).toBe("succeeded");
+      return id;
+    };
+    const [first, second] = [await finished({ tasks: 1, samples: 10, seed: 1 }), await finished({ tasks: 1, samples: 10, seed: 2 })];
+    // Someone with Redis write access copies the first job's sealed result into the second job.
+    const { redis } = clientsFromEnv(env);
+    const key = (id: string) => `${env.EDGEQ_KEY_PREFIX}:job:${id}`;
+    const moved = await redis.hget<string>(key(first), "result");
+    expect(Object.keys(JSON.parse(String(moved)) as object)).toEqual(["$edgeq:enc"]);
+    const own = await redis.hget<string>(key(second), "result");
+    await redis.hset(key(second), { result: String(moved) });
+    // Same queue, same kind, same key: only the job id in the additional data tells them apart, and
+    // the moved value does not open (a 500, not the other job's answer).
+    expectProblem(await callWith(bindings, "GET", `/v1/jobs/${second}`, { token: admin }), 500);
+    expect((await callWith(bindings, "GET", `/v1/jobs/${first}`, { token: admin })).status).toBe(200);
+    await redis.hset(key(second), { result: String(own) });
+    expect((await callWith(bindings, "GET", `/v1/jobs/${second}`, { token: admin })).status).toBe(200);
   });
 
   it("keep a queue-restricted token to its queues: another queue's job is not found", async () => {
@@ -59,6 +91,6 @@ describe("jobs with encryption at rest", () => {
     expect(list.body.jobs.map((job) => job.id)).not.toContain(id);
     const json = { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue };
     expectProblem(await callWith(bindings, "POST", "/v1/jobs", { token: other, json }), 403);
-    expect((await callWith(bindings, "POST", "/v1/jobs", { token: other, json: { ...json, queue: randomQueue("nope") } })).status).toBe(202);
+    expect((await callWith(bindings, "POST", "/v1/jobs", { token: other, json: { ...json, queue: queueName("nope") } })).status).toBe(202);
   });
 });

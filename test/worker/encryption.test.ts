@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createPayloadCipher, isSealed, parseEncryptionKeys, PayloadKeyError, sealedCapacity } from "../../src/security/cipher";
 import { toBase64Url } from "../../src/security/base64";
-import { directQueue, expectProblem, randomQueue } from "./helpers";
+import { directQueue, expectProblem, queueName } from "./helpers";
 import { dumpRedis } from "./redis-dump";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 
@@ -25,7 +25,7 @@ async function enqueueSecret(bindings: object, queue: string, secret: string): P
 
 describe("encryption at rest (EDGEQ_ENCRYPTION_KEYS)", () => {
   it("stores no plaintext input or result in Redis, while the API returns both in the clear", async () => {
-    const queue = randomQueue("enc");
+    const queue = queueName("enc");
     const secret = `plaintext-${crypto.randomUUID()}`;
     const id = await enqueueSecret(withK1, queue, secret);
     const report = await pushWith(withK1, queue);
@@ -50,7 +50,7 @@ describe("encryption at rest (EDGEQ_ENCRYPTION_KEYS)", () => {
   });
 
   it("rotates keys: the first key seals, older keys still open, a dropped key is named", async () => {
-    const queue = randomQueue("enc-rot");
+    const queue = queueName("enc-rot");
     const [old, fresh] = [`old-${crypto.randomUUID()}`, `new-${crypto.randomUUID()}`];
     const oldId = await enqueueSecret(withK1, queue, old);
     const newId = await enqueueSecret(rotated, queue, fresh);
@@ -82,7 +82,7 @@ describe("encryption at rest (EDGEQ_ENCRYPTION_KEYS)", () => {
   });
 
   it("refuses an input too large to fit once sealed, naming the field", async () => {
-    const answer = await callWith(withK1, "POST", `/v1/queues/${randomQueue("enc-big")}/tasks`, {
+    const answer = await callWith(withK1, "POST", `/v1/queues/${queueName("enc-big")}/tasks`, {
       token,
       json: { tasks: [{ fn: "echo", input: 1 }, { fn: "echo", input: "x".repeat(60_000) }] },
     });

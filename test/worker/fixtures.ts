@@ -9,6 +9,9 @@ export const TEST_TOKENS = {
   enqueueRead: "test-enqueue-read-5d0c8b3a7e2f1964",
 } as const;
 
+/** The Worker's EDGEQ_KEY_PREFIX in the worker tests (see key-prefix.test.ts). */
+export const WORKER_TEST_PREFIX = "wtest";
+
 /** Every test token in the EDGEQ_TOKENS format, mixing both separators the parser accepts. */
 export const TEST_EDGEQ_TOKENS = [
   `${TEST_TOKENS.admin}:admin`,

@@ -9,7 +9,7 @@ import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { TEST_TOKENS } from "./fixtures";
-import { call, randomQueue, signDelivery, WORK_URL } from "./helpers";
+import { call, queueName, signDelivery, WORK_URL } from "./helpers";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -132,13 +132,13 @@ describe("HTTP API fuzzing", () => {
 
   it("refuses huge bodies with 413 before reading them", async () => {
     const huge = JSON.stringify({ fn: "echo", input: "x".repeat(5 * 1024 * 1024) });
-    const response = await send("POST", `/v1/queues/${randomQueue("fz")}/tasks`, huge, "application/json", TEST_TOKENS.admin);
+    const response = await send("POST", `/v1/queues/${queueName("fz")}/tasks`, huge, "application/json", TEST_TOKENS.admin);
     expect(response.status).toBe(413);
     await expectNo5xxAndProblems(response, "huge body");
   });
 
   it("takes 10,000 nested arrays as an input without a 5xx", async () => {
-    const queue = randomQueue("fz-deep");
+    const queue = queueName("fz-deep");
     for (const depth of [10_000, 100_000]) {
       const body = `{"fn":"echo","input":${deepArrays(depth)},"delay":"1h"}`;
       await expectNo5xxAndProblems(await send("POST", `/v1/queues/${queue}/tasks`, body, "application/json", TEST_TOKENS.admin), `depth ${depth}`);
@@ -148,14 +148,14 @@ describe("HTTP API fuzzing", () => {
 
 describe("refusals name the field the caller sent", () => {
   it("timeout: 0 is refused as `timeout`", async () => {
-    const answer = await call("POST", `/v1/queues/${randomQueue("fz")}/tasks`, { json: { fn: "echo", input: 1, timeout: 0 } });
+    const answer = await call("POST", `/v1/queues/${queueName("fz")}/tasks`, { json: { fn: "echo", input: 1, timeout: 0 } });
     expect(answer.status).toBe(400);
     expect((answer.body as { errors: { field: string }[] }).errors.map((error) => error.field)).toEqual(["timeout"]);
   });
 });
 
 describe("a refused batch writes nothing", () => {
-  const queue = randomQueue("fz-batch");
+  const queue = queueName("fz-batch");
 
   async function counts(): Promise<Record<string, number>> {
     const answer = await call<{ counts: Record<string, number> }>("GET", `/v1/queues/${queue}`);

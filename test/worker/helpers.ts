@@ -5,9 +5,8 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
-import { createTaskQueue } from "../../src/queue/index";
 import type { TaskQueue } from "../../src/queue/types";
-import { internalRedis } from "../../src/runtime/context";
+import { clientsFromEnv } from "../../src/runtime/clients";
 import { TEST_TOKENS } from "./fixtures";
 
 export const ORIGIN = "http://edgeq.test";
@@ -61,14 +60,11 @@ export function expectProblem(answer: Answer<unknown>, status: number, field?: s
   return problem;
 }
 
-/** A queue name no other test file uses. */
-export function randomQueue(label: string): string {
-  return `${label}-${crypto.randomUUID().slice(0, 8)}`;
-}
+export { queueName } from "../support/names";
 
 /** The queue core over the same REST server as the Worker, for arranging state directly. */
 export function directQueue(): TaskQueue {
-  return createTaskQueue(internalRedis(env), {});
+  return clientsFromEnv(env).tasks;
 }
 
 export interface Delivery {
@@ -80,6 +76,8 @@ export interface Delivery {
   /** Seconds the signature stays valid; QStash uses 5 minutes. */
   lifetime?: number;
   notBefore?: number;
+  /** The signature's jti; a fresh one when omitted. */
+  jti?: string;
 }
 
 /** An Upstash-Signature as QStash makes it: HS256 JWT over the destination URL and the body's SHA-256. */
@@ -94,7 +92,7 @@ export async function signDelivery(delivery: Delivery): Promise<string> {
     .setIssuedAt(now)
     .setNotBefore(delivery.notBefore ?? now)
     .setExpirationTime(now + (delivery.lifetime ?? 300))
-    .setJti(`jwt_${crypto.randomUUID()}`)
+    .setJti(delivery.jti ?? `jwt_${crypto.randomUUID()}`)
     .sign(new TextEncoder().encode(delivery.key ?? env.QSTASH_CURRENT_SIGNING_KEY));
 }
 

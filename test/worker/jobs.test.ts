@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { exports } from "cloudflare:workers";
 import { readEvents } from "../../src/client/sse";
 import { TEST_TOKENS } from "./fixtures";
-import { call, directQueue, expectProblem, ORIGIN, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 
 interface Started {
   id: string;
@@ -27,7 +27,7 @@ describe("job routes", () => {
     expectProblem(await call("POST", "/v1/jobs", { json: { fn: "primes-below", input: { below: 10, tasks: 0 } } }), 400, "input.tasks");
     expectProblem(await call("POST", "/v1/jobs", { json: { fn: "primes-below", input: { below: 10, tasks: 1 }, extra: 1 } }), 400, "extra");
     expectProblem(await call("POST", "/v1/jobs", { json: { fn: "primes-below", input: { below: 10, tasks: 1 }, queue: "Bad Queue" } }), 400, "queue");
-    expectProblem(await call("POST", `/v1/queues/${randomQueue("map")}/tasks`, { json: { fn: "estimate-pi", input: {} } }), 400, "fn");
+    expectProblem(await call("POST", `/v1/queues/${queueName("map")}/tasks`, { json: { fn: "estimate-pi", input: {} } }), 400, "fn");
     expectProblem(await call("GET", "/v1/jobs/bad%20id"), 400, "id");
     expectProblem(await call("GET", "/v1/jobs/NO-SUCH-JOB"), 404);
     expectProblem(await call("GET", "/v1/jobs/NO-SUCH-JOB/events"), 404);
@@ -35,7 +35,7 @@ describe("job routes", () => {
   });
 
   it("start a job (its map tasks enqueued with the job's id), read it, cancel it once", async () => {
-    const queue = randomQueue("jobs");
+    const queue = queueName("jobs");
     const started = await call<Started>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 3, samples: 10 }, queue } });
     expect(started.status).toBe(202);
     const { id, total } = started.body;
@@ -57,7 +57,7 @@ describe("job routes", () => {
   });
 
   it("the event stream of a finished job is its result, at once", async () => {
-    const { body } = await call<Started>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue: randomQueue("ev") } });
+    const { body } = await call<Started>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue: queueName("ev") } });
     await call("DELETE", `/v1/jobs/${body.id}`);
     const response = await exports.default.fetch(
       new Request(`${ORIGIN}/v1/jobs/${body.id}/events`, { headers: { authorization: `Bearer ${TEST_TOKENS.read}` } }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, directQueue, expectProblem, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, queueName } from "./helpers";
 
-const queue = randomQueue("poll");
+const queue = queueName("poll");
 
 async function enqueueEcho(input: unknown): Promise<string> {
   const { body } = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input } });

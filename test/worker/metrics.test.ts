@@ -1,10 +1,10 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKENS } from "./fixtures";
-import { call, directQueue, expectProblem, ORIGIN, randomQueue } from "./helpers";
+import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 import { parseExposition, type Exposition } from "../support/prometheus-parser";
 
-const queue = randomQueue("metrics");
+const queue = queueName("metrics");
 const K = 9; // enqueued
 const J = 3; // failed once, retried later
 const D = 2; // dead at once

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
 
-const queue = randomQueue("queues");
+const queue = queueName("queues");
 
 interface Queue {
   name: string;
@@ -20,7 +20,7 @@ describe("queues", () => {
   });
 
   it("answers 404 for a queue that was never used", async () => {
-    expectProblem(await call("GET", `/v1/queues/${randomQueue("never")}`, { token: "read" }), 404);
+    expectProblem(await call("GET", `/v1/queues/${queueName("never")}`, { token: "read" }), 404);
   });
 
   it("reads one queue with settings and counts", async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseRateLimit } from "../../src/security/rate-limit";
-import { expectProblem, randomQueue } from "./helpers";
+import { expectProblem, queueName } from "./helpers";
 import { callWith, freshToken } from "./security-helpers";
 
-const queue = randomQueue("rate");
+const queue = queueName("rate");
 const [first, second] = [freshToken("rate-a"), freshToken("rate-b")];
 const tokens = `${first}:enqueue+read; ${second}:enqueue+read`;
 const limited = { EDGEQ_TOKENS: tokens, EDGEQ_ENQUEUE_RATE: "3/1h" };

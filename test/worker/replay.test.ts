@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { randomQueue, signDelivery, WORK_URL } from "./helpers";
+import { queueName, signDelivery, WORK_URL } from "./helpers";
 
-const queue = randomQueue("replay");
+const queue = queueName("replay");
 const body = JSON.stringify({ queue });
 
 async function deliver(signature: string, messageId = "msg_replay"): Promise<Response> {
@@ -53,7 +53,13 @@ describe("QStash delivery replay", () => {
   });
 
   it("checks the signature before marking: a forged jti takes no mark from the real one", async () => {
-    const forged = await signDelivery({ body, key: "sig_not-this-deployment" });
+    // A forger who saw (or guessed) the real delivery's jti sends it first, signed with another key.
+    const jti = `jwt_${crypto.randomUUID()}`;
+    const forged = await signDelivery({ body, key: "sig_not-this-deployment", jti });
     expect(await refusal(await deliver(forged))).toMatch(/neither the current nor the next/);
+    // The real delivery with that jti still runs: the forged one set no mark.
+    expect((await deliver(await signDelivery({ body, jti }))).status).toBe(200);
+    // And once it has, the jti is spent.
+    expect(await refusal(await deliver(await signDelivery({ body, jti })))).toMatch(/used already/);
   });
 });

@@ -2,9 +2,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { call, directQueue, randomQueue } from "./helpers";
+import { call, directQueue, queueName } from "./helpers";
 
-const queue = randomQueue("cron");
+const queue = queueName("cron");
 
 describe("scheduled handler", () => {
   it("drains queued tasks and reclaims expired leases", async () => {

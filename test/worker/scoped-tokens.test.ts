@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { digestsEqual, parseTokens, reachesQueue, tokenOf, TokenConfigError } from "../../src/http/tokens";
-import { directQueue, expectProblem, randomQueue } from "./helpers";
+import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken } from "./security-helpers";
 
 // Two families of queues: the restricted tokens reach "sa-*" and one exact name, never "sb-*".
-const mine = randomQueue("sa");
-const exact = randomQueue("sx");
-const theirs = randomQueue("sb");
+const mine = queueName("sa");
+const exact = queueName("sx");
+const theirs = queueName("sb");
 const admin = freshToken("admin");
 const worker = freshToken("worker");
 const owner = freshToken("owner");
@@ -80,7 +80,7 @@ describe("queue-restricted tokens", () => {
 
 describe("token rotation", () => {
   it("accepts the old and the new token while both are configured, only the new one after", async () => {
-    const queue = randomQueue("rot");
+    const queue = queueName("rot");
     const [old, fresh] = [freshToken("old"), freshToken("new")];
     const during = { EDGEQ_TOKENS: `${old}:enqueue+read; ${fresh}:enqueue+read` };
     const after = { EDGEQ_TOKENS: `${fresh}:enqueue+read` };

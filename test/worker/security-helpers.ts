@@ -4,11 +4,15 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { app } from "../../src/http/app";
+import { functions } from "../../functions/index";
+import { createApp } from "../../src/http/app";
 import type { Env } from "../../src/env";
 import { type Answer, ORIGIN, signDelivery, WORK_URL } from "./helpers";
 
 export type Bindings = Partial<Env>;
+
+/** The app as src/index.ts builds it, for calls with bindings of the test's own. */
+export const app = createApp({ functions });
 
 /** A fresh token no other test or run uses (rate-limit windows are keyed by token). */
 export function freshToken(label: string): string {

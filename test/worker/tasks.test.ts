@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { call, expectProblem, queueName } from "./helpers";
 
-const queue = randomQueue("tasks");
+const queue = queueName("tasks");
 // Delayed tasks stay put: no worker claims them while these tests look at them.
 const later = { delay: "1h" };
 
@@ -80,7 +80,7 @@ describe("POST /v1/queues/{queue}/tasks", () => {
 
 describe("concurrent single-task enqueues (coalesced into shared script calls)", () => {
   it("answers each request with its own task, and a request with a bad task alone with its field", async () => {
-    const own = randomQueue("coalesce");
+    const own = queueName("coalesce");
     const id = `given-${crypto.randomUUID()}`;
     const bodies = [
       ...Array.from({ length: 8 }, (_, n) => ({ fn: "echo", input: n, ...later })),

@@ -1,8 +1,10 @@
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/app";
-import { call, expectProblem, randomQueue } from "./helpers";
+import { TEST_TOKENS } from "./fixtures";
+import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 
-const queue = randomQueue("valid");
+const queue = queueName("valid");
 const tasksPath = `/v1/queues/${queue}/tasks`;
 
 describe("request validation names the failing field", () => {
@@ -83,6 +85,35 @@ describe("HTTP-level refusals are problem+json too", () => {
     const input = "x".repeat(MAX_BODY_BYTES);
     const answer = await call("POST", tasksPath, { json: { fn: "echo", input } });
     expect(expectProblem(answer, 413).type).toBe("urn:edgeq:problem:payload-too-large");
+  });
+
+  it("stops reading a body of unknown length once it passes the limit", async () => {
+    // Twice the limit, streamed in 64 KiB chunks with no Content-Length: the Worker must answer 413
+    // having pulled little more than the limit, never the whole body.
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    const total = 2 * MAX_BODY_BYTES;
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const headers = { authorization: `Bearer ${TEST_TOKENS.admin}`, "content-type": "application/json" };
+    const response = await exports.default.fetch(new Request(`${ORIGIN}${tasksPath}`, { method: "POST", headers, body }));
+    expect(response.status).toBe(413);
+    expect(pulled).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(pulled).toBeLessThan(total);
+  });
+
+  it("refuses more than 5,000 tasks in one request, naming the field, and stores none", async () => {
+    const many = queueName("valid-cap");
+    const tasks = Array.from({ length: 5_001 }, (_, i) => ({ fn: "echo", input: i, id: `cap-${many}-${i}` }));
+    expectProblem(await call("POST", `/v1/queues/${many}/tasks`, { json: { tasks } }), 400, "tasks");
+    expect(await directQueue().get(`cap-${many}-0`)).toBeNull();
+    // 5,000 is allowed.
+    expect((await call("POST", `/v1/queues/${many}/tasks`, { json: { tasks: tasks.slice(0, 5_000).map((t) => ({ ...t, delay: "1h" })) } })).status).toBe(202);
   });
 
   it("answers an unknown route with 404", async () => {

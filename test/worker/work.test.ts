@@ -1,8 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, randomQueue, signDelivery, WORK_URL } from "./helpers";
+import { call, expectProblem, queueName, signDelivery, WORK_URL } from "./helpers";
 
-const queue = randomQueue("work");
+const queue = queueName("work");
 
 async function deliver(body: string, signature: string | null): Promise<Response> {
   const headers = new Headers({ "content-type": "application/json" });

@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { createClient, EdgeqHttpError } from "../index";
 import { resolveTarget } from "./config";
 import { runJobWithProgress } from "./job-run";
+import { scheduleCommand, scheduleUsage } from "./schedule";
+import { watchTask } from "./task-watch";
 
 const usage = `edgeq — command-line client of an edgeq deployment
 
@@ -9,6 +11,7 @@ Usage:
   edgeq enqueue <queue> <fn> [--input JSON] [--delay 10s] [--priority N] [--wait SECONDS]
   edgeq status <taskId> [--wait SECONDS]
   edgeq cancel <taskId>
+  edgeq task watch <taskId>          (status and progress as they change, a bar for {done, total})
   edgeq job run <fn> [--input JSON] [--queue NAME]
   edgeq job status <jobId> [--wait SECONDS]
   edgeq job list | job cancel <jobId>
@@ -17,6 +20,7 @@ Usage:
   edgeq pause <queue> | resume <queue>
   edgeq dead list <queue> | dead retry <queue> [taskId...] | dead purge <queue>
   edgeq functions
+${scheduleUsage}
 
 Options: --url URL --token TOKEN (or EDGEQ_URL, EDGEQ_TOKEN; default: the local stack of \`npm run dev\`)`;
 
@@ -43,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
       delay: { type: "string" },
       priority: { type: "string" },
       wait: { type: "string" },
+      timezone: { type: "string" },
+      id: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -76,6 +82,15 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case "cancel":
       print(await client.cancelTask(need(0, "taskId")));
+      return 0;
+    case "task": {
+      if (need(0, "watch") !== "watch") throw new Error(`unknown task command ${args[0]}\n\n${usage}`);
+      const task = await watchTask(client, need(1, "taskId"));
+      print(task);
+      return task.status === "succeeded" ? 0 : 1;
+    }
+    case "schedule":
+      print(await scheduleCommand(client, args, { input: parseInput(values.input), queue: values.queue, timezone: values.timezone, id: values.id }));
       return 0;
     case "job": {
       const sub = need(0, "run|status|list|cancel");

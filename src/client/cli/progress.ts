@@ -11,7 +11,7 @@ function formatSeconds(seconds: number): string {
   return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
 }
 
-export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30): ProgressBar {
+export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30, unit = "tasks"): ProgressBar {
   const startedAt = Date.now();
   const interactive = stream.isTTY === true;
   let lastLine = "";
@@ -24,7 +24,7 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, w
     const eta = rate > 0 ? (total - done) / rate : Infinity;
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
     const failures = failed > 0 ? `  ${failed} failed` : "";
-    return `${bar} ${done}/${total} tasks  ${(ratio * 100).toFixed(0)}%  ${rate.toFixed(0)} tasks/s  ETA ${formatSeconds(eta)}${failures}`;
+    return `${bar} ${done}/${total} ${unit}  ${(ratio * 100).toFixed(0)}%  ${rate.toFixed(0)} ${unit}/s  ETA ${formatSeconds(eta)}${failures}`;
   };
   return {
     update(done, total, failed = 0) {

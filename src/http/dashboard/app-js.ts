@@ -5,6 +5,7 @@
  * /dashboard/app.js; it must not contain backticks or dollar-braces.
  */
 import { CHART_JS } from "./chart-js";
+import { PANELS_JS } from "./panels-js";
 
 const APP = String.raw`
 var TOKEN_KEY = "edgeq.token";
@@ -84,6 +85,7 @@ function render(data) {
   $("charts").hidden = !q;
   $("dead").hidden = !q;
   $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  refreshPanels();
   if (!q) return Promise.resolve();
   renderCharts(q);
   return loadDead(q.name);
@@ -215,7 +217,7 @@ function track(id) {
 }
 function showTask(id, round) {
   var out = $("task-result");
-  var wait = round > 0 ? "?wait=2" : "";
+  var wait = round > 0 && !state.progressing ? "?wait=2" : "";
   api("GET", "/v1/tasks/" + encodeURIComponent(id) + wait).then(function (t) {
     if (state.tracked !== id) return;
     out.textContent = "";
@@ -223,10 +225,16 @@ function showTask(id, round) {
     out.appendChild(kv([["id", t.id, "mono"], ["status", stateText(t.status)], ["queue", t.queue], ["function", t.fn],
       ["attempts", t.attempts + " of " + t.maxAttempts], ["created", new Date(t.createdAt).toLocaleString()],
       ["finished", t.finishedAt ? new Date(t.finishedAt).toLocaleString() : "–"], ["error", t.error]]));
+    if (t.progress !== undefined) out.appendChild(progressView(t.progress));
     if (t.result !== undefined) out.appendChild(json({ result: t.result }));
     out.appendChild(json({ input: t.input }));
     var final = t.status === "succeeded" || t.status === "dead" || t.status === "canceled";
-    if (!final && round < 60) showTask(id, round + 1);
+    // a task reporting progress is re-read each second (a long poll would only answer at its end)
+    state.progressing = t.progress !== undefined;
+    if (!final && round < 120) {
+      if (state.progressing) setTimeout(function () { showTask(id, round + 1); }, 1000);
+      else showTask(id, round + 1);
+    }
   }).catch(function (e) {
     if (e.status === 401) return;
     out.textContent = "";
@@ -281,4 +289,4 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 `;
 
-export const DASHBOARD_JS = `"use strict";\n${CHART_JS}\n${APP}`;
+export const DASHBOARD_JS = `"use strict";\n${CHART_JS}\n${APP}\n${PANELS_JS}`;

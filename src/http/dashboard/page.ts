@@ -79,6 +79,26 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <ul id="dead-list" class="dead-list"></ul>
     </section>
 
+    <section class="card" id="jobs">
+      <div class="card-head"><h2>Recent jobs</h2></div>
+      <p id="jobs-empty" class="muted" hidden>No jobs yet: start one with <span class="mono">POST /v1/jobs</span> or <span class="mono">edgeq job run</span>.</p>
+      <ul id="jobs-list" class="job-list"></ul>
+    </section>
+
+    <section class="card" id="schedules-card">
+      <div class="card-head"><h2>Schedules</h2></div>
+      <div class="table-wrap">
+        <table id="schedules">
+          <thead><tr>
+            <th scope="col">Schedule</th><th scope="col">Cron</th><th scope="col">Task</th>
+            <th scope="col">Next run</th><th scope="col">Last run</th><th scope="col"></th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p id="schedules-empty" class="muted" hidden>No schedules: define one in functions/ or <span class="mono">POST /v1/schedules</span>.</p>
+    </section>
+
     <div class="two">
       <section class="card">
         <h2>Find a task</h2>

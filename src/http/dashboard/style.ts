@@ -88,6 +88,10 @@ ol.errors { margin: .25rem 0 0; padding-left: 1.4rem; color: var(--bad); }
 .state-running, .state-queued, .state-delayed { color: var(--warn); }
 .progress { height: .8rem; background: var(--bar); border-radius: 999px; overflow: hidden; margin: .5rem 0; display: flex; }
 .progress .done { background: var(--ok); } .progress .failed { background: var(--bad); }
+.job-list { list-style: none; margin: 0; padding: 0; }
+.job-row { display: grid; grid-template-columns: minmax(8rem, 1fr) 6rem 3fr 9rem; gap: .75rem; align-items: center; cursor: pointer; padding: .3rem 0; }
+.job-row .progress { margin: 0; }
+.job-count { font-size: .85rem; color: var(--muted); }
 @media (max-width: 820px) {
   .charts, .two { grid-template-columns: 1fr; }
   main { padding: .6rem; }

@@ -4,15 +4,13 @@
  * The JWT binds the exact destination URL and the SHA-256 of the raw body, so the body is verified
  * as the bytes that arrived, before anything parses it. A verified signature must also carry an
  * expiry and a jti, and each jti is accepted once (src/security/replay.ts): a captured delivery sent
- * again is refused, while QStash's own retries (new signature, new jti) pass. The jti is marked here
- * (requireQStashSignature), or by the handler's first write, atomically with it
- * (requireQStashSignatureMarkedByHandler: POST /v1/work's start script, one round trip fewer).
+ * again is refused, while QStash's own retries (new signature, new jti) pass. The jti's replay mark
+ * is set by the handler's first write, atomically with it (POST /v1/work's start script).
  */
 import { Receiver } from "@upstash/qstash";
 import { createMiddleware } from "hono/factory";
 import { ProblemError } from "../problem";
-import { internalRedis } from "../../runtime/context";
-import { markDelivery, replayMark } from "../../security/replay";
+import { replayMark } from "../../security/index";
 import type { AppEnv } from "../types";
 
 /** QStash's jti values are short; a longer one would only make a bigger Redis key. */
@@ -27,52 +25,41 @@ export function replayedDelivery(jti: string): ProblemError {
   return invalidSignature(`This signature (jti ${jti}) was used already: a replayed delivery`);
 }
 
-/** Verifies the signature and marks its jti before the handler runs. */
-export const requireQStashSignature = qstashSignature("middleware");
-
 /**
- * Verifies the signature and leaves the jti's mark to the handler, in c.var.qstashDelivery: the
- * handler must set it (SET NX) before or atomically with its first change, and answer
+ * Verifies the signature and leaves the jti's replay mark to the handler, in c.var.qstashDelivery:
+ * the handler must set it (SET NX) before or atomically with its first change, and answer
  * replayedDelivery(jti) when it was set already.
  */
-export const requireQStashSignatureMarkedByHandler = qstashSignature("handler");
-
-function qstashSignature(marker: "middleware" | "handler") {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const signature = c.req.header("upstash-signature");
-    if (!signature) throw invalidSignature("The Upstash-Signature header is missing");
-    const { QSTASH_CURRENT_SIGNING_KEY: currentSigningKey, QSTASH_NEXT_SIGNING_KEY: nextSigningKey } = c.env;
-    if (!currentSigningKey || !nextSigningKey) {
-      throw new ProblemError({
-        status: 500,
-        kind: "misconfigured",
-        title: "Server misconfigured",
-        detail: "QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY must both be set",
-      });
-    }
-    // devMode false: never fall back to the SDK's built-in development keys.
-    const receiver = new Receiver({ currentSigningKey, nextSigningKey, devMode: false });
-    // Hono caches the text, so the handler's later JSON parse reads these same bytes.
-    const body = await c.req.text();
-    try {
-      await receiver.verify({ signature, body, url: c.req.url });
-    } catch (error) {
-      throw invalidSignature(`The signature does not verify: ${rejectionReason(signature, error)}`);
-    }
-    // Verified: these claims are QStash's own.
-    const claims = unverifiedClaims(signature);
-    const { jti, exp } = claims ?? {};
-    if (typeof exp !== "number") throw invalidSignature("The signature has no expiry (exp), so it could be replayed forever");
-    if (typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) throw invalidSignature("The signature has no usable jti");
-    const messageId = c.req.header("upstash-message-id") ?? "";
-    if (marker === "handler") {
-      c.set("qstashDelivery", { jti, mark: replayMark(jti, messageId.slice(0, 128), exp * 1_000, Date.now()) });
-    } else if (!(await markDelivery(internalRedis(c.env), jti, messageId.slice(0, 128), exp * 1_000, Date.now()))) {
-      throw replayedDelivery(jti);
-    }
-    await next();
-  });
-}
+export const requireQStashSignature = createMiddleware<AppEnv>(async (c, next) => {
+  const signature = c.req.header("upstash-signature");
+  if (!signature) throw invalidSignature("The Upstash-Signature header is missing");
+  const { QSTASH_CURRENT_SIGNING_KEY: currentSigningKey, QSTASH_NEXT_SIGNING_KEY: nextSigningKey } = c.env;
+  if (!currentSigningKey || !nextSigningKey) {
+    throw new ProblemError({
+      status: 500,
+      kind: "misconfigured",
+      title: "Server misconfigured",
+      detail: "QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY must both be set",
+    });
+  }
+  // devMode false: never fall back to the SDK's built-in development keys.
+  const receiver = new Receiver({ currentSigningKey, nextSigningKey, devMode: false });
+  // Hono caches the text, so the handler's later JSON parse reads these same bytes.
+  const body = await c.req.text();
+  try {
+    await receiver.verify({ signature, body, url: c.req.url });
+  } catch (error) {
+    throw invalidSignature(`The signature does not verify: ${rejectionReason(signature, error)}`);
+  }
+  // Verified: these claims are QStash's own.
+  const claims = unverifiedClaims(signature);
+  const { jti, exp } = claims ?? {};
+  if (typeof exp !== "number") throw invalidSignature("The signature has no expiry (exp), so it could be replayed forever");
+  if (typeof jti !== "string" || jti === "" || jti.length > MAX_JTI_LENGTH) throw invalidSignature("The signature has no usable jti");
+  const messageId = c.req.header("upstash-message-id") ?? "";
+  c.set("qstashDelivery", { jti, replayMark: replayMark(c.var.clients.prefix, jti, messageId.slice(0, 128), exp * 1_000, Date.now()) });
+  await next();
+});
 
 /**
  * The Receiver tries the current key, then the next, and reports only the second failure; for an

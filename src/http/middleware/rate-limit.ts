@@ -4,8 +4,7 @@
  * requests. One script call per request; a refusal is a 429 with Retry-After and takes nothing.
  */
 import type { Context } from "hono";
-import { internalRedis } from "../../runtime/context";
-import { parseRateLimit, type RateLimit, takeRate } from "../../security/rate-limit";
+import { parseRateLimit, type RateLimit, takeRate } from "../../security/index";
 import { ProblemError } from "../problem";
 import type { AppEnv } from "../types";
 
@@ -26,7 +25,7 @@ function rateFor(text: string | undefined): RateLimit | null {
 export async function enforceEnqueueRate(c: Context<AppEnv>, tasks: number): Promise<void> {
   const rate = rateFor(c.env.EDGEQ_ENQUEUE_RATE);
   if (!rate) return;
-  const verdict = await takeRate(internalRedis(c.env), c.var.token.id, tasks, rate, Date.now());
+  const verdict = await takeRate(c.var.clients.redis, c.var.clients.prefix, c.var.token.id, tasks, rate, Date.now());
   if (verdict.admitted) return;
   const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1_000));
   const per = `${rate.limit} tasks per ${rate.windowMs} ms`;

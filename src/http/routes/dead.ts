@@ -1,8 +1,8 @@
 /** Dead letters: list a queue's dead tasks, retry them, purge them. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { publishEnqueuePush } from "../../runtime/index";
 import { requireScope } from "../middleware/auth";
-import { openTasks } from "../payloads";
+import { openTasks } from "../encryption";
 import { Count, DeadList, json, problems } from "../responses";
 import { DeadSelection, PageQuery, QueueParams } from "../schemas";
 import type { App } from "../types";
@@ -43,8 +43,8 @@ export function registerDeadRoutes(app: App): void {
   app.openapi(retryDead, async (c) => {
     const { queue } = c.req.valid("param");
     const retried = await c.var.queue.retryDead(queue, c.req.valid("json").ids);
-    // retried tasks are queued again: wake a worker as an enqueue does, not a minute later by cron
-    if (retried > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    // retried tasks are queued again: push a worker as an enqueue does, not a minute later by cron
+    if (retried > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
     return c.json({ retried }, 200);
   });
 

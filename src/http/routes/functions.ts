@@ -1,6 +1,5 @@
 /** The registered task functions with their input schemas, so clients know what they may enqueue. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { listFunctions } from "../../../functions/index";
 import { requireScope } from "../middleware/auth";
 import { json, problems } from "../responses";
 import type { App } from "../types";
@@ -26,5 +25,5 @@ const listRoute = createRoute({
 });
 
 export function registerFunctionRoutes(app: App): void {
-  app.openapi(listRoute, (c) => c.json({ functions: listFunctions() }, 200));
+  app.openapi(listRoute, (c) => c.json({ functions: c.var.functions.list() }, 200));
 }

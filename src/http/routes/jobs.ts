@@ -1,23 +1,18 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { functions } from "../../../functions/index";
-import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobStore } from "../../queue/jobs/store";
-import type { JobRecord } from "../../queue/jobs/types";
-import { internalRedis } from "../../runtime/context";
-import { cancelPendingTasks } from "../../runtime/jobs/cancel";
-import { SplitError } from "../../runtime/jobs/split";
-import { startJob } from "../../runtime/jobs/start";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
+import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
 import { pollUntil } from "../long-poll";
-import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
+import { sealingJobs, sealingTasks } from "../../security/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { httpCipher } from "../payloads";
+import { httpCipher } from "../encryption";
 import { invalidField, ProblemError } from "../problem";
 import { json, problems } from "../responses";
-import { QueueName, WaitQuery } from "../schemas";
-import type { App } from "../types";
+import { Callback, QueueName, WaitQuery } from "../schemas";
+import { checkedCallback, deliverForJob, storeJobCallback } from "../callbacks";
+import type { App, AppContext } from "../types";
 import { fieldErrors } from "../validation";
 
 export const DEFAULT_JOB_QUEUE = "default";
@@ -45,6 +40,7 @@ const JobBody = z
     fn: z.string().min(1).max(128).openapi({ description: "A job function registered in functions/index.ts", example: "primes-below" }),
     input: z.unknown().optional().openapi({ description: "JSON input, checked against the job's schema" }),
     queue: QueueName.optional().openapi({ description: `Queue of its map tasks (default "${DEFAULT_JOB_QUEUE}")` }),
+    callback: Callback.optional().openapi({ description: "When the job ends, {jobs: [job]} is POSTed here through QStash" }),
   })
   .openapi("JobRequest");
 
@@ -89,7 +85,7 @@ const cancelRoute = createRoute({
 });
 
 // With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
-const jobStore = (env: Parameters<typeof internalRedis>[0]): JobStore => sealingJobs(createJobStore(internalRedis(env)), httpCipher(env));
+const jobStore = (c: AppContext): JobStore => sealingJobs(createJobStore(c.var.clients.redis, { prefix: c.var.clients.prefix }), httpCipher(c.env));
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });
@@ -104,7 +100,9 @@ async function readJob(jobs: JobStore, id: string, reaches: (queue: string) => b
 
 export function registerJobRoutes(app: App): void {
   app.openapi(startRoute, async (c) => {
-    const { fn, input, queue = DEFAULT_JOB_QUEUE } = c.req.valid("json");
+    const { fn, input, queue = DEFAULT_JOB_QUEUE, callback } = c.req.valid("json");
+    const { functions } = c.var;
+    const target = callback ? checkedCallback(c.env, callback) : null;
     const job = functions.job(fn);
     if (!job) {
       const hint = functions.enqueueable(fn) ? "is a task function: enqueue it with POST /v1/queues/{queue}/tasks" : "is not a registered job";
@@ -118,26 +116,27 @@ export function registerJobRoutes(app: App): void {
     if (!tokenReaches(c, queue)) throw new ProblemError({ status: 403, kind: "forbidden", title: "Forbidden", detail: `This token does not reach queue "${queue}"` });
     await enforceEnqueueRate(c, 1);
     const tasks = sealingTasks(c.var.queue, httpCipher(c.env));
-    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c.env), now: Date.now }).catch((error: unknown) => {
+    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c), now: Date.now }).catch((error: unknown) => {
       // A split that disagrees with its count is a bug in the job, not in the request: say so.
       if (error instanceof SplitError) {
         throw new ProblemError({ status: 500, kind: "job-definition", title: "Job definition error", detail: `${fn}: ${error.message}` });
       }
       throw error;
     });
-    if (started.total > 0) c.executionCtx.waitUntil(nudgeWorkers(c.env, queue));
+    if (target) await storeJobCallback(c, queue, started.id, target, jobStore(c));
+    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
     return c.json(started, 202);
   });
 
   app.openapi(listRoute, async (c) => {
-    const jobs = await jobStore(c.env).recent(c.req.valid("query").limit);
+    const jobs = await jobStore(c).recent(c.req.valid("query").limit);
     return c.json({ jobs: jobs.filter((job) => tokenReaches(c, job.queue)) }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { wait } = c.req.valid("query");
-    const jobs = jobStore(c.env);
+    const jobs = jobStore(c);
     if (wait && !c.var.token.queues.all) await readJob(jobs, id, (queue) => tokenReaches(c, queue));
     const job = wait
       ? await pollUntil(() => jobs.get(id), (j) => !j || j.status !== "running", wait * 1_000, c.req.raw.signal)
@@ -148,20 +147,21 @@ export function registerJobRoutes(app: App): void {
 
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const jobs = jobStore(c.env);
+    const jobs = jobStore(c);
     const job = await readJob(jobs, id, (queue) => tokenReaches(c, queue));
     if (!(await jobs.finish(id, "canceled", "canceled by request"))) {
       const now = await readJob(jobs, id, () => true);
       throw new ProblemError({ status: 409, kind: "not-cancelable", title: "Not cancelable", detail: `Job ${id} is ${now.status}` });
     }
     await cancelPendingTasks(job, { tasks: sealingTasks(c.var.queue, httpCipher(c.env)), jobs });
+    c.executionCtx.waitUntil(deliverForJob(c, job.queue, id, jobs));
     return c.json({ id, status: "canceled" as const }, 200);
   });
 
   app.get("/v1/jobs/:id/events", requireScope("read", "handler"), async (c) => {
     const id = c.req.param("id");
     if (!JOB_ID_PATTERN.test(id)) throw invalidField("id", `must match ${JOB_ID_PATTERN.source}`);
-    const jobs = jobStore(c.env);
+    const jobs = jobStore(c);
     return jobEventStream(c, await readJob(jobs, id, (queue) => tokenReaches(c, queue)), () => jobs.get(id));
   });
   app.openAPIRegistry.registerPath({

@@ -1,6 +1,5 @@
 /** /health (open, for load balancers and the local stack) and /openapi.json (any valid token). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { internalRedis } from "../../runtime/context";
 import { requireScope } from "../middleware/auth";
 import { ProblemError } from "../problem";
 import { json } from "../responses";
@@ -19,7 +18,7 @@ const health = createRoute({
 
 export function registerMetaRoutes(app: App): void {
   app.openapi(health, async (c) => {
-    const redis = internalRedis(c.env);
+    const { redis } = c.var.clients;
     try {
       return c.json({ status: "ok" as const, redis: await redis.ping() }, 200);
     } catch (error) {

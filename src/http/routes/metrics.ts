@@ -4,8 +4,6 @@
  * One script call per queue for its counts and one for its statistics, pipelined by the client.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createTaskQueue } from "../../queue/index";
-import { internalRedis } from "../../runtime/context";
 import { requireScope } from "../middleware/auth";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../prometheus";
 import { problems } from "../responses";
@@ -24,7 +22,7 @@ const metrics = createRoute({
 
 export function registerMetricsRoutes(app: App): void {
   app.openapi(metrics, async (c) => {
-    const queue = createTaskQueue(internalRedis(c.env), {});
+    const { queue } = c.var;
     const summaries = await queue.listQueues();
     const stats = await Promise.all(summaries.map((summary) => queue.getStats(summary.name)));
     const body = renderMetrics(summaries.map((summary, i) => ({ summary, stats: stats[i]! })));

@@ -1,15 +1,20 @@
 /** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
 import { createRoute } from "@hono/zod-openapi";
-import { nudgeWorkers } from "../../runtime/nudge";
+import { publishEnqueuePush } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
+import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
 import { redisCompletionListener, waitForTask } from "../long-poll";
-import { DEFAULT_PREFIX, doneChannel } from "../../queue/index";
-import { internalRedis } from "../../runtime/context";
+import { doneChannel } from "../../queue/index";
+import type { EnqueueRequest } from "../../queue/types";
+import type { PayloadCipher } from "../../security/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
-import { openTask, sealInputs } from "../payloads";
+import { sealingTasks } from "../../security/index";
+import { checkSealable, httpCipher } from "../encryption";
+import { taskView } from "../task-view";
+import { registerTaskEventRoutes } from "./task-events";
 import { ProblemError } from "../problem";
 import { Canceled, EnqueuedMany, EnqueuedOne, json, problems, Task } from "../responses";
 import { EnqueueBody, QueueParams, TaskParams, WaitQuery } from "../schemas";
@@ -48,6 +53,12 @@ const cancelTask = createRoute({
   responses: { 200: json(Canceled, "Canceled"), ...problems(401, 403, 404, 409) },
 });
 
+/** A single task's input sealed before it joins others (enqueueCoalesced), as sealingTasks would. */
+async function sealOne(cipher: PayloadCipher | null, queue: string, requests: EnqueueRequest[]): Promise<EnqueueRequest[]> {
+  if (!cipher) return requests;
+  return Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) })));
+}
+
 function taskNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No task ${id}` });
 }
@@ -57,24 +68,29 @@ export function registerTaskRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const body = c.req.valid("json");
     const batch = "tasks" in body;
-    const checked = toEnqueueRequests(batch ? body.tasks : [body], batch);
+    const given = batch ? body.tasks : [body];
+    const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(c.var.functions, given, batch), given.map((task) => task.callback), batch);
     await enforceEnqueueRate(c, checked.length);
-    const requests = await sealInputs(c.env, queue, checked, batch);
-    // The script reads what the nudge needs in the same request, so the push is published at once.
+    const cipher = httpCipher(c.env);
+    checkSealable(cipher, checked, batch);
+    // Stored before the tasks exist: a task cannot end before its callback is there to be found.
+    if (entries.length > 0) await storeCallbacks(c, queue, entries);
+    // The script reads what the push needs in the same request, so the push is published at once.
     // A single task waits for no one but rides with the others that arrive while a call is in flight.
+    const { prefix } = c.var.clients;
     const committer = { tasks: c.var.queue, keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
     const stored = batch
-      ? c.var.queue.enqueueAndPeek(queue, requests)
-      : enqueueCoalesced(`${c.env.UPSTASH_REDIS_REST_URL}|${queue}`, queue, requests, committer);
-    const { results, wake } = await stored.catch((error: unknown) => {
+      ? sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked)
+      : sealOne(cipher, queue, checked).then((requests) => enqueueCoalesced(`${c.env.UPSTASH_REDIS_REST_URL}|${prefix}|${queue}`, queue, requests, committer));
+    const { results, pushInfo } = await stored.catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
     // Tasks that can run now need a worker; delayed ones a wake-up push for the second they fall due.
     // waitUntil: the 202 goes out now, the publish finishes after it.
-    const wakeAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
+    const dueAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
     const readyNow = results.some((result) => !result.duplicate && result.status === "queued");
-    if (readyNow || wakeAt.length > 0) {
-      c.executionCtx.waitUntil(nudgeWorkers(c.env, queue, { ...(wake ? { wake } : {}), wakeAt, readyNow }));
+    if (readyNow || dueAt.length > 0) {
+      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
@@ -94,11 +110,12 @@ export function registerTaskRoutes(app: App): void {
       if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
     }
     // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API).
-    const listen = redisCompletionListener(internalRedis(c.env), (queue) => doneChannel(DEFAULT_PREFIX, queue));
+    const { redis, prefix } = c.var.clients;
+    const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
-    return c.json(await openTask(c.env, task), 200);
+    return c.json(await taskView(c, task), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
@@ -108,8 +125,11 @@ export function registerTaskRoutes(app: App): void {
       if (!owned || !tokenReaches(c, owned.queue)) throw taskNotFound(id);
     }
     const [canceled] = await c.var.queue.cancel([id]);
-    if (canceled === id) return c.json({ id, status: "canceled" as const }, 200);
     const task = await c.var.queue.get(id);
+    if (canceled === id) {
+      if (task) c.executionCtx.waitUntil(deliverForCanceled(c, task.queue, [id]));
+      return c.json({ id, status: "canceled" as const }, 200);
+    }
     if (!task) throw taskNotFound(id);
     throw new ProblemError({
       status: 409,
@@ -118,4 +138,6 @@ export function registerTaskRoutes(app: App): void {
       detail: `Task ${id} is ${task.status}; only queued or delayed tasks can be canceled`,
     });
   });
+
+  registerTaskEventRoutes(app);
 }

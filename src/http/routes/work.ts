@@ -1,7 +1,7 @@
 /** The push target: QStash calls it to start a stateless worker invocation for one queue. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { handlePush, ReplayedDeliveryError } from "../../runtime/push";
-import { replayedDelivery, requireQStashSignatureMarkedByHandler } from "../middleware/qstash-signature";
+import { handlePush, ReplayedDeliveryError } from "../../runtime/index";
+import { replayedDelivery, requireQStashSignature } from "../middleware/qstash-signature";
 import { json, problems } from "../responses";
 import { QueueName } from "../schemas";
 import type { App } from "../types";
@@ -27,8 +27,8 @@ const work = createRoute({
   summary: "QStash push target: claim and run one batch of the queue (Upstash-Signature required)",
   // No bearer token: the Upstash-Signature header is the credential.
   security: [],
-  // The jti is marked by the invocation's start script, in the request that claims the first batch.
-  middleware: [requireQStashSignatureMarkedByHandler] as const,
+  // The replay mark is set by the invocation's start script, in the request that claims the first batch.
+  middleware: [requireQStashSignature] as const,
   request: { body: { required: true, content: { "application/json": { schema: PushMessage } } } },
   responses: {
     200: json(BatchReport, "What the invocation did"),
@@ -39,9 +39,9 @@ const work = createRoute({
 
 export function registerWorkRoutes(app: App): void {
   app.openapi(work, async (c) => {
-    const { jti, mark } = c.var.qstashDelivery;
+    const { jti, replayMark } = c.var.qstashDelivery;
     try {
-      return c.json(await handlePush(c.env, c.req.valid("json"), {}, mark), 200);
+      return c.json(await handlePush(c.env, c.req.valid("json"), { functions: c.var.functions }, replayMark), 200);
     } catch (error) {
       if (error instanceof ReplayedDeliveryError) throw replayedDelivery(jti);
       throw error;

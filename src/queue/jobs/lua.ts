@@ -1,8 +1,11 @@
+import { luaPiece } from "../scripts/pieces/index";
+import { LUA_RECORD } from "../scripts/pieces/record";
+
 /**
- * Lua for map-reduce jobs, spliced into LUA_LIB (scripts/lib.ts): every state change of a job's
- * task reaches the job through its queue's OUTBOX, in the same script as the change itself.
+ * Lua for map-reduce jobs, a piece of every state-changing script (scripts/pieces/buffers.ts): every
+ * state change of a job's task reaches the job through its queue's OUTBOX, in the same script.
  *
- * KEYS[11] outbox hash, one per queue: task id → "<jobId>\n<failed delta>[\n<result JSON>]".
+ * The outbox hash, one per queue: task id → "<jobId>\n<failed delta>[\n<result JSON>]".
  *   A success adds the result (only a valid lease token gets to settle, so a stale worker's
  *   result never enters); a death or a cancel adds +1 to the delta, a retry out of the dead set
  *   -1 (the two cancel out while the entry waits). Keyed by task id, an entry can never be there
@@ -10,11 +13,11 @@
  * The task's record keeps no result: the job's accumulator holds it, folded, and a job of 100,000
  * tasks does not keep 100,000 results for the queue's resultTtl.
  */
-export const LUA_JOB_EVENTS = String.raw`
-local OUTBOX = KEYS[11]
+export const LUA_JOB_EVENTS = luaPiece(
+  "jobEvents",
+  { keys: ["outbox"], uses: [LUA_RECORD] },
+  String.raw`
 local jobEvents, jobEventIds = {}, {}
--- front = head "\n" input, head = createdAt|fn|queue|jobId|dedupKey
-local function jobOf(front) return string.match(front, "^[^|\n]*|[^|\n]*|[^|\n]*|([^|\n]*)") or "" end
 -- records a job event of task id; false (and nothing recorded) for a task outside jobs
 local function jobEvent(id, front, delta, result)
   local job = jobOf(front)
@@ -52,4 +55,5 @@ local function flushJobEvents()
   chunked("HDEL", OUTBOX, dels, CHUNK)
   jobEvents, jobEventIds = {}, {}
 end
-`;
+`,
+);

@@ -1,17 +1,19 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_TRANSITIONS } from "./pieces/transitions";
+import { defineQueueScript } from "./queue-script";
 
 /** cancel: queued or delayed tasks of one queue become canceled (kept resultTtlMs, then swept). */
-const HEADER = String.raw`
---[[ cancel
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+export const cancelScript = defineQueueScript({
+  name: "cancel",
+  summary: "queued or delayed tasks of one queue become canceled (kept resultTtlMs, then swept)",
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] task ids
 Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
 O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local queue = ARGV[3]
 local ids = {}
 for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
@@ -35,10 +37,10 @@ for i, id in ipairs(ids) do
   end
   out[i] = code
 end
+-- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): nothing is stranded then
+flush()
 chunked("ZREM", PRIO, fromPrio, CHUNK)
 chunked("ZREM", DELAYED, fromDelayed, CHUNK)
-flush()
 return out
-`;
-
-export const cancelScript = defineScript("cancel", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});

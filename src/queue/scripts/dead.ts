@@ -1,17 +1,19 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_BUFFERS } from "./pieces/buffers";
+import { defineQueueScript } from "./queue-script";
 
 /** dead: retries (requeues with fresh attempts) or purges dead tasks of one queue. */
-const HEADER = String.raw`
---[[ dead
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+export const deadScript = defineQueueScript({
+  name: "dead",
+  summary: "retries (requeues with fresh attempts) or purges dead tasks of one queue",
+  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] "retry" | "purge"
 ARGV[5] limit (used when no ids are given: the oldest dead tasks)   ARGV[6..] task ids (optional)
 Returns { handled, more (1 when the dead set may hold more) }. Ids that are not dead tasks of this
 queue are skipped. Errors: -6 BadScriptArguments.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local queue, mode, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
 if (mode ~= "retry" and mode ~= "purge") or not limit then return -6 end
 local ids = {}
@@ -41,9 +43,9 @@ for _, id in ipairs(ids) do
     removed[#removed + 1] = id
   end
 end
-chunked("ZREM", DEAD, removed, CHUNK)
+-- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): the set stays whole then
 flush()
+chunked("ZREM", DEAD, removed, CHUNK)
 return {handled, (fromSet and #ids == limit) and 1 or 0}
-`;
-
-export const deadScript = defineScript("dead", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});

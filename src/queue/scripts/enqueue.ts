@@ -1,21 +1,24 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_BUFFERS } from "./pieces/buffers";
+import { LUA_REGISTER } from "./pieces/register";
+import { defineQueueScript } from "./queue-script";
 
-/** enqueue: creates a batch of tasks (records are packed by the caller, see queue/enqueue.ts). */
-const HEADER = String.raw`
---[[ enqueue
-KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch (keys.ts)
+export const enqueueScript = defineQueueScript({
+  name: "enqueue",
+  summary: "creates a batch of tasks (records packed by the caller: records.ts packEnqueue)",
+  keys: ["dedup", "pushEpoch"],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
-ARGV[5] "1": also read what waking a worker needs (saves the nudge a request of its own), else "0"
+ARGV[5] "1": also read what the push to a worker needs (saves the push a request of its own), else "0"
 then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
   ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>" delayed), record
-Returns { results, wake }: results is id, state letter, "1" when duplicate else "0", per task;
-wake is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
+Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
+pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local queue, n = ARGV[3], tonumber(ARGV[4])
 if not n or #ARGV ~= 5 + n * 5 then return -6 end
 local check, keys = {}, {}
@@ -37,7 +40,7 @@ if #keys > 0 then
         local v = values[k - i + 1]
         if v then
           local until36, id = string.match(v, "^([^|]*)|(.*)$")
-          if tonumber(until36, 36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
+          if fromTime(until36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
         end
       end
     end
@@ -74,14 +77,15 @@ if #dedupArgs > 0 then
   chunked("HSET", DEDUP, dedupArgs, CHUNK)
   redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
 end
-if created > 0 then redis.call("HINCRBY", REGISTRY, queue, created); redis.call("HINCRBY", STATS, MINUTE_AT .. "e", created) end
+-- the registry is sent now and then only (tasks.ts); the total rides on the stats hash's write
+if REGISTRY then register(queue) end
+if created > 0 then count("enqueued", created) end
 flush()
-local wake = {}
+local pushInfo = {}
 if ARGV[5] == "1" then
   local settings = redis.call("HMGET", META, "paused", "maxParallel")
-  wake = {settings[1], settings[2], redis.call("GET", KEYS[12])}
+  pushInfo = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)}
 end
-return {out, wake}
-`;
-
-export const enqueueScript = defineScript("enqueue", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+return {out, pushInfo}
+`,
+});

@@ -1,17 +1,19 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_BUFFERS } from "./pieces/buffers";
+import { defineQueueScript } from "./queue-script";
 
 /** extend: renews the leases of running tasks. The fencing token stays the same (see tokenOf in lib.ts). */
-const HEADER = String.raw`
---[[ extend
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
+export const extendScript = defineQueueScript({
+  name: "extend",
+  summary: "renews the leases of running tasks; the fencing token stays the same",
+  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
 ARGV[4..] pairs: task id, lease token
 Returns per pair: code, token to use from now on ("" unless 1), new lease deadline ms (0 unless 1);
 code 1 extended, -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local leaseMs = tonumber(ARGV[3]) or tonumber(readMeta({}).leaseMs)
 local ids = {}
 for i = 4, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
@@ -33,6 +35,5 @@ for i = 4, #ARGV, 2 do
 end
 flush()
 return out
-`;
-
-export const extendScript = defineScript("extend", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});

@@ -21,7 +21,17 @@ async function sha1Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function defineScript(name: string, source: string): LuaScript {
+/**
+ * Every edgeq script declares every key it touches in KEYS, so it lets Upstash lock only those keys
+ * (and keys sharing their hash tag) instead of the whole database: scripts of different queues run
+ * in parallel. The local REST server accepts the flag as Upstash does (dev/rest-server/script-flags.ts).
+ */
+export const KEY_LOCKING_SHEBANG = "#!lua flags=allow-key-locking";
+/** A script that only reads says so (no-writes): Upstash lets it share read locks, and a key over the record-size limit does not stop it. */
+export const READ_ONLY_SHEBANG = "#!lua flags=no-writes,allow-key-locking";
+
+export function defineScript(name: string, body: string, options: { readOnly?: boolean } = {}): LuaScript {
+  const source = `${options.readOnly ? READ_ONLY_SHEBANG : KEY_LOCKING_SHEBANG}\n${body.replace(/^\n+/, "")}`;
   let sha: Promise<string> | undefined;
   return { name, source, sha: () => (sha ??= sha1Hex(source)) };
 }

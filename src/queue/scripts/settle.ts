@@ -1,21 +1,27 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LEASE_TOKEN_SEPARATOR, StateField } from "../codec";
+import { leadingStateFields } from "./pieces/record";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_START } from "./start";
+import { defineQueueScript } from "./queue-script";
 
 /**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
- * settleAndClaim all run this one script; the parts not asked for cost nothing).
+ * settleAndClaim all run this one script; the parts not asked for cost nothing). The claim and the
+ * completions read the leading state fields into locals in StateField order (a table parse and
+ * format cost twice as much per task), and write the new state in that order.
  */
-const HEADER = String.raw`
---[[ settle: complete + fail + claim in one call. The claim runs first (its pops and the settled
+export const settleScript = defineQueueScript({
+  name: "settle",
+  summary: "complete + fail + claim in one call. The claim runs first (its pops and the settled",
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_START],
+  contract: String.raw`
 ids share one HMGET); settled tasks are running, so they are never among those claimed.
-KEYS[1..12] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats, outbox, pushEpoch
-(keys.ts)   KEYS[13] a start's once-mark key (only when ARGV[9] is not "")
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
 ARGV[3] claim max (0: claim nothing)    ARGV[4] lease ms ("" = the queue's leaseMs)
 ARGV[5] completions C   ARGV[6] failures F
 ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: the claim max is then
-  the queue's batch size, ARGV[8] when it has none stored; ARGV[9] once-mark TTL ms ("" = no mark),
+  the queue's batch size, ARGV[8] when it has none stored; ARGV[9] replay mark TTL ms ("" = no mark),
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
@@ -26,12 +32,11 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue }:
   maxAttempts: the queue's setting (claimed records carry it already)
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
   nextDue: the earliest delayed task's due time (ms) as the call left it, "" when none or not read
-    (only a claim or a failure reads it): the caller's wake-up push for delayed tasks and retries
+    (only a claim or a failure reads it): the caller's delayed push for delayed tasks and retries
 Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
 "<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local claimMax = tonumber(ARGV[3])
 local nComplete, nFail = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not claimMax or not nComplete or not nFail then return -6 end
@@ -57,7 +62,7 @@ local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 local claimed = {}
 -- the claim's hot path reads the six leading state fields into locals and writes the new state
 -- with one concatenation (a table parse and format cost twice as much per task)
-local CLAIM_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
+local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
 local nowB36, keepB36 = b36(NOW), b36(keepMs)
 local function claimFrom(ids, fromList)
   local tombs = 0
@@ -89,16 +94,28 @@ end
 
 if claimMax > 0 and m.paused ~= "1" then
   if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
-  local positives, negatives, fetched = {}, {}, 0
+  local positives, negatives, fetched, z = {}, {}, 0, {}
   if m._pz then
-    local z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
+    z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
     fetched = #z / 2
     for i = 1, #z, 2 do
       if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
     end
   end
   local want = claimMax - #positives
-  local popped = want > 0 and (redis.call("LPOP", READY, want) or {}) or {}
+  -- a claim's pops go back to the head of the list, in order, if its records' write is refused
+  local function popReady(count)
+    local got = redis.call("LPOP", READY, count) or {}
+    if #got > 0 then
+      onRefused(function()
+        local back = {}
+        for k = #got, 1, -1 do back[#back + 1] = got[k] end
+        chunked("LPUSH", READY, back, CHUNK)
+      end)
+    end
+    return got
+  end
+  local popped = want > 0 and popReady(want) or {}
   local batch = {}
   for _, id in ipairs(positives) do batch[#batch + 1] = id end
   for _, id in ipairs(popped) do batch[#batch + 1] = id end
@@ -110,7 +127,7 @@ if claimMax > 0 and m.paused ~= "1" then
   local rounds = 0
   while #claimed / 2 < claimMax and #popped == want and rounds < 4 do
     want = claimMax - #claimed / 2
-    popped = redis.call("LPOP", READY, want) or {}
+    popped = popReady(want)
     load(popped)
     claimFrom(popped, true)
     rounds = rounds + 1
@@ -124,7 +141,15 @@ if claimMax > 0 and m.paused ~= "1" then
     load(more)
     claimFrom(more, false)
   end
-  if #taken > 0 then chunked("ZREM", PRIO, taken, CHUNK) end
+  if #taken > 0 then
+    chunked("ZREM", PRIO, taken, CHUNK)
+    onRefused(function()
+      local back, scoreOf = {}, {}
+      for i = 1, #z, 2 do scoreOf[z[i]] = z[i + 1] end
+      for _, id in ipairs(taken) do back[#back + 1] = scoreOf[id]; back[#back + 1] = id end
+      chunked("ZADD", PRIO, back, CHUNK)
+    end)
+  end
   if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
 else
   load(settleIds)
@@ -141,18 +166,18 @@ end
 local outcomes, finished = {}, {}
 -- completions, the hot path of settling: the nine leading state fields into locals, the result
 -- appended to the body (found as is unless earlier attempts left errors after the input)
-local SETTLE_FIELDS = "^([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)|?([^|\t]*)"
+local SETTLE_FIELDS = ${leadingStateFields(StateField.KeepMs + 1)}
 for i = 0, nComplete - 1 do
   local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
   local rec, code = cache[id], -1
   if rec then
     local st, att, prio, timeout, maxAtt, runAt, started, _, keep = string.match(rec, SETTLE_FIELDS)
     if st ~= "r" then code = -3
-    elseif att .. "." .. started ~= token then code = -2
+    elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
     else
       local tab = string.find(rec, "\t", 1, true)
       local front, _, errors = sections(string.sub(rec, tab + 1))
-      local expires = NOW + (tonumber(keep, 36) or keepMs)
+      local expires = NOW + (fromTime(keep) or keepMs)
       -- a job's map result goes to its job (jobs/lua.ts), not into the record
       local result = ARGV[13 + i * 3]
       if jobEvent(id, front, 0, result) then result = "" end
@@ -198,6 +223,5 @@ if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finish
 local due = m._due
 if dueRead then due = nextDue end
 return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
-`;
-
-export const settleScript = defineScript("settle", `${HEADER}\n${LUA_LIB}\n${LUA_START}\n${BODY}`);
+`,
+});

@@ -1,29 +1,39 @@
 import { SETTING_FIELDS } from "../settings";
-import { defineScript } from "./runner";
-
-/** stats (read-only): a queue's depths, counters and settings in one call. */
+import { defineQueueScript } from "./queue-script";
 
 /**
- * Totals the scripts keep in the stats hash (KEYS[10]; lib.ts flush adds them to the stats hash's
+ * Totals the scripts keep in the stats hash (pieces/buffers.ts flush adds them to the stats hash's
  * one read-modify-write, so they cost no command of their own). `_tomb` counts canceled ids still in
- * the ready list.
+ * the ready list; `enqueued` exists from a queue's first enqueue or setting on (the queue exists).
  */
-export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retried", "_tomb"] as const;
+export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retried", "_tomb", "enqueued"] as const;
 
-const STATS = String.raw`
---[[ stats
-KEYS[1..] the queue keys (keys.ts): 2 registry, 3 meta, 4 ready, 5 prio, 6 delayed, 8 dead, 10 stats
+export const statsScript = defineQueueScript({
+  name: "stats",
+  summary: "(read only) a queue's depths, counters and settings in one call",
+  keys: ["registry", "meta", "ready", "prioritized", "delayed", "dead", "stats"],
+  readOnly: true,
+  contract: String.raw`
 ARGV[1] queue name   ARGV[2] number S of settings   ARGV[3 .. 2+S] settings (meta fields)
 ARGV[3+S ..] totals (stats hash fields)
+ARGV[3+S ..] totals (stats hash fields), "enqueued" last
 Returns { enqueued total (nil: unknown queue), settings, totals, LLEN ready, ZCARD prio, ZCARD delayed, ZCARD dead }
-]]
+(a queue not registered since the totals moved to the stats hash answers with its registry count)
+`,
+  body: String.raw`
 local s = tonumber(ARGV[2])
 local settings, totals = {}, {}
 for i = 3, 2 + s do settings[#settings + 1] = ARGV[i] end
 for i = 3 + s, #ARGV do totals[#totals + 1] = ARGV[i] end
-return {redis.call("HGET", KEYS[2], ARGV[1]), redis.call("HMGET", KEYS[3], unpack(settings)), redis.call("HMGET", KEYS[10], unpack(totals)),
-  redis.call("LLEN", KEYS[4]), redis.call("ZCARD", KEYS[5]), redis.call("ZCARD", KEYS[6]), redis.call("ZCARD", KEYS[8])}
-`;
+local values = redis.call("HMGET", STATS, unpack(totals))
+local enqueued = values[#values]
+if not enqueued then
+  enqueued = redis.call("HGET", REGISTRY, ARGV[1])
+  if enqueued == "0" then enqueued = nil end
+end
+return {enqueued, redis.call("HMGET", META, unpack(settings)), values,
+  redis.call("LLEN", READY), redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD)}
+`,
+});
 
-export const statsScript = defineScript("stats", STATS);
 export const STATS_ARGS = [String(SETTING_FIELDS.length), ...SETTING_FIELDS, ...COUNTER_FIELDS];

@@ -1,26 +1,34 @@
-import { LUA_LIB } from "./lib";
-import { defineScript } from "./runner";
+import { LUA_SETTINGS } from "./pieces/settings";
+import { LUA_TRANSITIONS } from "./pieces/transitions";
+import { LUA_REGISTER } from "./pieces/register";
+import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
-const HEADER = String.raw`
---[[ upkeep
-KEYS[1..9] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup (keys.ts)
-ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
+export const upkeepScript = defineQueueScript({
+  name: "upkeep",
+  summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
+  keys: ["dedup"],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER],
+  contract: String.raw`
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)   ARGV[4] queue name
+(registered again: a queue listed before its totals moved to the stats hash gets them there)
 Sweep entries (score = when due; member = kind letter then payload):
   L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
                 (back to ready, or dead when its attempts are spent); finished ones become G
   G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
   K<json keys>  dedup keys: deleted once past their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
-]]`;
-
-const BODY = String.raw`
+`,
+  body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
+register(ARGV[4])
 local m = readMeta({})
 local promoted, more = promoteDue(limit)
 local fetchMax = 64
-local entries = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "LIMIT", 0, fetchMax)
+local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LIMIT", 0, fetchMax)
+local entries, scoreOf = {}, {}
+for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
 if #entries == fetchMax then more = true end
 local budget, ids, work, processed = limit, {}, {}, {}
 for _, e in ipairs(entries) do
@@ -57,7 +65,7 @@ for _, w in ipairs(work) do
     local gone = {}
     for i, key in ipairs(list) do
       local v = values[i]
-      if v and tonumber(string.match(v, "^([^|]*)"), 36) <= NOW then gone[#gone + 1] = key end
+      if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = key end
     end
     chunked("HDEL", DEDUP, gone, CHUNK)
   else
@@ -66,10 +74,10 @@ for _, w in ipairs(work) do
       if rec then
         local h, body = parse(rec)
         local st = h[F_ST]
-        if st == "r" and kind == "L" and tonumber(h[F_LEASE], 36) <= NOW then
+        if st == "r" and kind == "L" and fromTime(h[F_LEASE]) <= NOW then
           reclaim(id, h, body)
         elseif st == "s" or st == "c" then
-          local expires = tonumber(h[F_EXPIRES], 36) or 0
+          local expires = fromTime(h[F_EXPIRES]) or 0
           if expires <= NOW then put(id, false); expired = expired + 1 else sweepAdd("G", expires, id) end
         end
       end
@@ -77,8 +85,13 @@ for _, w in ipairs(work) do
   end
 end
 chunked("ZREM", SWEEP, processed, CHUNK)
+-- the entries go back if the records' write is refused (record-size limit, see pieces/buffers.ts)
+onRefused(function()
+  local back = {}
+  for _, e in ipairs(processed) do back[#back + 1] = scoreOf[e]; back[#back + 1] = e end
+  chunked("ZADD", SWEEP, back, CHUNK)
+end)
 flush()
 return {promoted, requeued, dead, expired, more and 1 or 0}
-`;
-
-export const upkeepScript = defineScript("upkeep", `${HEADER}\n${LUA_LIB}\n${BODY}`);
+`,
+});

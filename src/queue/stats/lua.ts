@@ -1,9 +1,9 @@
 /**
- * Lua for the statistics, spliced into LUA_LIB (scripts/lib.ts) so that every state-changing script
+ * Lua for the statistics, a piece of every state-changing script (scripts/pieces/buffers.ts) so that it
  * updates them in the call it already makes: no extra round trip, and two commands per batch
  * whatever its size (one HMGET and one HSET on the stats hash; an enqueue makes one HINCRBY).
  *
- * KEYS[10] stats hash, one per queue. Fields:
+ * The stats hash, one per queue. Fields:
  *   "<minute>:<letter>"     tasks per minute: e enqueued, s succeeded, f failed attempts, x dead,
  *                           c canceled, r retried from dead (minute = floor(ms / 60000))
  *   "<minute>:d<bucket>"    run-time histogram of that minute (claim to settle of an attempt),
@@ -23,18 +23,22 @@
  * (A sorted set would track batches in flight by name, but a ZADD and a ZREM per batch cost more
  * than a field rewritten with the others.)
  */
+import { luaPiece } from "../scripts/pieces/index";
+import { LUA_FORMAT } from "../scripts/pieces/format";
 import { BUCKETS, LATENCY_BOUNDS_MS } from "./histogram";
 
 /** Minutes of per-minute fields kept before the current one. */
 export const KEPT_MINUTES = 60;
 export const MINUTE_LETTERS = ["e", "s", "f", "x", "c", "r"] as const;
 
-export const LUA_STATS = String.raw`
-local STATS = KEYS[10]
+export const LUA_STATS = luaPiece(
+  "stats",
+  { keys: ["stats"], uses: [LUA_FORMAT] },
+  String.raw`
 local MINUTE = math.floor(NOW / 60000)
 local MINUTE_AT = int(MINUTE) .. ":"
 local BOUNDS = {${LATENCY_BOUNDS_MS.join(", ")}}
-local COUNTER_LETTER = {succeeded = "s", failed = "f", dead = "x", canceled = "c", retried = "r"}
+local COUNTER_LETTER = {enqueued = "e", succeeded = "s", failed = "f", dead = "x", canceled = "c", retried = "r"}
 local statDelta, statOrder = {}, {}
 local activeUntil, released, extended = {}, {}, {}
 local function stat(field, n)
@@ -59,14 +63,14 @@ end
 local CLAIM_MEMBER = b36(NOW)
 local function observeClaim(att, runAt36, rec, untilMs)
   if att == "0" or att == "" then
-    local readySince = tonumber(runAt36, 36) or tonumber(string.match(rec, "\t([^|\n]*)"), 36)
+    local readySince = fromTime(runAt36) or fromTime(string.match(rec, "\t([^|\n]*)"))
     if readySince then observe("w", NOW - readySince) end
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
 -- a settled attempt, by its claim time (base 36)
 local function observeSettle(started36)
-  local started = tonumber(started36, 36)
+  local started = fromTime(started36)
   if started then observe("d", NOW - started); released[started36] = true end
 end
 local function observeExtend(started36, untilMs)
@@ -78,7 +82,7 @@ end
 local function activeField(current)
   local entries, out = {}, {}
   for member, until36 in string.gmatch(current or "", "([^:,]+):([^,]+)") do
-    if not released[member] then entries[member] = tonumber(until36, 36) end
+    if not released[member] then entries[member] = fromTime(until36) end
   end
   for member, untilMs in pairs(extended) do
     if entries[member] and entries[member] < untilMs then entries[member] = untilMs end
@@ -92,8 +96,8 @@ local function activeField(current)
   activeUntil, released, extended = {}, {}, {}
   return table.concat(out, ",")
 end
--- every field of minutes from..to, and the enqueue counts (written alone by HINCRBY) of the
--- minutes after them up to upTo, at most a day of them
+-- every field of minutes from..to, and the enqueue counts of the minutes after them up to upTo, at
+-- most a day of them (enqueues wrote theirs alone, by HINCRBY, before they rode on flushStats)
 local function dropMinutes(from, to, upTo)
   local names = {}
   for mm = to + 1, math.min(upTo, to + 1440) do names[#names + 1] = int(mm) .. ":e" end
@@ -139,4 +143,5 @@ local function flushStats(counterDeltas)
   chunked("HSET", STATS, args, CHUNK)
   statDelta, statOrder = {}, {}
 end
-`;
+`,
+);

@@ -7,30 +7,36 @@
 import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "../codec";
 import { asArray, type QueueContext } from "../context";
 import { queueKeys } from "../keys";
-import { defineScript, runScript } from "../scripts/runner";
+import { defineQueueScript } from "../scripts/queue-script";
+import { runScript } from "../scripts/runner";
 import { validateQueueName } from "../validate";
-import { addInto, BUCKETS, emptyHistogram, type Histogram, type Percentiles, percentiles } from "./histogram";
+import type { MinuteCounts, MinuteStats, QueueStats } from "./figures";
+import { addInto, BUCKETS, emptyHistogram, type Histogram, percentiles } from "./histogram";
 import { KEPT_MINUTES, MINUTE_LETTERS } from "./lua";
 
-const READ = String.raw`
---[[ queueStats (read only)
-KEYS[1..10] tasks, registry, meta, ready, prio, delayed, sweep, dead, dedup, stats (keys.ts)
+export const queueStatsScript = defineQueueScript({
+  name: "queueStats",
+  summary: "(read only) a queue's statistics and the heads of its ready structures",
+  keys: ["tasks", "ready", "prioritized", "stats"],
+  readOnly: true,
+  contract: String.raw`
 Returns { stats hash as a flat field/value list,
   id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
-]]
-local heads = redis.call("LRANGE", KEYS[4], 0, 4)
-for _, id in ipairs(redis.call("ZRANGE", KEYS[5], 0, 0)) do heads[#heads + 1] = id end
-for _, id in ipairs(redis.call("ZRANGE", KEYS[5], -1, -1)) do heads[#heads + 1] = id end
+`,
+  body: String.raw`
+local heads = redis.call("LRANGE", READY, 0, 4)
+for _, id in ipairs(redis.call("ZRANGE", PRIO, 0, 0)) do heads[#heads + 1] = id end
+for _, id in ipairs(redis.call("ZRANGE", PRIO, -1, -1)) do heads[#heads + 1] = id end
 local out = {}
 if #heads > 0 then
-  local records = redis.call("HMGET", KEYS[1], unpack(heads))
+  local records = redis.call("HMGET", TASKS, unpack(heads))
   for i, id in ipairs(heads) do
     if records[i] then out[#out + 1] = id; out[#out + 1] = string.match(records[i], "^[^\n]*") end
   end
 end
-return {redis.call("HGETALL", KEYS[10]), out}
-`;
-export const queueStatsScript = defineScript("queueStats", READ);
+return {redis.call("HGETALL", STATS), out}
+`,
+});
 
 export type MinuteLetter = (typeof MINUTE_LETTERS)[number];
 const LETTER_NAMES: Record<MinuteLetter, keyof MinuteCounts> = {
@@ -42,44 +48,6 @@ const LETTER_NAMES: Record<MinuteLetter, keyof MinuteCounts> = {
   r: "retried",
 };
 
-export interface MinuteCounts {
-  enqueued: number;
-  succeeded: number;
-  /** Failed attempts (retried or not). */
-  failed: number;
-  dead: number;
-  canceled: number;
-  /** Dead tasks sent back to the queue. */
-  retried: number;
-}
-
-export interface MinuteStats extends MinuteCounts {
-  /** Start of the minute, ms since the epoch. */
-  at: number;
-  /** Run-time percentiles of the attempts settled in that minute (null when none). */
-  runP50Ms: number | null;
-  runP95Ms: number | null;
-}
-
-export interface QueueStats {
-  /** When the figures were read. */
-  at: number;
-  /** The last 60 whole minutes and the current one, oldest first. */
-  minutes: MinuteStats[];
-  /** Sums over `minutes`. */
-  lastHour: MinuteCounts;
-  /** Time from claim to settle of each attempt in the last hour. */
-  runTime: Percentiles;
-  /** Time from becoming ready (creation or run-at) to the first claim, in the last hour. */
-  wait: Percentiles;
-  /** How long the task at the head of the queue has been ready; null when none is waiting. */
-  oldestWaitingMs: number | null;
-  /** Batches being worked on now: each worker invocation works one at a time. */
-  activeInvocations: number;
-  /** Since the queue began: the histograms /metrics exposes (buckets as in histogram.ts). */
-  totals: { runTime: Histogram; wait: Histogram };
-}
-
 const MINUTE_MS = 60_000;
 
 function emptyCounts(): MinuteCounts {
@@ -89,7 +57,7 @@ function emptyCounts(): MinuteCounts {
 export async function getStats(ctx: QueueContext, queue: string): Promise<QueueStats> {
   validateQueueName(queue);
   const now = ctx.now();
-  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue), []));
+  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue, queueStatsScript.keys), []));
   const hash = asArray(rawHash);
   const current = Math.floor(now / MINUTE_MS);
   const first = current - KEPT_MINUTES;

@@ -4,7 +4,7 @@
  * chunks if the job is over, so no task slips between the two). Queued and delayed tasks become
  * canceled; running ones finish and their results are dropped by the fold.
  */
-import type { JobStore } from "../../queue/jobs/store";
+import type { JobStore } from "../../queue/jobs/index";
 import type { EnqueueRequest, TaskQueue } from "../../queue/types";
 import { CANCEL_FN, INTERNAL_PRIORITY, mapTaskId } from "./split";
 

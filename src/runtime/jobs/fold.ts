@@ -7,9 +7,8 @@
  * holding the lease sees their entries before it lets go (the commit releases the lease only
  * after counting what is left).
  */
-import type { JobStore } from "../../queue/jobs/store";
-import type { JobEvent, JobState } from "../../queue/jobs/types";
-import type { PayloadCipher } from "../../security/cipher";
+import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
+import type { PayloadCipher } from "../../security/index";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
 import type { FunctionRegistry } from "../registry";
@@ -23,10 +22,12 @@ export interface FoldDeps {
   functions: Pick<FunctionRegistry, "job">;
   clock: Clock;
   log: Logger;
-  /** Encryption at rest: map results arrive sealed (see src/runtime/payloads.ts) and are opened to fold. */
+  /** Encryption at rest: map results arrive sealed (see src/runtime/task-sealing.ts) and are opened to fold. */
   payloads?: PayloadCipher | null;
   /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
   onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
+  /** Called once for each job this folder finished, whatever its status (completion callbacks). */
+  onJobFinished?(jobId: string, queue: string): Promise<unknown>;
 }
 
 export interface FoldTally {
@@ -60,6 +61,7 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
       const state = states.get(commit.jobId);
       deps.log.info("job finished", { jobId: commit.jobId, queue, status: commit.final.status });
       if (commit.final.status === "failed" && state) await deps.onJobFailed(commit.jobId, queue, state.total);
+      await deps.onJobFinished?.(commit.jobId, queue);
     }
     if (outcome.left === 0) break;
   }

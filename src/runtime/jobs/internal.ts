@@ -4,7 +4,7 @@
  * user function names cannot, and the HTTP API refuses to enqueue them.
  */
 import { z } from "zod";
-import type { JobStore } from "../../queue/jobs/store";
+import type { JobStore } from "../../queue/jobs/index";
 import type { TaskQueue } from "../../queue/types";
 import type { FunctionRegistry } from "../registry";
 import type { TaskFunction } from "../types";
@@ -16,7 +16,7 @@ export interface JobRuntimeDeps {
   tasks: Pick<TaskQueue, "enqueue" | "cancel">;
   jobs: JobStore;
   /** Publishes pushes for a queue's new backlog (the splitter's chunks). */
-  nudge(queue: string): Promise<unknown>;
+  publishBacklogPushes(queue: string): Promise<unknown>;
 }
 
 const Continuation = z.object({ jobId: z.string().min(1).max(100), from: z.int().min(0) });
@@ -47,7 +47,7 @@ export function withJobRuntime(base: FunctionRegistry, deps: JobRuntimeDeps): Fu
         await deps.jobs.discardEvents(record.queue, run.enqueued);
         return { canceled: run.enqueued.length };
       }
-      await deps.nudge(record.queue);
+      await deps.publishBacklogPushes(record.queue);
       return { enqueued: run.enqueued.length, next: run.next };
     },
   };

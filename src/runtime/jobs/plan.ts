@@ -3,7 +3,7 @@
  * their jobs, what each job's commit writes. Pure, so the fold's arithmetic is unit-tested apart
  * from Redis; fold.ts applies the plan under the fold lease.
  */
-import type { JobEvent, JobFoldCommit, JobState } from "../../queue/jobs/types";
+import type { JobEvent, JobFoldCommit, JobState } from "../../queue/jobs/index";
 import type { JobFunction } from "../job";
 
 /** The accumulator is read and written on every fold round: keep it small. */

@@ -5,7 +5,7 @@
  * Task ids are deterministic (`<jobId>-<index>`, the splitter's `<jobId>-split-<offset>`), so a
  * chunk enqueued twice (a retried splitter) creates nothing the second time.
  */
-import type { JobStore } from "../../queue/jobs/store";
+import type { JobStore } from "../../queue/jobs/index";
 import type { EnqueueRequest, TaskQueue } from "../../queue/types";
 import type { JobFunction } from "../job";
 

@@ -2,10 +2,9 @@
  * Adds jobs to an invocation's runtime: the job store, the splitter and canceler among the
  * functions it can run, and a fold after each batch that settled tasks of a job.
  */
-import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/store";
+import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/index";
 import type { TaskQueue } from "../../queue/types";
-import type { PayloadCipher } from "../../security/cipher";
-import { sealingJobs, sealingTasks } from "../../security/sealed-stores";
+import { type PayloadCipher, sealingJobs, sealingTasks } from "../../security/index";
 import type { Clock } from "../budget";
 import type { DrainDeps } from "../drain";
 import type { Logger } from "../logger";
@@ -25,11 +24,13 @@ export interface JobsRuntime {
 
 export function jobsRuntime(
   redis: JobRedis,
+  prefix: string,
   base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
-  nudge: (queue: string) => Promise<unknown>,
+  publishBacklogPushes: (queue: string) => Promise<unknown>,
+  onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
-  const jobs = sealingJobs(createJobStore(redis, { now: () => base.clock.now() }), base.payloads ?? null);
+  const jobs = sealingJobs(createJobStore(redis, { prefix, now: () => base.clock.now() }), base.payloads ?? null);
   const deps = { tasks: sealingTasks(base.tasks, base.payloads ?? null), jobs };
   const foldDeps: FoldDeps = {
     jobs,
@@ -38,10 +39,11 @@ export function jobsRuntime(
     log: base.log,
     payloads: base.payloads ?? null,
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
+    ...(onJobFinished ? { onJobFinished } : {}),
   };
   return {
     jobs,
-    functions: withJobRuntime(base.functions, { ...deps, nudge }),
+    functions: withJobRuntime(base.functions, { ...deps, publishBacklogPushes }),
     afterSettle: foldTrigger(foldDeps),
     foldJobs: (queue, untilMs) => foldQueue(queue, foldDeps, untilMs),
   };

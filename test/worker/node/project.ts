@@ -7,7 +7,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import { stackBindings } from "../../support/stack-bindings.js";
-import { TEST_EDGEQ_TOKENS } from "../fixtures.js";
+import { TEST_EDGEQ_TOKENS, WORKER_TEST_PREFIX } from "../fixtures.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,6 +34,8 @@ export const workerProject: TestProjectInlineConfiguration = {
           EDGEQ_PUBLIC_URL: inject("pushSinkUrl"),
           EDGEQ_TOKENS: TEST_EDGEQ_TOKENS,
           EDGEQ_LOG_LEVEL: "warn",
+          // Not the default: key-prefix.test.ts proves every key the Worker writes lands under it.
+          EDGEQ_KEY_PREFIX: WORKER_TEST_PREFIX,
           ...stackBindings(inject),
         },
       },

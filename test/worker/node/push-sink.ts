@@ -1,7 +1,7 @@
 /**
  * Where the Worker under test tells QStash to push (its EDGEQ_PUBLIC_URL): a Node HTTP server that
  * records each delivery and answers 200. Tests read the deliveries back to see that an enqueue
- * nudged the workers, and replay them into the Worker to check the real signatures end to end.
+ * pushed the workers, and replay them into the Worker to check the real signatures end to end.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RecordedDelivery } from "./fixtures";
-import { call, directQueue, randomQueue } from "./helpers";
+import { call, directQueue, queueName } from "./helpers";
 
 /** The sink's deliveries for `queue`, waiting (a bounded number of rounds) for QStash to push. */
 async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[]> {
@@ -14,9 +14,9 @@ async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[
   return [];
 }
 
-describe("enqueue wakes the workers", () => {
+describe("an enqueue pushes the workers", () => {
   it("publishes a push that QStash delivers signed, and the Worker accepts and runs it", async () => {
-    const queue = randomQueue("nudge");
+    const queue = queueName("push");
     const tasks = [1, 2, 3].map((n) => ({ fn: "echo", input: { n } }));
     const enqueued = await call<{ ids: string[] }>("POST", `/v1/queues/${queue}/tasks`, { json: { tasks } });
     expect(enqueued.status).toBe(202);
@@ -42,7 +42,7 @@ describe("enqueue wakes the workers", () => {
   });
 
   it("publishes a push when dead tasks are retried, so they run without waiting for the cron", async () => {
-    const queue = randomQueue("nudge-retry");
+    const queue = queueName("push-retry");
     // made dead through the queue core directly: no enqueue over HTTP, so no push yet
     const core = directQueue();
     await core.enqueue(queue, [{ fn: "echo", input: { n: 1 } }]);
@@ -56,7 +56,7 @@ describe("enqueue wakes the workers", () => {
   });
 
   it("publishes nothing when every task was a duplicate", async () => {
-    const queue = randomQueue("nudge-dup");
+    const queue = queueName("push-dup");
     const id = `once-${crypto.randomUUID()}`;
     // Paused: the first push is skipped by the runtime, so any push seen later came from the repeat.
     await call("POST", `/v1/queues/${queue}/pause`);
@@ -67,8 +67,8 @@ describe("enqueue wakes the workers", () => {
     expect(await pushesFor(queue, 20)).toEqual([]);
   });
 
-  it("publishes no push now for a delayed task, and a wake-up push that runs it once it is due", async () => {
-    const queue = randomQueue("nudge-later");
+  it("publishes no push now for a delayed task, and a delayed push that runs it once it is due", async () => {
+    const queue = queueName("push-later");
     const enqueued = await call<{ id: string; status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "2s" } });
     expect(enqueued.body.status).toBe("delayed");
     expect(await pushesFor(queue, 10)).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import type { ClaimedTask } from "../queue/types";
 import { MAX_ERROR_CHARS } from "../queue/validate";
-import { isSealed, openPayload, type PayloadCipher, sealedCapacity } from "../security/cipher";
+import { isSealed, openPayload, type PayloadCipher, sealedCapacity } from "../security/index";
 import type { TaskOutcome } from "./execute";
 
 export async function openInput(

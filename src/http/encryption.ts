@@ -1,12 +1,13 @@
 /**
- * Where payloads enter and leave the API: with EDGEQ_ENCRYPTION_KEYS set, task inputs are sealed
- * before the queue core stores them and inputs and results are opened before a task is shown.
- * With it unset, every function here returns what it was given.
+ * Where payloads enter and leave the API: with EDGEQ_ENCRYPTION_KEYS set, task inputs are checked to
+ * fit once sealed (sealingTasks, src/security/sealed-stores.ts, seals them on the way into the queue
+ * core) and inputs and results are opened before a task is shown. With it unset, every function
+ * here returns what it was given.
  */
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { EnqueueRequest, TaskRecord } from "../queue/types";
-import { openPayload, openPayloadText, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/cipher";
+import { openTaskRecord, type PayloadCipher, PayloadKeyError, payloadCipher, sealedCapacity } from "../security/index";
 import { invalidField, ProblemError } from "./problem";
 
 function misconfigured(error: PayloadKeyError): ProblemError {
@@ -26,27 +27,22 @@ export function httpCipher(env: Env): PayloadCipher | null {
 /** Sealing makes an input about 4/3 larger: check the plaintext against what still fits once sealed. */
 const MAX_SEALED_INPUT_BYTES = sealedCapacity(DEFAULT_MAX_INPUT_BYTES);
 
-export async function sealInputs(env: Env, queue: string, requests: EnqueueRequest[], batch: boolean): Promise<EnqueueRequest[]> {
-  const cipher = httpCipher(env);
-  if (!cipher) return requests;
+/** Refuses, naming the field, an input that would no longer fit once sealed (sealingTasks seals it). */
+export function checkSealable(cipher: PayloadCipher | null, requests: readonly EnqueueRequest[], batch: boolean): void {
+  if (!cipher) return;
   requests.forEach((request, i) => {
     const bytes = new TextEncoder().encode(JSON.stringify(request.input ?? null)).length;
     if (bytes > MAX_SEALED_INPUT_BYTES) {
       throw invalidField(batch ? `tasks[${i}].input` : "input", `is ${bytes} bytes of JSON; with encryption at rest the limit is ${MAX_SEALED_INPUT_BYTES}`);
     }
   });
-  return Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) })));
 }
 
 /** The task as its owner sent it and as its function returned it (or failed). */
 export async function openTask(env: Env, task: TaskRecord): Promise<TaskRecord> {
   const cipher = httpCipher(env);
   try {
-    const opened: TaskRecord = { ...task, input: await openPayload(cipher, task.input, "input", task.queue) };
-    if (task.result !== undefined) opened.result = await openPayload(cipher, task.result, "result", task.queue);
-    if (task.error !== undefined) opened.error = await openPayloadText(cipher, task.error, "error", task.queue);
-    if (task.errors) opened.errors = await Promise.all(task.errors.map((error) => openPayloadText(cipher, error, "error", task.queue)));
-    return opened;
+    return await openTaskRecord(cipher, task);
   } catch (error) {
     if (error instanceof PayloadKeyError) throw misconfigured(error);
     throw error;

@@ -3,20 +3,20 @@ import { summaryFromStats } from "./admin";
 import type { QueueContext } from "./context";
 import { ErrorCode, ValidationError } from "./errors";
 import { settle } from "./tasks";
-import type { InvocationStart, OnceMark } from "./types";
+import type { InvocationStart, ReplayMark } from "./types";
 import { validateQueueName } from "./validate";
 
-function checkOnce(once: OnceMark): void {
-  if (typeof once.key !== "string" || once.key === "" || typeof once.value !== "string" || once.value === "") {
-    throw new ValidationError(ErrorCode.InvalidArgument, "once", "needs a key and a value");
+function checkReplayMark(mark: ReplayMark): void {
+  if (typeof mark.key !== "string" || mark.key === "" || typeof mark.value !== "string" || mark.value === "") {
+    throw new ValidationError(ErrorCode.InvalidArgument, "replayMark", "needs a key and a value");
   }
-  if (!Number.isInteger(once.ttlMs) || once.ttlMs < 1) throw new ValidationError(ErrorCode.InvalidArgument, "once.ttlMs", "must be a positive integer");
+  if (!Number.isInteger(mark.ttlMs) || mark.ttlMs < 1) throw new ValidationError(ErrorCode.InvalidArgument, "replayMark.ttlMs", "must be a positive integer");
 }
 
-export async function startInvocation(ctx: QueueContext, queue: string, once?: OnceMark): Promise<InvocationStart> {
+export async function startInvocation(ctx: QueueContext, queue: string, replayMark?: ReplayMark): Promise<InvocationStart> {
   validateQueueName(queue);
-  if (once) checkOnce(once);
-  const { claimed, start, nextDueAt } = await settle(ctx, queue, [], [], 0, undefined, { queue, ...(once ? { once } : {}) });
+  if (replayMark) checkReplayMark(replayMark);
+  const { claimed, start, nextDueAt } = await settle(ctx, queue, { start: { queue, ...(replayMark ? { replayMark } : {}) } });
   const [code, ...stats] = start;
   if (Number(code) === 0) return { kind: "replayed" };
   if (Number(code) === 1) return { kind: "missing" };

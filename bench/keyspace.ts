@@ -1,0 +1,96 @@
+/**
+ * The keyspace at depth: with N tasks queued (80-byte inputs, spread over Q queues), the largest keys
+ * by MEMORY USAGE, Redis bytes per queued task, and whether Upstash's record-size limit (enforced by
+ * the REST server, 100 MB) refuses the next enqueue. Issue 13's target: no key over 16 MB at
+ * 10,000,000 tasks alive, ≤ 250 bytes per queued task.
+ * Starts its own redis-server and REST server.
+ *   node --import tsx bench/keyspace.ts [--tasks 100000] [--queues 4] [--record-limit-mb 100]  (1,000,000: about a minute)
+ *   EDGEQ_BENCH_10M=1 node --import tsx bench/keyspace.ts --tasks 10000000  (needs ~3 GB of memory)
+ */
+import { parseArgs } from "node:util";
+import { Redis } from "@upstash/redis";
+import IORedis from "ioredis";
+import { startRedisServer } from "../dev/redis-server";
+import { startRestServer } from "../dev/rest-server/index";
+import { createTaskQueue } from "../src/queue/index";
+import { chunks, inParallel } from "./workload";
+
+const MB = 1024 * 1024;
+
+const { values } = parseArgs({
+  options: {
+    tasks: { type: "string", default: "100000" },
+    queues: { type: "string", default: "4" },
+    // Upstash's 100 MB by default; a larger one measures the layout past the point Upstash refuses it
+    "record-limit-mb": { type: "string", default: "100" },
+  },
+});
+const RECORD_LIMIT_MB = Number(values["record-limit-mb"]);
+const TASKS = Number(values.tasks);
+const QUEUES = Number(values.queues);
+if (TASKS > 1_000_000 && process.env.EDGEQ_BENCH_10M !== "1") {
+  console.error("more than 1,000,000 tasks needs EDGEQ_BENCH_10M=1 (several GB of memory and many minutes)");
+  process.exit(2);
+}
+const INPUT = "x".repeat(78); // JSON.stringify gives 80 bytes
+
+async function usedMemory(direct: IORedis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await direct.info("memory"))![1]);
+}
+
+/** Every key under the prefix with its MEMORY USAGE (all elements counted: SAMPLES 0), largest first. */
+async function keySizes(direct: IORedis, prefix: string): Promise<[string, number][]> {
+  const sizes: [string, number][] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await direct.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) sizes.push([key, Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "0"))]);
+  } while (cursor !== "0");
+  return sizes.sort((a, b) => b[1] - a[1]);
+}
+
+async function main() {
+  const server = await startRedisServer();
+  const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 200, maxRecordBytes: RECORD_LIMIT_MB * MB });
+  const direct = new IORedis(server.port, "127.0.0.1");
+  try {
+    const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
+    const queue = createTaskQueue(redis, { prefix: "ks" });
+    const names = Array.from({ length: QUEUES }, (_, i) => `ks-${i}`);
+    const before = await usedMemory(direct);
+    const started = performance.now();
+    let refusedAt: number | null = null;
+    let done = 0;
+    await inParallel(chunks(Array.from({ length: TASKS }, (_, i) => i), 1000), 4, async (batch) => {
+      if (refusedAt !== null) return;
+      try {
+        await queue.enqueue(names[(batch[0]! / 1000) % QUEUES]!, batch.map(() => ({ fn: "echo", input: INPUT })));
+        done += batch.length;
+      } catch (error) {
+        if (!String(error).includes("max single record size exceeded")) throw error;
+        refusedAt ??= done;
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const after = await usedMemory(direct);
+    const sizes = await keySizes(direct, "ks:");
+    console.log(`edgeq keyspace with ${done} tasks queued in ${QUEUES} queues (enqueued in ${seconds.toFixed(1)} s; machine shared, figures of one run)`);
+    console.log(`bytes per queued task (used_memory delta): ${((after - before) / done).toFixed(1)}`);
+    console.log(`keys: ${sizes.length}; largest:`);
+    for (const [key, bytes] of sizes.slice(0, 5)) console.log(`  ${(bytes / MB).toFixed(2)} MB\t${key}`);
+    const over16 = sizes.filter(([, bytes]) => bytes > 16 * MB).length;
+    console.log(`keys over 16 MB (issue 13's target: none): ${over16}`);
+    console.log(
+      refusedAt === null
+        ? `no enqueue refused by the ${RECORD_LIMIT_MB} MB record-size limit`
+        : `enqueues refused by the ${RECORD_LIMIT_MB} MB record-size limit from about ${refusedAt} tasks on (Upstash would refuse them too)`,
+    );
+  } finally {
+    direct.disconnect();
+    await rest.close();
+    await server.stop();
+  }
+}
+
+await main();

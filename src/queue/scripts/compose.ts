@@ -1,0 +1,88 @@
+/**
+ * Builds a Lua script from named pieces, with its KEYS contract generated from one list.
+ *
+ * A piece is a block of Lua that defines locals (functions, constants) for the pieces and the body
+ * after it; it names the pieces it uses and the keys it touches. A script names its own keys and
+ * pieces; the composer takes the pieces in dependency order (each once), the keys of the script and
+ * of every piece it includes (in the order of their definitions, the caller's KEYS order), and writes
+ *   #!lua flags=allow-key-locking
+ *   --[[ name: summary
+ *   KEYS[1] tasks: what it is   ...          (one line per key, from the definitions)
+ *   <the script's own ARGV / returns text>
+ *   ]]
+ *   local TASKS, META = KEYS[1], KEYS[2]     (the binding: the Lua name of each key)
+ *   <pieces> <body>
+ * so the header, the binding and the key list the caller sends cannot disagree; a test checks that
+ * the body touches keys only through the bound names (test/unit/lua-contracts.test.ts).
+ */
+import { defineScript, type LuaScript } from "./runner";
+
+/** One key a script may receive: its name in TypeScript, its Lua local, and what it holds. */
+export interface KeySpec<Name extends string = string> {
+  readonly name: Name;
+  readonly lua: string;
+  readonly what: string;
+}
+
+export interface LuaPiece<Name extends string = string> {
+  readonly name: string;
+  readonly keys: readonly Name[];
+  readonly uses: readonly LuaPiece<Name>[];
+  readonly source: string;
+}
+
+export function luaPiece<Name extends string>(name: string, spec: { keys?: Name[]; uses?: LuaPiece<Name>[] }, source: string): LuaPiece<Name> {
+  return { name, keys: spec.keys ?? [], uses: spec.uses ?? [], source };
+}
+
+/** A composed script: the runner's script plus the keys the caller must send, in order. */
+export interface ComposedScript<Name extends string = string> extends LuaScript {
+  readonly keys: readonly Name[];
+  readonly pieces: readonly string[];
+}
+
+function ordered<Name extends string>(uses: readonly LuaPiece<Name>[]): LuaPiece<Name>[] {
+  const out: LuaPiece<Name>[] = [];
+  const visit = (piece: LuaPiece<Name>, path: string[]) => {
+    if (out.includes(piece)) return;
+    if (path.includes(piece.name)) throw new Error(`Lua pieces include each other: ${[...path, piece.name].join(" → ")}`);
+    for (const used of piece.uses) visit(used, [...path, piece.name]);
+    out.push(piece);
+  };
+  for (const piece of uses) visit(piece, []);
+  return out;
+}
+
+export interface ScriptSpec<Name extends string> {
+  name: string;
+  /** One line: what the script does. */
+  summary: string;
+  /** The script's own keys (those of its pieces are added). */
+  keys?: Name[];
+  uses?: LuaPiece<Name>[];
+  /** ARGV, replies and error codes, as header text. */
+  contract: string;
+  body: string;
+  /** Reads only (flagged no-writes, see runner.ts). */
+  readOnly?: boolean;
+}
+
+/** A script composer over one family of keys (the queue's, a job's ...), in their KEYS order. */
+export function scriptComposer<Name extends string>(specs: readonly KeySpec<Name>[]) {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  return function compose(spec: ScriptSpec<Name>): ComposedScript<Name> {
+    const pieces = ordered(spec.uses ?? []);
+    const wanted = new Set<Name>([...(spec.keys ?? []), ...pieces.flatMap((piece) => piece.keys)]);
+    for (const name of wanted) if (!byName.has(name)) throw new Error(`script ${spec.name}: unknown key "${name}"`);
+    const keys = specs.filter((key) => wanted.has(key.name));
+    const header = [
+      `--[[ ${spec.name}: ${spec.summary}`,
+      ...keys.map((key, i) => `KEYS[${i + 1}] ${key.name}: ${key.what}`),
+      spec.contract.trim(),
+      "]]",
+    ];
+    const binding = keys.length === 0 ? [] : [`local ${keys.map((k) => k.lua).join(", ")} = ${keys.map((_, i) => `KEYS[${i + 1}]`).join(", ")}`];
+    const source = [...header, ...binding, ...pieces.map((piece) => piece.source.trim()), spec.body.trim(), ""].join("\n");
+    return { ...defineScript(spec.name, source, { readOnly: spec.readOnly }), keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name) };
+  };
+}

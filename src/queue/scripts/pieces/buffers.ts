@@ -1,0 +1,105 @@
+import { LUA_JOB_EVENTS } from "../../jobs/lua";
+import { LUA_STATS } from "../../stats/lua";
+import { luaPiece } from "./index";
+import { LUA_CACHE } from "./cache";
+
+/**
+ * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
+ * works and written by flush() with one multi-member command each, so a script issues a handful of
+ * commands whatever its batch size.
+ */
+export const LUA_BUFFERS = luaPiece(
+  "buffers",
+  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_STATS, LUA_JOB_EVENTS] },
+  String.raw`
+-- priority 0 lives in the READY list; PRIO scores below ZERO_SCORE are higher priorities
+local PRIO_SPAN = 4398046511104
+local ZERO_SCORE = 1000 * PRIO_SPAN
+-- Upstash refuses a write to a key at its record-size limit where it stands, after the script's
+-- earlier writes: the records' write comes first in flush(), and what a script took out of the
+-- queue's structures before it (a claim's pops) is put back when that write is refused
+local undoSteps = {}
+local function onRefused(step) undoSteps[#undoSteps + 1] = step end
+local function writeRecords(args)
+  for i = 1, #args, CHUNK do
+    local reply = redis.pcall("HSET", TASKS, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+    if type(reply) == "table" and reply.err then
+      for j = #undoSteps, 1, -1 do undoSteps[j]() end
+      error(reply)
+    end
+  end
+  undoSteps = {}
+end
+local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
+local function count(name, n) counters[name] = (counters[name] or 0) + n end
+local function makeReady(id, priority)
+  local p = tonumber(priority) or 0
+  if p == 0 then readyIds[#readyIds + 1] = id
+  else prioEntries[#prioEntries + 1] = p; prioEntries[#prioEntries + 1] = id end
+end
+local function makeDelayed(id, runAt)
+  delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = id
+end
+-- sweep entries: kind L (lease check), G (record expiry); one member per kind and due time
+-- G entries are rounded up to the next second so a batch finishing over several ms shares one entry
+local function sweepAdd(kind, due, id)
+  if kind == "G" then due = math.ceil(due / 1000) * 1000 end
+  local group = kind .. int(due)
+  local ids = sweepGroups[group]
+  if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
+  ids[#ids + 1] = id
+end
+-- dueRead: refreshDue ran, and nextDue is the earliest delayed task's due time (nil: none left);
+-- the settle script hands it back so that its caller asks for a delayed push at that second
+local dueRead, nextDue = false, nil
+local function refreshDue()
+  local first = redis.call("ZRANGE", DELAYED, 0, 0, "WITHSCORES")
+  dueRead, nextDue = true, first[2]
+  if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
+end
+local function flushReady()
+  if #readyIds > 0 then chunked("RPUSH", READY, readyIds, CHUNK); readyIds = {} end
+  local n = #prioEntries / 2
+  if n > 0 then
+    local last = redis.call("HINCRBY", META, "_seq", n)
+    local args = {}
+    for i = 1, n do
+      args[2 * i - 1] = int((1000 - prioEntries[2 * i - 1]) * PRIO_SPAN + last - n + i)
+      args[2 * i] = prioEntries[2 * i]
+    end
+    chunked("ZADD", PRIO, args, CHUNK)
+    redis.call("HSET", META, "_pz", "1")
+    prioEntries = {}
+  end
+end
+local function flush()
+  local sets, dels = {}, {}
+  for _, id in ipairs(touched) do
+    local rec = cache[id]
+    if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else dels[#dels + 1] = id end
+  end
+  writeRecords(sets)
+  chunked("HDEL", TASKS, dels, CHUNK)
+  touched, touchedSet = {}, {}
+  flushReady()
+  if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end
+  if #deadEntries > 0 then chunked("ZADD", DEAD, deadEntries, CHUNK); deadEntries = {} end
+  if #sweepOrder > 0 then
+    local args = {}
+    for _, group in ipairs(sweepOrder) do
+      args[#args + 1] = string.sub(group, 2)
+      args[#args + 1] = string.sub(group, 1, 1) .. table.concat(sweepGroups[group], ",")
+    end
+    chunked("ZADD", SWEEP, args, CHUNK)
+    sweepGroups, sweepOrder = {}, {}
+  end
+  -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
+  for name, n in pairs(counters) do
+    if n ~= 0 then stat(name, n) end
+  end
+  flushStats(counters)
+  flushJobEvents()
+  counters = {}
+end
+`,
+);

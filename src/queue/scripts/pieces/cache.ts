@@ -1,0 +1,39 @@
+import { luaPiece } from "./index";
+import { LUA_RECORD } from "./record";
+
+/**
+ * The record cache: records are read once per script (one HMGET for the batch) into `cache` and
+ * written back by flush() (buffers.ts) with one HSET and one HDEL.
+ */
+export const LUA_CACHE = luaPiece(
+  "cache",
+  { keys: ["tasks"], uses: [LUA_RECORD] },
+  String.raw`
+-- cache[id] = record string, false when absent or deleted
+local cache, touched, touchedSet = {}, {}, {}
+local function load(ids)
+  local need, seen = {}, {}
+  for _, id in ipairs(ids) do
+    if cache[id] == nil and not seen[id] then seen[id] = true; need[#need + 1] = id end
+  end
+  for i = 1, #need, CHUNK do
+    local j = math.min(i + CHUNK - 1, #need)
+    local values = redis.call("HMGET", TASKS, unpack(need, i, j))
+    for k = i, j do cache[need[k]] = values[k - i + 1] end
+  end
+end
+local function put(id, rec)
+  cache[id] = rec
+  if not touchedSet[id] then touchedSet[id] = true; touched[#touched + 1] = id end
+end
+-- the record of a running task whose lease token matches, or nil and the error code
+local function running(id, token)
+  local rec = cache[id]
+  if not rec then return nil, nil, -1 end
+  local h, body = parse(rec)
+  if h[F_ST] ~= "r" then return nil, nil, -3 end
+  if tokenOf(h) ~= token then return nil, nil, -2 end
+  return h, body, 1
+end
+`,
+);

@@ -1,0 +1,82 @@
+/**
+ * The one place the Worker's bindings become clients. Each entry builds them once: the HTTP app
+ * per request (its withClients middleware), the push and the cron handlers per invocation.
+ * Bindings are per request on Workers; building a client is cheap and opens no connection.
+ */
+import { Client } from "@upstash/qstash";
+import { Redis } from "@upstash/redis/cloudflare";
+import type { Env } from "../env";
+import { createTaskQueue, DEFAULT_PREFIX } from "../queue/index";
+import type { TaskQueue } from "../queue/types";
+import { type PushEpochs, redisPushEpochs } from "./epochs";
+import { createLogger, type Logger, parseLogLevel } from "./logger";
+import { type PushPublisher, qstashPublisher } from "./publisher";
+
+export const PUSH_DELIVERY_TIMEOUT_SECONDS = 120;
+const PUSH_DELIVERY_RETRIES = 3;
+
+/** A prefix keeps its keys apart; braces would change which keys share a hash tag. */
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export interface Clients {
+  redis: Redis;
+  /** Every Redis key edgeq writes starts with it (EDGEQ_KEY_PREFIX, default "edgeq"). */
+  prefix: string;
+  /** The queue core over `redis`. */
+  tasks: TaskQueue;
+  epochs: PushEpochs;
+  publisher: PushPublisher;
+  /** The QStash client the publisher uses, for other messages (schedule ticks, completion callbacks). */
+  qstash: Client;
+  /** Where this Worker is reached (EDGEQ_PUBLIC_URL): QStash messages to it go under this URL. */
+  publicUrl: string;
+  log: Logger;
+}
+
+export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
+  const redis = edgeqRedis(env);
+  const prefix = keyPrefix(env.EDGEQ_KEY_PREFIX);
+  const qstash = qstashClient(env);
+  return {
+    redis,
+    prefix,
+    tasks: createTaskQueue(redis, { prefix }),
+    epochs: redisPushEpochs(redis, prefix),
+    publisher: qstashPublisher(qstash, {
+      publicUrl: env.EDGEQ_PUBLIC_URL,
+      deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
+      retries: PUSH_DELIVERY_RETRIES,
+    }),
+    qstash,
+    publicUrl: env.EDGEQ_PUBLIC_URL,
+    log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
+  };
+}
+
+function keyPrefix(value: string | undefined): string {
+  if (value === undefined || value === "") return DEFAULT_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(value)) throw new Error(`EDGEQ_KEY_PREFIX must match ${KEY_PREFIX_PATTERN.source}`);
+  return value;
+}
+
+function edgeqRedis(env: Env): Redis {
+  // Payloads are JSON text already: base64 replies and automatic parsing only cost CPU here.
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    responseEncoding: false,
+    automaticDeserialization: false,
+  });
+}
+
+function qstashClient(env: Env): Client {
+  // devMode off: the SDK would otherwise try to download and start its own dev server. Few, quick
+  // retries: a publish is best-effort (the cron is the safety net) and must not hold up a worker.
+  return new Client({
+    baseUrl: env.QSTASH_URL,
+    token: env.QSTASH_TOKEN,
+    devMode: false,
+    enableTelemetry: false,
+    retry: { retries: 2, backoff: (retry) => 50 * 2 ** retry },
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Every Lua script's contract: the header lists the KEYS the caller sends, the binding names them,
+ * and the body touches keys only through those names; and each script's SHA-1 is pinned, so that a
+ * change to a script (and to what a running deployment has cached) is a deliberate one.
+ */
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { QUEUE_KEYS } from "../../src/queue/keys";
+import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
+import { cancelScript } from "../../src/queue/scripts/cancel";
+import type { ComposedScript } from "../../src/queue/scripts/compose";
+import { deadPageScript } from "../../src/queue/scripts/dead-page";
+import { deadScript } from "../../src/queue/scripts/dead";
+import { enqueueScript } from "../../src/queue/scripts/enqueue";
+import { extendScript } from "../../src/queue/scripts/extend";
+import { LUA_FORMAT } from "../../src/queue/scripts/pieces/format";
+import { defineQueueScript } from "../../src/queue/scripts/queue-script";
+import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG, type LuaScript } from "../../src/queue/scripts/runner";
+import { settingsScript } from "../../src/queue/scripts/settings";
+import { settleScript } from "../../src/queue/scripts/settle";
+import { statsScript } from "../../src/queue/scripts/stats";
+import { upkeepScript } from "../../src/queue/scripts/upkeep";
+import { queueStatsScript } from "../../src/queue/stats/read";
+import { rateTakeScript } from "../../src/security/rate-limit";
+import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
+
+const QUEUE_SCRIPTS: ComposedScript[] = [
+  enqueueScript, settleScript, extendScript, cancelScript, deadScript, upkeepScript,
+  statsScript, settingsScript, deadPageScript, queueStatsScript,
+];
+const OTHER_SCRIPTS: LuaScript[] = [
+  jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
+  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript,
+];
+
+const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
+const words = (text: string, names: Iterable<string>) => [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(text));
+
+/** What is wrong with a composed script's contract; empty when header, binding, key list and body agree. */
+function contractProblems(script: ComposedScript): string[] {
+  const problems: string[] = [];
+  const lines = script.source.split("\n");
+  if (lines[0] !== KEY_LOCKING_SHEBANG && lines[0] !== READ_ONLY_SHEBANG) problems.push("no key-locking shebang on line 1");
+  const headerKeys = lines.filter((line) => /^KEYS\[\d+\] /.test(line)).map((line) => /^KEYS\[(\d+)\] (\w+):/.exec(line)!.slice(1));
+  headerKeys.forEach(([at, name], i) => {
+    if (Number(at) !== i + 1 || name !== script.keys[i]) problems.push(`header KEYS[${at}] ${name} is not key ${i + 1} of the list (${script.keys[i]})`);
+  });
+  if (headerKeys.length !== script.keys.length) problems.push(`header lists ${headerKeys.length} keys, the list ${script.keys.length}`);
+  const bindingAt = lines.findIndex((line) => line.startsWith("local ") && line.includes("= KEYS[1]"));
+  const expected = script.keys.map((name) => LUA_NAME.get(name)!);
+  if (script.keys.length > 0) {
+    const bound = bindingAt < 0 ? [] : /^local ([\w, ]+) =/.exec(lines[bindingAt]!)![1]!.split(", ");
+    if (bound.join() !== expected.join()) problems.push(`binding ${bound.join()} ≠ ${expected.join()}`);
+  }
+  const code = lines.slice(bindingAt + 1).join("\n");
+  if (/KEYS\[/.test(code)) problems.push("the body reads KEYS[...] directly instead of a bound name");
+  const used = words(code, LUA_NAME.values());
+  for (const name of used) if (!expected.includes(name)) problems.push(`touches ${name}, which it does not declare`);
+  for (const name of expected) if (!used.includes(name)) problems.push(`declares ${name}, which it never touches`);
+  return problems;
+}
+
+describe("Lua script contracts", () => {
+  it.each(QUEUE_SCRIPTS.map((s) => [s.name, s] as const))("%s: header, binding, key list and body agree", (_, script) => {
+    expect(contractProblems(script)).toEqual([]);
+  });
+
+  it("the check fails on a script that touches an undeclared key, or declares one it never uses", () => {
+    const sneaky = defineQueueScript({ name: "sneaky", summary: "t", keys: ["meta"], contract: "", body: `return redis.call("LLEN", READY)` });
+    expect(contractProblems(sneaky)).toEqual(["touches READY, which it does not declare", "declares META, which it never touches"]);
+    const raw = defineQueueScript({ name: "raw", summary: "t", keys: ["meta"], contract: "", body: `return redis.call("HGET", META, KEYS[2])` });
+    expect(contractProblems(raw)).toContain("the body reads KEYS[...] directly instead of a bound name");
+  });
+
+  it("the scripts that only read are flagged no-writes, the others are not", () => {
+    const readOnly = QUEUE_SCRIPTS.filter((s) => s.source.startsWith(READ_ONLY_SHEBANG)).map((s) => s.name);
+    expect(readOnly.sort()).toEqual(["deadPage", "queueStats", "stats"]);
+  });
+
+  it("a script includes only the pieces it uses, each once", () => {
+    expect(extendScript.pieces).not.toContain("transitions");
+    expect(statsScript.pieces).toEqual([]);
+    for (const script of QUEUE_SCRIPTS) expect(new Set(script.pieces).size).toBe(script.pieces.length);
+    expect(settleScript.source.split(LUA_FORMAT.source.trim()).length).toBe(2);
+  });
+
+  it.each(OTHER_SCRIPTS.map((s) => [s.name, s] as const))("%s: carries the flag and reads no KEYS beyond its header", (_, script) => {
+    const lines = script.source.split("\n");
+    expect(lines[0]).toBe(KEY_LOCKING_SHEBANG);
+    const rest = lines.slice(1).join("\n");
+    // the header: a --[[ ]] block or the leading -- lines
+    const headerLength = rest.startsWith("--[[") ? rest.indexOf("]]") + 2 : rest.split("\n").findIndex((line) => !line.startsWith("--"));
+    const header = rest.slice(0, rest.startsWith("--[[") ? headerLength : rest.split("\n").slice(0, headerLength).join("\n").length);
+    const body = rest.slice(header.length);
+    const declared = Math.max(...[...header.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])));
+    const referenced = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+    for (const at of referenced) expect(at).toBeLessThanOrEqual(declared);
+  });
+});
+
+/** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
+const PINNED_SHA1: Record<string, string> = {
+  "enqueue": "1c5976252ad0c3a094f3bc1d77f4ec8f5ce01ea7",
+  "settle": "a9fe9a2dbca26026d32dfee35da2b7ac0e8eb6d7",
+  "extend": "84cf4c106f6faca44b74e8f9369c725ce5b8c3e6",
+  "cancel": "32007201d461d604b1dd5aa85b7a1acf8865196b",
+  "dead": "acf249c72820770dd2fea6f4f2d09f6a3734c70a",
+  "upkeep": "a29b7a628316288313fd81cb037ae2a364b86684",
+  "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
+  "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
+  "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
+  "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
+  "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
+  "foldTake": "93ca0cbc5ed46d54de587a1d855ccee7ee397877",
+  "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",
+  "jobFinish": "578cdf5ad8648e2367620ceb21c3615c60ccee40",
+  "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
+  "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",
+  "schedulePut": "2393ebee9c98d18ee1e53d3146a8ce1d134a71f6",
+  "scheduleRemove": "a7fc3a507da4ce21367e1aa0d5a44f46d5ef7f50",
+};
+
+describe("script SHA-1 pins", () => {
+  it.each([...QUEUE_SCRIPTS, ...OTHER_SCRIPTS].map((s) => [s.name, s] as const))("%s", async (name, script) => {
+    const sha = createHash("sha1").update(script.source).digest("hex");
+    expect(await script.sha()).toBe(sha);
+    expect({ [name]: sha }).toEqual({ [name]: PINNED_SHA1[name] });
+  });
+});
