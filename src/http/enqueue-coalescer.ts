@@ -9,9 +9,9 @@
  * a bad task fails alone), and a 202 is sent only after the call that stored its task returned, so
  * a Worker that dies while requests wait has acknowledged nothing it did not store.
  *
- * On Workers, I/O belongs to the request that started it: commits run in the context of the request
- * that leads the line (the first to find it idle), kept alive with its waitUntil so that the others'
- * answers arrive even if that client goes away.
+ * On Workers, I/O belongs to the request that started it: each commit runs in the context of a
+ * request still waiting for its own answer (the first to find the line free), kept alive with its
+ * waitUntil so that the others' answers arrive even if that client goes away.
  */
 import type { EnqueueRequest, EnqueueResult, TaskQueue, PushInfo } from "../queue/types";
 
@@ -20,8 +20,7 @@ export const MAX_COALESCED_TASKS = 100;
 
 /** How long a waiter waits for the call that carries its task; far above any round trip. */
 const WAIT_LIMIT_MS = 20_000;
-/** How long one request leads a line, and how often a waiter checks for a retired leader. */
-const LEAD_MS = 1_000;
+/** How often a waiter checks for its answer, or for a free line whose next commit it may run. */
 const HANDOFF_TICK_MS = 1;
 
 export interface Committer {
@@ -88,18 +87,17 @@ export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueReque
 }
 
 /**
- * Runs commits in the calling request's context (where their I/O belongs) while enqueues wait,
- * for at most LEAD_MS, then retires: a waiter's own timer takes over, so that no request is held
- * past its response for long (waitUntil keeps it alive meanwhile).
+ * Runs one commit in the calling request's context, where its I/O belongs. The caller is a waiter
+ * not yet answered, so its request is alive until the call returns; then the line is free and the
+ * next waiter's own timer runs the next commit: no request does I/O after its own answer.
  */
 function lead(key: string, line: Line, queue: string, committer: Committer): void {
   line.led = true;
-  const until = Date.now() + LEAD_MS;
   const run = async () => {
     // after the current task: enqueues made in the same turn (a caller's Promise.all) go together
     await Promise.resolve();
     try {
-      while (line.waiting.length > 0 && Date.now() < until) await commit(line, queue, committer);
+      await commit(line, queue, committer);
     } finally {
       line.led = false;
       if (line.waiting.length === 0 && lines.get(key) === line) lines.delete(key);
