@@ -5,6 +5,7 @@
  * itself through a cycle.
  *   src/queue    the core: no Hono, no Workers, no other edgeq layer
  *   src/security ciphers, replay marks, rate limits over the core
+ *   src/blobs    R2 files and task payloads too large for Redis, over the core
  *   src/runtime  runs work over the core and security
  *   src/http     the Hono app over all of the above
  *   src/index.ts the one composition root: wires functions/ into the app and the runtime
@@ -25,6 +26,8 @@ module.exports = {
       "src/queue knows nothing of the layers above it, of Hono or of Workers."),
     rule("security-below-runtime", { path: "^src/security/" }, { path: "^src/(runtime|http|client)/|^src/(index|env)[.]ts$|^node_modules/(hono|@hono)/" },
       "src/security serves the runtime and the HTTP layer; it imports only the queue core."),
+    rule("blobs-below-runtime", { path: "^src/blobs/" }, { path: "^src/(runtime|http|security|client)/|^src/(index|env)[.]ts$|^node_modules/(hono|@hono)/" },
+      "src/blobs (R2 files and large payloads) serves the runtime and the HTTP layer; it imports only the queue core."),
     rule("runtime-below-http", { path: "^src/runtime/" }, { path: "^src/(http|client)/|^src/index[.]ts$|^node_modules/(hono|@hono)/" },
       "src/runtime runs work; it does not speak HTTP (no Hono, no src/http)."),
     rule("http-only-from-the-root", { path: "^src/", pathNot: "^src/(http/|index[.]ts$)" }, { path: "^src/http/" },
@@ -33,6 +36,8 @@ module.exports = {
       "Other folders import the runtime through src/runtime/index.ts, never its internals."),
     rule("security-through-its-door", { path: "^(src|functions)/", pathNot: "^src/security/" }, { path: "^src/security/(?!index[.]ts$)" },
       "Other folders import security through src/security/index.ts, never its internals."),
+    rule("blobs-through-its-door", { path: "^(src|functions)/", pathNot: "^src/blobs/" }, { path: "^src/blobs/(?!index[.]ts$)" },
+      "Other folders import blobs through src/blobs/index.ts, never its internals."),
     rule("jobs-store-through-its-door", { path: "^(src|functions)/", pathNot: "^src/queue/" }, { path: "^src/queue/jobs/(?!index[.]ts$)" },
       "Layers above the queue core import the jobs store through src/queue/jobs/index.ts."),
     rule("client-stands-alone", { path: "^src/client/" }, { path: "^src/(?!client/)" },

@@ -7,14 +7,17 @@
  *   npm run demo -- --exit          stop once the answer is checked (the default when not on a TTY)
  *   npm run demo -- --stack-file F  describe the stack in F instead of .edgeq/stack.json (removed on stop)
  *   npm run demo -- --below 100000000 --tasks 200
+ *   npm run demo -- --data logs --mb 256   the log-stats job over seeded access logs in R2 (log-demo.ts)
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { countPrimes } from "../functions/count-primes";
 import { runJobWithProgress } from "../src/client/cli/job-run";
 import { createClient } from "../src/client/index";
+import { NO_BLOBS } from "../src/blobs/store";
 import { createLogger } from "../src/runtime/logger";
 import type { TaskContext } from "../src/runtime/types";
+import { runLogStats } from "./log-demo";
 import { startStack, writeStackInfo } from "./stack";
 
 const { values } = parseArgs({
@@ -24,6 +27,10 @@ const { values } = parseArgs({
     tasks: { type: "string", default: "500" },
     "cron-every": { type: "string", default: "5" },
     exit: { type: "boolean", default: false },
+    data: { type: "string" },
+    mb: { type: "string", default: "64" },
+    "chunk-mb": { type: "string", default: "4" },
+    seed: { type: "string", default: "7" },
     "stack-file": { type: "string" },
   },
 });
@@ -58,6 +65,8 @@ try {
   // 15 s, since a lease is never shorter than its task's timeout. Live batches renew theirs.
   const queue = "demo";
   await client.updateQueue(queue, { batchSize: 5, maxParallel: 6 * workers, leaseMs: 10_000 });
+  if (values.data !== undefined && values.data !== "logs") throw new Error(`--data takes "logs", not "${values.data}"`);
+  if (values.data === "logs") await stop((await logDemo(client, queue)) ? 0 : 1);
 
   say(`\nCounting the primes below ${below.toLocaleString("en")} in ${tasks} map tasks (job "primes-below")…`);
   const { job, seconds } = await runJobWithProgress(client, "primes-below", { below, tasks }, { queue });
@@ -86,9 +95,20 @@ try {
 /** The same segmented sieve as the map tasks, over the whole range in this one process. */
 async function countLocally(limit: number): Promise<{ primes: number; seconds: number }> {
   const started = Date.now();
-  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), progress: () => {} };
+  const ctx: TaskContext = { taskId: "local", queue: "local", attempt: 1, signal: new AbortController().signal, log: createLogger("error", {}), progress: () => {}, blobs: NO_BLOBS };
   const span = 50_000_000;
   let primes = 0;
   for (let from = 0; from < limit; from += span) primes += (await countPrimes.run({ from, to: Math.min(limit, from + span) }, ctx)).count;
   return { primes, seconds: (Date.now() - started) / 1000 };
+}
+
+async function logDemo(client: ReturnType<typeof createClient>, queue: string): Promise<boolean> {
+  const mb = Number(values.mb);
+  say(`\nlog-stats over ${mb} MB of access logs in R2, ${values["chunk-mb"]} MB per map task…`);
+  const run = await runLogStats(client, { mb, seed: Number(values.seed), chunkMb: Number(values["chunk-mb"]), queue, say });
+  say(JSON.stringify(run.job.result, null, 2));
+  say(`distributed: ${run.job.seconds.toFixed(2)} s, ${run.job.tasks} map tasks, ${run.job.mbPerSecond.toFixed(1)} MB/s on ${workers} worker process${workers > 1 ? "es" : ""}`);
+  say(`single process (same objects, read through the API): ${run.single.seconds.toFixed(2)} s, ${run.single.mbPerSecond.toFixed(1)} MB/s`);
+  say(run.agrees ? "check: the distributed answer equals the single-process pass" : "check: MISMATCH");
+  return run.agrees;
 }

@@ -32,14 +32,20 @@ function readVars(path: string): Record<string, string> {
 }
 
 /** compatibility_date, compatibility_flags and [vars] of wrangler.toml (the few this project uses). */
-function wranglerConfig(): { date: string; flags: string[]; vars: Record<string, string> } {
+function wranglerConfig(): { date: string; flags: string[]; vars: Record<string, string>; r2: Record<string, string> } {
   const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-04-20";
   const flags = [.../^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1]?.matchAll(/"([^"]+)"/g) ?? []].map((m) => m[1]!);
   const vars: Record<string, string> = {};
   const section = /^\[vars\]\n([\s\S]*?)(?:^\[|$(?![\s\S]))/m.exec(toml)?.[1] ?? "";
   for (const match of section.matchAll(/^([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) vars[match[1]!] = match[2]!;
-  return { date, flags, vars };
+  const r2: Record<string, string> = {};
+  for (const block of toml.split("[[r2_buckets]]").slice(1)) {
+    const binding = /^binding\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+    const bucket = /^bucket_name\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+    if (binding && bucket) r2[binding] = bucket;
+  }
+  return { date, flags, vars, r2 };
 }
 
 const config = wranglerConfig();
@@ -54,6 +60,9 @@ const mf = new Miniflare({
   host: "127.0.0.1",
   port,
   unsafeTriggerHandlers: true,
+  // wrangler.toml's R2 buckets, on disk under the stack's state directory (shared by its processes)
+  r2Buckets: config.r2,
+  r2Persist: join(values["persist-to"]!, "r2"),
   defaultPersistRoot: values["persist-to"],
 });
 const url = await mf.ready;

@@ -168,7 +168,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         port: workerPorts[index]!,
         inspectorPort: await freePort(),
         envFile,
-        persistTo: join(stateDir, `wrangler-${index}`),
+        // One state directory for every worker process: they share the local R2 bucket (BLOBS), as
+        // invocations in production share the real one.
+        persistTo: join(stateDir, "wrangler"),
         quiet,
       });
     const workers = await Promise.all(workerPorts.map((_, index) => launch(index)));

@@ -9,6 +9,7 @@ import { echo } from "./echo";
 import { estimatePi } from "./estimate-pi";
 import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
+import { logStats } from "./log-stats";
 import { nightlyHeartbeat } from "./nightly-heartbeat";
 import { primesBelow } from "./primes-below";
 import { sleep } from "./sleep";
@@ -16,7 +17,7 @@ import { wordFrequencies } from "./word-frequencies";
 
 export const functions = registry(
   [echo, flaky, sleep, countPrimes, hashChain, wordFrequencies],
-  [primesBelow, estimatePi, corpusWordFrequencies],
+  [primesBelow, estimatePi, corpusWordFrequencies, logStats],
   [nightlyHeartbeat],
 );
 

@@ -1,4 +1,6 @@
 /** Bindings the Worker reads: vars from wrangler.toml, secrets from `wrangler secret put` or .dev.vars. */
+import type { BlobBucket } from "./blobs/index";
+
 export interface Env {
   /** Where this Worker is reached; QStash pushes go to `${EDGEQ_PUBLIC_URL}/v1/work`. */
   EDGEQ_PUBLIC_URL: string;
@@ -20,4 +22,6 @@ export interface Env {
   /** Both keys verify /v1/work deliveries, so that QStash's key rotation needs no deploy in between. */
   QSTASH_CURRENT_SIGNING_KEY: string;
   QSTASH_NEXT_SIGNING_KEY: string;
+  /** R2 bucket of blobs (/v1/blobs, ctx.blobs) and of task inputs and results too large for Redis. */
+  BLOBS?: BlobBucket;
 }

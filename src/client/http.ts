@@ -21,6 +21,18 @@ export class EdgeqHttpError extends Error {
   }
 }
 
+/** The error for a non-2xx answer, from its problem+json body. */
+export async function failure(response: Response): Promise<EdgeqHttpError> {
+  const text = await response.text();
+  let problem: Problem = { status: response.status, title: response.statusText, detail: text.slice(0, 500) };
+  try {
+    problem = { ...problem, ...(JSON.parse(text) as Problem) };
+  } catch {
+    // not problem+json (a proxy's error page): keep the text as detail
+  }
+  return new EdgeqHttpError(response.status, problem);
+}
+
 const retryableStatus = (status: number) => status === 429 || status >= 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,17 +57,6 @@ export function createTransport(options: TransportOptions): Transport {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
-  }
-
-  async function failure(response: Response): Promise<EdgeqHttpError> {
-    const text = await response.text();
-    let problem: Problem = { status: response.status, title: response.statusText, detail: text.slice(0, 500) };
-    try {
-      problem = { ...problem, ...(JSON.parse(text) as Problem) };
-    } catch {
-      // not problem+json (a proxy's error page): keep the text as detail
-    }
-    return new EdgeqHttpError(response.status, problem);
   }
 
   return {

@@ -1,8 +1,10 @@
+import { blobClient } from "./blobs";
 import { createTransport, type TransportOptions } from "./http";
 import { readEvents } from "./sse";
 import type { FunctionInfo, Job, JobEvent, QueueInfo, Schedule, ScheduleInput, Task, TaskEvent, TaskInput } from "./types";
 
 export { EdgeqHttpError } from "./http";
+export type { BlobInfo, BlobPage, UploadedPart } from "./blobs";
 export type * from "./types";
 
 export type ClientOptions = TransportOptions;
@@ -43,6 +45,8 @@ export function createClient(options: ClientOptions) {
   }
 
   return {
+    /** Files in the deployment's R2 bucket: put, get (with ranges), list, delete, multipart uploads. */
+    blobs: blobClient(options),
     enqueue(queue: string, task: TaskInput): Promise<{ id: string; status: string }> {
       return http.request("POST", path`/v1/queues/${queue}/tasks`, withId(task));
     },

@@ -15,6 +15,8 @@ export interface TaskInput {
   delay?: Duration;
   maxAttempts?: number;
   timeout?: Duration;
+  /** POSTed the final task through QStash when it ends (the host must be in EDGEQ_CALLBACK_HOSTS). */
+  callback?: { url: string; headers?: Record<string, string> };
 }
 
 export interface Task {

@@ -2,6 +2,7 @@
  * The `ctx` a task function receives, built lazily: most tasks never read their signal or logger,
  * and an AbortController plus a child logger per task cost more than a no-op task itself.
  */
+import { type BlobStore, NO_BLOBS } from "../blobs/index";
 import type { Logger } from "./logger";
 import type { TaskContext } from "./types";
 
@@ -22,6 +23,7 @@ export class AttemptContext implements TaskContext {
     private readonly fn: string,
     private readonly parentLog: Logger,
     private readonly reportProgress: (value: unknown) => void = () => {},
+    readonly blobs: BlobStore = NO_BLOBS,
   ) {}
 
   /** Coalesced by the batch (progress.ts): cheap to call often. */

@@ -3,6 +3,7 @@
  * outcomes gathered into one completion list and one failure list so that the batch settles in
  * one request. Free of Workers types: it runs the same in Node tests.
  */
+import type { BlobBucket, BlobStore } from "../blobs/index";
 import type { ClaimedTask, TaskCompletion, TaskFailure, TaskQueue } from "../queue/types";
 import type { PayloadCipher } from "../security/index";
 import type { Budget, Clock } from "./budget";
@@ -31,6 +32,10 @@ export interface BatchDeps {
   payloads?: PayloadCipher | null;
   /** Largest result the queue core will store, as the function returns it (smaller when results are sealed). */
   maxResultBytes?: number;
+  /** What functions see as ctx.blobs (the BLOBS bucket). */
+  blobs?: BlobStore;
+  /** The BLOBS bucket, where inputs and results past 32 KiB are kept (src/blobs/payloads.ts). */
+  bucket?: BlobBucket;
   /** Where ctx.progress values are written (coalesced per batch); ignored when absent. */
   progress?: ProgressStore;
 }
@@ -49,10 +54,15 @@ export async function runBatch(
   budget: Budget,
   deps: BatchDeps,
 ): Promise<Settlement> {
-  const keeper = keepLeases(batch, lease.claimSentAt, { queue, leaseMs: lease.leaseMs, ...deps });
   const progress = deps.progress ? progressReporter(queue, deps.progress, deps.clock, deps.log) : undefined;
+  const keeper = keepLeases(batch, lease.claimSentAt, {
+    queue,
+    leaseMs: lease.leaseMs,
+    ...deps,
+    ...(progress ? { beforeRenew: () => progress.flushNow() } : {}),
+  });
   const outcomes = await mapConcurrently(batch, deps.concurrency, async (task): Promise<TaskOutcome> => {
-    const opened = await openInput(task, deps.payloads ?? null);
+    const opened = await openInput(task, deps.payloads ?? null, deps.bucket);
     if (!opened.ok) return { ok: false, retryable: true, error: opened.error, durationMs: 0 };
     return sealResult(
       await executeTask(opened.task, {
@@ -61,8 +71,9 @@ export async function runBatch(
         abortHandle: (stop) => keeper.onLost(task.id, stop),
         ...(progress ? { reportProgress: (value: unknown) => progress.report(task.id, value) } : {}),
       }),
-      task.queue,
+      task,
       deps.payloads ?? null,
+      deps.bucket,
     );
   });
   await Promise.all([keeper.stop(), progress?.stop()]);

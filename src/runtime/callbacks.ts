@@ -9,6 +9,7 @@ import type { Client } from "@upstash/qstash";
 import { type CallbackStore, type CallbackTarget, jobCallbackField } from "../queue/callbacks";
 import type { JobRecord, JobStore } from "../queue/jobs/index";
 import type { ClaimedTask, TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
+import { type BlobBucket, resolvePayload } from "../blobs/index";
 import { openTaskRecord, type PayloadCipher } from "../security/index";
 import type { Logger } from "./logger";
 
@@ -24,6 +25,8 @@ export interface CallbackDeps {
   tasks: Pick<TaskQueue, "getMany">;
   publish(messages: readonly CallbackMessage[]): Promise<void>;
   payloads?: PayloadCipher | null;
+  /** Inputs and results kept in R2 (src/blobs) are read back before they are sent. */
+  bucket?: BlobBucket;
   log: Logger;
 }
 
@@ -48,7 +51,9 @@ export async function deliverCallbacks(queue: string, ids: readonly string[], de
     const target = targets.get(record.id) as CallbackTarget;
     const key = JSON.stringify(target);
     const group = groups.get(key) ?? { target, tasks: [] };
-    group.tasks.push(await openTaskRecord(deps.payloads ?? null, record));
+    const stored = { ...record, input: await resolvePayload(deps.bucket, record.input) };
+    if (record.result !== undefined) stored.result = await resolvePayload(deps.bucket, record.result);
+    group.tasks.push(await openTaskRecord(deps.payloads ?? null, stored));
     groups.set(key, group);
   }
   await deps.publish([...groups.values()].map(({ target, tasks }) => ({ target, body: { tasks }, ids: tasks.map((task) => task.id) })));

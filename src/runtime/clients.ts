@@ -5,6 +5,7 @@
  */
 import { Client } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
+import { offloadingTasks, type BlobBucket } from "../blobs/index";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_PREFIX } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
@@ -31,6 +32,8 @@ export interface Clients {
   /** Where this Worker is reached (EDGEQ_PUBLIC_URL): QStash messages to it go under this URL. */
   publicUrl: string;
   log: Logger;
+  /** The BLOBS bucket (R2), when bound: ctx.blobs, and inputs and results past 32 KiB (src/blobs). */
+  bucket?: BlobBucket;
 }
 
 export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
@@ -40,7 +43,8 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
   return {
     redis,
     prefix,
-    tasks: createTaskQueue(redis, { prefix }),
+    // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
+    tasks: offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS),
     epochs: redisPushEpochs(redis, prefix),
     publisher: qstashPublisher(qstash, {
       publicUrl: env.EDGEQ_PUBLIC_URL,
@@ -50,6 +54,7 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
     qstash,
     publicUrl: env.EDGEQ_PUBLIC_URL,
     log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
+    ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
+import type { BlobStore } from "../blobs/index";
 import type { ClaimedTask } from "../queue/types";
 import type { Clock } from "./budget";
 import { AttemptContext } from "./attempt";
@@ -37,6 +38,8 @@ export interface ExecuteOptions {
   tracer?: TaskTracer;
   /** Where this task's ctx.progress goes (the batch's coalescing reporter). */
   reportProgress?: (value: unknown) => void;
+  /** What functions see as ctx.blobs (the BLOBS bucket). */
+  blobs?: BlobStore;
 }
 
 /** Error text is stored with the task and shown in dead-letter lists: keep it readable and bounded. */
@@ -44,7 +47,7 @@ const MAX_ERROR_LENGTH = 2_000;
 
 export async function executeTask(task: ClaimedTask, options: ExecuteOptions): Promise<TaskOutcome> {
   const started = options.clock.now();
-  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log, options.reportProgress);
+  const ctx = new AttemptContext(task.id, task.queue, task.attempt, task.fn, options.log, options.reportProgress, options.blobs);
   const tracer = options.tracer;
   const span = tracer ? startSpan(tracer, task, started, ctx) : undefined;
   const end = (verdict: Verdict): TaskOutcome => {

@@ -17,7 +17,7 @@ export { handleScheduled } from "./scheduled";
 export type { BatchReport, PushMessage, TaskContext, TaskFunction } from "./types";
 export { defineSchedule, DEFAULT_SCHEDULE_QUEUE, type ScheduleFunction } from "./schedule";
 export { handleScheduleTick } from "./schedules/tick";
-export { publishTicks, scheduleStore } from "./schedules/wire";
+export { openScheduleInput, publishTicks, scheduleStore, sealScheduleInput } from "./schedules/wire";
 export { syncCodeSchedules } from "./schedules/sync";
 export { callbackDeps } from "./runtime";
 export { deliverCallbacksSafely, deliverJobCallback } from "./callbacks";

@@ -9,12 +9,22 @@
  */
 import type { z } from "zod";
 import { FUNCTION_NAME } from "./function";
+import type { BlobStore } from "../blobs/index";
 import type { TaskContext } from "./types";
+
+export interface JobStartContext {
+  blobs: BlobStore;
+}
 
 export interface JobFunction<Input = unknown, Item = unknown, Partial = unknown, Acc = unknown, Result = unknown> {
   name: string;
   description?: string;
   input: z.ZodType<Input>;
+  /**
+   * Resolves, once when the job starts, what split needs from outside (an object listing): split
+   * then stays a pure function of the stored input. A PermanentError here refuses the job (400).
+   */
+  prepare?(input: Input, ctx: JobStartContext): Promise<Input>;
   /** The map items, in a deterministic order (each becomes task `<jobId>-<index>`). */
   split(input: Input): Iterable<Item>;
   /** How many items split yields, when it can tell without iterating (iterated otherwise). */

@@ -16,6 +16,8 @@ export interface LeaseKeeperOptions {
   leaseMs: number;
   clock: Clock;
   log: Logger;
+  /** Runs just before each extension is sent: progress writes leave in the same request (auto-pipelined). */
+  beforeRenew?: () => void;
 }
 
 export interface LeaseKeeper {
@@ -47,6 +49,7 @@ export function keepLeases(batch: readonly ClaimedTask[], claimSentAt: number, o
     if (!stopped && held.size > 0) timer = setTimeout(renew, Math.max(10, delayMs));
   };
   const renew = () => {
+    options.beforeRenew?.();
     const sentAt = clock.now();
     const leases = [...held].map((id) => ({ id, leaseToken: tokens.get(id) as string }));
     extensions++;

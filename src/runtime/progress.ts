@@ -1,8 +1,10 @@
 /**
  * Coalesces the `ctx.progress` calls of one batch: the latest value per task is kept in memory and
  * written at most once a second, every task of the batch in one request (HSET with many fields).
- * A function may report a thousand times a second and still cost one request a second. As the
- * batch ends, the entries it wrote are removed (the task's result says the rest).
+ * A function may report a thousand times a second and still cost one request a second; when the
+ * batch's leases are extended, what is pending goes with the extension (the client pipelines
+ * commands sent in the same tick into one request). As the batch ends, the entries it wrote are
+ * removed (the task's result says the rest).
  */
 import { progressJson, type ProgressEntry, type ProgressStore } from "../queue/progress";
 import type { Clock } from "./budget";
@@ -14,6 +16,8 @@ export const PROGRESS_FLUSH_MS = 1_000;
 export interface ProgressReporter {
   /** Checks the value at once (a TypeError reaches the caller) and queues it for the next flush. */
   report(id: string, value: unknown): void;
+  /** Writes what is pending now, whatever the interval: called beside a lease extension, whose request it shares. */
+  flushNow(): void;
   /** Requests made so far. */
   readonly writes: number;
   /** Stops flushing and removes what the batch wrote; pending values are dropped (the task is over). */
@@ -49,6 +53,10 @@ export function progressReporter(queue: string, store: ProgressStore, clock: Clo
       progressJson(value);
       pending.set(id, { id, value, at: clock.now() });
       if (timer === undefined) timer = setTimeout(flush, Math.max(0, lastFlushAt + PROGRESS_FLUSH_MS - clock.now()));
+    },
+    flushNow() {
+      if (timer !== undefined) clearTimeout(timer);
+      flush();
     },
     get writes() {
       return writes;

@@ -3,6 +3,7 @@
  * root (src/index.ts) passes in, and the knobs below. Built per invocation (bindings are per
  * request on Workers); nothing opens a connection until used.
  */
+import { MAX_PAYLOAD_BYTES, blobStore } from "../blobs/index";
 import type { Env } from "../env";
 import { DEFAULT_MAX_INPUT_BYTES } from "../queue/index";
 import type { JobStore } from "../queue/jobs/index";
@@ -72,6 +73,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     functions: options.functions,
     clock: options.clock ?? systemClock,
     log: clients.log,
+    ...(clients.bucket ? { bucket: clients.bucket } : {}),
   };
   const callbacks = callbackDeps(clients, base);
   // Map-reduce jobs: the splitter's chunks get pushes like any new backlog; a finished job's callback goes out.
@@ -91,9 +93,11 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     publisher: clients.publisher,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
+    // With R2 bound, large results leave Redis (src/blobs/payloads.ts); otherwise a sealed one must fit the core's limit.
+    ...(clients.bucket ? { maxResultBytes: MAX_PAYLOAD_BYTES } : payloads ? { maxResultBytes: sealedCapacity(DEFAULT_MAX_INPUT_BYTES) } : {}),
     scaleIntervalMs: options.scaleIntervalMs ?? SCALE_INTERVAL_MS,
     tracer: options.tracer ?? taskTracer(),
+    ...(clients.bucket ? { blobs: blobStore(clients.bucket) } : {}),
     progress: createProgressStore(clients.redis, { prefix: clients.prefix }),
     ...jobs,
     // Beside each batch's fold: the completion callbacks of its tasks that ended.
@@ -105,5 +109,5 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
 
 /** What delivering completion callbacks needs, over the clients. */
 export function callbackDeps(clients: Clients, parts: Pick<CallbackDeps, "tasks" | "log" | "payloads">): CallbackDeps {
-  return { ...parts, callbacks: createCallbackStore(clients.redis, { prefix: clients.prefix }), publish: callbackPublisher(clients.qstash) };
+  return { ...parts, ...(clients.bucket ? { bucket: clients.bucket } : {}), callbacks: createCallbackStore(clients.redis, { prefix: clients.prefix }), publish: callbackPublisher(clients.qstash) };
 }

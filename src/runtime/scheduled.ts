@@ -3,6 +3,7 @@
  * tasks, reclaim expired leases), pushes published for every backlog, and a drain in this
  * invocation too, sharing its budget across the queues that have work.
  */
+import { sweepPayloadBlobs } from "../blobs/index";
 import type { Env } from "../env";
 import type { QueueSummary } from "../queue/types";
 import { pushesWanted, pushRequests } from "./autoscale";
@@ -37,6 +38,13 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
       }),
     ),
   );
+
+  // Large payloads whose tasks are gone (TTL, purge, a crash before the enqueue) leave R2.
+  if (env.BLOBS) {
+    await sweepPayloadBlobs({ bucket: env.BLOBS, tasks: runtime.tasks, now: runtime.clock.now() }).catch((error: unknown) => {
+      runtime.log.warn("payload blob sweep failed; the next cron tries again", { error: String(error) });
+    });
+  }
 
   const after = selected(await runtime.tasks.listQueues());
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);

@@ -3,6 +3,7 @@
  * implements them. Both take the Worker's Env (src/env.ts) and build their clients per invocation.
  */
 import type { z } from "zod";
+import type { BlobStore } from "../blobs/index";
 
 export interface TaskContext {
   taskId: string;
@@ -17,6 +18,8 @@ export interface TaskContext {
    * shown by GET /v1/tasks/{id} and streamed by its events. Calls are coalesced: call it freely.
    */
   progress(value: unknown): void;
+  /** The deployment's R2 bucket: read a byte range of an input file, write an output (src/blobs/store.ts). */
+  blobs: BlobStore;
 }
 
 export interface TaskLogger {

@@ -84,6 +84,6 @@ describe("jobs under wrangler dev", () => {
     expect(mapAsTask.problem.errors?.[0]?.field).toBe("fn");
     expect((await refused(client().getJob("NO-SUCH-JOB"))).status).toBe(404);
     const listed = (await client().listFunctions()).functions.filter((fn) => fn.kind === "job").map((fn) => fn.name);
-    expect(listed.sort()).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
+    expect(listed.sort()).toEqual(["corpus-word-frequencies", "estimate-pi", "log-stats", "primes-below"]);
   });
 });

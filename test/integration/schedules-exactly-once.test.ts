@@ -8,6 +8,8 @@ import { countRestRequests } from "../../bench/rest-counter";
 import { createScheduleStore, fireTaskId, type ScheduleStore } from "../../src/queue/schedules/store";
 import type { ScheduleDefinition } from "../../src/queue/schedules/types";
 import { createLogger } from "../../src/runtime/logger";
+import { openScheduleInput, sealScheduleInput } from "../../src/runtime/index";
+import { createPayloadCipher } from "../../src/security/index";
 import { type FireDeps, fireDueSchedules } from "../../src/runtime/schedules/fire";
 import { queueFixture, queueName } from "./queue-fixture";
 import { testRedis } from "../support/redis-client";
@@ -139,6 +141,18 @@ describe("schedule fires", () => {
     expect(await fireDueSchedules(deps)).toMatchObject({ fired: 0 });
     await store.put({ ...s, paused: false });
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-05-01T10:06:00Z"));
+  });
+
+  it("opens an input sealed by encryption at rest before its task is enqueued (the queue seals it again for the task)", async () => {
+    const { store, deps } = world("2026-05-01T10:00:30Z");
+    const cipher = createPayloadCipher(`k1:${Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("base64")}`);
+    const id = "sealed-input";
+    const sealed = await sealScheduleInput(cipher, id, { secret: "s3cret" });
+    expect(JSON.stringify(sealed)).not.toContain("s3cret");
+    await schedule(store, { id, cron: "* * * * *", input: sealed });
+    fixture.clock.now = at("2026-05-01T10:01:00Z");
+    expect(await fireDueSchedules({ ...deps, openInput: (d) => openScheduleInput(cipher, d.id, d.input) })).toMatchObject({ fired: 1 });
+    expect((await fixture.queue.get(fireTaskId(id, at("2026-05-01T10:01:00Z"))))?.input).toEqual({ secret: "s3cret" });
   });
 
   it("a 02:30 New York schedule on the spring-forward day fires once, at 03:30 EDT", async () => {

@@ -27,10 +27,13 @@ describe("the dependency rules", () => {
   it("catch each planted violation: an import up a layer, past a folder's index.ts, from src/ into functions/, a cycle", async () => {
     const found = await violations(`${root}test/fixtures/layers`, ["src", "functions"]);
     expect(found).toEqual([
+      "blobs-below-runtime: src/blobs/store.ts -> src/runtime/run.ts",
+      "blobs-through-its-door: functions/log-job.ts -> src/blobs/store.ts",
       "http-only-from-the-root: src/runtime/run.ts -> src/http/route.ts",
       "no-circular: src/security/a.ts -> src/security/b.ts",
       "queue-is-the-core: src/queue/core.ts -> src/runtime/run.ts",
       "runtime-below-http: src/runtime/run.ts -> src/http/route.ts",
+      "runtime-through-its-door: src/blobs/store.ts -> src/runtime/run.ts",
       "runtime-through-its-door: src/queue/core.ts -> src/runtime/run.ts",
       "src-not-to-outside: src/runtime/run.ts -> functions/index.ts",
     ]);

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { functions } from "../../functions/index";
+import { NO_BLOBS } from "../../src/blobs/store";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
 import { registry } from "../../src/runtime/registry";
 import type { TaskContext } from "../../src/runtime/types";
 
 function ctx(attempt = 1, signal = new AbortController().signal, reported: unknown[] = []): TaskContext {
-  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}), progress: (value) => void reported.push(value) };
+  return { taskId: "t1", queue: "unit", attempt, signal, log: createLogger("error", {}, () => {}), progress: (value) => void reported.push(value), blobs: NO_BLOBS };
 }
 
 /** Runs a registered function the way the runtime does: input through its schema first. */
@@ -105,7 +106,7 @@ describe("registry", () => {
     const listed = functions.list();
     const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
     expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "sleep", "word-frequencies"]);
-    expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "primes-below"]);
+    expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "log-stats", "primes-below"]);
     const primes = listed.find((fn) => fn.name === "count-primes");
     expect(primes).toMatchObject({ kind: "task", timeoutMs: 60_000, maxAttempts: null });
     expect(primes?.inputSchema).toMatchObject({ type: "object", required: ["from", "to"] });

@@ -54,6 +54,15 @@ describe("GET /openapi.json", () => {
         "POST /v1/work",
         "GET /health",
         "GET /metrics",
+        "GET /v1/blobs",
+        "PUT /v1/blobs/{key}",
+        "GET /v1/blobs/{key}",
+        "HEAD /v1/blobs/{key}",
+        "DELETE /v1/blobs/{key}",
+        "POST /v1/blobs/{key}/uploads",
+        "PUT /v1/blobs/{key}/uploads/{uploadId}/{part}",
+        "POST /v1/blobs/{key}/uploads/{uploadId}/complete",
+        "DELETE /v1/blobs/{key}/uploads/{uploadId}",
       ].sort(),
     );
     const health = answer.body.paths["/health"]?.get as { security: unknown[] };

@@ -11,7 +11,6 @@ import { TEST_TOKENS } from "./fixtures";
 import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 
 const progress = () => createProgressStore(clientsFromEnv(env).redis, { prefix: clientsFromEnv(env).prefix });
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runningTask(queue: string) {
   const enqueued = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "sleep", input: { ms: 1_000 } } });
@@ -40,20 +39,23 @@ describe("task progress over HTTP", () => {
     const response = await exports.default.fetch(new Request(`${ORIGIN}/v1/tasks/${task.id}/events`, { headers: { authorization: `Bearer ${TEST_TOKENS.read}` } }));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const events: { event: string; id?: string; data: unknown }[] = [];
-    const reading = (async () => {
-      for await (const event of readEvents(response.body!)) events.push({ ...event, data: JSON.parse(event.data) });
-    })();
-    // The stream reads at least once a second: each step waits longer than that.
+    // In lockstep: each change is made once the stream has shown the one before, so no state can be
+    // skipped by a slow read, and each must come out as its own event, in order.
+    const stream = readEvents(response.body!);
+    const next = async () => {
+      const { value } = await stream.next();
+      return { ...value!, data: JSON.parse(value!.data) as { status: string; progress?: { done: number }; result?: unknown } };
+    };
+    const events = [await next()];
     for (const done of [300, 700]) {
-      await pause(1_300);
       await progress().write(queue, [{ id: task.id, value: { done, total: 1_000 }, at: Date.now() }]);
+      events.push(await next());
     }
-    await pause(1_300);
     await directQueue().complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: { slept: 1_000 } }]);
-    await reading;
+    events.push(await next());
+    expect((await stream.next()).done).toBe(true);
     expect(events.map((event) => event.event)).toEqual(["progress", "progress", "progress", "result"]);
-    expect(events.map((event) => (event.data as { progress?: { done: number } }).progress?.done)).toEqual([undefined, 300, 700, undefined]);
+    expect(events.map((event) => event.data.progress?.done)).toEqual([undefined, 300, 700, undefined]);
     expect(events.at(-1)?.data).toMatchObject({ id: task.id, status: "succeeded", result: { slept: 1_000 } });
     expect(new Set(events.map((event) => event.id)).size).toBe(4);
   });

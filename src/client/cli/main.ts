@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { createClient, EdgeqHttpError } from "../index";
 import { resolveTarget } from "./config";
+import { getFile, listAll, putFile } from "./blob";
 import { runJobWithProgress } from "./job-run";
+import type { BlobClient } from "../blobs";
 import { scheduleCommand, scheduleUsage } from "./schedule";
 import { watchTask } from "./task-watch";
 
@@ -20,6 +22,8 @@ Usage:
   edgeq pause <queue> | resume <queue>
   edgeq dead list <queue> | dead retry <queue> [taskId...] | dead purge <queue>
   edgeq functions
+  edgeq blob put <file> <key> [--part-mb 16] [--max-parts N]   (larger files: multipart, resumable)
+  edgeq blob get <key> [file] | blob ls [prefix] | blob rm <key>
 ${scheduleUsage}
 
 Options: --url URL --token TOKEN (or EDGEQ_URL, EDGEQ_TOKEN; default: the local stack of \`npm run dev\`)`;
@@ -47,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       delay: { type: "string" },
       priority: { type: "string" },
       wait: { type: "string" },
+      "part-mb": { type: "string" },
+      "max-parts": { type: "string" },
       timezone: { type: "string" },
       id: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -138,9 +144,45 @@ export async function main(argv: string[]): Promise<number> {
     case "functions":
       print(await client.listFunctions());
       return 0;
+    case "blob":
+      return blobCommand(client.blobs, need(0, "put|get|ls|rm"), args.slice(1), values, (index, name) => need(index + 1, name));
     default:
       throw new Error(`unknown command ${command}\n\n${usage}`);
   }
+}
+
+async function blobCommand(
+  blobs: BlobClient,
+  sub: string,
+  args: string[],
+  values: { "part-mb"?: string; "max-parts"?: string },
+  need: (index: number, name: string) => string,
+): Promise<number> {
+  if (sub === "put") {
+    const partMb = values["part-mb"] === undefined ? 16 : Number(values["part-mb"]);
+    const maxParts = values["max-parts"] === undefined ? undefined : Number(values["max-parts"]);
+    const outcome = await putFile(blobs, need(0, "file"), need(1, "key"), { partMb, ...(maxParts !== undefined ? { maxParts } : {}) });
+    if (outcome.done) {
+      print(outcome.info);
+      return 0;
+    }
+    console.error(`paused: ${outcome.uploaded}/${outcome.parts} parts uploaded; run the same command again to resume`);
+    return 3;
+  }
+  if (sub === "get") {
+    const bytes = await getFile(blobs, need(0, "key"), args[1]);
+    if (args[1]) console.error(`${bytes} bytes written to ${args[1]}`);
+    return 0;
+  }
+  if (sub === "ls") {
+    for (const { key, size } of await listAll(blobs, args[0] ?? "")) console.log(`${String(size).padStart(12)}  ${key}`);
+    return 0;
+  }
+  if (sub === "rm") {
+    print(await blobs.delete(need(0, "key")));
+    return 0;
+  }
+  throw new Error(`unknown blob command ${sub}\n\n${usage}`);
 }
 
 export async function run(argv: string[]): Promise<void> {

@@ -11,7 +11,17 @@ function formatSeconds(seconds: number): string {
   return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
 }
 
-export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30, unit = "tasks"): ProgressBar {
+/** What the bar counts: tasks by default, any unit by name, or bytes shown in MB (`edgeq blob`). */
+export interface ProgressUnit {
+  label: string;
+  divisor: number;
+  digits: number;
+}
+export const TASKS: ProgressUnit = { label: "tasks", divisor: 1, digits: 0 };
+export const MEGABYTES: ProgressUnit = { label: "MB", divisor: 1e6, digits: 1 };
+
+export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, width = 30, counted: ProgressUnit | string = TASKS): ProgressBar {
+  const unit = typeof counted === "string" ? { label: counted, divisor: 1, digits: 0 } : counted;
   const startedAt = Date.now();
   const interactive = stream.isTTY === true;
   let lastLine = "";
@@ -24,7 +34,8 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, w
     const eta = rate > 0 ? (total - done) / rate : Infinity;
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
     const failures = failed > 0 ? `  ${failed} failed` : "";
-    return `${bar} ${done}/${total} ${unit}  ${(ratio * 100).toFixed(0)}%  ${rate.toFixed(0)} ${unit}/s  ETA ${formatSeconds(eta)}${failures}`;
+    const count = (n: number) => (n / unit.divisor).toFixed(unit.digits);
+    return `${bar} ${count(done)}/${count(total)} ${unit.label}  ${(ratio * 100).toFixed(0)}%  ${count(rate)} ${unit.label}/s  ETA ${formatSeconds(eta)}${failures}`;
   };
   return {
     update(done, total, failed = 0) {

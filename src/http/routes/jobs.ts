@@ -1,5 +1,6 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { blobStore } from "../../blobs/index";
 import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
 import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
@@ -116,7 +117,7 @@ export function registerJobRoutes(app: App): void {
     if (!tokenReaches(c, queue)) throw new ProblemError({ status: 403, kind: "forbidden", title: "Forbidden", detail: `This token does not reach queue "${queue}"` });
     await enforceEnqueueRate(c, 1);
     const tasks = sealingTasks(c.var.queue, httpCipher(c.env));
-    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c), now: Date.now }).catch((error: unknown) => {
+    const started = await startJob(job, parsed.data, queue, { tasks, jobs: jobStore(c), now: Date.now, ...(c.env.BLOBS ? { blobs: blobStore(c.env.BLOBS) } : {}) }).catch((error: unknown) => {
       // A split that disagrees with its count is a bug in the job, not in the request: say so.
       if (error instanceof SplitError) {
         throw new ProblemError({ status: 500, kind: "job-definition", title: "Job definition error", detail: `${fn}: ${error.message}` });

@@ -6,7 +6,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { SCHEDULE_ID_PATTERN, type ScheduleStore } from "../../queue/schedules/store";
 import type { ScheduleDefinition, ScheduleView } from "../../queue/schedules/types";
 import { newTaskId } from "../../queue/index";
-import { DEFAULT_SCHEDULE_QUEUE, handleScheduleTick, publishTicks, ReplayedDeliveryError, scheduleStore, syncCodeSchedules } from "../../runtime/index";
+import {
+  DEFAULT_SCHEDULE_QUEUE, handleScheduleTick, openScheduleInput, publishTicks, ReplayedDeliveryError, scheduleStore, sealScheduleInput, syncCodeSchedules,
+} from "../../runtime/index";
+import { httpCipher } from "../encryption";
 import { toEnqueueRequests } from "../enqueue";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { replayedDelivery, requireQStashSignature } from "../middleware/qstash-signature";
@@ -87,6 +90,11 @@ async function reachable(store: ScheduleStore, id: string, reaches: (queue: stri
   return view;
 }
 
+/** The schedule as its owner sent it: a sealed input opened. */
+async function shown(c: AppContext, view: ScheduleView): Promise<ScheduleView> {
+  return { ...view, input: await openScheduleInput(httpCipher(c.env), view.id, view.input) };
+}
+
 /** Stores the schedule and asks for a tick at its next fire time (best effort: the cron covers it). */
 async function store(c: AppContext, definition: ScheduleDefinition) {
   const stored = await scheduleStore(c.var.clients).put(definition);
@@ -106,12 +114,13 @@ export function registerScheduleRoutes(app: App): void {
     if (prior?.source === "code") {
       throw new ProblemError({ status: 409, kind: "defined-in-code", title: "Defined in code", detail: `Schedule ${id} is defined in functions/index.ts; change it there` });
     }
+    const input = await sealScheduleInput(httpCipher(c.env), id, checked?.input ?? null);
     const definition: ScheduleDefinition = {
-      id, cron: body.cron, timezone: body.timezone ?? null, fn: body.fn, input: checked?.input ?? null, queue,
+      id, cron: body.cron, timezone: body.timezone ?? null, fn: body.fn, input, queue,
       paused: body.paused ?? false, source: "api", createdAt: prior?.createdAt ?? Date.now(),
     };
     const { view, created } = await store(c, definition);
-    return c.json(view, created ? 201 : 200);
+    return c.json(await shown(c, view), created ? 201 : 200);
   });
 
   app.openapi(listSchedules, async (c) => {
@@ -119,10 +128,10 @@ export function registerScheduleRoutes(app: App): void {
     // A listing right after a deploy shows the code schedules before the first cron has run.
     await syncCodeSchedules(schedules, c.var.functions.schedules(), Date.now());
     const all = await schedules.list();
-    return c.json({ schedules: all.filter((view) => tokenReaches(c, view.queue)) }, 200);
+    return c.json({ schedules: await Promise.all(all.filter((view) => tokenReaches(c, view.queue)).map((view) => shown(c, view))) }, 200);
   });
 
-  app.openapi(getSchedule, async (c) => c.json(await reachable(scheduleStore(c.var.clients), c.req.valid("param").id, (q) => tokenReaches(c, q)), 200));
+  app.openapi(getSchedule, async (c) => c.json(await shown(c, await reachable(scheduleStore(c.var.clients), c.req.valid("param").id, (q) => tokenReaches(c, q))), 200));
 
   app.openapi(deleteSchedule, async (c) => {
     const { id } = c.req.valid("param");
@@ -132,15 +141,15 @@ export function registerScheduleRoutes(app: App): void {
       throw new ProblemError({ status: 409, kind: "defined-in-code", title: "Defined in code", detail: `Schedule ${id} is defined in functions/index.ts: remove it there, or pause it` });
     }
     if (!(await schedules.remove(id))) throw notFound(id);
-    return c.json(view, 200);
+    return c.json(await shown(c, view), 200);
   });
 
   for (const [definition, paused] of [[pauseSchedule, true], [resumeSchedule, false]] as const) {
     app.openapi(definition, async (c) => {
       const view = await reachable(scheduleStore(c.var.clients), c.req.valid("param").id, (q) => tokenReaches(c, q));
-      if (view.paused === paused) return c.json(view, 200);
+      if (view.paused === paused) return c.json(await shown(c, view), 200);
       const { nextRunAt: _next, lastRun: _last, ...stored } = view;
-      return c.json((await store(c, { ...stored, paused })).view, 200);
+      return c.json(await shown(c, (await store(c, { ...stored, paused })).view), 200);
     });
   }
 

@@ -12,7 +12,7 @@ import type { PayloadCipher } from "../../security/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
 import { sealingTasks } from "../../security/index";
-import { checkSealable, httpCipher } from "../encryption";
+import { checkInputSizes, httpCipher } from "../encryption";
 import { taskView } from "../task-view";
 import { registerTaskEventRoutes } from "./task-events";
 import { ProblemError } from "../problem";
@@ -72,7 +72,7 @@ export function registerTaskRoutes(app: App): void {
     const { requests: checked, entries } = withCallbacks(c.env, toEnqueueRequests(c.var.functions, given, batch), given.map((task) => task.callback), batch);
     await enforceEnqueueRate(c, checked.length);
     const cipher = httpCipher(c.env);
-    checkSealable(cipher, checked, batch);
+    checkInputSizes(cipher, c.env.BLOBS, checked, batch);
     // Stored before the tasks exist: a task cannot end before its callback is there to be found.
     if (entries.length > 0) await storeCallbacks(c, queue, entries);
     // The script reads what the push needs in the same request, so the push is published at once.

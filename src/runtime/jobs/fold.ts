@@ -7,6 +7,7 @@
  * holding the lease sees their entries before it lets go (the commit releases the lease only
  * after counting what is left).
  */
+import { PAYLOAD_REF_FIELD, resolvePayload, type BlobBucket } from "../../blobs/index";
 import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
 import type { PayloadCipher } from "../../security/index";
 import type { Clock } from "../budget";
@@ -24,6 +25,8 @@ export interface FoldDeps {
   log: Logger;
   /** Encryption at rest: map results arrive sealed (see src/runtime/task-sealing.ts) and are opened to fold. */
   payloads?: PayloadCipher | null;
+  /** Map results past 32 KiB arrive as references to R2 (src/blobs/payloads.ts) and are read to fold. */
+  bucket?: BlobBucket;
   /** Called once for each job this folder finished as failed: its pending tasks are canceled. */
   onJobFailed(jobId: string, queue: string, total: number): Promise<void>;
   /** Called once for each job this folder finished, whatever its status (completion callbacks). */
@@ -45,7 +48,7 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
     const jobIds = [...new Set(round.events.map((event) => event.jobId))];
     const states = new Map<string, JobState | null>();
     (await deps.jobs.states(jobIds)).forEach((state, i) => states.set(jobIds[i]!, state));
-    const events = deps.payloads ? await openResults(round.events, queue, deps.payloads) : round.events;
+    const events = deps.payloads || deps.bucket ? await openResults(round.events, queue, deps.payloads ?? null, deps.bucket) : round.events;
     const commits = planFold(events, states, (fn) => deps.functions.job(fn));
     const outcome = await deps.jobs.commitFold(queue, round, commits);
     tally.rounds++;
@@ -69,10 +72,14 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
 }
 
 /** Map results as the map function returned them; `raw` stays as stored, for the commit's check. */
-function openResults(events: readonly JobEvent[], queue: string, payloads: PayloadCipher): Promise<JobEvent[]> {
+function openResults(events: readonly JobEvent[], queue: string, payloads: PayloadCipher | null, bucket: BlobBucket | undefined): Promise<JobEvent[]> {
   return Promise.all(
-    events.map(async (event) =>
-      event.result === null ? event : { ...event, result: JSON.stringify(await payloads.open(JSON.parse(event.result), "result", queue)) },
-    ),
+    events.map(async (event) => {
+      if (event.result === null) return event;
+      // Most results are small and in the clear: only a reference or a sealed value is parsed here.
+      const stored = event.result.startsWith(`{"${PAYLOAD_REF_FIELD}"`) ? await resolvePayload(bucket, JSON.parse(event.result)) : null;
+      if (!payloads) return stored === null ? event : { ...event, result: JSON.stringify(stored) };
+      return { ...event, result: JSON.stringify(await payloads.open(stored ?? JSON.parse(event.result), "result", queue)) };
+    }),
   );
 }

@@ -6,6 +6,8 @@ import { ErrorCode, ValidationError } from "../../queue/errors";
 import { newTaskId } from "../../queue/ids";
 import { DEFAULT_MAX_INPUT_BYTES } from "../../queue/index";
 import { encodePayload } from "../../queue/validate";
+import { BlobKeyError, type BlobStore, NO_BLOBS } from "../../blobs/index";
+import { PermanentError } from "../function";
 import type { JobFunction } from "../job";
 import { cancelPendingTasks } from "./cancel";
 import { countItems, enqueueMapTasks, MAX_JOB_TASKS, type SplitDeps } from "./split";
@@ -16,7 +18,8 @@ export interface StartedJob {
 }
 
 /** `input` has passed the job's schema already (its parsed form is what split and finalize see). */
-export async function startJob(job: JobFunction, input: unknown, queue: string, deps: SplitDeps & { now: () => number }): Promise<StartedJob> {
+export async function startJob(job: JobFunction, given: unknown, queue: string, deps: SplitDeps & { now: () => number; blobs?: BlobStore }): Promise<StartedJob> {
+  const input = job.prepare ? await prepared(job, given, deps.blobs ?? NO_BLOBS) : given;
   // The input is read again by every splitter run: as bounded as a task's.
   encodePayload(input, "input", DEFAULT_MAX_INPUT_BYTES);
   const total = countItems(job, input);
@@ -41,4 +44,13 @@ export async function startJob(job: JobFunction, input: unknown, queue: string, 
     throw error;
   }
   return { id, total };
+}
+
+async function prepared(job: JobFunction, input: unknown, blobs: BlobStore): Promise<unknown> {
+  try {
+    return await job.prepare!(input, { blobs });
+  } catch (error) {
+    if (error instanceof PermanentError || error instanceof BlobKeyError) throw new ValidationError(ErrorCode.InvalidArgument, "input", error.message);
+    throw error;
+  }
 }

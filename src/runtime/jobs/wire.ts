@@ -3,6 +3,7 @@
  * functions it can run, and a fold after each batch that settled tasks of a job.
  */
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/index";
+import type { BlobBucket } from "../../blobs/index";
 import type { TaskQueue } from "../../queue/types";
 import { type PayloadCipher, sealingJobs, sealingTasks } from "../../security/index";
 import type { Clock } from "../budget";
@@ -25,7 +26,7 @@ export interface JobsRuntime {
 export function jobsRuntime(
   redis: JobRedis,
   prefix: string,
-  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null },
+  base: { tasks: Pick<TaskQueue, "enqueue" | "cancel">; functions: FunctionRegistry; clock: Clock; log: Logger; payloads?: PayloadCipher | null; bucket?: BlobBucket },
   publishBacklogPushes: (queue: string) => Promise<unknown>,
   onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
@@ -38,6 +39,7 @@ export function jobsRuntime(
     clock: base.clock,
     log: base.log,
     payloads: base.payloads ?? null,
+    ...(base.bucket ? { bucket: base.bucket } : {}),
     onJobFailed: (id, queue, total) => cancelPendingTasks({ id, queue, total }, deps),
     ...(onJobFinished ? { onJobFinished } : {}),
   };

@@ -13,7 +13,7 @@
  */
 import { latestFire, nextFire } from "../../queue/schedules/cron";
 import { fireTaskId, type ScheduleStore } from "../../queue/schedules/store";
-import type { DueSchedule, ScheduleRun } from "../../queue/schedules/types";
+import type { DueSchedule, ScheduleDefinition, ScheduleRun } from "../../queue/schedules/types";
 import type { TaskQueue } from "../../queue/types";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
@@ -30,6 +30,8 @@ export interface FireDeps {
   log: Logger;
   /** Publishes the push that starts a worker for a queue that just got a task. */
   push(queue: string): Promise<unknown>;
+  /** A definition's input as its task takes it (opened, when encryption at rest sealed it). */
+  openInput?(definition: ScheduleDefinition): Promise<unknown>;
   /** Delayed pushes that fire the schedules at these times (ms). */
   publishTicks(times: readonly number[]): Promise<unknown>;
 }
@@ -69,7 +71,8 @@ async function fireQueue(queue: string, entries: DueSchedule[], now: number, dep
   });
   let error: string | undefined;
   try {
-    const results = await deps.tasks.enqueue(queue, fires.map((fire) => ({ id: fire.taskId, fn: fire.definition.fn, input: fire.definition.input })));
+    const inputs = await Promise.all(fires.map((fire) => (deps.openInput ? deps.openInput(fire.definition) : fire.definition.input)));
+    const results = await deps.tasks.enqueue(queue, fires.map((fire, i) => ({ id: fire.taskId, fn: fire.definition.fn, input: inputs[i] })));
     const created = results.filter((result) => !result.duplicate).length;
     report.fired += created;
     report.duplicates += results.length - created;

@@ -22,5 +22,6 @@ export async function handleScheduleTick(env: Env, at: number | null, options: R
   }
   const early = at === null ? 0 : at - runtime.clock.now();
   if (early > 0 && early <= MAX_EARLY_MS) await new Promise((resolve) => setTimeout(resolve, early));
-  return (await runSchedules(runtime, options.functions.schedules(), 0)) ?? { fired: 0, duplicates: 0, ticks: 0 };
+  // Code schedules are synchronized by the cron; a tick only fires.
+  return (await runSchedules(runtime, null, 0)) ?? { fired: 0, duplicates: 0, ticks: 0 };
 }

@@ -15,6 +15,8 @@ declare module "vitest" {
     pushSinkUrl: string;
     /** FUZZ_SEED from the environment ("" when unset): test/worker/fuzz.test.ts then uses its fixed seed. */
     fuzzSeed: string;
+    /** EDGEQ_BIG_BLOBS=1: blob tests stream 100 MB instead of a few MB (test/worker/blobs.test.ts). */
+    bigBlobs: boolean;
   }
 }
 
@@ -49,7 +51,7 @@ export const workerProject: TestProjectInlineConfiguration = {
     // Files run one after another: the scheduled handler sweeps every queue in Redis, and a sweep
     // running beside another file would claim that file's tasks.
     fileParallelism: false,
-    provide: { fuzzSeed: process.env.FUZZ_SEED ?? "" },
+    provide: { fuzzSeed: process.env.FUZZ_SEED ?? "", bigBlobs: process.env.EDGEQ_BIG_BLOBS === "1" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
