@@ -4,6 +4,7 @@
  * redis-server directly over TCP so that the probe's own commands never pass through the REST server.
  */
 import { Redis } from "ioredis";
+import { DEFAULT_PREFIX, tasksKey } from "../src/queue/keys";
 
 /** The probe's own and connection housekeeping commands: never part of a workload's cost. */
 const NOT_WORKLOAD = new Set(["info", "config", "flushall", "flushdb", "client", "hello", "select", "memory", "dbsize", "command", "ping"]);
@@ -68,6 +69,11 @@ export class RedisProbe {
 
   async version(): Promise<string> {
     return infoField(await this.redis.info("server"), "redis_version");
+  }
+
+  /** Task records by id, straight from the tasks hash (one HMGET): null where none. */
+  async hmgetTasks(ids: string[]): Promise<(string | null)[]> {
+    return ids.length === 0 ? [] : this.redis.hmget(tasksKey(DEFAULT_PREFIX), ...ids);
   }
 
   async keyCount(): Promise<number> {

@@ -3,6 +3,8 @@
  * private redis-server, then the full system under wrangler dev, and writes the table to the console,
  * bench/results/latest.json and bench/BENCHMARKS.md. A section that cannot run is reported, never fatal.
  * `--only latency` measures the push-path latency alone and prints it, writing no results file.
+ * `--only system` measures what a client sees (issue 11's table, bench/system.ts) with 1 and 2
+ * Worker processes, and writes bench/results/system.json.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -24,6 +26,7 @@ import { restFloor } from "./rest-floor";
 import { boundsOf, ratiosOf, targetsOf, type BenchResults } from "./run-results";
 import { startBenchServers } from "./servers";
 import { measureFullSystem } from "./stack-workload";
+import { runSystemBench } from "./system";
 import { INPUT_BYTES, medianRound, stopOnSignal, type ThroughputResult } from "./workload";
 
 const { values } = parseArgs({
@@ -40,8 +43,8 @@ if (!Number.isInteger(stackWorkers) || stackWorkers < 1) {
   console.error(`--workers must be a positive integer, got ${values.workers}`);
   process.exit(2);
 }
-if (values.only !== undefined && values.only !== "latency") {
-  console.error(`--only takes "latency", got ${values.only}`);
+if (values.only !== undefined && values.only !== "latency" && values.only !== "system") {
+  console.error(`--only takes "latency" or "system", got ${values.only}`);
   process.exit(2);
 }
 const started = performance.now();
@@ -60,6 +63,11 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
     notMeasured.push({ section: name, reason });
     return null;
   }
+}
+
+if (values.only === "system") {
+  await runSystemBench(values.quick ?? false);
+  process.exit(0);
 }
 
 if (values.only === "latency") {

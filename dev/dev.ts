@@ -21,7 +21,7 @@ console.log(`edgeq local stack is up
   worker     ${stack.info.workerUrl}   (dashboard: ${stack.info.workerUrl}/dashboard)
   api token  ${stack.info.apiToken}
   redis      ${stack.info.redisRestUrl} (REST), port ${stack.info.redisPort}
-  qstash     ${stack.info.qstashUrl}
+  qstash     ${stack.info.qstashUrl} (its own redis-server on port ${stack.info.qstashRedisPort})
   details    ${stackFile}
 Ctrl-C stops everything.`);
 

@@ -7,7 +7,7 @@ import { Cron } from "croner";
 import { freePort, startRedisServer, type RedisServerHandle } from "./redis-server";
 import { startRestServer, type RestServer } from "./rest-server/index";
 import { startQStashServer, type QStashServerHandle } from "./qstash/index";
-import { startWorkerProcess, type WorkerProcess } from "./worker-process";
+import { buildBundle, startWorkerProcess, type WorkerHarness, type WorkerProcess } from "./worker-process";
 import { startBalancer, type Balancer } from "./balancer";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -23,6 +23,8 @@ export interface StackInfo {
   qstashToken: string;
   qstashCurrentSigningKey: string;
   qstashNextSigningKey: string;
+  /** The QStash dev server's own redis-server: its state never shows in edgeq's Redis figures. */
+  qstashRedisPort: number;
 }
 
 export interface StackOptions {
@@ -37,11 +39,18 @@ export interface StackOptions {
   redisAppendOnly?: boolean;
   /** How long a REST `timeout` fault holds a request before cutting it (chaos tests; default 10 s). */
   restFaultTimeoutMs?: number;
+  /**
+   * What runs the Worker processes: "miniflare" (default; the bundle `wrangler deploy` builds, on
+   * Miniflare's API) or "wrangler" (`wrangler dev`). EDGEQ_HARNESS=wrangler picks it too.
+   */
+  harness?: WorkerHarness;
 }
 
 export interface Stack {
   info: StackInfo;
   redis: RedisServerHandle;
+  /** The QStash dev server's redis-server, apart from edgeq's (as QStash is apart from Upstash Redis). */
+  qstashRedis: RedisServerHandle;
   /** The REST server, for its fault switches and counters (chaos tests, benchmarks). */
   rest: RestServer;
   /** The QStash dev server, for its delivery fault switches and counters. */
@@ -69,9 +78,10 @@ function wranglerCrons(): string[] {
   return match ? [...match[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [];
 }
 
-function startCron(everySeconds: number | undefined, target: () => string, quiet: boolean): () => void {
+function startCron(everySeconds: number | undefined, target: () => WorkerProcess, quiet: boolean): () => void {
   const fire = (cron: string) => {
-    fetch(`${target()}/__scheduled?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
+    const worker = target();
+    fetch(`${worker.url}${worker.scheduledPath}?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
       if (!quiet) process.stderr.write(`edgeq stack: cron trigger failed: ${error.message}\n`);
     });
   };
@@ -84,7 +94,10 @@ function startCron(everySeconds: number | undefined, target: () => string, quiet
   return () => jobs.forEach((job) => job.stop());
 }
 
-/** Starts redis-server, the REST server, the QStash dev server and `wrangler dev`, on free ports. */
+/**
+ * Starts redis-server, the REST server, the QStash dev server on a redis-server of its own, and
+ * the Worker processes, on free ports.
+ */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async () => {
@@ -104,11 +117,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       faultTimeoutMs: options.restFaultTimeoutMs,
     });
     cleanups.push(() => rest.close());
+    // QStash keeps its messages apart from the user's database; so does the dev server, so that any
+    // Redis figure taken on the stack (commands per task, memory) is edgeq's own, as on Upstash.
+    const qstashRedis = await startRedisServer({ appendOnly: options.redisAppendOnly });
+    cleanups.push(() => qstashRedis.stop());
     const qstashToken = secret();
     const qstashCurrentSigningKey = `sig_${secret()}`;
     const qstashNextSigningKey = `sig_${secret()}`;
     const qstash = await startQStashServer({
-      redisUrl: redis.url,
+      redisUrl: qstashRedis.url,
       token: qstashToken,
       currentSigningKey: qstashCurrentSigningKey,
       nextSigningKey: qstashNextSigningKey,
@@ -141,8 +158,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
 
     const quiet = options.quiet ?? false;
+    const harness = options.harness ?? (process.env.EDGEQ_HARNESS === "wrangler" ? "wrangler" : "miniflare");
+    const bundleDir = join(stateDir, "bundle");
+    if (harness === "miniflare") await buildBundle(bundleDir);
     const launch = async (index: number) =>
       startWorkerProcess({
+        harness,
+        bundleDir,
         port: workerPorts[index]!,
         inspectorPort: await freePort(),
         envFile,
@@ -160,7 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => balancer!.close());
     }
     let cronTurn = 0;
-    const stopCron = startCron(options.cronEverySeconds, () => workers[cronTurn++ % workers.length]!.url, quiet);
+    const stopCron = startCron(options.cronEverySeconds, () => workers[cronTurn++ % workers.length]!, quiet);
     cleanups.push(stopCron);
 
     const info: StackInfo = {
@@ -173,12 +195,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       qstashToken,
       qstashCurrentSigningKey,
       qstashNextSigningKey,
+      qstashRedisPort: qstashRedis.port,
     };
     return {
       info,
       get redis() {
         return redis;
       },
+      qstashRedis,
       rest,
       qstash,
       workers,

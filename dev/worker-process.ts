@@ -3,10 +3,18 @@ import { fileURLToPath } from "node:url";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * What runs the Worker: Miniflare's API over the bundle `wrangler deploy` builds (lean: no proxy in
+ * front of workerd), or `wrangler dev` itself (file watching, its own proxy).
+ */
+export type WorkerHarness = "miniflare" | "wrangler";
+
 export interface WorkerProcess {
   url: string;
   port: number;
-  /** Kills wrangler and its workerd children (the whole process group) at once, as a crash would. */
+  /** Where the cron stand-in triggers the scheduled handler (`?cron=` appended). */
+  scheduledPath: string;
+  /** Kills the process and its workerd children (the whole process group) at once, as a crash would. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   readonly exited: boolean;
 }
@@ -18,12 +26,26 @@ export interface WorkerProcessOptions {
   persistTo: string;
   inspectorPort: number;
   quiet?: boolean;
+  /** Default "miniflare"; needs `bundleDir` (see buildBundle). */
+  harness?: WorkerHarness;
+  bundleDir?: string;
+}
+
+/** `wrangler deploy --dry-run --outdir`: the bundle that deploys, for the Miniflare harness. */
+export async function buildBundle(outdir: string): Promise<void> {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  await promisify(execFile)("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: projectRoot,
+    env: { ...process.env, CLOUDFLARE_API_TOKEN: "", WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: "true" },
+    timeout: 120_000,
+  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, output: () => string) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}\n${output()}`);
+    if (child.exitCode !== null) throw new Error(`the Worker process exited with ${child.exitCode}\n${output()}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.ok) return;
@@ -32,12 +54,22 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`wrangler dev did not answer /health within ${timeoutMs} ms\n${output()}`);
+  throw new Error(`the Worker process did not answer /health within ${timeoutMs} ms\n${output()}`);
 }
 
-/** `wrangler dev` for this project, on a given port, with its bindings from an env file. */
-export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const args = [
+function miniflareArgs(options: WorkerProcessOptions): string[] {
+  if (!options.bundleDir) throw new Error("the miniflare harness needs bundleDir (buildBundle)");
+  return [
+    "--import", "tsx", "dev/miniflare-worker.ts",
+    "--bundle", options.bundleDir,
+    "--port", String(options.port),
+    "--env-file", options.envFile,
+    "--persist-to", options.persistTo,
+  ];
+}
+
+function wranglerArgs(options: WorkerProcessOptions): string[] {
+  return [
     "wrangler", "dev",
     "--ip", "127.0.0.1",
     "--port", String(options.port),
@@ -48,7 +80,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     "--show-interactive-dev-session=false",
     "--log-level", options.quiet ? "warn" : "info",
   ];
-  const child = spawn("npx", args, {
+}
+
+/** This project's Worker on a given port, with its bindings from an env file. */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const harness = options.harness ?? "miniflare";
+  const [command, args] = harness === "miniflare" ? [process.execPath, miniflareArgs(options)] : ["npx", wranglerArgs(options)];
+  const child = spawn(command, args, {
     cwd: projectRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,6 +130,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   return {
     url,
     port: options.port,
+    scheduledPath: harness === "miniflare" ? "/cdn-cgi/handler/scheduled" : "/__scheduled",
     kill,
     get exited() {
       return exited;

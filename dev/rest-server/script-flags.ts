@@ -21,8 +21,11 @@ const SHEBANG = /^#!lua([^\n]*)\n/;
 
 /** Commands whose arguments from the second on are all keys; the others take one key, their first argument. */
 const ALL_KEYS = ["DEL", "UNLINK", "EXISTS", "TOUCH", "MGET", "WATCH", "SINTER", "SUNION", "SDIFF", "PFCOUNT"];
-/** Commands without a key. */
-const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT"];
+/**
+ * Commands without a key. PUBLISH names a channel, not a key: Redis gives it no key specs (so
+ * nothing for key locking to lock), and channels live apart from the keyspace.
+ */
+const NO_KEY = ["TIME", "PING", "ECHO", "INFO", "DBSIZE", "LASTSAVE", "RANDOMKEY", "ROLE", "LOLWUT", "PUBLISH"];
 
 const luaSet = (names: Iterable<string>) => `{${[...names].map((n) => `[${JSON.stringify(n)}] = true`).join(", ")}}`;
 

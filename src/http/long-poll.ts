@@ -1,9 +1,12 @@
 /**
  * `?wait=SECONDS` on task reads. Upstash's REST API has no blocking reads and a Worker has a
- * subrequest budget (50 per invocation on the free plan), so this polls with a growing interval:
- * the first reads come quickly (a task on the push path finishes in tens of milliseconds, and a
- * first wait of 100 ms would be most of its latency), then the interval doubles up to 1.5 s: 29
- * reads for the longest allowed wait (30 s).
+ * subrequest budget (50 per invocation on the free plan). A task wait listens instead: the settle
+ * script publishes the ids it finished on the queue's done channel, and the waiter subscribes to it
+ * through the REST API's server-sent events (as a Worker can with Upstash), then reads the task
+ * once its id goes by. The timed reads remain (5 ms, doubling up to 1.5 s: 29 reads for the longest
+ * allowed wait, 30 s), a wake-up only cuts the wait before the next one short: a completion before
+ * the subscription is active, or a missed wake-up (a death in upkeep, a cancel, a lost event), still
+ * ends with the task or at the wait's end.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
 
@@ -22,27 +25,92 @@ export function isFinal(status: TaskStatus): boolean {
   return FINAL.has(status);
 }
 
+/** A subscription to a queue's finished ids (doneChannel): `next()` resolves on the next batch. */
+export interface CompletionListener {
+  next(): Promise<string[]>;
+  close(): void;
+}
+
+export type Listen = (queue: string) => CompletionListener;
+
 /** The task once it is final, or as it is when `waitMs` runs out or the client goes away. */
-export function waitForTask(
+export async function waitForTask(
   queue: Pick<TaskQueue, "get">,
   id: string,
   waitMs: number,
   signal?: AbortSignal,
+  listen?: Listen,
+  firstIntervalMs = FIRST_INTERVAL_MS,
 ): Promise<TaskRecord | null> {
-  return pollUntil(() => queue.get(id), (task) => !task || isFinal(task.status), waitMs, signal);
+  const done = (task: TaskRecord | null) => !task || isFinal(task.status);
+  const first = await queue.get(id);
+  if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  // Reads go on as without a listener while the subscription is being set up (a new streaming
+  // request, tens of milliseconds): a wake-up only cuts a wait short.
+  const listener = listen(first!.queue);
+  try {
+    const woken = async (): Promise<void> => {
+      for (;;) if ((await listener.next()).includes(id)) return;
+    };
+    return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken);
+  } finally {
+    listener.close();
+  }
 }
 
-/** Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, waitMs: number, signal?: AbortSignal): Promise<T> {
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
+ * reads it waits out the interval, or less when `woken` resolves first (and is then asked again).
+ */
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  waitMs: number,
+  signal?: AbortSignal,
+  firstInterval = FIRST_INTERVAL_MS,
+  firstValue?: T,
+  woken?: () => Promise<void>,
+): Promise<T> {
   const deadline = Date.now() + waitMs;
-  let interval = FIRST_INTERVAL_MS;
-  let value = await read();
+  let interval = firstInterval;
+  let value = firstValue === undefined ? await read() : firstValue;
+  let wake = woken?.();
   while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) break;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
-    interval = nextInterval(interval);
+    const timer = sleep(Math.min(interval, left)).then(() => "timer" as const);
+    const reason = await (wake ? Promise.race([timer, wake.then(() => "woken" as const)]) : timer);
+    if (reason === "woken") wake = woken?.();
+    else interval = nextInterval(interval);
     value = await read();
   }
   return value;
+}
+
+/** A listener over @upstash/redis's subscribe() (SSE through the REST API). */
+export function redisCompletionListener(redis: { subscribe: (channel: string) => SubscriberLike }, channelOf: (queue: string) => string): Listen {
+  return (queue) => {
+    const subscriber = redis.subscribe(channelOf(queue));
+    const waiting: ((ids: string[]) => void)[] = [];
+    // A failed subscription leaves the timed reads to end the wait.
+    subscriber.on("error", () => {});
+    subscriber.on("message", ({ message }) => {
+      const ids = String(message).split(",");
+      for (const resolve of waiting.splice(0)) resolve(ids);
+    });
+    return {
+      next: () => new Promise<string[]>((resolve) => waiting.push(resolve)),
+      close: () => void subscriber.unsubscribe().catch(() => {}),
+    };
+  };
+}
+
+interface SubscriberLike {
+  on(type: "message", listener: (event: { message: unknown }) => void): void;
+  on(type: "error", listener: (event: unknown) => void): void;
+  unsubscribe(): Promise<void>;
 }

@@ -16,11 +16,11 @@ function checkReplayMark(mark: ReplayMark): void {
 export async function startInvocation(ctx: QueueContext, queue: string, replayMark?: ReplayMark): Promise<InvocationStart> {
   validateQueueName(queue);
   if (replayMark) checkReplayMark(replayMark);
-  const { claimed, start } = await settle(ctx, queue, { start: { queue, ...(replayMark ? { replayMark } : {}) } });
+  const { claimed, start, nextDueAt } = await settle(ctx, queue, { start: { queue, ...(replayMark ? { replayMark } : {}) } });
   const [code, ...stats] = start;
   if (Number(code) === 0) return { kind: "replayed" };
   if (Number(code) === 1) return { kind: "missing" };
   const summary = summaryFromStats(queue, stats.slice(0, 7), ctx.defaults);
   if (Number(code) !== 2 || !summary) throw new Error(`unexpected start reply: ${JSON.stringify(start)}`);
-  return { kind: "started", summary, pushEpoch: Number(stats[7]), claimed };
+  return { kind: "started", summary, pushEpoch: Number(stats[7]), claimed, nextDueAt };
 }

@@ -37,6 +37,11 @@ export const QUEUE_KEYS = [
 
 export type QueueKeyName = (typeof QUEUE_KEYS)[number]["name"];
 
+/** The channel on which the settle script publishes the ids of the queue's tasks it finished. */
+export function doneChannel(prefix: string, queue: string): string {
+  return `${queueKeyMap(prefix, queue).meta}:done`;
+}
+
 export function tasksKey(prefix: string): string {
   return `${prefix}:tasks`;
 }

@@ -43,23 +43,68 @@ export async function enqueueAndPeek(
   checkBatch(tasks, "tasks");
   if (tasks.length === 0) return { results: [], pushInfo: null };
   const now = ctx.now();
-  const args = [queue, String(tasks.length), withPushInfo ? "1" : "0"];
-  tasks.forEach((task, i) => args.push(...packEnqueue(queue, task, i, now, ctx.maxInputBytes)));
+  const packed = tasks.map((task, i) => packEnqueue(queue, task, i, now, ctx.maxInputBytes));
+  const reply = await runEnqueue(ctx, queue, now, packed, withPushInfo);
+  return { results: enqueueResults(tasks, reply.results, 0, now), pushInfo: reply.pushInfo };
+}
+
+/**
+ * Several callers' enqueues into one queue in one script call (a group commit, src/http/enqueue-coalescer.ts):
+ * each group is checked on its own, so one group's bad task fails that group alone, with its field
+ * named as in a call of its own; the others are stored and answered as if each had called alone.
+ */
+export async function enqueueGroups(
+  ctx: QueueContext,
+  queue: string,
+  groups: EnqueueRequest[][],
+): Promise<{ outcomes: (EnqueueResult[] | Error)[]; pushInfo: PushInfo | null }> {
+  validateQueueName(queue);
+  const now = ctx.now();
+  const packedGroups = groups.map((tasks) => {
+    try {
+      checkBatch(tasks, "tasks");
+      return tasks.map((task, i) => packEnqueue(queue, task, i, now, ctx.maxInputBytes));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+  const packed = packedGroups.flatMap((group) => (group instanceof Error ? [] : group));
+  if (packed.length === 0) return { outcomes: packedGroups as Error[], pushInfo: null };
+  const reply = await runEnqueue(ctx, queue, now, packed, true);
+  let offset = 0;
+  const outcomes = packedGroups.map((group, g) => {
+    if (group instanceof Error) return group;
+    const results = enqueueResults(groups[g]!, reply.results, offset, now);
+    offset += group.length;
+    return results;
+  });
+  return { outcomes, pushInfo: reply.pushInfo };
+}
+
+async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], withPushInfo: boolean) {
+  const args = [queue, String(packed.length), withPushInfo ? "1" : "0"];
+  for (const task of packed) args.push(...task);
   const register = registrationDue(ctx, queue, now);
   const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args, { registry: register }));
   if (register) registeredAt.set(`${ctx.prefix}\n${queue}`, now);
-  const reply = asArray(rawResults);
-  const results: EnqueueResult[] = [];
-  for (let i = 0; i < reply.length; i += 3) {
-    results.push({ id: text(reply[i]), status: statusOf(text(reply[i + 1])), duplicate: text(reply[i + 2]) === "1" });
-  }
   const [paused, maxParallel, epoch] = asArray(rawPushInfo);
   const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
   };
-  return { results, pushInfo: withPushInfo ? info : null };
+  return { results: asArray(rawResults), pushInfo: withPushInfo ? info : null };
+}
+
+/** The script's id, state, duplicate triples of `tasks`, found from the `offset`-th task on. */
+function enqueueResults(tasks: EnqueueRequest[], reply: unknown[], offset: number, now: number): EnqueueResult[] {
+  return tasks.map((task, i) => {
+    const at = (offset + i) * 3;
+    const result: EnqueueResult = { id: text(reply[at]), status: statusOf(text(reply[at + 1])), duplicate: text(reply[at + 2]) === "1" };
+    // packEnqueue's own arithmetic, so a delayed push can be asked for the second the task falls due
+    if (result.status === "delayed" && !result.duplicate) result.runAt = task.runAt ?? now + (task.delayMs ?? 0);
+    return result;
+  });
 }
 
 function leaseArg(leaseMs: number | undefined): string {
@@ -101,7 +146,7 @@ export async function settle(
   ctx: QueueContext,
   queue: string,
   request: SettleRequest,
-): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[] }> {
+): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; start: unknown[]; nextDueAt: number | null }> {
   const { completions = [], failures = [], claimMax = 0, leaseMs, start } = request;
   validateQueueName(queue);
   checkBatch(completions, "completions");
@@ -122,9 +167,9 @@ export async function settle(
     args.push(validateTaskId(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
     args.push(f.retryable === false ? "0" : "1", String(Math.random()));
   });
-  if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [] };
+  if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [], nextDueAt: null };
   const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart] = asArray(await ctx.run(settleScript, queue, now, args, { replayMark: mark?.key }));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue] = asArray(await ctx.run(settleScript, queue, now, args, { replayMark: mark?.key }));
   const codes = asArray(rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
@@ -138,7 +183,8 @@ export async function settle(
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
   for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(text(claimedFlat[i]), claimedFlat[i + 1], defaultMax));
-  return { outcomes, claimed, start: asArray(rawStart ?? []) };
+  const due = rawDue == null ? "" : text(rawDue);
+  return { outcomes, claimed, start: asArray(rawStart ?? []), nextDueAt: due === "" ? null : Number(due) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {

@@ -57,6 +57,8 @@ export interface EnqueueResult {
   status: TaskStatus;
   /** True when nothing was created because the id or dedupKey already existed. */
   duplicate: boolean;
+  /** When a task this call created delayed falls due (ms since the epoch). */
+  runAt?: number;
 }
 
 export interface ClaimedTask {
@@ -184,13 +186,18 @@ export type InvocationStart =
   /** No such queue (a push outliving its queue). */
   | { kind: "missing" }
   /** The queue as it was before the claim, the push epoch just advanced, and the first batch claimed. */
-  | { kind: "started"; summary: QueueSummary; pushEpoch: number; claimed: ClaimedTask[] };
+  | { kind: "started"; summary: QueueSummary; pushEpoch: number; claimed: ClaimedTask[]; nextDueAt: number | null };
 
 /** What the queue core offers. Every batch operation is one script call (one REST request). */
 export interface TaskQueue {
   enqueue(queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]>;
   /** The enqueue, with what the push needs read in the same request (null when nothing was enqueued). */
   enqueueAndPeek(queue: string, tasks: EnqueueRequest[]): Promise<{ results: EnqueueResult[]; pushInfo: PushInfo | null }>;
+  /**
+   * Several callers' enqueues in one request (a group commit): per group its results, or the
+   * error that refused that group alone (its fields named as in a call of its own).
+   */
+  enqueueGroups(queue: string, groups: EnqueueRequest[][]): Promise<{ outcomes: (EnqueueResult[] | Error)[]; pushInfo: PushInfo | null }>;
   claim(queue: string, max: number, leaseMs?: number): Promise<ClaimedTask[]>;
   complete(queue: string, completions: TaskCompletion[]): Promise<SettleOutcome[]>;
   fail(queue: string, failures: TaskFailure[]): Promise<SettleOutcome[]>;
@@ -200,7 +207,7 @@ export interface TaskQueue {
     settled: { completions: TaskCompletion[]; failures: TaskFailure[] },
     claimMax: number,
     leaseMs?: number,
-  ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[] }>;
+  ): Promise<{ outcomes: SettleOutcome[]; claimed: ClaimedTask[]; nextDueAt: number | null }>;
   /**
    * A worker invocation's start in one request: sets `replayMark` (unless it exists: then nothing else
    * happens), advances the push epoch, reads the queue's figures and claims its first batch (the

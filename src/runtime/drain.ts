@@ -31,11 +31,13 @@ export interface DrainTally {
   backlogLikely: boolean;
   /** When each retrying task becomes due again. */
   retryAt: number[];
+  /** The earliest delayed task's due time as the last claim saw it (null: none, or not seen). */
+  nextDueAt: number | null;
 }
 
 export function emptyTally(): DrainTally {
   return {
-    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, retryAt: [],
+    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, retryAt: [], nextDueAt: null,
   };
 }
 
@@ -51,9 +53,10 @@ export async function drainQueue(
   budget: Budget,
   deps: DrainDeps,
   afterFullBatch: () => Promise<void> = async () => {},
-  first?: { batch: ClaimedTask[]; claimSentAt: number },
+  first?: { batch: ClaimedTask[]; claimSentAt: number; nextDueAt: number | null },
 ): Promise<DrainTally> {
   const tally = emptyTally();
+  tally.nextDueAt = first?.nextDueAt ?? null;
   const { batchSize, leaseMs } = settings;
   let claimSentAt = first?.claimSentAt ?? deps.clock.now();
   let batch = first?.batch ?? (await deps.tasks.claim(queue, batchSize, leaseMs));
@@ -71,10 +74,13 @@ export async function drainQueue(
       claimSentAt = deps.clock.now();
       const next = await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs);
       count(tally, next.outcomes);
+      tally.nextDueAt = next.nextDueAt ?? tally.nextDueAt;
       if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
       batch = next.claimed;
     } else {
-      count(tally, (await deps.tasks.settleAndClaim(queue, settlement, 0)).outcomes);
+      const last = await deps.tasks.settleAndClaim(queue, settlement, 0);
+      count(tally, last.outcomes);
+      tally.nextDueAt = last.nextDueAt ?? tally.nextDueAt;
       if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
       tally.backlogLikely = full;
       break;

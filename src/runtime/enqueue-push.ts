@@ -20,6 +20,8 @@ export interface EnqueuePushOptions {
   dueAt?: readonly number[];
   /** The queue's state as the enqueue script read it (TaskQueue.enqueueAndPeek): no read of its own then. */
   pushInfo?: PushInfo;
+  /** Tasks can run now (default true); false when every new task is delayed: delayed pushes only. */
+  readyNow?: boolean;
   clock?: Clock;
 }
 
@@ -36,12 +38,46 @@ export async function publishEnqueuePush(deps: EnqueuePushDeps, queue: string, o
     if (paused) return 0;
     const now = (options.clock ?? systemClock).now();
     const later = (options.dueAt ?? []).filter((time) => time > now);
-    const pushes = [...pushRequests(queue, { epoch, now }, 1, maxParallel), ...delayedPushRequests(queue, later, maxParallel)];
-    return countNew(await deps.publisher.publish(pushes));
+    const readyNow = options.readyNow ?? true;
+    const wanted = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...delayedPushRequests(queue, later, maxParallel)];
+    const pushes = wanted.filter((push) => !recentlyPublished(deps.publisher, push.deduplicationId, now));
+    if (pushes.length === 0) return 0;
+    const marks = deps.publisher.destination === undefined ? [] : pushes.map((push) => markOf(deps.publisher, push.deduplicationId));
+    for (const mark of marks) published.set(mark, now + REMEMBER_MS);
+    try {
+      return countNew(await deps.publisher.publish(pushes));
+    } catch (error) {
+      for (const mark of marks) published.delete(mark);
+      throw error;
+    }
   } catch (error) {
     deps.log.warn("could not publish the enqueue push; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;
   }
+}
+
+/**
+ * Dedup ids this isolate published lately, per destination. A busy queue's enqueues all want the
+ * push of the same epoch, which QStash would drop as a copy: not sending it saves the message and a
+ * round trip. The id names the minute, so an id is wanted again within a minute at most.
+ */
+const published = new Map<string, number>();
+const REMEMBER_MS = 60_000;
+const MAX_REMEMBERED = 1_000;
+
+function markOf(publisher: PushPublisher, deduplicationId: string): string {
+  return `${publisher.destination}|${deduplicationId}`;
+}
+
+function recentlyPublished(publisher: PushPublisher, deduplicationId: string, now: number): boolean {
+  if (publisher.destination === undefined) return false;
+  const until = published.get(markOf(publisher, deduplicationId));
+  if (until !== undefined && until > now) return true;
+  if (published.size >= MAX_REMEMBERED) {
+    for (const [key, expiry] of published) if (expiry <= now) published.delete(key);
+    if (published.size >= MAX_REMEMBERED) published.clear();
+  }
+  return false;
 }
 
 async function readPushInfo(deps: EnqueuePushDeps, queue: string): Promise<PushInfo> {

@@ -60,9 +60,12 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
         lastBacklogCheck = Number.NEGATIVE_INFINITY;
         await pushForBacklog();
       }
-      // Tasks others held as this one started may belong to an invocation that died.
+      // Tasks others held as this one started may belong to an invocation that died. The earliest
+      // delayed task left gets a delayed push too, so that a burst of delays is run second by second by a
+      // chain of pushes (one per distinct due second), not by the cron.
       const leaseCheck = summary.counts.running > 0 ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
-      const dueAt = leaseCheck === null ? tally.retryAt : [...tally.retryAt, leaseCheck];
+      const dueAt = [...tally.retryAt, ...[leaseCheck, tally.nextDueAt].filter((time): time is number => time !== null)]
+        .filter((time) => time > deps.clock.now());
       if (dueAt.length > 0) report.published += await publishDelayedPushes(queue, dueAt, summary.settings.maxParallel, deps);
       Object.assign(report, {
         claimed: tally.claimed,
@@ -95,7 +98,7 @@ async function startQueue(queue: string, deps: InvocationDeps, replayMark: Repla
     deps.log.warn("push for a queue that does not exist", { queue });
     return null;
   }
-  return { summary: start.summary, batch: start.claimed, claimSentAt };
+  return { summary: start.summary, batch: start.claimed, claimSentAt, nextDueAt: start.nextDueAt };
 }
 
 /** Delayed pushes for retries and lease checks; best effort like every publish. */

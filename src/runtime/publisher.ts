@@ -9,6 +9,8 @@ import type { PushMessage } from "./types";
 export interface PushPublisher {
   /** One request for all; per push, whether QStash took it as new (duplicates of pending ones are dropped). */
   publish(pushes: PushRequest[]): Promise<boolean[]>;
+  /** Where the pushes go (the work URL): pushes to one destination share their dedup ids. */
+  readonly destination?: string;
 }
 
 export function countNew(accepted: boolean[]): number {
@@ -43,6 +45,7 @@ export function qstashPublisher(client: Pick<Client, "batchJSON">, options: Publ
     ...(push.notBefore === undefined ? {} : { notBefore: push.notBefore }),
   });
   return {
+    destination: url,
     async publish(pushes) {
       const chunks: PushRequest[][] = [];
       for (let at = 0; at < pushes.length; at += MESSAGES_PER_REQUEST) chunks.push(pushes.slice(at, at + MESSAGES_PER_REQUEST));

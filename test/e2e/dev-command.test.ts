@@ -41,11 +41,12 @@ describe("the dev command", () => {
       }
       const info = JSON.parse(readFileSync(stackFile, "utf8")) as StackInfo;
       expect(Object.keys(info).sort()).toEqual(
-        ["apiToken", "qstashCurrentSigningKey", "qstashNextSigningKey", "qstashToken", "qstashUrl", "redisPort", "redisRestToken", "redisRestUrl", "workerUrl"],
+        ["apiToken", "qstashCurrentSigningKey", "qstashNextSigningKey", "qstashRedisPort", "qstashToken", "qstashUrl", "redisPort", "redisRestToken", "redisRestUrl", "workerUrl"],
       );
       const health = await fetch(`${info.workerUrl}/health`);
       expect(health.status).toBe(200);
-      const ports = [info.redisPort, ...[info.workerUrl, info.redisRestUrl, info.qstashUrl].map((url) => Number(new URL(url).port))];
+      expect(info.qstashRedisPort).not.toBe(info.redisPort);
+      const ports = [info.redisPort, info.qstashRedisPort, ...[info.workerUrl, info.redisRestUrl, info.qstashUrl].map((url) => Number(new URL(url).port))];
       for (const port of ports) expect(await portAnswers(port)).toBe(true);
 
       child.kill("SIGINT");

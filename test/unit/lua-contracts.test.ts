@@ -100,12 +100,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "061aec2b1185b29d7f188e7486a68a7f40354c2e",
-  "settle": "7de208e612b6d94739d396aaa4b4e44276fc6cb0",
-  "extend": "c74eb2b12ba83dcd8dfaf65305b46f7b08c2d312",
-  "cancel": "c2625d0d26656b22429ba157ca452cee2db81a0b",
-  "dead": "ba1c5f445a4731593697465931ca829ffdfd7953",
-  "upkeep": "1ddc1513469f0e3565fdf16689db272aaf827acd",
+  "enqueue": "1c5976252ad0c3a094f3bc1d77f4ec8f5ce01ea7",
+  "settle": "a9fe9a2dbca26026d32dfee35da2b7ac0e8eb6d7",
+  "extend": "84cf4c106f6faca44b74e8f9369c725ce5b8c3e6",
+  "cancel": "32007201d461d604b1dd5aa85b7a1acf8865196b",
+  "dead": "acf249c72820770dd2fea6f4f2d09f6a3734c70a",
+  "upkeep": "a29b7a628316288313fd81cb037ae2a364b86684",
   "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
   "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",

@@ -67,10 +67,22 @@ describe("an enqueue pushes the workers", () => {
     expect(await pushesFor(queue, 20)).toEqual([]);
   });
 
-  it("publishes nothing for tasks that are all delayed: the cron promotes them", async () => {
+  it("publishes no push now for a delayed task, and a delayed push that runs it once it is due", async () => {
     const queue = queueName("push-later");
-    const enqueued = await call<{ status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "1h" } });
+    const enqueued = await call<{ id: string; status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "2s" } });
     expect(enqueued.body.status).toBe("delayed");
-    expect(await pushesFor(queue, 20)).toEqual([]);
+    expect(await pushesFor(queue, 10)).toEqual([]);
+    const [push] = await pushesFor(queue);
+    expect(push?.path).toBe("/v1/work");
+    // Delivered at the second it fell due: the claim finds it due, with no cron having promoted it.
+    const response = await exports.default.fetch(
+      new Request(`${env.EDGEQ_PUBLIC_URL}${push!.path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "upstash-signature": push!.signature! },
+        body: push!.body,
+      }),
+    );
+    expect(await response.json()).toMatchObject({ queue, claimed: 1, succeeded: 1 });
+    expect((await call("GET", `/v1/tasks/${enqueued.body.id}`, { token: "read" })).body.status).toBe("succeeded");
   });
 });

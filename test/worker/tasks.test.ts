@@ -78,6 +78,29 @@ describe("POST /v1/queues/{queue}/tasks", () => {
   });
 });
 
+describe("concurrent single-task enqueues (coalesced into shared script calls)", () => {
+  it("answers each request with its own task, and a request with a bad task alone with its field", async () => {
+    const own = queueName("coalesce");
+    const id = `given-${crypto.randomUUID()}`;
+    const bodies = [
+      ...Array.from({ length: 8 }, (_, n) => ({ fn: "echo", input: n, ...later })),
+      { fn: "echo", input: "x".repeat(70_000), ...later },
+      { fn: "echo", id, input: "first", ...later },
+      { fn: "echo", id, input: "second", ...later },
+    ];
+    const answers = await Promise.all(bodies.map((json) => call<Enqueued>("POST", `/v1/queues/${own}/tasks`, { json })));
+    expectProblem(answers[8]!, 413, "input");
+    const stored = answers.filter((_, n) => n !== 8);
+    expect(stored.map((answer) => answer.status)).toEqual(Array(10).fill(202));
+    expect(answers[9]!.body).toMatchObject({ id, duplicate: false });
+    expect(answers[10]!.body).toMatchObject({ id, duplicate: true });
+    const inputs = await Promise.all(answers.slice(0, 8).map(async (answer) => (await call("GET", `/v1/tasks/${answer.body.id}`)).body.input));
+    expect(inputs).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect((await call("GET", `/v1/tasks/${id}`)).body.input).toBe("first");
+    expect((await call<{ counts: { delayed: number } }>("GET", `/v1/queues/${own}`)).body.counts.delayed).toBe(9);
+  });
+});
+
 describe("GET and DELETE /v1/tasks/{id}", () => {
   it("answers 404 for an unknown task", async () => {
     expectProblem(await call("GET", "/v1/tasks/no-such-task"), 404);

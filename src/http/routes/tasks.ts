@@ -2,9 +2,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { publishEnqueuePush } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
+import { enqueueCoalesced } from "../enqueue-coalescer";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
-import { waitForTask } from "../long-poll";
+import { redisCompletionListener, waitForTask } from "../long-poll";
+import { doneChannel } from "../../queue/index";
+import type { EnqueueRequest } from "../../queue/types";
+import type { PayloadCipher } from "../../security/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { enforceEnqueueRate } from "../middleware/rate-limit";
 import { sealingTasks } from "../../security/index";
@@ -49,6 +53,12 @@ const cancelTask = createRoute({
   responses: { 200: json(Canceled, "Canceled"), ...problems(401, 403, 404, 409) },
 });
 
+/** A single task's input sealed before it joins others (enqueueCoalesced), as sealingTasks would. */
+async function sealOne(cipher: PayloadCipher | null, queue: string, requests: EnqueueRequest[]): Promise<EnqueueRequest[]> {
+  if (!cipher) return requests;
+  return Promise.all(requests.map(async (request) => ({ ...request, input: await cipher.seal(request.input, "input", queue) })));
+}
+
 function taskNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No task ${id}` });
 }
@@ -66,13 +76,21 @@ export function registerTaskRoutes(app: App): void {
     // Stored before the tasks exist: a task cannot end before its callback is there to be found.
     if (entries.length > 0) await storeCallbacks(c, queue, entries);
     // The script reads what the push needs in the same request, so the push is published at once.
-    const { results, pushInfo } = await sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked).catch((error: unknown) => {
+    // A single task waits for no one but rides with the others that arrive while a call is in flight.
+    const { prefix } = c.var.clients;
+    const committer = { tasks: c.var.queue, keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
+    const stored = batch
+      ? sealingTasks(c.var.queue, cipher).enqueueAndPeek(queue, checked)
+      : sealOne(cipher, queue, checked).then((requests) => enqueueCoalesced(`${c.env.UPSTASH_REDIS_REST_URL}|${prefix}|${queue}`, queue, requests, committer));
+    const { results, pushInfo } = await stored.catch((error: unknown) => {
       throw batch ? error : asSingleTaskError(error);
     });
-    // Only tasks that can run now need a worker; delayed ones are promoted (and drained) by the cron.
+    // Tasks that can run now need a worker; delayed ones a wake-up push for the second they fall due.
     // waitUntil: the 202 goes out now, the publish finishes after it.
-    if (results.some((result) => !result.duplicate && result.status === "queued")) {
-      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, pushInfo ? { pushInfo } : {}));
+    const dueAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
+    const readyNow = results.some((result) => !result.duplicate && result.status === "queued");
+    if (readyNow || dueAt.length > 0) {
+      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
@@ -91,7 +109,10 @@ export function registerTaskRoutes(app: App): void {
       const first = await c.var.queue.get(id);
       if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
     }
-    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal) : await c.var.queue.get(id);
+    // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API).
+    const { redis, prefix } = c.var.clients;
+    const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
+    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);
     return c.json(await taskView(c, task), 200);

@@ -25,12 +25,16 @@ ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: 
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts, start }:
+Returns { outcomes, claimed, maxAttempts, start, nextDue }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
   maxAttempts: the queue's setting (claimed records carry it already)
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
+  nextDue: the earliest delayed task's due time (ms) as the call left it, "" when none or not read
+    (only a claim or a failure reads it): the caller's delayed push for delayed tasks and retries
+Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
+"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them.
 `,
   body: String.raw`
 local claimMax = tonumber(ARGV[3])
@@ -159,7 +163,7 @@ local function backoffDelay(attempt, rand)
   if d > cap then d = cap end
   return math.floor(d * (1 - jitter * rand))
 end
-local outcomes = {}
+local outcomes, finished = {}, {}
 -- completions, the hot path of settling: the nine leading state fields into locals, the result
 -- appended to the body (found as is unless earlier attempts left errors after the input)
 local SETTLE_FIELDS = ${leadingStateFields(StateField.KeepMs + 1)}
@@ -181,6 +185,7 @@ for i = 0, nComplete - 1 do
         .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, result, errors))
       count("succeeded", 1)
       observeSettle(started)
+      finished[#finished + 1] = id
       code = 1
     end
   end
@@ -206,6 +211,7 @@ for i = 0, nFail - 1 do
       code = 2
     else
       toDead(id, h, front, result, errors)
+      finished[#finished + 1] = id
       code = 3
     end
   end
@@ -213,6 +219,9 @@ for i = 0, nFail - 1 do
 end
 
 flush()
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start}
+if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
+local due = m._due
+if dueRead then due = nextDue end
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
 `,
 });

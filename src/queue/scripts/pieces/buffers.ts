@@ -49,8 +49,12 @@ local function sweepAdd(kind, due, id)
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
 end
+-- dueRead: refreshDue ran, and nextDue is the earliest delayed task's due time (nil: none left);
+-- the settle script hands it back so that its caller asks for a delayed push at that second
+local dueRead, nextDue = false, nil
 local function refreshDue()
   local first = redis.call("ZRANGE", DELAYED, 0, 0, "WITHSCORES")
+  dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
 local function flushReady()

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench -- --only system [--quick]`: the patterns a user touches, as a client sees them,
+ * each beside issue 11's target, with 1 and 2 Worker processes. It starts its own stack (cron
+ * stand-in off, so delayed tasks run by pushes alone), stops it, and writes
+ * bench/results/system.json.
+ *
+ * Redis commands are edgeq's own: the QStash dev server keeps its state on a redis-server of its own
+ * (dev/stack.ts), and the bench's own reads (INFO, one HMGET per completion poll) are left out.
+ */
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { startStack, type Stack, type StackInfo } from "../dev/stack";
+import { benchQueueName } from "./edgeq-workload";
+import { commandDelta, RedisProbe } from "./redis-probe";
+import { percentile, taskInput } from "./workload";
+
+const CLIENTS = 20;
+const POLL_MS = 50;
+
+export interface SystemRow {
+  pattern: string;
+  workers: number;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+function api(info: StackInfo) {
+  const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${info.workerUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    return JSON.parse(text) as T;
+  };
+}
+
+/** Runs `work` from `clients` concurrent loops until `count` calls are done. */
+async function concurrently(count: number, clients: number, work: (n: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
+
+/** Waits until every id is final, reading them in one HMGET per poll; returns the polls made. */
+async function untilDone(probe: RedisProbe, ids: string[], timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (let polls = 1; ; polls++) {
+    const records = await probe.hmgetTasks(ids);
+    if (records.every((record) => record !== null && /^[sxc]\|/.test(record))) return polls;
+    if (Date.now() > deadline) throw new Error(`tasks not finished within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, workers: number): Promise<SystemRow[]> {
+  const call = api(stack.info);
+  const queue = benchQueueName("single");
+  await call("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: null }); // warm-up, also creates the queue
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = await probe.commands();
+  const qstashBefore = stack.qstash.stats().attempts;
+  const ids: string[] = [];
+  const started = performance.now();
+  await concurrently(tasks, CLIENTS, async (n) => {
+    ids.push((await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) })).id);
+  });
+  const polls = await untilDone(probe, ids, 120_000);
+  const seconds = (performance.now() - started) / 1000;
+  const delta = commandDelta(before, await probe.commands());
+  const own = (delta.byCommand.info ?? 0) + polls;
+  const commands = (delta.total - own) / tasks;
+  const messages = (stack.qstash.stats().attempts - qstashBefore) / tasks;
+  const rate = tasks / seconds;
+  const goal = workers > 1 ? 2_000 : 1_000;
+  return [
+    { pattern: `${CLIENTS} clients, one task per request, ${tasks} tasks end to end`, workers, value: `${Math.round(rate)} tasks/s`, target: `≥ ${goal} tasks/s`, met: rate >= goal },
+    { pattern: "edgeq Redis commands per task, all-in", workers, value: commands.toFixed(2), target: "≤ 1.5", met: commands <= 1.5 },
+    { pattern: "QStash messages per task", workers, value: messages.toFixed(3), target: "≤ 0.05", met: messages <= 0.05 },
+  ];
+}
+
+async function health(stack: Stack, seconds: number, workers: number): Promise<SystemRow> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (performance.now() < until) {
+      const response = await fetch(`${stack.info.workerUrl}/health`);
+      await response.arrayBuffer();
+      done++;
+    }
+  }));
+  const rate = done / seconds;
+  return { pattern: `GET /health from ${CLIENTS} clients`, workers, value: `${Math.round(rate)} req/s`, target: "≥ 1,500 req/s", met: rate >= 1_500 };
+}
+
+async function longPoll(stack: Stack, tasks: number, workers: number): Promise<SystemRow> {
+  const call = api(stack.info);
+  const queue = benchQueueName("wait");
+  const times: number[] = [];
+  for (let n = -1; n < tasks; n++) {
+    const started = performance.now();
+    const { id } = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) });
+    const task = await call<{ status: string }>("GET", `/v1/tasks/${id}?wait=10`);
+    if (task.status !== "succeeded") throw new Error(`task ${id} was ${task.status} after its wait`);
+    if (n >= 0) times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
+  return {
+    pattern: "enqueue → result (POST, then GET ?wait=), sequential",
+    workers,
+    value: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    target: "p50 ≤ 10 ms, p99 ≤ 30 ms",
+    met: p50 <= 10 && p99 <= 30,
+  };
+}
+
+async function delayed(stack: Stack, probe: RedisProbe, workers: number): Promise<SystemRow> {
+  const call = api(stack.info);
+  const queue = benchQueueName("delay");
+  const ids: string[] = [];
+  for (let n = 0; n < 5; n++) ids.push((await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: n, delay: 1 + n * 0.3 })).id);
+  await untilDone(probe, ids, 30_000);
+  const late = await Promise.all(ids.map(async (id) => {
+    const task = await call<{ runAt: number; startedAt: number }>("GET", `/v1/tasks/${id}`);
+    return task.startedAt - task.runAt;
+  }));
+  const worst = Math.max(...late);
+  return { pattern: "task with a delay, cron off: start after due (worst of 5)", workers, value: `${Math.round(worst)} ms`, target: "≤ 1,000 ms", met: worst <= 1_000 };
+}
+
+export async function measureSystem(quick: boolean, workerCounts: number[] = [1, 2]): Promise<SystemRow[]> {
+  const rows: SystemRow[] = [];
+  for (const workers of workerCounts) {
+    const stack = await startStack({ workers, cronEverySeconds: 0, quiet: true });
+    const probe = new RedisProbe(`redis://127.0.0.1:${stack.info.redisPort}`);
+    try {
+      rows.push(...(await singleEnqueues(stack, probe, quick ? 400 : 2_000, workers)));
+      rows.push(await health(stack, quick ? 2 : 5, workers));
+      rows.push(await longPoll(stack, quick ? 30 : 200, workers));
+      rows.push(await delayed(stack, probe, workers));
+    } finally {
+      await probe.close();
+      await stack.stop();
+    }
+  }
+  return rows;
+}
+
+export function printSystem(rows: SystemRow[]): void {
+  console.log(`\n| pattern | workers | edgeq | target | met |\n|---|---|---|---|---|`);
+  for (const row of rows) console.log(`| ${row.pattern} | ${row.workers} | ${row.value} | ${row.target} | ${row.met ? "yes" : "**no**"} |`);
+}
+
+export async function runSystemBench(quick: boolean): Promise<void> {
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  const rows = await measureSystem(quick);
+  printSystem(rows);
+  const path = fileURLToPath(new URL("results/system.json", import.meta.url));
+  writeFileSync(path, `${JSON.stringify({ mode: quick ? "quick" : "full", startedAt: new Date().toISOString(), loadAverageAtStart: load, rows }, null, 2)}\n`);
+  console.log(`\nwritten: ${path} (load average at start ${load})`);
+}

@@ -1,0 +1,64 @@
+/**
+ * `?wait=` woken by completion: the settle script publishes the ids it finished on the queue's done
+ * channel, and the waiter listens through the REST server's SSE subscribe with the real
+ * @upstash/redis client. The wait and its timed reads are set an hour out where a test must show the
+ * wake-up alone ended it (the test's own timeout fails it otherwise); a listener on the wrong channel
+ * stands for a missed wake-up.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { redisCompletionListener, waitForTask } from "../../src/http/long-poll";
+import { createTaskQueue, doneChannel } from "../../src/queue/index";
+import { testKeyspace, testRedis } from "../support/redis-client";
+import { queueName } from "./queue-fixture";
+
+const keys = testKeyspace("wake");
+const { prefix } = keys;
+const redis = testRedis({ responseEncoding: false, automaticDeserialization: false });
+const core = createTaskQueue(redis, { prefix });
+const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
+afterAll(keys.cleanup);
+
+const HOUR = 3_600_000;
+
+async function claimOne(queue: string) {
+  const [created] = await core.enqueue(queue, [{ fn: "echo", input: "hello" }]);
+  const [task] = await core.claim(queue, 1);
+  expect(task?.id).toBe(created!.id);
+  return task!;
+}
+
+describe("long-poll woken by completion", () => {
+  it("returns the finished task when its completion is published, with no timed read due", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    // The wait and the next timed read are an hour away: only the wake-up can end it within the
+    // test's timeout. The completion comes once the subscription is surely active.
+    const waiting = waitForTask(core, task.id, HOUR, undefined, listen, HOUR);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 1_500);
+    const finished = await waiting;
+    expect(finished).toMatchObject({ id: task.id, status: "succeeded", result: "done" });
+  });
+
+  it("is woken by a death too (a failure with no attempts left)", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    const waiting = waitForTask(core, task.id, HOUR, undefined, listen, HOUR);
+    setTimeout(() => void core.fail(queue, [{ id: task.id, leaseToken: task.leaseToken, error: "no", retryable: false }]), 1_500);
+    expect(await waiting).toMatchObject({ id: task.id, status: "dead" });
+  });
+
+  it("still ends with the result when the wake-up is missed (timed reads)", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    const deaf = redisCompletionListener(redis, () => doneChannel(prefix, "some-other-queue"));
+    const waiting = waitForTask(core, task.id, 20_000, undefined, deaf, 50);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: 7 }]), 300);
+    expect(await waiting).toMatchObject({ status: "succeeded", result: 7 });
+  });
+
+  it("still ends at the wait's end when nothing finishes, with the task as it is", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    expect(await waitForTask(core, task.id, 600, undefined, listen, HOUR)).toMatchObject({ id: task.id, status: "running" });
+  });
+});
