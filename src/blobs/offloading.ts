@@ -10,7 +10,9 @@ import type { EnqueueRequest, TaskQueue } from "../queue/types";
 import type { BlobBucket } from "./bucket";
 import { INLINE_PAYLOAD_BYTES, jsonBytes, offloadPayload } from "./payloads";
 
-type Enqueuer = Pick<TaskQueue, "enqueue"> & Partial<Pick<TaskQueue, "enqueueAndPeek">>;
+type Enqueuer = Pick<TaskQueue, "enqueue"> & Partial<Pick<TaskQueue, "enqueueAndPeek" | "enqueueGroups">>;
+type Groups = Awaited<ReturnType<TaskQueue["enqueueGroups"]>>;
+const WRAPPED = new Set<PropertyKey>(["enqueue", "enqueueAndPeek", "enqueueGroups"]);
 
 export function offloadingTasks<T extends Enqueuer>(tasks: T, bucket: BlobBucket | undefined): T {
   if (!bucket) return tasks;
@@ -25,6 +27,22 @@ export function offloadingTasks<T extends Enqueuer>(tasks: T, bucket: BlobBucket
   const wrapped: Partial<Enqueuer> = {
     enqueue: async (queue, requests) => tasks.enqueue(queue, await offload(queue, requests)),
     ...(tasks.enqueueAndPeek ? { enqueueAndPeek: async (queue, requests) => tasks.enqueueAndPeek!(queue, await offload(queue, requests)) } : {}),
+    ...(tasks.enqueueGroups ? { enqueueGroups: (queue, groups) => enqueueGroupsOffloaded(tasks.enqueueGroups!, queue, groups, offload) } : {}),
   };
-  return new Proxy(tasks, { get: (target, key) => (key === "enqueue" || key === "enqueueAndPeek" ? wrapped[key] : Reflect.get(target, key)) });
+  return new Proxy(tasks, { get: (target, key) => (WRAPPED.has(key) ? wrapped[key as keyof Enqueuer] : Reflect.get(target, key)) });
+}
+
+/** Coalesced requests (one group each): a group whose upload fails gets its own error, the others go on. */
+async function enqueueGroupsOffloaded(
+  enqueueGroups: TaskQueue["enqueueGroups"],
+  queue: string,
+  groups: EnqueueRequest[][],
+  offload: (queue: string, requests: EnqueueRequest[]) => Promise<EnqueueRequest[]>,
+): Promise<Groups> {
+  const offloaded = await Promise.all(groups.map((group) => offload(queue, group).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  const ready = offloaded.flatMap((group, index) => (group instanceof Error ? [] : [{ group, index }]));
+  const stored = ready.length > 0 ? await enqueueGroups(queue, ready.map(({ group }) => group)) : { outcomes: [], pushInfo: null };
+  const outcomes: Groups["outcomes"] = offloaded.map((group) => (group instanceof Error ? group : []));
+  ready.forEach(({ index }, position) => (outcomes[index] = stored.outcomes[position]!));
+  return { outcomes, pushInfo: stored.pushInfo };
 }
