@@ -23,7 +23,8 @@ const DRAIN_TIMEOUT_MS = 120_000;
 const TRACED_TASKS = 20;
 const LONG_POLL_TASKS = 100;
 
-function api(info: StackInfo) {
+/** A caller of the stack's API with its admin token: JSON in and out, a non-2xx answer thrown. */
+export function api(info: StackInfo) {
   const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${info.workerUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -10,9 +10,10 @@
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { startStack, type Stack, type StackInfo } from "../dev/stack";
+import { startStack, type Stack } from "../dev/stack";
 import { benchQueueName } from "./edgeq-workload";
 import { commandDelta, RedisProbe } from "./redis-probe";
+import { api } from "./stack-workload";
 import { percentile, taskInput } from "./workload";
 
 const CLIENTS = 20;
@@ -24,16 +25,6 @@ export interface SystemRow {
   value: string;
   target: string;
   met: boolean;
-}
-
-function api(info: StackInfo) {
-  const headers = { authorization: `Bearer ${info.apiToken}`, "content-type": "application/json" };
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${info.workerUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
-    return JSON.parse(text) as T;
-  };
 }
 
 /** Runs `work` from `clients` concurrent loops until `count` calls are done. */
