@@ -33,6 +33,8 @@ export enum HeadField {
   Queue,
   JobId,
   DedupKey,
+  /** flowControl as `<parallelism>,<rate>,<periodMs>,<escaped key>` (flow/control.ts), "" none. */
+  Flow,
 }
 
 /** Radix of every time in a record (and of sweep and dedup entries): base 36 ms, as the scripts write them. */

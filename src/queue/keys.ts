@@ -30,6 +30,10 @@ export const QUEUE_KEYS = [
   { name: "dedup", lua: "DEDUP", what: "hash, dedupKey → <until36>|<id>" },
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
+  { name: "flow", lua: "FLOW", what: "hash, flow-control key → limits, last round, waiting and held counts, leases, starts; \"\" → the queue's round and totals (pieces/flow.ts)" },
+  { name: "flowQueue", lua: "FLOWQ", what: "zset, \"<key>\\n<id>\" per queued task with a flow-control key, score (1000 - priority) * 2^42 + round" },
+  { name: "flowHeld", lua: "FLOWHELD", what: "zset (scores 0), \"<key>\\n<order>\\n<id>\" per keyed task held back by its key's limits" },
+  { name: "flowOpen", lua: "FLOWOPEN", what: "zset, flow-control keys with held tasks, score when one of them may start" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
   { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
   { name: "registry", lua: "REGISTRY", what: "hash, queue name → \"0\": the list of queues (an enqueue gets it only to register, tasks.ts)" },
@@ -65,6 +69,10 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
     dedup: `${base}:dedup`,
     stats: `${base}:stats`,
     outbox: outboxKey(prefix, queue),
+    flow: `${base}:flow`,
+    flowQueue: `${base}:flow:queue`,
+    flowHeld: `${base}:flow:held`,
+    flowOpen: `${base}:flow:open`,
     pushEpoch: pushEpochKey(prefix, queue),
   };
 }

@@ -2,6 +2,7 @@
 import {
   decodeJson, decodeRecord, encodeRecord, escapeField, field, fromBase36, HeadField as H, leaseTokenOf, StateField as S, text, toBase36, unescapeField,
 } from "./codec";
+import { packFlowControl, unpackFlowControl, validateFlowControl } from "./flow/control";
 import { newTaskId } from "./ids";
 import type { ClaimedTask, EnqueueRequest, TaskRecord, TaskStatus } from "./types";
 import { encodePayload, FN_NAME_PATTERN, invalid, optionalInteger, validateTaskId } from "./validate";
@@ -33,7 +34,8 @@ export function packEnqueue(queue: string, task: EnqueueRequest, i: number, now:
     maxAttempts === undefined ? "" : String(maxAttempts),
     delayed ? toBase36(runAt) : "",
   ];
-  const head = [toBase36(now), task.fn, queue, jobId, task.dedupKey === undefined ? "" : escapeField(task.dedupKey)];
+  const flow = task.flowControl === undefined ? "" : packFlowControl(validateFlowControl(task.flowControl, `${at}.flowControl`));
+  const head = [toBase36(now), task.fn, queue, jobId, task.dedupKey === undefined ? "" : escapeField(task.dedupKey), flow];
   const record = encodeRecord(state, head, input);
   const route = delayed ? `d${runAt}` : priority === 0 ? "" : `p${priority}`;
   return [id, given ? "1" : "", task.dedupKey ?? "", route, record];
@@ -82,6 +84,8 @@ export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: numbe
     dedupKey: field(head, H.DedupKey) === "" ? null : unescapeField(field(head, H.DedupKey)),
     jobId: field(head, H.JobId) || null,
   };
+  const flow = unpackFlowControl(field(head, H.Flow));
+  if (flow) record.flowControl = flow;
   if (result !== "") record.result = decodeJson(result);
   if (errorList && errorList.length > 0) {
     record.errors = errorList;

@@ -50,6 +50,19 @@ export interface EnqueueRequest {
   timeoutMs?: number;
   /** Set by the jobs layer: the map-reduce job this task belongs to. */
   jobId?: string;
+  /** Per-key limits and round-robin across keys (flow/control.ts, README "Flow control"). */
+  flowControl?: FlowControl;
+}
+
+/** As QStash's flowControl; the values of the latest enqueued task of a key win for the key. */
+export interface FlowControl {
+  /** 1-128 characters: the tenant, customer, API key ... whose tasks share the limits. */
+  key: string;
+  /** At most this many of the key's tasks hold a lease at once. */
+  parallelism?: number;
+  /** At most this many of the key's tasks start (are claimed) in any window of `periodMs`. */
+  rate?: number;
+  periodMs?: number;
 }
 
 export interface EnqueueResult {
@@ -131,6 +144,7 @@ export interface TaskRecord {
   errors?: string[];
   dedupKey: string | null;
   jobId: string | null;
+  flowControl?: FlowControl;
 }
 
 export interface QueueCounts {

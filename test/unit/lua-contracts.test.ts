@@ -100,13 +100,13 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "1c5976252ad0c3a094f3bc1d77f4ec8f5ce01ea7",
-  "settle": "a9fe9a2dbca26026d32dfee35da2b7ac0e8eb6d7",
-  "extend": "84cf4c106f6faca44b74e8f9369c725ce5b8c3e6",
-  "cancel": "32007201d461d604b1dd5aa85b7a1acf8865196b",
-  "dead": "acf249c72820770dd2fea6f4f2d09f6a3734c70a",
-  "upkeep": "a29b7a628316288313fd81cb037ae2a364b86684",
-  "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
+  "enqueue": "42e0be1133dbf5337dc16e87bc1f0fec67aaa440",
+  "settle": "b7a590cdf44646e3967930f3b37aeee857a8f2dd",
+  "extend": "39af8956d576ec96cf71eb9722714e4d44c7950b",
+  "cancel": "2108b1af07de1e1c7a0a771633f1bd8487e01870",
+  "dead": "074c02c175884c9e063742ac696f3dcac85b968e",
+  "upkeep": "c32079a89ec6958ac9038b8a560f264a29e8ccd1",
+  "stats": "c3abf6d31bfa0a74bae94d2afddd796c0c78ef92",
   "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
   "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",

@@ -1,12 +1,13 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
+import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 /** dead: retries (requeues with fresh attempts) or purges dead tasks of one queue. */
 export const deadScript = defineQueueScript({
   name: "dead",
   summary: "retries (requeues with fresh attempts) or purges dead tasks of one queue",
-  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] "retry" | "purge"
 ARGV[5] limit (used when no ids are given: the oldest dead tasks)   ARGV[6..] task ids (optional)

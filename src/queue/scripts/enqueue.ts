@@ -1,13 +1,14 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
 import { LUA_REGISTER } from "./pieces/register";
+import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
   summary: "creates a batch of tasks (records packed by the caller: records.ts packEnqueue)",
   keys: ["dedup", "pushEpoch"],
-  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER, LUA_FLOW],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
 ARGV[5] "1": also read what the push to a worker needs (saves the push a request of its own), else "0"
@@ -60,6 +61,7 @@ for i = 0, n - 1 do
     out[#out + 1] = existing; out[#out + 1] = string.sub(cache[existing], 1, 1); out[#out + 1] = "1"
   else
     put(id, rec)
+    flowEnqueued(id) -- flow control: the latest enqueued task's limits win for its key
     local kind = string.sub(route, 1, 1)
     if kind == "d" then makeDelayed(id, tonumber(string.sub(route, 2)))
     else makeReady(id, string.sub(route, 2)) end

@@ -1,12 +1,13 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
+import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 /** extend: renews the leases of running tasks. The fencing token stays the same (see tokenOf in lib.ts). */
 export const extendScript = defineQueueScript({
   name: "extend",
   summary: "renews the leases of running tasks; the fencing token stays the same",
-  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
 ARGV[4..] pairs: task id, lease token
@@ -24,6 +25,7 @@ for i = 4, #ARGV, 2 do
   local h, body, code = running(id, ARGV[i + 1])
   if h then
     local untilMs = leaseUntil(h, leaseMs)
+    flowExtended(cache[id], untilMs) -- flow control: the slot moves to the new deadline
     h[F_LEASE] = b36(untilMs)
     put(id, format(h, body))
     sweepAdd("L", untilMs, id)

@@ -3,6 +3,7 @@ import { leadingStateFields } from "./pieces/record";
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_START } from "./start";
+import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 /**
@@ -14,7 +15,7 @@ import { defineQueueScript } from "./queue-script";
 export const settleScript = defineQueueScript({
   name: "settle",
   summary: "complete + fail + claim in one call. The claim runs first (its pops and the settled",
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_START],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_START, LUA_FLOW],
   contract: String.raw`
 ids share one HMGET); settled tasks are running, so they are never among those claimed.
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
@@ -53,7 +54,7 @@ for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
 
 local m = {}
-if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz"}) end
+if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz", "_fz"}) end
 local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
 local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 
@@ -103,6 +104,7 @@ if claimMax > 0 and m.paused ~= "1" then
     end
   end
   local want = claimMax - #positives
+  want = flowUnkeyedShare(want, m._fz) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
   -- a claim's pops go back to the head of the list, in order, if its records' write is refused
   local function popReady(count)
     local got = redis.call("LPOP", READY, count) or {}
@@ -120,9 +122,11 @@ if claimMax > 0 and m.paused ~= "1" then
   for _, id in ipairs(positives) do batch[#batch + 1] = id end
   for _, id in ipairs(popped) do batch[#batch + 1] = id end
   for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+  for _, id in ipairs(flowPrepare(claimMax - #positives - #popped, m._fz)) do batch[#batch + 1] = id end -- flow control
   load(batch)
   claimFrom(positives, false)
   claimFrom(popped, true)
+  flowClaim(claimFrom) -- flow control
   -- tombstones made the list batch short: pop again, a bounded number of times
   local rounds = 0
   while #claimed / 2 < claimMax and #popped == want and rounds < 4 do
@@ -179,6 +183,7 @@ for i = 0, nComplete - 1 do
       local front, _, errors = sections(string.sub(rec, tab + 1))
       local expires = NOW + (fromTime(keep) or keepMs)
       -- a job's map result goes to its job (jobs/lua.ts), not into the record
+      flowSettled(rec) -- flow control: the slot is free
       local result = ARGV[13 + i * 3]
       if jobEvent(id, front, 0, result) then result = "" end
       put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
@@ -197,6 +202,7 @@ for i = 0, nFail - 1 do
   local h, body, code = running(id, ARGV[at + 1])
   local runAt = 0
   if h then
+    flowSettled(cache[id]) -- flow control: the slot is free
     local front, result, errors = sections(body)
     errors = appendError(errors, ARGV[at + 2])
     count("failed", 1)
@@ -222,6 +228,7 @@ flush()
 if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
 local due = m._due
 if dueRead then due = nextDue end
+due = flowDue(due) -- flow control: a push when a held key opens
 return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
 `,
 });

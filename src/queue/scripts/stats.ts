@@ -11,13 +11,13 @@ export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retri
 export const statsScript = defineQueueScript({
   name: "stats",
   summary: "(read only) a queue's depths, counters and settings in one call",
-  keys: ["registry", "meta", "ready", "prioritized", "delayed", "dead", "stats"],
+  keys: ["registry", "meta", "ready", "prioritized", "delayed", "dead", "stats", "flowQueue"],
   readOnly: true,
   contract: String.raw`
 ARGV[1] queue name   ARGV[2] number S of settings   ARGV[3 .. 2+S] settings (meta fields)
 ARGV[3+S ..] totals (stats hash fields)
 ARGV[3+S ..] totals (stats hash fields), "enqueued" last
-Returns { enqueued total (nil: unknown queue), settings, totals, LLEN ready, ZCARD prio, ZCARD delayed, ZCARD dead }
+Returns { enqueued total (nil: unknown queue), settings, totals, LLEN ready, ZCARD prio + ZCARD flowQueue, ZCARD delayed, ZCARD dead }
 (a queue not registered since the totals moved to the stats hash answers with its registry count)
 `,
   body: String.raw`
@@ -32,7 +32,7 @@ if not enqueued then
   if enqueued == "0" then enqueued = nil end
 end
 return {enqueued, redis.call("HMGET", META, unpack(settings)), values,
-  redis.call("LLEN", READY), redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD)}
+  redis.call("LLEN", READY), redis.call("ZCARD", PRIO) + redis.call("ZCARD", FLOWQ), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD)}
 `,
 });
 

@@ -1,6 +1,7 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_REGISTER } from "./pieces/register";
+import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
@@ -8,7 +9,7 @@ export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
   keys: ["dedup"],
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER, LUA_FLOW],
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)   ARGV[4] queue name
 (registered again: a queue listed before its totals moved to the stats hash gets them there)

@@ -32,7 +32,11 @@ local function writeRecords(args)
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
+-- hooks a script sets by including pieces/flow.ts: a task with a flow-control key joins its key's
+-- turn (ready) and the flow state is written after the records (flush)
+local flowHooks = {}
 local function makeReady(id, priority)
+  if flowHooks.ready and flowHooks.ready(id, priority) then return end
   local p = tonumber(priority) or 0
   if p == 0 then readyIds[#readyIds + 1] = id
   else prioEntries[#prioEntries + 1] = p; prioEntries[#prioEntries + 1] = id end
@@ -100,6 +104,7 @@ local function flush()
   flushStats(counters)
   flushJobEvents()
   counters = {}
+  if flowHooks.flush then flowHooks.flush() end
 end
 `,
 );

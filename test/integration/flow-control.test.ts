@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { ClaimedTask, EnqueueRequest } from "../../src/queue/types";
+import { queueFixture, queueName } from "./queue-fixture";
+
+const keyed = (key: string, n: number, flow: Omit<NonNullable<EnqueueRequest["flowControl"]>, "key"> = {}, extra: Partial<EnqueueRequest> = {}) =>
+  Array.from({ length: n }, (_, i): EnqueueRequest => ({ fn: "f", input: { key, i }, flowControl: { key, ...flow }, ...extra }));
+
+const keysOf = (tasks: ClaimedTask[]) => tasks.map((t) => (t.input as { key: string }).key);
+const done = (tasks: ClaimedTask[]) => tasks.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null }));
+
+describe("flow control: per-key parallelism and rate, round-robin across keys", () => {
+  const { queue, advance } = queueFixture({ defaults: { leaseMs: 10_000, maxAttempts: 3 } });
+
+  it("claims round-robin across keys: a key with one task is not behind another's backlog", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("big", 300, { parallelism: 1000 }));
+    await queue.enqueue(q, keyed("small", 1, { parallelism: 1000 }));
+    const first = await queue.claim(q, 4);
+    expect(keysOf(first)).toContain("small");
+  });
+
+  it("never runs more than parallelism tasks of a key; a settle frees the slot and the held task comes next", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 5, { parallelism: 2 }));
+    const first = await queue.claim(q, 10);
+    expect(first).toHaveLength(2);
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    const { nextDueAt, claimed } = await queue.settleAndClaim(q, { completions: done(first.slice(0, 1)) }, 0);
+    expect(claimed).toHaveLength(0);
+    // the freed slot asks for a push (the caller's delayed push for that second)
+    expect(nextDueAt).not.toBeNull();
+    const second = await queue.claim(q, 10);
+    expect(second).toHaveLength(1);
+    expect((second[0]!.input as { i: number }).i).toBe(2);
+  });
+
+  it("an expired lease frees its slot at once, before upkeep reclaims the task", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 3, { parallelism: 1 }));
+    const [first] = await queue.claim(q, 10);
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    advance(10_000);
+    const [second] = await queue.claim(q, 10);
+    expect(second).toBeDefined();
+    expect(second!.id).not.toBe(first!.id);
+  });
+
+  it("starts at most rate tasks of a key in any window of period, and says when the next may start", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("r", 10, { rate: 3, periodMs: 1_000 }));
+    const first = await queue.claim(q, 10);
+    expect(first).toHaveLength(3);
+    const { nextDueAt } = await queue.settleAndClaim(q, { completions: done(first) }, 10);
+    expect(nextDueAt).not.toBeNull();
+    advance(999);
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    advance(1);
+    expect(await queue.claim(q, 10)).toHaveLength(3);
+  });
+
+  it("a retry goes back to its key's turn and counts again", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 2, { parallelism: 1 }));
+    const [task] = await queue.claim(q, 10);
+    const [outcome] = await queue.fail(q, [{ id: task!.id, leaseToken: task!.leaseToken, error: "boom", retryable: true }]);
+    expect(outcome!.outcome).toBe("retrying");
+    // the failure freed the slot: the other task runs; the retry waits for its backoff
+    const [other] = await queue.claim(q, 10);
+    expect(other!.id).not.toBe(task!.id);
+    advance(60_000);
+    await queue.complete(q, done([other!]));
+    const [again] = await queue.claim(q, 10);
+    expect(again).toMatchObject({ id: task!.id, attempt: 2 });
+  });
+
+  it("keeps tasks without a key in one lane that takes its turn like a key", async () => {
+    const q = queueName();
+    await queue.enqueue(q, Array.from({ length: 50 }, (_, i) => ({ fn: "f", input: { key: "-", i } })));
+    await queue.enqueue(q, keyed("a", 50, { parallelism: 100 }));
+    const claimed = await queue.claim(q, 20);
+    const counts = keysOf(claimed).reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ "-": 10, a: 10 });
+  });
+
+  it("the latest enqueued task's limits win for its key", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 4, { parallelism: 1 }));
+    expect(await queue.claim(q, 10)).toHaveLength(1);
+    await queue.enqueue(q, keyed("a", 1, { parallelism: 3 }));
+    expect(await queue.claim(q, 10)).toHaveLength(2);
+  });
+
+  it("cancel, pause and priorities work with keyed tasks", async () => {
+    const q = queueName();
+    const [low, high] = await queue.enqueue(q, [...keyed("a", 1, { parallelism: 5 }), ...keyed("a", 1, { parallelism: 5 }, { priority: 5 })]);
+    const [canceled] = await queue.enqueue(q, keyed("b", 1, { parallelism: 5 }));
+    expect(await queue.cancel([canceled!.id])).toEqual([canceled!.id]);
+    await queue.updateSettings(q, { paused: true });
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    await queue.updateSettings(q, { paused: false });
+    const claimed = await queue.claim(q, 10);
+    expect(claimed.map((t) => t.id)).toEqual([high!.id, low!.id]);
+  });
+
+  it("refuses a bad flowControl naming the field, and stores nothing", async () => {
+    const q = queueName();
+    const bad: [unknown, string][] = [
+      [{ key: "" }, "tasks[0].flowControl.key"],
+      [{ key: "a" }, "tasks[0].flowControl.parallelism"],
+      [{ key: "a", parallelism: 0 }, "tasks[0].flowControl.parallelism"],
+      [{ key: "a", rate: 1.5 }, "tasks[0].flowControl.rate"],
+      [{ key: "a", rate: 1, periodMs: 3_600_001 }, "tasks[0].flowControl.period"],
+      [{ key: "a", parallelism: 1, extra: 1 }, "tasks[0].flowControl.extra"],
+    ];
+    for (const [flowControl, field] of bad) {
+      await expect(queue.enqueue(q, [{ fn: "f", input: 1, flowControl } as EnqueueRequest])).rejects.toMatchObject({ field });
+    }
+    await expect(queue.getQueue(q)).rejects.toMatchObject({ name: "QueueNotFoundError" });
+  });
+});
