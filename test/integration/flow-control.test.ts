@@ -19,6 +19,15 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(keysOf(first)).toContain("small");
   });
 
+  it("a key that arrives while another's backlog drains enters at the current round, not behind the backlog", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("big", 300, { parallelism: 1000 }));
+    const drained = await queue.claim(q, 200);
+    expect(new Set(keysOf(drained))).toEqual(new Set(["big"]));
+    await queue.enqueue(q, keyed("late", 2, { parallelism: 1000 }));
+    expect(keysOf(await queue.claim(q, 4)).filter((k) => k === "late")).toHaveLength(2);
+  });
+
   it("never runs more than parallelism tasks of a key; a settle frees the slot and the held task comes next", async () => {
     const q = queueName();
     await queue.enqueue(q, keyed("a", 5, { parallelism: 2 }));

@@ -100,12 +100,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "42e0be1133dbf5337dc16e87bc1f0fec67aaa440",
-  "settle": "b7a590cdf44646e3967930f3b37aeee857a8f2dd",
-  "extend": "39af8956d576ec96cf71eb9722714e4d44c7950b",
+  "enqueue": "242202b13c948ab3130beac967d797f5cdc03b24",
+  "settle": "86ed5b83fc51b1fef144f4529bd54b404b51b012",
+  "extend": "f706eea488b3d9d5e89fd9449e87a0d9a94d54dd",
   "cancel": "2108b1af07de1e1c7a0a771633f1bd8487e01870",
-  "dead": "074c02c175884c9e063742ac696f3dcac85b968e",
-  "upkeep": "c32079a89ec6958ac9038b8a560f264a29e8ccd1",
+  "dead": "cd6a837152ebc2bff8c699088774c74e5820a1c1",
+  "upkeep": "c7d07d58aea9ee08226d610df8db1a56b52142d6",
   "stats": "c3abf6d31bfa0a74bae94d2afddd796c0c78ef92",
   "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",

@@ -34,7 +34,6 @@ export function validateFlowControl(value: unknown, at: string): Required<Pick<F
   const rate = limit(flow.rate, `${at}.rate`, MAX_FLOW_RATE);
   const periodMs = limit(flow.periodMs, `${at}.period`, MAX_FLOW_PERIOD_MS) ?? DEFAULT_FLOW_PERIOD_MS;
   if (parallelism === undefined && rate === undefined) invalid(`${at}.parallelism`, "give parallelism or rate (or both)");
-  if (flow.periodMs !== undefined && rate === undefined) invalid(`${at}.rate`, "a period needs a rate");
   return { key, periodMs, ...(parallelism === undefined ? {} : { parallelism }), ...(rate === undefined ? {} : { rate }) };
 }
 

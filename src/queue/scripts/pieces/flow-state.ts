@@ -3,9 +3,9 @@ import { luaPiece } from "./index";
 import { LUA_BUFFERS } from "./buffers";
 
 /**
- * The state of each flow-control key, one field of the FLOW hash per key with tasks waiting, held,
- * running or started within its period (idle keys are deleted, so the hash is bounded by the active
- * keys, never by tasks):
+ * The state of each flow-control key, one field of the FLOW hash per key (an idle key keeps its ~30
+ * bytes: its limits must outlive a retry's backoff, which no count here sees; the hash grows with
+ * the keys a queue has used, never with its tasks):
  *   <parallelism>|<rate>|<periodMs>|<last round>|<waiting>|<held>|<leases>|<starts>
  * leases: "<until36>:<n>,..." running tasks grouped by lease deadline; a group past its deadline no
  *   longer counts, so an expired lease frees its slot at once, before upkeep reclaims the task.

@@ -58,7 +58,7 @@ local function flowQueuePending()
   local args = {}
   for _, e in ipairs(flowPend) do
     local s = flowSt[e[1]]
-    -- a key gone idle (its state deleted) takes its limits from the task
+    -- a key seen for the first time takes its limits from the task
     if s.new then s.par, s.rate, s.period, s.new = e[4], e[5], e[6], false end
     local round = math.max(s.last, flowG.round) + 1
     s.last, s.waiting, flowG.queued = round, s.waiting + 1, flowG.queued + 1
@@ -157,7 +157,7 @@ local function flowClaim(claimFrom)
   flowCands = {}
 end
 local function flowWriteKeys()
-  local sets, dels, opens, closed = {"", ""}, {}, {}, {}
+  local sets, opens, closed = {"", ""}, {}, {}
   for _, key in ipairs(flowDirtyKeys) do
     local s = flowSt[key]
     flowPrune(s)
@@ -166,13 +166,11 @@ local function flowWriteKeys()
     if s.held > 0 then
       opens[#opens + 1] = int(flowFree(s) > 0 and NOW or flowOpensAt(s)); opens[#opens + 1] = key
     elseif s.inOpen or s.wasHeld then closed[#closed + 1] = key end
-    if not active and s.running == 0 and #s.starts == 0 then dels[#dels + 1] = key
-    else sets[#sets + 1] = key; sets[#sets + 1] = flowFormat(s) end
+    sets[#sets + 1] = key; sets[#sets + 1] = flowFormat(s)
   end
   flowDirty, flowDirtyKeys = {}, {}
   sets[2] = int(flowG.round) .. "|" .. flowG.active .. "|" .. flowG.queued .. "|" .. flowG.held
   chunked("HSET", FLOW, sets, CHUNK)
-  chunked("HDEL", FLOW, dels, CHUNK)
   chunked("ZADD", FLOWOPEN, opens, CHUNK)
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
 end
