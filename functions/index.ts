@@ -11,12 +11,13 @@ import { flaky } from "./flaky";
 import { hashChain } from "./hash-chain";
 import { logStats } from "./log-stats";
 import { nightlyHeartbeat } from "./nightly-heartbeat";
+import { partnerCall } from "./partner-call";
 import { primesBelow } from "./primes-below";
 import { sleep } from "./sleep";
 import { wordFrequencies } from "./word-frequencies";
 
 export const functions = registry(
-  [echo, flaky, sleep, countPrimes, hashChain, wordFrequencies],
+  [echo, flaky, sleep, countPrimes, hashChain, wordFrequencies, partnerCall],
   [primesBelow, estimatePi, corpusWordFrequencies, logStats],
   [nightlyHeartbeat],
 );

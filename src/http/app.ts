@@ -18,6 +18,7 @@ import { registerMetaRoutes } from "./routes/meta";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { registerQueueCallbackRoutes } from "./routes/queue-callback";
 import { registerQueueRoutes } from "./routes/queues";
+import { registerFlowRoutes } from "./routes/flow";
 import { registerScheduleRoutes } from "./routes/schedules";
 import { registerTaskRoutes } from "./routes/tasks";
 import { registerWorkRoutes } from "./routes/work";
@@ -58,6 +59,7 @@ export function createApp({ functions }: AppDeps): App {
   registerMetaRoutes(app);
   registerTaskRoutes(app);
   registerQueueRoutes(app);
+  registerFlowRoutes(app);
   registerQueueCallbackRoutes(app);
   registerDeadRoutes(app);
   registerFunctionRoutes(app);

@@ -7,6 +7,7 @@ import type { FunctionRegistry } from "../runtime/index";
 import { type FieldError, ProblemError } from "./problem";
 import type { TaskRequestInput } from "./schemas";
 import { fieldErrors, fieldPath } from "./validation";
+import { functionFlowControl, fromRequest } from "./flow-control";
 
 /** Enough to fix a batch; listing every error of 5,000 bad tasks helps nobody. */
 const MAX_REPORTED_ERRORS = 20;
@@ -38,6 +39,8 @@ export function toEnqueueRequests(functions: FunctionRegistry, tasks: readonly T
     if (maxAttempts !== undefined) request.maxAttempts = maxAttempts;
     const timeoutMs = task.timeout ?? fn?.timeoutMs;
     if (timeoutMs !== undefined) request.timeoutMs = timeoutMs;
+    const flowControl = task.flowControl ? fromRequest(task.flowControl) : fn ? functionFlowControl(fn, input, [...prefix, "flowControl"], errors) : undefined;
+    if (flowControl) request.flowControl = flowControl;
     return request;
   });
   if (errors.length > 0) {

@@ -44,6 +44,10 @@ export const Task = z
     errors: z.array(z.string()).optional(),
     dedupKey: z.string().nullable(),
     jobId: z.string().nullable(),
+    flowControl: z
+      .object({ key: z.string(), parallelism: z.number().int().optional(), rate: z.number().int().optional(), periodMs: z.number().int().optional() })
+      .optional()
+      .openapi({ description: "Its flow-control key and the limits it was enqueued with" }),
     progress: z.unknown().optional().openapi({ description: "While running: the last value the task reported with ctx.progress" }),
     progressAt: z.number().optional().openapi({ description: "When it reported it" }),
   })

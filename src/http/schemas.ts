@@ -3,7 +3,7 @@
  * /openapi.json, so the document cannot drift from what the Worker accepts.
  */
 import { z } from "@hono/zod-openapi";
-import { QUEUE_NAME_PATTERN, TASK_ID_PATTERN } from "../queue/index";
+import { MAX_FLOW_KEY_CHARS, MAX_FLOW_PARALLELISM, MAX_FLOW_PERIOD_MS, MAX_FLOW_RATE, QUEUE_NAME_PATTERN, TASK_ID_PATTERN } from "../queue/index";
 import { durationSchema } from "./duration";
 
 const DAY_MS = 86_400_000;
@@ -34,6 +34,17 @@ export const Callback = z
   })
   .openapi("Callback");
 
+// As QStash's flowControl (README "Flow control"); the queue core checks the same limits again.
+export const FlowControl = z
+  .strictObject({
+    key: z.string().min(1).max(MAX_FLOW_KEY_CHARS).openapi({ description: "Tasks with the same key share its limits and take turns with other keys", example: "customer-42" }),
+    parallelism: z.number().int().min(1).max(MAX_FLOW_PARALLELISM).optional().openapi({ description: "At most this many of the key's tasks running at once" }),
+    rate: z.number().int().min(1).max(MAX_FLOW_RATE).optional().openapi({ description: "At most this many of the key's tasks started per period" }),
+    period: durationSchema(MAX_FLOW_PERIOD_MS, "The window of rate (default 1 s)").refine((ms) => ms > 0, "must be more than 0").optional(),
+  })
+  .refine((flow) => flow.parallelism !== undefined || flow.rate !== undefined, { message: "give parallelism or rate (or both)", path: ["parallelism"] })
+  .openapi("FlowControl");
+
 export const TaskRequest = z
   .strictObject({
     fn: z.string().min(1).max(128).openapi({ description: "A function registered in functions/index.ts", example: "echo" }),
@@ -46,6 +57,7 @@ export const TaskRequest = z
     maxAttempts: z.number().int().min(1).max(1000).optional(),
     // A zero timeout would fail every attempt at once; refused here so that the error names `timeout`.
     timeout: durationSchema(MAX_TIMEOUT_MS, "Per-attempt time limit").refine((ms) => ms > 0, "must be more than 0").optional(),
+    flowControl: FlowControl.optional(),
     callback: Callback.optional().openapi({ description: "When the task ends (succeeded, dead or canceled), {tasks: [task]} is POSTed here" }),
   })
   .refine((task) => task.delay === undefined || task.runAt === undefined, {

@@ -11,6 +11,7 @@ import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, enqueueAndPeek, enqueueGroups, extendLeases, getMany, settle, upkeep } from "./tasks";
 import { startInvocation } from "./invocation-start";
+import { readFlow, readFlowKey } from "./flow/read";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
 
@@ -56,6 +57,8 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     retryDead: (queue, ids) => handleDead(ctx, queue, "retry", ids),
     purgeDead: (queue, ids) => handleDead(ctx, queue, "purge", ids),
     getStats: (queue) => getStats(ctx, queue),
+    flow: (queue, options) => readFlow(ctx, queue, options?.offset, options?.limit),
+    flowKey: (queue, key) => readFlowKey(ctx, queue, key),
   };
 }
 
@@ -64,6 +67,7 @@ export { DEFAULT_SETTINGS } from "./settings";
 export { DEFAULT_PREFIX, doneChannel, pushEpochKey } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
 export { TASK_ID_PATTERN, newTaskId } from "./ids";
+export { MAX_FLOW_KEY_CHARS, MAX_FLOW_PARALLELISM, MAX_FLOW_PERIOD_MS, MAX_FLOW_RATE } from "./flow/control";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";
 export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/figures";

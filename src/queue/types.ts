@@ -54,6 +54,38 @@ export interface EnqueueRequest {
   flowControl?: FlowControl;
 }
 
+/** A flow-control key as GET /v1/queues/{queue}/flow shows it. */
+export interface FlowKeyState {
+  key: string;
+  /** Queued, in the round-robin order. */
+  waiting: number;
+  /** Queued but held back by the key's limits until a slot or token opens. */
+  held: number;
+  /** Holding a lease that has not expired. */
+  running: number;
+  /** Claims within the last period (what the rate counts). */
+  startedInPeriod: number;
+  parallelism: number | null;
+  rate: number | null;
+  periodMs: number;
+}
+
+export interface FlowTotals {
+  /** Keys with tasks waiting or held. */
+  activeKeys: number;
+  queued: number;
+  held: number;
+}
+
+export interface FlowPage extends FlowTotals {
+  queue: string;
+  /** Keys with tasks waiting, held or running (busiest first), of which `keys` is one page. */
+  total: number;
+  offset: number;
+  limit: number;
+  keys: FlowKeyState[];
+}
+
 /** As QStash's flowControl; the values of the latest enqueued task of a key win for the key. */
 export interface FlowControl {
   /** 1-128 characters: the tenant, customer, API key ... whose tasks share the limits. */
@@ -244,4 +276,8 @@ export interface TaskQueue {
   purgeDead(queue: string, ids?: string[]): Promise<number>;
   /** Throughput, latency and wait percentiles, oldest wait, active invocations (stats/figures.ts). */
   getStats(queue: string): Promise<QueueStats>;
+  /** The queue's flow-control keys with tasks waiting, held or running, busiest first. */
+  flow(queue: string, options?: { offset?: number; limit?: number }): Promise<FlowPage>;
+  /** One flow-control key's state; null for a key the queue has never seen. */
+  flowKey(queue: string, key: string): Promise<FlowKeyState | null>;
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { BlobStore } from "../blobs/index";
+import type { FlowControl } from "../queue/types";
 
 export interface TaskContext {
   taskId: string;
@@ -38,6 +39,11 @@ export interface TaskFunction<Input = unknown, Output = unknown> {
   maxAttempts?: number;
   /** Per-attempt time limit; the AbortSignal fires when it runs out. */
   timeoutMs?: number;
+  /**
+   * The flow control of a task enqueued by name without one of its own, from its input: e.g.
+   * `(input) => ({ key: input.customer, parallelism: 2 })` (README "Flow control").
+   */
+  flowControl?(input: Input): FlowControl | undefined;
   run(input: Input, ctx: TaskContext): Promise<Output> | Output;
 }
 

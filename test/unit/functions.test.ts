@@ -105,7 +105,7 @@ describe("registry", () => {
   it("lists every function with its limits and the JSON Schema of its input", () => {
     const listed = functions.list();
     const named = (kind: string) => listed.filter((fn) => fn.kind === kind).map((fn) => fn.name).sort();
-    expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "sleep", "word-frequencies"]);
+    expect(named("task")).toEqual(["count-primes", "echo", "flaky", "hash-chain", "partner-call", "sleep", "word-frequencies"]);
     expect(named("job")).toEqual(["corpus-word-frequencies", "estimate-pi", "log-stats", "primes-below"]);
     const primes = listed.find((fn) => fn.name === "count-primes");
     expect(primes).toMatchObject({ kind: "task", timeoutMs: 60_000, maxAttempts: null });
