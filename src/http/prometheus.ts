@@ -4,7 +4,7 @@
  * counters end in _total, durations are seconds, histograms have cumulative _bucket{le} series
  * ending at +Inf plus _sum and _count.
  */
-import { LATENCY_BOUNDS_MS, type Histogram, type QueueStats, type QueueSummary } from "../queue/index";
+import { LATENCY_BOUNDS_MS, type FlowTotals, type Histogram, type QueueStats, type QueueSummary } from "../queue/index";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -56,6 +56,8 @@ class Exposition {
 export interface QueueMetrics {
   summary: QueueSummary;
   stats: QueueStats;
+  /** Flow control's totals; a label per flow key would make a series per tenant, so there is none. */
+  flow?: FlowTotals;
 }
 
 const STATES = ["queued", "delayed", "running", "dead"] as const;
@@ -87,6 +89,12 @@ export function renderMetrics(queues: QueueMetrics[]): string {
 
   out.family("edgeq_task_duration_seconds", "histogram", "Run time of each attempt, from claim to settle.");
   for (const q of queues) out.histogram("edgeq_task_duration_seconds", { queue: q.summary.name }, q.stats.totals.runTime);
+
+  out.family("edgeq_flow_keys", "gauge", "Flow-control keys with tasks waiting or held back.");
+  for (const q of queues) out.sample("edgeq_flow_keys", { queue: q.summary.name }, q.flow?.activeKeys ?? 0);
+
+  out.family("edgeq_flow_held_tasks", "gauge", "Queued tasks held back by their flow-control key's parallelism or rate.");
+  for (const q of queues) out.sample("edgeq_flow_held_tasks", { queue: q.summary.name }, q.flow?.held ?? 0);
 
   out.family("edgeq_task_wait_seconds", "histogram", "Time from a task becoming ready (created or due) to its first claim.");
   for (const q of queues) out.histogram("edgeq_task_wait_seconds", { queue: q.summary.name }, q.stats.totals.wait);

@@ -11,7 +11,7 @@ import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, enqueueAndPeek, enqueueGroups, extendLeases, getMany, settle, upkeep } from "./tasks";
 import { startInvocation } from "./invocation-start";
-import { readFlow, readFlowKey } from "./flow/read";
+import { readFlow, readFlowKey, readFlowTotals } from "./flow/read";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
 
@@ -59,6 +59,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     getStats: (queue) => getStats(ctx, queue),
     flow: (queue, options) => readFlow(ctx, queue, options?.offset, options?.limit),
     flowKey: (queue, key) => readFlowKey(ctx, queue, key),
+    flowTotals: (queue) => readFlowTotals(ctx, queue),
   };
 }
 

@@ -280,4 +280,6 @@ export interface TaskQueue {
   flow(queue: string, options?: { offset?: number; limit?: number }): Promise<FlowPage>;
   /** One flow-control key's state; null for a key the queue has never seen. */
   flowKey(queue: string, key: string): Promise<FlowKeyState | null>;
+  /** The queue's flow totals: active keys, queued and held keyed tasks. */
+  flowTotals(queue: string): Promise<FlowTotals>;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, queueName } from "./helpers";
+import { exports } from "cloudflare:workers";
+import { parseExposition } from "../support/prometheus-parser";
+import { TEST_TOKENS } from "./fixtures";
+import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 
 describe("flow control over HTTP", () => {
   const queue = queueName("flow");
@@ -38,5 +41,19 @@ describe("flow control over HTTP", () => {
     expect(task.body.flowControl).toEqual({ key: "acme", parallelism: 2, rate: 10, periodMs: 1_000 });
     const own = await call<{ id: string }>("POST", tasksPath, { json: { fn: "partner-call", input: { customer: "acme" }, flowControl: { key: "x", rate: 1 } } });
     expect((await call("GET", `/v1/tasks/${own.body.id}`)).body.flowControl).toEqual({ key: "x", rate: 1, periodMs: 1_000 });
+  });
+
+  it("gives Prometheus the number of active keys and of held tasks, never a series per key", async () => {
+    const q = queueName("flowmetrics");
+    const tasks = ["a", "a", "a", "b"].map((key) => ({ fn: "echo", input: key, flowControl: { key, parallelism: 1 } }));
+    expect((await call("POST", `/v1/queues/${q}/tasks`, { json: { tasks } })).status).toBe(202);
+    // no worker runs beside this file: a claim of all takes one task of each key and holds back a's other two
+    expect(await directQueue().claim(q, 10)).toHaveLength(2);
+    const response = await exports.default.fetch(new Request(`${ORIGIN}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKENS.read}` } }));
+    const exposition = parseExposition(await response.text());
+    const sample = (name: string) => exposition.samples.find((s) => s.name === name && s.labels.queue === q)?.value;
+    expect(sample("edgeq_flow_keys")).toBe(1);
+    expect(sample("edgeq_flow_held_tasks")).toBe(2);
+    expect(exposition.samples.filter((s) => s.name.startsWith("edgeq_flow")).every((s) => Object.keys(s.labels).join() === "queue")).toBe(true);
   });
 });

@@ -24,8 +24,11 @@ export function registerMetricsRoutes(app: App): void {
   app.openapi(metrics, async (c) => {
     const { queue } = c.var;
     const summaries = await queue.listQueues();
-    const stats = await Promise.all(summaries.map((summary) => queue.getStats(summary.name)));
-    const body = renderMetrics(summaries.map((summary, i) => ({ summary, stats: stats[i]! })));
+    const [stats, flows] = await Promise.all([
+      Promise.all(summaries.map((summary) => queue.getStats(summary.name))),
+      Promise.all(summaries.map((summary) => queue.flowTotals(summary.name))),
+    ]);
+    const body = renderMetrics(summaries.map((summary, i) => ({ summary, stats: stats[i]!, flow: flows[i]! })));
     return c.text(body, 200, { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" });
   });
 }

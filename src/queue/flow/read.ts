@@ -64,6 +64,14 @@ export async function readFlow(ctx: QueueContext, queue: string, offset = 0, lim
   return { queue, ...totals, total: busy.length, offset, limit, keys: busy.slice(offset, offset + limit) };
 }
 
+/** The queue's flow totals alone (one HMGET): what /metrics shows, never a series per key. */
+export async function readFlowTotals(ctx: QueueContext, queue: string): Promise<FlowTotals> {
+  validateQueueName(queue);
+  const reply: unknown = await ctx.redis.hmget(queueKeyMap(ctx.prefix, queue).flow, "");
+  const raw = Array.isArray(reply) ? reply[0] : reply && typeof reply === "object" ? Object.values(reply as Record<string, unknown>)[0] : null;
+  return parseFlowTotals(raw === null || raw === undefined ? null : text(raw));
+}
+
 /** One key's state, idle or not; null for a key the queue has never seen. */
 export async function readFlowKey(ctx: QueueContext, queue: string, key: string): Promise<FlowKeyState | null> {
   validateQueueName(queue);
