@@ -1,7 +1,7 @@
 import { blobClient } from "./blobs";
 import { createTransport, type TransportOptions } from "./http";
 import { readEvents } from "./sse";
-import type { FunctionInfo, Job, JobEvent, QueueInfo, Schedule, ScheduleInput, Task, TaskEvent, TaskInput } from "./types";
+import type { FlowInfo, FlowKeyInfo, FunctionInfo, Job, JobEvent, QueueInfo, Schedule, ScheduleInput, Task, TaskEvent, TaskInput } from "./types";
 
 export { EdgeqHttpError } from "./http";
 export type { BlobInfo, BlobPage, UploadedPart } from "./blobs";
@@ -116,6 +116,13 @@ export function createClient(options: ClientOptions) {
     },
     resumeQueue(queue: string): Promise<unknown> {
       return http.request("POST", path`/v1/queues/${queue}/resume`);
+    },
+    /** The queue's flow-control keys with tasks waiting, held or running, busiest first. */
+    getFlow(queue: string, limit = 100): Promise<FlowInfo> {
+      return http.request("GET", path`/v1/queues/${queue}/flow` + `?limit=${limit}`);
+    },
+    getFlowKey(queue: string, key: string): Promise<FlowKeyInfo> {
+      return http.request("GET", path`/v1/queues/${queue}/flow/${key}`);
     },
     listDead(queue: string): Promise<{ tasks: Task[] }> {
       return http.request("GET", path`/v1/queues/${queue}/dead`);

@@ -17,6 +17,29 @@ export interface TaskInput {
   timeout?: Duration;
   /** POSTed the final task through QStash when it ends (the host must be in EDGEQ_CALLBACK_HOSTS). */
   callback?: { url: string; headers?: Record<string, string> };
+  /** Per-key limits, keys taking turns (README "Flow control"), as QStash's flowControl. */
+  flowControl?: { key: string; parallelism?: number; rate?: number; period?: Duration };
+}
+
+/** A flow-control key of a queue (GET /v1/queues/{queue}/flow). */
+export interface FlowKeyInfo {
+  key: string;
+  waiting: number;
+  held: number;
+  running: number;
+  startedInPeriod: number;
+  parallelism: number | null;
+  rate: number | null;
+  periodMs: number;
+}
+
+export interface FlowInfo {
+  queue: string;
+  activeKeys: number;
+  queued: number;
+  held: number;
+  total: number;
+  keys: FlowKeyInfo[];
 }
 
 export interface Task {

@@ -119,6 +119,21 @@ describe("dashboard in headless Chromium", () => {
     expect(overflow).toBeLessThanOrEqual(0);
   });
 
+  it("shows the selected queue's busiest flow-control keys with their limits", async () => {
+    // paused: no worker claims, so the counts stay as enqueued
+    await client.pauseQueue("tenants");
+    const keyed = (key: string, n: number) => Array.from({ length: n }, (_, i) => ({ fn: "echo", input: { key, i }, flowControl: { key, parallelism: 2, rate: 10 } }));
+    await client.enqueueMany("tenants", [...keyed("globex", 2), ...keyed("acme", 5)]);
+    await page.click('tr[data-queue="tenants"]');
+    await page.waitForSelector('#flow:not([hidden]) tr[data-flow-key="globex"]', WAIT);
+    const rows = await page.$$eval("#flow-keys tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+    expect(rows).toEqual([
+      ["acme", "0", "5", "0", "2 at once · 10 per 1 s"],
+      ["globex", "0", "2", "0", "2 at once · 10 per 1 s"],
+    ]);
+    await (await page.$("#flow"))!.screenshot({ path: join(ARTIFACTS, "dashboard-flow.png") });
+  });
+
   it("follows a map-reduce job's progress to its result", async () => {
     const job = await client.startJob("estimate-pi", { tasks: 12, samples: 20_000 }, "jobs");
     expect(job.total).toBe(12);

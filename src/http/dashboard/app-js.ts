@@ -6,6 +6,7 @@
  */
 import { CHART_JS } from "./chart-js";
 import { PANELS_JS } from "./panels-js";
+import { FLOW_JS } from "./flow-js";
 
 const APP = String.raw`
 var TOKEN_KEY = "edgeq.token";
@@ -88,7 +89,7 @@ function render(data) {
   refreshPanels();
   if (!q) return Promise.resolve();
   renderCharts(q);
-  return loadDead(q.name);
+  return Promise.all([loadDead(q.name), loadFlow(q.name)]);
 }
 
 function renderQueues() {
@@ -289,4 +290,4 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 `;
 
-export const DASHBOARD_JS = `"use strict";\n${CHART_JS}\n${APP}\n${PANELS_JS}`;
+export const DASHBOARD_JS = `"use strict";\n${CHART_JS}\n${APP}\n${PANELS_JS}\n${FLOW_JS}`;

@@ -79,6 +79,20 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <ul id="dead-list" class="dead-list"></ul>
     </section>
 
+    <section class="card" id="flow" hidden>
+      <div class="card-head"><h2>Busiest flow-control keys of <span id="flow-queue" class="mono"></span></h2></div>
+      <p id="flow-summary" class="muted"></p>
+      <div class="table-wrap">
+        <table id="flow-keys">
+          <thead><tr>
+            <th scope="col">Key</th><th scope="col" class="num">Running</th><th scope="col" class="num">Waiting</th>
+            <th scope="col" class="num">Held</th><th scope="col">Limits</th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </section>
+
     <section class="card" id="jobs">
       <div class="card-head"><h2>Recent jobs</h2></div>
       <p id="jobs-empty" class="muted" hidden>No jobs yet: start one with <span class="mono">POST /v1/jobs</span> or <span class="mono">edgeq job run</span>.</p>
