@@ -21,26 +21,8 @@ export interface TaskInput {
   flowControl?: { key: string; parallelism?: number; rate?: number; period?: Duration };
 }
 
-/** A flow-control key of a queue (GET /v1/queues/{queue}/flow). */
-export interface FlowKeyInfo {
-  key: string;
-  waiting: number;
-  held: number;
-  running: number;
-  startedInPeriod: number;
-  parallelism: number | null;
-  rate: number | null;
-  periodMs: number;
-}
-
-export interface FlowInfo {
-  queue: string;
-  activeKeys: number;
-  queued: number;
-  held: number;
-  total: number;
-  keys: FlowKeyInfo[];
-}
+/** GET /v1/queues/{queue}/flow and /flow/{key}: the queue core's own shapes, sent as they are. */
+export type { FlowKeyState as FlowKeyInfo, FlowPage as FlowInfo } from "../queue/types";
 
 export interface Task {
   id: string;
