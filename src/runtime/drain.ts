@@ -83,6 +83,13 @@ export async function drainQueue(
       tally.nextDueAt = last.nextDueAt ?? tally.nextDueAt;
       if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
       tally.backlogLikely = full;
+      // a short batch need not mean an empty queue: a settle that freed a flow-control slot whose key
+      // has tasks held back (or a delayed task now due) answers with a due time of now
+      if (last.nextDueAt !== null && last.nextDueAt <= deps.clock.now() + 1 && budget.allows(deps.clock.now() - started)) {
+        claimSentAt = deps.clock.now();
+        batch = await deps.tasks.claim(queue, batchSize, leaseMs);
+        continue;
+      }
       break;
     }
   }

@@ -64,7 +64,9 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
       // delayed task left gets a delayed push too, so that a burst of delays is run second by second by a
       // chain of pushes (one per distinct due second), not by the cron.
       const leaseCheck = summary.counts.running > 0 ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
-      const dueAt = [...tally.retryAt, ...[leaseCheck, tally.nextDueAt].filter((time): time is number => time !== null)]
+      // a due time already past (a flow-control slot opened as the last batch settled) is pushed for now
+      const nextDue = tally.nextDueAt === null ? null : Math.max(tally.nextDueAt, deps.clock.now() + 1);
+      const dueAt = [...tally.retryAt, ...[leaseCheck, nextDue].filter((time): time is number => time !== null)]
         .filter((time) => time > deps.clock.now());
       if (dueAt.length > 0) report.published += await publishDelayedPushes(queue, dueAt, summary.settings.maxParallel, deps);
       Object.assign(report, {
