@@ -4,7 +4,7 @@
  * ones enqueued, untimed, before the next sample), timed by the client (round trip through the REST
  * server) and by redis-server itself (the script's microseconds in INFO commandstats).
  */
-import type { TaskQueue } from "../src/queue/types";
+import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
 import { benchQueueName, noopTasks } from "./edgeq-workload";
 import { commandDelta, type RedisProbe } from "./redis-probe";
 import { chunks, inParallel, percentile } from "./workload";
@@ -27,12 +27,19 @@ function scriptMicros(delta: ReturnType<typeof commandDelta>): number {
   return (delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0);
 }
 
-export async function claimCostAt(queues: TaskQueue[], probe: RedisProbe, depth: number, samples: number): Promise<ClaimCostAtDepth> {
+/** `tasks` makes the queued tasks (no-op ones by default; bench/flow.ts gives them flow-control keys). */
+export async function claimCostAt(
+  queues: TaskQueue[],
+  probe: RedisProbe,
+  depth: number,
+  samples: number,
+  tasks: (count: number, offset: number) => EnqueueRequest[] = noopTasks,
+): Promise<ClaimCostAtDepth> {
   await probe.reset();
   const queue = queues[0]!;
   const name = benchQueueName(`claim${depth}`);
   const fillStarted = performance.now();
-  await inParallel(chunks(noopTasks(depth), FILL_BATCH), queues.length, async (batch, loop) => {
+  await inParallel(chunks(tasks(depth, 0), FILL_BATCH), queues.length, async (batch, loop) => {
     await queues[loop]!.enqueue(name, batch);
   });
   const fillSeconds = (performance.now() - fillStarted) / 1000;
@@ -47,7 +54,7 @@ export async function claimCostAt(queues: TaskQueue[], probe: RedisProbe, depth:
     server.push(scriptMicros(commandDelta(before, await probe.commands())));
     if (claimed.length !== CLAIM_BATCH) throw new Error(`claimed ${claimed.length} of ${CLAIM_BATCH} at depth ${depth}`);
     await queue.complete(name, claimed.map((task) => ({ id: task.id, leaseToken: task.leaseToken, result: null })));
-    await queue.enqueue(name, noopTasks(CLAIM_BATCH, depth + sample * CLAIM_BATCH));
+    await queue.enqueue(name, tasks(CLAIM_BATCH, depth + sample * CLAIM_BATCH));
   }
   client.sort((a, b) => a - b);
   server.sort((a, b) => a - b);

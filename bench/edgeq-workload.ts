@@ -36,7 +36,7 @@ export function noopTasks(count: number, offset = 0): EnqueueRequest[] {
   return range(count).map((i) => ({ fn: "noop", input: taskInput(offset + i) }));
 }
 
-async function drainLoop(queue: TaskQueue, name: string, batch: number, separateSettle: boolean): Promise<number> {
+export async function drainLoop(queue: TaskQueue, name: string, batch: number, separateSettle: boolean): Promise<number> {
   let done = 0;
   let claimed: ClaimedTask[] = await queue.claim(name, batch);
   while (claimed.length > 0) {

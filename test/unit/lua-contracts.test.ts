@@ -100,12 +100,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "242202b13c948ab3130beac967d797f5cdc03b24",
-  "settle": "86ed5b83fc51b1fef144f4529bd54b404b51b012",
-  "extend": "f706eea488b3d9d5e89fd9449e87a0d9a94d54dd",
+  "enqueue": "7a3db3324187f86d4cf0df391a11f28988d22b91",
+  "settle": "8a580730c7fe66a01f1674b04fd88ce11e555931",
+  "extend": "555f4854f5bd750bee3cdbe74428db92ae679c0b",
   "cancel": "2108b1af07de1e1c7a0a771633f1bd8487e01870",
-  "dead": "cd6a837152ebc2bff8c699088774c74e5820a1c1",
-  "upkeep": "c7d07d58aea9ee08226d610df8db1a56b52142d6",
+  "dead": "0125d6cc49b58a31b0070c4b1796150313e652d7",
+  "upkeep": "93238a6705587a0b49d39f5077f8ed4758eda0fd",
   "stats": "c3abf6d31bfa0a74bae94d2afddd796c0c78ef92",
   "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
   "deadPage": "1ba7ac440bf38643331acb64900735031368c822",

@@ -151,7 +151,7 @@ local function flowClaim(claimFrom)
       claimFrom({id}, false)
       local s = flowSt[key]
       flowAddGroup(s.leases, fromTime(parse(cache[id])[F_LEASE]), 1)
-      flowAddGroup(s.starts, NOW, 1)
+      if (s.rate > 0) then flowAddGroup(s.starts, NOW, 1) end
     end
   end
   flowCands = {}

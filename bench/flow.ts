@@ -1,0 +1,128 @@
+/**
+ * Flow control's cost and fairness (issue 14), beside its targets:
+ * - Redis commands per task over enqueue + a settleAndClaim drain at batch 100, tasks without a key
+ *   versus the same tasks with flow-control keys (limits that never bind, so only the keys' cost
+ *   shows): target ≤ 0.05 extra;
+ * - the claim script's time in redis-server with 10,000 keys versus one key, at the same depth:
+ *   target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
+ * - fairness: a key enqueuing single tasks while another key's backlog drains: its p99 wait versus
+ *   its p99 wait on an empty queue, target ≤ 2x.
+ * Writes bench/results/flow-latest.json.  Run: node --import tsx bench/flow.ts [--quick]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
+import { claimCostAt } from "./claim-cost";
+import { queueClients } from "./edgeq-client";
+import { benchQueueName, drainLoop, noopTasks } from "./edgeq-workload";
+import { commandDelta, RedisProbe } from "./redis-probe";
+import { startBenchServers } from "./servers";
+import { chunks, percentile, range } from "./workload";
+
+const QUICK = process.argv.includes("--quick");
+const BATCH = 100;
+const COST_TASKS = QUICK ? 5_000 : 20_000;
+const DEPTH = QUICK ? 100_000 : 1_000_000;
+const MANY_KEYS = 10_000;
+const CLAIM_SAMPLES = QUICK ? 15 : 40;
+const BACKLOG = QUICK ? 50_000 : 1_000_000;
+const SMALL_TASKS = QUICK ? 100 : 300;
+/** Limits that never bind: the measured cost is the keys' own, not that of tasks held back. */
+const LOOSE = { parallelism: 100_000 };
+
+const keyed = (keys: number) => (count: number, offset: number): EnqueueRequest[] =>
+  noopTasks(count, offset).map((task, i) => ({ ...task, flowControl: { key: `tenant-${(offset + i) % keys}`, ...LOOSE } }));
+
+async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, tasks: (count: number, offset: number) => EnqueueRequest[]) {
+  const name = benchQueueName("flowcost");
+  const before = await probe.commands();
+  for (const [i, batch] of chunks(range(COST_TASKS), BATCH).entries()) await queue.enqueue(name, tasks(batch.length, i * BATCH));
+  const done = await drainLoop(queue, name, BATCH, false);
+  if (done !== COST_TASKS) throw new Error(`drained ${done} of ${COST_TASKS}`);
+  const delta = commandDelta(before, await probe.commands());
+  return { commandsPerTask: delta.total / COST_TASKS, byCommand: Object.fromEntries(Object.entries(delta.byCommand).map(([k, v]) => [k, +(v / COST_TASKS).toFixed(4)])) };
+}
+
+/** Waits of single tasks of key "small", enqueued one at a time while a drainer claims batches of 100. */
+async function smallKeyWaits(queue: TaskQueue, backlog: number): Promise<number[]> {
+  const name = benchQueueName("fair");
+  for (const batch of chunks(range(backlog), 1_000)) await queue.enqueue(name, keyed(1)(batch.length, batch[0]!).map((t) => ({ ...t, flowControl: { key: "big", ...LOOSE } })));
+  const enqueuedAt = new Map<string, number>();
+  const waits: number[] = [];
+  let stop = false;
+  const drainer = (async () => {
+    while (!stop) {
+      const claimed = await queue.claim(name, BATCH);
+      const at = Date.now();
+      for (const task of claimed) {
+        const sent = enqueuedAt.get(task.id);
+        if (sent !== undefined) waits.push(at - sent);
+      }
+      if (claimed.length > 0) await queue.complete(name, claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
+      else await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  for (let i = 0; i < SMALL_TASKS; i++) {
+    const [created] = await queue.enqueue(name, [{ fn: "noop", input: i, flowControl: { key: "small", ...LOOSE } }]);
+    enqueuedAt.set(created!.id, Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  while (waits.length < SMALL_TASKS) await new Promise((resolve) => setTimeout(resolve, 10));
+  stop = true;
+  await drainer;
+  return waits.sort((a, b) => a - b);
+}
+
+async function main() {
+  const servers = await startBenchServers();
+  const probe = new RedisProbe(servers.redisUrl);
+  try {
+    const queues = queueClients(servers, 4);
+    const queue = queues[0]!;
+    await probe.reset();
+    const plain = await commandsPerTask(queue, probe, noopTasks);
+    const oneKey = await commandsPerTask(queue, probe, keyed(1));
+    const tenKeys = await commandsPerTask(queue, probe, keyed(10));
+    const oneKeyClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(1));
+    const manyKeysClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(MANY_KEYS));
+    await probe.reset();
+    const solo = await smallKeyWaits(queue, 0);
+    const beside = await smallKeyWaits(queue, BACKLOG);
+    const p99 = (waits: number[]) => percentile(waits, 99);
+    const results = {
+      quick: QUICK,
+      machineNote: "taken on a machine shared with other work: ratios matter, absolute figures are loaded ones",
+      commandsPerTask: {
+        withoutKeys: plain.commandsPerTask,
+        oneKey: oneKey.commandsPerTask,
+        tenKeys: tenKeys.commandsPerTask,
+        extraPerTask: { oneKey: oneKey.commandsPerTask - plain.commandsPerTask, tenKeys: tenKeys.commandsPerTask - plain.commandsPerTask, target: 0.05 },
+        byCommand: { withoutKeys: plain.byCommand, tenKeys: tenKeys.byCommand },
+      },
+      claimScriptTime: {
+        depth: DEPTH,
+        oneKey: oneKeyClaim,
+        manyKeys: { keys: MANY_KEYS, ...manyKeysClaim },
+        ratio: manyKeysClaim.serverP50Us / oneKeyClaim.serverP50Us,
+        target: 1.5,
+      },
+      fairness: {
+        backlog: BACKLOG,
+        smallTasks: SMALL_TASKS,
+        soloP50Ms: percentile(solo, 50),
+        soloP99Ms: p99(solo),
+        besideBacklogP50Ms: percentile(beside, 50),
+        besideBacklogP99Ms: p99(beside),
+        ratio: p99(beside) / Math.max(1, p99(solo)),
+        target: 2,
+      },
+    };
+    mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+    writeFileSync(new URL("./results/flow-latest.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    await probe.close();
+    await servers.stop();
+  }
+}
+
+await main();
