@@ -7,6 +7,7 @@ import type { Redis } from "@upstash/redis";
 import { text } from "../codec";
 import { asArray } from "../context";
 import { ErrorCode, ValidationError } from "../errors";
+import { splitTaskId } from "../ids";
 import { DEFAULT_PREFIX } from "../keys";
 import { foldLeaseKey, jobIndexKey, jobKey, outboxKey } from "./keys";
 import { type QueueRedis, runScript } from "../scripts/runner";
@@ -141,7 +142,9 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
 
     async discardEvents(queue, taskIds) {
       validateQueueName(queue);
-      for (let at = 0; at < taskIds.length; at += 1000) await redis.hdel(outboxKey(prefix, queue), ...taskIds.slice(at, at + 1000));
+      // the outbox is keyed by local ids, as the queue's scripts know them (ids.ts)
+      const locals = taskIds.map((id) => splitTaskId(id)?.local ?? id);
+      for (let at = 0; at < locals.length; at += 1000) await redis.hdel(outboxKey(prefix, queue), ...locals.slice(at, at + 1000));
     },
   };
 }
