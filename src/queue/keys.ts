@@ -30,7 +30,7 @@ export const QUEUE_KEYS = [
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
-  { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
+  { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (an untouched placeholder for a call without one)" },
 ] as const satisfies readonly KeySpec[];
 
 export type QueueKeyName = (typeof QUEUE_KEYS)[number]["name"];
@@ -74,16 +74,16 @@ export function partitionKeys(prefix: string, queue: string, label: string): [re
 
 /**
  * The KEYS array of a queue script: the keys it names, in its order, then (for a partitioned script)
- * the records and ready keys of each partition label. `replayMark` is the one key not derived from
- * the queue; it comes last of QUEUE_KEYS, so leaving it out moves no other key.
+ * the records and ready keys of each partition label. `replayMark` is the one key a caller names
+ * (a push delivery's, moved under the queue's tag: replayMarkKey).
  */
 export function queueKeys(prefix: string, queue: string, names: readonly QueueKeyName[], replayMark?: string, labels: Iterable<string> = []): string[] {
   const map = queueKeyMap(prefix, queue);
   const keys: string[] = [];
   for (const name of names) {
-    if (name === "replayMark") {
-      if (replayMark !== undefined) keys.push(replayMark);
-    } else keys.push(map[name]);
+    // a start without a mark gets a key it never touches, so that the partition keys keep their places
+    if (name === "replayMark") keys.push(replayMark ?? `${prefix}:q:{${queue}}:replay:none`);
+    else keys.push(map[name]);
   }
   for (const label of labels) keys.push(...partitionKeys(prefix, queue, label));
   return keys;

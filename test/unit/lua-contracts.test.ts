@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { QUEUE_KEYS } from "../../src/queue/keys";
 import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
 import { cancelScript } from "../../src/queue/scripts/cancel";
-import type { ComposedScript } from "../../src/queue/scripts/compose";
+import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
 import { deadPageScript } from "../../src/queue/scripts/dead-page";
 import { deadScript } from "../../src/queue/scripts/dead";
 import { enqueueScript } from "../../src/queue/scripts/enqueue";
@@ -21,6 +21,7 @@ import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
 import { upkeepScript } from "../../src/queue/scripts/upkeep";
 import { queueStatsScript } from "../../src/queue/stats/read";
+import { registerScript } from "../../src/queue/registry";
 import { rateTakeScript } from "../../src/security/rate-limit";
 import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
 
@@ -30,7 +31,7 @@ const QUEUE_SCRIPTS: ComposedScript[] = [
 ];
 const OTHER_SCRIPTS: LuaScript[] = [
   jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
-  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript,
+  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript, registerScript,
 ];
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
@@ -52,7 +53,11 @@ function contractProblems(script: ComposedScript): string[] {
     const bound = bindingAt < 0 ? [] : /^local ([\w, ]+) =/.exec(lines[bindingAt]!)![1]!.split(", ");
     if (bound.join() !== expected.join()) problems.push(`binding ${bound.join()} ≠ ${expected.join()}`);
   }
-  const code = lines.slice(bindingAt + 1).join("\n");
+  // a partitioned script: the header's last KEYS line and a generated line after the binding say where its partition keys start
+  const partitionLine = lines.findIndex((line) => line.startsWith(`KEYS[${script.keys.length + 1}..] per partition`));
+  if (script.partitioned !== (partitionLine >= 0)) problems.push(script.partitioned ? "partitioned, with no header line for its partition keys" : "a header line for partition keys, but not partitioned");
+  if (script.partitioned && lines[bindingAt + 1] !== partitionBinding(script.keys.length)) problems.push("no partition binding after the key binding");
+  const code = lines.slice(bindingAt + (script.partitioned ? 2 : 1)).join("\n");
   if (/KEYS\[/.test(code)) problems.push("the body reads KEYS[...] directly instead of a bound name");
   const used = words(code, LUA_NAME.values());
   for (const name of used) if (!expected.includes(name)) problems.push(`touches ${name}, which it does not declare`);

@@ -68,14 +68,14 @@ export interface ScriptSpec<Name extends string> {
   readOnly?: boolean;
   /**
    * Takes the keys of the partitions it touches after its named keys (keys.ts partitionKeys): the
-   * header says so and PART_KEYS holds them (pieces/partitions.ts reads it).
+   * header says so and DECLARED_PARTS holds them (pieces/partitions.ts reads it).
    */
   partitioned?: boolean;
 }
 
 /** The generated line that hands a partitioned script the KEYS after its named ones. */
 export function partitionBinding(named: number): string {
-  return `local PART_KEYS = {unpack(KEYS, ${named + 1})}`;
+  return `local DECLARED_PARTS = {unpack(KEYS, ${named + 1})}`;
 }
 
 /** A script composer over one family of keys (the queue's, a job's ...), in their KEYS order. */

@@ -2,7 +2,7 @@ import { HASHED_PARTITIONS } from "../../ids";
 import { luaPiece } from "./index";
 
 /**
- * The partitions a call declared (PART_KEYS, after the named keys: compose.ts partitioned) and the
+ * The partitions a call declared (DECLARED_PARTS, after the named keys: compose.ts partitioned) and the
  * partition of a local id, by the rule of ids.ts partitionOf. A script finds ids it cannot serve
  * with the partitions it was given (the head of the ready index, due sweep entries) before it
  * writes anything, and answers {NEED, labels}: the caller runs it again with those (context.ts).
@@ -14,9 +14,9 @@ export const LUA_PARTITIONS = luaPiece(
 local NEED = "_need"
 -- a partition's keys are "<prefix>:q:{<queue>}:t:<label>" and ":r:<label>"; META is that base .. "meta"
 local PART, PART_LABELS = {}, {}
-for i = 1, #PART_KEYS, 2 do
-  local label = string.sub(PART_KEYS[i], #META - 1)
-  PART[label] = {PART_KEYS[i], PART_KEYS[i + 1]}
+for i = 1, #DECLARED_PARTS, 2 do
+  local label = string.sub(DECLARED_PARTS[i], #META - 1)
+  PART[label] = {DECLARED_PARTS[i], DECLARED_PARTS[i + 1]}
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}
