@@ -9,6 +9,7 @@
  * records (`<prefix>:tasks`) of before partitions is only read, for ids without a queue.
  */
 
+import { partitionOf, splitTaskId } from "./ids";
 import { outboxKey } from "./jobs/keys";
 import type { KeySpec } from "./scripts/compose";
 
@@ -117,4 +118,11 @@ export function callbacksKey(prefix: string, queue: string): string {
 export function replayMarkKey(prefix: string, queue: string, markKey: string): string {
   const own = markKey.startsWith(`${prefix}:`) ? markKey.slice(prefix.length + 1) : markKey;
   return `${prefix}:q:{${queue}}:${own}`;
+}
+
+/** Where a task's record is: its partition's hash and the field (the local id); the old global hash for an id without a queue. */
+export function recordLocation(prefix: string, id: string): { key: string; field: string } {
+  const parts = splitTaskId(id);
+  if (!parts) return { key: legacyTasksKey(prefix), field: id };
+  return { key: partitionKeys(prefix, parts.queue, partitionOf(parts.local))[0], field: parts.local };
 }

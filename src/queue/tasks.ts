@@ -185,15 +185,20 @@ export async function settle(
   let { claimed } = reply;
   // the claim stopped at a partition this call did not hold: claim the rest now, with the hint
   const wanted = start ? Number(asArray(reply.start)[0]) === 2 : claimMax > 0;
-  if (wanted && reply.short && reply.hint.some((label) => !labels.has(label))) {
-    const max = start ? ctx.defaults.batchSize : claimMax;
-    if (claimed.length < max) {
-      const more = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels: reply.hint });
-      claimed = [...claimed, ...more.claimed];
-    }
+  const max = start ? ctx.defaults.batchSize : claimMax;
+  let last = reply;
+  for (let round = 0; wanted && last.short && claimed.length < max && round < CLAIM_ROUNDS; round++) {
+    const before = labels.size;
+    for (const label of last.hint) labels.add(label);
+    if (labels.size === before) break;
+    last = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels });
+    claimed = [...claimed, ...last.claimed];
   }
   return { outcomes, claimed, start: asArray(reply.start ?? []), nextDueAt: reply.nextDueAt };
 }
+
+/** Claims again at once when a claim stopped at a partition its call lacked: each round holds more. */
+const CLAIM_ROUNDS = 3;
 
 /** One settle script call, its reply read; remembers the claim hint for the queue's next call. */
 async function runSettle(ctx: QueueContext, queue: string, args: string[], keys: ScriptKeys) {

@@ -124,6 +124,7 @@ local function claimBatch(claimMax, m, c, settleIds)
       rounds = rounds + 1
     end
   else
+    for _, label in ipairs(redis.call("ZRANGE", READY, 0, HEADS - 1)) do hint(label) end
     local batch = {}
     for _, id in ipairs(positives) do batch[#batch + 1] = id end
     for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
