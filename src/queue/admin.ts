@@ -23,10 +23,21 @@ import { checkBatch, localTaskId, validateQueueName } from "./validate";
  */
 export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
   validateQueueName(queue);
-  const reply = asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue, statsScript.keys), [queue, ...STATS_ARGS]));
-  const summary = summaryFromStats(queue, reply, ctx.defaults);
+  const read = async () =>
+    summaryFromStats(queue, asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue, statsScript.keys), [queue, ...STATS_ARGS])), ctx.defaults);
+  const summary = (await read()) ?? ((await movedFromRegistry(ctx, queue)) ? await read() : null);
   if (!summary) throw new QueueNotFoundError(queue);
   return summary;
+}
+
+/** A queue whose count an old registry kept (registry.ts) gets it in its stats hash; false when there was none. */
+async function movedFromRegistry(ctx: QueueContext, queue: string): Promise<boolean> {
+  const reply: unknown = await ctx.redis.hmget(registryKey(ctx.prefix), queue);
+  // automaticDeserialization off: an array; on: an object keyed by field, or null
+  const entry = Array.isArray(reply) ? reply[0] : reply && typeof reply === "object" ? (reply as Record<string, unknown>)[queue] : null;
+  if (entry == null || text(entry) === "0") return false;
+  await register(ctx, queue);
+  return true;
 }
 
 /** The stats script's reply (the start script's too, see scripts/start.ts) as figures; null for an unknown queue. */

@@ -55,6 +55,14 @@ export function statusOf(letter: string): TaskStatus {
   return status;
 }
 
+/**
+ * A delayed task is queued once its time has come: promotion moves it to the ready structures
+ * without rewriting its record (scripts/pieces/transitions.ts), so the record says "d" until claimed.
+ */
+function shownStatus(letter: string, runAt: number | null, now: number): TaskStatus {
+  return letter === "d" && runAt !== null && runAt <= now ? "queued" : statusOf(letter);
+}
+
 function optionalNumber(s: string): number | null {
   return s === "" ? null : Number(s);
 }
@@ -70,7 +78,7 @@ export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: numbe
     id,
     queue: field(head, H.Queue),
     fn: field(head, H.Fn),
-    status: statusOf(field(st, S.State)),
+    status: shownStatus(field(st, S.State), fromBase36(field(st, S.RunAt)), now),
     input: decodeJson(input),
     priority: Number(field(st, S.Priority) || 0),
     attempts: Number(field(st, S.Attempts)),

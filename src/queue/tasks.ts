@@ -185,7 +185,7 @@ export async function settle(
   let { claimed } = reply;
   // the claim stopped at a partition this call did not hold: claim the rest now, with the hint
   const wanted = start ? Number(asArray(reply.start)[0]) === 2 : claimMax > 0;
-  const max = start ? ctx.defaults.batchSize : claimMax;
+  const max = reply.claimMax;
   let last = reply;
   for (let round = 0; wanted && last.short && claimed.length < max && round < CLAIM_ROUNDS; round++) {
     const before = labels.size;
@@ -202,7 +202,7 @@ const CLAIM_ROUNDS = 3;
 
 /** One settle script call, its reply read; remembers the claim hint for the queue's next call. */
 async function runSettle(ctx: QueueContext, queue: string, args: string[], keys: ScriptKeys) {
-  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue, rawHint, rawShort] = asArray(await ctx.run(settleScript, queue, ctx.now(), args, keys));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue, rawHint, rawShort, rawClaimMax] = asArray(await ctx.run(settleScript, queue, ctx.now(), args, keys));
   const claimedFlat = asArray(rawClaimed);
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
@@ -210,7 +210,7 @@ async function runSettle(ctx: QueueContext, queue: string, args: string[], keys:
   const hint = asArray(rawHint ?? []).map(text);
   if (hint.length > 0) rememberHint(ctx.prefix, queue, hint);
   const due = rawDue == null ? "" : text(rawDue);
-  return { rawOutcomes, claimed, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1 };
+  return { rawOutcomes, claimed, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {
@@ -237,7 +237,8 @@ export async function upkeep(ctx: QueueContext, queue: string, limit = 1000): Pr
     throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 10000]");
   }
   const now = ctx.now();
-  if (registrationDue(ctx, queue, now)) await register(ctx, queue);
+  // the cron's upkeep lists the queue again each time (registry.ts): a queue lost with a data loss comes back
+  await register(ctx, queue);
   const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, now, [String(limit)]));
   return { promoted: Number(promoted), requeued: Number(requeued), dead: Number(dead), expired: Number(expired), more: Number(more) === 1 };
 }

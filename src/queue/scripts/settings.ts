@@ -19,6 +19,7 @@ if #pairsArgs > 0 then redis.call("HSET", META, unpack(pairsArgs)) end
 redis.call("HSETNX", STATS, "enqueued", ARGV[1])
 local fields = {}
 for i = 3, 2 + f do fields[#fields + 1] = ARGV[i] end
+if #fields == 0 then return {} end
 return redis.call("HMGET", META, unpack(fields))
 `,
 });

@@ -26,7 +26,7 @@ ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: 
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short }:
+Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max (a start's: the batch size) }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
@@ -131,6 +131,6 @@ flush()
 if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
 local due = m._due
 if dueRead then due = nextDue end
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or "", claimHint, claimShort and 1 or 0}
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or "", claimHint, claimShort and 1 or 0, claimMax}
 `,
 });
