@@ -6,7 +6,7 @@
 import type { Env } from "../env";
 import { createCallbackStore, type CallbackTarget, jobCallbackField } from "../queue/callbacks";
 import type { JobStore } from "../queue/jobs/index";
-import { newTaskId, splitTaskId, taskIdOf, ValidationError } from "../queue/index";
+import { newTaskId, ValidationError } from "../queue/index";
 import type { EnqueueRequest } from "../queue/types";
 import { callbackDeps, deliverCallbacksSafely, deliverJobCallback } from "../runtime/index";
 import { checkCallback } from "../security/index";
@@ -45,9 +45,7 @@ export function withCallbacks(
 }
 
 export async function storeCallbacks(c: AppContext, queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void> {
-  // keyed by the task's full id (`<queue>~<local>`), as the claimed task will name it
-  const full = entries.map((entry) => (splitTaskId(entry.id) ? entry : { ...entry, id: taskIdOf(queue, entry.id) }));
-  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, full);
+  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, entries);
 }
 
 const deps = (c: AppContext) => callbackDeps(c.var.clients, { tasks: c.var.queue, log: c.var.clients.log, payloads: httpCipher(c.env) });
