@@ -15,3 +15,10 @@ export function claimHint(prefix: string, queue: string): readonly string[] {
 export function rememberHint(prefix: string, queue: string, labels: readonly string[]): void {
   hints.set(`${prefix}\n${queue}`, labels.slice(0, MAX_HINT));
 }
+
+/** An enqueue's partitions join the hint (a short queue's next claim starts there), the oldest first. */
+export function addToHint(prefix: string, queue: string, labels: Iterable<string>): void {
+  const current = claimHint(prefix, queue);
+  const added = [...labels].filter((label) => !current.includes(label));
+  if (added.length > 0) rememberHint(prefix, queue, [...current, ...added].slice(-MAX_HINT));
+}

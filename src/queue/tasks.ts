@@ -1,7 +1,7 @@
 /** Task operations: enqueue, claim/settle, extend, upkeep, cancel, get. One script call per batch. */
 import { text } from "./codec";
 import { asArray, type QueueContext, type ScriptKeys } from "./context";
-import { claimHint, rememberHint } from "./claim-hints";
+import { addToHint, claimHint, rememberHint } from "./claim-hints";
 import { partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
@@ -82,6 +82,7 @@ async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed:
   const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
   const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels }), listing]);
   const [rawResults, rawPushInfo] = asArray(reply);
+  addToHint(ctx.prefix, queue, labels);
   const [paused, maxParallel, epoch] = asArray(rawPushInfo);
   const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
