@@ -109,7 +109,9 @@ describe("queue core under a 1 MB record-size limit", () => {
     const [head] = await queue.getMany([firstIds[0]!]);
     expect(head?.status).toBe("queued");
     await expect(queue.claim("burst", 10)).rejects.toThrow("ERR max single record size exceeded");
-    expect((await queue.getQueue("burst")).counts).toMatchObject({ queued: accepted + 5, delayed: 0, running: 0 });
+    // nothing lost, nothing running: the 5 promoted first are queued, or delayed again if their move was undone too
+    const after = (await queue.getQueue("burst")).counts;
+    expect([after.queued + after.delayed, after.running]).toEqual([accepted + 5, 0]);
     const local = splitTaskId(firstIds[0]!)!.local;
     const list = partitionKeys("limit", "burst", partitionOf(local))[1];
     expect(await redis.lrange(list, 0, 9)).toEqual(firstIds.slice(0, 10).map((id) => splitTaskId(id)!.local));

@@ -76,24 +76,26 @@ local function refreshDue()
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
--- READY is the index of partitions with ready lists: a list that gets work joins it (NX: keeps its
--- place), and claims take the partitions in that order
+-- READY is the index of partitions with ready lists, scored by when each got work (ms * 4096 + its
+-- place in the flush, so a batch spread over partitions keeps its order): a list that was empty
+-- joins it (NX: one still in it keeps its place), and claims take the partitions in that order
 local function flushReady()
-  local n = #prioEntries / 2
   local lists, order = byPartition(readyIds, 2)
-  if #order + n == 0 then return end
-  local last = redis.call("HINCRBY", META, "_seq", #order + n)
   if #order > 0 then
-    local index = {}
-    for i, key in ipairs(order) do
-      chunked("RPUSH", key, lists[key], CHUNK)
-      index[#index + 1] = int(last - n - #order + i); index[#index + 1] = string.sub(key, #META - 1)
+    local index, at = {}, NOW * 4096
+    for _, key in ipairs(order) do
+      local ids, length = lists[key], 0
+      for i = 1, #ids, CHUNK do length = redis.call("RPUSH", key, unpack(ids, i, math.min(i + CHUNK - 1, #ids))) end
+      if length == #ids then index[#index + 1] = int(at); index[#index + 1] = string.sub(key, #META - 1) end
+      at = math.min(at + 1, NOW * 4096 + 4095)
     end
-    redis.call("ZADD", READY, "NX", unpack(index))
+    if #index > 0 then redis.call("ZADD", READY, "NX", unpack(index)) end
     count("_rdy", #readyIds)
     readyIds = {}
   end
+  local n = #prioEntries / 2
   if n > 0 then
+    local last = redis.call("HINCRBY", META, "_seq", n)
     local args = {}
     for i = 1, n do
       args[2 * i - 1] = int((1000 - prioEntries[2 * i - 1]) * PRIO_SPAN + last - n + i)

@@ -62,11 +62,37 @@ local function held(ids)
   end
   return out
 end
--- pops up to want ids from the ready lists, partition by partition in READY's order, up to the first
--- partition this call lacks; a list that empties leaves the index. The partitions still holding work
--- go to the hint. Pops and index removals are put back if the records' write is refused.
-local function popReady(want)
-  local got, stopped = {}, false
+-- pops up to "asked" ids from one partition's list into got (put back if the records' write is
+-- refused); true when the list ran dry
+local function popList(p, asked, got)
+  local popped = redis.call("LPOP", p[2], asked) or {}
+  for _, id in ipairs(popped) do got[#got + 1] = id end
+  if #popped > 0 then
+    count("_rdy", -#popped)
+    onRefused(function()
+      local back = {}
+      for k = #popped, 1, -1 do back[#back + 1] = popped[k] end
+      chunked("LPUSH", p[2], back, CHUNK)
+    end)
+  end
+  return #popped < asked
+end
+-- a partition whose list ran dry leaves the index (back in place if the records' write is refused)
+local function unindex(label, score)
+  redis.call("ZREM", READY, label)
+  if score then onRefused(function() redis.call("ZADD", READY, score, label) end) end
+end
+-- pops up to want ids from the ready lists in READY's order, up to the first partition this call
+-- lacks. Fast path: meta _rh, the head the last claim left, when this call holds it and it has
+-- enough (no read of the index). Otherwise the index's first partitions; _rh is then moved to the
+-- first that still holds work. The partitions holding work go to the hint.
+local function popReady(want, head)
+  local got = {}
+  if head and PART[head] then
+    if not popList(PART[head], want, got) then hint(head); return got end
+    unindex(head, redis.call("ZSCORE", READY, head))
+  end
+  local stopped, nextHead = false, nil
   local heads = redis.call("ZRANGE", READY, 0, HEADS - 1, "WITHSCORES")
   for i = 1, #heads, 2 do
     local label = heads[i]
@@ -74,24 +100,15 @@ local function popReady(want)
     if stopped or #got >= want or not p then
       if not p and not stopped and #got < want then claimShort = true end
       stopped = true
+      nextHead = nextHead or label
       hint(label)
-    else
-      local asked = want - #got
-      local popped = redis.call("LPOP", p[2], asked) or {}
-      for _, id in ipairs(popped) do got[#got + 1] = id end
-      if #popped > 0 then count("_rdy", -#popped) end
-      if #popped < asked then redis.call("ZREM", READY, label) else hint(label) end
-      onRefused(function()
-        if #popped < asked then redis.call("ZADD", READY, heads[i + 1], label) end
-        local back = {}
-        for k = #popped, 1, -1 do back[#back + 1] = popped[k] end
-        chunked("LPUSH", p[2], back, CHUNK)
-      end)
-    end
+    elseif popList(p, want - #got, got) then unindex(label, heads[i + 1])
+    else nextHead = nextHead or label; hint(label) end
   end
+  if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
 end
--- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz)
+-- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
   if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
   local positives, negatives, fetched, z = {}, {}, 0, {}
@@ -107,7 +124,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   local popped = {}
   if #positives == firstPositives then
     local want = claimMax - #positives
-    popped = want > 0 and popReady(want) or {}
+    popped = want > 0 and popReady(want, m._rh) or {}
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
     for _, id in ipairs(positives) do batch[#batch + 1] = id end
@@ -118,7 +135,7 @@ local function claimBatch(claimMax, m, c, settleIds)
     claimFrom(popped, true, c)
     local rounds = 0
     while not claimShort and #claimed / 2 < claimMax and #popped > 0 and rounds < 4 do
-      popped = popReady(claimMax - #claimed / 2)
+      popped = popReady(claimMax - #claimed / 2, nil)
       load(popped)
       claimFrom(popped, true, c)
       rounds = rounds + 1
