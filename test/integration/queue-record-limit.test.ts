@@ -11,7 +11,7 @@ import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
-import { partitionOf, splitTaskId } from "../../src/queue/ids";
+import { partitionOf, splitTaskId, taskIdOf } from "../../src/queue/ids";
 import { createTaskQueue } from "../../src/queue/index";
 import { partitionKeys } from "../../src/queue/keys";
 import type { TaskQueue } from "../../src/queue/types";
@@ -115,6 +115,12 @@ describe("queue core under a 1 MB record-size limit", () => {
     const local = splitTaskId(firstIds[0]!)!.local;
     const list = partitionKeys("limit", "burst", partitionOf(local))[1];
     expect(await redis.lrange(list, 0, 9)).toEqual(firstIds.slice(0, 10).map((id) => splitTaskId(id)!.local));
+    // a batch over a fresh partition and the full one: refused as a whole, the fresh one's write undone
+    const inFull = `${local.slice(0, 9)}${"Z".repeat(17)}`;
+    await expect(queue.enqueue("burst", [{ fn: "echo", input: 1, id: "fresh-2" }, { fn: "echo", input: 2, id: inFull }])).rejects.toThrow(
+      "ERR max single record size exceeded",
+    );
+    expect(await queue.getMany([taskIdOf("burst", "fresh-2"), taskIdOf("burst", inFull)])).toEqual([null, null]);
     // the next step's tasks and other queues have partitions of their own
     clock += 40;
     expect(await queue.enqueue("burst", [{ fn: "echo", input: 1 }])).toMatchObject([{ status: "queued" }]);

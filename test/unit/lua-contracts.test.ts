@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "3d2751d2242601e3726387d224ad631464dc5f6e",
-  "settle": "152d4632ba0dce6b44ca0b1ca5883f67cb386e7d",
-  "extend": "ea968ccf4cf45311b061863d85738f84dba3bed0",
-  "cancel": "d0f4aca2a886749bf125e0273be7d571214dc165",
-  "dead": "d0e0c33ae389356fc953c4db243d7e59fd63e042",
-  "upkeep": "0ff201047857019d3bca04631e82a39b7b5f9b3d",
+  "enqueue": "61628af88a5f87a298f2ca74d0da7a601e9c7ec5",
+  "settle": "880b2c370cc7379845e6789b79333bd0178dfee4",
+  "extend": "138c625f01b9da2e91275736cc32dd1ae88de9c4",
+  "cancel": "4cfac8f1de50ec1fefc3ba458cf31ae6f6ee6307",
+  "dead": "f67bfe0941c9b5c3aadd73d8337ac0f37093994f",
+  "upkeep": "d774ed95f628bed66db43fa448a75b6b2b0fbc05",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",

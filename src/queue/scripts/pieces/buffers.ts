@@ -115,6 +115,17 @@ local function flush()
       if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
     end
     writeRecords(key, sets)
+    -- a later partition's write refused: this one goes back to what the script read
+    local written = groups[key]
+    onRefused(function()
+      local back, gone = {}, {}
+      for _, id in ipairs(written) do
+        local was = loaded[id]
+        if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
+      end
+      chunked("HSET", key, back, CHUNK)
+      chunked("HDEL", key, gone, CHUNK)
+    end)
   end
   undoSteps = {}
   for _, key in ipairs(order) do

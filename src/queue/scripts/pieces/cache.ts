@@ -10,8 +10,8 @@ export const LUA_CACHE = luaPiece(
   "cache",
   { uses: [LUA_RECORD, LUA_PARTITIONS] },
   String.raw`
--- cache[id] = record string, false when absent or deleted
-local cache, touched, touchedSet = {}, {}, {}
+-- cache[id] = record string, false when absent or deleted; loaded[id] = what the script read
+local cache, loaded, touched, touchedSet = {}, {}, {}, {}
 local function load(ids)
   local byKey, keyOrder, seen = {}, {}, {}
   for _, id in ipairs(ids) do
@@ -28,7 +28,7 @@ local function load(ids)
     for i = 1, #need, CHUNK do
       local j = math.min(i + CHUNK - 1, #need)
       local values = redis.call("HMGET", key, unpack(need, i, j))
-      for k = i, j do cache[need[k]] = values[k - i + 1] end
+      for k = i, j do cache[need[k]] = values[k - i + 1]; loaded[need[k]] = values[k - i + 1] end
     end
   end
 end
