@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "61628af88a5f87a298f2ca74d0da7a601e9c7ec5",
-  "settle": "880b2c370cc7379845e6789b79333bd0178dfee4",
-  "extend": "138c625f01b9da2e91275736cc32dd1ae88de9c4",
-  "cancel": "4cfac8f1de50ec1fefc3ba458cf31ae6f6ee6307",
-  "dead": "f67bfe0941c9b5c3aadd73d8337ac0f37093994f",
-  "upkeep": "d774ed95f628bed66db43fa448a75b6b2b0fbc05",
+  "enqueue": "3b5694e1b01531c4e180e57370c5bd6e65c349ed",
+  "settle": "20f787779baea6d94d670b05cee8ed3938b57db7",
+  "extend": "23f17c74c741cd0e4d073fb69244643da5b46066",
+  "cancel": "c48e90abe917db015c171e486084e36f467fb3ac",
+  "dead": "b1089efd0b585e7fa0778dc9c4491f8573e397b7",
+  "upkeep": "e9211159affebe4e9c21e97f7c1f0e877722004d",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",
