@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "3b5694e1b01531c4e180e57370c5bd6e65c349ed",
-  "settle": "20f787779baea6d94d670b05cee8ed3938b57db7",
-  "extend": "23f17c74c741cd0e4d073fb69244643da5b46066",
-  "cancel": "c48e90abe917db015c171e486084e36f467fb3ac",
-  "dead": "b1089efd0b585e7fa0778dc9c4491f8573e397b7",
-  "upkeep": "e9211159affebe4e9c21e97f7c1f0e877722004d",
+  "enqueue": "45026554ac9e47a5aac41c428a75595c0d3166bd",
+  "settle": "149bdcea1112ea5c504c824b535e69875d0af6e5",
+  "extend": "a8bfbcfcd18cc1f5346dfe03214a0c8c1741afc7",
+  "cancel": "8a3e6a31ef37f75d64e6581a8f26b0bb6c32e29f",
+  "dead": "d411fcf162ab71a39a2ed51b6058359fa25c6efa",
+  "upkeep": "fcf50562cbb824cb9e7eb86b40913f539888f56b",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",

@@ -109,19 +109,29 @@ local function flushReady()
     prioEntries = {}
   end
 end
--- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members; the
--- tag (due, now, first id) is unique: a field that upkeep reads was written at an earlier now
+-- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members. A tag
+-- (due, now, first id) is all but unique: a field upkeep reads was written at an earlier now, but a
+-- task claimed, dead, retried and claimed again within one ms would give its second batch the tag
+-- of its first, so a field already there is merged into, never overwritten (one HMGET a partition)
 local function sweepFields()
-  local fields, members = {}, {}
+  local fields, members, keys = {}, {}, {}
   for _, group in ipairs(sweepOrder) do
     local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
     local ids = sweepGroups[group]
     local tag = due .. "." .. b36(NOW) .. "." .. ids[1]
     local key = PART[label][1]
     local f = fields[key]
-    if not f then f = {}; fields[key] = f end
+    if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
     f[#f + 1] = "~" .. kind .. tag; f[#f + 1] = table.concat(ids, ",")
     members[#members + 1] = due; members[#members + 1] = kind .. label .. "\n" .. tag
+  end
+  for _, key in ipairs(keys) do
+    local f, names = fields[key], {}
+    for i = 1, #f, 2 do names[#names + 1] = f[i] end
+    local old = redis.call("HMGET", key, unpack(names))
+    for i, value in ipairs(old) do
+      if value then f[2 * i] = value .. "," .. f[2 * i] end
+    end
   end
   sweepGroups, sweepOrder = {}, {}
   return fields, members
