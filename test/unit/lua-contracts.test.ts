@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "45026554ac9e47a5aac41c428a75595c0d3166bd",
-  "settle": "149bdcea1112ea5c504c824b535e69875d0af6e5",
-  "extend": "a8bfbcfcd18cc1f5346dfe03214a0c8c1741afc7",
-  "cancel": "8a3e6a31ef37f75d64e6581a8f26b0bb6c32e29f",
-  "dead": "d411fcf162ab71a39a2ed51b6058359fa25c6efa",
-  "upkeep": "fcf50562cbb824cb9e7eb86b40913f539888f56b",
+  "enqueue": "00cf21fa6e0bf45a00080b2d5ca6e4139c00e0e9",
+  "settle": "0ef7e83d69c5a15e03fc85463e7324cc153a2f1b",
+  "extend": "f1536d2b2a773ce947b48c3abde515e97d4eb491",
+  "cancel": "0b6977758f6435e0426e5ce33c934703459f4d28",
+  "dead": "2c615c0103510aed185d3131201afc77d04131ac",
+  "upkeep": "ae15c2766d2f03f69e79a7e060323fba0456c267",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",

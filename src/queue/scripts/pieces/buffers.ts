@@ -126,11 +126,18 @@ local function sweepFields()
     members[#members + 1] = due; members[#members + 1] = kind .. label .. "\n" .. tag
   end
   for _, key in ipairs(keys) do
-    local f, names = fields[key], {}
-    for i = 1, #f, 2 do names[#names + 1] = f[i] end
-    local old = redis.call("HMGET", key, unpack(names))
-    for i, value in ipairs(old) do
-      if value then f[2 * i] = value .. "," .. f[2 * i] end
+    local f, names, at = fields[key], {}, {}
+    for i = 1, #f, 2 do
+      local known = fieldValue[key .. "\n" .. f[i]]
+      if known == nil then names[#names + 1] = f[i]; at[#at + 1] = i
+      elseif known then f[i + 1] = known .. "," .. f[i + 1] end
+    end
+    -- fields not read ahead with the records (a claim reads its own batch's: claim.ts)
+    if #names > 0 then
+      local old = redis.call("HMGET", key, unpack(names))
+      for k, value in ipairs(old) do
+        if value then f[at[k] + 1] = value .. "," .. f[at[k] + 1] end
+      end
     end
   end
   sweepGroups, sweepOrder = {}, {}
