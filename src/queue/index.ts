@@ -67,7 +67,7 @@ export { EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCo
 export { DEFAULT_SETTINGS } from "./settings";
 export { DEFAULT_PREFIX, doneChannel, pushEpochKey } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
-export { TASK_ID_PATTERN, newTaskId } from "./ids";
+export { TASK_ID_PATTERN, TASK_REF_PATTERN, newTaskId, splitTaskId, taskIdOf } from "./ids";
 export { MAX_FLOW_KEY_CHARS, MAX_FLOW_PARALLELISM, MAX_FLOW_PERIOD_MS, MAX_FLOW_RATE } from "./flow/control";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";

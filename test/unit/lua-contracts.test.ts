@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { QUEUE_KEYS } from "../../src/queue/keys";
 import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
 import { cancelScript } from "../../src/queue/scripts/cancel";
-import type { ComposedScript } from "../../src/queue/scripts/compose";
+import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
 import { deadPageScript } from "../../src/queue/scripts/dead-page";
 import { deadScript } from "../../src/queue/scripts/dead";
 import { enqueueScript } from "../../src/queue/scripts/enqueue";
@@ -21,6 +21,7 @@ import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
 import { upkeepScript } from "../../src/queue/scripts/upkeep";
 import { queueStatsScript } from "../../src/queue/stats/read";
+import { registerScript } from "../../src/queue/registry";
 import { rateTakeScript } from "../../src/security/rate-limit";
 import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
 
@@ -30,7 +31,7 @@ const QUEUE_SCRIPTS: ComposedScript[] = [
 ];
 const OTHER_SCRIPTS: LuaScript[] = [
   jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
-  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript,
+  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript, registerScript,
 ];
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
@@ -52,7 +53,11 @@ function contractProblems(script: ComposedScript): string[] {
     const bound = bindingAt < 0 ? [] : /^local ([\w, ]+) =/.exec(lines[bindingAt]!)![1]!.split(", ");
     if (bound.join() !== expected.join()) problems.push(`binding ${bound.join()} ≠ ${expected.join()}`);
   }
-  const code = lines.slice(bindingAt + 1).join("\n");
+  // a partitioned script: the header's last KEYS line and a generated line after the binding say where its partition keys start
+  const partitionLine = lines.findIndex((line) => line.startsWith(`KEYS[${script.keys.length + 1}..] per partition`));
+  if (script.partitioned !== (partitionLine >= 0)) problems.push(script.partitioned ? "partitioned, with no header line for its partition keys" : "a header line for partition keys, but not partitioned");
+  if (script.partitioned && lines[bindingAt + 1] !== partitionBinding(script.keys.length)) problems.push("no partition binding after the key binding");
+  const code = lines.slice(bindingAt + (script.partitioned ? 2 : 1)).join("\n");
   if (/KEYS\[/.test(code)) problems.push("the body reads KEYS[...] directly instead of a bound name");
   const used = words(code, LUA_NAME.values());
   for (const name of used) if (!expected.includes(name)) problems.push(`touches ${name}, which it does not declare`);
@@ -100,16 +105,16 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "7a3db3324187f86d4cf0df391a11f28988d22b91",
-  "settle": "8a580730c7fe66a01f1674b04fd88ce11e555931",
-  "extend": "555f4854f5bd750bee3cdbe74428db92ae679c0b",
-  "cancel": "2108b1af07de1e1c7a0a771633f1bd8487e01870",
-  "dead": "0125d6cc49b58a31b0070c4b1796150313e652d7",
-  "upkeep": "93238a6705587a0b49d39f5077f8ed4758eda0fd",
-  "stats": "c3abf6d31bfa0a74bae94d2afddd796c0c78ef92",
-  "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
-  "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
-  "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
+  "enqueue": "191bb6666b486729db0d62e0769d277761f71406",
+  "settle": "7581147d8ecb5372caaa140008e96ef632510ff1",
+  "extend": "045930b65a933f3f2170af74faebc89b65f18d2d",
+  "cancel": "e617fa33a316b25caeb7d3c4910fed2247fa8407",
+  "dead": "cdde4d2ef04f4715292986b6deef85dbaba8a219",
+  "upkeep": "c538fc3ab2f6cc16d0ee2e367649c9c3d047a724",
+  "stats": "d6365f1da2f2f1472f1ea84d3c11f1981ff5247b",
+  "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
+  "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",
+  "queueStats": "5376a5b9124951a5b89ec3aa3c8b8cf14f6945c2",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "93ca0cbc5ed46d54de587a1d855ccee7ee397877",
   "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",
@@ -117,6 +122,7 @@ const PINNED_SHA1: Record<string, string> = {
   "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
   "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",
   "schedulePut": "2393ebee9c98d18ee1e53d3146a8ce1d134a71f6",
+  "register": "a1d4e43fe4e99e1af8fa01bbae6a77592779b452",
   "scheduleRemove": "a7fc3a507da4ce21367e1aa0d5a44f46d5ef7f50",
 };
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { clientsFromEnv } from "../../src/runtime/clients";
 import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
+import { taskIdOf } from "../../src/queue/ids";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const queue = queueName("enc-job");
@@ -24,7 +25,7 @@ describe("jobs with encryption at rest", () => {
     });
     expect(started.status).toBe(202);
     const { id } = started.body;
-    const mapInput = (await directQueue().get(`${id}-0`))?.input as Record<string, unknown>;
+    const mapInput = (await directQueue().get(taskIdOf(queue, `${id}-0`)))?.input as Record<string, unknown>;
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.

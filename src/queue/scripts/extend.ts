@@ -8,9 +8,10 @@ export const extendScript = defineQueueScript({
   name: "extend",
   summary: "renews the leases of running tasks; the fencing token stays the same",
   uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW],
+  partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
-ARGV[4..] pairs: task id, lease token
+ARGV[4..] pairs: local task id, lease token
 Returns per pair: code, token to use from now on ("" unless 1), new lease deadline ms (0 unless 1);
 code 1 extended, -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning.
 `,
@@ -25,7 +26,7 @@ for i = 4, #ARGV, 2 do
   local h, body, code = running(id, ARGV[i + 1])
   if h then
     local untilMs = leaseUntil(h, leaseMs)
-    flowExtended(cache[id], untilMs) -- flow control: the slot moves to the new deadline
+    flow.extended(cache[id], untilMs) -- flow control: the slot moves to the new deadline
     h[F_LEASE] = b36(untilMs)
     put(id, format(h, body))
     sweepAdd("L", untilMs, id)

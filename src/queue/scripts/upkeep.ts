@@ -1,6 +1,5 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
-import { LUA_REGISTER } from "./pieces/register";
 import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
@@ -9,38 +8,71 @@ export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
   keys: ["dedup"],
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER, LUA_FLOW],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW],
+  partitioned: true,
   contract: String.raw`
-ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)   ARGV[4] queue name
-(registered again: a queue listed before its totals moved to the stats hash gets them there)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
 Sweep entries (score = when due; member = kind letter then payload):
-  L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
-                (back to ready, or dead when its attempts are spent); finished ones become G
-  G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
+  L<label>\n<tag>  claimed/extended tasks, listed in field "~L<tag>" of partition <label>'s hash: a
+                task still running with an expired lease is reclaimed (back to ready, or dead when its
+                attempts are spent); finished ones become G
+  G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
+                past their expiresAt
   K<json keys>  dedup keys: deleted once past their window
-Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
+Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
+before anything is written when due entries name tasks of partitions the call was not given.
 `,
   body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
-register(ARGV[4])
 local m = readMeta({})
-local promoted, more = promoteDue(limit)
 local fetchMax = 64
 local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LIMIT", 0, fetchMax)
 local entries, scoreOf = {}, {}
 for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
-if #entries == fetchMax then more = true end
-local budget, ids, work, processed = limit, {}, {}, {}
+local full = #entries == fetchMax
+-- L and G members name a partition and the field of its hash that lists their ids (pieces/buffers.ts)
+local need, needed, located = {}, {}, {}
+for _, e in ipairs(entries) do
+  if string.sub(e, 1, 1) ~= "K" then
+    local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
+    if label then
+      located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}
+      if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
+    end
+  end
+end
+if #need > 0 then return {NEED, need} end
+-- one HMGET per partition for the id lists
+local listOf, byLabel, labels = {}, {}, {}
+for _, e in ipairs(entries) do
+  local at = located[e]
+  if at then
+    local group = byLabel[at[1]]
+    if not group then group = {}; byLabel[at[1]] = group; labels[#labels + 1] = at[1] end
+    group[#group + 1] = e
+  end
+end
+for _, label in ipairs(labels) do
+  local fields = {}
+  for i, e in ipairs(byLabel[label]) do fields[i] = located[e][2] end
+  local values = redis.call("HMGET", PART[label][1], unpack(fields))
+  for i, e in ipairs(byLabel[label]) do listOf[e] = values[i] and split(values[i], ",") or {} end
+end
+local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
 for _, e in ipairs(entries) do
   if budget <= 0 then more = true; break end
-  local kind, payload = string.sub(e, 1, 1), string.sub(e, 2)
-  local list = kind == "K" and cjson.decode(payload) or split(payload, ",")
+  local kind = string.sub(e, 1, 1)
+  -- an entry without a partition is of before partitions: its records are in the old hash, not upkept
+  local list = kind == "K" and cjson.decode(string.sub(e, 2)) or listOf[e] or {}
   if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
+  if located[e] then spent[#spent + 1] = located[e] end
   budget = budget - #list
   work[#work + 1] = {kind, list}
   processed[#processed + 1] = e
 end
+local promoted, promotedAll = promoteDue(limit)
+if promotedAll then more = true end
 load(ids)
 
 local requeued, dead, expired = 0, 0, 0
@@ -85,6 +117,7 @@ for _, w in ipairs(work) do
     end
   end
 end
+if full then more = true end
 chunked("ZREM", SWEEP, processed, CHUNK)
 -- the entries go back if the records' write is refused (record-size limit, see pieces/buffers.ts)
 onRefused(function()
@@ -93,6 +126,13 @@ onRefused(function()
   chunked("ZADD", SWEEP, back, CHUNK)
 end)
 flush()
+-- the fields of the entries handled go once the records are written (an HDEL is never refused)
+local spentBy, spentLabels = {}, {}
+for _, at in ipairs(spent) do
+  if not spentBy[at[1]] then spentBy[at[1]] = {}; spentLabels[#spentLabels + 1] = at[1] end
+  table.insert(spentBy[at[1]], at[2])
+end
+for _, label in ipairs(spentLabels) do chunked("HDEL", PART[label][1], spentBy[label], CHUNK) end
 return {promoted, requeued, dead, expired, more and 1 or 0}
 `,
 });

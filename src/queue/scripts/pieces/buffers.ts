@@ -5,8 +5,8 @@ import { LUA_CACHE } from "./cache";
 
 /**
  * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
- * works and written by flush() with one multi-member command each, so a script issues a handful of
- * commands whatever its batch size.
+ * works and written by flush() with one multi-member command each (per partition for records and
+ * ready lists), so a script issues a handful of commands whatever its batch size.
  */
 export const LUA_BUFFERS = luaPiece(
   "buffers",
@@ -20,35 +20,60 @@ local ZERO_SCORE = 1000 * PRIO_SPAN
 -- queue's structures before it (a claim's pops) is put back when that write is refused
 local undoSteps = {}
 local function onRefused(step) undoSteps[#undoSteps + 1] = step end
-local function writeRecords(args)
+local function writeRecords(key, args)
   for i = 1, #args, CHUNK do
-    local reply = redis.pcall("HSET", TASKS, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+    local reply = redis.pcall("HSET", key, unpack(args, i, math.min(i + CHUNK - 1, #args)))
     if type(reply) == "table" and reply.err then
       for j = #undoSteps, 1, -1 do undoSteps[j]() end
       error(reply)
     end
   end
-  undoSteps = {}
+end
+-- ids grouped by the key of their partition, in the order the keys first appear
+local function byPartition(ids, slot)
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    local p = PART[partOf(id)]
+    if not p then error("ERR edgeq: partition " .. partOf(id) .. " of task " .. id .. " was not declared") end
+    local key = p[slot]
+    local g = groups[key]
+    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
+    g[#g + 1] = id
+  end
+  return groups, order
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
 -- hooks a script sets by including pieces/flow.ts: a task with a flow-control key joins its key's
--- turn (ready) and the flow state is written after the records (flush)
+-- turn (ready), a delayed one carries its key in its member, the flow state is written after the
+-- records (flush)
 local flowHooks = {}
-local function makeReady(id, priority)
+-- priority 0 goes to its partition's ready list; byList false: to PRIO behind every ready list (a
+-- promoted task, whose partition the promoting script does not hold)
+local function makeReady(id, priority, byList)
   if flowHooks.ready and flowHooks.ready(id, priority) then return end
   local p = tonumber(priority) or 0
-  if p == 0 then readyIds[#readyIds + 1] = id
+  if p == 0 and byList ~= false then readyIds[#readyIds + 1] = id
   else prioEntries[#prioEntries + 1] = p; prioEntries[#prioEntries + 1] = id end
 end
-local function makeDelayed(id, runAt)
-  delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = id
+-- a delayed member carries its priority ("<id>|<priority>"): promotion reads no record
+local function delayedMember(id, priority)
+  local key = flowHooks.keyOf and flowHooks.keyOf(id)
+  if key then return id .. "|" .. (priority or "") .. "|" .. key end
+  if priority == nil or priority == "" or priority == "0" then return id end
+  return id .. "|" .. priority
 end
--- sweep entries: kind L (lease check), G (record expiry); one member per kind and due time
--- G entries are rounded up to the next second so a batch finishing over several ms shares one entry
+local function makeDelayed(id, runAt, priority)
+  delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
+end
+-- sweep entries: kind L (lease check), G (record expiry); one per partition, kind and due time. The
+-- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
+-- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
+-- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
+-- several ms shares one entry
 local function sweepAdd(kind, due, id)
   if kind == "G" then due = math.ceil(due / 1000) * 1000 end
-  local group = kind .. int(due)
+  local group = partOf(id) .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
@@ -61,8 +86,23 @@ local function refreshDue()
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
+-- READY is the index of partitions with ready lists, scored by when each got work (ms * 4096 + its
+-- place in the flush, so a batch spread over partitions keeps its order): a list that was empty
+-- joins it (NX: one still in it keeps its place), and claims take the partitions in that order
 local function flushReady()
-  if #readyIds > 0 then chunked("RPUSH", READY, readyIds, CHUNK); readyIds = {} end
+  local lists, order = byPartition(readyIds, 2)
+  if #order > 0 then
+    local index, at = {}, NOW * 4096
+    for _, key in ipairs(order) do
+      local ids, length = lists[key], 0
+      for i = 1, #ids, CHUNK do length = redis.call("RPUSH", key, unpack(ids, i, math.min(i + CHUNK - 1, #ids))) end
+      if length == #ids then index[#index + 1] = int(at); index[#index + 1] = string.sub(key, #META - 1) end
+      at = math.min(at + 1, NOW * 4096 + 4095)
+    end
+    if #index > 0 then redis.call("ZADD", READY, "NX", unpack(index)) end
+    count("_rdy", #readyIds)
+    readyIds = {}
+  end
   local n = #prioEntries / 2
   if n > 0 then
     local last = redis.call("HINCRBY", META, "_seq", n)
@@ -76,27 +116,77 @@ local function flushReady()
     prioEntries = {}
   end
 end
-local function flush()
-  local sets, dels = {}, {}
-  for _, id in ipairs(touched) do
-    local rec = cache[id]
-    if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else dels[#dels + 1] = id end
+-- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members. A tag
+-- (due, now, first id) is all but unique: a field upkeep reads was written at an earlier now, but a
+-- task claimed, dead, retried and claimed again within one ms would give its second batch the tag
+-- of its first, so a field already there is merged into, never overwritten (one HMGET a partition)
+local function sweepFields()
+  local fields, members, keys = {}, {}, {}
+  for _, group in ipairs(sweepOrder) do
+    local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
+    local ids = sweepGroups[group]
+    local tag = due .. "." .. b36(NOW) .. "." .. ids[1]
+    local key = PART[label][1]
+    local f = fields[key]
+    if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
+    f[#f + 1] = "~" .. kind .. tag; f[#f + 1] = table.concat(ids, ",")
+    members[#members + 1] = due; members[#members + 1] = kind .. label .. "\n" .. tag
   end
-  writeRecords(sets)
-  chunked("HDEL", TASKS, dels, CHUNK)
+  for _, key in ipairs(keys) do
+    local f, names, at = fields[key], {}, {}
+    for i = 1, #f, 2 do
+      local known = fieldValue[key .. "\n" .. f[i]]
+      if known == nil then names[#names + 1] = f[i]; at[#at + 1] = i
+      elseif known then f[i + 1] = known .. "," .. f[i + 1] end
+    end
+    -- fields not read ahead with the records (a claim reads its own batch's: claim.ts)
+    if #names > 0 then
+      local old = redis.call("HMGET", key, unpack(names))
+      for k, value in ipairs(old) do
+        if value then f[at[k] + 1] = value .. "," .. f[at[k] + 1] end
+      end
+    end
+  end
+  sweepGroups, sweepOrder = {}, {}
+  return fields, members
+end
+local function flush()
+  local groups, order = byPartition(touched, 1)
+  local fields, members = sweepFields()
+  for key in pairs(fields) do
+    if not groups[key] then groups[key] = {}; order[#order + 1] = key end
+  end
+  for _, key in ipairs(order) do
+    local sets = fields[key] or {}
+    for _, id in ipairs(groups[key]) do
+      local rec = cache[id]
+      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
+    end
+    writeRecords(key, sets)
+    -- a later partition's write refused: this one goes back to what the script read
+    local written, ownFields = groups[key], fields[key]
+    onRefused(function()
+      local back, gone = {}, {}
+      for _, id in ipairs(written) do
+        local was = loaded[id]
+        if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
+      end
+      if ownFields then for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end end
+      chunked("HSET", key, back, CHUNK)
+      chunked("HDEL", key, gone, CHUNK)
+    end)
+  end
+  undoSteps = {}
+  for _, key in ipairs(order) do
+    local dels = {}
+    for _, id in ipairs(groups[key]) do if not cache[id] then dels[#dels + 1] = id end end
+    chunked("HDEL", key, dels, CHUNK)
+  end
   touched, touchedSet = {}, {}
   flushReady()
   if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end
   if #deadEntries > 0 then chunked("ZADD", DEAD, deadEntries, CHUNK); deadEntries = {} end
-  if #sweepOrder > 0 then
-    local args = {}
-    for _, group in ipairs(sweepOrder) do
-      args[#args + 1] = string.sub(group, 2)
-      args[#args + 1] = string.sub(group, 1, 1) .. table.concat(sweepGroups[group], ",")
-    end
-    chunked("ZADD", SWEEP, args, CHUNK)
-    sweepGroups, sweepOrder = {}, {}
-  end
+  if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
   -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
   for name, n in pairs(counters) do
     if n ~= 0 then stat(name, n) end

@@ -21,48 +21,49 @@ export const LUA_FLOW_STATE = luaPiece(
   "flow-state",
   { keys: ["flow"], uses: [LUA_BUFFERS] },
   String.raw`
-local FLOW_FIELD = ${JSON.stringify("^[^\t]*\t" + "[^|\n]*|".repeat(HeadField.Flow) + "([^|\n]*)")}
-local FLOW_STATE = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$"
-local flowSt, flowG, flowDirty, flowDirtyKeys = {}, nil, {}, {}
+local flow = {}
+flow.FIELD = ${JSON.stringify("^[^\t]*\t" + "[^|\n]*|".repeat(HeadField.Flow) + "([^|\n]*)")}
+flow.STATE = "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$"
+flow.st, flow.dirty, flow.dirtyKeys = {}, {}, {}
 -- a record's flow-control key and limits, or nil for a task without one
-local function flowOf(rec)
+function flow.of(rec)
   if not rec then return nil end
-  local f = string.match(rec, FLOW_FIELD)
+  local f = string.match(rec, flow.FIELD)
   if not f or f == "" then return nil end
   local par, rate, period, key = string.match(f, "^(%d*),(%d*),(%d*),(.+)$")
   return key, tonumber(par) or 0, tonumber(rate) or 0, tonumber(period) or 1000
 end
-local function flowGroups(text)
+function flow.groups(text)
   local out = {}
   for at, n in string.gmatch(text, "([^:,]+):(%d+)") do out[#out + 1] = {fromTime(at), tonumber(n)} end
   return out
 end
-local function flowParse(v)
+function flow.parse(v)
   local s = {par = 0, rate = 0, period = 1000, last = 0, waiting = 0, held = 0, leases = {}, starts = {}, new = not v}
   if v then
-    local par, rate, period, last, waiting, held, leases, starts = string.match(v, FLOW_STATE)
+    local par, rate, period, last, waiting, held, leases, starts = string.match(v, flow.STATE)
     s.par, s.rate, s.period, s.last = tonumber(par) or 0, tonumber(rate) or 0, tonumber(period) or 1000, tonumber(last) or 0
     s.waiting, s.held = math.max(0, tonumber(waiting) or 0), math.max(0, tonumber(held) or 0)
-    s.leases, s.starts = flowGroups(leases or ""), flowGroups(starts or "")
+    s.leases, s.starts = flow.groups(leases or ""), flow.groups(starts or "")
   end
   s.wasActive, s.wasHeld = s.waiting > 0 or s.held > 0, s.held > 0
   return s
 end
-local function flowGroupText(groups)
+function flow.groupText(groups)
   local out = {}
   for _, g in ipairs(groups) do if g[2] > 0 then out[#out + 1] = b36(g[1]) .. ":" .. g[2] end end
   return table.concat(out, ",")
 end
-local function flowFormat(s)
+function flow.format(s)
   return s.par .. "|" .. s.rate .. "|" .. s.period .. "|" .. int(s.last) .. "|" .. s.waiting .. "|" .. s.held .. "|"
-    .. flowGroupText(s.leases) .. "|" .. flowGroupText(s.starts)
+    .. flow.groupText(s.leases) .. "|" .. flow.groupText(s.starts)
 end
 -- reads the states of these keys (and the totals) not read yet, with one HMGET per CHUNK
-local function flowRead(keys)
+function flow.read(keys)
   local want, seen = {}, {}
-  if not flowG then want[1] = "" end
+  if not flow.g then want[1] = "" end
   for _, k in ipairs(keys) do
-    if not flowSt[k] and not seen[k] then seen[k] = true; want[#want + 1] = k end
+    if not flow.st[k] and not seen[k] then seen[k] = true; want[#want + 1] = k end
   end
   for i = 1, #want, CHUNK do
     local j = math.min(i + CHUNK - 1, #want)
@@ -71,19 +72,19 @@ local function flowRead(keys)
       local name, v = want[k], values[k - i + 1]
       if name == "" then
         local round, active, queued, held = string.match(v or "", "^([^|]*)|([^|]*)|([^|]*)|(.*)$")
-        flowG = {round = tonumber(round) or 0, active = tonumber(active) or 0, queued = math.max(0, tonumber(queued) or 0),
+        flow.g = {round = tonumber(round) or 0, active = tonumber(active) or 0, queued = math.max(0, tonumber(queued) or 0),
           held = math.max(0, tonumber(held) or 0)}
         -- the hint META holds now (flow.ts writes it whenever it changes)
-        flowG.hint = flowG.active > 0 and flowG.active or ((flowG.queued > 0 or flowG.held > 0) and 1 or 0)
-      else flowSt[name] = flowParse(v) end
+        flow.g.hint = flow.g.active > 0 and flow.g.active or ((flow.g.queued > 0 or flow.g.held > 0) and 1 or 0)
+      else flow.st[name] = flow.parse(v) end
     end
   end
 end
-local function flowTouch(key)
-  if not flowDirty[key] then flowDirty[key] = true; flowDirtyKeys[#flowDirtyKeys + 1] = key end
+function flow.touch(key)
+  if not flow.dirty[key] then flow.dirty[key] = true; flow.dirtyKeys[#flow.dirtyKeys + 1] = key end
 end
 -- drops expired lease groups and starts out of the window; sets s.running and s.started
-local function flowPrune(s)
+function flow.prune(s)
   local leases, running = {}, 0
   for _, g in ipairs(s.leases) do if g[1] > NOW and g[2] > 0 then leases[#leases + 1] = g; running = running + g[2] end end
   local starts, started = {}, 0
@@ -91,8 +92,8 @@ local function flowPrune(s)
   table.sort(starts, function(a, b) return a[1] < b[1] end)
   s.leases, s.starts, s.running, s.started = leases, starts, running, started
 end
--- how many more of the key's tasks may start now (after flowPrune)
-local function flowFree(s)
+-- how many more of the key's tasks may start now (after flow.prune)
+function flow.free(s)
   local free = 1000000000
   if s.par > 0 then free = math.min(free, s.par - s.running) end
   if s.rate > 0 then free = math.min(free, s.rate - s.started) end
@@ -100,7 +101,7 @@ local function flowFree(s)
 end
 -- when a key with no free slot gets one without a settle: its earliest lease expiry (parallelism),
 -- the moment enough starts leave the window (rate); the later of the two when both bind
-local function flowOpensAt(s)
+function flow.opensAt(s)
   local at = NOW
   if s.par > 0 and s.running >= s.par then
     local first = nil
@@ -116,7 +117,7 @@ local function flowOpensAt(s)
   end
   return at
 end
-local function flowAddGroup(groups, at, n)
+function flow.addGroup(groups, at, n)
   for _, g in ipairs(groups) do if g[1] == at then g[2] = g[2] + n; return end end
   groups[#groups + 1] = {at, n}
 end

@@ -17,197 +17,214 @@ export const LUA_FLOW = luaPiece(
   "flow",
   { keys: ["meta", "flowQueue", "flowHeld", "flowOpen"], uses: [LUA_FLOW_STATE] },
   String.raw`
-local flowPend, flowLimits, flowLimitKeys, flowFreed = {}, {}, {}, {}
-local flowCands, flowHeldAdd, flowHeldRem = {}, {}, {}
-local flowNextAt = nil
+flow.pend, flow.limits, flow.limitKeys, flow.freed = {}, {}, {}, {}
+flow.cands, flow.heldAdd, flow.heldRem = {}, {}, {}
+-- a promoted delayed task's key comes with its member ("<id>|<priority>|<key>", buffers.ts
+-- delayedMember), since promotion reads no record; any other's from its record
 flowHooks.ready = function(id, priority)
-  local key, par, rate, period = flowOf(cache[id])
+  local key, par, rate, period
+  local p, memberKey = string.match(priority or "", "^([^|]*)|(.+)$")
+  if memberKey then key, priority = memberKey, p
+  else key, par, rate, period = flow.of(cache[id]) end
   if not key then return false end
-  flowPend[#flowPend + 1] = {key, id, tonumber(priority) or 0, par, rate, period}
+  flow.pend[#flow.pend + 1] = {key, id, tonumber(priority) or 0, par or 0, rate or 0, period or 1000}
   return true
 end
+flowHooks.keyOf = function(id) return (flow.of(cache[id])) end
 -- an enqueued task's limits become its key's: the latest enqueued wins, as in QStash
-local function flowEnqueued(id)
-  local key, par, rate, period = flowOf(cache[id])
+function flow.enqueued(id)
+  local key, par, rate, period = flow.of(cache[id])
   if not key then return end
-  if not flowLimits[key] then flowLimitKeys[#flowLimitKeys + 1] = key end
-  flowLimits[key] = {par, rate, period}
+  if not flow.limits[key] then flow.limitKeys[#flow.limitKeys + 1] = key end
+  flow.limits[key] = {par, rate, period}
 end
 -- a running task settled or failed: its slot is free from now on
-local function flowSettled(rec)
-  local key = flowOf(rec)
-  if key then flowFreed[#flowFreed + 1] = {key, fromTime(parse(rec)[F_LEASE])} end
+function flow.settled(rec)
+  local key = flow.of(rec)
+  if key then flow.freed[#flow.freed + 1] = {key, fromTime(parse(rec)[F_LEASE])} end
 end
 -- a lease renewed: its slot moves to the new deadline
-local function flowExtended(rec, untilMs)
-  local key = flowOf(rec)
-  if key then flowFreed[#flowFreed + 1] = {key, fromTime(parse(rec)[F_LEASE]), untilMs} end
+function flow.extended(rec, untilMs)
+  local key = flow.of(rec)
+  if key then flow.freed[#flow.freed + 1] = {key, fromTime(parse(rec)[F_LEASE]), untilMs} end
 end
-local function flowQueuePending()
-  if #flowPend == 0 and #flowLimitKeys == 0 then return end
+function flow.queuePending()
+  if #flow.pend == 0 and #flow.limitKeys == 0 then return end
   local keys = {}
-  for _, e in ipairs(flowPend) do keys[#keys + 1] = e[1] end
-  for _, k in ipairs(flowLimitKeys) do keys[#keys + 1] = k end
-  flowRead(keys)
-  for _, k in ipairs(flowLimitKeys) do
-    local s, l = flowSt[k], flowLimits[k]
+  for _, e in ipairs(flow.pend) do keys[#keys + 1] = e[1] end
+  for _, k in ipairs(flow.limitKeys) do keys[#keys + 1] = k end
+  flow.read(keys)
+  for _, k in ipairs(flow.limitKeys) do
+    local s, l = flow.st[k], flow.limits[k]
     s.par, s.rate, s.period, s.new = l[1], l[2], l[3], false
-    flowTouch(k)
+    flow.touch(k)
   end
-  flowLimits, flowLimitKeys = {}, {}
+  flow.limits, flow.limitKeys = {}, {}
   local args = {}
-  for _, e in ipairs(flowPend) do
-    local s = flowSt[e[1]]
+  for _, e in ipairs(flow.pend) do
+    local s = flow.st[e[1]]
     -- a key seen for the first time takes its limits from the task
     if s.new then s.par, s.rate, s.period, s.new = e[4], e[5], e[6], false end
-    local round = math.max(s.last, flowG.round) + 1
-    s.last, s.waiting, flowG.queued = round, s.waiting + 1, flowG.queued + 1
+    local round = math.max(s.last, flow.g.round) + 1
+    s.last, s.waiting, flow.g.queued = round, s.waiting + 1, flow.g.queued + 1
     args[#args + 1] = int((1000 - e[3]) * PRIO_SPAN + round); args[#args + 1] = e[1] .. "\n" .. e[2]
-    flowTouch(e[1])
+    flow.touch(e[1])
   end
-  flowPend = {}
+  flow.pend = {}
   if #args > 0 then chunked("ZADD", FLOWQ, args, CHUNK) end
 end
 -- the ready list's part of a claim of room when keys are active: one key's turn
-local function flowUnkeyedShare(room, hint)
+function flow.unkeyedShare(room, hint)
   local active = tonumber(hint) or 0
   if active <= 0 or room <= 0 then return room end
   return math.ceil(room / (active + 1))
 end
-local function flowUsable(key)
-  local s = flowSt[key]
-  if not s.pruned then flowPrune(s); s.free, s.pruned = flowFree(s), true end
+function flow.usable(key)
+  local s = flow.st[key]
+  if not s.pruned then flow.prune(s); s.free, s.pruned = flow.free(s), true end
   return s
 end
-local function flowReserve(s, key, member, id, queued)
-  flowCands[#flowCands + 1] = {key, id}
+function flow.reserve(s, key, member, id, queued)
+  flow.cands[#flow.cands + 1] = {key, id}
   s.free = s.free - 1
-  if queued then s.waiting, flowG.queued = s.waiting - 1, flowG.queued - 1
-  else s.held, flowG.held = s.held - 1, flowG.held - 1; flowHeldRem[#flowHeldRem + 1] = member end
-  flowTouch(key)
+  if queued then s.waiting, flow.g.queued = s.waiting - 1, flow.g.queued - 1
+  else s.held, flow.g.held = s.held - 1, flow.g.held - 1; flow.heldRem[#flow.heldRem + 1] = member end
+  flow.touch(key)
   return id
 end
 -- chooses up to room keyed tasks to claim (their ids, to load with the claim's records): held
 -- tasks of keys open again first (they waited longest), then FLOWQ's head; tasks of keys without a
--- free slot or token are held back
-local function flowPrepare(room, hint)
-  if #flowPend == 0 and (tonumber(hint) or 0) <= 0 then return {} end
-  flowQueuePending()
-  flowRead({})
+-- free slot or token are held back. Only tasks of partitions this call holds are taken; the others
+-- stay (a popped one goes back) and needPartition(label) asks for theirs (pieces/claim.ts hint)
+function flow.prepare(room, hint, needPartition)
+  if #flow.pend == 0 and (tonumber(hint) or 0) <= 0 then return {} end
+  flow.queuePending()
+  flow.read({})
   local ids = {}
   if room <= 0 then return ids end
-  if flowG.held > 0 then
+  if flow.g.held > 0 then
     local open = redis.call("ZRANGEBYSCORE", FLOWOPEN, "-inf", NOW, "LIMIT", 0, room)
-    flowRead(open)
+    flow.read(open)
     for _, key in ipairs(open) do
-      local s = flowUsable(key)
+      local s = flow.usable(key)
       s.inOpen = true
-      flowTouch(key)
+      flow.touch(key)
       local n = math.min(s.free, s.held, room - #ids)
       if n > 0 then
         local held = redis.call("ZRANGEBYLEX", FLOWHELD, "[" .. key .. "\n", "[" .. key .. "\n\255", "LIMIT", 0, n)
         -- the set is the truth when the count drifted (a canceled task's entry, a lost write)
-        if #held < n then flowG.held = flowG.held - (s.held - #held); s.held = #held end
-        for _, member in ipairs(held) do ids[#ids + 1] = flowReserve(s, key, member, string.match(member, "\n[^\n]*\n(.*)$"), false) end
+        if #held < n then flow.g.held = flow.g.held - (s.held - #held); s.held = #held end
+        for _, member in ipairs(held) do
+          local id = string.match(member, "\n[^\n]*\n(.*)$")
+          if PART[partOf(id)] then ids[#ids + 1] = flow.reserve(s, key, member, id, false) else needPartition(partOf(id)) end
+        end
       end
     end
   end
   local want = room - #ids
-  if want <= 0 or flowG.queued <= 0 then return ids end
+  if want <= 0 or flow.g.queued <= 0 then return ids end
   local popped = redis.call("ZPOPMIN", FLOWQ, want)
-  if #popped / 2 < want then flowG.queued = #popped / 2 end
+  if #popped / 2 < want then flow.g.queued = #popped / 2 end
   onRefused(function()
     local back = {}
     for i = 1, #popped, 2 do back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i] end
     chunked("ZADD", FLOWQ, back, CHUNK)
   end)
-  local entries, keys = {}, {}
+  local entries, keys, back = {}, {}, {}
   for i = 1, #popped, 2 do
     local key, id = string.match(popped[i], "^(.*)\n(.*)$")
-    entries[#entries + 1] = {key, popped[i], id, tonumber(popped[i + 1])}
-    keys[#keys + 1] = key
+    if PART[partOf(id)] then
+      entries[#entries + 1] = {key, popped[i], id, tonumber(popped[i + 1])}
+      keys[#keys + 1] = key
+    else
+      back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i]
+      needPartition(partOf(id))
+    end
   end
-  flowRead(keys)
+  chunked("ZADD", FLOWQ, back, CHUNK)
+  flow.read(keys)
   for _, e in ipairs(entries) do
     local key, score = e[1], e[4]
-    local s = flowUsable(key)
-    flowG.round = math.max(flowG.round, score % PRIO_SPAN)
-    if s.held == 0 and s.free > 0 then ids[#ids + 1] = flowReserve(s, key, e[2], e[3], true)
+    local s = flow.usable(key)
+    flow.g.round = math.max(flow.g.round, score % PRIO_SPAN)
+    if s.held == 0 and s.free > 0 then ids[#ids + 1] = flow.reserve(s, key, e[2], e[3], true)
     else
-      flowHeldAdd[#flowHeldAdd + 1] = 0
-      flowHeldAdd[#flowHeldAdd + 1] = key .. "\n" .. string.format("%017.0f", score) .. "\n" .. e[3]
-      s.waiting, s.held, flowG.queued, flowG.held = s.waiting - 1, s.held + 1, flowG.queued - 1, flowG.held + 1
-      flowTouch(key)
+      flow.heldAdd[#flow.heldAdd + 1] = 0
+      flow.heldAdd[#flow.heldAdd + 1] = key .. "\n" .. string.format("%017.0f", score) .. "\n" .. e[3]
+      s.waiting, s.held, flow.g.queued, flow.g.held = s.waiting - 1, s.held + 1, flow.g.queued - 1, flow.g.held + 1
+      flow.touch(key)
     end
   end
   return ids
 end
--- claims the chosen tasks (a canceled one is dropped) and counts their leases and starts
-local function flowClaim(claimFrom)
-  for _, c in ipairs(flowCands) do
+-- claims the chosen tasks (a canceled one is dropped) and counts their leases and starts;
+-- claimOne(id) is the claim's own (pieces/claim.ts claimFrom)
+function flow.claim(claimOne)
+  for _, c in ipairs(flow.cands) do
     local key, id = c[1], c[2]
     local rec = cache[id]
-    if rec and string.find(rec, "^q[|\t]") then
-      claimFrom({id}, false)
-      local s = flowSt[key]
-      flowAddGroup(s.leases, fromTime(parse(cache[id])[F_LEASE]), 1)
-      if (s.rate > 0) then flowAddGroup(s.starts, NOW, 1) end
+    local before = rec and string.sub(rec, 1, 1)
+    if before and before ~= "r" then claimOne(id) end
+    if before and before ~= "r" and string.sub(cache[id], 1, 1) == "r" then
+      local s = flow.st[key]
+      flow.addGroup(s.leases, fromTime(parse(cache[id])[F_LEASE]), 1)
+      if (s.rate > 0) then flow.addGroup(s.starts, NOW, 1) end
     end
   end
-  flowCands = {}
+  flow.cands = {}
 end
-local function flowWriteKeys()
+function flow.writeKeys()
   local sets, opens, closed = {"", ""}, {}, {}
-  for _, key in ipairs(flowDirtyKeys) do
-    local s = flowSt[key]
-    flowPrune(s)
+  for _, key in ipairs(flow.dirtyKeys) do
+    local s = flow.st[key]
+    flow.prune(s)
     local active = s.waiting > 0 or s.held > 0
-    if active ~= s.wasActive then flowG.active = flowG.active + (active and 1 or -1); s.wasActive = active end
+    if active ~= s.wasActive then flow.g.active = flow.g.active + (active and 1 or -1); s.wasActive = active end
     if s.held > 0 then
-      opens[#opens + 1] = int(flowFree(s) > 0 and NOW or flowOpensAt(s)); opens[#opens + 1] = key
+      opens[#opens + 1] = int(flow.free(s) > 0 and NOW or flow.opensAt(s)); opens[#opens + 1] = key
     elseif s.inOpen or s.wasHeld then closed[#closed + 1] = key end
-    sets[#sets + 1] = key; sets[#sets + 1] = flowFormat(s)
+    sets[#sets + 1] = key; sets[#sets + 1] = flow.format(s)
   end
-  flowDirty, flowDirtyKeys = {}, {}
-  sets[2] = int(flowG.round) .. "|" .. flowG.active .. "|" .. flowG.queued .. "|" .. flowG.held
+  flow.dirty, flow.dirtyKeys = {}, {}
+  sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held
   chunked("HSET", FLOW, sets, CHUNK)
   chunked("ZADD", FLOWOPEN, opens, CHUNK)
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
 end
 flowHooks.flush = function()
-  flowQueuePending()
-  if #flowFreed > 0 then
+  flow.queuePending()
+  if #flow.freed > 0 then
     local keys = {}
-    for _, f in ipairs(flowFreed) do keys[#keys + 1] = f[1] end
-    flowRead(keys)
-    for _, f in ipairs(flowFreed) do
-      local s = flowSt[f[1]]
+    for _, f in ipairs(flow.freed) do keys[#keys + 1] = f[1] end
+    flow.read(keys)
+    for _, f in ipairs(flow.freed) do
+      local s = flow.st[f[1]]
       for _, g in ipairs(s.leases) do if g[1] == f[2] and g[2] > 0 then g[2] = g[2] - 1; break end end
-      if f[3] then flowAddGroup(s.leases, f[3], 1) end
-      flowTouch(f[1])
+      if f[3] then flow.addGroup(s.leases, f[3], 1) end
+      flow.touch(f[1])
     end
-    flowFreed = {}
+    flow.freed = {}
   end
-  if not flowG then return end
-  chunked("ZADD", FLOWHELD, flowHeldAdd, CHUNK)
-  chunked("ZREM", FLOWHELD, flowHeldRem, CHUNK)
-  flowHeldAdd, flowHeldRem = {}, {}
-  if #flowDirtyKeys > 0 then flowWriteKeys() end
+  if not flow.g then return end
+  chunked("ZADD", FLOWHELD, flow.heldAdd, CHUNK)
+  chunked("ZREM", FLOWHELD, flow.heldRem, CHUNK)
+  flow.heldAdd, flow.heldRem = {}, {}
+  if #flow.dirtyKeys > 0 then flow.writeKeys() end
   -- META's hint: the active keys, at least 1 while anything keyed is queued or held
-  local hint = flowG.active
-  if hint <= 0 and (flowG.queued > 0 or flowG.held > 0) then hint = 1 end
-  if hint ~= flowG.hint then
+  local hint = flow.g.active
+  if hint <= 0 and (flow.g.queued > 0 or flow.g.held > 0) then hint = 1 end
+  if hint ~= flow.g.hint then
     if hint > 0 then redis.call("HSET", META, "_fz", hint) else redis.call("HDEL", META, "_fz") end
-    flowG.hint = hint
+    flow.g.hint = hint
   end
-  flowNextAt = nil
-  if flowG.held > 0 then flowNextAt = tonumber(redis.call("ZRANGE", FLOWOPEN, 0, 0, "WITHSCORES")[2]) end
+  flow.nextAt = nil
+  if flow.g.held > 0 then flow.nextAt = tonumber(redis.call("ZRANGE", FLOWOPEN, 0, 0, "WITHSCORES")[2]) end
 end
 -- the caller's next push: the earlier of the delayed tasks' due time and a held key's opening
 -- (never before the next millisecond: the caller pushes for times still to come)
-local function flowDue(due)
-  if not flowNextAt then return due end
-  local at = math.max(flowNextAt, NOW + 1)
+function flow.due(due)
+  if not flow.nextAt then return due end
+  local at = math.max(flow.nextAt, NOW + 1)
   local d = tonumber(due)
   if d and d <= at then return due end
   return int(at)
