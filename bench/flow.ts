@@ -10,7 +10,7 @@
  * Writes bench/results/flow-latest.json.  Run: node --import tsx bench/flow.ts [--quick]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
+import type { ClaimedTask, EnqueueRequest, TaskQueue } from "../src/queue/types";
 import { claimCostAt } from "./claim-cost";
 import { queueClients } from "./edgeq-client";
 import { benchQueueName, drainLoop, noopTasks } from "./edgeq-workload";
@@ -29,7 +29,9 @@ const SMALL_TASKS = QUICK ? 100 : 300;
 /** Limits that never bind: the measured cost is the keys' own, not that of tasks held back. */
 const LOOSE = { parallelism: 100_000 };
 
-const keyed = (keys: number) => (count: number, offset: number): EnqueueRequest[] =>
+const keyed =
+  (keys: number) =>
+  (count: number, offset: number): EnqueueRequest[] =>
   noopTasks(count, offset).map((task, i) => ({ ...task, flowControl: { key: `tenant-${(offset + i) % keys}`, ...LOOSE } }));
 
 async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, tasks: (count: number, offset: number) => EnqueueRequest[]) {
@@ -42,33 +44,37 @@ async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, tasks: (coun
   return { commandsPerTask: delta.total / COST_TASKS, byCommand: Object.fromEntries(Object.entries(delta.byCommand).map(([k, v]) => [k, +(v / COST_TASKS).toFixed(4)])) };
 }
 
-/** Waits of single tasks of key "small", enqueued one at a time while a drainer claims batches of 100. */
+/**
+ * Waits of single tasks of key "small" (claim time minus enqueue time, both from this process's
+ * clock), enqueued one at a time while a drainer claims batches of 100 beside `backlog` tasks of "big".
+ */
 async function smallKeyWaits(queue: TaskQueue, backlog: number): Promise<number[]> {
   const name = benchQueueName("fair");
-  for (const batch of chunks(range(backlog), 1_000)) await queue.enqueue(name, keyed(1)(batch.length, batch[0]!).map((t) => ({ ...t, flowControl: { key: "big", ...LOOSE } })));
-  const enqueuedAt = new Map<string, number>();
+  const big = (count: number, offset: number) => noopTasks(count, offset).map((t) => ({ ...t, flowControl: { key: "big", ...LOOSE } }));
+  for (const batch of chunks(range(backlog), 1_000)) await queue.enqueue(name, big(batch.length, batch[0]!));
   const waits: number[] = [];
   let stop = false;
+  // a worker's drain loop: one settleAndClaim per batch (src/runtime/drain.ts)
   const drainer = (async () => {
+    let claimed: ClaimedTask[] = [];
     while (!stop) {
-      const claimed = await queue.claim(name, BATCH);
+      const completions = claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null }));
+      claimed = (await queue.settleAndClaim(name, { completions, failures: [] }, BATCH)).claimed;
       const at = Date.now();
-      for (const task of claimed) {
-        const sent = enqueuedAt.get(task.id);
-        if (sent !== undefined) waits.push(at - sent);
-      }
-      if (claimed.length > 0) await queue.complete(name, claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
-      else await new Promise((resolve) => setTimeout(resolve, 2));
+      // the small key's tasks are those with a number for input
+      for (const task of claimed) if (typeof task.input === "number") waits.push(at - task.enqueuedAt);
+      if (claimed.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
     }
   })();
   for (let i = 0; i < SMALL_TASKS; i++) {
-    const [created] = await queue.enqueue(name, [{ fn: "noop", input: i, flowControl: { key: "small", ...LOOSE } }]);
-    enqueuedAt.set(created!.id, Date.now());
+    await queue.enqueue(name, [{ fn: "noop", input: i, flowControl: { key: "small", ...LOOSE } }]);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  while (waits.length < SMALL_TASKS) await new Promise((resolve) => setTimeout(resolve, 10));
+  const deadline = Date.now() + 120_000;
+  while (waits.length < SMALL_TASKS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   stop = true;
   await drainer;
+  if (waits.length < SMALL_TASKS) throw new Error(`only ${waits.length} of ${SMALL_TASKS} small tasks were claimed`);
   return waits.sort((a, b) => a - b);
 }
 
@@ -79,12 +85,17 @@ async function main() {
     const queues = queueClients(servers, 4);
     const queue = queues[0]!;
     await probe.reset();
+    const step = (what: string) => console.error(`${new Date().toISOString()} ${what}`);
+    step("commands per task");
     const plain = await commandsPerTask(queue, probe, noopTasks);
     const oneKey = await commandsPerTask(queue, probe, keyed(1));
     const tenKeys = await commandsPerTask(queue, probe, keyed(10));
+    step("claim time, one key");
     const oneKeyClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(1));
+    step(`claim time, ${MANY_KEYS} keys`);
     const manyKeysClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(MANY_KEYS));
     await probe.reset();
+    step("fairness");
     const solo = await smallKeyWaits(queue, 0);
     const beside = await smallKeyWaits(queue, BACKLOG);
     const p99 = (waits: number[]) => percentile(waits, 99);
