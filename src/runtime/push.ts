@@ -11,9 +11,12 @@ import type { BatchReport, PushMessage } from "./types";
  * remains. Throws when Redis cannot be reached: QStash then retries the delivery, and leases of
  * anything claimed run out and are reclaimed. `replayMark`: the delivery's mark, set by the
  * invocation's first script; ReplayedDeliveryError when it was set already (nothing was done).
+ * A fold push (`message.fold`) folds the queue's job results instead (jobs/fold-push.ts).
  */
 export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions, replayMark?: ReplayMark): Promise<BatchReport> {
   const runtime = runtimeFromEnv(env, options);
+  // A fold push claims nothing, so it takes no replay mark: a replayed one folds, exactly once, or finds nothing.
+  if (message.fold) return runtime.foldFromPush(message.queue);
   return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }
 

@@ -30,7 +30,8 @@ export interface JobStoreOptions {
   keepMs?: number;
 }
 
-export type TakeResult = FoldRound | "busy" | "empty";
+/** `busy`: another folder holds the lease until `leaseEndsAt` (ms since the epoch). */
+export type TakeResult = FoldRound | { busy: true; leaseEndsAt: number } | "empty";
 export type CommitResult = { ok: true; left: number } | { ok: false; reason: "lease-lost" | "changed" };
 
 export interface JobStore {
@@ -115,7 +116,7 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
       const token = crypto.randomUUID();
       const keys = [foldLeaseKey(prefix, queue), outboxKey(prefix, queue)];
       const [code, entries] = asArray(await runScript(redis, foldTakeScript, keys, [token, String(leaseMs), String(max)]));
-      if (Number(code) === 0) return "busy";
+      if (Number(code) === 0) return { busy: true, leaseEndsAt: now() + Math.max(0, Number(entries)) };
       if (Number(code) === 2) return "empty";
       const flat = asArray(entries);
       const events = [];
