@@ -11,8 +11,9 @@
  *
  * The worker a fold push starts folds and asks for no such push in advance (else fold pushes would
  * chain forever on an idle queue): were it killed, QStash delivers its push again. When another
- * folder holds the lease it asks for a fold push at that lease's end, and when it stopped with
- * entries possibly left (out of time, or its commit's reply lost) for one at once.
+ * folder holds the lease it asks for a fold push at that lease's end; when it stopped with entries
+ * possibly left (out of time, or its commit's reply lost), for one at once; when its fold failed
+ * (and may hold its own lease), for one after a lease.
  */
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
@@ -62,16 +63,25 @@ export function foldPushes(publisher: PushPublisher, clock: Clock, log: Logger, 
 }
 
 /**
- * What a fold push runs. Throws when it could neither finish nor ask for the next fold push, so
- * that QStash delivers it again.
+ * What a fold push runs. A fold that failed part way (a Redis error) may hold its own lease: the
+ * next fold push comes when that is out. Throws only when it could not ask for the next one, so
+ * that QStash delivers this one again.
  */
 export async function foldFromPush(queue: string, deps: FoldDeps, pushes: FoldPushes, untilMs: number): Promise<BatchReport> {
   const started = deps.clock.now();
-  const tally: FoldTally = await foldQueue(queue, deps, untilMs);
-  const { stop } = tally;
+  let stop: FoldTally["stop"] | { reason: "failed" };
+  try {
+    const tally = await foldQueue(queue, deps, untilMs);
+    stop = tally.stop;
+    if (tally.rounds > 0) deps.log.info("fold push folded", { queue, rounds: tally.rounds, folded: tally.folded, stop: stop.reason });
+  } catch (error) {
+    deps.log.warn("fold failed; a fold push comes back after its lease", { queue, error: String(error) });
+    stop = { reason: "failed" };
+  }
+  const leaseMs = deps.leaseMs ?? FOLD_LEASE_MS;
   if (stop.reason === "busy") await pushes.at(queue, stop.leaseEndsAt + LEASE_END_MARGIN_MS);
+  else if (stop.reason === "failed") await pushes.at(queue, deps.clock.now() + leaseMs + LEASE_END_MARGIN_MS);
   else if (stop.reason !== "done") await pushes.at(queue, deps.clock.now());
-  if (tally.rounds > 0) deps.log.info("fold push folded", { queue, rounds: tally.rounds, folded: tally.folded, stop: stop.reason });
   const published = stop.reason === "done" ? 0 : 1;
   return { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published, durationMs: deps.clock.now() - started };
 }
