@@ -79,6 +79,7 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     clock: options.clock ?? systemClock,
     log: clients.log,
     ...(clients.bucket ? { bucket: clients.bucket } : {}),
+    keyPrefix: clients.prefix,
   };
   const callbacks = callbackDeps(clients, base);
   // Map-reduce jobs: the splitter's chunks get pushes like any new backlog; a finished job's callback goes out.

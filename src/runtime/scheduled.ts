@@ -41,7 +41,8 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 
   // Large payloads whose tasks are gone (TTL, purge, a crash before the enqueue) leave R2.
   if (env.BLOBS) {
-    await sweepPayloadBlobs({ bucket: env.BLOBS, tasks: runtime.tasks, now: runtime.clock.now() }).catch((error: unknown) => {
+    const sweep = { bucket: env.BLOBS, prefix: runtime.clients.prefix, tasks: runtime.tasks, jobInputs: (ids: readonly string[]) => runtime.jobs.inputs(ids) };
+    await sweepPayloadBlobs({ ...sweep, now: runtime.clock.now() }).catch((error: unknown) => {
       runtime.log.warn("payload blob sweep failed; the next cron tries again", { error: String(error) });
     });
   }

@@ -41,6 +41,8 @@ export interface JobStore {
   recent(limit: number): Promise<JobRecord[]>;
   /** Records with input and accumulator, for a folder holding the fold lease. */
   states(ids: readonly string[]): Promise<(JobState | null)[]>;
+  /** Each job's input as stored (sealed, or a reference to R2, as it may be); null for a job that is gone. */
+  inputs(ids: readonly string[]): Promise<unknown[]>;
   /** A running job becomes succeeded, failed or canceled; false when it was not running. */
   finish(id: string, status: "succeeded" | "failed" | "canceled", text: string): Promise<boolean>;
   /** Takes the queue's fold lease and up to `max` outbox entries. */
@@ -104,6 +106,12 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
     },
 
     states: (ids) => Promise.all(ids.map(async (id) => toJobState(id, await read(id, JOB_STATE_FIELDS)))),
+
+    inputs: (ids) =>
+      Promise.all(ids.map(async (id) => {
+        const [input] = await read(id, ["input"]);
+        return input === null || input === undefined ? null : (JSON.parse(text(input)) as unknown);
+      })),
 
     async finish(id, status, outcome) {
       const field = status === "succeeded" ? "result" : "error";

@@ -4,7 +4,7 @@
  * fold after it.
  */
 import { createJobStore, type JobRedis, type JobStore } from "../../queue/jobs/index";
-import type { BlobBucket } from "../../blobs/index";
+import { type BlobBucket, offloadingJobs } from "../../blobs/index";
 import type { TaskQueue } from "../../queue/types";
 import { type PayloadCipher, sealingJobs, sealingTasks } from "../../security/index";
 import type { Clock } from "../budget";
@@ -48,7 +48,8 @@ export function jobsRuntime(
   onJobFinished?: FoldDeps["onJobFinished"],
 ): JobsRuntime {
   // With encryption at rest on, map task inputs and job inputs, accumulators and results are sealed.
-  const jobs = sealingJobs(createJobStore(redis, { prefix, now: () => base.clock.now() }), base.payloads ?? null);
+  // Sealed first, then (past 32 KiB) kept in R2, as task inputs are.
+  const jobs = sealingJobs(offloadingJobs(createJobStore(redis, { prefix, now: () => base.clock.now() }), base.bucket, prefix), base.payloads ?? null);
   const deps = { tasks: sealingTasks(base.tasks, base.payloads ?? null), jobs };
   const foldDeps: FoldDeps = {
     jobs,
