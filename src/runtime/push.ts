@@ -3,7 +3,8 @@ import type { Env } from "../env";
 import type { ReplayMark } from "../queue/types";
 import { createBudget } from "./budget";
 import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./runtime";
-import { runInvocation } from "./invocation";
+import { ReplayedDeliveryError, runInvocation } from "./invocation";
+import { takeReplayMark } from "../security/index";
 import type { BatchReport, PushMessage } from "./types";
 
 /**
@@ -15,9 +16,12 @@ import type { BatchReport, PushMessage } from "./types";
  */
 export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions, replayMark?: ReplayMark): Promise<BatchReport> {
   const runtime = runtimeFromEnv(env, options);
-  // A fold push claims nothing, so it takes no replay mark: a replayed one folds, exactly once, or finds nothing.
-  if (message.fold) return runtime.foldFromPush(message.queue);
+  if (message.fold) {
+    // It claims nothing, so no start script sets the mark: set here, in a request of its own.
+    if (replayMark && !(await takeReplayMark(runtime.clients.redis, replayMark))) throw new ReplayedDeliveryError(message.queue);
+    return runtime.foldFromPush(message.queue);
+  }
   return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }
 
-export { ReplayedDeliveryError } from "./invocation";
+export { ReplayedDeliveryError };
