@@ -17,6 +17,7 @@ import { foldCommitScript, foldTakeScript } from "../../src/queue/jobs/scripts";
 import { type LuaScript, runScript } from "../../src/queue/scripts/runner";
 import { createBudget } from "../../src/runtime/budget";
 import { clientsFromEnv } from "../../src/runtime/clients";
+import { publishEnqueuePush } from "../../src/runtime/enqueue-push";
 import { runInvocation } from "../../src/runtime/invocation";
 import { foldPushes } from "../../src/runtime/jobs/fold-push";
 import { mapTaskId } from "../../src/runtime/jobs/split";
@@ -61,6 +62,15 @@ function diesAt(client: Redis, script: LuaScript): { redis: Redis; died: Promise
   return { redis: proxy, died };
 }
 
+// One push worker for the file: it runs every push the tests publish (there is no cron).
+let worker: Awaited<ReturnType<typeof startPushWorker>>;
+beforeAll(async () => {
+  worker = await startPushWorker({ log }, keys.prefix);
+});
+afterAll(async () => {
+  await worker.close();
+});
+
 async function jobOver(id: string, withinMs: number) {
   const deadline = Date.now() + withinMs;
   for (;;) {
@@ -71,14 +81,6 @@ async function jobOver(id: string, withinMs: number) {
 }
 
 describe("a folder that dies is followed by a fold push (no cron)", () => {
-  let worker: Awaited<ReturnType<typeof startPushWorker>>;
-  beforeAll(async () => {
-    worker = await startPushWorker({ log }, keys.prefix);
-  });
-  afterAll(async () => {
-    await worker.close();
-  });
-
   const cases = [
     { at: foldTakeScript, when: "after settling its batch, before taking a fold round", held: false, waiting: 300 },
     { at: foldCommitScript, when: "holding a fold round of 200 it never commits", held: true, waiting: 300 },
@@ -131,6 +133,21 @@ describe("a folder that dies is followed by a fold push (no cron)", () => {
     // The first found the lease taken and asked for the next (published 1); a later one folded.
     expect(mine[0]).toMatchObject({ claimed: 0, published: 1 });
     expect(mine.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a job task whose lease runs out with no attempt left (no cron)", () => {
+  it("is counted by a fold push asked for by the upkeep that found it dead", async () => {
+    const queue = queueName("fold-death");
+    await tasks.updateSettings(queue, { maxAttempts: 1, leaseMs: 1_000 });
+    const job = await startJob(estimatePi, { tasks: 1, samples: 10, seed: 1 }, queue, { tasks, jobs, now: Date.now });
+    // A worker claims the only map task and dies with it: no settle will ever come.
+    expect(await tasks.claim(queue, 1)).toHaveLength(1);
+    await sleep(1_100);
+    // A push (a lease check, say) starts an invocation: its upkeep finds the task dead.
+    expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue)).toBe(1);
+    expect(await jobOver(job.id, 10_000)).toMatchObject({ status: "failed", done: 0, failed: 1 });
+    expect((await tasks.getQueue(queue)).counts).toMatchObject({ dead: 1 });
   });
 });
 

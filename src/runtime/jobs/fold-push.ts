@@ -7,7 +7,8 @@
  * for after a fold lease from then: any fold round taken from that settle on either commits or
  * has run out of lease by the time the push comes. One push per queue and slot (a third of a
  * lease), with the dedup id `<queue>.fold.<second>` shared by every invocation of the slot and
- * remembered per isolate: a busy job costs one QStash message per slot, not one per batch.
+ * remembered per isolate: a busy job costs one QStash message per slot, not one per batch. Deaths
+ * an invocation's upkeep finds (a lease run out with no attempt left) get a fold push at once.
  *
  * The worker a fold push starts folds and asks for no such push in advance (else fold pushes would
  * chain forever on an idle queue): were it killed, QStash delivers its push again. When another

@@ -23,6 +23,8 @@ export interface JobsRuntime {
   jobs: JobStore;
   functions: FunctionRegistry;
   beforeSettle: NonNullable<DrainDeps["beforeSettle"]>;
+  /** Deaths found by upkeep reach their jobs through the outbox: a fold push counts them. */
+  afterDeaths(queue: string): Promise<void>;
   afterSettle: NonNullable<DrainDeps["afterSettle"]>;
   /** Folds whatever waits in the queue's outbox (the cron's safety net for folders that died). */
   foldJobs(queue: string, untilMs: number): Promise<unknown>;
@@ -68,6 +70,10 @@ export function jobsRuntime(
     functions: withJobRuntime(base.functions, { ...deps, publishBacklogPushes }),
     beforeSettle: (queue, batch) => (batch.some((task) => task.jobId !== null) ? pushes.ensure(queue) : Promise.resolve()),
     afterSettle: foldTrigger(foldDeps),
+    afterDeaths: (queue) =>
+      pushes.at(queue, base.clock.now()).catch((error: unknown) => {
+        base.log.warn("could not publish a fold push for deaths; the cron folds them", { queue, error: String(error) });
+      }),
     foldJobs: (queue, untilMs) => foldQueue(queue, foldDeps, untilMs),
     foldFromPush: (queue) => foldFromPush(queue, foldDeps, pushes, base.clock.now() + FOLD_WINDOW_MS),
   };
