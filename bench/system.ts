@@ -36,7 +36,7 @@ async function concurrently(count: number, clients: number, work: (n: number) =>
 }
 
 /** Waits until every id is final, reading them in one HMGET per poll; returns the polls made. */
-async function untilDone(probe: RedisProbe, ids: string[], timeoutMs: number): Promise<number> {
+export async function untilDone(probe: RedisProbe, ids: string[], timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (let polls = 1; ; polls++) {
     const records = await probe.hmgetTasks(ids);
