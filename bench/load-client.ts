@@ -3,8 +3,13 @@
  * server and balancer run in the benchmark's process (dev/stack.ts), and clients sharing that event
  * loop would slow the servers they measure and hide whose CPU a request costs. `runLoad` spawns
  * this file with a load to make; it prints what it measured as one line of JSON.
+ *
+ * Requests go through node:http with keep-alive connections, one per client loop: fetch (undici)
+ * costs about 1.6 ms of CPU per request here, so a fetch client alone would use up a core of this
+ * 2-core machine long before the Worker does.
  */
 import { spawn } from "node:child_process";
+import { Agent, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { processCpuMs } from "./cpu";
 import { taskInput } from "./workload";
@@ -28,11 +33,26 @@ export interface LoadResult {
   cpuMs: number;
 }
 
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One request over a kept-alive connection: its status and body text. */
+function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${url}${path}`, { method, agent, headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      incoming.on("end", () => resolve({ status: incoming.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      incoming.on("error", reject);
+    });
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
 async function call<T>(load: { url: string; token: string }, method: string, path: string, body?: unknown): Promise<T> {
   const headers = { authorization: `Bearer ${load.token}`, "content-type": "application/json" };
-  const response = await fetch(`${load.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+  const { status, text } = await send(load.url, method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+  if (status < 200 || status >= 300) throw new Error(`${method} ${path} answered ${status}: ${text.slice(0, 200)}`);
   return JSON.parse(text) as T;
 }
 
@@ -56,9 +76,8 @@ async function make(load: Load): Promise<Omit<LoadResult, "wallMs" | "cpuMs">> {
   } else if (load.kind === "get") {
     const until = performance.now() + load.seconds * 1000;
     await loops(load.clients, () => performance.now() < until, async () => {
-      const response = await fetch(`${load.url}${load.path}`);
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`GET ${load.path} answered ${response.status}`);
+      const { status } = await send(load.url, "GET", load.path, {});
+      if (status !== 200) throw new Error(`GET ${load.path} answered ${status}`);
       requests++;
     });
   } else {
@@ -95,5 +114,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const result = await make(load);
   const wallMs = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ...result, wallMs, cpuMs: processCpuMs(process.pid) - cpu0 })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, wallMs, cpuMs: processCpuMs(process.pid) - cpu0 })}\n`, () => process.exit(0)); // kept-alive sockets would hold it open
 }

@@ -1,5 +1,6 @@
 /**
- * `node --import tsx bench/profile.ts [--quick] [--workers N]`: what a request and a task cost in
+ * `node --import tsx bench/profile.ts [--quick] [--workers N] [--only single,bulk,health,wait]
+ * [--no-profiles]`: what a request and a task cost in
  * each process of the local stack, for the patterns of issue 11 (single-task enqueues from 20
  * clients, bulk enqueues of 1,000 per request, GET /health, enqueue → ?wait= result), and where
  * that CPU goes. Each pattern runs twice on one stack: once plain, for CPU milliseconds per request
@@ -26,11 +27,19 @@ import { commandDelta, RedisProbe } from "./redis-probe";
 import { untilDone } from "./system";
 import { taskInput } from "./workload";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, workers: { type: "string", default: "1" } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    workers: { type: "string", default: "1" },
+    only: { type: "string" },
+    "no-profiles": { type: "boolean", default: false },
+  },
+});
 const quick = values.quick ?? false;
 const workerCount = Number(values.workers);
 
 interface Pattern {
+  key: "single" | "bulk" | "health" | "wait";
   name: string;
   /** Tasks it makes (0 for /health). */
   tasks: number;
@@ -124,10 +133,10 @@ function patterns(token: string): Pattern[] {
   const single = quick ? 400 : 2_000;
   const bulk = quick ? 5_000 : 20_000;
   return [
-    { name: `single-task enqueues, 20 clients, ${single} tasks, until all succeeded`, tasks: single, load: (stack) => ({ kind: "enqueue", url: stack.info.workerUrl, token, queue: benchQueueName("p-single"), tasks: single, clients: 20 }) },
-    { name: `bulk enqueues of 1,000 per request, ${bulk} tasks, until all succeeded`, tasks: bulk, load: (stack) => bulkLoad(stack, token, bulk) },
-    { name: "GET /health, 20 clients", tasks: 0, load: (stack) => ({ kind: "get", url: stack.info.workerUrl, path: "/health", seconds: quick ? 2 : 5, clients: 20 }) },
-    { name: "enqueue → GET ?wait= result, one at a time", tasks: quick ? 30 : 200, load: (stack) => ({ kind: "wait", url: stack.info.workerUrl, token, queue: benchQueueName("p-wait"), tasks: quick ? 30 : 200 }) },
+    { key: "single", name: `single-task enqueues, 20 clients, ${single} tasks, until all succeeded`, tasks: single, load: (stack) => ({ kind: "enqueue", url: stack.info.workerUrl, token, queue: benchQueueName("p-single"), tasks: single, clients: 20 }) },
+    { key: "bulk", name: `bulk enqueues of 1,000 per request, ${bulk} tasks, until all succeeded`, tasks: bulk, load: (stack) => bulkLoad(stack, token, bulk) },
+    { key: "health", name: "GET /health, 20 clients", tasks: 0, load: (stack) => ({ kind: "get", url: stack.info.workerUrl, path: "/health", seconds: quick ? 2 : 5, clients: 20 }) },
+    { key: "wait", name: "enqueue → GET ?wait= result, one at a time", tasks: quick ? 30 : 200, load: (stack) => ({ kind: "wait", url: stack.info.workerUrl, token, queue: benchQueueName("p-wait"), tasks: quick ? 30 : 200 }) },
   ];
 }
 
@@ -184,10 +193,11 @@ try {
   const token = stack.info.apiToken;
   // warm-up: the first requests compile the Worker's code paths
   await runLoad({ kind: "wait", url: stack.info.workerUrl, token, queue: benchQueueName("p-warm"), tasks: 20 });
-  for (const pattern of patterns(token)) {
+  const only = values.only?.split(",");
+  for (const pattern of patterns(token).filter((p) => !only || only.includes(p.key))) {
     console.error(`profile: ${pattern.name}`);
     const cost = await measure(stack, probe, pattern);
-    cost.profiles = await profiled(stack, probe, pattern, bundle);
+    if (!values["no-profiles"]) cost.profiles = await profiled(stack, probe, pattern, bundle);
     costs.push(cost);
   }
 } finally {
