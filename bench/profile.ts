@@ -20,6 +20,7 @@ import { startStack, type Stack } from "../dev/stack";
 import { buildBundle, startWorkerProcess } from "../dev/worker-process";
 import { processCpuMs } from "./cpu";
 import { bundleModules, profileThisProcess, profileWorker, summarize, type Profile, type ProfileSummary } from "./cpu-profile";
+import type { PatternCost, ProfileResults } from "./profile-results";
 import { benchQueueName } from "./edgeq-workload";
 import { runLoad, type Load, type LoadResult } from "./load-client";
 import { treeCpuMs } from "./process-tree";
@@ -46,21 +47,6 @@ interface Pattern {
   load(stack: Stack, profiled: boolean): Load | Promise<LoadResult>;
 }
 
-export interface PatternCost {
-  pattern: string;
-  requests: number;
-  tasks: number;
-  wallMs: number;
-  perSecond: number;
-  /** CPU ms per request in each process; busy = CPU time over wall time (1 = one core). */
-  cpuMsPerRequest: Record<string, number>;
-  busy: Record<string, number>;
-  cpuMsPerTask: Record<string, number> | null;
-  redisCommandsPerTask: Record<string, number> | null;
-  restRequestsPerRequest: number;
-  qstashMessagesPerTask: number | null;
-  profiles: Record<string, ProfileSummary>;
-}
 
 function cpuSnapshot(stack: Stack): Record<string, number> {
   const snapshot: Record<string, number> = { "stack host (REST + QStash servers, balancer)": processCpuMs(process.pid) };
@@ -206,7 +192,7 @@ try {
   rmSync(bundleDir, { recursive: true, force: true });
 }
 const bare = await bareCeiling(quick ? 2 : 5);
-const out = { mode: quick ? "quick" : "full", startedAt, loadAverageAtStart: load, workers: workerCount, harnessCeiling: { pattern: "GET /health of a bare Worker (a fetch handler only) on the same harness, 20 clients", ...bare }, patterns: costs };
+const out: ProfileResults = { mode: quick ? "quick" : "full", startedAt, loadAverageAtStart: load, workers: workerCount, harnessCeiling: { pattern: "GET /health of a bare Worker (a fetch handler only) on the same harness, 20 clients", ...bare }, patterns: costs };
 const path = fileURLToPath(new URL("results/profile.json", import.meta.url));
 writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);
 for (const cost of costs) {

@@ -4,6 +4,10 @@
  * stand-in off, so delayed tasks run by pushes alone), stops it, and writes
  * bench/results/system.json.
  *
+ * Clients run in a process of their own (load-client.ts: node:http with keep-alive connections), so
+ * that they neither share the event loop of the REST and QStash servers nor spend a core of this
+ * 2-core machine on fetch's own cost.
+ *
  * Redis commands are edgeq's own: the QStash dev server keeps its state on a redis-server of its own
  * (dev/stack.ts), and the bench's own reads (INFO, one HMGET per completion poll) are left out.
  */
@@ -13,11 +17,20 @@ import { fileURLToPath } from "node:url";
 import { startStack, type Stack } from "../dev/stack";
 import { benchQueueName } from "./edgeq-workload";
 import { commandDelta, RedisProbe } from "./redis-probe";
+import { runLoad } from "./load-client";
 import { api } from "./stack-workload";
-import { percentile, taskInput } from "./workload";
+import { percentile } from "./workload";
 
 const CLIENTS = 20;
 const POLL_MS = 50;
+
+/** results/system.json */
+export interface SystemResults {
+  mode: "quick" | "full";
+  startedAt: string;
+  loadAverageAtStart: string;
+  rows: SystemRow[];
+}
 
 export interface SystemRow {
   pattern: string;
@@ -25,14 +38,6 @@ export interface SystemRow {
   value: string;
   target: string;
   met: boolean;
-}
-
-/** Runs `work` from `clients` concurrent loops until `count` calls are done. */
-async function concurrently(count: number, clients: number, work: (n: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < count) await work(next++);
-  }));
 }
 
 /** Waits until every id is final, reading them in one HMGET per poll; returns the polls made. */
@@ -53,13 +58,11 @@ async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, wo
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = await probe.commands();
   const qstashBefore = stack.qstash.stats().attempts;
-  const ids: string[] = [];
-  const started = performance.now();
-  await concurrently(tasks, CLIENTS, async (n) => {
-    ids.push((await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) })).id);
-  });
+  const { ids, wallMs } = await runLoad({ kind: "enqueue", url: stack.info.workerUrl, token: stack.info.apiToken, queue, tasks, clients: CLIENTS });
+  // from the client's first request (not the client process's start) until every task succeeded
+  const enqueued = performance.now();
   const polls = await untilDone(probe, ids, 120_000);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (wallMs + performance.now() - enqueued) / 1000;
   const delta = commandDelta(before, await probe.commands());
   const own = (delta.byCommand.info ?? 0) + polls;
   const commands = (delta.total - own) / tasks;
@@ -74,31 +77,15 @@ async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, wo
 }
 
 async function health(stack: Stack, seconds: number, workers: number): Promise<SystemRow> {
-  const until = performance.now() + seconds * 1000;
-  let done = 0;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (performance.now() < until) {
-      const response = await fetch(`${stack.info.workerUrl}/health`);
-      await response.arrayBuffer();
-      done++;
-    }
-  }));
-  const rate = done / seconds;
+  const { requests, wallMs } = await runLoad({ kind: "get", url: stack.info.workerUrl, path: "/health", seconds, clients: CLIENTS });
+  const rate = (requests * 1000) / wallMs;
   return { pattern: `GET /health from ${CLIENTS} clients`, workers, value: `${Math.round(rate)} req/s`, target: "≥ 1,500 req/s", met: rate >= 1_500 };
 }
 
 async function longPoll(stack: Stack, tasks: number, workers: number): Promise<SystemRow> {
-  const call = api(stack.info);
-  const queue = benchQueueName("wait");
-  const times: number[] = [];
-  for (let n = -1; n < tasks; n++) {
-    const started = performance.now();
-    const { id } = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: taskInput(n) });
-    const task = await call<{ status: string }>("GET", `/v1/tasks/${id}?wait=10`);
-    if (task.status !== "succeeded") throw new Error(`task ${id} was ${task.status} after its wait`);
-    if (n >= 0) times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
+  // the first task compiles the route's code paths: left out
+  const { samplesMs } = await runLoad({ kind: "wait", url: stack.info.workerUrl, token: stack.info.apiToken, queue: benchQueueName("wait"), tasks: tasks + 1 });
+  const times = samplesMs.slice(1).sort((a, b) => a - b);
   const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
   return {
     pattern: "enqueue → result (POST, then GET ?wait=), sequential",
@@ -151,6 +138,7 @@ export async function runSystemBench(quick: boolean): Promise<void> {
   const rows = await measureSystem(quick);
   printSystem(rows);
   const path = fileURLToPath(new URL("results/system.json", import.meta.url));
-  writeFileSync(path, `${JSON.stringify({ mode: quick ? "quick" : "full", startedAt: new Date().toISOString(), loadAverageAtStart: load, rows }, null, 2)}\n`);
+  const results: SystemResults = { mode: quick ? "quick" : "full", startedAt: new Date().toISOString(), loadAverageAtStart: load, rows };
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwritten: ${path} (load average at start ${load})`);
 }
