@@ -44,6 +44,8 @@ interface Pattern {
   name: string;
   /** Tasks it makes (0 for /health). */
   tasks: number;
+  /** Whether its tasks are run before it ends (false: they are left queued in a paused queue). */
+  settles?: boolean;
   load(stack: Stack, profiled: boolean): Load | Promise<LoadResult>;
 }
 
@@ -71,7 +73,7 @@ async function measure(stack: Stack, probe: RedisProbe, pattern: Pattern): Promi
   const started = performance.now();
   const spec = await pattern.load(stack, false);
   const result = "kind" in spec ? await runLoad(spec) : spec;
-  const polls = pattern.tasks > 0 ? await untilDone(probe, result.ids, 120_000) : 0;
+  const polls = pattern.tasks > 0 && pattern.settles !== false ? await untilDone(probe, result.ids, 120_000) : 0;
   const wallMs = performance.now() - started;
   const cpu1 = cpuSnapshot(stack);
   const delta = commandDelta(commands0, await probe.commands());
@@ -108,7 +110,7 @@ async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundl
   const stopWorkers = await Promise.all(stack.workers.map((worker) => profileWorker(worker.inspectorPort!)));
   const spec = await pattern.load(stack, true);
   const result = "kind" in spec ? await runLoad(spec) : spec;
-  if (pattern.tasks > 0) await untilDone(probe, result.ids, 120_000);
+  if (pattern.tasks > 0 && pattern.settles !== false) await untilDone(probe, result.ids, 120_000);
   const profiles: Record<string, ProfileSummary> = { "stack host": summarize(await stopHost()) };
   const workerProfiles: Profile[] = await Promise.all(stopWorkers.map((stop) => stop()));
   workerProfiles.forEach((profile, i) => (profiles[`worker ${i + 1}: workerd`] = summarize(profile, bundle)));
@@ -120,17 +122,24 @@ function patterns(token: string): Pattern[] {
   const bulk = quick ? 5_000 : 20_000;
   return [
     { key: "single", name: `single-task enqueues, 20 clients, ${single} tasks, until all succeeded`, tasks: single, load: (stack) => ({ kind: "enqueue", url: stack.info.workerUrl, token, queue: benchQueueName("p-single"), tasks: single, clients: 20 }) },
-    { key: "bulk", name: `bulk enqueues of 1,000 per request, ${bulk} tasks, until all succeeded`, tasks: bulk, load: (stack) => bulkLoad(stack, token, bulk) },
+    { key: "bulk", name: `bulk enqueues of 1,000 per request, ${bulk} tasks, until all succeeded`, tasks: bulk, load: (stack) => bulkLoad(stack, token, benchQueueName("p-bulk"), bulk) },
+    // the same apart: the HTTP route alone (into a paused queue), then the batch path alone (resumed)
+    { key: "bulk", name: `bulk enqueues of 1,000 per request into a paused queue, ${bulk} tasks (the HTTP route)`, tasks: bulk, settles: false, load: (stack) => bulkLoad(stack, token, (paused = benchQueueName("p-paused")), bulk, true) },
+    { key: "bulk", name: `the same ${bulk} tasks drained once the queue is resumed (the batch path)`, tasks: bulk, load: (stack) => resumeDrain(stack, token, paused) },
     { key: "health", name: "GET /health, 20 clients", tasks: 0, load: (stack) => ({ kind: "get", url: stack.info.workerUrl, path: "/health", seconds: quick ? 2 : 5, clients: 20 }) },
     { key: "wait", name: "enqueue → GET ?wait= result, one at a time", tasks: quick ? 30 : 200, load: (stack) => ({ kind: "wait", url: stack.info.workerUrl, token, queue: benchQueueName("p-wait"), tasks: quick ? 30 : 200 }) },
   ];
 }
 
+let paused = "";
+const bulkIds = new Map<string, string[]>();
+
 /** Requests of 1,000 tasks, four in flight, sent from this process (the batch path: the Worker's CPU is what is measured). */
-async function bulkLoad(stack: Stack, token: string, tasks: number): Promise<LoadResult> {
-  const queue = benchQueueName("p-bulk");
+async function bulkLoad(stack: Stack, token: string, queue: string, tasks: number, pause = false): Promise<LoadResult> {
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  if (pause) await fetch(`${stack.info.workerUrl}/v1/queues/${queue}/pause`, { method: "POST", headers }).then((r) => r.arrayBuffer());
   const ids: string[] = [];
+  bulkIds.set(queue, ids);
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 4 }, async () => {
@@ -144,6 +153,23 @@ async function bulkLoad(stack: Stack, token: string, tasks: number): Promise<Loa
     }
   }));
   return { ids, requests: Math.ceil(tasks / 1_000), wallMs: performance.now() - started, samplesMs: [], cpuMs: 0 };
+}
+
+/**
+ * Resumes a paused queue and enqueues one more task, whose push starts the drain (a resume
+ * publishes no push of its own: the backlog would wait for the cron). Two requests from this
+ * process, so CPU per task is the drain's.
+ */
+async function resumeDrain(stack: Stack, token: string, queue: string): Promise<LoadResult> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const started = performance.now();
+  const resumed = await fetch(`${stack.info.workerUrl}/v1/queues/${queue}/resume`, { method: "POST", headers });
+  if (!resumed.ok) throw new Error(`resume answered ${resumed.status}`);
+  await resumed.arrayBuffer();
+  const kick = await fetch(`${stack.info.workerUrl}/v1/queues/${queue}/tasks`, { method: "POST", headers, body: JSON.stringify({ fn: "echo", input: taskInput(-1) }) });
+  if (!kick.ok) throw new Error(`enqueue answered ${kick.status}`);
+  const { id } = (await kick.json()) as { id: string };
+  return { ids: [...(bulkIds.get(queue) ?? []), id], requests: 2, wallMs: performance.now() - started, samplesMs: [], cpuMs: 0 };
 }
 
 /** /health of a Worker that only answers: what the harness itself allows. */

@@ -77,8 +77,9 @@ function costSection(profile: ProfileResults): string {
     const processes = Object.keys(p.cpuMsPerRequest).filter((name) => p.cpuMsPerRequest[name]! > 0 || p.busy[name]! > 0);
     const bound = processes.reduce((a, b) => (p.busy[b]! > p.busy[a]! ? b : a), processes[0]!);
     parts.push(`### ${p.pattern}: ${int(p.perSecond)}/s\n`);
-    parts.push(row(["process", "CPU ms per request", "busy"]), row(["---", "---", "---"]));
-    for (const name of processes) parts.push(row([name, p.cpuMsPerRequest[name]!.toFixed(3), p.busy[name]!.toFixed(2)]));
+    const perTask = p.cpuMsPerTask;
+    parts.push(row(["process", "CPU ms per request", ...(perTask ? ["CPU µs per task"] : []), "busy"]), row(["---", "---", ...(perTask ? ["---"] : []), "---"]));
+    for (const name of processes) parts.push(row([name, p.cpuMsPerRequest[name]!.toFixed(3), ...(perTask ? [Math.round(perTask[name]! * 1000)] : []), p.busy[name]!.toFixed(2)]));
     const facts: string[] = [];
     if (p.redisCommandsPerTask) {
       const { total, ...byName } = p.redisCommandsPerTask;

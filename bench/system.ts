@@ -18,6 +18,7 @@ import { startStack, type Stack } from "../dev/stack";
 import { benchQueueName } from "./edgeq-workload";
 import { commandDelta, RedisProbe } from "./redis-probe";
 import { runLoad } from "./load-client";
+import { bulkVersusBullmq } from "./system-bulk";
 import { api } from "./stack-workload";
 import { percentile } from "./workload";
 
@@ -120,6 +121,8 @@ export async function measureSystem(quick: boolean, workerCounts: number[] = [1,
       rows.push(await health(stack, quick ? 2 : 5, workers));
       rows.push(await longPoll(stack, quick ? 30 : 200, workers));
       rows.push(await delayed(stack, probe, workers));
+      // last: BullMQ's run flushes the database
+      if (workers === 1) rows.push(await bulkVersusBullmq(stack, probe, quick ? 5_000 : 20_000, workers));
     } finally {
       await probe.close();
       await stack.stop();
