@@ -15,6 +15,11 @@ export interface PatternCost {
   restRequestsPerRequest: number;
   qstashMessagesPerTask: number | null;
   profiles: Record<string, ProfileSummary>;
+  /**
+   * Top-level Redis commands per task by kind (MONITOR during the profiled run; a script is told by
+   * its key and argument counts): which calls make up the commands per task.
+   */
+  topLevelPerTask?: Record<string, number>;
 }
 
 export interface ProfileResults {

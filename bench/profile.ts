@@ -25,6 +25,7 @@ import { benchQueueName } from "./edgeq-workload";
 import { runLoad, type Load, type LoadResult } from "./load-client";
 import { treeCpuMs } from "./process-tree";
 import { commandDelta, RedisProbe } from "./redis-probe";
+import { describe, startMonitor } from "./redis-trace";
 import { untilDone } from "./system";
 import { taskInput } from "./workload";
 
@@ -105,7 +106,17 @@ async function measure(stack: Stack, probe: RedisProbe, pattern: Pattern): Promi
   };
 }
 
-async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundle: (line: number) => string): Promise<Record<string, ProfileSummary>> {
+async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundle: (line: number) => string): Promise<Pick<PatternCost, "profiles" | "topLevelPerTask">> {
+  const topLevel: Record<string, number> = {};
+  // edgeq's own commands only: not the scripts' inner calls ("lua"), nor this probe's completion polls
+  const probeAddress = await probe.address();
+  const stopMonitor = await startMonitor(stack.info.redisPort, (line) => {
+    // MEMORY USAGE is the REST server's own record-size probe, not a command edgeq sends
+    if (line.source !== "lua" && line.source !== probeAddress && line.args[0]?.toUpperCase() !== "MEMORY" && line.args.some((arg) => arg.startsWith("edgeq:"))) {
+      const kind = describe(line.args);
+      topLevel[kind] = (topLevel[kind] ?? 0) + 1;
+    }
+  });
   const stopHost = await profileThisProcess();
   const stopWorkers = await Promise.all(stack.workers.map((worker) => profileWorker(worker.inspectorPort!)));
   const spec = await pattern.load(stack, true);
@@ -114,7 +125,9 @@ async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundl
   const profiles: Record<string, ProfileSummary> = { "stack host": summarize(await stopHost()) };
   const workerProfiles: Profile[] = await Promise.all(stopWorkers.map((stop) => stop()));
   workerProfiles.forEach((profile, i) => (profiles[`worker ${i + 1}: workerd`] = summarize(profile, bundle)));
-  return profiles;
+  stopMonitor();
+  const topLevelPerTask = pattern.tasks > 0 ? Object.fromEntries(Object.entries(topLevel).map(([kind, n]) => [kind, perUnit(n, pattern.tasks)])) : undefined;
+  return { profiles, ...(topLevelPerTask ? { topLevelPerTask } : {}) };
 }
 
 function patterns(token: string): Pattern[] {
@@ -209,7 +222,7 @@ try {
   for (const pattern of patterns(token).filter((p) => !only || only.includes(p.key))) {
     console.error(`profile: ${pattern.name}`);
     const cost = await measure(stack, probe, pattern);
-    if (!values["no-profiles"]) cost.profiles = await profiled(stack, probe, pattern, bundle);
+    if (!values["no-profiles"]) Object.assign(cost, await profiled(stack, probe, pattern, bundle));
     costs.push(cost);
   }
 } finally {
@@ -224,6 +237,7 @@ writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);
 for (const cost of costs) {
   console.log(`\n## ${cost.pattern}: ${cost.perSecond}/s`);
   console.log(`cpu ms/request ${JSON.stringify(cost.cpuMsPerRequest)}\nbusy ${JSON.stringify(cost.busy)}\ncommands/task ${JSON.stringify(cost.redisCommandsPerTask)} REST req/request ${cost.restRequestsPerRequest} QStash/task ${cost.qstashMessagesPerTask}`);
+  if (cost.topLevelPerTask) console.log(`top-level per task ${JSON.stringify(cost.topLevelPerTask)}`);
   for (const [name, summary] of Object.entries(cost.profiles)) {
     console.log(`  ${name} busy ${summary.busyMs} ms: ${summary.modules.slice(0, 8).map((m) => `${m.module} ${m.ms}`).join(", ")}`);
     console.log(`    top fns: ${summary.functions.slice(0, 8).map((f) => `${f.fn} [${f.module}] ${f.ms}`).join(", ")}`);

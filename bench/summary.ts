@@ -85,6 +85,12 @@ function costSection(profile: ProfileResults): string {
       const { total, ...byName } = p.redisCommandsPerTask;
       facts.push(`Redis commands per task ${total?.toFixed(2)} (${Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(", ")})`);
     }
+    if (p.topLevelPerTask) {
+      // scripts told apart by their key and argument counts; summed here by command
+      const byCommand: Record<string, number> = {};
+      for (const [kind, n] of Object.entries(p.topLevelPerTask)) byCommand[kind.split(" ")[0]!] = (byCommand[kind.split(" ")[0]!] ?? 0) + n;
+      facts.push(`top-level calls per task ${Object.entries(byCommand).map(([c, n]) => `${c} ${n.toFixed(3)}`).join(", ")}, so a script call costs ${(((p.redisCommandsPerTask?.total ?? 0) - Object.values(byCommand).reduce((a, b) => a + b, 0)) / Math.max(1e-9, byCommand.EVALSHA ?? 0)).toFixed(1)} inner calls on average`);
+    }
     facts.push(`REST requests per HTTP request ${p.restRequestsPerRequest.toFixed(2)}`);
     if (p.qstashMessagesPerTask !== null) facts.push(`QStash messages per task ${p.qstashMessagesPerTask.toFixed(3)}`);
     facts.push(`busiest process: ${bound} (${p.busy[bound]!.toFixed(2)})`);
