@@ -29,6 +29,12 @@ export interface LoadResult {
   wallMs: number;
   /** enqueue → result per task (wait), in order. */
   samplesMs: number[];
+  /**
+   * Where each wait's time went (wait), by the task's own timestamps and this machine's one clock:
+   * the POST until its 202, stored until claimed (createdAt → startedAt: the push's publish and
+   * delivery, the invocation's start), claimed until settled, settled until the ?wait= answer arrived.
+   */
+  stagesMs?: { enqueue: number[]; untilClaimed: number[]; run: number[]; answer: number[] };
   /** This client process's own CPU over the load. */
   cpuMs: number;
 }
@@ -65,6 +71,7 @@ async function loops(clients: number, more: () => boolean, work: () => Promise<v
 async function make(load: Load): Promise<Omit<LoadResult, "wallMs" | "cpuMs">> {
   const ids: string[] = [];
   const samplesMs: number[] = [];
+  const stagesMs = { enqueue: [] as number[], untilClaimed: [] as number[], run: [] as number[], answer: [] as number[] };
   let requests = 0;
   if (load.kind === "enqueue") {
     let next = 0;
@@ -83,15 +90,21 @@ async function make(load: Load): Promise<Omit<LoadResult, "wallMs" | "cpuMs">> {
   } else {
     for (let n = 0; n < load.tasks; n++) {
       const started = performance.now();
+      const posted = Date.now();
       const { id } = await call<{ id: string }>(load, "POST", `/v1/queues/${load.queue}/tasks`, { fn: "echo", input: taskInput(n) });
-      const task = await call<{ status: string }>(load, "GET", `/v1/tasks/${id}?wait=10`);
+      const accepted = Date.now();
+      const task = await call<{ status: string; createdAt: number; startedAt: number; finishedAt: number }>(load, "GET", `/v1/tasks/${id}?wait=10`);
       if (task.status !== "succeeded") throw new Error(`task ${id} was ${task.status} after its wait`);
       samplesMs.push(performance.now() - started);
+      stagesMs.enqueue.push(accepted - posted);
+      stagesMs.untilClaimed.push(task.startedAt - task.createdAt);
+      stagesMs.run.push(task.finishedAt - task.startedAt);
+      stagesMs.answer.push(Date.now() - task.finishedAt);
       ids.push(id);
       requests += 2;
     }
   }
-  return { ids, requests, samplesMs };
+  return { ids, requests, samplesMs, ...(load.kind === "wait" ? { stagesMs } : {}) };
 }
 
 /** Runs `load` in a client process of its own and returns what it measured. */
