@@ -76,6 +76,11 @@ export class RedisProbe {
     return ids.length === 0 ? [] : this.redis.hmget(tasksKey(DEFAULT_PREFIX), ...ids);
   }
 
+  /** host:port of the probe's connection as redis-server names it (MONITOR's source). */
+  async address(): Promise<string> {
+    return /addr=(\S+)/.exec(String(await this.redis.client("INFO")))?.[1] ?? "";
+  }
+
   async keyCount(): Promise<number> {
     return this.redis.dbsize();
   }
