@@ -29,6 +29,7 @@ import { queueName } from "../support/names";
 import { startPushWorker } from "../support/push-worker";
 import { sleep } from "../support/qstash-receiver";
 import { rawTestRedis, testKeyspace } from "../support/redis-client";
+import { splitTaskId } from "../../src/queue/ids";
 
 const log = createLogger("error", {}, () => {});
 const keys = testKeyspace("fold-push");
@@ -158,9 +159,11 @@ describe("taking a fold round", () => {
     const [task] = await tasks.claim(queue, 1);
     await tasks.complete(queue, [{ id: task!.id, leaseToken: task!.leaseToken, result: 1 }]);
     const take = (token: string) => runScript(redis, foldTakeScript, [foldLeaseKey(keys.prefix, queue), outboxKey(keys.prefix, queue)], [token, "5000", "10"]);
-    expect(await take("first")).toEqual([1, [task!.id, "J1\n0\n1"]]);
+    // the outbox holds the queue's local ids (`J1-0` of the task `<queue>~J1-0`)
+    const local = splitTaskId(task!.id)!.local;
+    expect(await take("first")).toEqual([1, [local, "J1\n0\n1"]]);
     // Its reply was lost and the client sent it again: the lease is its own, so it gets the round.
-    expect(await take("first")).toEqual([1, [task!.id, "J1\n0\n1"]]);
+    expect(await take("first")).toEqual([1, [local, "J1\n0\n1"]]);
     const [code, left] = (await take("other")) as [number, number];
     expect(code).toBe(0);
     expect(left).toBeGreaterThan(4_000);
