@@ -44,7 +44,7 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
     redis,
     prefix,
     // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
-    tasks: offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS),
+    tasks: offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS, prefix),
     epochs: redisPushEpochs(redis, prefix),
     publisher: qstashPublisher(qstash, {
       publicUrl: env.EDGEQ_PUBLIC_URL,

@@ -41,7 +41,8 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 
   // Large payloads whose tasks are gone (TTL, purge, a crash before the enqueue) leave R2.
   if (env.BLOBS) {
-    await sweepPayloadBlobs({ bucket: env.BLOBS, tasks: runtime.tasks, now: runtime.clock.now() }).catch((error: unknown) => {
+    const sweep = { bucket: env.BLOBS, prefix: runtime.clients.prefix, tasks: runtime.tasks, jobInputs: (ids: readonly string[]) => runtime.jobs.inputs(ids) };
+    await sweepPayloadBlobs({ ...sweep, now: runtime.clock.now() }).catch((error: unknown) => {
       runtime.log.warn("payload blob sweep failed; the next cron tries again", { error: String(error) });
     });
   }
@@ -76,20 +77,24 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {
   const total = { promoted: 0, requeued: 0, dead: 0 };
   let more = true;
-  while (more && budget.allows(0)) {
-    const result = await runtime.tasks.upkeep(queue, UPKEEP_LIMIT);
-    total.promoted += result.promoted;
-    total.requeued += result.requeued;
-    total.dead += result.dead;
-    more = result.more;
+  try {
+    while (more && budget.allows(0)) {
+      const result = await runtime.tasks.upkeep(queue, UPKEEP_LIMIT);
+      total.promoted += result.promoted;
+      total.requeued += result.requeued;
+      total.dead += result.dead;
+      more = result.more;
+    }
+    if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
+  } finally {
+    // Even when the upkeep failed: job results a folder left behind (it died, or its invocation
+    // ended) are folded here, and a Redis error on the way must not cost them this cron's fold.
+    await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
+      runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
+    });
+    // Completion callbacks of tasks that ended where no worker delivered them (never throws).
+    await runtime.sweepCallbacks(queue);
   }
-  if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
-  // Job results a folder left behind (it died, or its invocation ended) are folded here.
-  await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
-    runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
-  });
-  // Completion callbacks of tasks that ended where no worker delivered them (never throws).
-  await runtime.sweepCallbacks(queue);
 }
 
 /**

@@ -49,7 +49,8 @@ describe("jobs under wrangler dev", () => {
     // The batches the killed process held were reclaimed when their leases ran out, and rerun:
     // the kill hit, so some map tasks took a second attempt (and were still folded once, above).
     expect((await client().getQueue(name)).counts).toMatchObject({ succeeded: total, dead: 0 });
-    const mapTasks = await readTasks(client(), Array.from({ length: total }, (_, i) => `${id}-${i}`));
+    // a job's map tasks are `<queue>~<job id>-<index>`
+    const mapTasks = await readTasks(client(), Array.from({ length: total }, (_, i) => `${name}~${id}-${i}`));
     expect(mapTasks.filter((task) => task.attempts >= 2).length).toBeGreaterThan(0);
   }, 90_000);
 
@@ -63,8 +64,8 @@ describe("jobs under wrangler dev", () => {
     const job = await client().startJob("primes-below", { below: 3_000_000, tasks: 1_500 }, paused);
     expect(await client().cancelJob(job.id)).toEqual({ id: job.id, status: "canceled" });
     expect(await client().getJob(job.id)).toMatchObject({ status: "canceled", done: 0 });
-    expect(await client().getTask(`${job.id}-0`)).toMatchObject({ status: "canceled", jobId: job.id });
-    expect(await client().getTask(`${job.id}-999`)).toMatchObject({ status: "canceled" });
+    expect(await client().getTask(`${paused}~${job.id}-0`)).toMatchObject({ status: "canceled", jobId: job.id });
+    expect(await client().getTask(`${paused}~${job.id}-999`)).toMatchObject({ status: "canceled" });
     await expect(client().cancelJob(job.id)).rejects.toMatchObject({ status: 409 });
   }, 60_000);
 

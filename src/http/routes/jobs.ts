@@ -1,6 +1,6 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { blobStore } from "../../blobs/index";
+import { blobStore, offloadingJobs } from "../../blobs/index";
 import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
 import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
@@ -85,8 +85,12 @@ const cancelRoute = createRoute({
   responses: { 200: json(z.object({ id: z.string(), status: z.literal("canceled") }), "Canceled"), ...problems(401, 403, 404, 409) },
 });
 
-// With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
-const jobStore = (c: AppContext): JobStore => sealingJobs(createJobStore(c.var.clients.redis, { prefix: c.var.clients.prefix }), httpCipher(c.env));
+// With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts);
+// an input past 32 KiB is then kept in R2 (src/blobs/offloading.ts).
+const jobStore = (c: AppContext): JobStore => {
+  const { redis, prefix, bucket } = c.var.clients;
+  return sealingJobs(offloadingJobs(createJobStore(redis, { prefix }), bucket, prefix), httpCipher(c.env));
+};
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });
