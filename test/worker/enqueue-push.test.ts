@@ -58,13 +58,30 @@ describe("an enqueue pushes the workers", () => {
   it("publishes nothing when every task was a duplicate", async () => {
     const queue = queueName("push-dup");
     const id = `once-${crypto.randomUUID()}`;
-    // Paused: the first push is skipped by the runtime, so any push seen later came from the repeat.
-    await call("POST", `/v1/queues/${queue}/pause`);
-    await call("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id } });
-    await call("POST", `/v1/queues/${queue}/resume`);
+    // enqueued through the queue core directly: no enqueue over HTTP, so any push seen came from the repeat
+    await directQueue().enqueue(queue, [{ fn: "echo", input: null, id }]);
     const again = await call<{ duplicate: boolean }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id } });
     expect(again.body.duplicate).toBe(true);
     expect(await pushesFor(queue, 20)).toEqual([]);
+  });
+
+  it("publishes no push while the queue is paused, and one when it resumes with tasks waiting", async () => {
+    const queue = queueName("push-resume");
+    await call("POST", `/v1/queues/${queue}/pause`);
+    const enqueued = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input: { n: 1 } } });
+    expect(await pushesFor(queue, 20)).toEqual([]);
+    expect((await call("POST", `/v1/queues/${queue}/resume`)).status).toBe(200);
+    const [push] = await pushesFor(queue);
+    expect(push?.path).toBe("/v1/work");
+    const response = await exports.default.fetch(
+      new Request(`${env.EDGEQ_PUBLIC_URL}${push!.path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "upstash-signature": push!.signature! },
+        body: push!.body,
+      }),
+    );
+    expect(await response.json()).toMatchObject({ queue, claimed: 1, succeeded: 1 });
+    expect((await call("GET", `/v1/tasks/${enqueued.body.id}`, { token: "read" })).body.status).toBe("succeeded");
   });
 
   it("publishes no push now for a delayed task, and a delayed push that runs it once it is due", async () => {
