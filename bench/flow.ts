@@ -7,7 +7,7 @@
  *   target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
  * - fairness: a key enqueuing single tasks while another key's backlog drains: its p99 wait versus
  *   its p99 wait on an empty queue, target ≤ 2x.
- * Writes bench/results/flow-latest.json.  Run: node --import tsx bench/flow.ts [--quick]
+ * Writes bench/results/flow-latest.json.  Run: node --import tsx bench/flow.ts [--quick] [--depth N]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { ClaimedTask, EnqueueRequest, TaskQueue } from "../src/queue/types";
@@ -21,10 +21,12 @@ import { chunks, percentile, range } from "./workload";
 const QUICK = process.argv.includes("--quick");
 const BATCH = 100;
 const COST_TASKS = QUICK ? 5_000 : 20_000;
-const DEPTH = QUICK ? 100_000 : 1_000_000;
+/** `--depth N`: the queued tasks of the claim and fairness runs (one queue's flow queue must stay under the record limit). */
+const depthArg = process.argv.indexOf("--depth");
+const DEPTH = depthArg > 0 ? Number(process.argv[depthArg + 1]) : QUICK ? 100_000 : 1_000_000;
 const MANY_KEYS = 10_000;
 const CLAIM_SAMPLES = QUICK ? 15 : 40;
-const BACKLOG = QUICK ? 50_000 : 1_000_000;
+const BACKLOG = depthArg > 0 ? DEPTH : QUICK ? 50_000 : 1_000_000;
 const SMALL_TASKS = QUICK ? 100 : 300;
 /** Limits that never bind: the measured cost is the keys' own, not that of tasks held back. */
 const LOOSE = { parallelism: 100_000 };
