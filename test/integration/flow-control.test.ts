@@ -83,6 +83,20 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(again).toMatchObject({ id: task!.id, attempt: 2 });
   });
 
+  it("a delayed keyed task, and a dead one retried, join their key's turn under its limits", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 3, { parallelism: 1 }, { delayMs: 1_000 }));
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    advance(1_000);
+    const [first] = await queue.claim(q, 10);
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+    await queue.fail(q, [{ id: first!.id, leaseToken: first!.leaseToken, error: "no", retryable: false }]);
+    expect(await queue.retryDead(q)).toBe(1);
+    const next = await queue.claim(q, 10);
+    expect(next).toHaveLength(1);
+    expect(await queue.claim(q, 10)).toHaveLength(0);
+  });
+
   it("keeps tasks without a key in one lane that takes its turn like a key", async () => {
     const q = queueName();
     await queue.enqueue(q, Array.from({ length: 50 }, (_, i) => ({ fn: "f", input: { key: "-", i } })));
