@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "191bb6666b486729db0d62e0769d277761f71406",
-  "settle": "7581147d8ecb5372caaa140008e96ef632510ff1",
-  "extend": "045930b65a933f3f2170af74faebc89b65f18d2d",
+  "enqueue": "4f06ec59e29b667071c9d05b136aa1b0765de6fa",
+  "settle": "6b4cc3b8e124989efc45c1d9fd62dad0a4d17e4f",
+  "extend": "b4196caecc44d08f0bbe76a13c7aba398fd212d0",
   "cancel": "e617fa33a316b25caeb7d3c4910fed2247fa8407",
-  "dead": "cdde4d2ef04f4715292986b6deef85dbaba8a219",
-  "upkeep": "c538fc3ab2f6cc16d0ee2e367649c9c3d047a724",
+  "dead": "8abc55eb149f6e08b3e384e78e87df802988232d",
+  "upkeep": "e46330ff95122949236cf7455612c32be47a19f1",
   "stats": "d6365f1da2f2f1472f1ea84d3c11f1981ff5247b",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",

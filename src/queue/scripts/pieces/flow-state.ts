@@ -15,7 +15,8 @@ import { LUA_BUFFERS } from "./buffers";
  * Field "" holds the queue's totals: "<round>|<active keys>|<queued>|<held>". The round is that of the
  * last claimed keyed task: a key idle until now enters at the next round, not behind a busy key's
  * backlog. META's `_fz` holds the active keys (waiting or held) while there are any: the claim reads
- * it with the settings it reads anyway, so a queue without keys pays nothing.
+ * it with the settings it reads anyway, so a queue without keys pays nothing; `_fh` is "1" while tasks
+ * are held back (the claim then looks for keys open again).
  */
 export const LUA_FLOW_STATE = luaPiece(
   "flow-state",
@@ -76,6 +77,7 @@ function flow.read(keys)
           held = math.max(0, tonumber(held) or 0)}
         -- the hint META holds now (flow.ts writes it whenever it changes)
         flow.g.hint = flow.g.active > 0 and flow.g.active or ((flow.g.queued > 0 or flow.g.held > 0) and 1 or 0)
+        flow.g.heldHint = flow.g.held > 0
       else flow.st[name] = flow.parse(v) end
     end
   end

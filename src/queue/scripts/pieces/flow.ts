@@ -96,13 +96,13 @@ end
 -- tasks of keys open again first (they waited longest), then FLOWQ's head; tasks of keys without a
 -- free slot or token are held back. Only tasks of partitions this call holds are taken; the others
 -- stay (a popped one goes back) and needPartition(label) asks for theirs (pieces/claim.ts hint)
-function flow.prepare(room, hint, needPartition)
+-- hint, heldHint: META's _fz and _fh, so that the keys' states and the totals are read in one HMGET
+function flow.prepare(room, hint, heldHint, needPartition)
   if #flow.pend == 0 and (tonumber(hint) or 0) <= 0 then return {} end
   flow.queuePending()
-  flow.read({})
   local ids = {}
   if room <= 0 then return ids end
-  if flow.g.held > 0 then
+  if heldHint == "1" then
     local open = redis.call("ZRANGEBYSCORE", FLOWOPEN, "-inf", NOW, "LIMIT", 0, room)
     flow.read(open)
     for _, key in ipairs(open) do
@@ -122,9 +122,8 @@ function flow.prepare(room, hint, needPartition)
     end
   end
   local want = room - #ids
-  if want <= 0 or flow.g.queued <= 0 then return ids end
+  if want <= 0 or (flow.g and flow.g.queued <= 0) then return ids end
   local popped = redis.call("ZPOPMIN", FLOWQ, want)
-  if #popped / 2 < want then flow.g.queued = #popped / 2 end
   onRefused(function()
     local back = {}
     for i = 1, #popped, 2 do back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i] end
@@ -143,6 +142,8 @@ function flow.prepare(room, hint, needPartition)
   end
   chunked("ZADD", FLOWQ, back, CHUNK)
   flow.read(keys)
+  -- the flow queue ran dry: its count is exact again (what is left is what went back)
+  if #popped / 2 < want then flow.g.queued = (#popped - #back) / 2 end
   for _, e in ipairs(entries) do
     local key, score = e[1], e[4]
     local s = flow.usable(key)
@@ -216,6 +217,10 @@ flowHooks.flush = function()
   if hint ~= flow.g.hint then
     if hint > 0 then redis.call("HSET", META, "_fz", hint) else redis.call("HDEL", META, "_fz") end
     flow.g.hint = hint
+  end
+  if (flow.g.held > 0) ~= flow.g.heldHint then
+    if flow.g.held > 0 then redis.call("HSET", META, "_fh", "1") else redis.call("HDEL", META, "_fh") end
+    flow.g.heldHint = flow.g.held > 0
   end
   flow.nextAt = nil
   if flow.g.held > 0 then flow.nextAt = tonumber(redis.call("ZRANGE", FLOWOPEN, 0, 0, "WITHSCORES")[2]) end
