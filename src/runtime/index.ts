@@ -4,6 +4,7 @@
  * Hono, and given the function registry by the composition root (src/index.ts).
  */
 export { type Clients, clientsFromEnv } from "./clients";
+export { jobStoreOver } from "./sharded-jobs";
 export { checkpoint, defineFunction, PermanentError } from "./function";
 export { defineJob, type JobFunction } from "./job";
 export { cancelPendingTasks } from "./jobs/cancel";

@@ -13,7 +13,7 @@ import type { BatchReport, PushMessage } from "./types";
  * invocation's first script; ReplayedDeliveryError when it was set already (nothing was done).
  */
 export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions, replayMark?: ReplayMark): Promise<BatchReport> {
-  const runtime = runtimeFromEnv(env, options);
+  const runtime = runtimeFromEnv(env, options).forQueue(message.queue);
   return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }
 

@@ -29,11 +29,11 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
   if (!options.queues) await runSchedules(runtime, options.functions.schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
-  const queues = selected(await runtime.tasks.listQueues());
+  const queues = selected(await reachableQueues(runtime));
   // One queue's failure (a Redis error, a broken key) must not cost the others their safety net.
   await Promise.all(
     queues.map((queue) =>
-      upkeep(queue.name, budget, runtime).catch((error: unknown) => {
+      upkeep(queue.name, budget, runtime.forQueue(queue.name)).catch((error: unknown) => {
         runtime.log.warn("upkeep failed; the next cron tries again", { queue: queue.name, error: String(error) });
       }),
     ),
@@ -46,7 +46,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
     });
   }
 
-  const after = selected(await runtime.tasks.listQueues());
+  const after = selected(await reachableQueues(runtime));
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
   const started = await publishCronPushes(backlog, runtime);
   const reports: BatchReport[] = [];
@@ -61,7 +61,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
       runtime.clock,
     );
     try {
-      const report = await runInvocation(queue.name, queueBudget, runtime);
+      const report = await runInvocation(queue.name, queueBudget, runtime.forQueue(queue.name));
       reports.push({ ...report, published: report.published + (started[index] ?? 0) });
     } catch (error) {
       // Its leases expire and the next invocation takes the tasks back; the other queues go on.
@@ -71,6 +71,25 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
     }
   }
   return reports;
+}
+
+/** Every database's queues; one that does not answer is logged and waits for the next cron, the others go on. */
+async function reachableQueues(runtime: Runtime): Promise<QueueSummary[]> {
+  const { databases } = runtime.clients;
+  if (databases.length === 1) return runtime.tasks.listQueues();
+  const lists = await Promise.all(
+    databases.map((database) =>
+      database.tasks.listQueues().then(
+        // A queue registered where it no longer lives (placement changed) is swept where it lives.
+        (queues) => queues.filter((queue) => runtime.clients.forQueue(queue.name).database === database.database),
+        (error: unknown) => {
+          runtime.log.warn("a database did not answer; its queues wait for the next cron", { database: database.database, error: String(error) });
+          return [];
+        },
+      ),
+    ),
+  );
+  return lists.flat();
 }
 
 async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {
@@ -98,7 +117,7 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
  */
 async function publishCronPushes(backlog: QueueSummary[], runtime: Runtime): Promise<number[]> {
   try {
-    const epochs = await Promise.all(backlog.map((queue) => runtime.epochs.advance(queue.name)));
+    const epochs = await Promise.all(backlog.map((queue) => runtime.forQueue(queue.name).epochs.advance(queue.name)));
     const perQueue = backlog.map((queue, index) =>
       pushRequests(
         queue.name,

@@ -1,8 +1,8 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { blobStore } from "../../blobs/index";
-import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
-import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
+import { INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
+import { cancelPendingTasks, jobStoreOver, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
 import { pollUntil } from "../long-poll";
 import { sealingJobs, sealingTasks } from "../../security/index";
@@ -86,7 +86,8 @@ const cancelRoute = createRoute({
 });
 
 // With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
-const jobStore = (c: AppContext): JobStore => sealingJobs(createJobStore(c.var.clients.redis, { prefix: c.var.clients.prefix }), httpCipher(c.env));
+// With several databases, a job is created on its queue's and found by id on whichever has it (src/runtime/sharded-jobs.ts).
+const jobStore = (c: AppContext): JobStore => sealingJobs(jobStoreOver(c.var.clients), httpCipher(c.env));
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });
@@ -125,7 +126,7 @@ export function registerJobRoutes(app: App): void {
       throw error;
     });
     if (target) await storeJobCallback(c, queue, started.id, target, jobStore(c));
-    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
+    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue));
     return c.json(started, 202);
   });
 

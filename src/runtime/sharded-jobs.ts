@@ -1,0 +1,49 @@
+/**
+ * Jobs over several databases: a job lives on its queue's database (its map tasks and their outbox
+ * are there, and the fold commits both in one script), so a job's creation and folds go to that
+ * database. Job ids do not name their queue, so a read by id asks every database at once (one HMGET
+ * each) and takes the one that has it; the recent list merges every database's.
+ */
+import { createJobStore, type JobRecord, type JobStore } from "../queue/jobs/index";
+import type { Clients } from "./clients";
+import { onDatabase } from "./sharded-tasks";
+
+/** The job store over the clients' databases: the plain one with one database. */
+export function jobStoreOver(clients: Clients, now?: () => number): JobStore {
+  const storeOf = (over: Clients) => createJobStore(over.redis, { prefix: clients.prefix, ...(now ? { now } : {}) });
+  if (clients.databases.length === 1) return storeOf(clients);
+  const stores = clients.databases.map((over) => ({ name: over.database, jobs: storeOf(over) }));
+  const at = <T>(queue: string, run: (jobs: JobStore) => Promise<T>) => {
+    const { database } = clients.forQueue(queue);
+    const store = stores.find((s) => s.name === database)!;
+    return onDatabase(store.name, () => run(store.jobs));
+  };
+  /** The store holding the job: a database that does not answer only matters when no other has it. */
+  const holding = async (id: string) => {
+    const found = await Promise.allSettled(stores.map((store) => onDatabase(store.name, () => store.jobs.get(id))));
+    const index = found.findIndex((result) => result.status === "fulfilled" && result.value !== null);
+    if (index !== -1) return { store: stores[index]!, job: (found[index] as PromiseFulfilledResult<JobRecord>).value };
+    const down = found.find((result) => result.status === "rejected");
+    if (down) throw down.reason;
+    return null;
+  };
+  return {
+    create: (job) => at(job.queue, (jobs) => jobs.create(job)),
+    get: async (id) => (await holding(id))?.job ?? null,
+    async recent(limit) {
+      const lists = await Promise.all(stores.map((store) => onDatabase(store.name, () => store.jobs.recent(limit))));
+      return lists.flat().sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+    },
+    async states(ids) {
+      const lists = await Promise.all(stores.map((store) => onDatabase(store.name, () => store.jobs.states(ids))));
+      return ids.map((_, i) => lists.map((list) => list[i] ?? null).find((state) => state !== null) ?? null);
+    },
+    async finish(id, status, text) {
+      const found = await holding(id);
+      return found ? onDatabase(found.store.name, () => found.store.jobs.finish(id, status, text)) : false;
+    },
+    takeFold: (queue, max, leaseMs) => at(queue, (jobs) => jobs.takeFold(queue, max, leaseMs)),
+    commitFold: (queue, round, commits) => at(queue, (jobs) => jobs.commitFold(queue, round, commits)),
+    discardEvents: (queue, taskIds) => at(queue, (jobs) => jobs.discardEvents(queue, taskIds)),
+  };
+}
