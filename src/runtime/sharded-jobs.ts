@@ -1,10 +1,10 @@
 /**
  * Jobs over several databases: a job lives on its queue's database (its map tasks and their outbox
  * are there, and the fold commits both in one script), so a job's creation and folds go to that
- * database. Job ids do not name their queue, so a read by id asks every database at once (one HMGET
- * each) and takes the one that has it; the recent list merges every database's.
+ * database, and so does a read by id: the id names its queue. An id from before ids did is asked
+ * of every database at once (one HMGET each). The recent list merges every database's.
  */
-import { createJobStore, type JobRecord, type JobStore } from "../queue/jobs/index";
+import { createJobStore, type JobRecord, type JobStore, queueOfJobId } from "../queue/jobs/index";
 import type { Clients } from "./clients";
 import { onDatabase } from "./sharded-tasks";
 
@@ -20,9 +20,11 @@ export function jobStoreOver(clients: Clients, now?: () => number): JobStore {
   };
   /** The store holding the job: a database that does not answer only matters when no other has it. */
   const holding = async (id: string) => {
-    const found = await Promise.allSettled(stores.map((store) => onDatabase(store.name, () => store.jobs.get(id))));
+    const queue = queueOfJobId(id);
+    const asked = queue === undefined ? stores : stores.filter((store) => store.name === clients.forQueue(queue).database);
+    const found = await Promise.allSettled(asked.map((store) => onDatabase(store.name, () => store.jobs.get(id))));
     const index = found.findIndex((result) => result.status === "fulfilled" && result.value !== null);
-    if (index !== -1) return { store: stores[index]!, job: (found[index] as PromiseFulfilledResult<JobRecord>).value };
+    if (index !== -1) return { store: asked[index]!, job: (found[index] as PromiseFulfilledResult<JobRecord>).value };
     const down = found.find((result) => result.status === "rejected");
     if (down) throw down.reason;
     return null;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index";
 import { shardsSecret, startStackDatabase, type StackDatabase } from "../../dev/stack-databases";
 import { createApp } from "../../src/http/app";
+import { jobKey } from "../../src/queue/jobs/keys";
 import { registryKey } from "../../src/queue/keys";
 import { rendezvous } from "../../src/runtime/databases";
 import { handlePush } from "../../src/runtime/push";
@@ -90,6 +91,16 @@ describe("several databases", () => {
     const report = await handlePush(env, { queue }, { functions });
     expect(report).toMatchObject({ queue, claimed: 1, succeeded: 1 });
     expect(((await call("GET", `/v1/queues/${queue}`)).body.counts as { succeeded: number }).succeeded).toBe(1);
+  });
+
+  it("keeps a job on its queue's database and finds it by id", async () => {
+    const queue = queues.find((name) => rendezvous(name, names) === "db1")!;
+    const started = await call("POST", "/v1/jobs", { fn: "estimate-pi", input: { tasks: 2, samples: 10 }, queue });
+    expect(started.status).toBe(202);
+    const id = started.body.id as string;
+    expect(await restRedis(db1.rest.url, db1.restToken).exists(jobKey(keys.prefix, id))).toBe(1);
+    expect(await testRedis().exists(jobKey(keys.prefix, id))).toBe(0);
+    expect((await call("GET", `/v1/jobs/${id}`)).body).toMatchObject({ id, queue, status: "running", total: 2, done: 0 });
   });
 
   it("answers 503 naming a stopped database for its queues only; the others go on", async () => {

@@ -112,7 +112,7 @@ const PINNED_SHA1: Record<string, string> = {
   "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "93ca0cbc5ed46d54de587a1d855ccee7ee397877",
-  "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",
+  "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",
   "jobFinish": "578cdf5ad8648e2367620ceb21c3615c60ccee40",
   "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
   "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",

@@ -33,7 +33,7 @@ describe("the key prefix", () => {
     const ours = (part: string) => keys.some((key) => key.startsWith(`${WORKER_TEST_PREFIX}:${part}`));
     expect(ours(`q:{${queue}}:push-epoch`)).toBe(true);
     expect(ours("tasks")).toBe(true);
-    expect(ours("job:")).toBe(true);
+    expect(ours(`q:{${queue}}:job:`)).toBe(true);
     expect(ours("sec:replay:")).toBe(true);
     expect(ours("sec:rate:")).toBe(true);
     expect(keys.filter((key) => !key.startsWith(`${WORKER_TEST_PREFIX}:`) && !key.startsWith(QSTASH_DEV_PREFIX))).toEqual([]);
