@@ -1,10 +1,11 @@
 /**
  * The keyspace at depth: with N tasks queued (80-byte inputs, spread over Q queues), the largest keys
- * by MEMORY USAGE, Redis bytes per queued task, and whether Upstash's record-size limit (enforced by
- * the REST server, 100 MB) refuses the next enqueue. Issue 13's target: no key over 16 MB at
- * 10,000,000 tasks alive, ≤ 250 bytes per queued task.
+ * by MEMORY USAGE, Redis bytes per queued task, whether Upstash's record-size limit (enforced by the
+ * REST server, 100 MB) refuses an enqueue, and the claim script's time in Redis at the deepest queue
+ * against a queue of one batch. Issue 13's target: no key over 16 MB at 10,000,000 tasks alive,
+ * ≤ 250 bytes per queued task, claim cost flat.
  * Starts its own redis-server and REST server.
- *   node --import tsx bench/keyspace.ts [--tasks 100000] [--queues 4] [--record-limit-mb 100]  (1,000,000: about a minute)
+ *   node --import tsx bench/keyspace.ts [--tasks 1000000] [--queues 1] [--record-limit-mb 100]  (1,000,000: about a minute)
  *   EDGEQ_BENCH_10M=1 node --import tsx bench/keyspace.ts --tasks 10000000  (needs ~3 GB of memory)
  */
 import { parseArgs } from "node:util";
@@ -13,14 +14,18 @@ import IORedis from "ioredis";
 import { startRedisServer } from "../dev/redis-server";
 import { startRestServer } from "../dev/rest-server/index";
 import { createTaskQueue } from "../src/queue/index";
-import { chunks, inParallel } from "./workload";
+import type { TaskQueue } from "../src/queue/types";
+import { CLAIM_BATCH } from "./claim-cost";
+import { commandDelta, RedisProbe } from "./redis-probe";
+import { chunks, inParallel, percentile } from "./workload";
 
 const MB = 1024 * 1024;
 
 const { values } = parseArgs({
   options: {
-    tasks: { type: "string", default: "100000" },
-    queues: { type: "string", default: "4" },
+    tasks: { type: "string", default: "1000000" },
+    queues: { type: "string", default: "1" },
+    samples: { type: "string", default: "30" },
     // Upstash's 100 MB by default; a larger one measures the layout past the point Upstash refuses it
     "record-limit-mb": { type: "string", default: "100" },
   },
@@ -50,10 +55,35 @@ async function keySizes(direct: IORedis, prefix: string): Promise<[string, numbe
   return sizes.sort((a, b) => b[1] - a[1]);
 }
 
+/**
+ * The claim of one batch at a steady depth, `samples` times: the claimed tasks are completed and as
+ * many enqueued again between samples. Medians of the script's microseconds in redis-server (INFO
+ * commandstats, inner calls included) and of the round trip through the REST server.
+ */
+async function claimCost(queue: TaskQueue, probe: RedisProbe, name: string, samples: number): Promise<{ serverUs: number; clientMs: number }> {
+  const server: number[] = [];
+  const client: number[] = [];
+  for (let sample = 0; sample < samples; sample++) {
+    const before = await probe.commands();
+    const started = performance.now();
+    const claimed = await queue.claim(name, CLAIM_BATCH);
+    client.push(performance.now() - started);
+    const delta = commandDelta(before, await probe.commands());
+    server.push((delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0));
+    if (claimed.length !== CLAIM_BATCH) throw new Error(`claimed ${claimed.length} of ${CLAIM_BATCH} from ${name}`);
+    await queue.complete(name, claimed.map((task) => ({ id: task.id, leaseToken: task.leaseToken, result: null })));
+    await queue.enqueue(name, claimed.map(() => ({ fn: "echo", input: INPUT })));
+  }
+  server.sort((a, b) => a - b);
+  client.sort((a, b) => a - b);
+  return { serverUs: percentile(server, 50), clientMs: percentile(client, 50) };
+}
+
 async function main() {
   const server = await startRedisServer();
   const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 200, maxRecordBytes: RECORD_LIMIT_MB * MB });
   const direct = new IORedis(server.port, "127.0.0.1");
+  const probe = new RedisProbe(server.url);
   try {
     const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
     const queue = createTaskQueue(redis, { prefix: "ks" });
@@ -81,6 +111,13 @@ async function main() {
     for (const [key, bytes] of sizes.slice(0, 5)) console.log(`  ${(bytes / MB).toFixed(2)} MB\t${key}`);
     const over16 = sizes.filter(([, bytes]) => bytes > 16 * MB).length;
     console.log(`keys over 16 MB (issue 13's target: none): ${over16}`);
+    // a queue of one batch beside the deepest: the claim's time in Redis should not grow with depth
+    const samples = Number(values.samples);
+    await queue.enqueue("ks-shallow", Array.from({ length: CLAIM_BATCH }, () => ({ fn: "echo", input: INPUT })));
+    const shallow = await claimCost(queue, probe, "ks-shallow", samples);
+    const deep = await claimCost(queue, probe, names[0]!, samples);
+    console.log(`claim of ${CLAIM_BATCH}, median of ${samples}: ${shallow.serverUs} µs in Redis (${shallow.clientMs.toFixed(2)} ms round trip) with ${CLAIM_BATCH} queued; ` +
+      `${deep.serverUs} µs (${deep.clientMs.toFixed(2)} ms) with ${Math.round(done / QUEUES)} queued: ${(deep.serverUs / Math.max(shallow.serverUs, 1)).toFixed(2)}×`);
     console.log(
       refusedAt === null
         ? `no enqueue refused by the ${RECORD_LIMIT_MB} MB record-size limit`
@@ -88,6 +125,7 @@ async function main() {
     );
   } finally {
     direct.disconnect();
+    await probe.close();
     await rest.close();
     await server.stop();
   }

@@ -4,7 +4,8 @@
  * redis-server directly over TCP so that the probe's own commands never pass through the REST server.
  */
 import { Redis } from "ioredis";
-import { DEFAULT_PREFIX, tasksKey } from "../src/queue/keys";
+import { partitionOf, splitTaskId } from "../src/queue/ids";
+import { DEFAULT_PREFIX, legacyTasksKey, partitionKeys } from "../src/queue/keys";
 
 /** The probe's own and connection housekeeping commands: never part of a workload's cost. */
 const NOT_WORKLOAD = new Set(["info", "config", "flushall", "flushdb", "client", "hello", "select", "memory", "dbsize", "command", "ping"]);
@@ -71,9 +72,23 @@ export class RedisProbe {
     return infoField(await this.redis.info("server"), "redis_version");
   }
 
-  /** Task records by id, straight from the tasks hash (one HMGET): null where none. */
+  /** Task records by id, straight from their partitions' hashes (one HMGET per partition): null where none. */
   async hmgetTasks(ids: string[]): Promise<(string | null)[]> {
-    return ids.length === 0 ? [] : this.redis.hmget(tasksKey(DEFAULT_PREFIX), ...ids);
+    const byKey = new Map<string, { fields: string[]; at: number[] }>();
+    ids.forEach((id, i) => {
+      const parts = splitTaskId(id);
+      const key = parts ? partitionKeys(DEFAULT_PREFIX, parts.queue, partitionOf(parts.local))[0] : legacyTasksKey(DEFAULT_PREFIX);
+      const group = byKey.get(key) ?? { fields: [], at: [] };
+      group.fields.push(parts ? parts.local : id);
+      group.at.push(i);
+      byKey.set(key, group);
+    });
+    const out: (string | null)[] = ids.map(() => null);
+    await Promise.all([...byKey].map(async ([key, { fields, at }]) => {
+      const values = await this.redis.hmget(key, ...fields);
+      values.forEach((value, k) => (out[at[k]!] = value));
+    }));
+    return out;
   }
 
   async keyCount(): Promise<number> {

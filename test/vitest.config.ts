@@ -5,8 +5,9 @@ import { bundleProject, workerProject } from "./worker/node/project.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * The queue core, jobs and runtime files that together run every queue script (enqueue, start, claim,
- * settle, extend, cancel, dead, upkeep, the jobs fold) again on a 3-master Redis Cluster: a script
+ * The queue core, jobs, runtime and schedules files that together run every script (enqueue, start,
+ * claim, settle, extend, cancel, dead, upkeep, stats, the jobs fold, schedules) again on a 3-master
+ * Redis Cluster (about 30 s on 2 cores): a script
  * that touches a key outside its queue's hash tag fails there (CROSSSLOT), which proves the hash-tag
  * discipline Upstash's key locking relies on. EDGEQ_CLUSTER_TESTS=0 leaves them out.
  */
@@ -15,7 +16,7 @@ const clusterProject: TestProjectInlineConfiguration = {
   extends: true,
   test: {
     name: "cluster",
-    include: ["queue-basics", "queue-leases", "queue-admin", "queue-start", "jobs-exactly-once", "runtime-batch"].map((name) => `test/integration/${name}.test.ts`),
+    include: ["queue-basics", "queue-leases", "queue-admin", "queue-start", "queue-stats", "jobs-exactly-once", "runtime-batch", "schedules-exactly-once"].map((name) => `test/integration/${name}.test.ts`),
     environment: "node",
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,

@@ -12,6 +12,7 @@ import type { TaskQueue, TaskRecord } from "../queue/types";
 import type { BlobBucket } from "./bucket";
 import { INTERNAL_BLOB_PREFIX } from "./keys";
 import { isPayloadRef, PAYLOAD_REF_FIELD, parsePayloadKey } from "./payloads";
+import { splitTaskId, taskIdOf } from "../queue/ids";
 
 /** Outside the payload prefix, so that it is never listed as a payload. */
 export const SWEEP_CURSOR_KEY = "~sweep/payloads-cursor";
@@ -44,7 +45,11 @@ export async function sweepPayloadBlobs(deps: SweepDeps): Promise<SweepReport> {
   const cursor = saved && "body" in saved ? await new Response(saved.body).text() : "";
   const page = await bucket.list({ prefix: INTERNAL_BLOB_PREFIX, limit: PAGE, ...(cursor ? { cursor } : {}) });
   const old = page.objects.filter((object) => now - object.uploaded.getTime() >= grace);
-  const named = old.map((object) => ({ key: object.key, owner: parsePayloadKey(object.key) }));
+  // an input is named before its task exists, by the local id (`x` of the task `<queue>~x`)
+  const named = old.map((object) => {
+    const owner = parsePayloadKey(object.key);
+    return { key: object.key, owner: owner && !splitTaskId(owner.taskId) ? { ...owner, taskId: taskIdOf(owner.queue, owner.taskId) } : owner };
+  });
   const ids = [...new Set(named.flatMap(({ owner }) => (owner ? [owner.taskId] : [])))];
   const records = new Map<string, TaskRecord | null>();
   if (ids.length > 0) (await tasks.getMany(ids)).forEach((record, i) => records.set(ids[i]!, record));

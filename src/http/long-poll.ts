@@ -9,6 +9,7 @@
  * ends with the task or at the wait's end.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
+import { taskIdOf } from "../queue/index";
 
 export const FIRST_INTERVAL_MS = 5;
 export const MAX_INTERVAL_MS = 1_500;
@@ -99,7 +100,8 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
     // A failed subscription leaves the timed reads to end the wait.
     subscriber.on("error", () => {});
     subscriber.on("message", ({ message }) => {
-      const ids = String(message).split(",");
+      // the settle script publishes the queue's local ids (ids.ts): the waiter holds full ones
+      const ids = String(message).split(",").map((local) => taskIdOf(queue, local));
       for (const resolve of waiting.splice(0)) resolve(ids);
     });
     return {

@@ -3,7 +3,7 @@
  * /openapi.json, so the document cannot drift from what the Worker accepts.
  */
 import { z } from "@hono/zod-openapi";
-import { QUEUE_NAME_PATTERN, TASK_ID_PATTERN } from "../queue/index";
+import { QUEUE_NAME_PATTERN, TASK_REF_PATTERN } from "../queue/index";
 import { durationSchema } from "./duration";
 
 const DAY_MS = 86_400_000;
@@ -21,8 +21,8 @@ export const QueueName = z
 
 export const TaskId = z
   .string()
-  .regex(TASK_ID_PATTERN, "task ids are 1-128 characters of A-Z, a-z, 0-9, _ . : and -")
-  .openapi({ example: "01JD3Q7Y8Z9ABCDEFGHJKMNPQR" });
+  .regex(TASK_REF_PATTERN, "task ids are <queue>~<id>, or an id alone of 1-128 characters of A-Z, a-z, 0-9, _ . : and -")
+  .openapi({ example: "default~01JD3Q7Y8Z9ABCDEFGHJKMNPQR" });
 
 export const QueueParams = z.object({ queue: QueueName.openapi({ param: { name: "queue", in: "path" } }) });
 export const TaskParams = z.object({ id: TaskId.openapi({ param: { name: "id", in: "path" } }) });

@@ -1,8 +1,10 @@
 /** Queue-level operations: figures, settings, the registry, the dead-letter set. */
 import { text } from "./codec";
-import { asArray, type QueueContext } from "./context";
+import { asArray, runQueueScript, type QueueContext } from "./context";
 import { QueueNotFoundError, ValidationError, ErrorCode } from "./errors";
+import { partitionOf, taskIdOf } from "./ids";
 import { queueKeys, registryKey } from "./keys";
+import { register } from "./registry";
 import { toTaskRecord } from "./records";
 import { deadScript } from "./scripts/dead";
 import { deadPageScript } from "./scripts/dead-page";
@@ -11,7 +13,7 @@ import { runScript } from "./scripts/runner";
 import { settingsScript, SETTINGS_READ } from "./scripts/settings";
 import { settingsFromMeta, settingsPatchToFields } from "./settings";
 import type { QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskRecord } from "./types";
-import { checkBatch, validateQueueName, validateTaskId } from "./validate";
+import { checkBatch, localTaskId, validateQueueName } from "./validate";
 
 /**
  * Depths come from the structures (list/zset sizes) and totals from counters the scripts bump in
@@ -21,20 +23,31 @@ import { checkBatch, validateQueueName, validateTaskId } from "./validate";
  */
 export async function getQueue(ctx: QueueContext, queue: string): Promise<QueueSummary> {
   validateQueueName(queue);
-  const reply = asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue, statsScript.keys), [queue, ...STATS_ARGS]));
-  const summary = summaryFromStats(queue, reply, ctx.defaults);
+  const read = async () =>
+    summaryFromStats(queue, asArray(await runScript(ctx.redis, statsScript, queueKeys(ctx.prefix, queue, statsScript.keys), [queue, ...STATS_ARGS])), ctx.defaults);
+  const summary = (await read()) ?? ((await movedFromRegistry(ctx, queue)) ? await read() : null);
   if (!summary) throw new QueueNotFoundError(queue);
   return summary;
 }
 
+/** A queue whose count an old registry kept (registry.ts) gets it in its stats hash; false when there was none. */
+async function movedFromRegistry(ctx: QueueContext, queue: string): Promise<boolean> {
+  const reply: unknown = await ctx.redis.hmget(registryKey(ctx.prefix), queue);
+  // automaticDeserialization off: an array; on: an object keyed by field, or null
+  const entry = Array.isArray(reply) ? reply[0] : reply && typeof reply === "object" ? (reply as Record<string, unknown>)[queue] : null;
+  if (entry == null || text(entry) === "0") return false;
+  await register(ctx, queue);
+  return true;
+}
+
 /** The stats script's reply (the start script's too, see scripts/start.ts) as figures; null for an unknown queue. */
 export function summaryFromStats(queue: string, reply: unknown[], defaults: QueueSettings): QueueSummary | null {
-  const [enqueued, stored, totals, ready, prio, delayed, dead] = reply;
+  const [enqueued, stored, totals, prio, delayed, dead] = reply;
   if (enqueued === null || enqueued === undefined) return null;
   const settings = settingsFromMeta(asArray(stored), defaults);
   const totalOf = asArray(totals);
   const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(totalOf[COUNTER_FIELDS.indexOf(name)] ?? 0);
-  const queued = Number(ready) + Number(prio) - counter("_tomb");
+  const queued = counter("_rdy") + Number(prio) - counter("_tomb");
   const live = Number(enqueued) + counter("retried") - counter("succeeded") - counter("dead") - counter("canceled");
   const counts: QueueCounts = {
     delayed: Number(delayed),
@@ -59,7 +72,8 @@ export async function updateSettings(ctx: QueueContext, queue: string, patch: Qu
   validateQueueName(queue);
   if (typeof patch !== "object" || patch === null) throw new ValidationError(ErrorCode.InvalidArgument, "settings", "must be an object");
   const fields = Object.entries(settingsPatchToFields(patch)).flat();
-  const args = [queue, String(SETTINGS_READ.length), ...SETTINGS_READ, ...fields];
+  await register(ctx, queue);
+  const args = ["0", String(SETTINGS_READ.length), ...SETTINGS_READ, ...fields];
   const values = asArray(await runScript(ctx.redis, settingsScript, queueKeys(ctx.prefix, queue, settingsScript.keys), args));
   return settingsFromMeta(values, ctx.defaults);
 }
@@ -70,11 +84,11 @@ export async function listDead(ctx: QueueContext, queue: string, options: { offs
   const limit = options.limit ?? 100;
   if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(ErrorCode.InvalidArgument, "offset", "must be a non-negative integer");
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 1000]");
-  const flat = asArray(await runScript(ctx.redis, deadPageScript, queueKeys(ctx.prefix, queue, deadPageScript.keys), [String(offset), String(limit)]));
+  const flat = asArray(await runQueueScript(ctx.redis, ctx.prefix, deadPageScript, queue, [String(offset), String(limit)]));
   const now = ctx.now();
   const records: TaskRecord[] = [];
   for (let i = 0; i < flat.length; i += 2) {
-    const record = toTaskRecord(text(flat[i]), flat[i + 1], ctx.defaults.maxAttempts, now);
+    const record = toTaskRecord(taskIdOf(queue, text(flat[i])), flat[i + 1], ctx.defaults.maxAttempts, now);
     if (record) records.push(record);
   }
   return records;
@@ -86,14 +100,15 @@ const DEAD_CHUNK = 1000;
 export async function handleDead(ctx: QueueContext, queue: string, mode: "retry" | "purge", ids?: string[]): Promise<number> {
   validateQueueName(queue);
   const call = async (chunk: string[]) => {
-    const [handled, more] = asArray(await ctx.run(deadScript, queue, ctx.now(), [queue, mode, String(DEAD_CHUNK), ...chunk]));
+    const labels = chunk.map(partitionOf);
+    const [handled, more] = asArray(await ctx.run(deadScript, queue, ctx.now(), [queue, mode, String(DEAD_CHUNK), ...chunk], { labels }));
     return { handled: Number(handled), more: Number(more) === 1 };
   };
   let total = 0;
   if (ids !== undefined) {
     checkBatch(ids, "ids");
-    ids.forEach((id, i) => validateTaskId(id, `ids[${i}]`));
-    for (let i = 0; i < ids.length; i += DEAD_CHUNK) total += (await call(ids.slice(i, i + DEAD_CHUNK))).handled;
+    const locals = ids.map((id, i) => localTaskId(queue, id, `ids[${i}]`));
+    for (let i = 0; i < locals.length; i += DEAD_CHUNK) total += (await call(locals.slice(i, i + DEAD_CHUNK))).handled;
     return total;
   }
   for (;;) {

@@ -4,7 +4,11 @@
  * record so that no queue script changes: the worker's read rides beside its settle.
  */
 import type { Redis } from "@upstash/redis";
+import { splitTaskId, taskIdOf } from "./ids";
 import { callbacksKey, DEFAULT_PREFIX } from "./keys";
+
+/** Fields are local ids (`x` of the task `<queue>~x`, ids.ts): a task id is accepted in either form. */
+const fieldOf = (id: string): string => splitTaskId(id)?.local ?? id;
 
 export type CallbackRedis = Pick<Redis, "hset" | "hmget" | "hdel" | "hscan">;
 
@@ -40,12 +44,12 @@ export function createCallbackStore(redis: CallbackRedis, options: { prefix?: st
   return {
     async set(queue, entries) {
       if (entries.length === 0) return;
-      await redis.hset(callbacksKey(prefix, queue), Object.fromEntries(entries.map((entry) => [entry.id, JSON.stringify(entry.target)])));
+      await redis.hset(callbacksKey(prefix, queue), Object.fromEntries(entries.map((entry) => [fieldOf(entry.id), JSON.stringify(entry.target)])));
     },
     async targets(queue, ids, fallback = true) {
       const found = new Map<string, CallbackTarget>();
       if (ids.length === 0) return found;
-      const fields = [...ids, QUEUE_CALLBACK_FIELD];
+      const fields = [...ids.map(fieldOf), QUEUE_CALLBACK_FIELD];
       const reply = await redis.hmget(callbacksKey(prefix, queue), ...fields);
       const values = Array.isArray(reply) ? reply : fields.map((field) => (reply as Record<string, unknown> | null)?.[field] ?? null);
       const queueTarget = fallback ? parse(values.at(-1)) : null;
@@ -56,13 +60,13 @@ export function createCallbackStore(redis: CallbackRedis, options: { prefix?: st
       return found;
     },
     async clear(queue, ids) {
-      if (ids.length > 0) await redis.hdel(callbacksKey(prefix, queue), ...ids);
+      if (ids.length > 0) await redis.hdel(callbacksKey(prefix, queue), ...ids.map(fieldOf));
     },
     async pending(queue, count) {
       const [, flat] = await redis.hscan(callbacksKey(prefix, queue), 0, { count });
       const fields = (flat as unknown[]).filter((_, index) => index % 2 === 0).map(String);
       // Only tasks: not the queue's own callback, nor jobs' (those are delivered by their fold).
-      return fields.filter((field) => field !== QUEUE_CALLBACK_FIELD && !field.startsWith("!"));
+      return fields.filter((field) => field !== QUEUE_CALLBACK_FIELD && !field.startsWith("!")).map((field) => taskIdOf(queue, field));
     },
     async setQueueDefault(queue, target) {
       if (target) await redis.hset(callbacksKey(prefix, queue), { [QUEUE_CALLBACK_FIELD]: JSON.stringify(target) });

@@ -42,3 +42,49 @@ export function newTaskId(now: number): string {
 
 /** Caller-given ids: no `|`, `,` or spaces (they separate ids inside sweep entries), at most 128 characters. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** A task id as the API gives it (`<queue>~<local>`), or a local id alone (a caller's, or a task stored before partitions). */
+export const TASK_REF_PATTERN = /^(?:[a-z0-9_-]{1,64}~)?[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * A task's id names its queue: `<queue>~<local>`, where `<local>` is a generated id or the caller's
+ * (TASK_ID_PATTERN). Neither queue names nor local ids contain `~`, so the split is unambiguous, and
+ * a read or cancel by id finds the queue's keys without an index. Scripts and stored structures hold
+ * local ids only: the keys already name the queue and the partition.
+ */
+export const QUEUE_ID_SEPARATOR = "~";
+
+export function taskIdOf(queue: string, local: string): string {
+  return `${queue}${QUEUE_ID_SEPARATOR}${local}`;
+}
+
+/** The queue and local id of a task id; null for an id without a queue (a task stored before partitions). */
+export function splitTaskId(id: string): { queue: string; local: string } | null {
+  const at = id.indexOf(QUEUE_ID_SEPARATOR);
+  if (at < 0) return null;
+  return { queue: id.slice(0, at), local: id.slice(at + 1) };
+}
+
+const ULID_LIKE = /^[A-Za-z0-9]{26}$/;
+const TRAILING_DIGITS = /^(.*?)(\d+)$/;
+/** Partitions of ids that are neither ULIDs nor numbered. */
+export const HASHED_PARTITIONS = 1024;
+
+/**
+ * The partition of a local id: the records hash (and ready list) that holds it. The same rule runs in
+ * Lua (scripts/pieces/partitions.ts) on pure string operations, so both sides agree:
+ *  1. a ULID (26 alphanumerics, any case): its first 9 characters, the creation time in 32 ms steps,
+ *     so a batch minted at one `now` shares one partition and a burst of 100k tasks/s puts ~3k in one;
+ *  2. an id ending in digits: `<stem>#<digits but the last two>`, 100 consecutive numbers per
+ *     partition (a job's map tasks `<job>-<index>`);
+ *  3. any other: `%<hash mod 1024>`.
+ * None grows with the number of tasks alive beyond what one 32 ms step, 100 numbers or 1/1024th of
+ * the other ids hold.
+ */
+export function partitionOf(local: string): string {
+  if (ULID_LIKE.test(local)) return local.slice(0, 9);
+  const numbered = TRAILING_DIGITS.exec(local);
+  if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
+  let h = 0;
+  for (let i = 0; i < local.length; i++) h = (h * 31 + local.charCodeAt(i)) % 1000003;
+  return `%${h % HASHED_PARTITIONS}`;
+}

@@ -63,7 +63,7 @@ export { DatabaseUnavailableError, EdgeqError, ErrorCode, QueueNotFoundError, Va
 export { DEFAULT_SETTINGS } from "./settings";
 export { DEFAULT_PREFIX, doneChannel, pushEpochKey } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
-export { TASK_ID_PATTERN, newTaskId } from "./ids";
+export { TASK_ID_PATTERN, TASK_REF_PATTERN, newTaskId, splitTaskId, taskIdOf } from "./ids";
 export type { QueueRedis } from "./scripts/runner";
 export type * from "./types";
 export type { MinuteCounts, MinuteStats, QueueStats } from "./stats/figures";

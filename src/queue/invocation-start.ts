@@ -20,7 +20,7 @@ export async function startInvocation(ctx: QueueContext, queue: string, replayMa
   const [code, ...stats] = start;
   if (Number(code) === 0) return { kind: "replayed" };
   if (Number(code) === 1) return { kind: "missing" };
-  const summary = summaryFromStats(queue, stats.slice(0, 7), ctx.defaults);
+  const summary = summaryFromStats(queue, stats.slice(0, 6), ctx.defaults);
   if (Number(code) !== 2 || !summary) throw new Error(`unexpected start reply: ${JSON.stringify(start)}`);
-  return { kind: "started", summary, pushEpoch: Number(stats[7]), claimed, nextDueAt };
+  return { kind: "started", summary, pushEpoch: Number(stats[6]), claimed, nextDueAt };
 }

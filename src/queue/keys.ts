@@ -1,14 +1,15 @@
 /**
- * Every Redis key the queue core uses, built in one place.
- *
- * Task records live in ONE global hash (id → packed record) rather than one hash per queue: `get(id)`
- * and `cancel(ids)` carry no queue name, and a global hash makes "read a task" a single HGET/HMGET
- * with no id → queue index to keep (an index would cost ~90 bytes and a write per task). The record
- * names its queue. Per-queue structures (ready list, zsets, meta) sit beside it, under the queue's
- * hash tag; the two global hashes (tasks, registry) do not carry it, so today a queue script spans
- * several cluster slots and every script locks those two keys (README "The keys"; issue 13).
+ * Every Redis key the queue core uses, built in one place. Every key a queue script touches is under
+ * the queue's hash tag, `<prefix>:q:{<queue>}:` (one cluster slot; Upstash locks them together):
+ * - fixed keys per queue (QUEUE_KEYS);
+ * - per partition of task ids (ids.ts partitionOf), the records hash `t:<label>` and the ready list
+ *   `r:<label>`: no key grows with the number of tasks alive (issue 13). A task id names its queue
+ *   (`<queue>~<local>`), so a read by id is one HMGET of one partition with no index.
+ * The registry (`<prefix>:queues`) is written outside every script (tasks.ts), and the global hash of
+ * records (`<prefix>:tasks`) of before partitions is only read, for ids without a queue.
  */
 
+import { partitionOf, splitTaskId } from "./ids";
 import { outboxKey } from "./jobs/keys";
 import type { KeySpec } from "./scripts/compose";
 
@@ -20,9 +21,8 @@ export const DEFAULT_PREFIX = "edgeq";
  * (scripts/compose.ts). `lua` is the key's name inside scripts.
  */
 export const QUEUE_KEYS = [
-  { name: "tasks", lua: "TASKS", what: "hash, task id → packed record (codec.ts)" },
   { name: "meta", lua: "META", what: "hash, settings and hints (_due earliest delayed runAt, _pz, _seq)" },
-  { name: "ready", lua: "READY", what: "list, ids of queued tasks of priority 0, FIFO" },
+  { name: "ready", lua: "READY", what: "zset, partitions with ready lists (r:<label>), score the order they got work in (meta _seq)" },
   { name: "prioritized", lua: "PRIO", what: "zset, ids of queued tasks of other priorities, score (1000 - priority) * 2^42 + seq" },
   { name: "delayed", lua: "DELAYED", what: "zset, ids of delayed tasks and retries waiting for backoff, score runAt" },
   { name: "sweep", lua: "SWEEP", what: "zset, batch entries for upkeep (lease checks, record expiry, dedup expiry), score when due" },
@@ -31,8 +31,7 @@ export const QUEUE_KEYS = [
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
-  { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (sent only with a start that has one)" },
-  { name: "registry", lua: "REGISTRY", what: "hash, queue name → \"0\": the list of queues (an enqueue gets it only to register, tasks.ts)" },
+  { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (an untouched placeholder for a call without one)" },
 ] as const satisfies readonly KeySpec[];
 
 export type QueueKeyName = (typeof QUEUE_KEYS)[number]["name"];
@@ -42,7 +41,8 @@ export function doneChannel(prefix: string, queue: string): string {
   return `${queueKeyMap(prefix, queue).meta}:done`;
 }
 
-export function tasksKey(prefix: string): string {
+/** The one hash of every record before partitions: read only, for ids without a queue. */
+export function legacyTasksKey(prefix: string): string {
   return `${prefix}:tasks`;
 }
 
@@ -54,10 +54,8 @@ export function registryKey(prefix: string): string {
 export function queueKeyMap(prefix: string, queue: string): Record<Exclude<QueueKeyName, "replayMark">, string> {
   const base = `${prefix}:q:{${queue}}`;
   return {
-    tasks: tasksKey(prefix),
-    registry: registryKey(prefix),
     meta: `${base}:meta`,
-    ready: `${base}:ready`,
+    ready: `${base}:rparts`,
     prioritized: `${base}:prio`,
     delayed: `${base}:delayed`,
     sweep: `${base}:sweep`,
@@ -69,27 +67,26 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
   };
 }
 
-/** Keys a script may be sent without: the last of its KEYS, so that the others keep their places. */
-export interface OptionalKeys {
-  /** The replay mark's key, for a start that has one. */
-  replayMark?: string;
-  /** False: leave the registry out (an enqueue of a queue registered a moment ago). */
-  registry?: boolean;
+/** The records hash and the ready list of one partition of a queue's task ids. */
+export function partitionKeys(prefix: string, queue: string, label: string): [records: string, ready: string] {
+  const base = `${prefix}:q:{${queue}}`;
+  return [`${base}:t:${label}`, `${base}:r:${label}`];
 }
 
 /**
- * The KEYS array of a queue script: the keys it names, in its order. `replayMark` is the one key not
- * derived from the queue; it and `registry` come last in QUEUE_KEYS, so leaving them out moves no
- * other key.
+ * The KEYS array of a queue script: the keys it names, in its order, then (for a partitioned script)
+ * the records and ready keys of each partition label. `replayMark` is the one key a caller names
+ * (a push delivery's, moved under the queue's tag: replayMarkKey).
  */
-export function queueKeys(prefix: string, queue: string, names: readonly QueueKeyName[], optional: OptionalKeys = {}): string[] {
+export function queueKeys(prefix: string, queue: string, names: readonly QueueKeyName[], replayMark?: string, labels: Iterable<string> = []): string[] {
   const map = queueKeyMap(prefix, queue);
   const keys: string[] = [];
   for (const name of names) {
-    if (name === "replayMark") {
-      if (optional.replayMark !== undefined) keys.push(optional.replayMark);
-    } else if (name !== "registry" || optional.registry !== false) keys.push(map[name]);
+    // a start without a mark gets a key it never touches, so that the partition keys keep their places
+    if (name === "replayMark") keys.push(replayMark ?? `${prefix}:q:{${queue}}:replay:none`);
+    else keys.push(map[name]);
   }
+  for (const label of labels) keys.push(...partitionKeys(prefix, queue, label));
   return keys;
 }
 
@@ -112,4 +109,20 @@ export function progressKey(prefix: string, queue: string): string {
  */
 export function callbacksKey(prefix: string, queue: string): string {
   return `${prefix}:q:{${queue}}:callbacks`;
+}
+
+/**
+ * A push delivery's replay mark, moved under the queue's hash tag (the start script that sets it is
+ * the queue's): `<prefix>:q:{<queue>}:` then the mark's own key without the prefix.
+ */
+export function replayMarkKey(prefix: string, queue: string, markKey: string): string {
+  const own = markKey.startsWith(`${prefix}:`) ? markKey.slice(prefix.length + 1) : markKey;
+  return `${prefix}:q:{${queue}}:${own}`;
+}
+
+/** Where a task's record is: its partition's hash and the field (the local id); the old global hash for an id without a queue. */
+export function recordLocation(prefix: string, id: string): { key: string; field: string } {
+  const parts = splitTaskId(id);
+  if (!parts) return { key: legacyTasksKey(prefix), field: id };
+  return { key: partitionKeys(prefix, parts.queue, partitionOf(parts.local))[0], field: parts.local };
 }

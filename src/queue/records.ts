@@ -2,17 +2,17 @@
 import {
   decodeJson, decodeRecord, encodeRecord, escapeField, field, fromBase36, HeadField as H, leaseTokenOf, StateField as S, text, toBase36, unescapeField,
 } from "./codec";
-import { newTaskId } from "./ids";
+import { newTaskId, partitionOf } from "./ids";
 import type { ClaimedTask, EnqueueRequest, TaskRecord, TaskStatus } from "./types";
-import { encodePayload, FN_NAME_PATTERN, invalid, optionalInteger, validateTaskId } from "./validate";
+import { encodePayload, FN_NAME_PATTERN, invalid, localTaskId, optionalInteger, validateTaskId } from "./validate";
 
-/** The five enqueue-script arguments of one task (see scripts/enqueue.ts). */
+/** The five enqueue-script arguments of one task (see scripts/enqueue.ts), then its partition. */
 export function packEnqueue(queue: string, task: EnqueueRequest, i: number, now: number, maxInputBytes: number): string[] {
   const at = `tasks[${i}]`;
   if (typeof task !== "object" || task === null) invalid(at, "must be an object");
   if (typeof task.fn !== "string" || !FN_NAME_PATTERN.test(task.fn)) invalid(`${at}.fn`, `must match ${FN_NAME_PATTERN.source}`);
   const given = task.id !== undefined;
-  const id = given ? validateTaskId(task.id, `${at}.id`) : newTaskId(now);
+  const id = given ? localTaskId(queue, task.id, `${at}.id`) : newTaskId(now);
   const priority = optionalInteger(task.priority, `${at}.priority`, -1000, 1000) ?? 0;
   const delayMs = optionalInteger(task.delayMs, `${at}.delayMs`, 0, 365 * 86_400_000);
   const runAtGiven = optionalInteger(task.runAt, `${at}.runAt`, 0, 8.64e15);
@@ -35,8 +35,9 @@ export function packEnqueue(queue: string, task: EnqueueRequest, i: number, now:
   ];
   const head = [toBase36(now), task.fn, queue, jobId, task.dedupKey === undefined ? "" : escapeField(task.dedupKey)];
   const record = encodeRecord(state, head, input);
-  const route = delayed ? `d${runAt}` : priority === 0 ? "" : `p${priority}`;
-  return [id, given ? "1" : "", task.dedupKey ?? "", route, record];
+  // a delayed task's member carries its priority, so that promotion reads no record
+  const route = delayed ? `d${runAt}${priority === 0 ? "" : `|${priority}`}` : priority === 0 ? "" : `p${priority}`;
+  return [id, given ? "1" : "", task.dedupKey ?? "", route, record, partitionOf(id)];
 }
 
 const STATUS: Record<string, TaskStatus> = {
@@ -54,6 +55,14 @@ export function statusOf(letter: string): TaskStatus {
   return status;
 }
 
+/**
+ * A delayed task is queued once its time has come: promotion moves it to the ready structures
+ * without rewriting its record (scripts/pieces/transitions.ts), so the record says "d" until claimed.
+ */
+function shownStatus(letter: string, runAt: number | null, now: number): TaskStatus {
+  return letter === "d" && runAt !== null && runAt <= now ? "queued" : statusOf(letter);
+}
+
 function optionalNumber(s: string): number | null {
   return s === "" ? null : Number(s);
 }
@@ -69,7 +78,7 @@ export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: numbe
     id,
     queue: field(head, H.Queue),
     fn: field(head, H.Fn),
-    status: statusOf(field(st, S.State)),
+    status: shownStatus(field(st, S.State), fromBase36(field(st, S.RunAt)), now),
     input: decodeJson(input),
     priority: Number(field(st, S.Priority) || 0),
     attempts: Number(field(st, S.Attempts)),

@@ -1,8 +1,11 @@
 /** Task operations: enqueue, claim/settle, extend, upkeep, cancel, get. One script call per batch. */
 import { text } from "./codec";
-import { asArray, type QueueContext } from "./context";
-import { tasksKey } from "./keys";
+import { asArray, type QueueContext, type ScriptKeys } from "./context";
+import { addToHint, claimHint, rememberHint } from "./claim-hints";
+import { partitionOf, splitTaskId, taskIdOf } from "./ids";
+import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
+import { register, registrationDue } from "./registry";
 import { cancelScript } from "./scripts/cancel";
 import { enqueueScript } from "./scripts/enqueue";
 import { extendScript } from "./scripts/extend";
@@ -12,21 +15,8 @@ import type {
   ClaimedTask, EnqueueRequest, EnqueueResult, ExtendedLease, LeaseExtension, SettleOutcome, TaskCompletion,
   ReplayMark, TaskFailure, TaskRecord, UpkeepResult, PushInfo,
 } from "./types";
-import { checkBatch, encodePayload, errorText, validateQueueName, validateTaskId } from "./validate";
+import { checkBatch, encodePayload, errorText, localTaskId, validateQueueName, validateTaskRef } from "./validate";
 import { ErrorCode, ValidationError } from "./errors";
-
-/**
- * When this isolate last registered each queue (prefix "\n" queue → ms). An enqueue sends the registry
- * key, and so locks it on Upstash, only when the queue has not been registered here for a minute:
- * registering is idempotent, and redoing it now and then puts back a queue lost with a data loss.
- */
-const registeredAt = new Map<string, number>();
-const REGISTER_EVERY_MS = 60_000;
-
-function registrationDue(ctx: QueueContext, queue: string, now: number): boolean {
-  const at = registeredAt.get(`${ctx.prefix}\n${queue}`);
-  return at === undefined || now - at >= REGISTER_EVERY_MS || now < at;
-}
 
 export async function enqueue(ctx: QueueContext, queue: string, tasks: EnqueueRequest[]): Promise<EnqueueResult[]> {
   return (await enqueueAndPeek(ctx, queue, tasks, false)).results;
@@ -83,17 +73,25 @@ export async function enqueueGroups(
 
 async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], withPushInfo: boolean) {
   const args = [queue, String(packed.length), withPushInfo ? "1" : "0"];
-  for (const task of packed) args.push(...task);
-  const register = registrationDue(ctx, queue, now);
-  const [rawResults, rawPushInfo] = asArray(await ctx.run(enqueueScript, queue, now, args, { registry: register }));
-  if (register) registeredAt.set(`${ctx.prefix}\n${queue}`, now);
+  const labels = new Set<string>();
+  for (const task of packed) {
+    args.push(...task.slice(0, 5));
+    labels.add(task[5]!);
+  }
+  // the registry is outside the queue's hash tag: listed by a call of its own, in the same request
+  const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
+  const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels }), listing]);
+  const [rawResults, rawPushInfo] = asArray(reply);
+  addToHint(ctx.prefix, queue, labels);
   const [paused, maxParallel, epoch] = asArray(rawPushInfo);
   const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
   };
-  return { results: asArray(rawResults), pushInfo: withPushInfo ? info : null };
+  const results = asArray(rawResults);
+  for (let i = 0; i < results.length; i += 3) results[i] = taskIdOf(queue, text(results[i]));
+  return { results, pushInfo: withPushInfo ? info : null };
 }
 
 /** The script's id, state, duplicate triples of `tasks`, found from the `offset`-th task on. */
@@ -157,20 +155,26 @@ export async function settle(
   const args = [String(claimMax), leaseArg(leaseMs), String(completions.length), String(failures.length)];
   const mark = start?.replayMark;
   args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", mark ? String(mark.ttlMs) : "", mark?.value ?? "");
+  const labels = new Set<string>();
+  const local = (id: unknown, field: string) => {
+    const l = localTaskId(queue, id, field);
+    labels.add(partitionOf(l));
+    return l;
+  };
   completions.forEach((c, i) => {
     const at = `completions[${i}]`;
     const result = encodePayload(c.result === undefined ? null : c.result, `${at}.result`, ctx.maxInputBytes);
-    args.push(validateTaskId(c.id, `${at}.id`), token(c.leaseToken, `${at}.leaseToken`), result);
+    args.push(local(c.id, `${at}.id`), token(c.leaseToken, `${at}.leaseToken`), result);
   });
   failures.forEach((f, i) => {
     const at = `failures[${i}]`;
-    args.push(validateTaskId(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
+    args.push(local(f.id, `${at}.id`), token(f.leaseToken, `${at}.leaseToken`), errorText(f.error, `${at}.error`));
     args.push(f.retryable === false ? "0" : "1", String(Math.random()));
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [], nextDueAt: null };
-  const now = ctx.now();
-  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue] = asArray(await ctx.run(settleScript, queue, now, args, { replayMark: mark?.key }));
-  const codes = asArray(rawOutcomes);
+  if (claimMax > 0 || start) for (const label of claimHint(ctx.prefix, queue)) labels.add(label);
+  const reply = await runSettle(ctx, queue, args, { replayMark: mark ? replayMarkKey(ctx.prefix, queue, mark.key) : undefined, labels });
+  const codes = asArray(reply.rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
   const outcomes = settledIds.map((id, i): SettleOutcome => {
     const code = Number(codes[2 * i]);
@@ -179,12 +183,35 @@ export async function settle(
     if (code === 3) return { id, outcome: "dead" };
     return { id, outcome: "stale" };
   });
+  let { claimed } = reply;
+  // the claim stopped at a partition this call did not hold: claim the rest now, with the hint
+  const wanted = start ? Number(asArray(reply.start)[0]) === 2 : claimMax > 0;
+  const max = reply.claimMax;
+  let last = reply;
+  for (let round = 0; wanted && last.short && claimed.length < max && round < CLAIM_ROUNDS; round++) {
+    const before = labels.size;
+    for (const label of last.hint) labels.add(label);
+    if (labels.size === before) break;
+    last = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels });
+    claimed = [...claimed, ...last.claimed];
+  }
+  return { outcomes, claimed, start: asArray(reply.start ?? []), nextDueAt: reply.nextDueAt };
+}
+
+/** Claims again at once when a claim stopped at a partition its call lacked: each round holds more. */
+const CLAIM_ROUNDS = 3;
+
+/** One settle script call, its reply read; remembers the claim hint for the queue's next call. */
+async function runSettle(ctx: QueueContext, queue: string, args: string[], keys: ScriptKeys) {
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue, rawHint, rawShort, rawClaimMax] = asArray(await ctx.run(settleScript, queue, ctx.now(), args, keys));
   const claimedFlat = asArray(rawClaimed);
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
-  for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(text(claimedFlat[i]), claimedFlat[i + 1], defaultMax));
+  for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(taskIdOf(queue, text(claimedFlat[i])), claimedFlat[i + 1], defaultMax));
+  const hint = asArray(rawHint ?? []).map(text);
+  if (hint.length > 0) rememberHint(ctx.prefix, queue, hint);
   const due = rawDue == null ? "" : text(rawDue);
-  return { outcomes, claimed, start: asArray(rawStart ?? []), nextDueAt: due === "" ? null : Number(due) };
+  return { rawOutcomes, claimed, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {
@@ -192,8 +219,13 @@ export async function extendLeases(ctx: QueueContext, queue: string, leases: Lea
   checkBatch(leases, "leases");
   if (leases.length === 0) return [];
   const args = [leaseArg(leaseMs)];
-  leases.forEach((l, i) => args.push(validateTaskId(l.id, `leases[${i}].id`), token(l.leaseToken, `leases[${i}].leaseToken`)));
-  const reply = asArray(await ctx.run(extendScript, queue, ctx.now(), args));
+  const labels = new Set<string>();
+  leases.forEach((l, i) => {
+    const id = localTaskId(queue, l.id, `leases[${i}].id`);
+    labels.add(partitionOf(id));
+    args.push(id, token(l.leaseToken, `leases[${i}].leaseToken`));
+  });
+  const reply = asArray(await ctx.run(extendScript, queue, ctx.now(), args, { labels }));
   return leases.map((l, i) => {
     const ok = Number(reply[3 * i]) === 1;
     return { id: l.id, leaseToken: ok ? text(reply[3 * i + 1]) : null, leaseUntil: ok ? Number(reply[3 * i + 2]) : null };
@@ -205,39 +237,65 @@ export async function upkeep(ctx: QueueContext, queue: string, limit = 1000): Pr
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new ValidationError(ErrorCode.InvalidArgument, "limit", "must be an integer in [1, 10000]");
   }
-  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, ctx.now(), [String(limit), queue]));
+  const now = ctx.now();
+  // the cron's upkeep lists the queue again each time (registry.ts): a queue lost with a data loss comes back
+  await register(ctx, queue);
+  const [promoted, requeued, dead, expired, more] = asArray(await ctx.run(upkeepScript, queue, now, [String(limit)]));
   return { promoted: Number(promoted), requeued: Number(requeued), dead: Number(dead), expired: Number(expired), more: Number(more) === 1 };
 }
 
-/** One HMGET on the global tasks hash: a result read is one command. */
+/**
+ * One HMGET per partition the ids fall in (ids name their queue and partition, ids.ts); ids without a
+ * queue are read from the records hash of before partitions. The HMGETs go in one request.
+ */
 export async function getMany(ctx: QueueContext, ids: string[]): Promise<(TaskRecord | null)[]> {
   checkBatch(ids, "ids");
   if (ids.length === 0) return [];
-  ids.forEach((id, i) => validateTaskId(id, `ids[${i}]`));
-  const reply: unknown = await ctx.redis.hmget(tasksKey(ctx.prefix), ...ids);
+  const byKey = new Map<string, { fields: string[]; at: number[] }>();
+  ids.forEach((id, i) => {
+    validateTaskRef(id, `ids[${i}]`);
+    const parts = splitTaskId(id);
+    const key = parts ? partitionKeys(ctx.prefix, parts.queue, partitionOf(parts.local))[0] : legacyTasksKey(ctx.prefix);
+    const group = byKey.get(key) ?? { fields: [], at: [] };
+    group.fields.push(parts ? parts.local : id);
+    group.at.push(i);
+    byKey.set(key, group);
+  });
+  const raws: unknown[] = new Array(ids.length).fill(null);
+  await Promise.all(
+    [...byKey].map(async ([key, { fields, at }]) => {
+      const reply: unknown = await ctx.redis.hmget(key, ...fields);
+      // automaticDeserialization off: the raw array; on: an object keyed by field, or null when all are nil
+      fields.forEach((field, k) => {
+        raws[at[k]!] = Array.isArray(reply) ? reply[k] : reply && typeof reply === "object" ? (reply as Record<string, unknown>)[field] : null;
+      });
+    }),
+  );
   const now = ctx.now();
-  // automaticDeserialization off: the raw array; on: an object keyed by field, or null when all are nil
-  const raw = (i: number): unknown =>
-    Array.isArray(reply) ? reply[i] : reply && typeof reply === "object" ? (reply as Record<string, unknown>)[ids[i]!] : null;
-  return ids.map((id, i) => toTaskRecord(id, raw(i), ctx.defaults.maxAttempts, now));
+  return ids.map((id, i) => toTaskRecord(id, raws[i], ctx.defaults.maxAttempts, now));
 }
 
 /**
- * Cancel needs each task's queue (its keys go in KEYS): one HMGET finds them, then one script per
- * queue re-checks the state atomically. Returns the ids actually canceled.
+ * Cancel: one script per queue named by the ids, which re-checks each state atomically. Ids without a
+ * queue (tasks stored before partitions) are not canceled. Returns the ids actually canceled.
  */
 export async function cancel(ctx: QueueContext, ids: string[]): Promise<string[]> {
-  const records = await getMany(ctx, ids);
-  const byQueue = new Map<string, string[]>();
-  records.forEach((record, i) => {
-    if (record && (record.status === "queued" || record.status === "delayed")) {
-      byQueue.set(record.queue, [...(byQueue.get(record.queue) ?? []), ids[i]!]);
-    }
+  checkBatch(ids, "ids");
+  const byQueue = new Map<string, { ids: string[]; locals: string[] }>();
+  ids.forEach((id, i) => {
+    validateTaskRef(id, `ids[${i}]`);
+    const parts = splitTaskId(id);
+    if (!parts) return;
+    const group = byQueue.get(parts.queue) ?? { ids: [], locals: [] };
+    group.ids.push(id);
+    group.locals.push(parts.local);
+    byQueue.set(parts.queue, group);
   });
   const canceled: string[] = [];
-  for (const [queue, queueIds] of byQueue) {
-    const codes = asArray(await ctx.run(cancelScript, queue, ctx.now(), [queue, ...queueIds]));
-    queueIds.forEach((id, i) => Number(codes[i]) === 1 && canceled.push(id));
+  for (const [queue, group] of byQueue) {
+    const labels = group.locals.map(partitionOf);
+    const codes = asArray(await ctx.run(cancelScript, queue, ctx.now(), [queue, ...group.locals], { labels }));
+    group.ids.forEach((id, i) => Number(codes[i]) === 1 && canceled.push(id));
   }
   return canceled;
 }

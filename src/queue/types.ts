@@ -174,6 +174,7 @@ export interface PushInfo {
  * worker invocation, so that a delivery sent again does nothing (src/security/replay.ts builds it).
  */
 export interface ReplayMark {
+  /** Its name; the queue core keeps it under the queue's hash tag, beside the start's keys (keys.ts replayMarkKey). */
   key: string;
   value: string;
   ttlMs: number;

@@ -4,7 +4,7 @@
  */
 import { byteLength, encodeJson } from "./codec";
 import { ErrorCode, ValidationError } from "./errors";
-import { TASK_ID_PATTERN } from "./ids";
+import { splitTaskId, TASK_ID_PATTERN, TASK_REF_PATTERN } from "./ids";
 
 export const QUEUE_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
 /** Function names end up in the record head: no `|`, tab or newline. */
@@ -25,6 +25,20 @@ export function validateQueueName(name: unknown): string {
 
 export function validateTaskId(id: unknown, field: string): string {
   if (typeof id !== "string" || !TASK_ID_PATTERN.test(id)) invalid(field, `must match ${TASK_ID_PATTERN.source}`);
+  return id;
+}
+
+/** A task id of `queue`, given with its queue (`<queue>~<local>`, ids.ts) or without: its local part. */
+export function localTaskId(queue: string, id: unknown, field: string): string {
+  const parts = typeof id === "string" ? splitTaskId(id) : null;
+  if (!parts) return validateTaskId(id, field);
+  if (parts.queue !== queue) invalid(field, `is a task of queue "${parts.queue}", not of "${queue}"`);
+  return validateTaskId(parts.local, field);
+}
+
+/** Any task id: `<queue>~<local>`, or a local id alone (a task stored before partitions). */
+export function validateTaskRef(id: unknown, field: string): string {
+  if (typeof id !== "string" || !TASK_REF_PATTERN.test(id)) invalid(field, `must match ${TASK_REF_PATTERN.source}`);
   return id;
 }
 

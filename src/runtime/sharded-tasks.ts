@@ -4,7 +4,7 @@
  * is every database's. A database that does not answer fails only the calls that need it, with a
  * DatabaseUnavailableError naming it (a 503 over HTTP).
  */
-import { DatabaseUnavailableError, EdgeqError } from "../queue/index";
+import { DatabaseUnavailableError, EdgeqError, splitTaskId } from "../queue/index";
 import type { QueueSummary, TaskQueue, TaskRecord } from "../queue/types";
 
 /** A database's name and the queue core over it. */
@@ -31,12 +31,6 @@ export async function onDatabase<T>(name: string, work: () => Promise<T>): Promi
   }
 }
 
-/** The queue a task id names (`<queue>~<local>`, src/queue/ids.ts), or undefined for an id that names none. */
-export function queueOfTaskId(id: string): string | undefined {
-  const at = id.indexOf("~");
-  return at > 0 ? id.slice(0, at) : undefined;
-}
-
 export function shardedTaskQueue(databases: readonly DatabaseTasks[], placeOf: (queue: string) => string): TaskQueue {
   const byName = new Map(databases.map((database) => [database.name, database]));
   const main = databases[0]!;
@@ -53,7 +47,7 @@ export function shardedTaskQueue(databases: readonly DatabaseTasks[], placeOf: (
   const byDatabase = (ids: readonly string[]) => {
     const groups = new Map<DatabaseTasks, number[]>(databases.map((database) => [database, []]));
     ids.forEach((id, index) => {
-      const queue = queueOfTaskId(id);
+      const queue = splitTaskId(id)?.queue;
       for (const database of queue === undefined ? databases : [of(queue)]) groups.get(database)!.push(index);
     });
     return [...groups].filter(([, places]) => places.length > 0);

@@ -11,6 +11,7 @@ import type { EnqueueRequest, TaskQueue } from "../../src/queue/types";
 import { ValidationError } from "../../src/queue/errors";
 import { testKeyspace, testRedis } from "../support/redis-client";
 import { queueName } from "./queue-fixture";
+import { taskIdOf } from "../../src/queue/ids";
 
 const keys = testKeyspace("coalesce");
 const { prefix } = keys;
@@ -99,9 +100,10 @@ describe("coalesced enqueues", () => {
   it("keeps client ids and dedup keys idempotent within one coalesced call and across calls", async () => {
     const queue = queueName();
     const { tasks, calls } = recording();
-    const id = `client-${Date.now()}`;
+    const given = `client-${Date.now()}`;
+    const id = taskIdOf(queue, given);
     const requests: EnqueueRequest[] = [
-      { fn: "echo", input: 1, id },
+      { fn: "echo", input: 1, id: given },
       { fn: "echo", input: 2, id },
       { fn: "echo", input: 3, dedupKey: "order-7" },
       { fn: "echo", input: 4, dedupKey: "order-7" },

@@ -11,6 +11,7 @@ import { defineJob } from "../../src/runtime/job";
 import { cancelPendingTasks } from "../../src/runtime/jobs/cancel";
 import { type FoldDeps, foldQueue } from "../../src/runtime/jobs/fold";
 import { mapTaskId } from "../../src/runtime/jobs/split";
+import { taskIdOf } from "../../src/queue/ids";
 import { createLogger } from "../../src/runtime/logger";
 import { queueFixture, queueName } from "./queue-fixture";
 import { rawTestRedis } from "../support/redis-client";
@@ -47,7 +48,8 @@ let jobCounter = 0;
 /** A running job of n tasks, all enqueued (as the splitter would), on a fresh queue. */
 async function newJob(n: number, settings: Parameters<typeof tasks.updateSettings>[1] = {}, maxFailures = 0) {
   const queue = queueName("once");
-  const id = `J${Date.now().toString(36)}${++jobCounter}`;
+  // An id that names its queue, as POST /v1/jobs makes: the job's hash then shares the queue's slot.
+  const id = `${queue}.J${Date.now().toString(36)}${++jobCounter}`;
   await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 0, maxMs: 0, jitter: 0 }, ...settings });
   await jobs.create({ id, fn: "sum", queue, input: { n }, total: n, maxFailures, acc: "0" });
   await tasks.enqueue(queue, Array.from({ length: n }, (_, i) => ({ fn: "sum", input: i, id: mapTaskId(id, i), jobId: id })));
@@ -124,8 +126,8 @@ describe("exactly-once folding", () => {
     expect(await jobs.get(id)).toMatchObject({ status: "running", done: 0, failed: 0 });
     // Task 1 dies and is folded as failed (tolerated), then retried: its failure is given back.
     const [a, b] = await tasks.claim(queue, 2);
-    const t1 = [a, b].find((t) => t?.id === mapTaskId(id, 1))!;
-    const other = [a, b].find((t) => t?.id !== mapTaskId(id, 1))!;
+    const t1 = [a, b].find((t) => t?.id === taskIdOf(queue, mapTaskId(id, 1)))!;
+    const other = [a, b].find((t) => t?.id !== taskIdOf(queue, mapTaskId(id, 1)))!;
     await tasks.fail(queue, [{ id: t1.id, leaseToken: t1.leaseToken, error: "boom", retryable: false }]);
     await tasks.complete(queue, completionsOf([other]));
     await fold(queue);
@@ -174,7 +176,7 @@ describe("exactly-once folding", () => {
     expect(job).toMatchObject({ status: "failed", failed: 1, done: 0 });
     expect(job?.error).toMatch(/1 map tasks failed; the job tolerates 0/);
     expect(failedJobs).toContain(id);
-    const records = await tasks.getMany(Array.from({ length: 12 }, (_, i) => mapTaskId(id, i)));
+    const records = await tasks.getMany(Array.from({ length: 12 }, (_, i) => taskIdOf(queue, mapTaskId(id, i))));
     expect(records.map((r) => r?.status)).toEqual(["dead", ...Array(11).fill("canceled")]);
     expect((await tasks.getQueue(queue)).counts).toMatchObject({ queued: 0, canceled: 11 });
     // The cancel's outbox entries were dropped with it: nothing is left to fold.

@@ -11,6 +11,7 @@ import { registry } from "../../src/runtime/registry";
 import { estimatePiDirect, primesBelowDirect, wordFrequenciesDirect } from "../support/direct";
 import { startReceiver, type Receiver } from "../support/qstash-receiver";
 import { keys, runUntilOver, start, tasks } from "./jobs-fixture";
+import { taskIdOf } from "../../src/queue/ids";
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -62,7 +63,7 @@ describe("example jobs against a single-process computation", () => {
       const finished = await runUntilOver(receiver, registry([], [flaky]), id, queue);
       expect(finished).toMatchObject({ status: "succeeded", done: total, failed: 0 });
       expect(finished.result).toEqual(expected());
-      const [first, second] = await tasks.getMany([`${id}-0`, `${id}-1`]);
+      const [first, second] = await tasks.getMany([taskIdOf(queue, `${id}-0`), taskIdOf(queue, `${id}-1`)]);
       expect(first).toMatchObject({ status: "succeeded", attempts: 3, jobId: id });
       expect(second).toMatchObject({ status: "succeeded", attempts: 1, jobId: id });
       // The map result lives in the job's accumulator, not in every task record.

@@ -12,6 +12,7 @@ import { defineJob } from "../../src/runtime/job";
 import { type FoldDeps, foldQueue } from "../../src/runtime/jobs/fold";
 import { planFold } from "../../src/runtime/jobs/plan";
 import { mapTaskId } from "../../src/runtime/jobs/split";
+import { taskIdOf } from "../../src/queue/ids";
 import { createLogger } from "../../src/runtime/logger";
 import type { FoldRound, JobState } from "../../src/queue/jobs/types";
 import { rawTestRedis } from "../support/redis-client";
@@ -148,7 +149,7 @@ async function run(actions: Action[]): Promise<void> {
   }
   await foldQueue(queue, deps, Date.now() + 5_000);
 
-  const records = await tasks.getMany(Array.from({ length: N }, (_, i) => mapTaskId(jobId, i)));
+  const records = await tasks.getMany(Array.from({ length: N }, (_, i) => taskIdOf(queue, mapTaskId(jobId, i))));
   const succeeded = records.flatMap((r, i) => (r?.status === "succeeded" ? [i] : []));
   const dead = records.filter((r) => r?.status === "dead").length;
   expect(succeeded.length + dead).toBe(N);

@@ -10,6 +10,7 @@ import { CHUNKS_PER_RUN, ENQUEUE_CHUNK } from "../../src/runtime/jobs/split";
 import { registry } from "../../src/runtime/registry";
 import { startReceiver, type Receiver } from "../support/qstash-receiver";
 import { jobs, keys, runUntilIdle, runUntilOver, start, tasks } from "./jobs-fixture";
+import { taskIdOf } from "../../src/queue/ids";
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe("splitting a job in chunks", () => {
     expect((await tasks.getQueue(queue)).counts.enqueued).toBe(ENQUEUE_CHUNK + 1);
     const finished = await runUntilOver(receiver, registry([], [job]), id, queue);
     expect(finished).toMatchObject({ status: "succeeded", done: n, failed: 0, result: (n * (n + 1)) / 2 });
-    const splitters = await tasks.getMany([`${id}-split-${ENQUEUE_CHUNK}`, `${id}-split-${ENQUEUE_CHUNK * (CHUNKS_PER_RUN + 1)}`]);
+    const splitters = await tasks.getMany([`${id}-split-${ENQUEUE_CHUNK}`, `${id}-split-${ENQUEUE_CHUNK * (CHUNKS_PER_RUN + 1)}`].map((local) => taskIdOf(queue, local)));
     expect(splitters.map((task) => task?.status)).toEqual(["succeeded", "succeeded"]);
     expect((await tasks.getQueue(queue)).counts.enqueued).toBe(n + 2);
   }, 60_000);
@@ -60,8 +61,8 @@ describe("splitting a job in chunks", () => {
     // Nothing beyond the first chunk was enqueued: the splitter found the job over. The canceler
     // task went through the ids past the first 5,000.
     expect(counts).toMatchObject({ queued: 0, running: 0, canceled: ENQUEUE_CHUNK, enqueued: ENQUEUE_CHUNK + 2 });
-    expect(await tasks.get(`${id}-split-${ENQUEUE_CHUNK}`)).toMatchObject({ status: "succeeded", result: { skipped: "canceled" } });
-    expect(await tasks.get(`${id}-cancel-5000`)).toMatchObject({ status: "succeeded", result: { next: null } });
+    expect(await tasks.get(taskIdOf(queue, `${id}-split-${ENQUEUE_CHUNK}`))).toMatchObject({ status: "succeeded", result: { skipped: "canceled" } });
+    expect(await tasks.get(taskIdOf(queue, `${id}-cancel-5000`))).toMatchObject({ status: "succeeded", result: { next: null } });
     expect(await jobs.get(id)).toMatchObject({ status: "canceled", done: 0 });
   });
 

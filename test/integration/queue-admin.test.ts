@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { QueueNotFoundError } from "../../src/queue/index";
+import { recordLocation } from "../../src/queue/keys";
+import { taskIdOf } from "../../src/queue/ids";
 import { testRedis } from "../support/redis-client";
 import { queueFixture, queueName } from "./queue-fixture";
 
@@ -40,10 +42,11 @@ describe("queue core: cancel, expiry, dead letters, settings, counters", () => {
     expect((await queue.get(tasks[0]!.id))?.result).toBe("r");
     advance(1);
     expect(await queue.get(tasks[0]!.id)).toBeNull();
-    expect(await raw.hexists(`${prefix}:tasks`, tasks[0]!.id)).toBe(1);
+    const at = recordLocation(prefix, tasks[0]!.id);
+    expect(await raw.hexists(at.key, at.field)).toBe(1);
     const up = await queue.upkeep(q);
     expect(up).toMatchObject({ expired: 1, requeued: 1 });
-    expect(await raw.hexists(`${prefix}:tasks`, tasks[0]!.id)).toBe(0);
+    expect(await raw.hexists(at.key, at.field)).toBe(0);
     expect((await queue.get(tasks[1]!.id))?.status).toBe("queued");
   });
 
@@ -136,10 +139,11 @@ describe("queue core: cancel, expiry, dead letters, settings, counters", () => {
     const ids = ["123", "true", "null", "1e3", `${q}-x`];
     await plain.enqueue(q, ids.map((id, i) => ({ fn: "f", input: { i, s: "123" }, id })));
     const claimed = await plain.claim(q, 10);
-    expect(claimed.map((t) => t.id)).toEqual(ids);
+    const full = ids.map((id) => taskIdOf(q, id));
+    expect(claimed.map((t) => t.id)).toEqual(full);
     expect(claimed[0]!.input).toEqual({ i: 0, s: "123" });
     await plain.complete(q, claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: "42" })));
-    expect((await plain.getMany(ids)).map((r) => r?.result)).toEqual(ids.map(() => "42"));
+    expect((await plain.getMany(full)).map((r) => r?.result)).toEqual(ids.map(() => "42"));
     expect(await plain.getMany(["absent-1", "absent-2"])).toEqual([null, null]);
     expect((await plain.getQueue(q)).counts.succeeded).toBe(5);
   });

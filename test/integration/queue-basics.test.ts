@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { queueFixture, queueName } from "./queue-fixture";
+import { taskIdOf } from "../../src/queue/ids";
 
 describe("queue core: enqueue, claim, complete, get", () => {
   const { queue, advance, clock } = queueFixture({ defaults: { dedupWindowMs: 60_000 } });
@@ -95,12 +96,14 @@ describe("queue core: enqueue, claim, complete, get", () => {
 
   it("treats an existing caller-given id as a duplicate, in another call or the same batch", async () => {
     const q = queueName();
-    const id = `${q}-fixed`;
-    const [first, inBatch] = await queue.enqueue(q, [{ fn: "f", input: 1, id }, { fn: "f", input: 2, id }]);
+    const given = `${q}-fixed`;
+    // the task's id names its queue: `<queue>~<given>`, whichever of the two the caller sends
+    const id = taskIdOf(q, given);
+    const [first, inBatch] = await queue.enqueue(q, [{ fn: "f", input: 1, id: given }, { fn: "f", input: 2, id }]);
     expect(first).toEqual({ id, status: "queued", duplicate: false });
     expect(inBatch).toEqual({ id, status: "queued", duplicate: true });
     await queue.claim(q, 1);
-    expect(await queue.enqueue(q, [{ fn: "f", input: 3, id }])).toEqual([{ id, status: "running", duplicate: true }]);
+    expect(await queue.enqueue(q, [{ fn: "f", input: 3, id: given }])).toEqual([{ id, status: "running", duplicate: true }]);
     expect((await queue.get(id))?.input).toBe(1);
   });
 

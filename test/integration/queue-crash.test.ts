@@ -70,7 +70,7 @@ describe("queue core: crashing workers", () => {
         }
         expect(crashes).toBeGreaterThan(0);
         expect(model.inState("q", "d", "r")).toEqual([]);
-        await model.checkAgainst(queue, prefix, name);
+        await model.checkAgainst(queue, prefix, name, clock.now);
         const records = await queue.getMany([...model.tasks.keys()]);
         for (const record of records) {
           expect(record!.status === "succeeded" || record!.status === "dead").toBe(true);

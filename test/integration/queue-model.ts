@@ -5,7 +5,8 @@
  */
 import { expect } from "vitest";
 import type { StateLetter } from "../../src/queue/codec";
-import { queueKeyMap } from "../../src/queue/keys";
+import { splitTaskId } from "../../src/queue/ids";
+import { partitionKeys, queueKeyMap } from "../../src/queue/keys";
 import type { TaskQueue, TaskStatus } from "../../src/queue/types";
 import { testRedis } from "../support/redis-client";
 
@@ -61,33 +62,38 @@ export class QueueModel {
     return [...this.tasks.values()].filter((t) => states.includes(t.state));
   }
 
-  async checkAgainst(queue: TaskQueue, prefix: string, name: string): Promise<void> {
+  /** `now`: the queue's clock (a delayed task shows as queued once due, records.ts). */
+  async checkAgainst(queue: TaskQueue, prefix: string, name: string, now: number): Promise<void> {
     const ids = [...this.tasks.keys()];
     const records = ids.length ? await queue.getMany(ids) : [];
     records.forEach((record, i) => {
       const t = this.tasks.get(ids[i]!)!;
       expect(record, `task ${t.id} lost`).not.toBeNull();
-      expect({ id: t.id, status: record!.status, attempts: record!.attempts }).toEqual({ id: t.id, status: STATUS[t.state], attempts: t.attempts });
+      expect({ id: t.id, status: record!.status, attempts: record!.attempts }).toEqual({ id: t.id, status: STATUS[t.state === "d" && t.runAt <= now ? "q" : t.state], attempts: t.attempts });
       expect(record!.result, `result of ${t.id}`).toEqual(t.result);
     });
-    // each task sits in exactly the structure of its state (ready list entries of other states are tombstones)
+    // each task sits in exactly the structure of its state (ready list entries of other states are
+    // tombstones); structures hold local ids (`x` of `<queue>~x`), a ready list per partition, and a
+    // due delayed task of priority 0 goes to PRIO when promoted
     const { ready, prioritized: prio, delayed, dead } = queueKeyMap(prefix, name);
     const raw = testRedis({ automaticDeserialization: false });
-    const [list, prioIds, delayedIds, deadIds] = await Promise.all([
-      raw.lrange(ready!, 0, -1), raw.zrange(prio!, 0, -1), raw.zrange(delayed!, 0, -1), raw.zrange(dead!, 0, -1),
+    const [labels, prioIds, delayedMembers, deadIds] = await Promise.all([
+      raw.zrange<string[]>(ready!, 0, -1), raw.zrange<string[]>(prio!, 0, -1), raw.zrange<string[]>(delayed!, 0, -1), raw.zrange<string[]>(dead!, 0, -1),
     ]);
+    const list = (await Promise.all(labels.map((label) => raw.lrange<string>(partitionKeys(prefix, name, label)[1], 0, -1)))).flat();
+    const delayedIds = delayedMembers.map((member) => member.split("|")[0]!);
     const occurrences = (arr: unknown[], id: string) => arr.filter((x) => x === id).length;
     for (const t of this.tasks.values()) {
+      const local = splitTaskId(t.id)!.local;
+      const queued = t.state === "q";
       const where = {
-        ready: occurrences(t.state === "q" && t.priority === 0 ? list : [], t.id),
-        prio: occurrences(prioIds, t.id),
-        delayed: occurrences(delayedIds, t.id),
-        dead: occurrences(deadIds, t.id),
+        queued: occurrences(queued && t.priority === 0 ? list : [], local) + occurrences(prioIds, local),
+        delayed: occurrences(delayedIds, local),
+        dead: occurrences(deadIds, local),
       };
       expect({ id: t.id, ...where }).toEqual({
         id: t.id,
-        ready: t.state === "q" && t.priority === 0 ? 1 : 0,
-        prio: t.state === "q" && t.priority !== 0 ? 1 : 0,
+        queued: queued ? 1 : 0,
         delayed: t.state === "d" ? 1 : 0,
         dead: t.state === "x" ? 1 : 0,
       });

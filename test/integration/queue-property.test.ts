@@ -176,7 +176,7 @@ describe("queue core: property-based interleavings", () => {
               break;
             }
           }
-          await model.checkAgainst(queue, prefix, name);
+          await model.checkAgainst(queue, prefix, name, clock.now);
         }
 
         // drain: leases run out, upkeep reclaims, a fresh worker finishes everything
@@ -191,7 +191,7 @@ describe("queue core: property-based interleavings", () => {
           outcomes.forEach((o, i) => settleCompletion(o.id, claimed[i]!.leaseToken, o.outcome, `final:${claimed[i]!.leaseToken}`));
           held[0] = [];
         }
-        await model.checkAgainst(queue, prefix, name);
+        await model.checkAgainst(queue, prefix, name, clock.now);
         expect(model.inState("q", "d", "r")).toEqual([]);
       }),
       { numRuns: 20, endOnFailure: true },

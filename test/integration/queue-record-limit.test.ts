@@ -1,48 +1,96 @@
 /**
  * The queue core against Upstash's record-size limit, here 1 MB on a REST server of its own.
- * Today every task record of a deployment lives in one hash (keys.ts), so once that hash reaches the
- * limit every enqueue and every settle is refused, on Upstash as here; reads and the queue's figures
- * go on. A script is refused where it first writes to that hash, as on Upstash, after its earlier
- * writes: a claim has popped its ids by then, and puts them back (pieces/buffers.ts), so nothing is
- * stranded. Issue 13's partitioned keyspace is to turn this test around (a queue far larger than
- * the limit keeps working); until then it proves what reaching the limit does, and loses nothing.
+ * Records live in partitions of their queue (keys.ts, ids.ts partitionOf): a queue many times larger
+ * than the limit keeps enqueueing, claiming and settling, and no key grows with the number of tasks.
+ * A partition can still reach the limit in a burst of one 32 ms step: then, as on Upstash, a script
+ * is refused where it first writes to it, after its earlier writes, and a claim puts back what it
+ * popped (pieces/buffers.ts), so nothing is stranded; other partitions and queues go on.
  */
 import { Redis } from "@upstash/redis";
+import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
+import { partitionOf, splitTaskId } from "../../src/queue/ids";
 import { createTaskQueue } from "../../src/queue/index";
+import { partitionKeys } from "../../src/queue/keys";
 import type { TaskQueue } from "../../src/queue/types";
 
 const TOKEN = "record-limit-token";
 const INPUT = "x".repeat(200);
+const LIMIT = 1024 * 1024;
 
-describe("queue core under a 1 MB record-size limit (today's single tasks hash)", () => {
+describe("queue core under a 1 MB record-size limit", () => {
   let redisServer: RedisServerHandle;
   let rest: RestServer;
   let queue: TaskQueue;
   let redis: Redis;
+  let direct: DirectRedis;
   let clock = 1_750_000_000_000;
   beforeAll(async () => {
     redisServer = await startRedisServer();
-    rest = await startRestServer({ redisUrl: redisServer.url, token: TOKEN, maxRecordBytes: 1024 * 1024, recordSizeCheckMs: 60_000 });
+    rest = await startRestServer({ redisUrl: redisServer.url, token: TOKEN, maxRecordBytes: LIMIT, recordSizeCheckMs: 60_000 });
     redis = new Redis({ url: rest.url, token: TOKEN, enableTelemetry: false, automaticDeserialization: false, responseEncoding: false });
+    direct = new DirectRedis(redisServer.url);
     queue = createTaskQueue(redis, { prefix: "limit", now: () => clock });
   });
   afterAll(async () => {
+    direct.disconnect();
     await rest.close();
     await redisServer.stop();
   });
 
-  it("refuses enqueues and settles at the limit; reads go on; a refused claim puts back what it popped", async () => {
+  it("runs a queue of 20,000 tasks, six times what one key may hold, with nothing refused and no key near the limit", async () => {
+    const TASKS = 20_000;
+    const BATCH = 500;
+    const ids: string[] = [];
+    for (let at = 0; at < TASKS; at += BATCH) {
+      // ids are minted at the queue's clock: each batch its own 32 ms step, so its own partition
+      clock += 40;
+      ids.push(...(await queue.enqueue("large", Array.from({ length: BATCH }, () => ({ fn: "echo", input: INPUT })))).map((r) => r.id));
+      await rest.checkRecordSizes();
+    }
+    // numbered caller ids (a job's map tasks) share a partition per hundred
+    ids.push(...(await queue.enqueue("large", Array.from({ length: 1_000 }, (_, i) => ({ fn: "echo", input: i, id: `job-${i}` })))).map((r) => r.id));
+    await rest.checkRecordSizes();
+    expect((await queue.getQueue("large")).counts).toMatchObject({ queued: TASKS + 1_000, enqueued: TASKS + 1_000 });
+
+    // every key but the sweep set, which names each finished task until its record expires (one
+    // entry per batch: ~28 bytes a task; not partitioned yet, README "The keys")
+    const sizes = async () => {
+      const keys = (await direct.keys("limit:*")).filter((key) => !key.endsWith(":sweep"));
+      return Promise.all(keys.map(async (key) => Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "0"))));
+    };
+    // six times the limit in all, every key far under it
+    const before = await sizes();
+    expect(before.reduce((a, b) => a + b, 0)).toBeGreaterThan(6 * LIMIT);
+    expect(Math.max(...before)).toBeLessThan(LIMIT / 2);
+
+    let settled = 0;
+    for (;;) {
+      const claimed = await queue.claim("large", BATCH);
+      if (claimed.length === 0) break;
+      const outcomes = await queue.complete("large", claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input })));
+      settled += outcomes.filter((o) => o.outcome === "succeeded").length;
+      await rest.checkRecordSizes();
+    }
+    expect(settled).toBe(TASKS + 1_000);
+    expect((await queue.getQueue("large")).counts).toMatchObject({ queued: 0, running: 0, succeeded: TASKS + 1_000 });
+    const records = await queue.getMany([ids[0]!, ids[TASKS - 1]!, ids[TASKS + 999]!]);
+    expect(records.map((r) => [r?.status, r?.result])).toEqual([["succeeded", INPUT], ["succeeded", INPUT], ["succeeded", 999]]);
+    expect(Math.max(...(await sizes()))).toBeLessThan(LIMIT / 2);
+  });
+
+  it("refuses a burst past the limit in one partition where it first writes; a refused claim puts back what it popped", async () => {
     // 5 tasks delayed by a second, due when the claim below runs: it promotes them first
-    await queue.enqueue("big", [1, 2, 3, 4, 5].map((input) => ({ fn: "echo", input, delayMs: 1_000 })));
+    await queue.enqueue("burst", [1, 2, 3, 4, 5].map((input) => ({ fn: "echo", input, delayMs: 1_000 })));
     let accepted = 0;
     let firstIds: string[] = [];
     let refusal: Error | undefined;
+    // the clock stands still: every id of the burst falls in one partition
     for (let round = 0; round < 20 && !refusal; round++) {
       try {
-        const batch = await queue.enqueue("big", Array.from({ length: 500 }, () => ({ fn: "echo", input: INPUT })));
+        const batch = await queue.enqueue("burst", Array.from({ length: 500 }, () => ({ fn: "echo", input: INPUT })));
         if (accepted === 0) firstIds = batch.map((r) => r.id);
         accepted += batch.length;
       } catch (error) {
@@ -53,17 +101,23 @@ describe("queue core under a 1 MB record-size limit (today's single tasks hash)"
     expect(refusal?.message).toContain("ERR max single record size exceeded");
     // some 3,000 records of ~300 bytes fill 1 MB; the refused batch added none of its 500
     expect(accepted).toBeGreaterThanOrEqual(2_500);
-    expect((await queue.getQueue("big")).counts).toMatchObject({ queued: accepted, delayed: 5 });
+    expect((await queue.getQueue("burst")).counts).toMatchObject({ queued: accepted, delayed: 5 });
     clock += 2_000;
 
     // a claim pops 10 ids, then its write of their records is refused: the ids go back to the head of
-    // the list in order, so the same tasks come first once the hash is under the limit again
+    // their list in order, so the same tasks come first once the partition is under the limit again
     const [head] = await queue.getMany([firstIds[0]!]);
     expect(head?.status).toBe("queued");
-    await expect(queue.claim("big", 10)).rejects.toThrow("ERR max single record size exceeded");
-    expect((await queue.getQueue("big")).counts).toMatchObject({ queued: accepted, delayed: 5, running: 0 });
-    expect(await redis.lrange(`limit:q:{big}:ready`, 0, 9)).toEqual(firstIds.slice(0, 10));
-    // another queue shares the hash today, so it is refused too
-    await expect(queue.enqueue("small", [{ fn: "echo", input: 1 }])).rejects.toThrow("ERR max single record size exceeded");
+    await expect(queue.claim("burst", 10)).rejects.toThrow("ERR max single record size exceeded");
+    // nothing lost, nothing running: the 5 promoted first are queued, or delayed again if their move was undone too
+    const after = (await queue.getQueue("burst")).counts;
+    expect([after.queued + after.delayed, after.running]).toEqual([accepted + 5, 0]);
+    const local = splitTaskId(firstIds[0]!)!.local;
+    const list = partitionKeys("limit", "burst", partitionOf(local))[1];
+    expect(await redis.lrange(list, 0, 9)).toEqual(firstIds.slice(0, 10).map((id) => splitTaskId(id)!.local));
+    // the next step's tasks and other queues have partitions of their own
+    clock += 40;
+    expect(await queue.enqueue("burst", [{ fn: "echo", input: 1 }])).toMatchObject([{ status: "queued" }]);
+    expect(await queue.enqueue("small", [{ fn: "echo", input: 1 }])).toMatchObject([{ status: "queued" }]);
   });
 });

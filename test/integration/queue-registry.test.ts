@@ -34,19 +34,25 @@ describe("queue registry off the hot path", () => {
     expect((await queue.getQueue(q)).counts.enqueued).toBe(3);
   });
 
-  it("a queue registered before the move keeps its count: read from the registry, then taken over by upkeep", async () => {
+  it("a queue registered before the move keeps its count: moved to its stats hash when read, or by upkeep", async () => {
     const q = queueName();
     await queue.enqueue(q, [1, 2, 3, 4, 5].map((input) => ({ fn: "echo", input })));
     // the layout before: the count in the registry, none in the stats hash
     await redis.hdel(queueKeyMap(prefix, q).stats, "enqueued");
     await redis.hset(registryKey(prefix), { [q]: 5 });
-    expect((await queue.getQueue(q)).counts).toMatchObject({ enqueued: 5, queued: 5 });
     expect((await queue.startInvocation(q)).kind).toBe("missing");
     await queue.upkeep(q);
     expect(await redis.hget(registryKey(prefix), q)).toBe(0);
     expect(await redis.hget(queueKeyMap(prefix, q).stats, "enqueued")).toBe(5);
     const start = await queue.startInvocation(q);
     expect(start.kind === "started" && start.summary.counts.enqueued).toBe(5);
+    // read before any upkeep: the read moves it
+    const other = queueName();
+    await queue.enqueue(other, [{ fn: "echo", input: 1 }]);
+    await redis.hdel(queueKeyMap(prefix, other).stats, "enqueued");
+    await redis.hset(registryKey(prefix), { [other]: 1 });
+    expect((await queue.getQueue(other)).counts).toMatchObject({ enqueued: 1, queued: 1 });
+    expect(await redis.hget(registryKey(prefix), other)).toBe(0);
   });
 
   it("a queue created by its settings exists with nothing enqueued", async () => {

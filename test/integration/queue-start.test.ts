@@ -3,6 +3,7 @@
  * push epoch, the queue's figures before the claim, and the first batch at the queue's batch size.
  */
 import { describe, expect, it } from "vitest";
+import { replayMarkKey } from "../../src/queue/keys";
 import { testRedis } from "../support/redis-client";
 import { queueFixture, queueName } from "./queue-fixture";
 
@@ -43,8 +44,10 @@ describe("queue core: startInvocation", () => {
     await queue.updateSettings(q, { batchSize: 1 });
     const replayMark = mark("replay");
     expect(await queue.startInvocation(q, replayMark)).toMatchObject({ kind: "started", pushEpoch: 1, claimed: [{ input: 1 }] });
-    expect(await redis.get(replayMark.key)).toBe("msg_1");
-    expect(await redis.pttl(replayMark.key)).toBeGreaterThan(50_000);
+    // the mark lives under the queue's hash tag, beside the keys the start script touches
+    const markKey = replayMarkKey(prefix, q, replayMark.key);
+    expect(await redis.get(markKey)).toBe("msg_1");
+    expect(await redis.pttl(markKey)).toBeGreaterThan(50_000);
     expect(await queue.startInvocation(q, replayMark)).toEqual({ kind: "replayed" });
     expect((await queue.getQueue(q)).counts).toMatchObject({ queued: 1, running: 1 });
     // Another mark (QStash's retry: a new jti) starts normally and finds the epoch unmoved by the replay.
@@ -53,8 +56,9 @@ describe("queue core: startInvocation", () => {
 
   it("keeps the mark of a delivery for a queue that does not exist, and refuses a bad mark", async () => {
     const replayMark = mark("missing");
-    expect(await queue.startInvocation(queueName("gone"), replayMark)).toEqual({ kind: "missing" });
-    expect(await queue.startInvocation(queueName("gone"), replayMark)).toEqual({ kind: "replayed" });
+    const gone = queueName("gone");
+    expect(await queue.startInvocation(gone, replayMark)).toEqual({ kind: "missing" });
+    expect(await queue.startInvocation(gone, replayMark)).toEqual({ kind: "replayed" });
     await expect(queue.startInvocation(queueName(), { ...replayMark, ttlMs: 0 })).rejects.toThrow(/ttlMs/);
     await expect(queue.startInvocation(queueName(), { ...replayMark, key: "" })).rejects.toThrow(/replayMark/);
   });

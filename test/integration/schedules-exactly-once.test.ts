@@ -13,6 +13,7 @@ import { createPayloadCipher } from "../../src/security/index";
 import { type FireDeps, fireDueSchedules } from "../../src/runtime/schedules/fire";
 import { queueFixture, queueName } from "./queue-fixture";
 import { testRedis } from "../support/redis-client";
+import { taskIdOf } from "../../src/queue/ids";
 
 const fixture = queueFixture();
 const log = createLogger("error", {}, () => {});
@@ -47,6 +48,9 @@ async function schedule(store: ScheduleStore, fields: Partial<ScheduleDefinition
   return definition;
 }
 
+/** The id of a schedule's task for one fire time: `<queue>~<fire id>`. */
+const firedId = (s: { id: string; queue: string }, fireAt: number): string => taskIdOf(s.queue, fireTaskId(s.id, fireAt));
+
 /** The ids of every task the schedule's queue holds, in enqueue order. */
 async function taskIds(queue: string): Promise<string[]> {
   const claimed = await fixture.queue.claim(queue, 100, 60_000);
@@ -70,7 +74,7 @@ describe("schedule fires", () => {
     before = counter.requests();
     expect(await fireDueSchedules(deps)).toMatchObject({ fired: 1 });
     expect(counter.requests() - before).toBe(4);
-    expect((await store.get(due.id))?.lastRun?.taskId).toBe(fireTaskId(due.id, at("2026-05-01T10:02:00Z")));
+    expect((await store.get(due.id))?.lastRun?.taskId).toBe(firedId(due, at("2026-05-01T10:02:00Z")));
   });
 
   it("two invocations at once enqueue the fire time's task once, and advance the schedule once", async () => {
@@ -82,7 +86,7 @@ describe("schedule fires", () => {
     expect(a.fired + b.fired).toBe(1);
     // Both saw the fire due (they raced): the second enqueue was a duplicate, not a miss.
     expect(a.duplicates + b.duplicates).toBe(1);
-    expect(await taskIds(s.queue)).toEqual([fireTaskId(s.id, at("2026-05-01T10:01:00Z"))]);
+    expect(await taskIds(s.queue)).toEqual([firedId(s, at("2026-05-01T10:01:00Z"))]);
     expect(pushed).toEqual([s.queue]);
     const view = await store.get(s.id);
     expect(view).toMatchObject({ nextRunAt: at("2026-05-01T10:02:00Z"), lastRun: { at: at("2026-05-01T10:01:00Z"), firedAt: fixture.clock.now } });
@@ -106,12 +110,12 @@ describe("schedule fires", () => {
     const dying: FireDeps = { ...deps, schedules: { ...store, advance: async () => Promise.reject(new Error("invocation killed")) } };
     await expect(fireDueSchedules(dying)).rejects.toThrow("invocation killed");
     // The fault happened after the enqueue: the task is there and the schedule still due.
-    expect((await fixture.queue.get(fireTaskId(s.id, at("2026-05-01T10:01:00Z"))))?.status).toBe("queued");
+    expect((await fixture.queue.get(firedId(s, at("2026-05-01T10:01:00Z"))))?.status).toBe("queued");
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-05-01T10:01:00Z"));
     fixture.clock.now = at("2026-05-01T10:01:20Z");
     expect(await fireDueSchedules(deps)).toMatchObject({ fired: 0, duplicates: 1 });
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-05-01T10:02:00Z"));
-    expect(await taskIds(s.queue)).toEqual([fireTaskId(s.id, at("2026-05-01T10:01:00Z"))]);
+    expect(await taskIds(s.queue)).toEqual([firedId(s, at("2026-05-01T10:01:00Z"))]);
   });
 
   it("after downtime, only the latest missed fire runs, once", async () => {
@@ -119,7 +123,7 @@ describe("schedule fires", () => {
     const s = await schedule(store, { cron: "*/5 * * * *" });
     fixture.clock.now = at("2026-05-01T13:07:10Z"); // 37 fires missed
     expect(await fireDueSchedules(deps)).toMatchObject({ fired: 1 });
-    expect(await taskIds(s.queue)).toEqual([fireTaskId(s.id, at("2026-05-01T13:05:00Z"))]);
+    expect(await taskIds(s.queue)).toEqual([firedId(s, at("2026-05-01T13:05:00Z"))]);
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-05-01T13:10:00Z"));
   });
 
@@ -149,10 +153,10 @@ describe("schedule fires", () => {
     const id = "sealed-input";
     const sealed = await sealScheduleInput(cipher, id, { secret: "s3cret" });
     expect(JSON.stringify(sealed)).not.toContain("s3cret");
-    await schedule(store, { id, cron: "* * * * *", input: sealed });
+    const s = await schedule(store, { id, cron: "* * * * *", input: sealed });
     fixture.clock.now = at("2026-05-01T10:01:00Z");
     expect(await fireDueSchedules({ ...deps, openInput: (d) => openScheduleInput(cipher, d.id, d.input) })).toMatchObject({ fired: 1 });
-    expect((await fixture.queue.get(fireTaskId(id, at("2026-05-01T10:01:00Z"))))?.input).toEqual({ secret: "s3cret" });
+    expect((await fixture.queue.get(firedId(s, at("2026-05-01T10:01:00Z"))))?.input).toEqual({ secret: "s3cret" });
   });
 
   it("a 02:30 New York schedule on the spring-forward day fires once, at 03:30 EDT", async () => {
@@ -163,7 +167,7 @@ describe("schedule fires", () => {
     expect(await fireDueSchedules(deps, 0)).toMatchObject({ fired: 1 });
     fixture.clock.now = at("2026-03-08T08:30:00Z");
     expect(await fireDueSchedules(deps, 0)).toMatchObject({ fired: 0 });
-    expect(await taskIds(s.queue)).toEqual([fireTaskId(s.id, at("2026-03-08T07:30:00Z"))]);
+    expect(await taskIds(s.queue)).toEqual([firedId(s, at("2026-03-08T07:30:00Z"))]);
     expect((await store.get(s.id))?.nextRunAt).toBe(at("2026-03-09T06:30:00Z"));
   });
 });

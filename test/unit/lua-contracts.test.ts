@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { QUEUE_KEYS } from "../../src/queue/keys";
 import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
 import { cancelScript } from "../../src/queue/scripts/cancel";
-import type { ComposedScript } from "../../src/queue/scripts/compose";
+import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
 import { deadPageScript } from "../../src/queue/scripts/dead-page";
 import { deadScript } from "../../src/queue/scripts/dead";
 import { enqueueScript } from "../../src/queue/scripts/enqueue";
@@ -21,6 +21,7 @@ import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
 import { upkeepScript } from "../../src/queue/scripts/upkeep";
 import { queueStatsScript } from "../../src/queue/stats/read";
+import { registerScript } from "../../src/queue/registry";
 import { rateTakeScript } from "../../src/security/rate-limit";
 import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
 
@@ -30,7 +31,7 @@ const QUEUE_SCRIPTS: ComposedScript[] = [
 ];
 const OTHER_SCRIPTS: LuaScript[] = [
   jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
-  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript,
+  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript, registerScript,
 ];
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
@@ -52,7 +53,11 @@ function contractProblems(script: ComposedScript): string[] {
     const bound = bindingAt < 0 ? [] : /^local ([\w, ]+) =/.exec(lines[bindingAt]!)![1]!.split(", ");
     if (bound.join() !== expected.join()) problems.push(`binding ${bound.join()} ≠ ${expected.join()}`);
   }
-  const code = lines.slice(bindingAt + 1).join("\n");
+  // a partitioned script: the header's last KEYS line and a generated line after the binding say where its partition keys start
+  const partitionLine = lines.findIndex((line) => line.startsWith(`KEYS[${script.keys.length + 1}..] per partition`));
+  if (script.partitioned !== (partitionLine >= 0)) problems.push(script.partitioned ? "partitioned, with no header line for its partition keys" : "a header line for partition keys, but not partitioned");
+  if (script.partitioned && lines[bindingAt + 1] !== partitionBinding(script.keys.length)) problems.push("no partition binding after the key binding");
+  const code = lines.slice(bindingAt + (script.partitioned ? 2 : 1)).join("\n");
   if (/KEYS\[/.test(code)) problems.push("the body reads KEYS[...] directly instead of a bound name");
   const used = words(code, LUA_NAME.values());
   for (const name of used) if (!expected.includes(name)) problems.push(`touches ${name}, which it does not declare`);
@@ -100,16 +105,16 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "1c5976252ad0c3a094f3bc1d77f4ec8f5ce01ea7",
-  "settle": "a9fe9a2dbca26026d32dfee35da2b7ac0e8eb6d7",
-  "extend": "84cf4c106f6faca44b74e8f9369c725ce5b8c3e6",
-  "cancel": "32007201d461d604b1dd5aa85b7a1acf8865196b",
-  "dead": "acf249c72820770dd2fea6f4f2d09f6a3734c70a",
-  "upkeep": "a29b7a628316288313fd81cb037ae2a364b86684",
-  "stats": "1fc926aa25448bc11ef6e1f4b87e438746e1fe4f",
-  "settings": "2bda6a0fe4664cca8eae039ad59d51421fcff756",
-  "deadPage": "1ba7ac440bf38643331acb64900735031368c822",
-  "queueStats": "95ad28d9cb3f33b763dafa1491840f6c40ad13a5",
+  "enqueue": "3d2751d2242601e3726387d224ad631464dc5f6e",
+  "settle": "152d4632ba0dce6b44ca0b1ca5883f67cb386e7d",
+  "extend": "ea968ccf4cf45311b061863d85738f84dba3bed0",
+  "cancel": "d0f4aca2a886749bf125e0273be7d571214dc165",
+  "dead": "d0e0c33ae389356fc953c4db243d7e59fd63e042",
+  "upkeep": "0ff201047857019d3bca04631e82a39b7b5f9b3d",
+  "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
+  "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
+  "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",
+  "queueStats": "5376a5b9124951a5b89ec3aa3c8b8cf14f6945c2",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "93ca0cbc5ed46d54de587a1d855ccee7ee397877",
   "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",
@@ -117,6 +122,7 @@ const PINNED_SHA1: Record<string, string> = {
   "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
   "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",
   "schedulePut": "2393ebee9c98d18ee1e53d3146a8ce1d134a71f6",
+  "register": "a1d4e43fe4e99e1af8fa01bbae6a77592779b452",
   "scheduleRemove": "a7fc3a507da4ce21367e1aa0d5a44f46d5ef7f50",
 };
 

@@ -11,6 +11,7 @@ import { sealingTasks } from "../../src/security/sealed-stores";
 import { directQueue, queueName } from "./helpers";
 import { dumpRedis } from "./redis-dump";
 import { callWith, freshToken } from "./security-helpers";
+import { splitTaskId } from "../../src/queue/ids";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const token = freshToken("enc-err");
@@ -45,7 +46,7 @@ describe("error texts with encryption at rest", () => {
     expect(dead.body.tasks[0]?.error).toContain(secret);
 
     const everything = [...(await dumpRedis())].map(([k, v]) => `${k}=${v}`).join("\n");
-    expect(everything).toContain(enqueued!.id);
+    expect(everything).toContain(splitTaskId(enqueued!.id)!.local);
     expect(everything).not.toContain(secret);
   });
 

@@ -4,6 +4,7 @@ import { clientsFromEnv } from "../../src/runtime/clients";
 import { jobKey } from "../../src/queue/jobs/keys";
 import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
+import { taskIdOf } from "../../src/queue/ids";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const queue = queueName("enc-job");
@@ -25,7 +26,7 @@ describe("jobs with encryption at rest", () => {
     });
     expect(started.status).toBe(202);
     const { id } = started.body;
-    const mapInput = (await directQueue().get(`${id}-0`))?.input as Record<string, unknown>;
+    const mapInput = (await directQueue().get(taskIdOf(queue, `${id}-0`)))?.input as Record<string, unknown>;
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.

@@ -4,6 +4,7 @@ import { exports } from "cloudflare:workers";
 import { readEvents } from "../../src/client/sse";
 import { TEST_TOKENS } from "./fixtures";
 import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
+import { taskIdOf } from "../../src/queue/ids";
 
 interface Started {
   id: string;
@@ -42,12 +43,12 @@ describe("job routes", () => {
     expect(total).toBe(3);
     const read = await call("GET", `/v1/jobs/${id}`, { token: "read" });
     expect(read.body).toMatchObject({ id, fn: "estimate-pi", queue, status: "running", total: 3, done: 0, failed: 0, finishedAt: null });
-    const mapTask = await directQueue().get(`${id}-2`);
+    const mapTask = await directQueue().get(taskIdOf(queue, `${id}-2`));
     expect(mapTask).toMatchObject({ fn: "estimate-pi", jobId: id, input: { seed: 1, index: 2, samples: 10 } });
 
     expect((await call("DELETE", `/v1/jobs/${id}`, { token: "enqueue" })).body).toEqual({ id, status: "canceled" });
     expect((await call("GET", `/v1/jobs/${id}`)).body).toMatchObject({ status: "canceled", error: "canceled by request" });
-    expect((await directQueue().get(`${id}-2`))?.status).toBe("canceled");
+    expect((await directQueue().get(taskIdOf(queue, `${id}-2`)))?.status).toBe("canceled");
     expectProblem(await call("DELETE", `/v1/jobs/${id}`), 409);
     const recent = await call<{ jobs: { id: string; status: string; createdAt: number }[] }>("GET", "/v1/jobs?limit=100", { token: "read" });
     expect(recent.body.jobs.find((job) => job.id === id)).toMatchObject({ status: "canceled" });

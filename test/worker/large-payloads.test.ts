@@ -64,7 +64,7 @@ describe("large inputs and results", () => {
     }
     // The map results did go through R2 (the fold read them there): this test is about that path.
     const results = await payloadKeysOf(queue);
-    expect(results.map((key) => key.replace(/-[0-9a-f]{32}$/, ""))).toEqual([0, 1].map((i) => `~payloads/${queue}/${started.body.id}-${i}/result`));
+    expect(results.map((key) => key.replace(/-[0-9a-f]{32}$/, ""))).toEqual([0, 1].map((i) => `~payloads/${queue}/${queue}~${started.body.id}-${i}/result`));
     expect(job).toEqual(expect.objectContaining({ status: "succeeded", result: await singlePass(prefix) }));
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem, queueName } from "./helpers";
 import { TEST_TOKENS } from "./fixtures";
 import { callWith } from "./security-helpers";
+import { taskIdOf } from "../../src/queue/ids";
 
 const queue = queueName("tasks");
 // Delayed tasks stay put: no worker claims them while these tests look at them.
@@ -66,8 +67,10 @@ describe("POST /v1/queues/{queue}/tasks", () => {
   });
 
   it("creates nothing for a repeated caller id or dedup key", async () => {
-    const id = `given-${crypto.randomUUID()}`;
-    const first = await call<Enqueued>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id, input: 1, ...later } });
+    const given = `given-${crypto.randomUUID()}`;
+    // the task's id names its queue; the caller may send either form
+    const id = taskIdOf(queue, given);
+    const first = await call<Enqueued>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id: given, input: 1, ...later } });
     const again = await call<Enqueued>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id, input: 2, ...later } });
     expect(first.body).toMatchObject({ id, duplicate: false });
     expect(again.body).toMatchObject({ id, duplicate: true });
@@ -83,12 +86,13 @@ describe("POST /v1/queues/{queue}/tasks", () => {
 describe("concurrent single-task enqueues (coalesced into shared script calls)", () => {
   it("answers each request with its own task, and a request with a bad task alone with its field (no R2)", async () => {
     const own = queueName("coalesce");
-    const id = `given-${crypto.randomUUID()}`;
+    const given = `given-${crypto.randomUUID()}`;
+    const id = taskIdOf(own, given);
     const bodies = [
       ...Array.from({ length: 8 }, (_, n) => ({ fn: "echo", input: n, ...later })),
       { fn: "echo", input: "x".repeat(70_000), ...later },
-      { fn: "echo", id, input: "first", ...later },
-      { fn: "echo", id, input: "second", ...later },
+      { fn: "echo", id: given, input: "first", ...later },
+      { fn: "echo", id: given, input: "second", ...later },
     ];
     // Without R2, where 64 KiB is the input limit (with it, a large input goes to R2 and is accepted).
     const withoutR2 = { BLOBS: undefined };

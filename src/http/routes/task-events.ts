@@ -1,6 +1,6 @@
 /** GET /v1/tasks/{id}/events: the task's progress as server-sent events, then the final task. */
 import { z } from "@hono/zod-openapi";
-import { TASK_ID_PATTERN } from "../../queue/index";
+import { TASK_REF_PATTERN } from "../../queue/index";
 import { pollingEventStream } from "../event-stream";
 import { isFinal } from "../long-poll";
 import { requireScope, tokenReaches } from "../middleware/auth";
@@ -15,7 +15,7 @@ const stateId = (task: TaskView): string => `${task.status}.${task.attempts}.${t
 export function registerTaskEventRoutes(app: App): void {
   app.get("/v1/tasks/:id/events", requireScope("read", "handler"), async (c) => {
     const id = c.req.param("id");
-    if (!TASK_ID_PATTERN.test(id)) throw invalidField("id", `must match ${TASK_ID_PATTERN.source}`);
+    if (!TASK_REF_PATTERN.test(id)) throw invalidField("id", `must match ${TASK_REF_PATTERN.source}`);
     const read = async () => {
       const task = await c.var.queue.get(id);
       return task && tokenReaches(c, task.queue) ? taskView(c, task) : null;

@@ -7,6 +7,7 @@ import type { Redis } from "@upstash/redis";
 import { text } from "../codec";
 import { asArray } from "../context";
 import { ErrorCode, ValidationError } from "../errors";
+import { splitTaskId, taskIdOf } from "../ids";
 import { DEFAULT_PREFIX } from "../keys";
 import { foldLeaseKey, jobIndexKey, jobKey, outboxKey } from "./keys";
 import { type QueueRedis, runScript } from "../scripts/runner";
@@ -48,6 +49,9 @@ export interface JobStore {
   /** Drops outbox entries of tasks of a job that is over (its cancel leaves one per canceled task). */
   discardEvents(queue: string, taskIds: readonly string[]): Promise<void>;
 }
+
+/** The outbox is keyed by the queue's local ids, as its scripts know them. */
+const localOf = (id: string): string => splitTaskId(id)?.local ?? id;
 
 export const DEFAULT_JOB_KEEP_MS = 24 * 3_600_000;
 
@@ -122,7 +126,8 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
       if (Number(code) === 2) return "empty";
       const flat = asArray(entries);
       const events = [];
-      for (let i = 0; i < flat.length; i += 2) events.push(parseJobEvent(text(flat[i]), text(flat[i + 1])));
+      // the outbox holds the queue's local ids; events name tasks by their full ids (ids.ts)
+      for (let i = 0; i < flat.length; i += 2) events.push(parseJobEvent(taskIdOf(queue, text(flat[i])), text(flat[i + 1])));
       return { token, events };
     },
 
@@ -134,7 +139,7 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
         args.push(c.acc ?? "", String(c.doneDelta), String(c.failedDelta), c.final?.status ?? "", c.final?.text ?? "");
       }
       // Entries holding a result never change once written; the others must be exactly as read.
-      for (const event of round.events) args.push(event.taskId, event.result === null ? event.raw : "");
+      for (const event of round.events) args.push(localOf(event.taskId), event.result === null ? event.raw : "");
       const reply = await runScript(redis, foldCommitScript, keys, args);
       if (typeof reply === "number" || typeof reply === "string") {
         return { ok: false, reason: Number(reply) === -1 ? "lease-lost" : "changed" };
@@ -144,7 +149,9 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
 
     async discardEvents(queue, taskIds) {
       validateQueueName(queue);
-      for (let at = 0; at < taskIds.length; at += 1000) await redis.hdel(outboxKey(prefix, queue), ...taskIds.slice(at, at + 1000));
+      // the outbox is keyed by local ids, as the queue's scripts know them (ids.ts)
+      const locals = taskIds.map(localOf);
+      for (let at = 0; at < locals.length; at += 1000) await redis.hdel(outboxKey(prefix, queue), ...locals.slice(at, at + 1000));
     },
   };
 }

@@ -7,11 +7,13 @@ export const cancelScript = defineQueueScript({
   name: "cancel",
   summary: "queued or delayed tasks of one queue become canceled (kept resultTtlMs, then swept)",
   uses: [LUA_SETTINGS, LUA_TRANSITIONS],
+  partitioned: true,
   contract: String.raw`
-ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] task ids
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] local task ids
 Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
-O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact.
+O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact. A delayed
+task already promoted (its record still "d", its id in PRIO) leaves PRIO.
 `,
   body: String.raw`
 local queue = ARGV[3]
@@ -26,7 +28,7 @@ for i, id in ipairs(ids) do
     local h, body = parse(rec)
     if queueOf(body) ~= queue then code = -1
     elseif h[F_ST] == "q" or h[F_ST] == "d" then
-      if h[F_ST] == "d" then fromDelayed[#fromDelayed + 1] = id
+      if h[F_ST] == "d" then fromDelayed[#fromDelayed + 1] = delayedMember(id, h[F_PRIO]); fromPrio[#fromPrio + 1] = id
       elseif h[F_PRIO] ~= "" then fromPrio[#fromPrio + 1] = id
       else count("_tomb", 1) end
       sweepAdd("G", finish(id, h, "c", body, keepMs), id)
@@ -39,6 +41,7 @@ for i, id in ipairs(ids) do
 end
 -- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): nothing is stranded then
 flush()
+-- ZREM of a member that is not there changes nothing: a delayed task is in one of the two
 chunked("ZREM", PRIO, fromPrio, CHUNK)
 chunked("ZREM", DELAYED, fromDelayed, CHUNK)
 return out

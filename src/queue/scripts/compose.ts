@@ -39,6 +39,7 @@ export function luaPiece<Name extends string>(name: string, spec: { keys?: Name[
 export interface ComposedScript<Name extends string = string> extends LuaScript {
   readonly keys: readonly Name[];
   readonly pieces: readonly string[];
+  readonly partitioned: boolean;
 }
 
 function ordered<Name extends string>(uses: readonly LuaPiece<Name>[]): LuaPiece<Name>[] {
@@ -65,6 +66,16 @@ export interface ScriptSpec<Name extends string> {
   body: string;
   /** Reads only (flagged no-writes, see runner.ts). */
   readOnly?: boolean;
+  /**
+   * Takes the keys of the partitions it touches after its named keys (keys.ts partitionKeys): the
+   * header says so and DECLARED_PARTS holds them (pieces/partitions.ts reads it).
+   */
+  partitioned?: boolean;
+}
+
+/** The generated line that hands a partitioned script the KEYS after its named ones. */
+export function partitionBinding(named: number): string {
+  return `local DECLARED_PARTS = {unpack(KEYS, ${named + 1})}`;
 }
 
 /** A script composer over one family of keys (the queue's, a job's ...), in their KEYS order. */
@@ -78,11 +89,14 @@ export function scriptComposer<Name extends string>(specs: readonly KeySpec<Name
     const header = [
       `--[[ ${spec.name}: ${spec.summary}`,
       ...keys.map((key, i) => `KEYS[${i + 1}] ${key.name}: ${key.what}`),
+      ...(spec.partitioned ? [`KEYS[${keys.length + 1}..] per partition touched, its records hash then its ready list (keys.ts partitionKeys)`] : []),
       spec.contract.trim(),
       "]]",
     ];
     const binding = keys.length === 0 ? [] : [`local ${keys.map((k) => k.lua).join(", ")} = ${keys.map((_, i) => `KEYS[${i + 1}]`).join(", ")}`];
+    if (spec.partitioned) binding.push(partitionBinding(keys.length));
     const source = [...header, ...binding, ...pieces.map((piece) => piece.source.trim()), spec.body.trim(), ""].join("\n");
-    return { ...defineScript(spec.name, source, { readOnly: spec.readOnly }), keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name) };
+    const script = defineScript(spec.name, source, { readOnly: spec.readOnly });
+    return { ...script, keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name), partitioned: spec.partitioned === true };
   };
 }

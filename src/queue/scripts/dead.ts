@@ -7,11 +7,13 @@ export const deadScript = defineQueueScript({
   name: "dead",
   summary: "retries (requeues with fresh attempts) or purges dead tasks of one queue",
   uses: [LUA_SETTINGS, LUA_BUFFERS],
+  partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] "retry" | "purge"
-ARGV[5] limit (used when no ids are given: the oldest dead tasks)   ARGV[6..] task ids (optional)
+ARGV[5] limit (used when no ids are given: the oldest dead tasks)   ARGV[6..] local task ids (optional)
 Returns { handled, more (1 when the dead set may hold more) }. Ids that are not dead tasks of this
-queue are skipped. Errors: -6 BadScriptArguments.
+queue are skipped. Errors: -6 BadScriptArguments. {"_need", labels}: nothing written; run again with
+those partitions too (the oldest dead tasks').
 `,
   body: String.raw`
 local queue, mode, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -20,6 +22,8 @@ local ids = {}
 for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
 local fromSet = #ids == 0
 if fromSet then ids = redis.call("ZRANGE", DEAD, 0, limit - 1) end
+local need = undeclared(ids)
+if #need > 0 then return {NEED, need} end
 load(ids)
 local handled, removed = 0, {}
 for _, id in ipairs(ids) do

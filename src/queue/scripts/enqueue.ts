@@ -1,22 +1,23 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
-import { LUA_REGISTER } from "./pieces/register";
 import { defineQueueScript } from "./queue-script";
 
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
   summary: "creates a batch of tasks (records packed by the caller: records.ts packEnqueue)",
   keys: ["dedup", "pushEpoch"],
-  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_REGISTER],
+  uses: [LUA_SETTINGS, LUA_BUFFERS],
+  partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
 ARGV[5] "1": also read what the push to a worker needs (saves the push a request of its own), else "0"
-then N quintuples: id, "1" when the caller chose the id (check for an existing task), dedupKey
-  ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>" delayed), record
+then N quintuples: local id, "1" when the caller chose the id (check for an existing task), dedupKey
+  ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>[|<priority>]" delayed), record
 Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
 pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
+{"_need", labels}: nothing written; run again with those partitions too (a dedup key's task's).
 `,
   body: String.raw`
 local queue, n = ARGV[3], tonumber(ARGV[4])
@@ -46,6 +47,9 @@ if #keys > 0 then
     end
   end
 end
+-- a dedup hit may name a task of a partition the caller could not know of
+local need = undeclared(check)
+if #need > 0 then return {NEED, need} end
 load(check)
 
 local out, created, dedupArgs, dedupKeys = {}, 0, {}, {}
@@ -61,7 +65,9 @@ for i = 0, n - 1 do
   else
     put(id, rec)
     local kind = string.sub(route, 1, 1)
-    if kind == "d" then makeDelayed(id, tonumber(string.sub(route, 2)))
+    if kind == "d" then
+      local runAt, priority = string.match(route, "^d([^|]*)|?(.*)$")
+      makeDelayed(id, tonumber(runAt), priority)
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
@@ -77,8 +83,6 @@ if #dedupArgs > 0 then
   chunked("HSET", DEDUP, dedupArgs, CHUNK)
   redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
 end
--- the registry is sent now and then only (tasks.ts); the total rides on the stats hash's write
-if REGISTRY then register(queue) end
 if created > 0 then count("enqueued", created) end
 flush()
 local pushInfo = {}

@@ -7,9 +7,10 @@ export const extendScript = defineQueueScript({
   name: "extend",
   summary: "renews the leases of running tasks; the fencing token stays the same",
   uses: [LUA_SETTINGS, LUA_BUFFERS],
+  partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] lease ms ("" = the queue's leaseMs)
-ARGV[4..] pairs: task id, lease token
+ARGV[4..] pairs: local task id, lease token
 Returns per pair: code, token to use from now on ("" unless 1), new lease deadline ms (0 unless 1);
 code 1 extended, -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning.
 `,

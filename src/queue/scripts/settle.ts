@@ -1,7 +1,7 @@
 import { LEASE_TOKEN_SEPARATOR, StateField } from "../codec";
 import { leadingStateFields } from "./pieces/record";
 import { LUA_SETTINGS } from "./pieces/settings";
-import { LUA_TRANSITIONS } from "./pieces/transitions";
+import { LUA_CLAIM } from "./pieces/claim";
 import { LUA_START } from "./start";
 import { defineQueueScript } from "./queue-script";
 
@@ -14,7 +14,8 @@ import { defineQueueScript } from "./queue-script";
 export const settleScript = defineQueueScript({
   name: "settle",
   summary: "complete + fail + claim in one call. The claim runs first (its pops and the settled",
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_START],
+  uses: [LUA_SETTINGS, LUA_CLAIM, LUA_START],
+  partitioned: true,
   contract: String.raw`
 ids share one HMGET); settled tasks are running, so they are never among those claimed.
 ARGV[1] now ms          ARGV[2] defaults (settings.ts scriptDefaults)
@@ -25,7 +26,7 @@ ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: 
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts, start, nextDue }:
+Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max (a start's: the batch size) }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
@@ -33,6 +34,9 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue }:
   start: {} when ARGV[7] is "", else start.ts's reply; unless it begins with 2 nothing else ran
   nextDue: the earliest delayed task's due time (ms) as the call left it, "" when none or not read
     (only a claim or a failure reads it): the caller's delayed push for delayed tasks and retries
+  hint: partition labels the next claim should hold (pieces/claim.ts); short: 1 when the claim stopped
+    at a partition this call did not hold
+Ids are local ids (the queue's keys name the queue, ids.ts).
 Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
 "<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them.
 `,
@@ -53,107 +57,12 @@ for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
 
 local m = {}
-if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz"}) end
+if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz", "_rh"}) end
 local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
 local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 
--- claim: priorities above 0 (PRIO), then priority 0 (READY, may hold tombstones of canceled
--- tasks), then priorities below 0; records are loaded with the settled ones in one HMGET
-local claimed = {}
--- the claim's hot path reads the six leading state fields into locals and writes the new state
--- with one concatenation (a table parse and format cost twice as much per task)
-local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
-local nowB36, keepB36 = b36(NOW), b36(keepMs)
-local function claimFrom(ids, fromList)
-  local tombs = 0
-  for _, id in ipairs(ids) do
-    local rec = cache[id]
-    local ok = false
-    if rec then
-      local st, att, prio, timeout, maxAtt, runAt = string.match(rec, CLAIM_FIELDS)
-      if st == "q" and (not fromList or prio == "") then
-        local t = tonumber(timeout)
-        local untilMs = NOW + ((t and t > leaseMs) and t or leaseMs)
-        -- the attempt budget is fixed at the first claim: later setting changes do not shrink it
-        if maxAtt == "" then maxAtt = m.maxAttempts end
-        local state = "r|" .. ((tonumber(att) or 0) + 1) .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt
-          .. "|" .. nowB36 .. "|" .. b36(untilMs) .. "|" .. keepB36
-        local tab = string.find(rec, "\t", 1, true)
-        local next = state .. string.sub(rec, tab)
-        put(id, next)
-        sweepAdd("L", untilMs, id)
-        observeClaim(att, runAt, rec, untilMs)
-        claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
-        ok = true
-      end
-    end
-    if fromList and not ok then tombs = tombs + 1 end
-  end
-  if tombs > 0 then count("_tomb", -tombs) end
-end
-
-if claimMax > 0 and m.paused ~= "1" then
-  if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
-  local positives, negatives, fetched, z = {}, {}, 0, {}
-  if m._pz then
-    z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
-    fetched = #z / 2
-    for i = 1, #z, 2 do
-      if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
-    end
-  end
-  local want = claimMax - #positives
-  -- a claim's pops go back to the head of the list, in order, if its records' write is refused
-  local function popReady(count)
-    local got = redis.call("LPOP", READY, count) or {}
-    if #got > 0 then
-      onRefused(function()
-        local back = {}
-        for k = #got, 1, -1 do back[#back + 1] = got[k] end
-        chunked("LPUSH", READY, back, CHUNK)
-      end)
-    end
-    return got
-  end
-  local popped = want > 0 and popReady(want) or {}
-  local batch = {}
-  for _, id in ipairs(positives) do batch[#batch + 1] = id end
-  for _, id in ipairs(popped) do batch[#batch + 1] = id end
-  for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
-  load(batch)
-  claimFrom(positives, false)
-  claimFrom(popped, true)
-  -- tombstones made the list batch short: pop again, a bounded number of times
-  local rounds = 0
-  while #claimed / 2 < claimMax and #popped == want and rounds < 4 do
-    want = claimMax - #claimed / 2
-    popped = popReady(want)
-    load(popped)
-    claimFrom(popped, true)
-    rounds = rounds + 1
-  end
-  local taken = {}
-  for _, id in ipairs(positives) do taken[#taken + 1] = id end
-  local room = claimMax - #claimed / 2
-  if room > 0 and #negatives > 0 then
-    local more = {}
-    for i = 1, math.min(room, #negatives) do more[i] = negatives[i]; taken[#taken + 1] = negatives[i] end
-    load(more)
-    claimFrom(more, false)
-  end
-  if #taken > 0 then
-    chunked("ZREM", PRIO, taken, CHUNK)
-    onRefused(function()
-      local back, scoreOf = {}, {}
-      for i = 1, #z, 2 do scoreOf[z[i]] = z[i + 1] end
-      for _, id in ipairs(taken) do back[#back + 1] = scoreOf[id]; back[#back + 1] = id end
-      chunked("ZADD", PRIO, back, CHUNK)
-    end)
-  end
-  if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
-else
-  load(settleIds)
-end
+local c = {leaseMs = leaseMs, maxAttempts = m.maxAttempts, nowB36 = b36(NOW), keepB36 = b36(keepMs)}
+if claimMax > 0 and m.paused ~= "1" then claimBatch(claimMax, m, c, settleIds) else load(settleIds) end
 
 -- settle
 local function backoffDelay(attempt, rand)
@@ -207,7 +116,7 @@ for i = 0, nFail - 1 do
       runAt = NOW + backoffDelay(attempt, tonumber(ARGV[at + 4]) or 0)
       h[F_ST] = "d"; h[F_RUNAT] = b36(runAt); h[F_LEASE] = ""
       put(id, format(h, joinBody(front, result, errors)))
-      makeDelayed(id, runAt)
+      makeDelayed(id, runAt, h[F_PRIO])
       code = 2
     else
       toDead(id, h, front, result, errors)
@@ -222,6 +131,6 @@ flush()
 if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
 local due = m._due
 if dueRead then due = nextDue end
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or ""}
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or "", claimHint, claimShort and 1 or 0, claimMax}
 `,
 });

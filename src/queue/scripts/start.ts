@@ -11,8 +11,8 @@ import { COUNTER_FIELDS } from "./stats";
  *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue, or one not registered since its totals moved to the stats hash (the next
  *        enqueue or cron upkeep registers it); the mark is kept: the delivery was used
- *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), LLEN ready,
- *      ZCARD prio, ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
+ *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), ZCARD prio,
+ *      ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
  */
 export const LUA_START = luaPiece(
   "start",
@@ -31,7 +31,7 @@ local function startInvocation(queue, defaultBatch, markTtl, markValue)
   local settings = redis.call("HMGET", META, unpack(START_SETTINGS))
   startBatch = tonumber(settings[${SETTING_FIELDS.indexOf("batchSize") + 1}]) or tonumber(defaultBatch)
   local epoch = redis.call("INCR", PUSH_EPOCH)
-  return {2, enqueued, settings, totals, redis.call("LLEN", READY),
+  return {2, enqueued, settings, totals,
     redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD), epoch}
 end
 `,

@@ -3,22 +3,20 @@ import { defineQueueScript } from "./queue-script";
 
 /**
  * Totals the scripts keep in the stats hash (pieces/buffers.ts flush adds them to the stats hash's
- * one read-modify-write, so they cost no command of their own). `_tomb` counts canceled ids still in
- * the ready list; `enqueued` exists from a queue's first enqueue or setting on (the queue exists).
+ * one read-modify-write, so they cost no command of their own). `_rdy` counts the ids in the ready
+ * lists of every partition, `_tomb` the canceled ones among them; `enqueued` exists from a queue's first enqueue or setting on (the queue exists).
  */
-export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retried", "_tomb", "enqueued"] as const;
+export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retried", "_tomb", "_rdy", "enqueued"] as const;
 
 export const statsScript = defineQueueScript({
   name: "stats",
   summary: "(read only) a queue's depths, counters and settings in one call",
-  keys: ["registry", "meta", "ready", "prioritized", "delayed", "dead", "stats"],
+  keys: ["meta", "prioritized", "delayed", "dead", "stats"],
   readOnly: true,
   contract: String.raw`
 ARGV[1] queue name   ARGV[2] number S of settings   ARGV[3 .. 2+S] settings (meta fields)
-ARGV[3+S ..] totals (stats hash fields)
 ARGV[3+S ..] totals (stats hash fields), "enqueued" last
-Returns { enqueued total (nil: unknown queue), settings, totals, LLEN ready, ZCARD prio, ZCARD delayed, ZCARD dead }
-(a queue not registered since the totals moved to the stats hash answers with its registry count)
+Returns { enqueued total (nil: unknown queue), settings, totals, ZCARD prio, ZCARD delayed, ZCARD dead }
 `,
   body: String.raw`
 local s = tonumber(ARGV[2])
@@ -26,13 +24,7 @@ local settings, totals = {}, {}
 for i = 3, 2 + s do settings[#settings + 1] = ARGV[i] end
 for i = 3 + s, #ARGV do totals[#totals + 1] = ARGV[i] end
 local values = redis.call("HMGET", STATS, unpack(totals))
-local enqueued = values[#values]
-if not enqueued then
-  enqueued = redis.call("HGET", REGISTRY, ARGV[1])
-  if enqueued == "0" then enqueued = nil end
-end
-return {enqueued, redis.call("HMGET", META, unpack(settings)), values,
-  redis.call("LLEN", READY), redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD)}
+return {values[#values], redis.call("HMGET", META, unpack(settings)), values, redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD)}
 `,
 });
 

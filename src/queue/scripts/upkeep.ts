@@ -1,6 +1,5 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
-import { LUA_REGISTER } from "./pieces/register";
 import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
@@ -8,29 +7,28 @@ export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
   keys: ["dedup"],
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_REGISTER],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS],
+  partitioned: true,
   contract: String.raw`
-ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)   ARGV[4] queue name
-(registered again: a queue listed before its totals moved to the stats hash gets them there)
+ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
 Sweep entries (score = when due; member = kind letter then payload):
   L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
                 (back to ready, or dead when its attempts are spent); finished ones become G
   G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
   K<json keys>  dedup keys: deleted once past their window
-Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }.
+Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
+before anything is written when due entries name tasks of partitions the call was not given.
 `,
   body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
-register(ARGV[4])
 local m = readMeta({})
-local promoted, more = promoteDue(limit)
 local fetchMax = 64
 local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LIMIT", 0, fetchMax)
 local entries, scoreOf = {}, {}
 for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
-if #entries == fetchMax then more = true end
-local budget, ids, work, processed = limit, {}, {}, {}
+local full = #entries == fetchMax
+local more, budget, ids, work, processed = false, limit, {}, {}, {}
 for _, e in ipairs(entries) do
   if budget <= 0 then more = true; break end
   local kind, payload = string.sub(e, 1, 1), string.sub(e, 2)
@@ -40,6 +38,10 @@ for _, e in ipairs(entries) do
   work[#work + 1] = {kind, list}
   processed[#processed + 1] = e
 end
+local need = undeclared(ids)
+if #need > 0 then return {NEED, need} end
+local promoted, promotedAll = promoteDue(limit)
+if promotedAll then more = true end
 load(ids)
 
 local requeued, dead, expired = 0, 0, 0
@@ -84,6 +86,7 @@ for _, w in ipairs(work) do
     end
   end
 end
+if full then more = true end
 chunked("ZREM", SWEEP, processed, CHUNK)
 -- the entries go back if the records' write is refused (record-size limit, see pieces/buffers.ts)
 onRefused(function()

@@ -5,10 +5,9 @@
  * /metrics exposes.
  */
 import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "../codec";
-import { asArray, type QueueContext } from "../context";
-import { queueKeys } from "../keys";
+import { asArray, runQueueScript, type QueueContext } from "../context";
 import { defineQueueScript } from "../scripts/queue-script";
-import { runScript } from "../scripts/runner";
+import { LUA_PARTITIONS } from "../scripts/pieces/partitions";
 import { validateQueueName } from "../validate";
 import type { MinuteCounts, MinuteStats, QueueStats } from "./figures";
 import { addInto, BUCKETS, emptyHistogram, type Histogram, percentiles } from "./histogram";
@@ -17,22 +16,32 @@ import { KEPT_MINUTES, MINUTE_LETTERS } from "./lua";
 export const queueStatsScript = defineQueueScript({
   name: "queueStats",
   summary: "(read only) a queue's statistics and the heads of its ready structures",
-  keys: ["tasks", "ready", "prioritized", "stats"],
+  keys: ["ready", "prioritized", "stats"],
+  uses: [LUA_PARTITIONS],
   readOnly: true,
+  partitioned: true,
   contract: String.raw`
 Returns { stats hash as a flat field/value list,
-  id, state+head segment, ... of the first ids of the ready list and the first and last of prio }
+  id, state+head segment, ... of the first ids of the first ready list and the first and last of prio },
+or {"_need", labels} (run again with those partitions)
 `,
   body: String.raw`
-local heads = redis.call("LRANGE", READY, 0, 4)
+local need = {}
+local first = redis.call("ZRANGE", READY, 0, 0)[1]
+if first and not PART[first] then need[#need + 1] = first end
+local heads = {}
 for _, id in ipairs(redis.call("ZRANGE", PRIO, 0, 0)) do heads[#heads + 1] = id end
 for _, id in ipairs(redis.call("ZRANGE", PRIO, -1, -1)) do heads[#heads + 1] = id end
+undeclared(heads, need)
+if #need > 0 then return {NEED, need} end
+if first then
+  local listed = redis.call("LRANGE", PART[first][2], 0, 4)
+  for i = #listed, 1, -1 do table.insert(heads, 1, listed[i]) end
+end
 local out = {}
-if #heads > 0 then
-  local records = redis.call("HMGET", TASKS, unpack(heads))
-  for i, id in ipairs(heads) do
-    if records[i] then out[#out + 1] = id; out[#out + 1] = string.match(records[i], "^[^\n]*") end
-  end
+for _, id in ipairs(heads) do
+  local rec = redis.call("HGET", recordsOf(id), id)
+  if rec then out[#out + 1] = id; out[#out + 1] = string.match(rec, "^[^\n]*") end
 end
 return {redis.call("HGETALL", STATS), out}
 `,
@@ -57,7 +66,7 @@ function emptyCounts(): MinuteCounts {
 export async function getStats(ctx: QueueContext, queue: string): Promise<QueueStats> {
   validateQueueName(queue);
   const now = ctx.now();
-  const [rawHash, rawHeads] = asArray(await runScript(ctx.redis, queueStatsScript, queueKeys(ctx.prefix, queue, queueStatsScript.keys), []));
+  const [rawHash, rawHeads] = asArray(await runQueueScript(ctx.redis, ctx.prefix, queueStatsScript, queue, []));
   const hash = asArray(rawHash);
   const current = Math.floor(now / MINUTE_MS);
   const first = current - KEPT_MINUTES;

@@ -7,6 +7,7 @@
 import type { JobStore } from "../../queue/jobs/index";
 import type { EnqueueRequest, TaskQueue } from "../../queue/types";
 import { CANCEL_FN, INTERNAL_PRIORITY, mapTaskId } from "./split";
+import { taskIdOf } from "../../queue/index";
 
 /** Ids per cancel call: one HMGET and one script each, plus one HDEL of the outbox. */
 export const CANCEL_CHUNK = 5_000;
@@ -27,7 +28,7 @@ export interface JobTasks {
 export async function cancelJobTasks(job: JobTasks, from: number, maxChunks: number, deps: CancelDeps): Promise<number | null> {
   let at = from;
   for (let chunk = 0; chunk < maxChunks && at < job.total; chunk++) {
-    const ids = Array.from({ length: Math.min(CANCEL_CHUNK, job.total - at) }, (_, i) => mapTaskId(job.id, at + i));
+    const ids = Array.from({ length: Math.min(CANCEL_CHUNK, job.total - at) }, (_, i) => taskIdOf(job.queue, mapTaskId(job.id, at + i)));
     await deps.tasks.cancel(ids);
     // The cancel left one outbox entry per canceled task; the job is over, so none is folded.
     await deps.jobs.discardEvents(job.queue, ids);

@@ -17,6 +17,7 @@ import type { DueSchedule, ScheduleDefinition, ScheduleRun } from "../../queue/s
 import type { TaskQueue } from "../../queue/types";
 import type { Clock } from "../budget";
 import type { Logger } from "../logger";
+import { taskIdOf } from "../../queue/index";
 
 /** Schedules fired per look; more wait for the next tick or minute. */
 export const FIRE_LIMIT = 100;
@@ -67,7 +68,8 @@ export async function fireDueSchedules(deps: FireDeps, lookaheadMs = LOOKAHEAD_M
 async function fireQueue(queue: string, entries: DueSchedule[], now: number, deps: FireDeps, report: FireReport): Promise<number[]> {
   const fires = entries.map((entry) => {
     const fireAt = latestFire(entry.definition, entry.dueAt, now) ?? entry.dueAt;
-    return { ...entry, fireAt, taskId: fireTaskId(entry.definition.id, fireAt) };
+    // the run names the task by its full id (`<queue>~<local>`), as GET /v1/tasks/{id} takes it
+    return { ...entry, fireAt, taskId: taskIdOf(queue, fireTaskId(entry.definition.id, fireAt)) };
   });
   let error: string | undefined;
   try {

@@ -5,8 +5,8 @@ import { LUA_CACHE } from "./cache";
 
 /**
  * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
- * works and written by flush() with one multi-member command each, so a script issues a handful of
- * commands whatever its batch size.
+ * works and written by flush() with one multi-member command each (per partition for records and
+ * ready lists), so a script issues a handful of commands whatever its batch size.
  */
 export const LUA_BUFFERS = luaPiece(
   "buffers",
@@ -20,25 +20,44 @@ local ZERO_SCORE = 1000 * PRIO_SPAN
 -- queue's structures before it (a claim's pops) is put back when that write is refused
 local undoSteps = {}
 local function onRefused(step) undoSteps[#undoSteps + 1] = step end
-local function writeRecords(args)
+local function writeRecords(key, args)
   for i = 1, #args, CHUNK do
-    local reply = redis.pcall("HSET", TASKS, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+    local reply = redis.pcall("HSET", key, unpack(args, i, math.min(i + CHUNK - 1, #args)))
     if type(reply) == "table" and reply.err then
       for j = #undoSteps, 1, -1 do undoSteps[j]() end
       error(reply)
     end
   end
-  undoSteps = {}
+end
+-- ids grouped by the key of their partition, in the order the keys first appear
+local function byPartition(ids, slot)
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    local p = PART[partOf(id)]
+    if not p then error("ERR edgeq: partition " .. partOf(id) .. " of task " .. id .. " was not declared") end
+    local key = p[slot]
+    local g = groups[key]
+    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
+    g[#g + 1] = id
+  end
+  return groups, order
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
-local function makeReady(id, priority)
+-- priority 0 goes to its partition's ready list; byList false: to PRIO behind every ready list (a
+-- promoted task, whose partition the promoting script does not hold)
+local function makeReady(id, priority, byList)
   local p = tonumber(priority) or 0
-  if p == 0 then readyIds[#readyIds + 1] = id
+  if p == 0 and byList ~= false then readyIds[#readyIds + 1] = id
   else prioEntries[#prioEntries + 1] = p; prioEntries[#prioEntries + 1] = id end
 end
-local function makeDelayed(id, runAt)
-  delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = id
+-- a delayed member carries its priority ("<id>|<priority>"): promotion reads no record
+local function delayedMember(id, priority)
+  if priority == nil or priority == "" or priority == "0" then return id end
+  return id .. "|" .. priority
+end
+local function makeDelayed(id, runAt, priority)
+  delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
 -- sweep entries: kind L (lease check), G (record expiry); one member per kind and due time
 -- G entries are rounded up to the next second so a batch finishing over several ms shares one entry
@@ -57,8 +76,23 @@ local function refreshDue()
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
+-- READY is the index of partitions with ready lists, scored by when each got work (ms * 4096 + its
+-- place in the flush, so a batch spread over partitions keeps its order): a list that was empty
+-- joins it (NX: one still in it keeps its place), and claims take the partitions in that order
 local function flushReady()
-  if #readyIds > 0 then chunked("RPUSH", READY, readyIds, CHUNK); readyIds = {} end
+  local lists, order = byPartition(readyIds, 2)
+  if #order > 0 then
+    local index, at = {}, NOW * 4096
+    for _, key in ipairs(order) do
+      local ids, length = lists[key], 0
+      for i = 1, #ids, CHUNK do length = redis.call("RPUSH", key, unpack(ids, i, math.min(i + CHUNK - 1, #ids))) end
+      if length == #ids then index[#index + 1] = int(at); index[#index + 1] = string.sub(key, #META - 1) end
+      at = math.min(at + 1, NOW * 4096 + 4095)
+    end
+    if #index > 0 then redis.call("ZADD", READY, "NX", unpack(index)) end
+    count("_rdy", #readyIds)
+    readyIds = {}
+  end
   local n = #prioEntries / 2
   if n > 0 then
     local last = redis.call("HINCRBY", META, "_seq", n)
@@ -73,13 +107,21 @@ local function flushReady()
   end
 end
 local function flush()
-  local sets, dels = {}, {}
-  for _, id in ipairs(touched) do
-    local rec = cache[id]
-    if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else dels[#dels + 1] = id end
+  local groups, order = byPartition(touched, 1)
+  for _, key in ipairs(order) do
+    local sets = {}
+    for _, id in ipairs(groups[key]) do
+      local rec = cache[id]
+      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
+    end
+    writeRecords(key, sets)
   end
-  writeRecords(sets)
-  chunked("HDEL", TASKS, dels, CHUNK)
+  undoSteps = {}
+  for _, key in ipairs(order) do
+    local dels = {}
+    for _, id in ipairs(groups[key]) do if not cache[id] then dels[#dels + 1] = id end end
+    chunked("HDEL", key, dels, CHUNK)
+  end
   touched, touchedSet = {}, {}
   flushReady()
   if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end

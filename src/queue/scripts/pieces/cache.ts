@@ -1,25 +1,35 @@
 import { luaPiece } from "./index";
 import { LUA_RECORD } from "./record";
+import { LUA_PARTITIONS } from "./partitions";
 
 /**
- * The record cache: records are read once per script (one HMGET for the batch) into `cache` and
- * written back by flush() (buffers.ts) with one HSET and one HDEL.
+ * The record cache: records are read once per script (one HMGET per partition of the batch) into
+ * `cache` and written back by flush() (buffers.ts) with one HSET and one HDEL per partition.
  */
 export const LUA_CACHE = luaPiece(
   "cache",
-  { keys: ["tasks"], uses: [LUA_RECORD] },
+  { uses: [LUA_RECORD, LUA_PARTITIONS] },
   String.raw`
 -- cache[id] = record string, false when absent or deleted
 local cache, touched, touchedSet = {}, {}, {}
 local function load(ids)
-  local need, seen = {}, {}
+  local byKey, keyOrder, seen = {}, {}, {}
   for _, id in ipairs(ids) do
-    if cache[id] == nil and not seen[id] then seen[id] = true; need[#need + 1] = id end
+    if cache[id] == nil and not seen[id] then
+      seen[id] = true
+      local key = recordsOf(id)
+      local list = byKey[key]
+      if not list then list = {}; byKey[key] = list; keyOrder[#keyOrder + 1] = key end
+      list[#list + 1] = id
+    end
   end
-  for i = 1, #need, CHUNK do
-    local j = math.min(i + CHUNK - 1, #need)
-    local values = redis.call("HMGET", TASKS, unpack(need, i, j))
-    for k = i, j do cache[need[k]] = values[k - i + 1] end
+  for _, key in ipairs(keyOrder) do
+    local need = byKey[key]
+    for i = 1, #need, CHUNK do
+      local j = math.min(i + CHUNK - 1, #need)
+      local values = redis.call("HMGET", key, unpack(need, i, j))
+      for k = i, j do cache[need[k]] = values[k - i + 1] end
+    end
   end
 end
 local function put(id, rec)

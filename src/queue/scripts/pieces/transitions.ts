@@ -20,28 +20,24 @@ local function finish(id, h, state, body, keepMs)
   put(id, format(h, body))
   return expires
 end
--- moves due delayed tasks to the ready structures (flushed at once: a claim may follow)
+-- moves due delayed tasks to PRIO, behind the ready lists for priority 0 (flushed at once: a claim
+-- may follow). Their records stay "d" (a claim takes a due "d" as queued): promotion reads no record,
+-- so it needs no partition
 local function promoteDue(limit)
   local due = redis.call("ZRANGEBYSCORE", DELAYED, "-inf", NOW, "WITHSCORES", "LIMIT", 0, limit)
-  local ids = {}
-  for i = 1, #due, 2 do ids[#ids + 1] = due[i] end
-  local n = 0
-  if #ids > 0 then
-    load(ids)
-    for _, id in ipairs(ids) do
-      local rec = cache[id]
-      if rec then
-        local h, body = parse(rec)
-        if h[F_ST] == "d" then h[F_ST] = "q"; put(id, format(h, body)); makeReady(id, h[F_PRIO]); n = n + 1 end
-      end
-    end
-    chunked("ZREM", DELAYED, ids, CHUNK)
-    -- promoted first thing in a script, so the ready buffers hold these tasks only
-    local toReady, toPrio = #readyIds, {}
+  local members = {}
+  for i = 1, #due, 2 do
+    local member = due[i]
+    members[#members + 1] = member
+    local id, priority = string.match(member, "^([^|]*)|?(.*)$")
+    makeReady(id, priority, false)
+  end
+  if #members > 0 then
+    chunked("ZREM", DELAYED, members, CHUNK)
+    local toPrio = {}
     for i = 2, #prioEntries, 2 do toPrio[#toPrio + 1] = prioEntries[i] end
     flushReady()
     onRefused(function()
-      if toReady > 0 then redis.call("RPOP", READY, toReady) end
       chunked("ZREM", PRIO, toPrio, CHUNK)
       local back = {}
       for i = 1, #due, 2 do back[#back + 1] = due[i + 1]; back[#back + 1] = due[i] end
@@ -50,7 +46,7 @@ local function promoteDue(limit)
     end)
   end
   refreshDue()
-  return n, #ids == limit
+  return #members, #members == limit
 end
 `,
 );

@@ -1,0 +1,178 @@
+import { StateField } from "../../codec";
+import { luaPiece } from "./index";
+import { leadingStateFields } from "./record";
+import { LUA_TRANSITIONS } from "./transitions";
+
+/**
+ * The claim (run by the settle script): priorities above 0 (PRIO), then priority 0 from the ready
+ * lists of the partitions in the READY index's order (they may hold tombstones of canceled tasks),
+ * then PRIO's priority-0 promotions and negative priorities. Records are loaded with the settled ids
+ * in one HMGET per partition. A claim takes tasks only from the partitions its call holds and stops
+ * at the first it lacks (order is kept): `claimHint` then lists the partitions the next call needs
+ * (tasks.ts keeps it per queue and runs a short claim again at once with them).
+ * The hot path reads the six leading state fields into locals and writes the new state with one
+ * concatenation (a table parse and format cost twice as much per task).
+ */
+export const LUA_CLAIM = luaPiece(
+  "claim",
+  { keys: ["ready", "prioritized"], uses: [LUA_TRANSITIONS] },
+  String.raw`
+local claimed, claimHint, claimShort = {}, {}, false
+local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
+local HEADS = 8
+local function claimFrom(ids, fromList, c)
+  local tombs = 0
+  for _, id in ipairs(ids) do
+    local rec = cache[id]
+    local ok = false
+    if rec then
+      local st, att, prio, timeout, maxAtt, runAt = string.match(rec, CLAIM_FIELDS)
+      -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO only
+      local queued = st == "q" or (st == "d" and not fromList and (fromTime(runAt) or 0) <= NOW)
+      if queued and (not fromList or prio == "") then
+        local t = tonumber(timeout)
+        local untilMs = NOW + ((t and t > c.leaseMs) and t or c.leaseMs)
+        -- the attempt budget is fixed at the first claim: later setting changes do not shrink it
+        if maxAtt == "" then maxAtt = c.maxAttempts end
+        local state = "r|" .. ((tonumber(att) or 0) + 1) .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt
+          .. "|" .. c.nowB36 .. "|" .. b36(untilMs) .. "|" .. c.keepB36
+        local tab = string.find(rec, "\t", 1, true)
+        local next = state .. string.sub(rec, tab)
+        put(id, next)
+        sweepAdd("L", untilMs, id)
+        observeClaim(att, runAt, rec, untilMs)
+        claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
+        ok = true
+      end
+    end
+    if fromList and not ok then tombs = tombs + 1 end
+  end
+  if tombs > 0 then count("_tomb", -tombs) end
+end
+local hinted = {}
+local function hint(label)
+  if not hinted[label] then hinted[label] = true; claimHint[#claimHint + 1] = label end
+end
+-- the leading ids whose partitions this call holds; the first it lacks goes to the hint
+local function held(ids)
+  local out = {}
+  for _, id in ipairs(ids) do
+    if not PART[partOf(id)] then claimShort = true; hint(partOf(id)); break end
+    out[#out + 1] = id
+  end
+  return out
+end
+-- pops up to "asked" ids from one partition's list into got (put back if the records' write is
+-- refused); true when the list ran dry
+local function popList(p, asked, got)
+  local popped = redis.call("LPOP", p[2], asked) or {}
+  for _, id in ipairs(popped) do got[#got + 1] = id end
+  if #popped > 0 then
+    count("_rdy", -#popped)
+    onRefused(function()
+      local back = {}
+      for k = #popped, 1, -1 do back[#back + 1] = popped[k] end
+      chunked("LPUSH", p[2], back, CHUNK)
+    end)
+  end
+  return #popped < asked
+end
+-- a partition whose list ran dry leaves the index (back in place if the records' write is refused)
+local function unindex(label, score)
+  redis.call("ZREM", READY, label)
+  if score then onRefused(function() redis.call("ZADD", READY, score, label) end) end
+end
+-- pops up to want ids from the ready lists in READY's order, up to the first partition this call
+-- lacks. Fast path: meta _rh, the head the last claim left, when this call holds it and it has
+-- enough (no read of the index). Otherwise the index's first partitions; _rh is then moved to the
+-- first that still holds work. The partitions holding work go to the hint.
+local function popReady(want, head)
+  local got = {}
+  if head and PART[head] then
+    if not popList(PART[head], want, got) then hint(head); return got end
+    unindex(head, redis.call("ZSCORE", READY, head))
+  end
+  local stopped, nextHead = false, nil
+  local heads = redis.call("ZRANGE", READY, 0, HEADS - 1, "WITHSCORES")
+  for i = 1, #heads, 2 do
+    local label = heads[i]
+    local p = PART[label]
+    if stopped or #got >= want or not p then
+      if not p and not stopped and #got < want then claimShort = true end
+      stopped = true
+      nextHead = nextHead or label
+      hint(label)
+    elseif popList(p, want - #got, got) then unindex(label, heads[i + 1])
+    else nextHead = nextHead or label; hint(label) end
+  end
+  if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
+  return got
+end
+-- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
+local function claimBatch(claimMax, m, c, settleIds)
+  if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
+  local positives, negatives, fetched, z = {}, {}, 0, {}
+  if m._pz then
+    z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
+    fetched = #z / 2
+    for i = 1, #z, 2 do
+      if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
+    end
+  end
+  local firstPositives = #positives
+  positives = held(positives)
+  local popped = {}
+  if #positives == firstPositives then
+    local want = claimMax - #positives
+    popped = want > 0 and popReady(want, m._rh) or {}
+    -- tombstones made the batch short: pop again, a bounded number of times
+    local batch = {}
+    for _, id in ipairs(positives) do batch[#batch + 1] = id end
+    for _, id in ipairs(popped) do batch[#batch + 1] = id end
+    for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+    load(batch)
+    claimFrom(positives, false, c)
+    claimFrom(popped, true, c)
+    local rounds = 0
+    while not claimShort and #claimed / 2 < claimMax and #popped > 0 and rounds < 4 do
+      popped = popReady(claimMax - #claimed / 2, nil)
+      load(popped)
+      claimFrom(popped, true, c)
+      rounds = rounds + 1
+    end
+  else
+    for _, label in ipairs(redis.call("ZRANGE", READY, 0, HEADS - 1)) do hint(label) end
+    local batch = {}
+    for _, id in ipairs(positives) do batch[#batch + 1] = id end
+    for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+    load(batch)
+    claimFrom(positives, false, c)
+  end
+  local taken = {}
+  for _, id in ipairs(positives) do taken[#taken + 1] = id end
+  local room = claimMax - #claimed / 2
+  if room > 0 and #negatives > 0 and not claimShort then
+    local more = {}
+    for i = 1, math.min(room, #negatives) do more[i] = negatives[i] end
+    more = held(more)
+    for _, id in ipairs(more) do taken[#taken + 1] = id end
+    load(more)
+    claimFrom(more, false, c)
+  end
+  if #taken > 0 then
+    chunked("ZREM", PRIO, taken, CHUNK)
+    onRefused(function()
+      local back, scoreOf = {}, {}
+      for i = 1, #z, 2 do scoreOf[z[i]] = z[i + 1] end
+      for _, id in ipairs(taken) do back[#back + 1] = scoreOf[id]; back[#back + 1] = id end
+      chunked("ZADD", PRIO, back, CHUNK)
+    end)
+  end
+  if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
+  -- PRIO's next ids: their partitions too
+  local gone = {}
+  for _, id in ipairs(taken) do gone[id] = true end
+  for i = 1, #z, 2 do if not gone[z[i]] then hint(partOf(z[i])) end end
+end
+`,
+);
