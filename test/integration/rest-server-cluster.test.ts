@@ -113,6 +113,20 @@ describe("REST server over a Redis Cluster", () => {
     expect(await redis.dbsize()).toBe(perNode.reduce((a, b) => a + b, 0));
   });
 
+  it("measures each key on its own master for the record-size limit", async () => {
+    const limited = await startRestServer({ redisUrl: cluster.urls[0]!, token, cluster: true, maxRecordBytes: 64 * 1024, recordSizeCheckMs: 60_000 });
+    try {
+      const redis = restRedis(limited.url, token, { retry: false });
+      const big = spread.map((key) => `big-${key}`).filter((key) => slotRanges(3).findIndex(([a, b]) => keySlot(key) >= a && keySlot(key) <= b) === 2)[0]!;
+      await redis.set(big, "x".repeat(100 * 1024));
+      await limited.checkRecordSizes();
+      await expect(redis.append(big, "y")).rejects.toThrow(/max single record size exceeded/);
+      expect(await redis.strlen(big)).toBe(100 * 1024);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("loads a script on every master, so EVALSHA finds it whatever the slot", async () => {
     const redis = client();
     const sha = await redis.scriptLoad("return redis.call('get', KEYS[1])");
