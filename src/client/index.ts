@@ -17,13 +17,26 @@ const RECONNECT_MS = 500;
 
 const waitQuery = (wait?: number) => (wait ? `?wait=${wait}` : "");
 
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * A ULID-shaped id: 10 characters of the time, then 16 random. The server keeps tasks in partitions
+ * that follow from their ids (README "The keys"), and an id of this shape puts the tasks sent in one
+ * call, or close in time, in one partition (a random UUID would put each in its own).
+ */
+function timedId(now: number): string {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => CROCKFORD[b & 31]);
+  const time = Array.from({ length: 10 }, (_, i) => CROCKFORD[Math.floor(now / 32 ** (9 - i)) % 32]);
+  return [...time, ...random].join("");
+}
+
 /**
  * Typed client of the edgeq HTTP API, for Node, browsers and Workers.
  * Enqueues without an id get one here, so that a retried request cannot enqueue twice.
  */
 export function createClient(options: ClientOptions) {
   const http = createTransport(options);
-  const withId = (task: TaskInput): TaskInput => ({ ...task, id: task.id ?? crypto.randomUUID() });
+  const withId = (task: TaskInput): TaskInput => ({ ...task, id: task.id ?? timedId(Date.now()) });
   /**
    * The server ends each event stream after a while: this reconnects with Last-Event-ID, so no
    * state is repeated, until the `result` event arrives.

@@ -157,4 +157,17 @@ describe("queue core: leases, stale tokens, retries, dead letters", () => {
     expect(claimed.map((t) => t.input)).toEqual([3, 4, 5]);
     expect((await queue.getQueue(q)).counts).toMatchObject({ running: 4, succeeded: 1, dead: 1, queued: 0 });
   });
+
+  it("keeps the lease check of a batch whose task was claimed again within the same ms (dead, retried)", async () => {
+    const q = queueName();
+    await queue.enqueue(q, [0, 1].map((input) => ({ fn: "f", input, id: `twice-${input}` })));
+    const [first, second] = await queue.claim(q, 2);
+    await queue.fail(q, [{ id: first!.id, leaseToken: first!.leaseToken, error: "boom", retryable: false }]);
+    expect(await queue.retryDead(q)).toBe(1);
+    // the clock has not moved: this batch's sweep entry has the tag of the first one, and must add to it
+    expect((await queue.claim(q, 1)).map((t) => t.id)).toEqual([first!.id]);
+    advance(60_000);
+    expect(await queue.upkeep(q)).toMatchObject({ requeued: 2 });
+    expect((await queue.getMany([first!.id, second!.id])).map((r) => r?.status)).toEqual(["queued", "queued"]);
+  });
 });

@@ -11,7 +11,7 @@ import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
-import { partitionOf, splitTaskId } from "../../src/queue/ids";
+import { partitionOf, splitTaskId, taskIdOf } from "../../src/queue/ids";
 import { createTaskQueue } from "../../src/queue/index";
 import { partitionKeys } from "../../src/queue/keys";
 import type { TaskQueue } from "../../src/queue/types";
@@ -55,10 +55,9 @@ describe("queue core under a 1 MB record-size limit", () => {
     await rest.checkRecordSizes();
     expect((await queue.getQueue("large")).counts).toMatchObject({ queued: TASKS + 1_000, enqueued: TASKS + 1_000 });
 
-    // every key but the sweep set, which names each finished task until its record expires (one
-    // entry per batch: ~28 bytes a task; not partitioned yet, README "The keys")
+    // every key, the sweep set too (a small member per batch; the ids it names live in the partitions)
     const sizes = async () => {
-      const keys = (await direct.keys("limit:*")).filter((key) => !key.endsWith(":sweep"));
+      const keys = await direct.keys("limit:*");
       return Promise.all(keys.map(async (key) => Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "0"))));
     };
     // six times the limit in all, every key far under it
@@ -79,6 +78,7 @@ describe("queue core under a 1 MB record-size limit", () => {
     const records = await queue.getMany([ids[0]!, ids[TASKS - 1]!, ids[TASKS + 999]!]);
     expect(records.map((r) => [r?.status, r?.result])).toEqual([["succeeded", INPUT], ["succeeded", INPUT], ["succeeded", 999]]);
     expect(Math.max(...(await sizes()))).toBeLessThan(LIMIT / 2);
+    expect(Number(await direct.call("MEMORY", "USAGE", "limit:q:{large}:sweep", "SAMPLES", "0"))).toBeLessThan(LIMIT / 100);
   });
 
   it("refuses a burst past the limit in one partition where it first writes; a refused claim puts back what it popped", async () => {
@@ -115,6 +115,12 @@ describe("queue core under a 1 MB record-size limit", () => {
     const local = splitTaskId(firstIds[0]!)!.local;
     const list = partitionKeys("limit", "burst", partitionOf(local))[1];
     expect(await redis.lrange(list, 0, 9)).toEqual(firstIds.slice(0, 10).map((id) => splitTaskId(id)!.local));
+    // a batch over a fresh partition and the full one: refused as a whole, the fresh one's write undone
+    const inFull = `${local.slice(0, 9)}${"Z".repeat(17)}`;
+    await expect(queue.enqueue("burst", [{ fn: "echo", input: 1, id: "fresh-2" }, { fn: "echo", input: 2, id: inFull }])).rejects.toThrow(
+      "ERR max single record size exceeded",
+    );
+    expect(await queue.getMany([taskIdOf("burst", "fresh-2"), taskIdOf("burst", inFull)])).toEqual([null, null]);
     // the next step's tasks and other queues have partitions of their own
     clock += 40;
     expect(await queue.enqueue("burst", [{ fn: "echo", input: 1 }])).toMatchObject([{ status: "queued" }]);

@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "3d2751d2242601e3726387d224ad631464dc5f6e",
-  "settle": "152d4632ba0dce6b44ca0b1ca5883f67cb386e7d",
-  "extend": "ea968ccf4cf45311b061863d85738f84dba3bed0",
-  "cancel": "d0f4aca2a886749bf125e0273be7d571214dc165",
-  "dead": "d0e0c33ae389356fc953c4db243d7e59fd63e042",
-  "upkeep": "0ff201047857019d3bca04631e82a39b7b5f9b3d",
+  "enqueue": "00cf21fa6e0bf45a00080b2d5ca6e4139c00e0e9",
+  "settle": "0ef7e83d69c5a15e03fc85463e7324cc153a2f1b",
+  "extend": "f1536d2b2a773ce947b48c3abde515e97d4eb491",
+  "cancel": "0b6977758f6435e0426e5ce33c934703459f4d28",
+  "dead": "2c615c0103510aed185d3131201afc77d04131ac",
+  "upkeep": "ae15c2766d2f03f69e79a7e060323fba0456c267",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "2c6f91aef144e0931d9e4f229f64c7a7f400896d",

@@ -12,9 +12,11 @@ export const upkeepScript = defineQueueScript({
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
 Sweep entries (score = when due; member = kind letter then payload):
-  L<id,id,...>  claimed/extended tasks: a task still running with an expired lease is reclaimed
-                (back to ready, or dead when its attempts are spent); finished ones become G
-  G<id,id,...>  finished (succeeded or canceled) records: deleted once past their expiresAt
+  L<label>\n<tag>  claimed/extended tasks, listed in field "~L<tag>" of partition <label>'s hash: a
+                task still running with an expired lease is reclaimed (back to ready, or dead when its
+                attempts are spent); finished ones become G
+  G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
+                past their expiresAt
   K<json keys>  dedup keys: deleted once past their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
 before anything is written when due entries name tasks of partitions the call was not given.
@@ -28,18 +30,46 @@ local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LI
 local entries, scoreOf = {}, {}
 for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
 local full = #entries == fetchMax
-local more, budget, ids, work, processed = false, limit, {}, {}, {}
+-- L and G members name a partition and the field of its hash that lists their ids (pieces/buffers.ts)
+local need, needed, located = {}, {}, {}
+for _, e in ipairs(entries) do
+  if string.sub(e, 1, 1) ~= "K" then
+    local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
+    if label then
+      located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}
+      if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
+    end
+  end
+end
+if #need > 0 then return {NEED, need} end
+-- one HMGET per partition for the id lists
+local listOf, byLabel, labels = {}, {}, {}
+for _, e in ipairs(entries) do
+  local at = located[e]
+  if at then
+    local group = byLabel[at[1]]
+    if not group then group = {}; byLabel[at[1]] = group; labels[#labels + 1] = at[1] end
+    group[#group + 1] = e
+  end
+end
+for _, label in ipairs(labels) do
+  local fields = {}
+  for i, e in ipairs(byLabel[label]) do fields[i] = located[e][2] end
+  local values = redis.call("HMGET", PART[label][1], unpack(fields))
+  for i, e in ipairs(byLabel[label]) do listOf[e] = values[i] and split(values[i], ",") or {} end
+end
+local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
 for _, e in ipairs(entries) do
   if budget <= 0 then more = true; break end
-  local kind, payload = string.sub(e, 1, 1), string.sub(e, 2)
-  local list = kind == "K" and cjson.decode(payload) or split(payload, ",")
+  local kind = string.sub(e, 1, 1)
+  -- an entry without a partition is of before partitions: its records are in the old hash, not upkept
+  local list = kind == "K" and cjson.decode(string.sub(e, 2)) or listOf[e] or {}
   if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
+  if located[e] then spent[#spent + 1] = located[e] end
   budget = budget - #list
   work[#work + 1] = {kind, list}
   processed[#processed + 1] = e
 end
-local need = undeclared(ids)
-if #need > 0 then return {NEED, need} end
 local promoted, promotedAll = promoteDue(limit)
 if promotedAll then more = true end
 load(ids)
@@ -95,6 +125,13 @@ onRefused(function()
   chunked("ZADD", SWEEP, back, CHUNK)
 end)
 flush()
+-- the fields of the entries handled go once the records are written (an HDEL is never refused)
+local spentBy, spentLabels = {}, {}
+for _, at in ipairs(spent) do
+  if not spentBy[at[1]] then spentBy[at[1]] = {}; spentLabels[#spentLabels + 1] = at[1] end
+  table.insert(spentBy[at[1]], at[2])
+end
+for _, label in ipairs(spentLabels) do chunked("HDEL", PART[label][1], spentBy[label], CHUNK) end
 return {promoted, requeued, dead, expired, more and 1 or 0}
 `,
 });

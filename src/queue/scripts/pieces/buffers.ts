@@ -59,11 +59,14 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry); one member per kind and due time
--- G entries are rounded up to the next second so a batch finishing over several ms shares one entry
+-- sweep entries: kind L (lease check), G (record expiry); one per partition, kind and due time. The
+-- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
+-- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
+-- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
+-- several ms shares one entry
 local function sweepAdd(kind, due, id)
   if kind == "G" then due = math.ceil(due / 1000) * 1000 end
-  local group = kind .. int(due)
+  local group = partOf(id) .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
@@ -106,15 +109,65 @@ local function flushReady()
     prioEntries = {}
   end
 end
+-- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members. A tag
+-- (due, now, first id) is all but unique: a field upkeep reads was written at an earlier now, but a
+-- task claimed, dead, retried and claimed again within one ms would give its second batch the tag
+-- of its first, so a field already there is merged into, never overwritten (one HMGET a partition)
+local function sweepFields()
+  local fields, members, keys = {}, {}, {}
+  for _, group in ipairs(sweepOrder) do
+    local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
+    local ids = sweepGroups[group]
+    local tag = due .. "." .. b36(NOW) .. "." .. ids[1]
+    local key = PART[label][1]
+    local f = fields[key]
+    if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
+    f[#f + 1] = "~" .. kind .. tag; f[#f + 1] = table.concat(ids, ",")
+    members[#members + 1] = due; members[#members + 1] = kind .. label .. "\n" .. tag
+  end
+  for _, key in ipairs(keys) do
+    local f, names, at = fields[key], {}, {}
+    for i = 1, #f, 2 do
+      local known = fieldValue[key .. "\n" .. f[i]]
+      if known == nil then names[#names + 1] = f[i]; at[#at + 1] = i
+      elseif known then f[i + 1] = known .. "," .. f[i + 1] end
+    end
+    -- fields not read ahead with the records (a claim reads its own batch's: claim.ts)
+    if #names > 0 then
+      local old = redis.call("HMGET", key, unpack(names))
+      for k, value in ipairs(old) do
+        if value then f[at[k] + 1] = value .. "," .. f[at[k] + 1] end
+      end
+    end
+  end
+  sweepGroups, sweepOrder = {}, {}
+  return fields, members
+end
 local function flush()
   local groups, order = byPartition(touched, 1)
+  local fields, members = sweepFields()
+  for key in pairs(fields) do
+    if not groups[key] then groups[key] = {}; order[#order + 1] = key end
+  end
   for _, key in ipairs(order) do
-    local sets = {}
+    local sets = fields[key] or {}
     for _, id in ipairs(groups[key]) do
       local rec = cache[id]
       if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
     end
     writeRecords(key, sets)
+    -- a later partition's write refused: this one goes back to what the script read
+    local written, ownFields = groups[key], fields[key]
+    onRefused(function()
+      local back, gone = {}, {}
+      for _, id in ipairs(written) do
+        local was = loaded[id]
+        if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
+      end
+      if ownFields then for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end end
+      chunked("HSET", key, back, CHUNK)
+      chunked("HDEL", key, gone, CHUNK)
+    end)
   end
   undoSteps = {}
   for _, key in ipairs(order) do
@@ -126,15 +179,7 @@ local function flush()
   flushReady()
   if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end
   if #deadEntries > 0 then chunked("ZADD", DEAD, deadEntries, CHUNK); deadEntries = {} end
-  if #sweepOrder > 0 then
-    local args = {}
-    for _, group in ipairs(sweepOrder) do
-      args[#args + 1] = string.sub(group, 2)
-      args[#args + 1] = string.sub(group, 1, 1) .. table.concat(sweepGroups[group], ",")
-    end
-    chunked("ZADD", SWEEP, args, CHUNK)
-    sweepGroups, sweepOrder = {}, {}
-  end
+  if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
   -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
   for name, n in pairs(counters) do
     if n ~= 0 then stat(name, n) end

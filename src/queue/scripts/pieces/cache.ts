@@ -10,8 +10,15 @@ export const LUA_CACHE = luaPiece(
   "cache",
   { uses: [LUA_RECORD, LUA_PARTITIONS] },
   String.raw`
--- cache[id] = record string, false when absent or deleted
-local cache, touched, touchedSet = {}, {}, {}
+-- cache[id] = record string, false when absent or deleted; loaded[id] = what the script read
+local cache, loaded, touched, touchedSet = {}, {}, {}, {}
+-- other fields of a partition's hash read with its records: prefetched[key] = names to read,
+-- fieldValue[key .. "\n" .. name] = the value read (false: absent)
+local prefetched, fieldValue = {}, {}
+local function prefetch(key, name)
+  prefetched[key] = prefetched[key] or {}
+  table.insert(prefetched[key], name)
+end
 local function load(ids)
   local byKey, keyOrder, seen = {}, {}, {}
   for _, id in ipairs(ids) do
@@ -25,10 +32,17 @@ local function load(ids)
   end
   for _, key in ipairs(keyOrder) do
     local need = byKey[key]
+    -- fields asked for ahead (prefetch) ride on the partition's first HMGET
+    local extra = prefetched[key] or {}
+    prefetched[key] = nil
     for i = 1, #need, CHUNK do
       local j = math.min(i + CHUNK - 1, #need)
-      local values = redis.call("HMGET", key, unpack(need, i, j))
-      for k = i, j do cache[need[k]] = values[k - i + 1] end
+      local names = {unpack(need, i, j)}
+      for _, name in ipairs(extra) do names[#names + 1] = name end
+      local values = redis.call("HMGET", key, unpack(names))
+      for k = i, j do cache[need[k]] = values[k - i + 1]; loaded[need[k]] = values[k - i + 1] end
+      for k, name in ipairs(extra) do fieldValue[key .. "\n" .. name] = values[j - i + 1 + k] or false end
+      extra = {}
     end
   end
 end
