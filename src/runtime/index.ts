@@ -5,6 +5,7 @@
  */
 export { type Clients, clientsFromEnv } from "./clients";
 export { jobStoreOver } from "./sharded-jobs";
+export { reachableQueues } from "./reachable";
 export { checkpoint, defineFunction, PermanentError } from "./function";
 export { defineJob, type JobFunction } from "./job";
 export { cancelPendingTasks } from "./jobs/cancel";

@@ -12,6 +12,7 @@ import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
+import { reachableQueues } from "./reachable";
 import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
@@ -29,7 +30,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
   if (!options.queues) await runSchedules(runtime, options.functions.schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
-  const queues = selected(await reachableQueues(runtime));
+  const queues = selected(await reachableQueuesLogged(runtime));
   // One queue's failure (a Redis error, a broken key) must not cost the others their safety net.
   await Promise.all(
     queues.map((queue) =>
@@ -46,7 +47,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
     });
   }
 
-  const after = selected(await reachableQueues(runtime));
+  const after = selected(await reachableQueuesLogged(runtime));
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
   const started = await publishCronPushes(backlog, runtime);
   const reports: BatchReport[] = [];
@@ -74,22 +75,10 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 }
 
 /** Every database's queues; one that does not answer is logged and waits for the next cron, the others go on. */
-async function reachableQueues(runtime: Runtime): Promise<QueueSummary[]> {
-  const { databases } = runtime.clients;
-  if (databases.length === 1) return runtime.tasks.listQueues();
-  const lists = await Promise.all(
-    databases.map((database) =>
-      database.tasks.listQueues().then(
-        // A queue registered where it no longer lives (placement changed) is swept where it lives.
-        (queues) => queues.filter((queue) => runtime.clients.forQueue(queue.name).database === database.database),
-        (error: unknown) => {
-          runtime.log.warn("a database did not answer; its queues wait for the next cron", { database: database.database, error: String(error) });
-          return [];
-        },
-      ),
-    ),
-  );
-  return lists.flat();
+async function reachableQueuesLogged(runtime: Runtime): Promise<QueueSummary[]> {
+  const { queues, unavailable } = await reachableQueues(runtime.clients);
+  for (const { database, detail } of unavailable) runtime.log.warn("a database did not answer; its queues wait for the next cron", { database, error: detail });
+  return queues;
 }
 
 async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {

@@ -2,7 +2,8 @@
  * Several databases (EDGEQ_REDIS_SHARDS): the HTTP app and the push handler over the shared test
  * database ("main") and two more, each a real redis-server behind its own REST server. Queues land
  * where rendezvous hashing or EDGEQ_QUEUE_SHARDS puts them and nowhere else, every read finds them,
- * the list shows them all, and a stopped database fails only its own queues, with a 503 naming it.
+ * the list shows them all, and a stopped database fails only its own queues, with a 503 naming it
+ * (the listings leave its queues out and name it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index";
@@ -114,5 +115,16 @@ describe("several databases", () => {
     expect(refused.body.detail).toMatch(/database "db1" is unavailable/);
     for (const queue of up.slice(0, 4)) expect((await call("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: 2 })).status).toBe(202);
     expect((await call("GET", `/v1/queues/${up[0]!}`)).status).toBe(200);
+    // The listings show what answered and name what did not.
+    const [listed, metrics] = await Promise.all([
+      call("GET", "/v1/queues"),
+      Promise.resolve(app.request("/metrics", { headers: { authorization: `Bearer ${token}` } }, env, executionCtx as never)).then((r) => r.text()),
+    ]);
+    expect(listed.status).toBe(200);
+    expect((listed.body.queues as { name: string }[]).map((queue) => queue.name)).toEqual([...up, "pinned"].sort());
+    expect(listed.body.unavailable).toEqual([{ database: "db1", detail: expect.stringMatching(/database "db1" is unavailable/) }]);
+    expect(metrics).toContain('edgeq_database_up{database="db1"} 0');
+    expect(metrics).toContain('edgeq_database_up{database="db2"} 1');
+    expect(metrics).toContain(`edgeq_tasks_enqueued_total{queue="${up[0]!}"}`);
   }, 30_000);
 });

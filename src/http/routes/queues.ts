@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
+import { reachableQueues } from "../../runtime/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { invalidField } from "../problem";
 import { json, problems, QueueSummary } from "../responses";
@@ -52,8 +53,10 @@ function pauseRoute(action: "pause" | "resume") {
 
 export function registerQueueRoutes(app: App): void {
   app.openapi(listQueues, async (c) => {
-    const summaries = (await c.var.queue.listQueues()).filter((summary) => tokenReaches(c, summary.name));
-    return c.json({ queues: await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary))) }, 200);
+    const { queues, unavailable } = await reachableQueues(c.var.clients);
+    const summaries = queues.filter((summary) => tokenReaches(c, summary.name));
+    const listed = await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary)));
+    return c.json({ queues: listed, ...(unavailable.length > 0 ? { unavailable } : {}) }, 200);
   });
 
   app.openapi(getQueue, async (c) => c.json(await withStats(c.var.queue, await c.var.queue.getQueue(c.req.valid("param").queue)), 200));
