@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   if (pid === process.pid) {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;

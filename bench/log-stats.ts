@@ -11,13 +11,16 @@
  *   node --import tsx bench/log-stats.ts --mb 1024            the issue's 1 GB run (minutes)
  *
  * The QStash dev server keeps its state in the same redis-server, so its commands (one push per
- * wake-up) are in every figure alike. Results go to stdout and bench/results/log-stats.json.
+ * wake-up) are in every figure alike. Results go to stdout and bench/results/log-stats.json, and
+ * from there to the README's "Data in R2" figures (bench/readme.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { runLogStats, uploadLogs } from "../dev/log-demo";
 import { startStack } from "../dev/stack";
 import { createClient, type EdgeqClient } from "../src/client/index";
+import { rewriteReadme } from "./readme";
 import { commandDelta, RedisProbe } from "./redis-probe";
 
 const { values } = parseArgs({
@@ -102,6 +105,8 @@ async function job(probe: RedisProbe, client: EdgeqClient, workload: string, fn:
 
 const throughput = [];
 let costs: Cost[] = [];
+// The machine's load while the bench ran (1-minute average, sampled per stack): other work shares the cores.
+const loads: number[] = [];
 for (const workers of values.workers.split(",").map(Number)) {
   say(`\nlocal stack with ${workers} worker process${workers > 1 ? "es" : ""}…`);
   const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true });
@@ -109,6 +114,7 @@ for (const workers of values.workers.split(",").map(Number)) {
     const client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken });
     await client.updateQueue("bench-logs", { batchSize: 2, maxParallel: 4 * workers, leaseMs: 30_000 });
     const run = await runLogStats(client, { mb, seed: 11, chunkMb: Number(values["chunk-mb"]), queue: "bench-logs", showProgress: false, say });
+    loads.push(loadavg()[0]!);
     if (!run.agrees) throw new Error("log-stats and the single-process pass disagree");
     if (run.job.tasks === 0 || (run.job.result as { files: number }).files === 0) throw new Error("log-stats found no objects: the worker processes do not share the bucket");
     throughput.push({ workers, mb: round(run.upload.bytes / 1e6), mapTasks: run.job.tasks, jobMBps: round(run.job.mbPerSecond), singleProcessMBps: round(run.single.mbPerSecond), agrees: run.agrees });
@@ -133,7 +139,9 @@ for (const workers of values.workers.split(",").map(Number)) {
   }
 }
 
-const results = { machine: "shared 2-core machine, loaded by other work: figures are relative", throughput, costs };
+const machine = { cores: cpus().length, loadAverage: round(Math.max(...loads)), note: "shared with other work: figures are relative" };
+const results = { machine, chunkMb: Number(values["chunk-mb"]), throughput, costs };
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/log-stats.json", `${JSON.stringify(results, null, 2)}\n`);
+rewriteReadme();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

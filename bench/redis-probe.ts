@@ -91,6 +91,11 @@ export class RedisProbe {
     return out;
   }
 
+  /** host:port of the probe's connection as redis-server names it (MONITOR's source). */
+  async address(): Promise<string> {
+    return /addr=(\S+)/.exec(String(await this.redis.client("INFO")))?.[1] ?? "";
+  }
+
   async keyCount(): Promise<number> {
     return this.redis.dbsize();
   }

@@ -24,7 +24,7 @@ interface Seen {
 }
 
 /** EVALSHA carries no script name: its key and argument counts tell the scripts apart well enough. */
-function describe(args: string[]): string {
+export function describe(args: string[]): string {
   const [name = "", ...rest] = args;
   const command = name.toUpperCase();
   if (command === "EVALSHA" || command === "EVAL") return `${command} (${rest[1]} keys, ${rest.length - 2 - Number(rest[1])} args)`;
@@ -47,7 +47,7 @@ function monitorArgs(text: string): string[] {
  * MONITOR over a plain socket: ioredis's monitor() can lose a race between its MONITOR reply and
  * the first lines on a busy machine ("command queue state error") and take the process down.
  */
-async function startMonitor(port: number, onLine: (seen: Seen) => void): Promise<() => void> {
+export async function startMonitor(port: number, onLine: (seen: Seen) => void): Promise<() => void> {
   const socket = createConnection({ port, host: "127.0.0.1" });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { drainBound } from "./bounds";
 import { headline, type BenchResults } from "./run-results";
+import { generatedSections } from "./summary";
 import type { ThroughputResult } from "./workload";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
@@ -123,7 +124,7 @@ export function writeResults(results: BenchResults): { json: string; markdown: s
   const json = `${BENCH}results/latest.json`;
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = `${BENCH}BENCHMARKS.md`;
-  writeFileSync(markdown, markdownPage(results));
+  writeFileSync(markdown, `${markdownPage(results)}\n${generatedSections()}`);
   return { json, markdown };
 }
 

@@ -5,6 +5,7 @@
  * `--only latency` measures the push-path latency alone and prints it, writing no results file.
  * `--only system` measures what a client sees (issue 11's table, bench/system.ts) with 1 and 2
  * Worker processes, and writes bench/results/system.json.
+ * `--render` measures nothing: it rewrites BENCHMARKS.md and the README's table from bench/results.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -21,6 +22,8 @@ import { qstashHop } from "./qstash-hop";
 import { RedisProbe } from "./redis-probe";
 import { redisLimit } from "./redis-benchmark";
 import { renderTables, writeResults } from "./report";
+import { readResults, updateReadme } from "./summary";
+import type { SystemResults } from "./system";
 import { countRestRequests } from "./rest-counter";
 import { restFloor } from "./rest-floor";
 import { boundsOf, ratiosOf, targetsOf, type BenchResults } from "./run-results";
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     // worker processes of the full system (wrangler dev instances behind one URL)
     workers: { type: "string", default: "1" },
     only: { type: "string" },
+    render: { type: "boolean", default: false },
   },
 });
 const plan = benchPlan(values.quick ?? false);
@@ -63,6 +67,20 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
     notMeasured.push({ section: name, reason });
     return null;
   }
+}
+
+/** BENCHMARKS.md and the README's table, from the results files as they now are. */
+function render(results: BenchResults): void {
+  const written = writeResults(results);
+  const readme = updateReadme(results, readResults<SystemResults>("system")) ? "README.md" : "not README.md (its markers are missing)";
+  log(`wrote ${written.json}, ${written.markdown} and ${readme}`);
+}
+
+if (values.render) {
+  const latest = readResults<BenchResults>("latest");
+  if (!latest) throw new Error("bench/results/latest.json is missing: run npm run bench first");
+  render(latest);
+  process.exit(0);
 }
 
 if (values.only === "system") {
@@ -158,7 +176,6 @@ results.seconds = (performance.now() - started) / 1000;
 const withRatios = { ...results, ratios: ratiosOf(results) };
 const final: BenchResults = { ...withRatios, targets: targetsOf(withRatios), bounds: boundsOf(results) };
 console.log(renderTables(final));
-const written = writeResults(final);
-log(`wrote ${written.json} and ${written.markdown}`);
+render(final);
 // BullMQ and the HTTP clients may leave idle sockets: the run is over.
 process.exit(0);

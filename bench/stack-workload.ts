@@ -11,6 +11,7 @@ import type { RestServerStats } from "../dev/rest-server/faults";
 import { startStack, type StackInfo } from "../dev/stack";
 import { createTaskQueue } from "../src/queue/index";
 import type { TaskQueue } from "../src/queue/types";
+import { queueClients } from "./edgeq-client";
 import { benchQueueName } from "./edgeq-workload";
 import type { EndToEndResult, LatencyResult } from "./run-results";
 import { traceRedis } from "./redis-trace";
@@ -146,7 +147,10 @@ export async function measureFullSystem(latencyTasks: number, endToEndTasks: num
       latency.redisTrace = await traceRedis(stack.info.redisPort, await watcher.address(), TRACED_TASKS, async () => {
         await oneTask(call, watch, queue, 0);
       });
-      return { latency, endToEnd: endToEndTasks > 0 ? await endToEnd(call, watch, endToEndTasks, workers) : null };
+      // Queue counts come from a script whose key-locking flag redis-server 7.0 refuses over TCP: read
+      // them through the REST server, which rewrites it (dev/rest-server/script-flags.ts).
+      const counter = queueClients({ restUrl: stack.info.redisRestUrl, restToken: stack.info.redisRestToken }, 1)[0]!;
+      return { latency, endToEnd: endToEndTasks > 0 ? await endToEnd(call, counter, endToEndTasks, workers) : null };
     } finally {
       watcher.close();
     }

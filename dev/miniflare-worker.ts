@@ -5,7 +5,10 @@
  * holds a core of its own. The cron stand-in reaches the scheduled handler at
  * `/cdn-cgi/handler/scheduled` (Miniflare's trigger path; wrangler dev's is `/__scheduled`).
  *
- *   node --import tsx dev/miniflare-worker.ts --bundle DIR --port N --env-file FILE --persist-to DIR
+ *   node --import tsx dev/miniflare-worker.ts --bundle DIR --port N --env-file FILE --persist-to DIR [--inspector-port N]
+ *
+ * With --inspector-port, workerd serves the DevTools protocol there (bench/profile.ts takes CPU
+ * profiles through it); off by default, so that nothing listens that a run does not use.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     port: { type: "string" },
     "env-file": { type: "string" },
     "persist-to": { type: "string" },
+    "inspector-port": { type: "string" },
   },
 });
 
@@ -64,6 +68,7 @@ const mf = new Miniflare({
   r2Buckets: config.r2,
   r2Persist: join(values["persist-to"]!, "r2"),
   defaultPersistRoot: values["persist-to"],
+  ...(values["inspector-port"] ? { inspectorPort: Number(values["inspector-port"]) } : {}),
 });
 const url = await mf.ready;
 

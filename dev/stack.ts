@@ -193,7 +193,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         persistTo: join(stateDir, "wrangler"),
         quiet,
       });
-    const workers = await Promise.all(workerPorts.map((_, index) => launch(index)));
+    // One after another: two workerd processes opening the shared R2 state at once may die on
+    // "SQLITE_BUSY: database is locked" (seen with --workers 2 on a loaded machine).
+    const workers: WorkerProcess[] = [];
+    for (const index of workerPorts.keys()) workers.push(await launch(index));
     cleanups.push(() => Promise.all(workers.map((worker) => worker.kill())).then(() => {}));
 
     let balancer: Balancer | undefined;

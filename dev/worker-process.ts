@@ -12,6 +12,13 @@ export type WorkerHarness = "miniflare" | "wrangler";
 export interface WorkerProcess {
   url: string;
   port: number;
+  /** The harness's process (workerd runs as its child): bench/profile.ts reads its CPU time. */
+  pid: number;
+  /**
+   * workerd's DevTools port (CPU profiles): always under wrangler dev, under Miniflare only with
+   * EDGEQ_WORKER_INSPECT=1 in the environment.
+   */
+  inspectorPort: number | undefined;
   /** Where the cron stand-in triggers the scheduled handler (`?cron=` appended). */
   scheduledPath: string;
   /** Kills the process and its workerd children (the whole process group) at once, as a crash would. */
@@ -65,6 +72,7 @@ function miniflareArgs(options: WorkerProcessOptions): string[] {
     "--port", String(options.port),
     "--env-file", options.envFile,
     "--persist-to", options.persistTo,
+    ...(process.env.EDGEQ_WORKER_INSPECT === "1" ? ["--inspector-port", String(options.inspectorPort)] : []),
   ];
 }
 
@@ -130,6 +138,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   return {
     url,
     port: options.port,
+    pid: child.pid!,
+    inspectorPort: harness === "wrangler" || process.env.EDGEQ_WORKER_INSPECT === "1" ? options.inspectorPort : undefined,
     scheduledPath: harness === "miniflare" ? "/cdn-cgi/handler/scheduled" : "/__scheduled",
     kill,
     get exited() {

@@ -13,11 +13,13 @@ import type { CommandRateLimit } from "./command-rate";
 import type { RecordSizeLimit } from "./record-size";
 import type { ScriptFlags } from "./script-flags";
 import { serveSubscription } from "./subscribe";
+import type { SubscriptionHub } from "./subscription-hub";
 
 export interface RequestContext {
   /** A RedisPool, or a ClusterPool that routes each command to the master serving its slot. */
   pool: CommandRunner;
-  redisUrl: string;
+  /** The one subscriber connection SSE streams share. */
+  subscriptions: SubscriptionHub;
   checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;
   maxBodyBytes: number;
   stats: RestServerStats;
@@ -125,7 +127,7 @@ async function route(context: RequestContext, request: IncomingMessage, response
   const hasBody = request.method === "POST" || request.method === "PUT";
   const firstSegment = pathname.split("/", 2)[1]?.toLowerCase();
   if ((firstSegment === "subscribe" || firstSegment === "psubscribe") && request.headers.accept?.includes("text/event-stream")) {
-    serveSubscription(context.redisUrl, request, response, firstSegment, pathname);
+    serveSubscription(context.subscriptions, request, response, firstSegment, pathname);
     return undefined;
   }
   const body = hasBody ? await readBody(request, context.maxBodyBytes) : undefined;

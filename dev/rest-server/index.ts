@@ -14,6 +14,7 @@ import { RedisPool, type CommandRunner } from "./pool";
 import { CommandRateLimit } from "./command-rate";
 import { RecordSizeLimit, UPSTASH_MAX_RECORD_BYTES } from "./record-size";
 import { ScriptFlags } from "./script-flags";
+import { SubscriptionHub } from "./subscription-hub";
 
 export interface RestServerOptions {
   /** redis://host:port of the redis-server to forward to (with `cluster`, any node of the cluster). */
@@ -106,9 +107,10 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     commandRate?.stop();
     probes.forEach((p) => p.disconnect());
   };
+  const subscriptions = new SubscriptionHub(options.redisUrl);
   const handler = createRequestHandler({
     pool,
-    redisUrl: options.redisUrl,
+    subscriptions,
     checkToken: tokenChecker(options.token),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     stats,
@@ -148,6 +150,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy(); // idle keep-alive and SSE streams would hold close() open
       await closed;
+      subscriptions.close();
       stopLimits();
       await pool.close();
     },

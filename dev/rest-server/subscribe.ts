@@ -1,13 +1,13 @@
 /**
  * SUBSCRIBE and PSUBSCRIBE as Upstash serves them: a server-sent event stream, one `data:` line per
  * event (`subscribe,chat,1`, `message,chat,hello`, `pmessage,pat*,chat,hello`), which
- * @upstash/redis's `subscribe()` / `psubscribe()` read. Each stream holds its own Redis connection,
- * closed when the HTTP client goes away.
+ * @upstash/redis's `subscribe()` / `psubscribe()` read. Streams listen through the server's one
+ * subscriber connection (subscription-hub.ts) until the HTTP client goes away.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Redis } from "ioredis";
+import type { HubListener, SubscriptionHub, SubscriptionKind } from "./subscription-hub";
 
-export type SubscriptionKind = "subscribe" | "psubscribe";
+export type { SubscriptionKind } from "./subscription-hub";
 
 function channelsOf(pathname: string): string[] {
   return pathname
@@ -17,7 +17,7 @@ function channelsOf(pathname: string): string[] {
     .map((segment) => decodeURIComponent(segment));
 }
 
-export function serveSubscription(redisUrl: string, request: IncomingMessage, response: ServerResponse, kind: SubscriptionKind, pathname: string): void {
+export function serveSubscription(hub: SubscriptionHub, request: IncomingMessage, response: ServerResponse, kind: SubscriptionKind, pathname: string): void {
   request.resume(); // the client posts an empty JSON array; nothing in it matters
   let channels: string[];
   try {
@@ -31,13 +31,12 @@ export function serveSubscription(redisUrl: string, request: IncomingMessage, re
     response.end(body);
     return;
   }
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  subscriber.on("error", () => {});
   const write = (line: string) => {
     if (!response.writableEnded) response.write(`data: ${line}\n\n`);
   };
+  const listener: HubListener = ({ channel, message, pattern }) => write(pattern === undefined ? `message,${channel},${message}` : `pmessage,${pattern},${channel},${message}`);
   const close = () => {
-    subscriber.disconnect();
+    hub.remove(kind, channels, listener);
     if (!response.writableEnded) response.end();
   };
   // The response's "close" marks the client going away; the request's fires as soon as its body is read.
@@ -45,13 +44,9 @@ export function serveSubscription(redisUrl: string, request: IncomingMessage, re
 
   response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
   response.flushHeaders();
-  subscriber.on("message", (channel: string, message: string) => write(`message,${channel},${message}`));
-  subscriber.on("pmessage", (pattern: string, channel: string, message: string) => write(`pmessage,${pattern},${channel},${message}`));
-  const subscribed = kind === "subscribe" ? subscriber.subscribe(...channels) : subscriber.psubscribe(...channels);
-  subscribed.then(
-    (count) => {
-      for (const channel of channels) write(`${kind},${channel},${String(count)}`);
-    },
+  // As on a connection of its own, the count is this stream's number of subscriptions so far.
+  hub.add(kind, channels, listener).then(
+    () => channels.forEach((channel, i) => write(`${kind},${channel},${i + 1}`)),
     () => close(),
   );
 }

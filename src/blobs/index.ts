@@ -4,8 +4,8 @@
  * the queue core, so the runtime and the HTTP layer can both stand on it.
  */
 export type { BlobBucket, BlobObject, BlobValue } from "./bucket";
-export { blobKeyProblem, blobPrefixProblem, INTERNAL_BLOB_PREFIX, MAX_KEY_LENGTH, topSegment } from "./keys";
-export { offloadingTasks } from "./offloading";
+export { blobKeyProblem, blobPrefixProblem, INTERNAL_BLOB_PREFIX, INTERNAL_KEY_MARK, MAX_KEY_LENGTH, topSegment } from "./keys";
+export { offloadingJobs, offloadingTasks } from "./offloading";
 export {
   INLINE_PAYLOAD_BYTES,
   isPayloadRef,
@@ -15,6 +15,8 @@ export {
   PAYLOAD_REF_FIELD,
   PayloadBlobError,
   payloadKey,
+  type PayloadOwner,
+  payloadRoot,
   resolvePayload,
 } from "./payloads";
 export { BlobKeyError, blobInfo, type BlobInfo, type BlobRange, type BlobRead, type BlobStore, blobStore, NO_BLOBS } from "./store";

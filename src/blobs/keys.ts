@@ -35,8 +35,7 @@ export function topSegment(key: string): string {
   return slash < 0 ? key : key.slice(0, slash);
 }
 
-/**
- * Where task inputs and results too large for Redis live (src/blobs/payloads.ts). `~` is outside
- * the key alphabet, so no API caller can read, overwrite or delete them by key.
- */
-export const INTERNAL_BLOB_PREFIX = "~payloads/";
+/** What edgeq's own blobs' names start with: outside the key alphabet, so no API caller can read, overwrite or delete them by key. */
+export const INTERNAL_KEY_MARK = "~";
+/** Where task inputs and results too large for Redis live (src/blobs/payloads.ts). */
+export const INTERNAL_BLOB_PREFIX = `${INTERNAL_KEY_MARK}payloads/`;

@@ -5,9 +5,11 @@
  * opaquely. So Redis bytes and commands per task stay flat whatever the payload's size, and the
  * queue core and its scripts know nothing of it. Readers resolve the reference and check its hash.
  *
- * Keys are `~payloads/<queue>/<task id>/<kind>-<hash>`: the task id lets the sweep (sweep.ts) find
- * the task a blob belongs to, the hash keeps a stale attempt's result from overwriting the blob of
- * the attempt that won.
+ * Keys are `~payloads/<key prefix>/<queue>/<owner id>/<kind>-<hash>`. The deployment's key prefix
+ * (EDGEQ_KEY_PREFIX) keeps deployments that share a bucket apart, as it does in Redis: each one's
+ * sweep (sweep.ts) lists only its own. The owner id (a task's, or a job's for its input) lets the
+ * sweep find who refers to a blob; the hash keeps a stale attempt's result from overwriting the blob
+ * of the attempt that won.
  */
 import type { BlobBucket } from "./bucket";
 import { INTERNAL_BLOB_PREFIX } from "./keys";
@@ -18,7 +20,14 @@ export const INLINE_PAYLOAD_BYTES = 32 * 1024;
 export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 export const PAYLOAD_REF_FIELD = "$edgeq:blob";
 
-export type PayloadKind = "input" | "result";
+export type PayloadKind = "input" | "result" | "job-input";
+/** Who a payload blob belongs to: `ownerId` is a task's id, or a job's for a "job-input". */
+export interface PayloadOwner {
+  prefix: string;
+  queue: string;
+  ownerId: string;
+  kind: PayloadKind;
+}
 export interface PayloadRef {
   [PAYLOAD_REF_FIELD]: { key: string; size: number; sha256: string };
 }
@@ -32,14 +41,19 @@ export function isPayloadRef(value: unknown): value is PayloadRef {
   return typeof value === "object" && value !== null && typeof ref?.key === "string" && typeof ref.sha256 === "string";
 }
 
-export function payloadKey(queue: string, taskId: string, kind: PayloadKind, sha256: string): string {
-  return `${INTERNAL_BLOB_PREFIX}${queue}/${taskId}/${kind}-${sha256.slice(0, 32)}`;
+/** Where one deployment's payload blobs live in the bucket. */
+export function payloadRoot(prefix: string): string {
+  return `${INTERNAL_BLOB_PREFIX}${prefix}/`;
+}
+
+export function payloadKey(owner: PayloadOwner, sha256: string): string {
+  return `${payloadRoot(owner.prefix)}${owner.queue}/${owner.ownerId}/${owner.kind}-${sha256.slice(0, 32)}`;
 }
 
 /** What a payload key names, or null for a key that is not one. */
-export function parsePayloadKey(key: string): { queue: string; taskId: string; kind: PayloadKind } | null {
-  const match = /^~payloads\/([^/]+)\/([^/]+)\/(input|result)-[0-9a-f]{32}$/.exec(key);
-  return match ? { queue: match[1]!, taskId: match[2]!, kind: match[3] as PayloadKind } : null;
+export function parsePayloadKey(key: string): PayloadOwner | null {
+  const match = /^~payloads\/([^/]+)\/([^/]+)\/([^/]+)\/(input|result|job-input)-[0-9a-f]{32}$/.exec(key);
+  return match ? { prefix: match[1]!, queue: match[2]!, ownerId: match[3]!, kind: match[4] as PayloadKind } : null;
 }
 
 export function jsonBytes(value: unknown): Uint8Array {
@@ -52,11 +66,11 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** `value` as Redis should keep it: itself when small, else a reference to the blob it was written to. */
-export async function offloadPayload(bucket: BlobBucket, value: unknown, where: { queue: string; taskId: string; kind: PayloadKind }): Promise<unknown> {
+export async function offloadPayload(bucket: BlobBucket, value: unknown, owner: PayloadOwner): Promise<unknown> {
   const bytes = jsonBytes(value);
   if (bytes.length <= INLINE_PAYLOAD_BYTES) return value;
   const sha256 = await sha256Hex(bytes);
-  const key = payloadKey(where.queue, where.taskId, where.kind, sha256);
+  const key = payloadKey(owner, sha256);
   await bucket.put(key, bytes);
   const ref: PayloadRef = { [PAYLOAD_REF_FIELD]: { key, size: bytes.length, sha256 } };
   return ref;

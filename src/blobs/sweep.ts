@@ -1,27 +1,37 @@
 /**
- * Deletes payload blobs (payloads.ts) that no task refers to any more: those of tasks whose record
- * expired (the queue's result TTL) or was purged, and orphans of a crash between the upload and the
- * enqueue or completion that would have referred to them. A blob younger than the grace period is
- * left alone: its enqueue or completion may still be on its way.
+ * Deletes payload blobs (payloads.ts) that no task or job refers to any more: those of tasks whose
+ * record expired (the queue's result TTL) or was purged, job inputs of jobs gone (a day after they
+ * finished), and orphans of a crash between the upload and the enqueue or completion that would have
+ * referred to them. A blob younger than the grace period is left alone: its enqueue or completion
+ * may still be on its way.
+ *
+ * A deployment sweeps only the blobs named under its own key prefix: deployments that share a bucket
+ * under different prefixes never see, let alone delete, each other's. A key of another shape under
+ * it is left alone too (nothing it wrote: it cannot tell who refers to it).
  *
  * The cron calls this once a minute; each call reads one page of 1,000 blobs and their tasks in one
- * HMGET, and keeps its place in the bucket itself (SWEEP_CURSOR_KEY), so the cost per minute stays
+ * HMGET, and keeps its place in the bucket itself (sweepCursorKey), so the cost per minute stays
  * the same however many large payloads are alive, and no Redis key is added for it.
  */
 import type { TaskQueue, TaskRecord } from "../queue/types";
 import type { BlobBucket } from "./bucket";
-import { INTERNAL_BLOB_PREFIX } from "./keys";
-import { isPayloadRef, PAYLOAD_REF_FIELD, parsePayloadKey } from "./payloads";
+import { isPayloadRef, PAYLOAD_REF_FIELD, type PayloadOwner, parsePayloadKey, payloadRoot } from "./payloads";
 import { splitTaskId, taskIdOf } from "../queue/ids";
 
-/** Outside the payload prefix, so that it is never listed as a payload. */
-export const SWEEP_CURSOR_KEY = "~sweep/payloads-cursor";
+/** Outside the payloads, so that it is never listed as one; one per key prefix. */
+export function sweepCursorKey(prefix: string): string {
+  return `~sweep/${prefix}/payloads-cursor`;
+}
 export const SWEEP_GRACE_MS = 15 * 60_000;
 const PAGE = 1_000;
 
 export interface SweepDeps {
   bucket: BlobBucket;
+  /** The deployment's key prefix (EDGEQ_KEY_PREFIX): only blobs named under it are swept. */
+  prefix: string;
   tasks: Pick<TaskQueue, "getMany">;
+  /** Each job's input as stored (a reference when it is in R2), null for a job that is gone; job inputs are left alone without it. */
+  jobInputs?(ids: readonly string[]): Promise<unknown[]>;
   now: number;
   graceMs?: number;
 }
@@ -33,30 +43,49 @@ export interface SweepReport {
   wrapped: boolean;
 }
 
-function refersTo(record: TaskRecord | null, kind: "input" | "result", key: string): boolean {
-  const value = record?.[kind];
-  return isPayloadRef(value) && value[PAYLOAD_REF_FIELD].key === key;
-}
+/** A task's input is named before the task exists, by its local id (`x` of the task `<queue>~x`). */
+const withTaskId = (owner: PayloadOwner): PayloadOwner =>
+  owner.kind === "job-input" || splitTaskId(owner.ownerId) ? owner : { ...owner, ownerId: taskIdOf(owner.queue, owner.ownerId) };
+
+const refersTo = (value: unknown, key: string) => isPayloadRef(value) && value[PAYLOAD_REF_FIELD].key === key;
 
 export async function sweepPayloadBlobs(deps: SweepDeps): Promise<SweepReport> {
-  const { bucket, tasks, now } = deps;
+  const { bucket, prefix, now } = deps;
   const grace = deps.graceMs ?? SWEEP_GRACE_MS;
-  const saved = await bucket.get(SWEEP_CURSOR_KEY);
+  const cursorKey = sweepCursorKey(prefix);
+  const saved = await bucket.get(cursorKey);
   const cursor = saved && "body" in saved ? await new Response(saved.body).text() : "";
-  const page = await bucket.list({ prefix: INTERNAL_BLOB_PREFIX, limit: PAGE, ...(cursor ? { cursor } : {}) });
+  const page = await bucket.list({ prefix: payloadRoot(prefix), limit: PAGE, ...(cursor ? { cursor } : {}) });
   const old = page.objects.filter((object) => now - object.uploaded.getTime() >= grace);
-  // an input is named before its task exists, by the local id (`x` of the task `<queue>~x`)
-  const named = old.map((object) => {
+  const named = old.flatMap((object) => {
     const owner = parsePayloadKey(object.key);
-    return { key: object.key, owner: owner && !splitTaskId(owner.taskId) ? { ...owner, taskId: taskIdOf(owner.queue, owner.taskId) } : owner };
+    return owner ? [{ key: object.key, owner: withTaskId(owner) }] : [];
   });
-  const ids = [...new Set(named.flatMap(({ owner }) => (owner ? [owner.taskId] : [])))];
-  const records = new Map<string, TaskRecord | null>();
-  if (ids.length > 0) (await tasks.getMany(ids)).forEach((record, i) => records.set(ids[i]!, record));
-  // A key of another shape was not written by edgeq under its own prefix: nothing refers to it.
-  const unreferenced = named.filter(({ key, owner }) => !owner || !refersTo(records.get(owner.taskId) ?? null, owner.kind, key)).map(({ key }) => key);
+  const referents = await storedValues(named.map(({ owner }) => owner), deps);
+  const unreferenced = named.filter(({ key, owner }) => {
+    const value = referents.get(`${owner.kind}:${owner.ownerId}`);
+    return value !== undefined && !refersTo(value, key);
+  }).map(({ key }) => key);
   if (unreferenced.length > 0) await bucket.delete(unreferenced);
-  if (page.truncated && page.cursor) await bucket.put(SWEEP_CURSOR_KEY, page.cursor);
-  else if (cursor) await bucket.delete(SWEEP_CURSOR_KEY);
+  if (page.truncated && page.cursor) await bucket.put(cursorKey, page.cursor);
+  else if (cursor) await bucket.delete(cursorKey);
   return { checked: page.objects.length, deleted: unreferenced, wrapped: !page.truncated };
+}
+
+/**
+ * What each owner holds where a blob's reference would be, keyed `<kind>:<owner id>` (null: the owner
+ * is gone); no entry for an owner that cannot be checked (job inputs without `jobInputs`).
+ */
+async function storedValues(owners: readonly PayloadOwner[], deps: SweepDeps): Promise<Map<string, unknown>> {
+  const values = new Map<string, unknown>();
+  const taskIds = [...new Set(owners.filter((owner) => owner.kind !== "job-input").map((owner) => owner.ownerId))];
+  const jobIds = [...new Set(owners.filter((owner) => owner.kind === "job-input").map((owner) => owner.ownerId))];
+  if (taskIds.length > 0) {
+    (await deps.tasks.getMany(taskIds)).forEach((record: TaskRecord | null, i) => {
+      values.set(`input:${taskIds[i]}`, record?.input ?? null);
+      values.set(`result:${taskIds[i]}`, record?.result ?? null);
+    });
+  }
+  if (jobIds.length > 0 && deps.jobInputs) (await deps.jobInputs(jobIds)).forEach((input, i) => values.set(`job-input:${jobIds[i]}`, input));
+  return values;
 }

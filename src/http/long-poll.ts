@@ -3,10 +3,11 @@
  * subrequest budget (50 per invocation on the free plan). A task wait listens instead: the settle
  * script publishes the ids it finished on the queue's done channel, and the waiter subscribes to it
  * through the REST API's server-sent events (as a Worker can with Upstash), then reads the task
- * once its id goes by. The timed reads remain (5 ms, doubling up to 1.5 s: 29 reads for the longest
- * allowed wait, 30 s), a wake-up only cuts the wait before the next one short: a completion before
- * the subscription is active, or a missed wake-up (a death in upkeep, a cancel, a lost event), still
- * ends with the task or at the wait's end.
+ * once its id goes by. Until the subscription is active the timed reads go on (5 ms, doubling up to
+ * 1.5 s); once it is, one read catches a completion that came before it, and from then on only a
+ * read every 1.5 s stands guard, so that a missed wake-up (a death in upkeep, a cancel, a lost
+ * event) still ends with the task or at the wait's end. A wait that is woken thus costs three or
+ * four reads however long it waits, not one per doubling (each read is a billed Redis command).
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
 import { taskIdOf } from "../queue/index";
@@ -29,6 +30,8 @@ export function isFinal(status: TaskStatus): boolean {
 /** A subscription to a queue's finished ids (doneChannel): `next()` resolves on the next batch. */
 export interface CompletionListener {
   next(): Promise<string[]>;
+  /** Resolves once the subscription is active (never, if it fails). */
+  ready: Promise<void>;
   close(): void;
 }
 
@@ -53,7 +56,7 @@ export async function waitForTask(
     const woken = async (): Promise<void> => {
       for (;;) if ((await listener.next()).includes(id)) return;
     };
-    return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken);
+    return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken, listener.ready);
   } finally {
     listener.close();
   }
@@ -66,6 +69,8 @@ function sleep(ms: number): Promise<void> {
 /**
  * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
  * reads it waits out the interval, or less when `woken` resolves first (and is then asked again).
+ * When `ready` resolves it reads once more and the interval becomes MAX_INTERVAL_MS: wake-ups do
+ * the work from then on.
  */
 export async function pollUntil<T>(
   read: () => Promise<T>,
@@ -75,18 +80,23 @@ export async function pollUntil<T>(
   firstInterval = FIRST_INTERVAL_MS,
   firstValue?: T,
   woken?: () => Promise<void>,
+  ready?: Promise<void>,
 ): Promise<T> {
   const deadline = Date.now() + waitMs;
   let interval = firstInterval;
   let value = firstValue === undefined ? await read() : firstValue;
-  let wake = woken?.();
+  let wake = woken?.().then(() => "woken" as const);
+  let listening = ready?.then(() => "ready" as const);
   while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) break;
     const timer = sleep(Math.min(interval, left)).then(() => "timer" as const);
-    const reason = await (wake ? Promise.race([timer, wake.then(() => "woken" as const)]) : timer);
-    if (reason === "woken") wake = woken?.();
-    else interval = nextInterval(interval);
+    const reason = await Promise.race([timer, ...(wake ? [wake] : []), ...(listening ? [listening] : [])]);
+    if (reason === "woken") wake = woken?.().then(() => "woken" as const);
+    else if (reason === "ready") {
+      listening = undefined;
+      interval = Math.max(interval, MAX_INTERVAL_MS);
+    } else interval = nextInterval(interval);
     value = await read();
   }
   return value;
@@ -97,6 +107,7 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
   return (queue) => {
     const subscriber = redis.subscribe(channelOf(queue));
     const waiting: ((ids: string[]) => void)[] = [];
+    const ready = new Promise<void>((resolve) => subscriber.on("subscribe", () => resolve()));
     // A failed subscription leaves the timed reads to end the wait.
     subscriber.on("error", () => {});
     subscriber.on("message", ({ message }) => {
@@ -106,12 +117,14 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
     });
     return {
       next: () => new Promise<string[]>((resolve) => waiting.push(resolve)),
+      ready,
       close: () => void subscriber.unsubscribe().catch(() => {}),
     };
   };
 }
 
 interface SubscriberLike {
+  on(type: "subscribe", listener: () => void): void;
   on(type: "message", listener: (event: { message: unknown }) => void): void;
   on(type: "error", listener: (event: unknown) => void): void;
   unsubscribe(): Promise<void>;

@@ -41,10 +41,15 @@ export function pushesWanted(view: BacklogView): number {
 export interface PushRequest {
   queue: string;
   deduplicationId: string;
-  /** QStash flow control: at most this many deliveries of the queue's pushes run at once. */
-  parallelism: number;
+  /**
+   * QStash flow control: at most this many deliveries of the queue's pushes run at once. None for
+   * fold pushes, which run no tasks.
+   */
+  parallelism?: number;
   /** Deliver no earlier than this (unix seconds): a delayed push for tasks waiting until then. */
   notBefore?: number;
+  /** A fold push (jobs/fold-push.ts): the worker folds the queue's outbox and claims nothing. */
+  fold?: true;
 }
 
 export interface PushEpoch {

@@ -36,6 +36,8 @@ export interface BatchDeps {
   blobs?: BlobStore;
   /** The BLOBS bucket, where inputs and results past 32 KiB are kept (src/blobs/payloads.ts). */
   bucket?: BlobBucket;
+  /** The deployment's key prefix (EDGEQ_KEY_PREFIX), which the names of those blobs carry. */
+  keyPrefix?: string;
   /** Where ctx.progress values are written (coalesced per batch); ignored when absent. */
   progress?: ProgressStore;
 }
@@ -74,6 +76,7 @@ export async function runBatch(
       task,
       deps.payloads ?? null,
       deps.bucket,
+      deps.keyPrefix,
     );
   });
   await Promise.all([keeper.stop(), progress?.stop()]);

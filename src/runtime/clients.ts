@@ -65,7 +65,7 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
   for (const config of configs) {
     const redis = edgeqRedis(config);
     // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
-    const tasks = offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS);
+    const tasks = offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS, prefix);
     all.push({
       ...shared,
       database: config.name,

@@ -10,6 +10,11 @@ import type { Budget } from "./budget";
 
 export interface DrainDeps extends BatchDeps {
   tasks: Pick<TaskQueue, "claim" | "settleAndClaim" | "extendLeases">;
+  /**
+   * Runs beside each batch and is awaited before the batch settles: jobs make sure a worker will
+   * fold what the settle leaves even if this invocation dies right after (jobs/fold-push.ts).
+   */
+  beforeSettle?: (queue: string, batch: readonly ClaimedTask[]) => Promise<void>;
   /** Runs (without holding up the loop) after each batch settles: jobs fold their tasks' results. */
   afterSettle?: (queue: string, settled: readonly ClaimedTask[]) => Promise<void>;
 }
@@ -68,7 +73,9 @@ export async function drainQueue(
     budget.spendBatch();
     const full = batch.length >= batchSize;
     if (full) sideWork.push(afterFullBatch());
+    const ready = deps.beforeSettle?.(queue, batch);
     const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps);
+    await ready;
     tally.leaseExtensions += settlement.leaseExtensions;
     if (full && budget.allows(deps.clock.now() - started)) {
       claimSentAt = deps.clock.now();

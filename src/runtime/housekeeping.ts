@@ -20,14 +20,24 @@ export const UPKEEP_LIMIT = 1_000;
 const lastUpkeep = new Map<string, number>();
 const lastLeaseCheck = new Map<string, number>();
 
-/** True when the upkeep made tasks ready (or has more to do): someone must drain them. */
-export async function upkeepIfDue(queue: string, tasks: Pick<TaskQueue, "upkeep">, clock: Clock, log: Logger): Promise<boolean> {
+/**
+ * True when the upkeep made tasks ready (or has more to do): someone must drain them. `afterDeaths`
+ * runs when it turned expired leases into deaths (a job counts those only once they are folded).
+ */
+export async function upkeepIfDue(
+  queue: string,
+  tasks: Pick<TaskQueue, "upkeep">,
+  clock: Clock,
+  log: Logger,
+  afterDeaths?: (queue: string) => Promise<void>,
+): Promise<boolean> {
   const now = clock.now();
   if (now - (lastUpkeep.get(queue) ?? Number.NEGATIVE_INFINITY) < UPKEEP_INTERVAL_MS) return false;
   lastUpkeep.set(queue, now);
   try {
     const result = await tasks.upkeep(queue, UPKEEP_LIMIT);
     if (result.requeued + result.dead > 0) log.info("reclaimed expired leases", { queue, ...result });
+    if (result.dead > 0) await afterDeaths?.(queue);
     return result.promoted + result.requeued > 0 || result.more;
   } catch (error) {
     if (!(error instanceof QueueNotFoundError)) log.warn("upkeep failed; the cron will retry it", { queue, error: String(error) });

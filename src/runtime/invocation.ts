@@ -19,6 +19,8 @@ export interface InvocationDeps extends DrainDeps {
   publisher: PushPublisher;
   /** Minimum time between two backlog checks of one invocation (each costs a request or two). */
   scaleIntervalMs: number;
+  /** Runs when this invocation's upkeep turned expired leases into deaths (jobs: a fold push); never throws. */
+  afterDeaths?: (queue: string) => Promise<void>;
 }
 
 /** The delivery's replay mark existed already: a replayed push, which did nothing. */
@@ -38,12 +40,12 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
   const report: BatchReport = { queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 0, durationMs: 0 };
   const start = await startQueue(queue, deps, replayMark).catch(async (error: unknown) => {
     // A start that failed (not a replay) still gets its upkeep tried, as the safety net would.
-    if (!(error instanceof ReplayedDeliveryError)) await upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
+    if (!(error instanceof ReplayedDeliveryError)) await upkeepIfDue(queue, deps.tasks, deps.clock, deps.log, deps.afterDeaths);
     throw error;
   });
   if (start) {
     // Beside the first batch rather than before it; what it makes ready needs a push.
-    const upkept = upkeepIfDue(queue, deps.tasks, deps.clock, deps.log);
+    const upkept = upkeepIfDue(queue, deps.tasks, deps.clock, deps.log, deps.afterDeaths);
     const { summary } = start;
     if (!summary.settings.paused) {
       const { batchSize, leaseMs } = summary.settings;

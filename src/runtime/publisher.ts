@@ -37,9 +37,9 @@ export function qstashPublisher(client: Pick<Client, "batchJSON">, options: Publ
   const url = workUrl(options.publicUrl);
   const message = (push: PushRequest) => ({
     url,
-    body: { queue: push.queue } satisfies PushMessage,
+    body: (push.fold ? { queue: push.queue, fold: true } : { queue: push.queue }) satisfies PushMessage,
     deduplicationId: push.deduplicationId,
-    flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism },
+    ...(push.parallelism === undefined ? {} : { flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism } }),
     retries: options.retries,
     timeout: options.deliveryTimeoutSeconds,
     ...(push.notBefore === undefined ? {} : { notBefore: push.notBefore }),

@@ -21,6 +21,7 @@ import type { Logger } from "./logger";
 import type { PushPublisher } from "./publisher";
 import type { FunctionRegistry } from "./registry";
 import { type TaskTracer, taskTracer } from "./tracing";
+import type { BatchReport } from "./types";
 
 /** The registry to run, and knobs for tests and embedders; the Worker uses the defaults. */
 export interface RuntimeOptions {
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Hooks around each attempt; by default the one installed with setTaskTracer (tracing.ts). */
   tracer?: TaskTracer;
+  /** The fold lease of a job fold round (jobs/fold.ts FOLD_LEASE_MS): tests shorten it. */
+  foldLeaseMs?: number;
 }
 
 /**
@@ -54,6 +57,8 @@ export interface Runtime extends InvocationDeps {
   publisher: PushPublisher;
   jobs: JobStore;
   foldJobs(queue: string, untilMs: number): Promise<unknown>;
+  /** A fold push's work: fold the queue's job results, claim nothing (jobs/fold-push.ts). */
+  foldFromPush(queue: string): Promise<BatchReport>;
   /** Delivers callbacks of tasks that ended where no worker did (the cron's sweep). */
   sweepCallbacks(queue: string): Promise<number>;
   /** The clients it runs over (schedules fire through them). */
@@ -77,13 +82,14 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     clock: options.clock ?? systemClock,
     log: clients.log,
     ...(clients.bucket ? { bucket: clients.bucket } : {}),
+    keyPrefix: clients.prefix,
   };
   const callbacks = callbackDeps(clients, base);
   // Map-reduce jobs: the splitter's chunks get pushes like any new backlog; a finished job's callback goes out.
   const jobs = jobsRuntime(
     clients.redis,
     clients.prefix,
-    base,
+    { ...base, publisher: clients.publisher, ...(options.foldLeaseMs === undefined ? {} : { foldLeaseMs: options.foldLeaseMs }) },
     (queue) => publishBacklogPushes(queue, runtime),
     (jobId, queue) => deliverJobCallback(queue, jobId, { ...callbacks, jobs: runtime.jobs }).catch((error: unknown) => {
       base.log.warn("could not deliver a job's completion callback", { jobId, queue, error: String(error) });

@@ -13,6 +13,7 @@ import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
 import { reachableQueues } from "./reachable";
+import { jobStoreOver } from "./sharded-jobs";
 import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
@@ -42,7 +43,10 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 
   // Large payloads whose tasks are gone (TTL, purge, a crash before the enqueue) leave R2.
   if (env.BLOBS) {
-    await sweepPayloadBlobs({ bucket: env.BLOBS, tasks: runtime.tasks, now: runtime.clock.now() }).catch((error: unknown) => {
+    // Over several databases, a job's input is looked for on every one (a database that does not answer fails the sweep, deleting nothing).
+    const jobs = runtime.clients.databases.length > 1 ? jobStoreOver(runtime.clients) : runtime.jobs;
+    const sweep = { bucket: env.BLOBS, prefix: runtime.clients.prefix, tasks: runtime.tasks, jobInputs: (ids: readonly string[]) => jobs.inputs(ids) };
+    await sweepPayloadBlobs({ ...sweep, now: runtime.clock.now() }).catch((error: unknown) => {
       runtime.log.warn("payload blob sweep failed; the next cron tries again", { error: String(error) });
     });
   }
@@ -84,20 +88,24 @@ async function reachableQueuesLogged(runtime: Runtime): Promise<QueueSummary[]> 
 async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {
   const total = { promoted: 0, requeued: 0, dead: 0 };
   let more = true;
-  while (more && budget.allows(0)) {
-    const result = await runtime.tasks.upkeep(queue, UPKEEP_LIMIT);
-    total.promoted += result.promoted;
-    total.requeued += result.requeued;
-    total.dead += result.dead;
-    more = result.more;
+  try {
+    while (more && budget.allows(0)) {
+      const result = await runtime.tasks.upkeep(queue, UPKEEP_LIMIT);
+      total.promoted += result.promoted;
+      total.requeued += result.requeued;
+      total.dead += result.dead;
+      more = result.more;
+    }
+    if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
+  } finally {
+    // Even when the upkeep failed: job results a folder left behind (it died, or its invocation
+    // ended) are folded here, and a Redis error on the way must not cost them this cron's fold.
+    await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
+      runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
+    });
+    // Completion callbacks of tasks that ended where no worker delivered them (never throws).
+    await runtime.sweepCallbacks(queue);
   }
-  if (total.promoted + total.requeued + total.dead > 0) runtime.log.info("upkeep", { queue, ...total, more });
-  // Job results a folder left behind (it died, or its invocation ended) are folded here.
-  await runtime.foldJobs(queue, runtime.clock.now() + budget.remaining()).catch((error: unknown) => {
-    runtime.log.warn("fold failed; the next cron tries again", { queue, error: String(error) });
-  });
-  // Completion callbacks of tasks that ended where no worker delivered them (never throws).
-  await runtime.sweepCallbacks(queue);
 }
 
 /**

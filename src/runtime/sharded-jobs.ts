@@ -29,6 +29,11 @@ export function jobStoreOver(clients: Clients, now?: () => number): JobStore {
     if (down) throw down.reason;
     return null;
   };
+  /** Each position's answer from whichever database has it (read by folders, which hold ids of one queue). */
+  const firstFound = async <T>(read: (jobs: JobStore) => Promise<(T | null)[]>, count: number): Promise<(T | null)[]> => {
+    const lists = await Promise.all(stores.map((store) => onDatabase(store.name, () => read(store.jobs))));
+    return Array.from({ length: count }, (_, i) => lists.map((list) => list[i] ?? null).find((value) => value !== null) ?? null);
+  };
   return {
     create: (job) => at(job.queue, (jobs) => jobs.create(job)),
     get: async (id) => (await holding(id))?.job ?? null,
@@ -36,10 +41,8 @@ export function jobStoreOver(clients: Clients, now?: () => number): JobStore {
       const lists = await Promise.all(stores.map((store) => onDatabase(store.name, () => store.jobs.recent(limit))));
       return lists.flat().sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
     },
-    async states(ids) {
-      const lists = await Promise.all(stores.map((store) => onDatabase(store.name, () => store.jobs.states(ids))));
-      return ids.map((_, i) => lists.map((list) => list[i] ?? null).find((state) => state !== null) ?? null);
-    },
+    states: (ids) => firstFound((jobs) => jobs.states(ids), ids.length),
+    inputs: (ids) => firstFound((jobs) => jobs.inputs(ids), ids.length),
     async finish(id, status, text) {
       const found = await holding(id);
       return found ? onDatabase(found.store.name, () => found.store.jobs.finish(id, status, text)) : false;

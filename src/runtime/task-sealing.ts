@@ -6,6 +6,7 @@
  * there (after sealing), Redis keeping the reference (src/blobs/payloads.ts).
  */
 import { isPayloadRef, offloadPayload, resolvePayload, type BlobBucket } from "../blobs/index";
+import { DEFAULT_PREFIX } from "../queue/index";
 import type { ClaimedTask } from "../queue/types";
 import { MAX_ERROR_CHARS } from "../queue/validate";
 import { isSealed, openPayload, type PayloadCipher, sealedCapacity } from "../security/index";
@@ -28,13 +29,14 @@ export async function openInput(
 /** The queue core cuts error texts at MAX_ERROR_CHARS: a sealed one must fit whole, or it would not open. */
 const MAX_SEALED_ERROR_BYTES = sealedCapacity(MAX_ERROR_CHARS);
 
-export async function sealResult(outcome: TaskOutcome, task: ClaimedTask, cipher: PayloadCipher | null, bucket?: BlobBucket): Promise<TaskOutcome> {
+/** `keyPrefix`: the deployment's, which the names of payload blobs carry. */
+export async function sealResult(outcome: TaskOutcome, task: ClaimedTask, cipher: PayloadCipher | null, bucket?: BlobBucket, keyPrefix = DEFAULT_PREFIX): Promise<TaskOutcome> {
   const queue = task.queue;
   if (!outcome.ok) return cipher ? { ...outcome, error: await cipher.sealText(withinBytes(outcome.error, MAX_SEALED_ERROR_BYTES), "error", queue) } : outcome;
   const result = cipher ? await cipher.seal(outcome.result, "result", queue) : outcome.result;
   if (!bucket) return cipher ? { ...outcome, result } : outcome;
   try {
-    return { ...outcome, result: await offloadPayload(bucket, result, { queue, taskId: task.id, kind: "result" }) };
+    return { ...outcome, result: await offloadPayload(bucket, result, { prefix: keyPrefix, queue, ownerId: task.id, kind: "result" }) };
   } catch (error) {
     // R2 did not take it: another attempt may succeed, and nothing half-stored is referenced.
     return { ok: false, retryable: true, error: `could not store the result in R2: ${(error as Error).message}`, durationMs: outcome.durationMs };

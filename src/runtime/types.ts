@@ -44,6 +44,8 @@ export interface TaskFunction<Input = unknown, Output = unknown> {
 /** The body QStash delivers to POST /v1/work. */
 export interface PushMessage {
   queue: string;
+  /** A fold push: fold the queue's outbox (src/runtime/jobs/fold-push.ts) and claim nothing. */
+  fold?: true;
 }
 
 /** What one invocation did: returned by the push handler as JSON and logged by the cron handler. */

@@ -16,6 +16,6 @@ export {
   sealedCapacity,
 } from "./cipher";
 export { parseRateLimit, type RateLimit, takeRate } from "./rate-limit";
-export { type ReplayMark, replayMark } from "./replay";
+export { type ReplayMark, replayMark, takeReplayMark } from "./replay";
 export { sealingJobs, sealingTasks } from "./sealed-stores";
 export { checkCallback } from "./callback-hosts";

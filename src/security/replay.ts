@@ -4,8 +4,10 @@
  * Upstash-Message-Id but a new JWT with a new jti), so retries pass and only a captured request
  * sent again is refused. One SET NX PX per push: the mark lives as long as the signature could be
  * accepted, then expires by itself. The script that starts the push's invocation sets it
- * (TaskQueue.startInvocation), in the same request as its first claim.
+ * (TaskQueue.startInvocation), in the same request as its first claim; a fold push, which claims
+ * nothing, sets it on its own (takeReplayMark).
  */
+import type { Redis } from "@upstash/redis";
 import type { ReplayMark } from "../queue/types";
 import { securityKey } from "./keys";
 
@@ -20,3 +22,8 @@ export function replayMark(prefix: string, jti: string, messageId: string, expir
   return { key: securityKey(prefix, "replay", jti), value: messageId || "-", ttlMs };
 }
 
+
+/** Sets the mark; false when it was set already (the delivery is a replay, refuse it). */
+export async function takeReplayMark(redis: Pick<Redis, "set">, mark: ReplayMark): Promise<boolean> {
+  return (await redis.set(mark.key, mark.value, { nx: true, px: mark.ttlMs })) !== null;
+}

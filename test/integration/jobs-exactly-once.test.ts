@@ -82,7 +82,7 @@ describe("exactly-once folding", () => {
     const { id, queue } = await newJob(30);
     await tasks.complete(queue, completionsOf(await tasks.claim(queue, 30)));
     const dying = await jobs.takeFold(queue, 50, 100);
-    if (typeof dying === "string") throw new Error(`expected a fold round, got ${dying}`);
+    if (typeof dying === "string" || "busy" in dying) throw new Error(`expected a fold round, got ${JSON.stringify(dying)}`);
     expect(dying.events).toHaveLength(30);
     // Its lease runs out; another folder takes over.
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -97,7 +97,7 @@ describe("exactly-once folding", () => {
     const { id, queue } = await newJob(4, {}, 0);
     await tasks.complete(queue, completionsOf(await tasks.claim(queue, 2)));
     const round = await jobs.takeFold(queue, 50, 10_000);
-    if (typeof round === "string") throw new Error(`expected a fold round, got ${round}`);
+    if (typeof round === "string" || "busy" in round) throw new Error(`expected a fold round, got ${JSON.stringify(round)}`);
     const commit = [{ jobId: id, acc: "3", doneDelta: 2, failedDelta: 0, final: null }];
     expect(await jobs.commitFold(queue, round, commit)).toEqual({ ok: true, left: 0 });
     expect(await jobs.commitFold(queue, round, commit)).toEqual({ ok: false, reason: "lease-lost" });
@@ -146,7 +146,7 @@ describe("exactly-once folding", () => {
     expect(await jobs.get(id)).toMatchObject({ status: "running", failed: 1 });
     await tasks.retryDead(queue, [task!.id]);
     const round = await jobs.takeFold(queue, 10, 10_000);
-    if (typeof round === "string") throw new Error(`expected a fold round, got ${round}`);
+    if (typeof round === "string" || "busy" in round) throw new Error(`expected a fold round, got ${JSON.stringify(round)}`);
     expect(round.events).toEqual([expect.objectContaining({ taskId: task!.id, failedDelta: -1, result: null })]);
     // The retried task succeeds while the folder holds what it read: "-1" became "-1 and a result".
     const again = (await tasks.claim(queue, 2)).filter((t) => t.id === task!.id);

@@ -112,7 +112,7 @@ async function run(actions: Action[]): Promise<void> {
       case "dieWhileFolding": {
         // Takes a round with a 1 ms lease and never commits it (until "commitLate", maybe).
         const round = await jobs.takeFold(queue, 4, 1);
-        if (typeof round !== "string") dying.push(round);
+        if (typeof round !== "string" && !("busy" in round)) dying.push(round);
         await new Promise((resolve) => setTimeout(resolve, 3));
         break;
       }
@@ -120,7 +120,7 @@ async function run(actions: Action[]): Promise<void> {
         const round = await jobs.takeFold(queue, N, 10_000);
         if (step.inner.kind === "retryDead") await tasks.retryDead(queue);
         else await settle(step.inner.kind, step.inner.pick, step.inner.retryable);
-        if (typeof round === "string") break;
+        if (typeof round === "string" || "busy" in round) break;
         const [state] = await jobs.states([jobId]);
         const commits = planFold(round.events, new Map<string, JobState | null>([[jobId, state ?? null]]), () => bits);
         // Refused ("changed") when an entry it read was altered meanwhile; the lease is let go either way.

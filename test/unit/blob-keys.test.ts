@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { blobKeyProblem, blobPrefixProblem, MAX_KEY_LENGTH, topSegment } from "../../src/blobs/keys";
-import { parsePayloadKey, payloadKey } from "../../src/blobs/payloads";
+import { parsePayloadKey, payloadKey, payloadRoot } from "../../src/blobs/payloads";
 import { resolveRange } from "../../src/http/byte-range";
 
 describe("blob keys", () => {
@@ -31,10 +31,18 @@ describe("blob keys", () => {
     expect(blobPrefixProblem("../")).toMatch(/traverse/);
   });
 
-  it("name payload blobs by queue, task and kind, and read those names back", () => {
-    const key = payloadKey("q-1", "01ABC:x.y", "result", "f".repeat(64));
-    expect(parsePayloadKey(key)).toEqual({ queue: "q-1", taskId: "01ABC:x.y", kind: "result" });
-    expect(parsePayloadKey("~payloads/q/t/other-ffff")).toBeNull();
+  it("name payload blobs by key prefix, queue, owner and kind, and read those names back", () => {
+    const owner = { prefix: "edgeq-eu:1", queue: "q-1", ownerId: "01ABC:x.y", kind: "result" } as const;
+    const key = payloadKey(owner, "f".repeat(64));
+    expect(key).toBe(`~payloads/edgeq-eu:1/q-1/01ABC:x.y/result-${"f".repeat(32)}`);
+    expect(key.startsWith(payloadRoot("edgeq-eu:1"))).toBe(true);
+    expect(parsePayloadKey(key)).toEqual(owner);
+    expect(parsePayloadKey(payloadKey({ ...owner, kind: "job-input" }, "0".repeat(64)))).toEqual({ ...owner, kind: "job-input" });
+    // Another deployment's root is not a prefix of this one's, even when its name starts the same.
+    expect(key.startsWith(payloadRoot("edgeq"))).toBe(false);
+    expect(parsePayloadKey("~payloads/p/q/t/other-ffff")).toBeNull();
+    // The names of before key prefixes (no prefix segment) are not payload names of any deployment.
+    expect(parsePayloadKey(`~payloads/q/t/input-${"f".repeat(32)}`)).toBeNull();
   });
 });
 

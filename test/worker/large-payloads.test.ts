@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isPayloadRef, PAYLOAD_REF_FIELD, payloadKey } from "../../src/blobs/payloads";
+import { isPayloadRef, PAYLOAD_REF_FIELD, payloadKey, payloadRoot } from "../../src/blobs/payloads";
 import { sweepPayloadBlobs } from "../../src/blobs/sweep";
 import { randomFolder, raw, singlePass } from "./blob-helpers";
 import { call, directQueue, expectProblem, queueName, settledTask } from "./helpers";
@@ -15,15 +15,17 @@ function bigInput(bytes: number, marker: string) {
   return { marker, rows: Array.from({ length: Math.ceil(bytes / 40) }, (_, i) => `${marker}-row-${i.toString().padStart(8, "0")}-xxxxxxxx`) };
 }
 
+const prefix = env.EDGEQ_KEY_PREFIX!;
+
 async function payloadKeysOf(queue: string): Promise<string[]> {
-  const listed = await env.BLOBS!.list({ prefix: `~payloads/${queue}/` });
+  const listed = await env.BLOBS!.list({ prefix: `${payloadRoot(prefix)}${queue}/` });
   return listed.objects.map((object) => object.key);
 }
 
 async function sweepAll(graceMs: number): Promise<string[]> {
   const deleted: string[] = [];
   for (let page = 0; page < 50; page++) {
-    const report = await sweepPayloadBlobs({ bucket: env.BLOBS!, tasks: directQueue(), now: Date.now(), graceMs });
+    const report = await sweepPayloadBlobs({ bucket: env.BLOBS!, prefix, tasks: directQueue(), now: Date.now(), graceMs });
     deleted.push(...report.deleted);
     if (report.wrapped) break;
   }
@@ -52,10 +54,10 @@ describe("large inputs and results", () => {
     const queue = queueName("bigjob");
     // 3,000 distinct paths: each range's partial counts are over 32 KiB of JSON.
     const lines = Array.from({ length: 3_000 }, (_, i) => `2026-12-07T10:00:00Z GET /items/${i.toString(36).padStart(6, "0")}-${"p".repeat(40)} 200 ${i} ${i % 97}`);
-    const prefix = `${randomFolder("bigjob")}/`;
+    const folder = `${randomFolder("bigjob")}/`;
     const text = `${lines.join("\n")}\n`;
-    expect((await raw("PUT", `/v1/blobs/${prefix}paths.log`, { body: text })).status).toBe(201);
-    const started = await call<{ id: string; total: number }>("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix, chunkBytes: Math.ceil(text.length / 2) }, queue } });
+    expect((await raw("PUT", `/v1/blobs/${folder}paths.log`, { body: text })).status).toBe(201);
+    const started = await call<{ id: string; total: number }>("POST", "/v1/jobs", { json: { fn: "log-stats", input: { prefix: folder, chunkBytes: Math.ceil(text.length / 2) }, queue } });
     expect(started.body.total).toBe(2);
     let job: { status: string; result?: unknown } | undefined;
     for (let round = 0; round < 10 && job?.status !== "succeeded"; round++) {
@@ -64,8 +66,8 @@ describe("large inputs and results", () => {
     }
     // The map results did go through R2 (the fold read them there): this test is about that path.
     const results = await payloadKeysOf(queue);
-    expect(results.map((key) => key.replace(/-[0-9a-f]{32}$/, ""))).toEqual([0, 1].map((i) => `~payloads/${queue}/${queue}~${started.body.id}-${i}/result`));
-    expect(job).toEqual(expect.objectContaining({ status: "succeeded", result: await singlePass(prefix) }));
+    expect(results.map((key) => key.replace(/-[0-9a-f]{32}$/, ""))).toEqual([0, 1].map((i) => `${payloadRoot(prefix)}${queue}/${queue}~${started.body.id}-${i}/result`));
+    expect(job).toEqual(expect.objectContaining({ status: "succeeded", result: await singlePass(folder) }));
   });
 
   it("refuses an input over 25 MB with a 400 naming it, and stores nothing", async () => {
@@ -106,7 +108,7 @@ describe("large inputs and results", () => {
     await pushWith({}, queue);
     expect((await settledTask(expiring.body.id)).status).toBe("succeeded");
     // A crash between the upload and the enqueue: a payload blob for a task that never came to be.
-    const orphan = payloadKey(live, "never-enqueued", "input", "ab".repeat(32));
+    const orphan = payloadKey({ prefix, queue: live, ownerId: "never-enqueued", kind: "input" }, "ab".repeat(32));
     await env.BLOBS!.put(orphan, '{"orphan":true}');
     const expiringKeys = await payloadKeysOf(queue);
     expect(expiringKeys).toHaveLength(2);

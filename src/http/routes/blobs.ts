@@ -6,7 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { INTERNAL_BLOB_PREFIX, blobInfo, type BlobObject } from "../../blobs/index";
+import { INTERNAL_KEY_MARK, blobInfo, type BlobObject } from "../../blobs/index";
 import { blobBucket, blobKey, blobPrefix, bodyLength } from "../blob-access";
 import { resolveRange } from "../byte-range";
 import { requireScope } from "../middleware/auth";
@@ -78,8 +78,9 @@ export function registerBlobRoutes(app: App): void {
     const { cursor, limit, delimiter } = parsed.data;
     const prefix = blobPrefix(c, parsed.data.prefix);
     const page = await blobBucket(c).list({ prefix, limit, ...(cursor ? { cursor } : {}), ...(delimiter ? { delimiter } : {}) });
-    // Task payloads (payloads.ts) share the bucket but are not files of anyone's: they stay hidden.
-    const visible = (key: string) => !key.startsWith(INTERNAL_BLOB_PREFIX);
+    // Task payloads and the sweep's cursor (src/blobs) share the bucket but are not files of anyone's:
+    // they stay hidden. Their names start with "~", which no API key may.
+    const visible = (key: string) => !key.startsWith(INTERNAL_KEY_MARK);
     return c.json({
       blobs: page.objects.filter((object) => visible(object.key)).map(blobInfo),
       prefixes: page.delimitedPrefixes.filter(visible),

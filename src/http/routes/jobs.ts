@@ -1,6 +1,6 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { blobStore } from "../../blobs/index";
+import { blobStore, offloadingJobs } from "../../blobs/index";
 import { INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
 import { cancelPendingTasks, jobStoreOver, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
@@ -85,9 +85,13 @@ const cancelRoute = createRoute({
   responses: { 200: json(z.object({ id: z.string(), status: z.literal("canceled") }), "Canceled"), ...problems(401, 403, 404, 409) },
 });
 
-// With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts).
-// With several databases, a job is created on its queue's and found by id on whichever has it (src/runtime/sharded-jobs.ts).
-const jobStore = (c: AppContext): JobStore => sealingJobs(jobStoreOver(c.var.clients), httpCipher(c.env));
+// With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts);
+// an input past 32 KiB is then kept in R2 (src/blobs/offloading.ts). With several databases, a job
+// is created and read on its queue's database (src/runtime/sharded-jobs.ts).
+const jobStore = (c: AppContext): JobStore => {
+  const { prefix, bucket } = c.var.clients;
+  return sealingJobs(offloadingJobs(jobStoreOver(c.var.clients), bucket, prefix), httpCipher(c.env));
+};
 
 function jobNotFound(id: string): ProblemError {
   return new ProblemError({ status: 404, kind: "not-found", title: "Not found", detail: `No job ${id}` });

@@ -6,7 +6,9 @@ import { json, problems } from "../responses";
 import { QueueName } from "../schemas";
 import type { App } from "../types";
 
-const PushMessage = z.object({ queue: QueueName }).openapi("PushMessage");
+const PushMessage = z
+  .object({ queue: QueueName, fold: z.literal(true).optional().describe("fold the queue's job results only; claim nothing") })
+  .openapi("PushMessage");
 
 const BatchReport = z
   .object({

@@ -41,10 +41,15 @@ const FOLD_TAKE = String.raw`
 --[[ foldTake: takes the queue's fold lease and up to N outbox entries
 KEYS[1] fold lease   KEYS[2] outbox
 ARGV[1] token (new, random)   ARGV[2] lease ms   ARGV[3] N
-Returns {0} when another folder holds the lease, {2} when the outbox is empty (lease released),
-{1, {task id, entry, ...}} otherwise (the caller holds the lease).
+Returns {0, ms left of its lease} when another folder holds the lease, {2} when the outbox is empty
+(lease released), {1, {task id, entry, ...}} otherwise (the caller holds the lease). The same token
+again (a take repeated after its reply was lost) gets a round, not {0}: else its own lease would
+keep every folder away until it ran out.
 ]]
-if not redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return {0} end
+if not redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then
+  if redis.call("GET", KEYS[1]) ~= ARGV[1] then return {0, redis.call("PTTL", KEYS[1])} end
+  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
 local entries = redis.call("HRANDFIELD", KEYS[2], ARGV[3], "WITHVALUES")
 if #entries == 0 then redis.call("DEL", KEYS[1]); return {2} end
 return {1, entries}

@@ -31,7 +31,8 @@ export interface JobStoreOptions {
   keepMs?: number;
 }
 
-export type TakeResult = FoldRound | "busy" | "empty";
+/** `busy`: another folder holds the lease until `leaseEndsAt` (ms since the epoch). */
+export type TakeResult = FoldRound | { busy: true; leaseEndsAt: number } | "empty";
 export type CommitResult = { ok: true; left: number } | { ok: false; reason: "lease-lost" | "changed" };
 
 export interface JobStore {
@@ -41,6 +42,8 @@ export interface JobStore {
   recent(limit: number): Promise<JobRecord[]>;
   /** Records with input and accumulator, for a folder holding the fold lease. */
   states(ids: readonly string[]): Promise<(JobState | null)[]>;
+  /** Each job's input as stored (sealed, or a reference to R2, as it may be); null for a job that is gone. */
+  inputs(ids: readonly string[]): Promise<unknown[]>;
   /** A running job becomes succeeded, failed or canceled; false when it was not running. */
   finish(id: string, status: "succeeded" | "failed" | "canceled", text: string): Promise<boolean>;
   /** Takes the queue's fold lease and up to `max` outbox entries. */
@@ -111,6 +114,12 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
 
     states: (ids) => Promise.all(ids.map(async (id) => toJobState(id, await read(id, JOB_STATE_FIELDS)))),
 
+    inputs: (ids) =>
+      Promise.all(ids.map(async (id) => {
+        const [input] = await read(id, ["input"]);
+        return input === null || input === undefined ? null : (JSON.parse(text(input)) as unknown);
+      })),
+
     async finish(id, status, outcome) {
       const field = status === "succeeded" ? "result" : "error";
       const args = [String(now()), status, field, outcome, String(keepMs)];
@@ -122,7 +131,7 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
       const token = crypto.randomUUID();
       const keys = [foldLeaseKey(prefix, queue), outboxKey(prefix, queue)];
       const [code, entries] = asArray(await runScript(redis, foldTakeScript, keys, [token, String(leaseMs), String(max)]));
-      if (Number(code) === 0) return "busy";
+      if (Number(code) === 0) return { busy: true, leaseEndsAt: now() + Math.max(0, Number(entries)) };
       if (Number(code) === 2) return "empty";
       const flat = asArray(entries);
       const events = [];

@@ -5,7 +5,8 @@
  * while the folder's lease token is current. A folder that dies loses its lease, and the next one
  * folds the same entries. One folder per queue at a time: the others return at once, and the one
  * holding the lease sees their entries before it lets go (the commit releases the lease only
- * after counting what is left).
+ * after counting what is left). A folder may die holding a round, or after settling and before it
+ * folds: fold pushes (fold-push.ts) bring a worker back for what it left.
  */
 import { PAYLOAD_REF_FIELD, resolvePayload, type BlobBucket } from "../../blobs/index";
 import type { JobEvent, JobState, JobStore } from "../../queue/jobs/index";
@@ -20,6 +21,8 @@ export const FOLD_LEASE_MS = 15_000;
 
 export interface FoldDeps {
   jobs: JobStore;
+  /** The fold lease of a round (FOLD_LEASE_MS unless a test shortens it). */
+  leaseMs?: number;
   functions: Pick<FunctionRegistry, "job">;
   clock: Clock;
   log: Logger;
@@ -37,14 +40,21 @@ export interface FoldTally {
   rounds: number;
   folded: number;
   finished: string[];
+  /**
+   * Why the fold stopped. `done`: the outbox was empty. `busy`: another folder holds the lease until
+   * `leaseEndsAt`. `lease-lost`: its commit was refused or answered so (a replay after a lost reply),
+   * and entries may be left with no lease held. `time`: `untilMs` came with entries left.
+   */
+  stop: { reason: "done" | "lease-lost" | "time" } | { reason: "busy"; leaseEndsAt: number };
 }
 
 /** Folds until the outbox is empty, another folder holds the lease, or `untilMs` passes. */
 export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number): Promise<FoldTally> {
-  const tally: FoldTally = { rounds: 0, folded: 0, finished: [] };
+  const tally: FoldTally = { rounds: 0, folded: 0, finished: [], stop: { reason: "time" } };
   while (deps.clock.now() < untilMs) {
-    const round = await deps.jobs.takeFold(queue, ROUND_SIZE, FOLD_LEASE_MS);
-    if (round === "busy" || round === "empty") break;
+    const round = await deps.jobs.takeFold(queue, ROUND_SIZE, deps.leaseMs ?? FOLD_LEASE_MS);
+    if (round === "empty") return { ...tally, stop: { reason: "done" } };
+    if ("busy" in round) return { ...tally, stop: { reason: "busy", leaseEndsAt: round.leaseEndsAt } };
     const jobIds = [...new Set(round.events.map((event) => event.jobId))];
     const states = new Map<string, JobState | null>();
     (await deps.jobs.states(jobIds)).forEach((state, i) => states.set(jobIds[i]!, state));
@@ -53,9 +63,10 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
     const outcome = await deps.jobs.commitFold(queue, round, commits);
     tally.rounds++;
     if (!outcome.ok) {
-      // "changed": a dead task was retried meanwhile; read again. A lost lease: someone else folds.
+      // "changed": a dead task was retried meanwhile; read again. A lost lease: another folder took
+      // over, or this commit went through and its reply was lost; the caller knows who comes next.
       if (outcome.reason === "changed") continue;
-      break;
+      return { ...tally, stop: { reason: "lease-lost" } };
     }
     tally.folded += round.events.length;
     for (const commit of commits) {
@@ -66,7 +77,7 @@ export async function foldQueue(queue: string, deps: FoldDeps, untilMs: number):
       if (commit.final.status === "failed" && state) await deps.onJobFailed(commit.jobId, queue, state.total);
       await deps.onJobFinished?.(commit.jobId, queue);
     }
-    if (outcome.left === 0) break;
+    if (outcome.left === 0) return { ...tally, stop: { reason: "done" } };
   }
   return tally;
 }
