@@ -22,8 +22,8 @@ import { qstashHop } from "./qstash-hop";
 import { RedisProbe } from "./redis-probe";
 import { redisLimit } from "./redis-benchmark";
 import { renderTables, writeResults } from "./report";
-import { readResults, updateReadme } from "./summary";
-import type { SystemResults } from "./system";
+import { rewriteReadme } from "./readme";
+import { readResults } from "./summary";
 import { countRestRequests } from "./rest-counter";
 import { restFloor } from "./rest-floor";
 import { boundsOf, ratiosOf, targetsOf, type BenchResults } from "./run-results";
@@ -72,8 +72,8 @@ async function section<T>(name: string, work: () => Promise<T>): Promise<T | nul
 /** BENCHMARKS.md and the README's table, from the results files as they now are. */
 function render(results: BenchResults): void {
   const written = writeResults(results);
-  const readme = updateReadme(results, readResults<SystemResults>("system")) ? "README.md" : "not README.md (its markers are missing)";
-  log(`wrote ${written.json}, ${written.markdown} and ${readme}`);
+  log(`wrote ${written.json} and ${written.markdown}`);
+  rewriteReadme();
 }
 
 if (values.render) {

@@ -22,6 +22,6 @@ describe("the README's generated sections", () => {
     const changed = regenerate(readme, results);
     expect(changed).not.toBe(readme);
     expect(changed).toContain("**999.9 MB/s**");
-    expect(() => regenerate("# a README with no markers\n")).toThrow(/no generated section "log-stats"/);
+    expect(() => regenerate("# a README with no markers\n")).toThrow(/no generated section "benchmarks"/);
   });
 });

@@ -14,6 +14,17 @@ async function pushesFor(queue: string, rounds = 100): Promise<RecordedDelivery[
   return [];
 }
 
+/** Delivers a recorded push to the Worker as QStash would, at the URL it signed. */
+function deliver(push: RecordedDelivery): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`${env.EDGEQ_PUBLIC_URL}${push.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "upstash-signature": push.signature! },
+      body: push.body,
+    }),
+  );
+}
+
 describe("an enqueue pushes the workers", () => {
   it("publishes a push that QStash delivers signed, and the Worker accepts and runs it", async () => {
     const queue = queueName("push");
@@ -27,13 +38,7 @@ describe("an enqueue pushes the workers", () => {
     expect(push!.signature).toBeTruthy();
 
     // Replayed at the URL QStash signed, the delivery passes the Worker's signature check as it is.
-    const response = await exports.default.fetch(
-      new Request(`${env.EDGEQ_PUBLIC_URL}${push!.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "upstash-signature": push!.signature! },
-        body: push!.body,
-      }),
-    );
+    const response = await deliver(push!);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ queue, claimed: 3, succeeded: 3 });
     for (const id of enqueued.body.ids) {
@@ -58,13 +63,24 @@ describe("an enqueue pushes the workers", () => {
   it("publishes nothing when every task was a duplicate", async () => {
     const queue = queueName("push-dup");
     const id = `once-${crypto.randomUUID()}`;
-    // Paused: the first push is skipped by the runtime, so any push seen later came from the repeat.
-    await call("POST", `/v1/queues/${queue}/pause`);
-    await call("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id } });
-    await call("POST", `/v1/queues/${queue}/resume`);
+    // enqueued through the queue core directly: no enqueue over HTTP, so any push seen came from the repeat
+    await directQueue().enqueue(queue, [{ fn: "echo", input: null, id }]);
     const again = await call<{ duplicate: boolean }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", id } });
     expect(again.body.duplicate).toBe(true);
     expect(await pushesFor(queue, 20)).toEqual([]);
+  });
+
+  it("publishes no push while the queue is paused, and one when it resumes with tasks waiting", async () => {
+    const queue = queueName("push-resume");
+    await call("POST", `/v1/queues/${queue}/pause`);
+    const enqueued = await call<{ id: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", input: { n: 1 } } });
+    expect(await pushesFor(queue, 20)).toEqual([]);
+    expect((await call("POST", `/v1/queues/${queue}/resume`)).status).toBe(200);
+    const [push] = await pushesFor(queue);
+    expect(push?.path).toBe("/v1/work");
+    const response = await deliver(push!);
+    expect(await response.json()).toMatchObject({ queue, claimed: 1, succeeded: 1 });
+    expect((await call("GET", `/v1/tasks/${enqueued.body.id}`, { token: "read" })).body.status).toBe("succeeded");
   });
 
   it("publishes no push now for a delayed task, and a delayed push that runs it once it is due", async () => {
@@ -75,13 +91,7 @@ describe("an enqueue pushes the workers", () => {
     const [push] = await pushesFor(queue);
     expect(push?.path).toBe("/v1/work");
     // Delivered at the second it fell due: the claim finds it due, with no cron having promoted it.
-    const response = await exports.default.fetch(
-      new Request(`${env.EDGEQ_PUBLIC_URL}${push!.path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "upstash-signature": push!.signature! },
-        body: push!.body,
-      }),
-    );
+    const response = await deliver(push!);
     expect(await response.json()).toMatchObject({ queue, claimed: 1, succeeded: 1 });
     expect((await call("GET", `/v1/tasks/${enqueued.body.id}`, { token: "read" })).body.status).toBe("succeeded");
   });

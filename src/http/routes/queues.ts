@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
-import { reachableQueues } from "../../runtime/index";
+import { publishEnqueuePush, reachableQueues } from "../../runtime/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { invalidField } from "../problem";
 import { json, problems, QueueSummary } from "../responses";
@@ -86,7 +86,11 @@ export function registerQueueRoutes(app: App): void {
     app.openapi(pauseRoute(action), async (c) => {
       const { queue } = c.req.valid("param");
       await c.var.queue.updateSettings(queue, { paused: action === "pause" });
-      return c.json(await c.var.queue.getQueue(queue), 200);
+      const summary = await c.var.queue.getQueue(queue);
+      // Enqueues to a paused queue publish no push: its waiting tasks get theirs now, not from the cron.
+      const waiting = (summary.counts.queued ?? 0) + (summary.counts.delayed ?? 0);
+      if (action === "resume" && waiting > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue));
+      return c.json(summary, 200);
     });
   }
 }
