@@ -19,6 +19,11 @@ export interface RedisServerOptions {
   appendOnly?: boolean;
   /** Keep the data directory on stop (for restart tests). */
   dir?: string;
+  /**
+   * Cluster mode (dev/redis-cluster.ts): the node's cluster bus port. Redis would take port + 10000,
+   * which may be in use or past 65535; an explicit free port (`cluster-port`, Redis 7) never is.
+   */
+  clusterBusPort?: number;
 }
 
 /** A free TCP port on loopback, chosen by the kernel. */
@@ -66,6 +71,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "--appendonly", options.appendOnly ? "yes" : "no",
     "--protected-mode", "yes",
     "--loglevel", "warning",
+    ...(options.clusterBusPort === undefined
+      ? []
+      : ["--cluster-enabled", "yes", "--cluster-port", String(options.clusterBusPort), "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", "5000"]),
   ];
   // Its own process group: a Ctrl-C in the terminal must not kill redis-server before the servers
   // in front of it have shut down; the exit hook below still ends it if this process dies.

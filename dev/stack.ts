@@ -9,6 +9,8 @@ import { startRestServer, type RestServer } from "./rest-server/index";
 import { startQStashServer, type QStashServerHandle } from "./qstash/index";
 import { buildBundle, startWorkerProcess, type WorkerHarness, type WorkerProcess } from "./worker-process";
 import { startBalancer, type Balancer } from "./balancer";
+import { startRedisCluster } from "./redis-cluster";
+import { databaseInfo, shardsSecret, startStackDatabase, type StackDatabase, type StackDatabaseInfo } from "./stack-databases";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -25,6 +27,10 @@ export interface StackInfo {
   qstashNextSigningKey: string;
   /** The QStash dev server's own redis-server: its state never shows in edgeq's Redis figures. */
   qstashRedisPort: number;
+  /** With `cluster`: the port of every master (redisPort is the first). */
+  redisClusterPorts?: number[];
+  /** With `shards` > 1: the databases besides the main one (EDGEQ_REDIS_SHARDS). */
+  redisShards?: StackDatabaseInfo[];
 }
 
 export interface StackOptions {
@@ -44,6 +50,10 @@ export interface StackOptions {
    * Miniflare's API) or "wrangler" (`wrangler dev`). EDGEQ_HARNESS=wrangler picks it too.
    */
   harness?: WorkerHarness;
+  /** Edgeq's Redis as a 3-master Redis Cluster (dev/redis-cluster.ts), the REST server routing by slot. */
+  cluster?: boolean;
+  /** Databases in all (default 1): the main one and `shards - 1` more, each with its REST server. */
+  shards?: number;
 }
 
 export interface Stack {
@@ -55,6 +65,8 @@ export interface Stack {
   rest: RestServer;
   /** The QStash dev server, for its delivery fault switches and counters. */
   qstash: QStashServerHandle;
+  /** The databases besides the main one (`shards` > 1), each with stop() to take it down. */
+  shards: StackDatabase[];
   workers: WorkerProcess[];
   /** Kills worker i as a crash would (SIGKILL) and starts it again on the same port. */
   restartWorker(index: number): Promise<void>;
@@ -107,16 +119,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // The data directory outlives one redis-server process, so that restartRedis finds its AOF.
     const redisDir = mkdtempSync(join(tmpdir(), "edgeq-redis-"));
     cleanups.push(() => rmSync(redisDir, { recursive: true, force: true }));
-    let redis = await startRedisServer({ appendOnly: options.redisAppendOnly, dir: redisDir });
-    cleanups.push(() => redis.stop());
+    const cluster = options.cluster ? await startRedisCluster() : undefined;
+    let redis = cluster ? cluster.nodes[0]! : await startRedisServer({ appendOnly: options.redisAppendOnly, dir: redisDir });
+    cleanups.push(() => (cluster ? cluster.stop() : redis.stop()));
     const redisRestToken = secret();
     const rest = await startRestServer({
       redisUrl: redis.url,
+      cluster: Boolean(cluster),
       token: redisRestToken,
       port: await freePort(),
       faultTimeoutMs: options.restFaultTimeoutMs,
     });
     cleanups.push(() => rest.close());
+    const shards: StackDatabase[] = [];
+    for (let i = 1; i < (options.shards ?? 1); i++) {
+      shards.push(await startStackDatabase(`db${i}`, { appendOnly: options.redisAppendOnly, faultTimeoutMs: options.restFaultTimeoutMs }));
+      cleanups.push(() => shards[i - 1]!.stop());
+    }
     // QStash keeps its messages apart from the user's database; so does the dev server, so that any
     // Redis figure taken on the stack (commands per task, memory) is edgeq's own, as on Upstash.
     const qstashRedis = await startRedisServer({ appendOnly: options.redisAppendOnly });
@@ -149,6 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         `EDGEQ_TOKENS=${apiToken}:admin`,
         `UPSTASH_REDIS_REST_URL=${rest.url}`,
         `UPSTASH_REDIS_REST_TOKEN=${redisRestToken}`,
+        ...(shards.length > 0 ? [`EDGEQ_REDIS_SHARDS=${shardsSecret(shards)}`] : []),
         `QSTASH_URL=${qstash.url}`,
         `QSTASH_TOKEN=${qstashToken}`,
         `QSTASH_CURRENT_SIGNING_KEY=${qstashCurrentSigningKey}`,
@@ -199,6 +219,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       qstashCurrentSigningKey,
       qstashNextSigningKey,
       qstashRedisPort: qstashRedis.port,
+      ...(cluster ? { redisClusterPorts: cluster.nodes.map((node) => node.port) } : {}),
+      ...(shards.length > 0 ? { redisShards: shards.map(databaseInfo) } : {}),
     };
     return {
       info,
@@ -208,12 +230,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       qstashRedis,
       rest,
       qstash,
+      shards,
       workers,
       async restartWorker(index) {
         await workers[index]!.kill("SIGKILL");
         workers[index] = await launch(index);
       },
       async restartRedis(signal = "SIGTERM", downMs = 0) {
+        if (cluster) throw new Error("restartRedis restarts one redis-server; the stack runs a cluster");
         const { port } = redis;
         if (signal === "SIGKILL") redis.process.kill("SIGKILL");
         await redis.stop();

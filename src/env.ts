@@ -15,8 +15,13 @@ export interface Env {
   EDGEQ_KEY_PREFIX?: string;
   /** Hosts completion callbacks may reach, "hooks.example.com,*.example.org"; loopback only when unset (src/security/callback-hosts.ts). */
   EDGEQ_CALLBACK_HOSTS?: string;
+  /** The main database: every queue with one database; with EDGEQ_REDIS_SHARDS, its share of queues and the deployment's own state. */
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
+  /** Further databases, a secret: JSON `[{"name":"eu2","url":"https://…","token":"…"}]`; queues are placed by rendezvous hashing (src/runtime/databases.ts). */
+  EDGEQ_REDIS_SHARDS?: string;
+  /** Queues pinned to a database, JSON `{"reports":"eu2"}` ("main" is UPSTASH_REDIS_REST_URL's). */
+  EDGEQ_QUEUE_SHARDS?: string;
   QSTASH_URL: string;
   QSTASH_TOKEN: string;
   /** Both keys verify /v1/work deliveries, so that QStash's key rotation needs no deploy in between. */

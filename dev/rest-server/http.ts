@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CommandError, commandFromJson, commandFromPath, commandsFromJson, refusal, type RedisCommand } from "./commands";
 import type { FaultInjector, FaultKind, RestServerStats } from "./faults";
 import { BodyTooLarge, readBody } from "./limits";
-import { TransactionAborted, type RedisPool } from "./pool";
+import { TransactionAborted, type CommandRunner } from "./pool";
 import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
 import type { CommandRateLimit } from "./command-rate";
 import type { RecordSizeLimit } from "./record-size";
@@ -16,7 +16,8 @@ import { serveSubscription } from "./subscribe";
 import type { SubscriptionHub } from "./subscription-hub";
 
 export interface RequestContext {
-  pool: RedisPool;
+  /** A RedisPool, or a ClusterPool that routes each command to the master serving its slot. */
+  pool: CommandRunner;
   /** The one subscriber connection SSE streams share. */
   subscriptions: SubscriptionHub;
   checkToken: (authorization: string | undefined, queryToken: string | null) => boolean;

@@ -9,15 +9,22 @@ import { tokenChecker } from "./auth";
 import { emptyStats, type FaultInjector, type RestServerStats } from "./faults";
 import { createRequestHandler } from "./http";
 import { DEFAULT_MAX_BODY_BYTES } from "./limits";
-import { RedisPool } from "./pool";
+import { ClusterPool } from "./cluster-pool";
+import { RedisPool, type CommandRunner } from "./pool";
 import { CommandRateLimit } from "./command-rate";
 import { RecordSizeLimit, UPSTASH_MAX_RECORD_BYTES } from "./record-size";
 import { ScriptFlags } from "./script-flags";
 import { SubscriptionHub } from "./subscription-hub";
 
 export interface RestServerOptions {
-  /** redis://host:port of the redis-server to forward to. */
+  /** redis://host:port of the redis-server to forward to (with `cluster`, any node of the cluster). */
   redisUrl: string;
+  /**
+   * A Redis Cluster behind `redisUrl` (dev/redis-cluster.ts): requests are routed by slot and keys
+   * that span slots are refused with CROSSSLOT (cluster-pool.ts). Upstash has no cluster, so its
+   * per-database commands-per-second cap has no meaning here and cannot be combined with this.
+   */
+  cluster?: boolean;
   /** The bearer token clients must present (UPSTASH_REDIS_REST_TOKEN). */
   token: string;
   /** 0 or absent: a free port chosen by the kernel. */
@@ -66,7 +73,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const host = options.host ?? "127.0.0.1";
-  const pool = new RedisPool(options.redisUrl, options.poolSize ?? 4);
+  if (options.cluster && options.maxCommandsPerSecond) throw new Error("maxCommandsPerSecond is a per-database cap: it cannot be combined with cluster");
+  const cluster = options.cluster ? new ClusterPool(options.redisUrl, options.poolSize ?? 4) : undefined;
+  const pool: CommandRunner = cluster ?? new RedisPool(options.redisUrl, options.poolSize ?? 4);
   try {
     await pool.ready();
   } catch (error) {
@@ -76,11 +85,19 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const stats = emptyStats();
   const faults = { injector: options.faults, timeoutMs: options.faultTimeoutMs ?? 10_000 };
   // the limits measure on a connection of their own, never in a request's path
-  const probe = new Redis(options.redisUrl, { maxRetriesPerRequest: 4, retryStrategy: (attempt: number) => Math.min(attempt * 50, 500) });
-  probe.on("error", () => {});
+  const probes = (cluster?.masterUrls() ?? [options.redisUrl]).map((url) => {
+    const probe = new Redis(url, { maxRetriesPerRequest: 4, retryStrategy: (attempt: number) => Math.min(attempt * 50, 500) });
+    probe.on("error", () => {});
+    return probe;
+  });
+  const probe = probes[0]!;
   const scripts = new ScriptFlags();
-  const recordSize = new RecordSizeLimit(probe, options.maxRecordBytes ?? UPSTASH_MAX_RECORD_BYTES, options.recordSizeCheckMs ?? 1_000, (c) =>
-    scripts.readOnly(c) || scripts.guards(c),
+  const recordSize = new RecordSizeLimit(
+    probe,
+    options.maxRecordBytes ?? UPSTASH_MAX_RECORD_BYTES,
+    options.recordSizeCheckMs ?? 1_000,
+    (c) => scripts.readOnly(c) || scripts.guards(c),
+    cluster ? (key) => probes[cluster.masterOf(key)]! : undefined,
   );
   await recordSize.start();
   const commandRate = options.maxCommandsPerSecond ? new CommandRateLimit(probe, options.maxCommandsPerSecond, () => recordSize.probes) : undefined;
@@ -88,7 +105,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const stopLimits = () => {
     recordSize.stop();
     commandRate?.stop();
-    probe.disconnect();
+    probes.forEach((p) => p.disconnect());
   };
   const subscriptions = new SubscriptionHub(options.redisUrl);
   const handler = createRequestHandler({

@@ -2,6 +2,7 @@
  * Command line: node --import tsx dev/rest-server/main.ts --redis-url redis://127.0.0.1:6379 --token T
  *   [--port 8079] [--host 127.0.0.1] [--max-body-bytes N] [--pool-size N] [--faults error-before=0.05,drop-after=0.05]
  *   [--max-record-bytes N (default 100 MB)] [--max-commands-per-second N (default: no cap)]
+ *   [--cluster (--redis-url names any node of a Redis Cluster; requests are routed by slot)]
  * Prints the URL once it listens; Ctrl-C or SIGTERM closes it.
  */
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     faults: { type: "string" },
     "max-record-bytes": { type: "string" },
     "max-commands-per-second": { type: "string" },
+    cluster: { type: "boolean", default: false },
   },
 });
 
@@ -47,6 +49,7 @@ try {
 
 const server = await startRestServer({
   redisUrl: values["redis-url"]!,
+  cluster: values.cluster,
   token: values.token,
   port: positiveInt("port", values.port),
   host: values.host,

@@ -18,10 +18,19 @@ import { isReplyError, type RawReply } from "./reply";
 /** A pipeline entry: the reply, or the ReplyError Redis answered with. */
 export type Settled = RawReply;
 
+/** What the HTTP side runs commands through: a RedisPool, or a ClusterPool routing by slot. */
+export interface CommandRunner {
+  ready(): Promise<void>;
+  run(command: RedisCommand): Promise<RawReply>;
+  pipeline(commands: readonly RedisCommand[]): Promise<Settled[]>;
+  transaction(commands: readonly RedisCommand[]): Promise<Settled[]>;
+  close(): Promise<void>;
+}
+
 /** A transaction that Redis discarded as a whole (a command failed to queue): no command ran. */
 export class TransactionAborted extends Error {}
 
-export class RedisPool {
+export class RedisPool implements CommandRunner {
   private readonly connections: Redis[];
   private next = 0;
   private readonly corked = new Set<Writable>();

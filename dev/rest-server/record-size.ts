@@ -54,6 +54,8 @@ export class RecordSizeLimit {
     private readonly checkEveryMs: number,
     /** Whether a script (by the SHA-1 or text a client sent) is no-writes, or refuses its own writes over the limit. */
     private readonly checksItself: (command: RedisCommand) => boolean,
+    /** The connection that can measure a key: on a Redis Cluster, one to the master serving its slot. */
+    private readonly probeOf: (key: string) => Redis = () => probe,
   ) {}
 
   /** Learns every command's key positions and write flag from the server (COMMAND), then starts checking. */
@@ -114,14 +116,23 @@ export class RecordSizeLimit {
     if (this.written.size === 0) return Promise.resolve();
     const keys = [...this.written];
     this.written.clear();
-    const pipeline = this.probe.pipeline();
-    for (const key of keys) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "5");
+    const perProbe = new Map<Redis, string[]>();
+    for (const key of keys) {
+      const probe = this.probeOf(key);
+      const group = perProbe.get(probe);
+      if (group) group.push(key);
+      else perProbe.set(probe, [key]);
+    }
     this.probes += keys.length;
-    this.checking = pipeline
-      .exec()
-      .then((results) => {
-        keys.forEach((key, i) => {
-          const bytes = Number(results?.[i]?.[1] ?? 0);
+    const measured = [...perProbe].map(([probe, group]) => {
+      const pipeline = probe.pipeline();
+      for (const key of group) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "5");
+      return pipeline.exec().then((results) => group.map((key, i) => [key, results?.[i]?.[1]] as const));
+    });
+    this.checking = Promise.all(measured)
+      .then((groups) => {
+        groups.flat().forEach(([key, reply]) => {
+          const bytes = Number(reply ?? 0);
           if (bytes >= this.maxBytes) this.over.add(key);
           else this.over.delete(key);
         });

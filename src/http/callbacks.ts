@@ -45,25 +45,25 @@ export function withCallbacks(
 }
 
 export async function storeCallbacks(c: AppContext, queue: string, entries: readonly { id: string; target: CallbackTarget }[]): Promise<void> {
-  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, entries);
+  await createCallbackStore(c.var.clients.forQueue(queue).redis, { prefix: c.var.clients.prefix }).set(queue, entries);
 }
 
-const deps = (c: AppContext) => callbackDeps(c.var.clients, { tasks: c.var.queue, log: c.var.clients.log, payloads: httpCipher(c.env) });
+const deps = (c: AppContext, queue: string) => callbackDeps(c.var.clients.forQueue(queue), { tasks: c.var.queue, log: c.var.clients.log, payloads: httpCipher(c.env) });
 
 /** After a cancel: the canceled tasks' callbacks, published now. */
 export function deliverForCanceled(c: AppContext, queue: string, ids: readonly string[]): Promise<number> {
-  return deliverCallbacksSafely(queue, ids, deps(c));
+  return deliverCallbacksSafely(queue, ids, deps(c, queue));
 }
 
 /** A job's callback, stored once the job exists; a job over already (it had no tasks) gets it now. */
 export async function storeJobCallback(c: AppContext, queue: string, jobId: string, target: CallbackTarget, jobs: Pick<JobStore, "get">): Promise<void> {
-  await createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).set(queue, [{ id: jobCallbackField(jobId), target }]);
+  await createCallbackStore(c.var.clients.forQueue(queue).redis, { prefix: c.var.clients.prefix }).set(queue, [{ id: jobCallbackField(jobId), target }]);
   await deliverForJob(c, queue, jobId, jobs);
 }
 
 /** After a job ends outside a worker's fold (canceled by a request). */
 export function deliverForJob(c: AppContext, queue: string, jobId: string, jobs: Pick<JobStore, "get">): Promise<number> {
-  return deliverJobCallback(queue, jobId, { ...deps(c), jobs }).catch((error: unknown) => {
+  return deliverJobCallback(queue, jobId, { ...deps(c, queue), jobs }).catch((error: unknown) => {
     c.var.clients.log.warn("could not deliver a job's completion callback", { jobId, queue, error: String(error) });
     return 0;
   });

@@ -2,7 +2,7 @@
  * The one place where the queue core's typed errors become HTTP answers. Every code has a status,
  * so a new code is a compile error here rather than a silent 500.
  */
-import { EdgeqError, ErrorCode, ValidationError } from "../queue/index";
+import { DatabaseUnavailableError, EdgeqError, ErrorCode, ValidationError } from "../queue/index";
 import type { Problem } from "./problem";
 
 const BY_CODE: Record<ErrorCode, Omit<Problem, "detail">> = {
@@ -15,6 +15,7 @@ const BY_CODE: Record<ErrorCode, Omit<Problem, "detail">> = {
   [ErrorCode.InvalidQueueName]: { status: 400, kind: "validation", title: "Invalid request" },
   [ErrorCode.NotJson]: { status: 400, kind: "validation", title: "Invalid request" },
   [ErrorCode.InputTooLarge]: { status: 413, kind: "input-too-large", title: "Input too large" },
+  [ErrorCode.DatabaseUnavailable]: { status: 503, kind: "database-unavailable", title: "Database unavailable" },
   // A script refusing its arguments is our bug, not the caller's.
   [ErrorCode.BadScriptArguments]: { status: 500, kind: "internal", title: "Internal server error" },
 };
@@ -25,6 +26,7 @@ export function problemForQueueError(error: unknown): Problem | null {
   const base = BY_CODE[error.code] ?? BY_CODE[ErrorCode.BadScriptArguments];
   const problem: Problem = { ...base, detail: error.message };
   if (error instanceof ValidationError) problem.errors = [{ field: error.field, message: error.message }];
+  if (error instanceof DatabaseUnavailableError) problem.database = error.database;
   return problem;
 }
 

@@ -18,6 +18,8 @@ export interface Problem {
   title: string;
   detail: string;
   errors?: FieldError[];
+  /** The database at fault (a 503 database-unavailable when the deployment has several). */
+  database?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -41,6 +43,7 @@ export function problemResponse(problem: Problem, headers: Record<string, string
     status: problem.status,
     detail: problem.detail,
     ...(problem.errors && problem.errors.length > 0 ? { errors: problem.errors } : {}),
+    ...(problem.database ? { database: problem.database } : {}),
   };
   return new Response(JSON.stringify(body), {
     status: problem.status,

@@ -48,7 +48,15 @@ export const Stats = z
   .openapi("QueueStats");
 
 export const QueueWithStats = QueueSummary.extend({ stats: Stats }).openapi("QueueWithStats");
-export const QueueListWithStats = z.object({ queues: z.array(QueueWithStats) }).openapi("QueueListWithStats");
+export const QueueListWithStats = z
+  .object({
+    queues: z.array(QueueWithStats),
+    unavailable: z
+      .array(z.object({ database: z.string(), detail: z.string() }))
+      .optional()
+      .openapi({ description: "Databases that did not answer (several databases only): their queues are missing from the list" }),
+  })
+  .openapi("QueueListWithStats");
 
 export type StatsView = Omit<QueueStats, "totals">;
 

@@ -10,7 +10,7 @@ export type TaskView = TaskRecord & { progress?: unknown; progressAt?: number };
 export async function taskView(c: AppContext, task: TaskRecord): Promise<TaskView> {
   const [opened, progress] = await Promise.all([
     openTask(c.env, task),
-    task.status === "running" ? createProgressStore(c.var.clients.redis, { prefix: c.var.clients.prefix }).read(task.queue, task.id) : null,
+    task.status === "running" ? createProgressStore(c.var.clients.forQueue(task.queue).redis, { prefix: c.var.clients.prefix }).read(task.queue, task.id) : null,
   ]);
   return progress ? { ...opened, progress: progress.value, progressAt: progress.at } : opened;
 }

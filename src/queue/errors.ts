@@ -21,6 +21,8 @@ export enum ErrorCode {
   InputTooLarge = -103,
   NotJson = -104,
   QueueNotFound = -105,
+  /** The database holding the queue or task did not answer (several databases: src/runtime/databases.ts). */
+  DatabaseUnavailable = -106,
 }
 
 /** The base of every error the queue core throws. */
@@ -50,6 +52,17 @@ export class QueueNotFoundError extends EdgeqError {
   override name = "QueueNotFoundError";
   constructor(readonly queue: string) {
     super(ErrorCode.QueueNotFound, `queue ${queue} does not exist`);
+  }
+}
+
+/** One database of several is down or unreachable: only what lives on it fails. */
+export class DatabaseUnavailableError extends EdgeqError {
+  override name = "DatabaseUnavailableError";
+  constructor(
+    readonly database: string,
+    cause: unknown,
+  ) {
+    super(ErrorCode.DatabaseUnavailable, `database "${database}" is unavailable (${cause instanceof Error ? cause.message : String(cause)})`);
   }
 }
 

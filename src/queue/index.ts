@@ -63,7 +63,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
   };
 }
 
-export { EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCode } from "./errors";
+export { DatabaseUnavailableError, EdgeqError, ErrorCode, QueueNotFoundError, ValidationError, errorFromCode } from "./errors";
 export { DEFAULT_SETTINGS } from "./settings";
 export { DEFAULT_PREFIX, doneChannel, pushEpochKey } from "./keys";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";

@@ -9,7 +9,9 @@ import { offloadingTasks, type BlobBucket } from "../blobs/index";
 import type { Env } from "../env";
 import { createTaskQueue, DEFAULT_PREFIX } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
+import { type DatabaseConfig, databasesFromEnv, queueOverrides, queuePlacement } from "./databases";
 import { type PushEpochs, redisPushEpochs } from "./epochs";
+import { shardedTaskQueue } from "./sharded-tasks";
 import { createLogger, type Logger, parseLogLevel } from "./logger";
 import { type PushPublisher, qstashPublisher } from "./publisher";
 
@@ -20,10 +22,16 @@ const PUSH_DELIVERY_RETRIES = 3;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export interface Clients {
+  /** The database these clients are over: "main" (UPSTASH_REDIS_REST_URL) or a name of EDGEQ_REDIS_SHARDS. */
+  database: string;
+  /** The clients over the database that holds `queue` (databases.ts); these same ones with one database. */
+  forQueue(queue: string): Clients;
+  /** Every database's clients, the main one first (one entry with one database). */
+  databases: readonly Clients[];
   redis: Redis;
   /** Every Redis key edgeq writes starts with it (EDGEQ_KEY_PREFIX, default "edgeq"). */
   prefix: string;
-  /** The queue core over `redis`. */
+  /** The queue core: over `redis`; for the main database of several, over all of them, each call routed (sharded-tasks.ts). */
   tasks: TaskQueue;
   epochs: PushEpochs;
   publisher: PushPublisher;
@@ -37,15 +45,10 @@ export interface Clients {
 }
 
 export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Clients {
-  const redis = edgeqRedis(env);
   const prefix = keyPrefix(env.EDGEQ_KEY_PREFIX);
   const qstash = qstashClient(env);
-  return {
-    redis,
+  const shared = {
     prefix,
-    // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
-    tasks: offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS, prefix),
-    epochs: redisPushEpochs(redis, prefix),
     publisher: qstashPublisher(qstash, {
       publicUrl: env.EDGEQ_PUBLIC_URL,
       deliveryTimeoutSeconds: PUSH_DELIVERY_TIMEOUT_SECONDS,
@@ -56,6 +59,29 @@ export function clientsFromEnv(env: Env, options: { log?: Logger } = {}): Client
     log: options.log ?? createLogger(parseLogLevel(env.EDGEQ_LOG_LEVEL), { component: "runtime" }),
     ...(env.BLOBS ? { bucket: env.BLOBS } : {}),
   };
+  const configs = databasesFromEnv(env);
+  const several = configs.length > 1;
+  const all: Clients[] = [];
+  for (const config of configs) {
+    const redis = edgeqRedis(config);
+    // Inputs past 32 KiB go to R2 (with a BLOBS binding), Redis keeping a reference.
+    const tasks = offloadingTasks(createTaskQueue(redis, { prefix }), env.BLOBS, prefix);
+    all.push({
+      ...shared,
+      database: config.name,
+      forQueue: (queue) => forQueue(queue),
+      databases: all,
+      redis,
+      // Of several databases, one that does not answer is named (a 503 over HTTP).
+      tasks: several ? shardedTaskQueue([{ name: config.name, tasks }], () => config.name) : tasks,
+      epochs: redisPushEpochs(redis, prefix),
+    });
+  }
+  const placeOf = queuePlacement(configs, queueOverrides(env.EDGEQ_QUEUE_SHARDS, configs));
+  const byName = new Map(all.map((clients) => [clients.database, clients]));
+  const forQueue = (queue: string) => (several ? byName.get(placeOf(queue))! : all[0]!);
+  if (!several) return all[0]!;
+  return { ...all[0]!, tasks: shardedTaskQueue(all.map(({ database, tasks }) => ({ name: database, tasks })), placeOf) };
 }
 
 function keyPrefix(value: string | undefined): string {
@@ -64,11 +90,11 @@ function keyPrefix(value: string | undefined): string {
   return value;
 }
 
-function edgeqRedis(env: Env): Redis {
+function edgeqRedis(database: DatabaseConfig): Redis {
   // Payloads are JSON text already: base64 replies and automatic parsing only cost CPU here.
   return new Redis({
-    url: env.UPSTASH_REDIS_REST_URL,
-    token: env.UPSTASH_REDIS_REST_TOKEN,
+    url: database.url,
+    token: database.token,
     responseEncoding: false,
     automaticDeserialization: false,
   });

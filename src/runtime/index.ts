@@ -4,6 +4,8 @@
  * Hono, and given the function registry by the composition root (src/index.ts).
  */
 export { type Clients, clientsFromEnv } from "./clients";
+export { jobStoreOver } from "./sharded-jobs";
+export { reachableQueues } from "./reachable";
 export { checkpoint, defineFunction, PermanentError } from "./function";
 export { defineJob, type JobFunction } from "./job";
 export { cancelPendingTasks } from "./jobs/cancel";

@@ -15,7 +15,8 @@ import type { BatchReport, PushMessage } from "./types";
  * A fold push (`message.fold`) folds the queue's job results instead (jobs/fold-push.ts).
  */
 export async function handlePush(env: Env, message: PushMessage, options: RuntimeOptions, replayMark?: ReplayMark): Promise<BatchReport> {
-  const runtime = runtimeFromEnv(env, options);
+  // The queue's work runs on the database that holds it (one database: the same runtime).
+  const runtime = runtimeFromEnv(env, options).forQueue(message.queue);
   if (message.fold) {
     // It claims nothing, so no start script sets the mark: set here, in a request of its own.
     if (replayMark && !(await takeReplayMark(runtime.clients.redis, replayMark))) throw new ReplayedDeliveryError(message.queue);

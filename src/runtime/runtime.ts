@@ -63,6 +63,8 @@ export interface Runtime extends InvocationDeps {
   sweepCallbacks(queue: string): Promise<number>;
   /** The clients it runs over (schedules fire through them). */
   clients: Clients;
+  /** The runtime over the database that holds `queue` (this one with one database): a queue's work runs there. */
+  forQueue(queue: string): Runtime;
 }
 
 /** The push and cron handlers' runtime: clients from the bindings, encryption at rest when set. */
@@ -71,7 +73,8 @@ export function runtimeFromEnv(env: Env, options: RuntimeOptions): Runtime {
   return createRuntime(clientsFromEnv(env, options), payloadCipher(env.EDGEQ_ENCRYPTION_KEYS), options);
 }
 
-export function createRuntime(clients: Clients, payloads: PayloadCipher | null, options: RuntimeOptions): Runtime {
+/** `perDatabase`: the runtimes of the other databases, built once each when first needed. */
+export function createRuntime(clients: Clients, payloads: PayloadCipher | null, options: RuntimeOptions, perDatabase = new Map<string, Runtime>()): Runtime {
   const base = {
     payloads,
     tasks: clients.tasks,
@@ -109,6 +112,13 @@ export function createRuntime(clients: Clients, payloads: PayloadCipher | null, 
     // Beside each batch's fold: the completion callbacks of its tasks that ended.
     afterSettle: alsoDeliverCallbacks(jobs.afterSettle, callbacks),
     sweepCallbacks: (queue) => sweepCallbacks(queue, callbacks),
+    forQueue(queue) {
+      const target = clients.forQueue(queue);
+      if (target === clients) return runtime;
+      let other = perDatabase.get(target.database);
+      if (!other) perDatabase.set(target.database, (other = createRuntime(target, payloads, options, perDatabase)));
+      return other;
+    },
   };
   return runtime;
 }

@@ -12,6 +12,8 @@ import { CRON_BUDGET, type Runtime, type RuntimeOptions, runtimeFromEnv } from "
 import { UPKEEP_LIMIT } from "./housekeeping";
 import { runInvocation } from "./invocation";
 import { countNew } from "./publisher";
+import { reachableQueues } from "./reachable";
+import { jobStoreOver } from "./sharded-jobs";
 import { runSchedules } from "./schedules/wire";
 import type { BatchReport } from "./types";
 
@@ -29,11 +31,11 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
   if (!options.queues) await runSchedules(runtime, options.functions.schedules());
   const selected = (queues: QueueSummary[]) =>
     options.queues ? queues.filter((queue) => options.queues?.includes(queue.name)) : queues;
-  const queues = selected(await runtime.tasks.listQueues());
+  const queues = selected(await reachableQueuesLogged(runtime));
   // One queue's failure (a Redis error, a broken key) must not cost the others their safety net.
   await Promise.all(
     queues.map((queue) =>
-      upkeep(queue.name, budget, runtime).catch((error: unknown) => {
+      upkeep(queue.name, budget, runtime.forQueue(queue.name)).catch((error: unknown) => {
         runtime.log.warn("upkeep failed; the next cron tries again", { queue: queue.name, error: String(error) });
       }),
     ),
@@ -41,13 +43,15 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
 
   // Large payloads whose tasks are gone (TTL, purge, a crash before the enqueue) leave R2.
   if (env.BLOBS) {
-    const sweep = { bucket: env.BLOBS, prefix: runtime.clients.prefix, tasks: runtime.tasks, jobInputs: (ids: readonly string[]) => runtime.jobs.inputs(ids) };
+    // Over several databases, a job's input is looked for on every one (a database that does not answer fails the sweep, deleting nothing).
+    const jobs = runtime.clients.databases.length > 1 ? jobStoreOver(runtime.clients) : runtime.jobs;
+    const sweep = { bucket: env.BLOBS, prefix: runtime.clients.prefix, tasks: runtime.tasks, jobInputs: (ids: readonly string[]) => jobs.inputs(ids) };
     await sweepPayloadBlobs({ ...sweep, now: runtime.clock.now() }).catch((error: unknown) => {
       runtime.log.warn("payload blob sweep failed; the next cron tries again", { error: String(error) });
     });
   }
 
-  const after = selected(await runtime.tasks.listQueues());
+  const after = selected(await reachableQueuesLogged(runtime));
   const backlog = after.filter((queue) => !queue.settings.paused && queue.counts.queued > 0);
   const started = await publishCronPushes(backlog, runtime);
   const reports: BatchReport[] = [];
@@ -62,7 +66,7 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
       runtime.clock,
     );
     try {
-      const report = await runInvocation(queue.name, queueBudget, runtime);
+      const report = await runInvocation(queue.name, queueBudget, runtime.forQueue(queue.name));
       reports.push({ ...report, published: report.published + (started[index] ?? 0) });
     } catch (error) {
       // Its leases expire and the next invocation takes the tasks back; the other queues go on.
@@ -72,6 +76,13 @@ export async function handleScheduled(env: Env, options: ScheduledOptions): Prom
     }
   }
   return reports;
+}
+
+/** Every database's queues; one that does not answer is logged and waits for the next cron, the others go on. */
+async function reachableQueuesLogged(runtime: Runtime): Promise<QueueSummary[]> {
+  const { queues, unavailable } = await reachableQueues(runtime.clients);
+  for (const { database, detail } of unavailable) runtime.log.warn("a database did not answer; its queues wait for the next cron", { database, error: detail });
+  return queues;
 }
 
 async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<void> {
@@ -103,7 +114,7 @@ async function upkeep(queue: string, budget: Budget, runtime: Runtime): Promise<
  */
 async function publishCronPushes(backlog: QueueSummary[], runtime: Runtime): Promise<number[]> {
   try {
-    const epochs = await Promise.all(backlog.map((queue) => runtime.epochs.advance(queue.name)));
+    const epochs = await Promise.all(backlog.map((queue) => runtime.forQueue(queue.name).epochs.advance(queue.name)));
     const perQueue = backlog.map((queue, index) =>
       pushRequests(
         queue.name,

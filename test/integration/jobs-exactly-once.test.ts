@@ -48,7 +48,8 @@ let jobCounter = 0;
 /** A running job of n tasks, all enqueued (as the splitter would), on a fresh queue. */
 async function newJob(n: number, settings: Parameters<typeof tasks.updateSettings>[1] = {}, maxFailures = 0) {
   const queue = queueName("once");
-  const id = `J${Date.now().toString(36)}${++jobCounter}`;
+  // An id that names its queue, as POST /v1/jobs makes: the job's hash then shares the queue's slot.
+  const id = `${queue}.J${Date.now().toString(36)}${++jobCounter}`;
   await tasks.updateSettings(queue, { backoff: { type: "fixed", baseMs: 0, maxMs: 0, jitter: 0 }, ...settings });
   await jobs.create({ id, fn: "sum", queue, input: { n }, total: n, maxFailures, acc: "0" });
   await tasks.enqueue(queue, Array.from({ length: n }, (_, i) => ({ fn: "sum", input: i, id: mapTaskId(id, i), jobId: id })));

@@ -1,8 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
+import { startRedisCluster } from "../../dev/redis-cluster";
 import { startRedisServer } from "../../dev/redis-server";
 import { startRestServer } from "../../dev/rest-server/index";
 import { startQStashServer } from "../../dev/qstash/index";
+
+/** The vitest project whose files run against a Redis Cluster. */
+export const CLUSTER_PROJECT = "cluster";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,12 +22,17 @@ declare module "vitest" {
   }
 }
 
-/** One private redis-server for the whole run; each test file isolates itself with random key prefixes. */
+/**
+ * One private redis-server for the whole run; each test file isolates itself with random key prefixes.
+ * The "cluster" project (test/vitest.config.ts) gets a 3-master Redis Cluster behind the REST server
+ * instead, and the QStash dev server a redis-server of its own (its keys are not hash-tagged).
+ */
 export default async function setup(project: TestProject) {
+  const cluster = project.name === CLUSTER_PROJECT ? await startRedisCluster() : undefined;
   const redis = await startRedisServer();
-  project.provide("redisPort", redis.port);
+  project.provide("redisPort", cluster ? cluster.nodes[0]!.port : redis.port);
   const restToken = randomBytes(24).toString("base64url");
-  const rest = await startRestServer({ redisUrl: redis.url, token: restToken });
+  const rest = await startRestServer({ redisUrl: cluster ? cluster.urls[0]! : redis.url, token: restToken, cluster: Boolean(cluster) });
   project.provide("restUrl", rest.url);
   project.provide("restToken", restToken);
   const qstashCredentials = {
@@ -40,5 +49,6 @@ export default async function setup(project: TestProject) {
     await qstash.close();
     await rest.close();
     await redis.stop();
+    await cluster?.stop();
   };
 }

@@ -117,7 +117,7 @@ const PINNED_SHA1: Record<string, string> = {
   "queueStats": "5376a5b9124951a5b89ec3aa3c8b8cf14f6945c2",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "dc20f0cd5c3453cec9bf770600373a54d7bb7a53",
-  "jobCreate": "34d913277251c06f669eda8975a5aa7f7a54c89b",
+  "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",
   "jobFinish": "578cdf5ad8648e2367620ceb21c3615c60ccee40",
   "rate-take": "fa7d6e6dedaf0357ad0e22eb5cfb45167e61a893",
   "scheduleAdvance": "d2a2ca6427cef423bea4fece98608fd4d499dc62",

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clientsFromEnv } from "../../src/runtime/clients";
+import { jobKey } from "../../src/queue/jobs/keys";
 import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 import { taskIdOf } from "../../src/queue/ids";
@@ -29,7 +30,7 @@ describe("jobs with encryption at rest", () => {
     expect(Object.keys(mapInput)).toEqual(["$edgeq:enc"]);
 
     // Mid-way, the job hash holds only sealed input and accumulator.
-    const fields = async () => (await clientsFromEnv(env).redis.hgetall(`${env.EDGEQ_KEY_PREFIX}:job:${id}`)) as Record<string, string> | string[];
+    const fields = async () => (await clientsFromEnv(env).redis.hgetall(jobKey(env.EDGEQ_KEY_PREFIX!, id))) as Record<string, string> | string[];
     const text = JSON.stringify(await fields());
     expect(text).toContain("$edgeq:enc");
     expect(text).not.toContain('\\"below\\"');
@@ -64,7 +65,7 @@ describe("jobs with encryption at rest", () => {
     const [first, second] = [await finished({ tasks: 1, samples: 10, seed: 1 }), await finished({ tasks: 1, samples: 10, seed: 2 })];
     // Someone with Redis write access copies the first job's sealed result into the second job.
     const { redis } = clientsFromEnv(env);
-    const key = (id: string) => `${env.EDGEQ_KEY_PREFIX}:job:${id}`;
+    const key = (id: string) => jobKey(env.EDGEQ_KEY_PREFIX!, id);
     const moved = await redis.hget<string>(key(first), "result");
     expect(Object.keys(JSON.parse(String(moved)) as object)).toEqual(["$edgeq:enc"]);
     const own = await redis.hget<string>(key(second), "result");

@@ -32,9 +32,9 @@ describe("the key prefix", () => {
     const keys = [...(await dumpRedis()).keys()];
     const ours = (part: string) => keys.some((key) => key.startsWith(`${WORKER_TEST_PREFIX}:${part}`));
     expect(ours(`q:{${queue}}:push-epoch`)).toBe(true);
-    // records live in partitions under the queue's hash tag, and so does a push's replay mark
+    // records live in partitions under the queue's hash tag, and so do a push's replay mark and a job's hash
     expect(ours(`q:{${queue}}:t:`)).toBe(true);
-    expect(ours("job:")).toBe(true);
+    expect(ours(`q:{${queue}}:job:`)).toBe(true);
     expect(ours(`q:{${queue}}:sec:replay:`)).toBe(true);
     expect(ours("sec:rate:")).toBe(true);
     expect(keys.filter((key) => !key.startsWith(`${WORKER_TEST_PREFIX}:`) && !key.startsWith(QSTASH_DEV_PREFIX))).toEqual([]);

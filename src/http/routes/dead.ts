@@ -44,7 +44,7 @@ export function registerDeadRoutes(app: App): void {
     const { queue } = c.req.valid("param");
     const retried = await c.var.queue.retryDead(queue, c.req.valid("json").ids);
     // retried tasks are queued again: push a worker as an enqueue does, not a minute later by cron
-    if (retried > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
+    if (retried > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue));
     return c.json({ retried }, 200);
   });
 

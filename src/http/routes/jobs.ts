@@ -1,8 +1,8 @@
 /** Jobs: start a map-reduce job, read its progress (optionally waiting), stream it, cancel it. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { blobStore, offloadingJobs } from "../../blobs/index";
-import { createJobStore, INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
-import { cancelPendingTasks, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
+import { INDEX_SIZE, JOB_ID_PATTERN, type JobRecord, type JobStore } from "../../queue/jobs/index";
+import { cancelPendingTasks, jobStoreOver, publishEnqueuePush, SplitError, startJob } from "../../runtime/index";
 import { jobEventStream } from "../job-events";
 import { pollUntil } from "../long-poll";
 import { sealingJobs, sealingTasks } from "../../security/index";
@@ -86,10 +86,11 @@ const cancelRoute = createRoute({
 });
 
 // With encryption at rest on, job inputs, accumulators and results are sealed (src/security/sealed-stores.ts);
-// an input past 32 KiB is then kept in R2 (src/blobs/offloading.ts).
+// an input past 32 KiB is then kept in R2 (src/blobs/offloading.ts). With several databases, a job
+// is created and read on its queue's database (src/runtime/sharded-jobs.ts).
 const jobStore = (c: AppContext): JobStore => {
-  const { redis, prefix, bucket } = c.var.clients;
-  return sealingJobs(offloadingJobs(createJobStore(redis, { prefix }), bucket, prefix), httpCipher(c.env));
+  const { prefix, bucket } = c.var.clients;
+  return sealingJobs(offloadingJobs(jobStoreOver(c.var.clients), bucket, prefix), httpCipher(c.env));
 };
 
 function jobNotFound(id: string): ProblemError {
@@ -129,7 +130,7 @@ export function registerJobRoutes(app: App): void {
       throw error;
     });
     if (target) await storeJobCallback(c, queue, started.id, target, jobStore(c));
-    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
+    if (started.total > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue));
     return c.json(started, 202);
   });
 

@@ -24,21 +24,21 @@ const routes = {
 };
 
 export function registerQueueCallbackRoutes(app: App): void {
-  const store = (c: AppContext) => createCallbackStore(c.var.clients.redis, { prefix: c.var.clients.prefix });
+  const store = (c: AppContext, queue: string) => createCallbackStore(c.var.clients.forQueue(queue).redis, { prefix: c.var.clients.prefix });
   app.openapi(routes.get, async (c) => {
     const { queue } = c.req.valid("param");
-    const callback = (await store(c).targets(queue, [QUEUE_CALLBACK_FIELD])).get(QUEUE_CALLBACK_FIELD) ?? null;
+    const callback = (await store(c, queue).targets(queue, [QUEUE_CALLBACK_FIELD])).get(QUEUE_CALLBACK_FIELD) ?? null;
     return c.json({ queue, callback }, 200);
   });
   app.openapi(routes.put, async (c) => {
     const { queue } = c.req.valid("param");
     const callback = checkedCallback(c.env, c.req.valid("json"), "");
-    await store(c).setQueueDefault(queue, callback);
+    await store(c, queue).setQueueDefault(queue, callback);
     return c.json({ queue, callback }, 200);
   });
   app.openapi(routes.delete, async (c) => {
     const { queue } = c.req.valid("param");
-    await store(c).setQueueDefault(queue, null);
+    await store(c, queue).setQueueDefault(queue, null);
     return c.json({ queue, callback: null }, 200);
   });
 }

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { DEFAULT_SETTINGS, QueueNotFoundError } from "../../queue/index";
 import type { QueueSettings } from "../../queue/types";
-import { publishEnqueuePush } from "../../runtime/index";
+import { publishEnqueuePush, reachableQueues } from "../../runtime/index";
 import { requireScope, tokenReaches } from "../middleware/auth";
 import { invalidField } from "../problem";
 import { json, problems, QueueSummary } from "../responses";
@@ -53,8 +53,10 @@ function pauseRoute(action: "pause" | "resume") {
 
 export function registerQueueRoutes(app: App): void {
   app.openapi(listQueues, async (c) => {
-    const summaries = (await c.var.queue.listQueues()).filter((summary) => tokenReaches(c, summary.name));
-    return c.json({ queues: await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary))) }, 200);
+    const { queues, unavailable } = await reachableQueues(c.var.clients);
+    const summaries = queues.filter((summary) => tokenReaches(c, summary.name));
+    const listed = await Promise.all(summaries.map((summary) => withStats(c.var.queue, summary)));
+    return c.json({ queues: listed, ...(unavailable.length > 0 ? { unavailable } : {}) }, 200);
   });
 
   app.openapi(getQueue, async (c) => c.json(await withStats(c.var.queue, await c.var.queue.getQueue(c.req.valid("param").queue)), 200));
@@ -87,7 +89,7 @@ export function registerQueueRoutes(app: App): void {
       const summary = await c.var.queue.getQueue(queue);
       // Enqueues to a paused queue publish no push: its waiting tasks get theirs now, not from the cron.
       const waiting = (summary.counts.queued ?? 0) + (summary.counts.delayed ?? 0);
-      if (action === "resume" && waiting > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue));
+      if (action === "resume" && waiting > 0) c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue));
       return c.json(summary, 200);
     });
   }

@@ -5,7 +5,7 @@ import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
-import { redisCompletionListener, waitForTask } from "../long-poll";
+import { type Listen, redisCompletionListener, waitForTask } from "../long-poll";
 import { doneChannel } from "../../queue/index";
 import type { EnqueueRequest } from "../../queue/types";
 import type { PayloadCipher } from "../../security/index";
@@ -90,7 +90,7 @@ export function registerTaskRoutes(app: App): void {
     const dueAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
     const readyNow = results.some((result) => !result.duplicate && result.status === "queued");
     if (readyNow || dueAt.length > 0) {
-      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients, queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
+      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
@@ -110,8 +110,8 @@ export function registerTaskRoutes(app: App): void {
       if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
     }
     // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API).
-    const { redis, prefix } = c.var.clients;
-    const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
+    const { clients } = c.var;
+    const listen: Listen = (queue) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q))(queue);
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen) : await c.var.queue.get(id);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);

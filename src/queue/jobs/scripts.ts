@@ -9,19 +9,17 @@ import { defineScript } from "../scripts/runner";
 
 const CREATE = String.raw`
 --[[ jobCreate
-KEYS[1] job hash   KEYS[2] index of recent jobs (zset)
+KEYS[1] job hash
 ARGV[1] keep ms (expiry set when the job is created finished, e.g. with no tasks; 0: none)
-ARGV[2] now ms   ARGV[3] job id   ARGV[4] jobs the index keeps
-ARGV[5..] field, value, ... of the new job
+ARGV[2..] field, value, ... of the new job
 Returns 1 created, 0 when a job with that id exists (nothing written).
+The index of recent jobs spans queues (other slots): the store writes it beside this script.
 ]]
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call("HSET", KEYS[1], unpack(fields))
 if tonumber(ARGV[1]) > 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
-redis.call("ZADD", KEYS[2], ARGV[2], ARGV[3])
-redis.call("ZREMRANGEBYRANK", KEYS[2], 0, -tonumber(ARGV[4]) - 1)
 return 1
 `;
 

@@ -16,7 +16,7 @@ import { JOB_FIELDS, JOB_STATE_FIELDS, parseJobEvent, toJobRecord, toJobState } 
 import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "./scripts";
 import type { FoldRound, JobFoldCommit, JobRecord, JobState, NewJob } from "./types";
 
-export type JobRedis = QueueRedis & Pick<Redis, "hdel" | "zrange">;
+export type JobRedis = QueueRedis & Pick<Redis, "hdel" | "zrange" | "zadd" | "zremrangebyrank">;
 
 /** Jobs the index of recent jobs keeps. */
 export const INDEX_SIZE = 1_000;
@@ -93,8 +93,11 @@ export function createJobStore(redis: JobRedis, options: JobStoreOptions = {}): 
         fields.finishedAt = createdAt;
         fields[job.finished.status === "succeeded" ? "result" : "error"] = job.finished.text;
       }
-      const args = [String(job.finished ? keepMs : 0), createdAt, job.id, String(INDEX_SIZE), ...Object.entries(fields).flat()];
-      return Number(await runScript(redis, jobCreateScript, [jobKey(prefix, job.id), jobIndexKey(prefix)], args)) === 1;
+      const args = [String(job.finished ? keepMs : 0), ...Object.entries(fields).flat()];
+      const created = Number(await runScript(redis, jobCreateScript, [jobKey(prefix, job.id)], args)) === 1;
+      // Both in one request (the client pipelines them); a crash before it leaves the job out of listings only.
+      if (created) await Promise.all([redis.zadd(jobIndexKey(prefix), { score: Number(createdAt), member: job.id }), redis.zremrangebyrank(jobIndexKey(prefix), 0, -INDEX_SIZE - 1)]);
+      return created;
     },
 
     get: async (id) => toJobRecord(id, await read(id, JOB_FIELDS)),

@@ -3,7 +3,7 @@
  * tasks with the splitter for the rest, in one enqueue request.
  */
 import { ErrorCode, ValidationError } from "../../queue/errors";
-import { newTaskId } from "../../queue/ids";
+import { newJobId } from "../../queue/jobs/index";
 import { DEFAULT_MAX_INPUT_BYTES } from "../../queue/index";
 import { encodePayload } from "../../queue/validate";
 import { BlobKeyError, type BlobStore, NO_BLOBS } from "../../blobs/index";
@@ -24,7 +24,7 @@ export async function startJob(job: JobFunction, given: unknown, queue: string, 
   encodePayload(input, "input", DEFAULT_MAX_INPUT_BYTES);
   const total = countItems(job, input);
   if (total === null) throw new ValidationError(ErrorCode.InvalidArgument, "input", `splits into more than ${MAX_JOB_TASKS} map tasks`);
-  const id = newTaskId(deps.now());
+  const id = newJobId(queue, deps.now());
   const base = { id, fn: job.name, queue, input, total, maxFailures: job.maxFailures ?? 0 };
   const initial = job.initial(input);
   if (total === 0) {

@@ -45,7 +45,7 @@ function fireDeps(runtime: RuntimeParts): FireDeps {
     tasks: sealingTasks(runtime.tasks, runtime.payloads ?? null),
     clock: runtime.clock,
     log: runtime.log,
-    push: (queue) => publishEnqueuePush(runtime.clients, queue),
+    push: (queue) => publishEnqueuePush(runtime.clients.forQueue(queue), queue),
     openInput: (definition) => openScheduleInput(runtime.payloads ?? null, definition.id, definition.input),
     publishTicks: publishTicks(runtime.clients),
   };
