@@ -69,7 +69,7 @@ describe("flow control: property-based interleavings", () => {
         const leases: Lease[] = [];
         const starts: { key: string; at: number }[] = [];
         const held: Lease[][] = Array.from({ length: WORKERS }, () => []);
-        const streak = new Map<string, number>();
+        const streak = new Map<string, [number, number]>();
 
         const live = (key: string) => leases.filter((l) => l.key === key && !l.settled && l.until > clock.now).length;
         const started = (key: string, period: number) => starts.filter((s) => s.key === key && s.at > clock.now - period).length;
@@ -96,10 +96,14 @@ describe("flow control: property-based interleavings", () => {
             }
           }
           for (const [key, count] of per) expect(count, `claims of ${JSON.stringify(key)}`).toBeLessThanOrEqual(Math.max(0, free.get(key)!));
-          const bound = queued + 2;
           for (const key of eligible) {
-            const s = per.has(key) ? 0 : (streak.get(key) ?? 0) + 1;
-            streak.set(key, s);
+            // K is fixed when the streak starts: the tasks queued then, + 2
+            if (per.has(key)) {
+              streak.delete(key);
+              continue;
+            }
+            const [s, bound] = [(streak.get(key)?.[0] ?? 0) + 1, streak.get(key)?.[1] ?? queued + 2];
+            streak.set(key, [s, bound]);
             expect(s, `claims in a row without ${JSON.stringify(key)}`).toBeLessThanOrEqual(bound);
           }
           for (const key of KEYS) if (!eligible.includes(key)) streak.delete(key);
