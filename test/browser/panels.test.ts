@@ -54,7 +54,7 @@ describe("dashboard panels in headless Chromium", () => {
     // The stack's ticks (and its cron) fire it; the panel then links the last run's task.
     await page.waitForSelector(`${row} td[data-field="last"] a`, WAIT);
     const fired = await client.getSchedule("panel-every-2s");
-    expect(fired.lastRun?.taskId).toMatch(/^sched:panel-every-2s:\d+$/);
+    expect(fired.lastRun?.taskId).toMatch(/^panel-sched~sched:panel-every-2s:\d+$/);
     expect(await page.isVisible('tr[data-schedule="nightly-heartbeat"] .pill:has-text("code")')).toBe(true);
     await (await page.$("#schedules-card"))!.screenshot({ path: join(ARTIFACTS, "dashboard-schedules.png") });
     await page.click(`${row} button[data-action="pause"]`);
