@@ -21,8 +21,35 @@ export interface TaskInput {
   flowControl?: { key: string; parallelism?: number; rate?: number; period?: Duration };
 }
 
-/** GET /v1/queues/{queue}/flow and /flow/{key}: the queue core's own shapes, sent as they are. */
-export type { FlowKeyState as FlowKeyInfo, FlowPage as FlowInfo } from "../queue/types";
+/** One flow-control key as GET /v1/queues/{queue}/flow/{key} shows it. */
+export interface FlowKeyInfo {
+  key: string;
+  /** Queued, in the round-robin order. */
+  waiting: number;
+  /** Queued but held back by the key's limits until a slot or token opens. */
+  held: number;
+  /** Holding a lease that has not expired. */
+  running: number;
+  /** Claims within the last period (what the rate counts). */
+  startedInPeriod: number;
+  parallelism: number | null;
+  rate: number | null;
+  periodMs: number;
+}
+
+/** One page of GET /v1/queues/{queue}/flow: the keys busiest first, with the queue's totals. */
+export interface FlowInfo {
+  queue: string;
+  /** Keys with tasks waiting or held. */
+  activeKeys: number;
+  queued: number;
+  held: number;
+  /** Keys with tasks waiting, held or running, of which `keys` is one page. */
+  total: number;
+  offset: number;
+  limit: number;
+  keys: FlowKeyInfo[];
+}
 
 export interface Task {
   id: string;
