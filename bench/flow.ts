@@ -7,9 +7,12 @@
  *   target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
  * - fairness: a key enqueuing single tasks while another key's backlog drains: its p99 wait versus
  *   its p99 wait on an empty queue, target ≤ 2x.
- * Writes bench/results/flow-latest.json.  Run: node --import tsx bench/flow.ts [--quick] [--depth N]
+ * Adds its run to bench/results/flow.json (the last few, FLOW_RUNS_KEPT) and the README's figures.  Run: node --import tsx bench/flow.ts [--quick] [--depth N]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { FLOW_RUNS_KEPT, type FlowResults, type FlowRun } from "./flow-tables";
+import { rewriteReadme } from "./readme";
 import type { ClaimedTask, EnqueueRequest, TaskQueue } from "../src/queue/types";
 import { claimCostAt } from "./claim-cost";
 import { queueClients } from "./edgeq-client";
@@ -81,6 +84,8 @@ async function smallKeyWaits(queue: TaskQueue, backlog: number): Promise<number[
 }
 
 async function main() {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0]!;
   const servers = await startBenchServers();
   const probe = new RedisProbe(servers.redisUrl);
   try {
@@ -102,6 +107,8 @@ async function main() {
     const beside = await smallKeyWaits(queue, BACKLOG);
     const p99 = (waits: number[]) => percentile(waits, 99);
     const results = {
+      startedAt,
+      loadAverage: loadAtStart,
       quick: QUICK,
       machineNote: "taken on a machine shared with other work: ratios matter, absolute figures are loaded ones",
       commandsPerTask: {
@@ -130,8 +137,12 @@ async function main() {
       },
     };
     mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-    writeFileSync(new URL("./results/flow-latest.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    const file = new URL("./results/flow.json", import.meta.url);
+    const earlier: FlowRun[] = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as FlowResults).runs : [];
+    const kept: FlowResults = { runs: [...earlier, results].slice(-FLOW_RUNS_KEPT) };
+    writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`);
     console.log(JSON.stringify(results, null, 2));
+    rewriteReadme();
   } finally {
     await probe.close();
     await servers.stop();
