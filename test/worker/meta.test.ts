@@ -32,6 +32,8 @@ describe("GET /openapi.json", () => {
         "POST /v1/queues/{queue}/pause",
         "POST /v1/queues/{queue}/resume",
         "GET /v1/queues/{queue}/dead",
+        "GET /v1/queues/{queue}/flow",
+        "GET /v1/queues/{queue}/flow/{key}",
         "POST /v1/queues/{queue}/dead/retry",
         "DELETE /v1/queues/{queue}/dead",
         "GET /v1/functions",
