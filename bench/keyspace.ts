@@ -7,7 +7,11 @@
  * Starts its own redis-server and REST server.
  *   node --import tsx bench/keyspace.ts [--tasks 1000000] [--queues 1] [--record-limit-mb 100]  (1,000,000: about a minute)
  *   EDGEQ_BENCH_10M=1 node --import tsx bench/keyspace.ts --tasks 10000000  (needs ~3 GB of memory)
+ * Keeps its run in bench/results/keyspace.json (the latest at each depth) and rewrites the README's
+ * figures from there.
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Redis } from "@upstash/redis";
 import IORedis from "ioredis";
@@ -16,6 +20,8 @@ import { startRestServer } from "../dev/rest-server/index";
 import { createTaskQueue } from "../src/queue/index";
 import type { TaskQueue } from "../src/queue/types";
 import { CLAIM_BATCH } from "./claim-cost";
+import type { KeyspaceResults, KeyspaceRun } from "./keyspace-tables";
+import { rewriteReadme } from "./readme";
 import { commandDelta, RedisProbe } from "./redis-probe";
 import { chunks, inParallel, percentile } from "./workload";
 
@@ -79,7 +85,18 @@ async function claimCost(queue: TaskQueue, probe: RedisProbe, name: string, samp
   return { serverUs: percentile(server, 50), clientMs: percentile(client, 50) };
 }
 
+/** Keeps `run` as its depth's latest in bench/results/keyspace.json, then rewrites the README's figures. */
+function record(run: KeyspaceRun): void {
+  const file = new URL("./results/keyspace.json", import.meta.url);
+  const results: KeyspaceResults = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { runs: {} };
+  results.runs[String(run.tasks)] = run;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  rewriteReadme();
+}
+
 async function main() {
+  const startedAt = new Date().toISOString();
+  const loadAverage = loadavg()[0]!;
   const server = await startRedisServer();
   const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 200, maxRecordBytes: RECORD_LIMIT_MB * MB });
   const direct = new IORedis(server.port, "127.0.0.1");
@@ -123,6 +140,20 @@ async function main() {
         ? `no enqueue refused by the ${RECORD_LIMIT_MB} MB record-size limit`
         : `enqueues refused by the ${RECORD_LIMIT_MB} MB record-size limit from about ${refusedAt} tasks on (Upstash would refuse them too)`,
     );
+    record({
+      startedAt,
+      loadAverage,
+      tasks: done,
+      queues: QUEUES,
+      enqueueSeconds: seconds,
+      recordLimitMb: RECORD_LIMIT_MB,
+      refusedAt,
+      bytesPerTask: (after - before) / done,
+      keys: sizes.length,
+      largest: sizes.slice(0, 5),
+      over16Mb: over16,
+      claim: { batch: CLAIM_BATCH, samples, shallowUs: shallow.serverUs, deepUs: deep.serverUs, ratio: deep.serverUs / Math.max(shallow.serverUs, 1) },
+    });
   } finally {
     direct.disconnect();
     await probe.close();
