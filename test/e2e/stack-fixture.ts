@@ -1,4 +1,4 @@
-/** One local stack (wrangler dev and the servers behind it) for a test file, stopped after it. */
+/** One local stack (the Worker processes and the servers behind them) for a test file, stopped after it. */
 import { afterAll, beforeAll } from "vitest";
 import { startStack, type Stack, type StackOptions } from "../../dev/stack";
 import { queueName } from "../support/names";
