@@ -13,7 +13,7 @@ ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] local task id
 Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
 O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact. A delayed
-task already promoted (its record still "d", its id in PRIO) leaves PRIO.
+task already promoted (its record still "d", its id in its partition's prioritized set) leaves that set.
 `,
   body: String.raw`
 local queue = ARGV[3]
@@ -42,8 +42,9 @@ end
 -- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): nothing is stranded then
 flush()
 -- ZREM of a member that is not there changes nothing: a delayed task is in one of the two
-chunked("ZREM", PRIO, fromPrio, CHUNK)
-chunked("ZREM", DELAYED, fromDelayed, CHUNK)
+if #fromPrio > 0 then stat("_prio", -segmentRemove(fromPrio, SLOT_PRIO, PPARTS)) end
+if #fromDelayed > 0 then stat("_dly", -segmentRemove(fromDelayed, SLOT_DELAYED, DPARTS)) end
+flushStats({})
 return out
 `,
 });

@@ -2,6 +2,7 @@ import { LUA_JOB_EVENTS } from "../../jobs/lua";
 import { LUA_STATS } from "../../stats/lua";
 import { luaPiece } from "./index";
 import { LUA_CACHE } from "./cache";
+import { LUA_SEGMENTS } from "./segments";
 
 /**
  * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
@@ -10,9 +11,9 @@ import { LUA_CACHE } from "./cache";
  */
 export const LUA_BUFFERS = luaPiece(
   "buffers",
-  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_STATS, LUA_JOB_EVENTS] },
+  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_SEGMENTS, LUA_STATS, LUA_JOB_EVENTS] },
   String.raw`
--- priority 0 lives in the READY list; PRIO scores below ZERO_SCORE are higher priorities
+-- priority 0 lives in the ready lists; prioritized scores (p:<label>) below ZERO_SCORE are higher priorities
 local PRIO_SPAN = 4398046511104
 local ZERO_SCORE = 1000 * PRIO_SPAN
 -- Upstash refuses a write to a key at its record-size limit where it stands, after the script's
@@ -48,8 +49,8 @@ local function count(name, n) counters[name] = (counters[name] or 0) + n end
 -- turn (ready), a delayed one carries its key in its member, the flow state is written after the
 -- records (flush)
 local flowHooks = {}
--- priority 0 goes to its partition's ready list; byList false: to PRIO behind every ready list (a
--- promoted task, whose partition the promoting script does not hold)
+-- priority 0 goes to its partition's ready list; byList false: to its prioritized set behind every
+-- ready list (a promoted task: the ready lists' order is that of their enqueues)
 local function makeReady(id, priority, byList)
   if flowHooks.ready and flowHooks.ready(id, priority) then return end
   local p = tonumber(priority) or 0
@@ -82,7 +83,7 @@ end
 -- the settle script hands it back so that its caller asks for a delayed push at that second
 local dueRead, nextDue = false, nil
 local function refreshDue()
-  local first = redis.call("ZRANGE", DELAYED, 0, 0, "WITHSCORES")
+  local first = redis.call("ZRANGE", DPARTS, 0, 0, "WITHSCORES")
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
@@ -111,7 +112,7 @@ local function flushReady()
       args[2 * i - 1] = int((1000 - prioEntries[2 * i - 1]) * PRIO_SPAN + last - n + i)
       args[2 * i] = prioEntries[2 * i]
     end
-    chunked("ZADD", PRIO, args, CHUNK)
+    count("_prio", segmentAdd(args, SLOT_PRIO, PPARTS, "LT"))
     redis.call("HSET", META, "_pz", "1")
     prioEntries = {}
   end
@@ -150,9 +151,22 @@ local function sweepFields()
   sweepGroups, sweepOrder = {}, {}
   return fields, members
 end
+-- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
+local extraFields = {}
+local function putField(key, name, value)
+  local f = extraFields[key]
+  if not f then f = {}; extraFields[key] = f end
+  f[#f + 1] = name; f[#f + 1] = value
+end
 local function flush()
   local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
+  for key, f in pairs(extraFields) do
+    local own = fields[key]
+    if not own then own = {}; fields[key] = own end
+    for i = 1, #f do own[#own + 1] = f[i] end
+  end
+  extraFields = {}
   for key in pairs(fields) do
     if not groups[key] then groups[key] = {}; order[#order + 1] = key end
   end
@@ -184,8 +198,12 @@ local function flush()
   end
   touched, touchedSet = {}, {}
   flushReady()
-  if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end
-  if #deadEntries > 0 then chunked("ZADD", DEAD, deadEntries, CHUNK); deadEntries = {} end
+  if #delayedEntries > 0 then
+    count("_dly", segmentAdd(delayedEntries, SLOT_DELAYED, DPARTS, "LT"))
+    delayedEntries = {}
+    refreshDue()
+  end
+  if #deadEntries > 0 then count("_xd", segmentAdd(deadEntries, SLOT_DEAD, XPARTS, "GT")); deadEntries = {} end
   if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
   -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
   for name, n in pairs(counters) do

@@ -1,4 +1,5 @@
 import { HASHED_PARTITIONS } from "../../ids";
+import { PARTITION_KEY_COUNT } from "../../keys";
 import { luaPiece } from "./index";
 
 /**
@@ -12,14 +13,21 @@ export const LUA_PARTITIONS = luaPiece(
   { keys: ["meta"] },
   String.raw`
 local NEED = "_need"
--- a partition's keys are "<prefix>:q:{<queue>}:t:<label>" and ":r:<label>"; META is that base .. "meta"
+-- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r:, p:, d: and x: keys (keys.ts
+-- partitionKeys); META is that base .. "meta". PART[label] = {records, ready, prioritized, delayed, dead}
 local PART, PART_LABELS = {}, {}
-for i = 1, #DECLARED_PARTS, 2 do
+for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   local label = string.sub(DECLARED_PARTS[i], #META - 1)
-  PART[label] = {DECLARED_PARTS[i], DECLARED_PARTS[i + 1]}
+  PART[label] = {unpack(DECLARED_PARTS, i, i + ${PARTITION_KEY_COUNT - 1})}
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}
+-- the hashed rule of partOf over any string's bytes (ids.ts hashedPartitionOf)
+local function hashedPart(s)
+  local h = 0
+  for i = 1, #s do h = (h * 31 + string.byte(s, i)) % 1000003 end
+  return "%" .. (h % ${HASHED_PARTITIONS})
+end
 local function partOf(id)
   local label = partMemo[id]
   if label then return label end
@@ -27,11 +35,7 @@ local function partOf(id)
   else
     local stem, digits = string.match(id, "^(.-)(%d+)$")
     if digits then label = stem .. "#" .. string.sub(digits, 1, -3)
-    else
-      local h = 0
-      for i = 1, #id do h = (h * 31 + string.byte(id, i)) % 1000003 end
-      label = "%" .. (h % ${HASHED_PARTITIONS})
-    end
+    else label = hashedPart(id) end
   end
   partMemo[id] = label
   return label
