@@ -34,7 +34,7 @@ end
 
 -- dedup: "<until36>|<id>" per key, in field "=<key>" of the key's hashed partition (one HMGET a
 -- partition); entries past their window are ignored and later swept
-local window, firstOf = 0, {}
+local window, firstOf, sweepDue = 0, {}, 0
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
@@ -44,10 +44,18 @@ if #keys > 0 then
       if not byLabel[label] then byLabel[label] = {}; labels[#labels + 1] = label end
       table.insert(byLabel[label], key)
     end
+    -- dedup keys leave at most 1/64th of the window late, so that the sweep set holds at most 65
+    -- entries a partition whatever the traffic; the sweep field they merge into (pieces/buffers.ts
+    -- sweepFields) is read with the entries: the merge costs no command of its own
+    local step = math.max(1, math.floor(window / 64000)) * 1000
+    sweepDue = math.ceil((NOW + window) / step) * step
+    local sweepField = "~K" .. int(sweepDue)
     for _, label in ipairs(labels) do
-      local group, fields = byLabel[label], {}
+      local group, fields, hash = byLabel[label], {}, partKey(label, 1)
       for i, key in ipairs(group) do fields[i] = "=" .. key end
-      local values = redis.call("HMGET", partKey(label, 1), unpack(fields))
+      fields[#fields + 1] = sweepField
+      local values = redis.call("HMGET", hash, unpack(fields))
+      fieldValue[hash .. "\n" .. sweepField] = values[#fields] or false
       for i, key in ipairs(group) do
         local v = values[i]
         if v then
@@ -63,7 +71,7 @@ local need = undeclared(check)
 if #need > 0 then return {NEED, need} end
 load(check)
 
-local out, created, dedupKeys, dedupLabels = {}, 0, {}, {}
+local out, created = {}, 0
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
   local at = 6 + i * 5
@@ -85,22 +93,13 @@ for i = 0, n - 1 do
       firstOf[key] = id
       local label = hashedPart(key)
       putField(partKey(label, 1), "=" .. key, until36 .. "|" .. id)
-      if not dedupKeys[label] then dedupKeys[label] = {}; dedupLabels[#dedupLabels + 1] = label end
-      table.insert(dedupKeys[label], key)
+      sweepAdd("K", sweepDue, dedupEntry(key), label)
     end
     created = created + 1
     out[#out + 1] = id; out[#out + 1] = string.sub(rec, 1, 1); out[#out + 1] = "0"
   end
 end
 
--- one sweep entry per dedup partition, to drop its keys once past the window (upkeep.ts)
-if #dedupLabels > 0 then
-  local members = {}
-  for _, label in ipairs(dedupLabels) do
-    members[#members + 1] = int(NOW + window); members[#members + 1] = "K" .. label .. "\n" .. cjson.encode(dedupKeys[label])
-  end
-  chunked("ZADD", SWEEP, members, CHUNK)
-end
 if created > 0 then count("enqueued", created) end
 flush()
 local pushInfo = {}

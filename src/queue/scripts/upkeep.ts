@@ -17,8 +17,9 @@ Sweep entries (score = when due; member = kind letter then payload):
                 attempts are spent); finished ones become G
   G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
                 past their expiresAt
-  K<label>\n<json keys>  dedup keys, fields "=<key>" of partition <label>'s hash (scripts/enqueue.ts):
-                deleted once past their window
+  K<label>\n<tag>  dedup keys, fields "=<key>" of partition <label>'s hash (scripts/enqueue.ts), listed
+                (escaped: pieces/buffers.ts dedupEntry) in its field "~K<tag>": deleted once past
+                their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
 before anything is written when due entries name tasks of partitions the call was not given.
 `,
@@ -31,16 +32,15 @@ local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LI
 local entries, scoreOf = {}, {}
 for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
 local full = #entries == fetchMax
--- L and G members name a partition and the field of its hash that lists their ids (pieces/buffers.ts);
--- K members the partition whose hash holds their dedup keys
-local need, needed, located, dedupOf = {}, {}, {}, {}
+-- members name a partition and the field of its hash that lists their ids (L, G) or dedup keys (K)
+-- (pieces/buffers.ts sweepAdd)
+local need, needed, located = {}, {}, {}
 local function needs(label)
   if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
 end
 for _, e in ipairs(entries) do
   local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
-  if label and string.sub(e, 1, 1) == "K" then dedupOf[e] = {label, cjson.decode(tag)}; needs(label)
-  elseif label then located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}; needs(label) end
+  if label then located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}; needs(label) end
 end
 -- partitions with due delayed tasks (promoteDue promotes only those the call holds)
 for _, label in ipairs(select(2, duePartitions(8))) do needs(label) end
@@ -67,11 +67,11 @@ for _, e in ipairs(entries) do
   local kind = string.sub(e, 1, 1)
   -- an entry without a partition is of before partitions: its records (and dedup keys) are in the
   -- old keys, not upkept
-  local list = dedupOf[e] and dedupOf[e][2] or listOf[e] or {}
+  local list = listOf[e] or {}
   if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
   if located[e] then spent[#spent + 1] = located[e] end
   budget = budget - #list
-  work[#work + 1] = {kind, list, dedupOf[e] and dedupOf[e][1]}
+  work[#work + 1] = {kind, list, located[e] and located[e][1]}
   processed[#processed + 1] = e
 end
 local promoted, promotedAll = promoteDue(limit)
@@ -98,7 +98,7 @@ for _, w in ipairs(work) do
   local kind, list = w[1], w[2]
   if kind == "K" and w[3] and #list > 0 then
     local fields = {}
-    for i, key in ipairs(list) do fields[i] = "=" .. key end
+    for i, entry in ipairs(list) do fields[i] = "=" .. dedupKeyOf(entry) end
     local dedupKey = PART[w[3]][1]
     local values = redis.call("HMGET", dedupKey, unpack(fields))
     local gone = {}

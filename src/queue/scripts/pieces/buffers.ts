@@ -67,14 +67,16 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry); one per partition, kind and due time. The
+-- sweep entries: kind L (lease check), G (record expiry), K (dedup expiry); one per partition, kind
+-- and due time. The
 -- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
 -- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
 -- several ms shares one entry
-local function sweepAdd(kind, due, id)
-  if kind == "G" then due = math.ceil(due / 1000) * 1000 end
-  local group = partOf(id) .. "\n" .. kind .. int(due)
+-- K (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash that holds them (label)
+local function sweepAdd(kind, due, id, label)
+  if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
+  local group = (label or partOf(id)) .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
@@ -126,7 +128,8 @@ local function sweepFields()
   for _, group in ipairs(sweepOrder) do
     local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
     local ids = sweepGroups[group]
-    local tag = due .. "." .. b36(NOW) .. "." .. ids[1]
+    -- a K entry is one per partition and due time (enqueue.ts rounds it), merged into across calls
+    local tag = kind == "K" and due or (due .. "." .. b36(NOW) .. "." .. ids[1])
     local key = PART[label][1]
     local f = fields[key]
     if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
@@ -158,6 +161,9 @@ local function putField(key, name, value)
   if not f then f = {}; extraFields[key] = f end
   f[#f + 1] = name; f[#f + 1] = value
 end
+-- a dedup key in a sweep list (comma-separated): "%" and "," escaped
+local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"), ",", "%%2C")) end
+local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
 local function flush()
   local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
