@@ -1,7 +1,7 @@
 /** Task operations: enqueue, claim/settle, extend, upkeep, cancel, get. One script call per batch. */
 import { text } from "./codec";
 import { asArray, type QueueContext, type ScriptKeys } from "./context";
-import { addToHint, claimHint, rememberHint } from "./claim-hints";
+import { addToHint, claimHint, countClaimRerun, rememberHint } from "./claim-hints";
 import { dedupPartitionOf, partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
@@ -195,6 +195,7 @@ export async function settle(
     const before = labels.size;
     for (const label of last.hint) labels.add(label);
     if (labels.size === before) break;
+    countClaimRerun();
     last = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels });
     claimed = [...claimed, ...last.claimed];
   }
