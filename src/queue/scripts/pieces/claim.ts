@@ -71,10 +71,17 @@ local function popList(p, asked, got)
   end
   return #popped < asked
 end
--- a partition whose list ran dry leaves the index (back in place if the records' write is refused)
+-- a partition whose list ran dry leaves the index (back in place if the records' write is refused:
+-- at its score, or for the head the last claim left, whose score was not read, ahead of the rest)
 local function unindex(label, score)
   redis.call("ZREM", READY, label)
-  if score then onRefused(function() redis.call("ZADD", READY, score, label) end) end
+  onRefused(function()
+    if not score then
+      local first = redis.call("ZRANGE", READY, 0, 0, "WITHSCORES")[2]
+      score = first and int(tonumber(first) - 1) or int(NOW * 4096)
+    end
+    redis.call("ZADD", READY, score, label)
+  end)
 end
 -- pops up to want ids from the ready lists in READY's order, up to the first partition this call
 -- lacks. Fast path: meta _rh, the head the last claim left, when this call holds it and it has
@@ -84,7 +91,7 @@ local function popReady(want, head)
   local got = {}
   if head and PART[head] then
     if not popList(PART[head], want, got) then hint(head); return got end
-    unindex(head, redis.call("ZSCORE", READY, head))
+    unindex(head, nil)
   end
   local stopped, nextHead = false, nil
   local heads = redis.call("ZRANGE", READY, 0, HEADS - 1, "WITHSCORES")
