@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "694c6107c612e3291a6c896e17bb294355400eb0",
-  "settle": "116713718b0b9043b37f24268577fb8e2f54487f",
+  "settle": "12a0686f70100053de46f31c6375110f844d7e02",
   "extend": "a0706e668f2531ae3563c988bf098e707ba089d4",
   "cancel": "af0e2ea06da803bfe85c1198ff19f79618751b7b",
   "dead": "934eba58c213abcd9cac1f2a04d8ca1a3f99f435",

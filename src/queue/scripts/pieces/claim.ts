@@ -126,8 +126,14 @@ local function prioHeads(max)
     end
     local got = redis.call("ZRANGE", PART[label][SLOT_PRIO], 0, max, "WITHSCORES")
     read[label] = got
-    for j = 1, #got, 2 do cands[#cands + 1] = {got[j], tonumber(got[j + 1]), label} end
-    table.sort(cands, function(a, b) return a[2] < b[2] end)
+    -- merge the two sorted lists, keeping the first max (the rest cannot be taken)
+    local merged, a, b = {}, 1, 1
+    while #merged < max and (a <= #cands or b < #got) do
+      local s = b < #got and tonumber(got[b + 1])
+      if s and (a > #cands or s < cands[a][2]) then merged[#merged + 1] = {got[b], s, label}; b = b + 2
+      else merged[#merged + 1] = cands[a]; a = a + 1 end
+    end
+    cands = merged
   end
   local out = {}
   for _, c in ipairs(cands) do
