@@ -42,12 +42,7 @@ if #need > 0 then return {NEED, need} end
 local ids = {}
 for i = tonumber(ARGV[1]) + 1, math.min(want, #cands) do ids[#ids + 1] = cands[i][1] end
 if #ids == 0 then return {} end
-local byKey, order = {}, {}
-for _, id in ipairs(ids) do
-  local key = recordsOf(id)
-  if not byKey[key] then byKey[key] = {}; order[#order + 1] = key end
-  table.insert(byKey[key], id)
-end
+local byKey, order = groupBy(ids, recordsOf)
 local recordOf = {}
 for _, key in ipairs(order) do
   local values = redis.call("HMGET", key, unpack(byKey[key]))

@@ -38,12 +38,7 @@ local window, firstOf, sweepDue = 0, {}, 0
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
-    local byLabel, labels = {}, {}
-    for _, key in ipairs(keys) do
-      local label = hashedPart(key)
-      if not byLabel[label] then byLabel[label] = {}; labels[#labels + 1] = label end
-      table.insert(byLabel[label], key)
-    end
+    local byLabel, labels = groupBy(keys, hashedPart)
     -- dedup keys leave at most 1/64th of the window late, so that the sweep set holds at most 65
     -- entries a partition whatever the traffic; the sweep field they merge into (pieces/buffers.ts
     -- sweepFields) is read with the entries: the merge costs no command of its own

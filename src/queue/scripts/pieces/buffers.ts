@@ -32,16 +32,7 @@ local function writeRecords(key, args)
 end
 -- ids grouped by the key of their partition, in the order the keys first appear
 local function byPartition(ids, slot)
-  local groups, order = {}, {}
-  for _, id in ipairs(ids) do
-    local p = PART[partOf(id)]
-    if not p then error("ERR edgeq: partition " .. partOf(id) .. " of task " .. id .. " was not declared") end
-    local key = p[slot]
-    local g = groups[key]
-    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
-    g[#g + 1] = id
-  end
-  return groups, order
+  return groupBy(ids, function(id) return partKey(partOf(id), slot) end)
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end

@@ -145,16 +145,13 @@ end
 -- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
 -- head (read by prioHeads: the ids taken from a partition are the first of its set) or leaves
 local function takePrio(taken, read, indexed)
-  local byLabel, labels = {}, {}
-  for _, t in ipairs(taken) do
-    local g = byLabel[t[3]]
-    if not g then g = {}; byLabel[t[3]] = g; labels[#labels + 1] = t[3] end
-    g[#g + 1] = t[1]
-  end
+  local byLabel, labels = groupBy(taken, function(t) return t[3] end)
   local rescored, emptied = {}, {}
   for _, label in ipairs(labels) do
     local g, got = byLabel[label], read[label]
-    chunked("ZREM", PART[label][SLOT_PRIO], g, CHUNK)
+    local ids = {}
+    for i, t in ipairs(g) do ids[i] = t[1] end
+    chunked("ZREM", PART[label][SLOT_PRIO], ids, CHUNK)
     local next = got[2 * #g + 2]
     if next then rescored[#rescored + 1] = next; rescored[#rescored + 1] = label else emptied[#emptied + 1] = label end
   end
@@ -165,7 +162,7 @@ local function takePrio(taken, read, indexed)
   onRefused(function()
     for _, label in ipairs(labels) do
       local back = {}
-      for _, t in ipairs(taken) do if t[3] == label then back[#back + 1] = t[2]; back[#back + 1] = t[1] end end
+      for _, t in ipairs(byLabel[label]) do back[#back + 1] = t[2]; back[#back + 1] = t[1] end
       chunked("ZADD", PART[label][SLOT_PRIO], back, CHUNK)
       reindex(label, SLOT_PRIO, PPARTS)
     end

@@ -51,6 +51,17 @@ local function undeclared(ids, need)
   end
   return need
 end
+-- items grouped by keyOf(item), and the keys in the order they first appear
+local function groupBy(items, keyOf)
+  local groups, order = {}, {}
+  for _, item in ipairs(items) do
+    local k = keyOf(item)
+    local g = groups[k]
+    if not g then g = {}; groups[k] = g; order[#order + 1] = k end
+    g[#g + 1] = item
+  end
+  return groups, order
+end
 local function recordsOf(id)
   local p = PART[partOf(id)]
   if not p then error("ERR edgeq: partition " .. partOf(id) .. " of task " .. id .. " was not declared") end

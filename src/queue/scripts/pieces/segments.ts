@@ -55,13 +55,7 @@ end
 -- removes members from their partitions' sets (one ZREM a partition) and re-scores the partitions
 -- touched; returns how many were there
 local function segmentRemove(members, slot, index)
-  local groups, labels = {}, {}
-  for _, member in ipairs(members) do
-    local label = partOf(string.match(member, "^[^|]*"))
-    local g = groups[label]
-    if not g then g = {}; groups[label] = g; labels[#labels + 1] = label end
-    g[#g + 1] = member
-  end
+  local groups, labels = groupBy(members, function(member) return partOf(string.match(member, "^[^|]*")) end)
   local removed = 0
   for _, label in ipairs(labels) do
     local g, key = groups[label], partKey(label, slot)
