@@ -12,6 +12,7 @@ import { createTaskQueue } from "../src/queue/index";
 import type { TaskQueue } from "../src/queue/types";
 
 const BATCH = 100;
+const LOOPS = 4;
 const LIFECYCLE_TASKS = 20_000;
 const MEMORY_TASKS = 100_000;
 const INPUT = "x".repeat(78); // JSON.stringify gives 80 bytes
@@ -95,7 +96,6 @@ async function main() {
 
     // lifecycle as a drain loop: one settleAndClaim per batch
     const ids2 = await enqueueAll(queue, "loop", LIFECYCLE_TASKS);
-    const reruns0 = claimReruns();
     await m.measure("settleAndClaim loop (claim+complete)", LIFECYCLE_TASKS, async () => {
       let claimed = await queue.claim("loop", BATCH);
       while (claimed.length > 0) {
@@ -104,7 +104,32 @@ async function main() {
       }
     });
     void ids2;
-    // a claim that stopped at a partition its call lacked runs again at once (tasks.ts): each one is a script call
+
+    // LOOPS clients at the real clock, as workers are: the tasks span partitions (32 ms steps), so
+    // claims cross from one to the next, and one that stops at a partition its call lacked runs
+    // again at once (tasks.ts): each re-run is a script call more
+    const live = Array.from({ length: LOOPS }, () =>
+      createTaskQueue(new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false }), { prefix: "bench" }),
+    );
+    await m.measure(`enqueue, ${LOOPS} clients at the real clock`, LIFECYCLE_TASKS, async () => {
+      let next = 0;
+      await Promise.all(live.map(async (client) => {
+        for (let at = next; at < LIFECYCLE_TASKS; at = next) {
+          next += BATCH;
+          await client.enqueue("live", Array.from({ length: BATCH }, () => ({ fn: "echo", input: INPUT })));
+        }
+      }));
+    });
+    const reruns0 = claimReruns();
+    await m.measure(`settleAndClaim loop, ${LOOPS} clients at the real clock`, LIFECYCLE_TASKS, () =>
+      Promise.all(live.map(async (client) => {
+        let claimed = await client.claim("live", BATCH);
+        while (claimed.length > 0) {
+          const completions = claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input }));
+          claimed = (await client.settleAndClaim("live", { completions, failures: [] }, BATCH)).claimed;
+        }
+      })),
+    );
     const reruns = claimReruns() - reruns0;
     clock += 25 * 3_600_000; // past leases and the result TTL
     await m.measure("upkeep (reclaim check + expiry), amortized", LIFECYCLE_TASKS * 2, async () => {
@@ -124,7 +149,9 @@ async function main() {
     for (const row of rows) console.log(row.join("\t"));
     console.log(`lifecycle enqueue+claim+complete+get, separate calls:\t${sum(sep).toFixed(3)}\t${sumReq(sep).toFixed(4)}`);
     console.log(`lifecycle enqueue+settleAndClaim+get:\t${sum(loop).toFixed(3)}\t${sumReq(loop).toFixed(4)}`);
-    console.log(`claims run again at once in the settleAndClaim loop: ${reruns} in ${LIFECYCLE_TASKS / BATCH} batches`);
+    const liveRows = [`enqueue, ${LOOPS} clients at the real clock`, `settleAndClaim loop, ${LOOPS} clients at the real clock`, "get (getMany of 100)"];
+    console.log(`lifecycle with ${LOOPS} clients at the real clock:\t${sum(liveRows).toFixed(3)}\t${sumReq(liveRows).toFixed(4)}`);
+    console.log(`claims run again at once, ${LOOPS} clients at the real clock: ${reruns} in about ${LIFECYCLE_TASKS / BATCH} batches`);
     console.log(`memory per queued task (80-byte input, ${MEMORY_TASKS} tasks): ${((after - before) / MEMORY_TASKS).toFixed(1)} bytes`);
   } finally {
     globalThis.fetch = realFetch;
