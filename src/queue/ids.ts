@@ -89,25 +89,24 @@ export function partitionOf(local: string): string {
 
 const utf8 = new TextEncoder();
 
-/** Rule 3 of partitionOf over any string's UTF-8 bytes (as Lua sees them): `%<hash mod parts>`. */
-export function hashedPartitionOf(value: string, parts = HASHED_PARTITIONS): string {
+/** Rule 3 of partitionOf over any string's UTF-8 bytes (as Lua sees them): `%<hash mod 1024>`. */
+export function hashedPartitionOf(value: string): string {
   let h = 0;
   for (const byte of utf8.encode(value)) h = (h * 31 + byte) % 1000003;
-  return `%${h % parts}`;
+  return `%${h % HASHED_PARTITIONS}`;
 }
 
 /**
- * How many of a queue's hashed partitions hold its dedup entries: enough that 10,000,000 keys within
- * their window put about 5 MB in each, few enough that a batch of 500 deduped tasks touches about
- * 125 partitions (one HMGET and one HSET each), not 400.
- */
-export const DEDUP_PARTITIONS = 128;
-
-/**
  * The partition whose records hash holds a dedup key's entry (field `=<dedupKey>`, scripts/enqueue.ts):
- * the dedup entries of a queue spread over DEDUP_PARTITIONS of its hashed partitions, so no key grows
- * with them, and the caller, who knows the key, declares the partition.
+ * partitionOf's rules over the key's UTF-8 bytes (the same as Lua's partOf), so no hash grows with
+ * the dedup keys of a queue, the caller, who knows the key, declares the partition, and keys minted
+ * together (ULIDs) or numbered (`order-1041`) share few partitions: a batch of them costs a few
+ * commands, as one dedup hash did. Other keys spread over 1,024 partitions, a command or two each.
  */
 export function dedupPartitionOf(dedupKey: string): string {
-  return hashedPartitionOf(dedupKey, DEDUP_PARTITIONS);
+  if (ULID_LIKE.test(dedupKey)) return dedupKey.slice(0, 9);
+  // any character before the digits, newlines too (Lua's "." takes them)
+  const numbered = /^([\s\S]*?)(\d+)$/.exec(dedupKey);
+  if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
+  return hashedPartitionOf(dedupKey);
 }

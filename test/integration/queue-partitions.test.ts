@@ -22,7 +22,7 @@ const partitionsOf = defineQueueScript({
   contract: "ARGV: local ids, or \"=\" then a dedup key. Returns their partition labels, and META's name (read here so that the key is used).",
   body: String.raw`
 local out = {}
-for i, id in ipairs(ARGV) do out[i] = string.sub(id, 1, 1) == "=" and dedupPart(string.sub(id, 2)) or partOf(id) end
+for i, id in ipairs(ARGV) do out[i] = partOf(string.sub(id, 1, 1) == "=" and string.sub(id, 2) or id) end
 out[#out + 1] = META
 return out
 `,
@@ -49,11 +49,14 @@ describe("partition of a task id", () => {
     expect(await luaLabels(random)).toEqual(random.map(partitionOf));
   });
 
-  it("of a dedup key is the same in TypeScript and in Lua, over its UTF-8 bytes", async () => {
-    const keys = ["k1", "k,2", "order-12345", "é", "日本語のキー", "emoji 🎉", "a\nb|c%d", "x".repeat(512)];
+  it("of a dedup key is the same in TypeScript and in Lua, over its UTF-8 bytes; numbered keys share", async () => {
+    const keys = ["k1", "k,2", "order-12345", "é", "日本語のキー", "emoji 🎉", "a\nb|c%d", "a\n12345", "é99", "x".repeat(512), newTaskId(Date.now())];
     const random = fc.sample(fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }), { numRuns: 300, seed: 7 });
-    const all = [...keys, ...random];
+    const numbered = fc.sample(fc.tuple(fc.string({ unit: "grapheme", maxLength: 10 }), fc.nat()).map(([stem, n]) => `${stem}${n}`), { numRuns: 200, seed: 8 });
+    const all = [...keys, ...random, ...numbered];
     expect(await luaLabels(all.map((key) => `=${key}`))).toEqual(all.map(dedupPartitionOf));
+    // a batch of numbered keys touches few partitions (each a command or two for the whole batch)
+    expect(new Set(Array.from({ length: 100 }, (_, i) => dedupPartitionOf(`order-${1000 + i}`))).size).toBe(1);
   });
 
   it("keeps a batch together and bounds what shares a partition", () => {

@@ -38,7 +38,7 @@ local window, firstOf, sweepDue = 0, {}, 0
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
-    local byLabel, labels = groupBy(keys, dedupPart)
+    local byLabel, labels = groupBy(keys, partOf)
     -- dedup keys leave at most 1/64th of the window late, so that the sweep set holds at most 65
     -- entries a partition whatever the traffic; the sweep field they merge into (pieces/buffers.ts
     -- sweepFields) is read with the entries: the merge costs no command of its own
@@ -86,7 +86,7 @@ for i = 0, n - 1 do
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
-      local label = dedupPart(key)
+      local label = partOf(key)
       putField(partKey(label, 1), "=" .. key, until36 .. "|" .. id)
       sweepAdd("K", sweepDue, dedupEntry(key), label)
     end

@@ -1,4 +1,4 @@
-import { DEDUP_PARTITIONS, HASHED_PARTITIONS } from "../../ids";
+import { HASHED_PARTITIONS } from "../../ids";
 import { PARTITION_KEY_COUNT } from "../../keys";
 import { luaPiece } from "./index";
 
@@ -22,14 +22,13 @@ for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}
--- the hashed rule of partOf over any string's bytes, over "parts" partitions (ids.ts hashedPartitionOf)
-local function hashedPart(s, parts)
+-- the hashed rule of partOf over any string's bytes (ids.ts hashedPartitionOf)
+local function hashedPart(s)
   local h = 0
   for i = 1, #s do h = (h * 31 + string.byte(s, i)) % 1000003 end
-  return "%" .. (h % (parts or ${HASHED_PARTITIONS}))
+  return "%" .. (h % ${HASHED_PARTITIONS})
 end
--- the partition whose hash holds a dedup key's entry (ids.ts dedupPartitionOf)
-local function dedupPart(key) return hashedPart(key, ${DEDUP_PARTITIONS}) end
+-- a task id's partition, or a dedup key's (the hash that holds its entry: ids.ts dedupPartitionOf)
 local function partOf(id)
   local label = partMemo[id]
   if label then return label end
