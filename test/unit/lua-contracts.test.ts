@@ -106,11 +106,11 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "222ff6ef20e213fe9c7355c130d45055809f1cc7",
-  "settle": "b7e811a3bccf718c08d5deade05724cdeed1c3c3",
+  "settle": "321f83414b337190f490ba12b9b3ca0441087632",
   "extend": "c3ab931001efc1a2c655c6ac47a4261dadd66017",
-  "cancel": "910a4d0e2065bef900ebabec0e2a15a0fa6512da",
+  "cancel": "416cbc26ad9436e81c61aa0b1f9736f1fa03cc27",
   "dead": "dbb1da0bb86feda2e8f4693d1d5eb622847eed19",
-  "upkeep": "00ce469237d5327333f95a8ef0a810de12ab23c7",
+  "upkeep": "135056d42cdaf9382785e4be145cd8b80c890629",
   "stats": "b1933f10116cce86ef776cad659666c6e80613b2",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "9eed1eb4659bd9825d6a58b20316f102628091b2",

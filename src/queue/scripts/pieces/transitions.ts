@@ -37,17 +37,21 @@ local function promoteDue(limit)
   for _, label in ipairs(labels) do
     if PART[label] and n < limit then
       local key = PART[label][SLOT_DELAYED]
-      local due = redis.call("ZRANGEBYSCORE", key, "-inf", NOW, "WITHSCORES", "LIMIT", 0, limit - n)
-      local members = {}
-      for i = 1, #due, 2 do
-        members[#members + 1] = due[i]
-        local id, priority = string.match(due[i], "^([^|]*)|?(.*)$")
+      -- one more than may be taken: the first not due is the partition's next head (no read after)
+      local head = redis.call("ZRANGE", key, 0, limit - n, "WITHSCORES")
+      local due, members = {}, {}
+      for i = 1, #head, 2 do
+        if #members >= limit - n or tonumber(head[i + 1]) > NOW then break end
+        due[#due + 1] = head[i]; due[#due + 1] = head[i + 1]
+        members[#members + 1] = head[i]
+        local id, priority = string.match(head[i], "^([^|]*)|?(.*)$")
         makeReady(id, priority, false)
       end
       if #members > 0 then
         chunked("ZREM", key, members, CHUNK)
         count("_dly", -#members)
-        reindex(label, SLOT_DELAYED, DPARTS)
+        local next = head[2 * #members + 2]
+        if next then redis.call("ZADD", DPARTS, next, label) else redis.call("ZREM", DPARTS, label) end
         moved[#moved + 1] = {label, due}
         n = n + #members
       end
