@@ -3,6 +3,7 @@ import { luaPiece } from "./index";
 import { leadingStateFields } from "./record";
 import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
+import { LUA_PRIORITIZED } from "./prioritized";
 
 /**
  * The claim (run by the settle script): priorities above 0 (the partitions' prioritized sets, merged
@@ -17,11 +18,10 @@ import { LUA_FLOW } from "./flow";
  */
 export const LUA_CLAIM = luaPiece(
   "claim",
-  { keys: ["ready", "prioritized"], uses: [LUA_TRANSITIONS, LUA_FLOW] },
+  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW] },
   String.raw`
 local claimed, claimHint, claimShort = {}, {}, false
 local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
-local HEADS = 8
 local function claimFrom(ids, fromList, c)
   local tombs = 0
   for _, id in ipairs(ids) do
@@ -109,66 +109,6 @@ local function popReady(want, head)
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
 end
--- the first max prioritized ids in claim order (priority, then FIFO), merged over the partitions'
--- sets in PPARTS's order (by head): {id, score, label} each, and the score below which the list is
--- exact (nil: all of it). A partition this call lacks bounds the merge at its head and joins the
--- hint. read[label] = what was read of its set (its next head, once the taken ones are gone)
-local function prioHeads(max)
-  local parts = redis.call("ZRANGE", PPARTS, 0, HEADS, "WITHSCORES")
-  local cands, read, bound = {}, {}, nil
-  for i = 1, #parts, 2 do
-    local label, head = parts[i], tonumber(parts[i + 1])
-    if #cands >= max and cands[max][2] < head then break end
-    if i > 2 * HEADS or not PART[label] then
-      bound = head
-      if i <= 2 * HEADS then hint(label) end
-      break
-    end
-    local got = redis.call("ZRANGE", PART[label][SLOT_PRIO], 0, max, "WITHSCORES")
-    read[label] = got
-    -- merge the two sorted lists, keeping the first max (the rest cannot be taken)
-    local merged, a, b = {}, 1, 1
-    while #merged < max and (a <= #cands or b < #got) do
-      local s = b < #got and tonumber(got[b + 1])
-      if s and (a > #cands or s < cands[a][2]) then merged[#merged + 1] = {got[b], s, label}; b = b + 2
-      else merged[#merged + 1] = cands[a]; a = a + 1 end
-    end
-    cands = merged
-  end
-  local out = {}
-  for _, c in ipairs(cands) do
-    if #out >= max or (bound and c[2] >= bound) then break end
-    out[#out + 1] = c
-  end
-  return out, bound, read, #parts / 2
-end
--- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
--- head (read by prioHeads: the ids taken from a partition are the first of its set) or leaves
-local function takePrio(taken, read, indexed)
-  local byLabel, labels = groupBy(taken, function(t) return t[3] end)
-  local rescored, emptied = {}, {}
-  for _, label in ipairs(labels) do
-    local g, got = byLabel[label], read[label]
-    local ids = {}
-    for i, t in ipairs(g) do ids[i] = t[1] end
-    chunked("ZREM", PART[label][SLOT_PRIO], ids, CHUNK)
-    local next = got[2 * #g + 2]
-    if next then rescored[#rescored + 1] = next; rescored[#rescored + 1] = label else emptied[#emptied + 1] = label end
-  end
-  count("_prio", -#taken)
-  if #rescored > 0 then redis.call("ZADD", PPARTS, unpack(rescored)) end
-  if #emptied > 0 then redis.call("ZREM", PPARTS, unpack(emptied)) end
-  if #emptied == indexed then redis.call("HDEL", META, "_pz") end
-  onRefused(function()
-    for _, label in ipairs(labels) do
-      local back = {}
-      for _, t in ipairs(byLabel[label]) do back[#back + 1] = t[2]; back[#back + 1] = t[1] end
-      chunked("ZADD", PART[label][SLOT_PRIO], back, CHUNK)
-      reindex(label, SLOT_PRIO, PPARTS)
-    end
-    redis.call("HSET", META, "_pz", "1")
-  end)
-end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
   if m._due and tonumber(m._due) <= NOW then
@@ -179,7 +119,9 @@ local function claimBatch(claimMax, m, c, settleIds)
   end
   local positives, negatives, z, bound, read, indexed = {}, {}, {}, nil, {}, 0
   if m._pz then
-    z, bound, read, indexed = prioHeads(claimMax)
+    local lacking
+    z, bound, read, indexed, lacking = prioHeads(claimMax)
+    if lacking then hint(lacking) end
     if indexed == 0 then redis.call("HDEL", META, "_pz") end
     for _, e in ipairs(z) do
       if e[2] < ZERO_SCORE then positives[#positives + 1] = e[1] else negatives[#negatives + 1] = e[1] end
