@@ -56,7 +56,8 @@ interface Pattern {
 
 
 function cpuSnapshot(stack: Stack): Record<string, number> {
-  const snapshot: Record<string, number> = { "stack host (REST + QStash servers, balancer)": processCpuMs(process.pid) };
+  const snapshot: Record<string, number> = { "stack host (REST + QStash servers)": processCpuMs(process.pid) };
+  if (stack.balancer) snapshot.balancer = processCpuMs(stack.balancer.pid);
   stack.workers.forEach((worker, i) => {
     for (const [program, ms] of Object.entries(treeCpuMs(worker.pid))) {
       const name = program === "workerd" ? `worker ${i + 1}: workerd` : `worker ${i + 1}: Miniflare (${program})`;
