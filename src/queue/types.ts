@@ -268,6 +268,11 @@ export interface TaskQueue {
   cancel(ids: string[]): Promise<string[]>;
   get(id: string): Promise<TaskRecord | null>;
   getMany(ids: string[]): Promise<(TaskRecord | null)[]>;
+  /**
+   * A task from its stored record as the settle script published it on the done channel: what get
+   * would have answered when the record was written, without reading it.
+   */
+  fromRecord(id: string, record: string): TaskRecord | null;
   listQueues(): Promise<QueueSummary[]>;
   getQueue(queue: string): Promise<QueueSummary>;
   updateSettings(queue: string, patch: QueueSettingsPatch): Promise<QueueSettings>;

@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "4f06ec59e29b667071c9d05b136aa1b0765de6fa",
-  "settle": "6b4cc3b8e124989efc45c1d9fd62dad0a4d17e4f",
+  "settle": "cceff4b4b9039d5634607c292318dd31da54a21a",
   "extend": "b4196caecc44d08f0bbe76a13c7aba398fd212d0",
   "cancel": "e617fa33a316b25caeb7d3c4910fed2247fa8407",
   "dead": "8abc55eb149f6e08b3e384e78e87df802988232d",
