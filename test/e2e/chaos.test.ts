@@ -39,7 +39,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
       maxParallel: 8,
       maxAttempts: 20,
       leaseMs: 3_000,
-      backoff: { type: "exponential", baseMs: 100, maxMs: 1_000, jitter: 0.5 },
+      backoff: { type: "exponential" as const, baseMs: 100, maxMs: 1_000, jitter: 0.5 },
     };
     await client.updateQueue(queue, settings);
     await client.updateQueue(`${queue}-job`, settings);
