@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { rewriteReadme } from "./readme";
 import { CHAOS_REPORT_PREFIX, type ChaosTestReport, SOAK_RUNS_KEPT, type SoakResults, type SoakRun } from "./soak-tables";
 
+const ANSI_ESCAPES = /\u001b\[[0-9;]*m/g;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({
   options: { tasks: { type: "string", default: "100000" }, seed: { type: "string", default: "8" }, cron: { type: "string", default: "60" } },
@@ -38,7 +39,9 @@ function runChaosTest(env: Record<string, string>): Promise<ChaosTestReport | nu
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
-      const line = output.split("\n").find((text) => text.startsWith(CHAOS_REPORT_PREFIX));
+      // The reporter colours its output: the report's line may begin with escape codes.
+      const lines = output.replace(ANSI_ESCAPES, "").split("\n");
+      const line = lines.find((text) => text.startsWith(CHAOS_REPORT_PREFIX));
       resolve(code === 0 && line ? (JSON.parse(line.slice(CHAOS_REPORT_PREFIX.length)) as ChaosTestReport) : null);
     });
   });
