@@ -2,25 +2,8 @@
  * The blob routes (/v1/blobs) for the client: bodies are bytes, not JSON, so these speak fetch
  * directly. Keys are sent segment by segment, so `/` stays a folder separator.
  */
+import type { BlobInfo, BlobPage, UploadedPart } from "../wire/index";
 import { bareProblem, EdgeqHttpError, failure, type TransportOptions } from "./http";
-
-export interface BlobInfo {
-  key: string;
-  size: number;
-  etag: string;
-  uploaded: number;
-}
-
-export interface BlobPage {
-  blobs: BlobInfo[];
-  prefixes: string[];
-  cursor: string | null;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-}
 
 export const keyPath = (key: string): string => `/v1/blobs/${key.split("/").map(encodeURIComponent).join("/")}`;
 

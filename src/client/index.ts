@@ -7,7 +7,6 @@ import type {
 } from "./types";
 
 export { EdgeqHttpError } from "./http";
-export type { BlobInfo, BlobPage, UploadedPart } from "./blobs";
 export type * from "./types";
 
 export type ClientOptions = TransportOptions;

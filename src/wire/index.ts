@@ -6,6 +6,7 @@
  * Durations in answers are milliseconds; timestamps, milliseconds since the epoch.
  */
 export type * from "./flow";
+export type * from "./blobs";
 export type * from "./functions";
 export type * from "./jobs";
 export type * from "./problem";
