@@ -4,12 +4,15 @@
  * All durations are milliseconds, all timestamps milliseconds since the epoch.
  */
 import type { QueueStats } from "./stats/figures";
-import type { FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueSettings, QueueSettingsPatch, QueueSummary, TaskRecord, TaskStatus } from "../wire/index";
+import type { FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueSettings, QueueSettingsPatch, QueueSummary, Task, TaskStatus } from "../wire/index";
 
 // What the API shows is what the core stores: these shapes are the wire's (src/wire), named once.
 export type {
-  BackoffPolicy, FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskRecord, TaskStatus,
+  BackoffPolicy, FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskStatus,
 } from "../wire/index";
+
+/** A task as stored: what GET /v1/tasks/{id} shows, but for the progress kept beside it (progress.ts). */
+export type TaskRecord = Omit<Task, "progress" | "progressAt">;
 
 export interface EnqueueRequest {
   fn: string;

@@ -69,8 +69,8 @@ export interface FlowControl {
   periodMs?: number;
 }
 
-/** A task as stored, and so as the API shows it (its payloads opened). */
-export interface TaskRecord {
+/** GET /v1/tasks/{id}: a task as stored (its payloads opened) and, while it runs, its last progress. */
+export interface Task {
   /** `<queue>~<local>`: the queue it belongs to, then a ULID or the caller's own id. */
   id: string;
   queue: string;
@@ -93,10 +93,6 @@ export interface TaskRecord {
   dedupKey: string | null;
   jobId: string | null;
   flowControl?: FlowControl;
-}
-
-/** GET /v1/tasks/{id}: the record and, while it runs, the progress it last reported. */
-export interface Task extends TaskRecord {
   /** While running: the last value the task reported with ctx.progress, and when. */
   progress?: unknown;
   progressAt?: number;
