@@ -26,8 +26,8 @@ export interface ScheduleRun {
   error?: string;
 }
 
-/** A schedule as stored. */
-export interface ScheduleDefinition {
+/** A schedule as the API shows it, with its next and last run. */
+export interface Schedule {
   id: string;
   cron: string;
   /** IANA time zone the cron is read in; UTC when null. */
@@ -38,10 +38,6 @@ export interface ScheduleDefinition {
   paused: boolean;
   source: ScheduleSource;
   createdAt: number;
-}
-
-/** A schedule as the API shows it: stored, with its next and last run. */
-export interface Schedule extends ScheduleDefinition {
   /** The next fire time (ms), null while paused. */
   nextRunAt: number | null;
   lastRun: ScheduleRun | null;
