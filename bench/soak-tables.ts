@@ -1,18 +1,17 @@
 /** bench/results/soak.json (bench/soak.ts, its last runs of the chaos test) as the README's soak table. */
+import type { ChaosReport } from "../dev/chaos";
 
 /** The line test/e2e/chaos.test.ts prints when it passes, as JSON after this prefix. */
 export const CHAOS_REPORT_PREFIX = "chaos report: ";
 
-/** What the chaos test reports (its `chaos report:` line): dev/chaos.ts's counters and the test's own checks. */
-export interface ChaosTestReport {
+/**
+ * What the chaos test reports (its `chaos report:` line): dev/chaos.ts's counters (runs made before
+ * settle answers were lost on purpose have no lostSettleAnswers) and the test's own checks.
+ */
+export type ChaosTestReport = Omit<ChaosReport, "lostSettleAnswers"> & {
+  lostSettleAnswers?: number;
   tasks: number;
   wallMs: number;
-  restRequests: number;
-  restFaults: { "error-before": number; timeout: number; "error-after": number; "drop-after": number };
-  deliveries: number;
-  duplicatedDeliveries: number;
-  workerKills: number;
-  staleSettles: number;
   plannedThrows: number;
   byStatus: { succeeded: number; dead: number; canceled: number };
   jobTasks: number;
@@ -20,7 +19,7 @@ export interface ChaosTestReport {
   lost: number;
   staleResults: number;
   counts: { failed: number };
-}
+};
 
 export interface SoakRun {
   startedAt: string;
