@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "222ff6ef20e213fe9c7355c130d45055809f1cc7",
-  "settle": "53cc27f56946050551182438d67625176729984b",
+  "settle": "804c7bca41e55ef7ab632ffe22c06512355d84b5",
   "extend": "c3ab931001efc1a2c655c6ac47a4261dadd66017",
   "cancel": "416cbc26ad9436e81c61aa0b1f9736f1fa03cc27",
   "dead": "dbb1da0bb86feda2e8f4693d1d5eb622847eed19",
