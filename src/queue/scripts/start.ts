@@ -11,12 +11,12 @@ import { COUNTER_FIELDS } from "./stats";
  *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue, or one not registered since its totals moved to the stats hash (the next
  *        enqueue or cron upkeep registers it); the mark is kept: the delivery was used
- *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), ZCARD prio +
- *      ZCARD flowQueue (keyed tasks count as prioritized ones), ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
+ *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), ZCARD prio,
+ *      ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
  */
 export const LUA_START = luaPiece(
   "start",
-  { keys: ["pushEpoch", "replayMark", "flowQueue"], uses: [LUA_BUFFERS] },
+  { keys: ["pushEpoch", "replayMark"], uses: [LUA_BUFFERS] },
   String.raw`
 local START_SETTINGS = {${SETTING_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local START_TOTALS = {${COUNTER_FIELDS.map((field) => `"${field}"`).join(", ")}}
@@ -32,7 +32,7 @@ local function startInvocation(queue, defaultBatch, markTtl, markValue)
   startBatch = tonumber(settings[${SETTING_FIELDS.indexOf("batchSize") + 1}]) or tonumber(defaultBatch)
   local epoch = redis.call("INCR", PUSH_EPOCH)
   return {2, enqueued, settings, totals,
-    redis.call("ZCARD", PRIO) + redis.call("ZCARD", FLOWQ), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD), epoch}
+    redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD), epoch}
 end
 `,
 );

@@ -153,6 +153,7 @@ end
 local function flush()
   local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
+  if flowHooks.fields then flowHooks.fields(fields) end -- flow control: held tasks' fields (pieces/flow-held.ts)
   for key in pairs(fields) do
     if not groups[key] then groups[key] = {}; order[#order + 1] = key end
   end

@@ -1,4 +1,5 @@
 import { HASHED_PARTITIONS } from "../../ids";
+import { PARTITION_KEY_COUNT } from "../../keys";
 import { luaPiece } from "./index";
 
 /**
@@ -12,11 +13,12 @@ export const LUA_PARTITIONS = luaPiece(
   { keys: ["meta"] },
   String.raw`
 local NEED = "_need"
--- a partition's keys are "<prefix>:q:{<queue>}:t:<label>" and ":r:<label>"; META is that base .. "meta"
+-- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r: and f: keys (keys.ts
+-- partitionKeys); META is that base .. "meta"
 local PART, PART_LABELS = {}, {}
-for i = 1, #DECLARED_PARTS, 2 do
+for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   local label = string.sub(DECLARED_PARTS[i], #META - 1)
-  PART[label] = {DECLARED_PARTS[i], DECLARED_PARTS[i + 1]}
+  PART[label] = {unpack(DECLARED_PARTS, i, i + ${PARTITION_KEY_COUNT - 1})}
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}

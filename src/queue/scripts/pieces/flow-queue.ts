@@ -1,0 +1,112 @@
+import { FLOW_PARTITION_SLOT } from "../../keys";
+import { luaPiece } from "./index";
+import { LUA_FLOW_STATE } from "./flow-state";
+
+/**
+ * The flow queue, segmented by partition (issue 14): a keyed task that becomes ready waits in the
+ * flow queue of its own partition, `f:<label>` ("<key>\n<id>", score (1000 - priority) * 2^42 + its
+ * key's round), so no key grows with the keyed tasks of a queue. FPARTS indexes the partitions that
+ * hold some, scored by a lower bound of each one's head (exact after an enqueue, the last score taken
+ * after a claim), and popQueued merges their heads in score order: the round-robin of one ZPOPMIN over
+ * one set, at one ZPOPMIN a claim when the partitions' rounds do not overlap (a backlog enqueued in
+ * bursts), a few more when they do. The shared FLOWQ (label "") takes the keyed tasks a script made
+ * ready without holding their partition (a promotion of a delayed task reads no record).
+ */
+export const LUA_FLOW_QUEUE = luaPiece(
+  "flow-queue",
+  { keys: ["flowParts", "flowQueue"], uses: [LUA_FLOW_STATE] },
+  String.raw`
+local FLOW_HEADS, FLOW_STEPS = 8, 16
+-- the flow queue of a partition ("" the shared one), nil when this call does not hold the partition
+function flow.queueKey(label)
+  if label == "" then return FLOWQ end
+  local p = PART[label]
+  return p and p[${FLOW_PARTITION_SLOT}]
+end
+-- adds entries {score, member, id}: each to its partition's flow queue, and moves each partition's
+-- index score down to its lowest new score (LT: a lower bound stays one)
+function flow.addQueued(entries)
+  local groups, labels = {}, {}
+  for _, e in ipairs(entries) do
+    local label = partOf(e[3])
+    if not PART[label] then label = "" end
+    local g = groups[label]
+    if not g then g = {low = e[1]}; groups[label] = g; labels[#labels + 1] = label end
+    g[#g + 1] = int(e[1]); g[#g + 1] = e[2]
+    if e[1] < g.low then g.low = e[1] end
+  end
+  local index = {}
+  for _, label in ipairs(labels) do
+    chunked("ZADD", flow.queueKey(label), groups[label], CHUNK)
+    index[#index + 1] = int(groups[label].low); index[#index + 1] = label
+  end
+  if #index > 0 then redis.call("ZADD", FPARTS, "LT", unpack(index)) end
+end
+-- one step of the merge: pops from the partition p = {label, lower bound} what comes before bound,
+-- puts back the rest; returns how many it took, whether it ran dry, whether it must stop there
+local function popStep(p, want, bound, out, needPartition)
+  local key = flow.queueKey(p[1])
+  local popped = redis.call("ZPOPMIN", key, want)
+  local back, took, stop = {}, 0, false
+  for i = 1, #popped, 2 do
+    local score = tonumber(popped[i + 1])
+    local id = string.match(popped[i], "\n([^\n]*)$")
+    if #back == 0 and score <= bound and not PART[partOf(id)] then needPartition(partOf(id)); stop = true end
+    if #back == 0 and not stop and score <= bound then
+      out[#out + 1] = {popped[i], score, p[1]}; took = took + 1
+      p[2] = score
+    else back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i] end
+  end
+  if #back > 0 then chunked("ZADD", key, back, CHUNK); p[2] = tonumber(back[1]) end
+  return took, #back == 0 and #popped / 2 < want, stop
+end
+-- pops up to want entries {member, score, label} in score order across the partitions' flow queues,
+-- up to the first partition this call does not hold (needPartition names it; hintLabel the others
+-- read: the claim's hint). Returns the entries and whether every flow queue ran dry
+function flow.popQueued(want, needPartition, hintLabel)
+  local out, steps, dry = {}, 0, false
+  for _ = 1, 2 do
+    if want <= 0 or steps >= FLOW_STEPS then break end
+    local heads = redis.call("ZRANGE", FPARTS, 0, FLOW_HEADS - 1, "WITHSCORES")
+    local parts = {}
+    for i = 1, #heads, 2 do parts[#parts + 1] = {heads[i], tonumber(heads[i + 1])} end
+    -- unread partitions start at the last head read or later: nothing after it is taken blind
+    local horizon = #parts == FLOW_HEADS and parts[#parts][2] or math.huge
+    dry = #parts == 0
+    local changed, gone, stop, blocked = {}, {}, false, false
+    while want > 0 and #parts > 0 and steps < FLOW_STEPS and not stop do
+      table.sort(parts, function(a, b) return a[2] < b[2] end)
+      local p = parts[1]
+      if p[2] > horizon then blocked = true; break end
+      if not flow.queueKey(p[1]) then
+        needPartition(p[1]); stop = true; break
+      end
+      local bound = math.min(parts[2] and parts[2][2] or math.huge, horizon)
+      steps = steps + 1
+      local took, ranDry
+      took, ranDry, stop = popStep(p, want, bound, out, needPartition)
+      want = want - took
+      if ranDry then gone[#gone + 1] = p[1]; table.remove(parts, 1); changed[p[1]] = nil
+      else changed[p[1]] = p[2] end
+    end
+    -- the partitions still holding work: the next claim should hold them
+    for _, q in ipairs(parts) do if q[1] ~= "" then hintLabel(q[1]) end end
+    local scores = {}
+    for label, score in pairs(changed) do scores[#scores + 1] = int(score); scores[#scores + 1] = label end
+    if #scores > 0 then redis.call("ZADD", FPARTS, "XX", unpack(scores)) end
+    chunked("ZREM", FPARTS, gone, CHUNK)
+    dry = dry or (#parts == 0 and #heads < FLOW_HEADS * 2)
+    if stop or not blocked then break end
+  end
+  -- the records' write refused (pieces/buffers.ts): the taken entries go back where they were
+  if #out > 0 then
+    onRefused(function()
+      local back = {}
+      for _, e in ipairs(out) do back[#back + 1] = {e[2], e[1], string.match(e[1], "\n([^\n]*)$")} end
+      flow.addQueued(back)
+    end)
+  end
+  return out, dry
+end
+`,
+);
