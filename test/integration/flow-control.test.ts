@@ -106,6 +106,24 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(counts).toEqual({ "-": 10, a: 10 });
   });
 
+  it("at claims smaller than a round the lane without a key takes one turn a round, not every claim", async () => {
+    const q = queueName();
+    await queue.enqueue(q, Array.from({ length: 10 }, (_, i) => ({ fn: "f", input: { key: "-", i } })));
+    await queue.enqueue(q, [...keyed("a", 10, { parallelism: 100 }), ...keyed("b", 10, { parallelism: 100 })]);
+    const order: string[] = [];
+    for (let i = 0; i < 9; i++) order.push(...keysOf(await queue.claim(q, 1)));
+    // three lanes, each once in every three claims (the lane's turn comes once a keyed round began)
+    expect(order).toEqual(["a", "-", "b", "a", "-", "b", "a", "-", "b"]);
+  });
+
+  it("counts held tasks as queued: a task held back by its key's limit still waits", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 6, { parallelism: 2 }));
+    expect(await queue.claim(q, 10)).toHaveLength(2);
+    expect(await queue.flowTotals(q)).toMatchObject({ held: 4 });
+    expect((await queue.getQueue(q)).counts).toMatchObject({ queued: 4, running: 2 });
+  });
+
   it("the latest enqueued task's limits win for its key", async () => {
     const q = queueName();
     await queue.enqueue(q, keyed("a", 4, { parallelism: 1 }));
