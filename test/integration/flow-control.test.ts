@@ -29,6 +29,19 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(keysOf(await queue.claim(q, 10)).sort()).toEqual([...Array(5).fill("big"), ...Array(5).fill("late")]);
   });
 
+  it("takes turns across partitions: a key arriving in a later partition is not behind the leading one's backlog", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("big", 300, { parallelism: 1000 }));
+    expect(new Set(keysOf(await queue.claim(q, 10)))).toEqual(new Set(["big"]));
+    // later ids fall in another partition (a 32 ms step): the claims merge both in round order
+    advance(40);
+    await queue.enqueue(q, keyed("late", 3, { parallelism: 1000 }));
+    advance(40);
+    await queue.enqueue(q, keyed("later", 1, { parallelism: 1000 }));
+    const next = keysOf(await queue.claim(q, 6)).sort();
+    expect(next).toEqual(["big", "big", "big", "late", "late", "later"]);
+  });
+
   it("never runs more than parallelism tasks of a key; a settle frees the slot and the held task comes next", async () => {
     const q = queueName();
     await queue.enqueue(q, keyed("a", 5, { parallelism: 2 }));

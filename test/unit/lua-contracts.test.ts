@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "eb0169a219f81fe165f9fbe177fc616c030b29fd",
-  "settle": "8b1dacd13587fba9a793aa36dd16285e0056aa0f",
-  "extend": "31638f3e61605fdd72fa3915be5502b02c743f3f",
-  "cancel": "5ab1ffb5a93688125b098e0f0c95efbfb3e60d5a",
-  "dead": "0980f2981697a5acb7694cecaca214ef6e048bec",
-  "upkeep": "01189a7dd67e1642da775cadbb7ca75a1b01c76f",
+  "enqueue": "5431aa0494c9249fc36c8a7a7f833391092becce",
+  "settle": "c22bc0e3520551c37753a1826823e7e1f4aeeda4",
+  "extend": "2013c43589929355fa86a57ee71780df852a7e8c",
+  "cancel": "f2ef79d18e0d56c7a2eb93cd851399053322cb00",
+  "dead": "25c73ba4f406333ecdf3cb3cc4314d64bd7ce918",
+  "upkeep": "91f2d37699332b3a5ed502927351a9e455cf466f",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "596f9fc282b1489a5793284de6f2deb8e4cb0856",

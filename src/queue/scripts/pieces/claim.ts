@@ -133,7 +133,7 @@ local function claimBatch(claimMax, m, c, settleIds)
     for _, id in ipairs(positives) do batch[#batch + 1] = id end
     for _, id in ipairs(popped) do batch[#batch + 1] = id end
     for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
-    for _, id in ipairs(flow.prepare(claimMax - #positives - #popped, m._fz, m._fh, needPartition, hint)) do batch[#batch + 1] = id end -- flow control
+    for _, id in ipairs(flow.prepare(claimMax - #positives - #popped, m, needPartition, hint)) do batch[#batch + 1] = id end -- flow control
     -- the batch's sweep field (pieces/buffers.ts sweepFields) as it will most likely be named, read
     -- with the records so that its merge costs no command of its own
     local first = positives[1] or popped[1]

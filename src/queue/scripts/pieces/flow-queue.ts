@@ -8,13 +8,14 @@ import { LUA_FLOW_STATE } from "./flow-state";
  * key's round), so no key grows with the keyed tasks of a queue. FPARTS indexes the partitions that
  * hold some, scored by a lower bound of each one's head (exact after an enqueue, the last score taken
  * after a claim), and popQueued merges their heads in score order: the round-robin of one ZPOPMIN over
- * one set, at one ZPOPMIN a claim when the partitions' rounds do not overlap (a backlog enqueued in
- * bursts), a few more when they do. The shared FLOWQ (label "") takes the keyed tasks a script made
+ * one set, at one ZPOPMIN a claim when one partition leads (a backlog enqueued in bursts), and one
+ * ZPOPMIN (and seldom one ZADD of what comes after the next partition's head) a partition visited
+ * when their rounds overlap. The shared FLOWQ (label "") takes the keyed tasks a script made
  * ready without holding their partition (a promotion of a delayed task reads no record).
  */
 export const LUA_FLOW_QUEUE = luaPiece(
   "flow-queue",
-  { keys: ["flowParts", "flowQueue"], uses: [LUA_FLOW_STATE] },
+  { keys: ["meta", "flowParts", "flowQueue"], uses: [LUA_FLOW_STATE] },
   String.raw`
 local FLOW_HEADS, FLOW_STEPS = 8, 16
 -- the flow queue of a partition ("" the shared one), nil when this call does not hold the partition
@@ -39,11 +40,15 @@ function flow.addQueued(entries)
   for _, label in ipairs(labels) do
     chunked("ZADD", flow.queueKey(label), groups[label], CHUNK)
     index[#index + 1] = int(groups[label].low); index[#index + 1] = label
+    if flow.g then flow.headAdded(label, groups[label].low) end
   end
   if #index > 0 then redis.call("ZADD", FPARTS, "LT", unpack(index)) end
 end
--- one step of the merge: pops from the partition p = {label, lower bound} what comes before bound,
--- puts back the rest; returns how many it took, whether it ran dry, whether it must stop there
+-- one step of the merge: pops from the partition p = {label, lower bound} its entries up to bound
+-- (and up to an id of a partition this call does not hold: the shared set's), puts back the rest
+-- (one ZADD, seldom: most claims take all they pop), p[2] becoming its new head's score or a lower
+-- bound of it. Returns how many it took, whether the partition ran dry, whether the claim must stop,
+-- whether p[2] is its head's exact score
 local function popStep(p, want, bound, out, needPartition)
   local key = flow.queueKey(p[1])
   local popped = redis.call("ZPOPMIN", key, want)
@@ -58,13 +63,24 @@ local function popStep(p, want, bound, out, needPartition)
     else back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i] end
   end
   if #back > 0 then chunked("ZADD", key, back, CHUNK); p[2] = tonumber(back[1]) end
-  return took, #back == 0 and #popped / 2 < want, stop
+  return took, #back == 0 and #popped / 2 < want, stop, #back > 0
 end
--- pops up to want entries {member, score, label} in score order across the partitions' flow queues,
--- up to the first partition this call does not hold (needPartition names it; hintLabel the others
--- read: the claim's hint). Returns the entries and whether every flow queue ran dry
-function flow.popQueued(want, needPartition, hintLabel)
-  local out, steps, dry = {}, 0, false
+-- the claim's fast path: the head hint (META _fq, mirrored in FLOW "" for the scripts that add
+-- entries) names the partition leading the index and a lower bound of every other one's head, so a
+-- claim that the head can serve reads and writes no index: one ZPOPMIN, as with one set
+local HEAD_FORMAT = "^(.*)\t(.*)$"
+function flow.headOf(label, bound) return label .. "\t" .. int(math.min(bound, 1e18)) end
+-- entries added to a partition other than the hinted head, below its bound: the hint goes
+function flow.headAdded(label, low)
+  local hl, hb = string.match(flow.g.head or "", HEAD_FORMAT)
+  if hl and hl ~= label and low <= tonumber(hb) then
+    flow.g.head, flow.gDirty, flow.headGone = "", true, true
+    redis.call("HDEL", META, "_fq")
+  end
+end
+-- the slow path: the index's heads, merged; returns whether the flow queues ran dry, the new head hint
+local function mergeFromIndex(want, out, needPartition, hintLabel)
+  local steps, dry, head = 0, false, nil
   for _ = 1, 2 do
     if want <= 0 or steps >= FLOW_STEPS then break end
     local heads = redis.call("ZRANGE", FPARTS, 0, FLOW_HEADS - 1, "WITHSCORES")
@@ -83,14 +99,17 @@ function flow.popQueued(want, needPartition, hintLabel)
       end
       local bound = math.min(parts[2] and parts[2][2] or math.huge, horizon)
       steps = steps + 1
-      local took, ranDry
-      took, ranDry, stop = popStep(p, want, bound, out, needPartition)
+      local took, ranDry, exact
+      took, ranDry, stop, exact = popStep(p, want, bound, out, needPartition)
       want = want - took
+      -- a lower bound that stayed one costs nothing to keep; a head found above it is written
       if ranDry then gone[#gone + 1] = p[1]; table.remove(parts, 1); changed[p[1]] = nil
-      else changed[p[1]] = p[2] end
+      elseif exact then changed[p[1]] = p[2] end
     end
+    table.sort(parts, function(a, b) return a[2] < b[2] end)
     -- the partitions still holding work: the next claim should hold them
     for _, q in ipairs(parts) do if q[1] ~= "" then hintLabel(q[1]) end end
+    if parts[1] and parts[1][1] ~= "" then head = flow.headOf(parts[1][1], math.min(parts[2] and parts[2][2] or math.huge, horizon)) end
     local scores = {}
     for label, score in pairs(changed) do scores[#scores + 1] = int(score); scores[#scores + 1] = label end
     if #scores > 0 then redis.call("ZADD", FPARTS, "XX", unpack(scores)) end
@@ -98,6 +117,27 @@ function flow.popQueued(want, needPartition, hintLabel)
     dry = dry or (#parts == 0 and #heads < FLOW_HEADS * 2)
     if stop or not blocked then break end
   end
+  return dry, head
+end
+-- pops up to want entries {member, score, label} in score order across the partitions' flow queues,
+-- up to the first partition this call does not hold (needPartition names it; hintLabel the others
+-- read: the claim's hint). hinted: META's _fq. Returns the entries, whether every flow queue ran dry,
+-- and the head hint to keep (nil: none)
+function flow.popQueued(want, hinted, needPartition, hintLabel)
+  local out, keep, dry, head = {}, false, false, nil
+  local hl, hb = string.match(flow.headGone and "" or (hinted or ""), HEAD_FORMAT)
+  if hl and flow.queueKey(hl) then
+    local p = {hl, -math.huge}
+    local took, ranDry, stop, exact = popStep(p, want, tonumber(hb), out, needPartition)
+    want = want - took
+    hintLabel(hl)
+    keep = stop or (want <= 0 and not ranDry)
+    -- the head ran dry or reached the bound: the index decides from here
+    if not keep then
+      if ranDry then redis.call("ZREM", FPARTS, hl) elseif exact then redis.call("ZADD", FPARTS, "XX", int(p[2]), hl) end
+    end
+  end
+  if not keep and want > 0 then dry, head = mergeFromIndex(want, out, needPartition, hintLabel) end
   -- the records' write refused (pieces/buffers.ts): the taken entries go back where they were
   if #out > 0 then
     onRefused(function()
@@ -106,7 +146,7 @@ function flow.popQueued(want, needPartition, hintLabel)
       flow.addQueued(back)
     end)
   end
-  return out, dry
+  return out, dry, keep and hinted or head
 end
 `,
 );

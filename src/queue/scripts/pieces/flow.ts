@@ -110,8 +110,10 @@ end
 -- tasks of keys open again first (they waited longest), then the flow queues' heads; tasks of keys
 -- without a free slot or token are held back. Only tasks of partitions this call holds are taken;
 -- needPartition(label) asks for the others and hintLabel(label) names those the next claim should hold
--- (pieces/claim.ts hint). hint, heldHint: META's _fz and _fh, so that a queue without keys reads nothing
-function flow.prepare(room, hint, heldHint, needPartition, hintLabel)
+-- (pieces/claim.ts hint). m: the queue's META as the claim read it (_fz active keys, _fh tasks held,
+-- _fq the flow queues' head hint), so that a queue without keys reads nothing
+function flow.prepare(room, m, needPartition, hintLabel)
+  local hint, heldHint = m._fz, m._fh
   if #flow.pend == 0 and (tonumber(hint) or 0) <= 0 then return {} end
   flow.queuePending()
   -- the lane had its turn of this round when it took a task (room is what it left)
@@ -136,7 +138,7 @@ function flow.prepare(room, hint, heldHint, needPartition, hintLabel)
   end
   local want = room - #ids
   if want <= 0 or (flow.g and flow.g.queued <= 0) then return ids end
-  local popped, dry = flow.popQueued(want, needPartition, hintLabel)
+  local popped, dry, head = flow.popQueued(want, m._fq, needPartition, hintLabel)
   local keys = {}
   for _, e in ipairs(popped) do
     local key, id = string.match(e[1], "^(.*)\n(.*)$")
@@ -144,6 +146,10 @@ function flow.prepare(room, hint, heldHint, needPartition, hintLabel)
     keys[#keys + 1] = key
   end
   flow.read(keys)
+  if (head or "") ~= (flow.headGone and "" or (m._fq or "")) then
+    if head then redis.call("HSET", META, "_fq", head) else redis.call("HDEL", META, "_fq") end
+    flow.g.head, flow.gDirty = head or "", true
+  end
   -- every flow queue ran dry: the count is exact again
   if dry then flow.g.queued = #popped end
   -- the held fields these pops will append to, read in one HMGET a partition (as the loop below decides)
@@ -198,7 +204,7 @@ function flow.writeKeys()
     sets[#sets + 1] = key; sets[#sets + 1] = flow.format(s)
   end
   flow.dirty, flow.dirtyKeys = {}, {}
-  sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held .. "|" .. int(flow.g.lane)
+  sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held .. "|" .. int(flow.g.lane) .. "|" .. flow.g.head
   chunked("HSET", FLOW, sets, CHUNK)
   chunked("ZADD", FLOWOPEN, opens, CHUNK)
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
