@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "5431aa0494c9249fc36c8a7a7f833391092becce",
-  "settle": "c22bc0e3520551c37753a1826823e7e1f4aeeda4",
-  "extend": "2013c43589929355fa86a57ee71780df852a7e8c",
+  "enqueue": "824d0cccd05b5c209c3542e888196f9082fd7362",
+  "settle": "12afa2be146be659acd573838d8edcc6976e5dff",
+  "extend": "9e22a399f52a0ca38359470f12d9645993a9c444",
   "cancel": "f2ef79d18e0d56c7a2eb93cd851399053322cb00",
-  "dead": "25c73ba4f406333ecdf3cb3cc4314d64bd7ce918",
-  "upkeep": "91f2d37699332b3a5ed502927351a9e455cf466f",
+  "dead": "2f12173409e9f74da552f9a42bb92dd84a954640",
+  "upkeep": "6be49a76612b9178199769bab4acdd7cce2a0243",
   "stats": "5d6862bfad4630cc0434636c64f5605c801df042",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "596f9fc282b1489a5793284de6f2deb8e4cb0856",

@@ -68,8 +68,10 @@ end
 -- the claim's fast path: the head hint (META _fq, mirrored in FLOW "" for the scripts that add
 -- entries) names the partition leading the index and a lower bound of every other one's head, so a
 -- claim that the head can serve reads and writes no index: one ZPOPMIN, as with one set
-local HEAD_FORMAT = "^(.*)\t(.*)$"
-function flow.headOf(label, bound) return label .. "\t" .. int(math.min(bound, 1e18)) end
+-- "<label>\t<bound>\t<next label>": the next partition is named so that the claim after the head runs
+-- dry holds it (the claim's hint) and need not run again
+local HEAD_FORMAT = "^([^\t]*)\t([^\t]*)\t?(.*)$"
+function flow.headOf(label, bound, nextLabel) return label .. "\t" .. int(math.min(bound, 1e18)) .. "\t" .. (nextLabel or "") end
 -- entries added to a partition other than the hinted head, below its bound: the hint goes
 function flow.headAdded(label, low)
   local hl, hb = string.match(flow.g.head or "", HEAD_FORMAT)
@@ -109,7 +111,7 @@ local function mergeFromIndex(want, out, needPartition, hintLabel)
     table.sort(parts, function(a, b) return a[2] < b[2] end)
     -- the partitions still holding work: the next claim should hold them
     for _, q in ipairs(parts) do if q[1] ~= "" then hintLabel(q[1]) end end
-    if parts[1] and parts[1][1] ~= "" then head = flow.headOf(parts[1][1], math.min(parts[2] and parts[2][2] or math.huge, horizon)) end
+    if parts[1] and parts[1][1] ~= "" then head = flow.headOf(parts[1][1], math.min(parts[2] and parts[2][2] or math.huge, horizon), parts[2] and parts[2][1]) end
     local scores = {}
     for label, score in pairs(changed) do scores[#scores + 1] = int(score); scores[#scores + 1] = label end
     if #scores > 0 then redis.call("ZADD", FPARTS, "XX", unpack(scores)) end
@@ -125,12 +127,13 @@ end
 -- and the head hint to keep (nil: none)
 function flow.popQueued(want, hinted, needPartition, hintLabel)
   local out, keep, dry, head = {}, false, false, nil
-  local hl, hb = string.match(flow.headGone and "" or (hinted or ""), HEAD_FORMAT)
+  local hl, hb, nextLabel = string.match(flow.headGone and "" or (hinted or ""), HEAD_FORMAT)
   if hl and flow.queueKey(hl) then
     local p = {hl, -math.huge}
     local took, ranDry, stop, exact = popStep(p, want, tonumber(hb), out, needPartition)
     want = want - took
     hintLabel(hl)
+    if nextLabel ~= "" then hintLabel(nextLabel) end
     keep = stop or (want <= 0 and not ranDry)
     -- the head ran dry or reached the bound: the index decides from here
     if not keep then

@@ -195,7 +195,8 @@ function flow.writeKeys()
   local sets, opens, closed = {"", ""}, {}, {}
   for _, key in ipairs(flow.dirtyKeys) do
     local s = flow.st[key]
-    flow.prune(s)
+    -- a key the claim pruned already is pruned again only when held (its opening time needs the counts)
+    if s.held > 0 or not s.pruned then flow.prune(s) end
     local active = s.waiting > 0 or s.held > 0
     if active ~= s.wasActive then flow.g.active = flow.g.active + (active and 1 or -1); s.wasActive = active end
     if s.held > 0 then
