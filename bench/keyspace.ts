@@ -7,6 +7,8 @@
  * Starts its own redis-server and REST server.
  *   node --import tsx bench/keyspace.ts [--tasks 1000000] [--queues 1] [--record-limit-mb 100]  (1,000,000: about a minute)
  *   EDGEQ_BENCH_10M=1 node --import tsx bench/keyspace.ts --tasks 10000000  (needs ~3 GB of memory)
+ *   node --import tsx bench/keyspace.ts --mixed  (a quarter of the tasks dead, a quarter prioritized, a
+ *     quarter delayed, half of them with a dedup key: the per-partition sets and dedup entries at depth)
  * Keeps its run in bench/results/keyspace.json (the latest at each depth) and rewrites the README's
  * figures from there.
  */
@@ -18,7 +20,7 @@ import IORedis from "ioredis";
 import { startRedisServer } from "../dev/redis-server";
 import { startRestServer } from "../dev/rest-server/index";
 import { createTaskQueue } from "../src/queue/index";
-import type { TaskQueue } from "../src/queue/types";
+import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
 import { CLAIM_BATCH } from "./claim-cost";
 import type { KeyspaceResults, KeyspaceRun } from "./keyspace-tables";
 import { rewriteReadme } from "./readme";
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "30" },
     // Upstash's 100 MB by default; a larger one measures the layout past the point Upstash refuses it
     "record-limit-mb": { type: "string", default: "100" },
+    mixed: { type: "boolean", default: false },
   },
 });
 const RECORD_LIMIT_MB = Number(values["record-limit-mb"]);
@@ -44,6 +47,28 @@ if (TASKS > 1_000_000 && process.env.EDGEQ_BENCH_10M !== "1") {
   process.exit(2);
 }
 const INPUT = "x".repeat(78); // JSON.stringify gives 80 bytes
+const MIXED = values.mixed ?? false;
+export const MIX = "¼ dead, ¼ prioritized, ¼ delayed, ¼ ready; ½ with a dedup key";
+
+/**
+ * Task i of a mixed run, by i mod 4: 1 prioritized (1..5), 2 delayed by a day, 3 plain; 0 is enqueued
+ * first and failed for good (deadTasks). Every other task has a dedup key. A plain run: all plain.
+ */
+function taskAt(i: number): EnqueueRequest {
+  const task: EnqueueRequest = { fn: "echo", input: INPUT };
+  if (!MIXED) return task;
+  if (i % 2 === 0) task.dedupKey = `order-${i}`;
+  if (i % 4 === 1) task.priority = 1 + (i % 5);
+  if (i % 4 === 2) task.delayMs = 86_400_000;
+  return task;
+}
+
+/** Claims everything queued in `name` and fails it for good: the mixed run's dead quarter. */
+async function deadTasks(queue: TaskQueue, name: string): Promise<void> {
+  for (let claimed = await queue.claim(name, 1000); claimed.length > 0; claimed = await queue.claim(name, 1000)) {
+    await queue.fail(name, claimed.map((task) => ({ id: task.id, leaseToken: task.leaseToken, error: "bench", retryable: false })));
+  }
+}
 
 async function usedMemory(direct: IORedis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await direct.info("memory"))![1]);
@@ -89,7 +114,7 @@ async function claimCost(queue: TaskQueue, probe: RedisProbe, name: string, samp
 function record(run: KeyspaceRun): void {
   const file = new URL("./results/keyspace.json", import.meta.url);
   const results: KeyspaceResults = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { runs: {} };
-  results.runs[String(run.tasks)] = run;
+  results.runs[`${run.mix ? "mixed-" : ""}${run.tasks}`] = run;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   rewriteReadme();
 }
@@ -109,20 +134,27 @@ async function main() {
     const started = performance.now();
     let refusedAt: number | null = null;
     let done = 0;
-    await inParallel(chunks(Array.from({ length: TASKS }, (_, i) => i), 1000), 4, async (batch) => {
-      if (refusedAt !== null) return;
-      try {
-        await queue.enqueue(names[(batch[0]! / 1000) % QUEUES]!, batch.map(() => ({ fn: "echo", input: INPUT })));
-        done += batch.length;
-      } catch (error) {
-        if (!String(error).includes("max single record size exceeded")) throw error;
-        refusedAt ??= done;
-      }
-    });
+    const enqueueAll = (indexes: number[]) =>
+      inParallel(chunks(indexes, 1000), 4, async (batch) => {
+        if (refusedAt !== null) return;
+        try {
+          await queue.enqueue(names[Math.floor(batch[0]! / 1000) % QUEUES]!, batch.map(taskAt));
+          done += batch.length;
+        } catch (error) {
+          if (!String(error).includes("max single record size exceeded")) throw error;
+          refusedAt ??= done;
+        }
+      });
+    const all = Array.from({ length: TASKS }, (_, i) => i);
+    if (MIXED) {
+      await enqueueAll(all.filter((i) => i % 4 === 0));
+      await Promise.all(names.map((name) => deadTasks(queue, name)));
+      await enqueueAll(all.filter((i) => i % 4 !== 0));
+    } else await enqueueAll(all);
     const seconds = (performance.now() - started) / 1000;
     const after = await usedMemory(direct);
     const sizes = await keySizes(direct, "ks:");
-    console.log(`edgeq keyspace with ${done} tasks queued in ${QUEUES} queues (enqueued in ${seconds.toFixed(1)} s; machine shared, figures of one run)`);
+    console.log(`edgeq keyspace with ${done} tasks ${MIXED ? `(${MIX})` : "queued"} in ${QUEUES} queues (enqueued in ${seconds.toFixed(1)} s; machine shared, figures of one run)`);
     console.log(`bytes per queued task (used_memory delta): ${((after - before) / done).toFixed(1)}`);
     console.log(`keys: ${sizes.length}; largest:`);
     for (const [key, bytes] of sizes.slice(0, 5)) console.log(`  ${(bytes / MB).toFixed(2)} MB\t${key}`);
@@ -144,6 +176,7 @@ async function main() {
       startedAt,
       loadAverage,
       tasks: done,
+      ...(MIXED ? { mix: MIX } : {}),
       queues: QUEUES,
       enqueueSeconds: seconds,
       recordLimitMb: RECORD_LIMIT_MB,

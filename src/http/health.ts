@@ -16,3 +16,29 @@ export async function redisReachability(redis: { ping(): Promise<string> }, now:
   lastPing.set(redis, { reply, at: now() });
   return reply;
 }
+
+/** A database of the deployment as /health sees it (runtime/clients.ts Clients: `database`, `redis`). */
+export interface HealthDatabase {
+  database: string;
+  redis: { ping(): Promise<string> };
+}
+
+/**
+ * Every database's reachability, each PING cached as redisReachability's (one per database per
+ * second per isolate), asked in parallel: the answers by database name, and the databases that did
+ * not answer with why.
+ */
+export async function databasesReachability(
+  databases: readonly HealthDatabase[],
+  now: () => number = Date.now,
+): Promise<{ replies: Record<string, string>; down: { database: string; reason: string }[] }> {
+  const settled = await Promise.allSettled(databases.map(({ redis }) => redisReachability(redis, now)));
+  const replies: Record<string, string> = {};
+  const down: { database: string; reason: string }[] = [];
+  settled.forEach((result, i) => {
+    const { database } = databases[i]!;
+    if (result.status === "fulfilled") replies[database] = result.value;
+    else down.push({ database, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+  });
+  return { replies, down };
+}

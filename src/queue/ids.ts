@@ -84,7 +84,30 @@ export function partitionOf(local: string): string {
   if (ULID_LIKE.test(local)) return local.slice(0, 9);
   const numbered = TRAILING_DIGITS.exec(local);
   if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
+  return hashedPartitionOf(local);
+}
+
+const utf8 = new TextEncoder();
+
+/** Rule 3 of partitionOf over any string's UTF-8 bytes (as Lua sees them): `%<hash mod parts>`. */
+export function hashedPartitionOf(value: string, parts = HASHED_PARTITIONS): string {
   let h = 0;
-  for (let i = 0; i < local.length; i++) h = (h * 31 + local.charCodeAt(i)) % 1000003;
-  return `%${h % HASHED_PARTITIONS}`;
+  for (const byte of utf8.encode(value)) h = (h * 31 + byte) % 1000003;
+  return `%${h % parts}`;
+}
+
+/**
+ * How many of a queue's hashed partitions hold its dedup entries: enough that 10,000,000 keys within
+ * their window put about 5 MB in each, few enough that a batch of 500 deduped tasks touches about
+ * 125 partitions (one HMGET and one HSET each), not 400.
+ */
+export const DEDUP_PARTITIONS = 128;
+
+/**
+ * The partition whose records hash holds a dedup key's entry (field `=<dedupKey>`, scripts/enqueue.ts):
+ * the dedup entries of a queue spread over DEDUP_PARTITIONS of its hashed partitions, so no key grows
+ * with them, and the caller, who knows the key, declares the partition.
+ */
+export function dedupPartitionOf(dedupKey: string): string {
+  return hashedPartitionOf(dedupKey, DEDUP_PARTITIONS);
 }

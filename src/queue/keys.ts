@@ -3,8 +3,12 @@
  * the queue's hash tag, `<prefix>:q:{<queue>}:` (one cluster slot; Upstash locks them together):
  * - fixed keys per queue (QUEUE_KEYS);
  * - per partition of task ids (ids.ts partitionOf), the records hash `t:<label>`, the ready list
- *   `r:<label>` and the flow queue `f:<label>`: no key grows with the number of tasks alive (issue 13). A task id names its queue
- *   (`<queue>~<local>`), so a read by id is one HMGET of one partition with no index.
+ *   `r:<label>`, the sorted sets of its prioritized, delayed and dead tasks `p:`, `d:`, `x:<label>`,
+ *   each indexed by a small per-queue set of partitions scored by its head, and its flow queue
+ *   `f:<label>` (keyed tasks, scripts/pieces/flow-queue.ts): no key grows with the number
+ *   of tasks alive (issue 13). A task id names its queue (`<queue>~<local>`), so a read by id is one
+ *   HMGET of one partition with no index. Dedup entries are fields of a hashed partition's records hash
+ *   (dedupPartitionOf).
  * The registry (`<prefix>:queues`) is written outside every script (tasks.ts), and the global hash of
  * records (`<prefix>:tasks`) of before partitions is only read, for ids without a queue.
  */
@@ -23,11 +27,10 @@ export const DEFAULT_PREFIX = "edgeq";
 export const QUEUE_KEYS = [
   { name: "meta", lua: "META", what: "hash, settings and hints (_due earliest delayed runAt, _pz, _seq)" },
   { name: "ready", lua: "READY", what: "zset, partitions with ready lists (r:<label>), score the order they got work in (meta _seq)" },
-  { name: "prioritized", lua: "PRIO", what: "zset, ids of queued tasks of other priorities, score (1000 - priority) * 2^42 + seq" },
-  { name: "delayed", lua: "DELAYED", what: "zset, ids of delayed tasks and retries waiting for backoff, score runAt" },
+  { name: "prioritized", lua: "PPARTS", what: "zset, partitions with prioritized tasks (p:<label>: ids of other priorities and promoted ones, score (1000 - priority) * 2^42 + seq), score its head's" },
+  { name: "delayed", lua: "DPARTS", what: "zset, partitions with delayed tasks (d:<label>: delayed tasks and retries waiting for backoff, score runAt), score its earliest runAt" },
   { name: "sweep", lua: "SWEEP", what: "zset, batch entries for upkeep (lease checks, record expiry, dedup expiry), score when due" },
-  { name: "dead", lua: "DEAD", what: "zset, ids of dead tasks, score when they died" },
-  { name: "dedup", lua: "DEDUP", what: "hash, dedupKey → <until36>|<id>" },
+  { name: "dead", lua: "XPARTS", what: "zset, partitions with dead tasks (x:<label>: ids of dead tasks, score when they died), score its latest death" },
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "flow", lua: "FLOW", what: "hash, flow-control key → limits, last round, waiting and held counts, leases, starts; \"\" → the queue's round and totals (pieces/flow.ts)" },
@@ -60,11 +63,10 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
   return {
     meta: `${base}:meta`,
     ready: `${base}:rparts`,
-    prioritized: `${base}:prio`,
-    delayed: `${base}:delayed`,
+    prioritized: `${base}:pparts`,
+    delayed: `${base}:dparts`,
     sweep: `${base}:sweep`,
-    dead: `${base}:dead`,
-    dedup: `${base}:dedup`,
+    dead: `${base}:xparts`,
     stats: `${base}:stats`,
     outbox: outboxKey(prefix, queue),
     flow: `${base}:flow`,
@@ -76,18 +78,22 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
 }
 
 /**
- * The keys of one partition of a queue's task ids, in the order a partitioned script receives them:
- * its records hash, its ready list, and its flow queue (keyed queued tasks, scripts/pieces/flow.ts).
+ * The keys of one partition of a queue's task ids, in the order a partitioned script receives them;
+ * the flow queue (keyed queued tasks, scripts/pieces/flow-queue.ts) last.
  */
-export function partitionKeys(prefix: string, queue: string, label: string): [records: string, ready: string, flow: string] {
+export function partitionKeys(
+  prefix: string,
+  queue: string,
+  label: string,
+): [records: string, ready: string, prioritized: string, delayed: string, dead: string, flow: string] {
   const base = `${prefix}:q:{${queue}}`;
-  return [`${base}:t:${label}`, `${base}:r:${label}`, `${base}:f:${label}`];
+  return [`${base}:t:${label}`, `${base}:r:${label}`, `${base}:p:${label}`, `${base}:d:${label}`, `${base}:x:${label}`, `${base}:f:${label}`];
 }
 
 /** How many keys each declared partition adds to a partitioned script's KEYS (partitionKeys). */
-export const PARTITION_KEY_COUNT = 3;
+export const PARTITION_KEY_COUNT = 6;
 /** The flow queue's place among a partition's keys, as Lua counts (PART[label][FLOW_PARTITION_SLOT]). */
-export const FLOW_PARTITION_SLOT = 3;
+export const FLOW_PARTITION_SLOT = 6;
 
 /**
  * The KEYS array of a queue script: the keys it names, in its order, then (for a partitioned script)

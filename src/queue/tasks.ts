@@ -1,8 +1,8 @@
 /** Task operations: enqueue, claim/settle, extend, upkeep, cancel, get. One script call per batch. */
 import { text } from "./codec";
 import { asArray, type QueueContext, type ScriptKeys } from "./context";
-import { addToHint, claimHint, rememberHint } from "./claim-hints";
-import { partitionOf, splitTaskId, taskIdOf } from "./ids";
+import { addToHint, claimHint, countClaimRerun, rememberHint } from "./claim-hints";
+import { dedupPartitionOf, partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { register, registrationDue } from "./registry";
@@ -74,13 +74,16 @@ export async function enqueueGroups(
 async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed: string[][], withPushInfo: boolean) {
   const args = [queue, String(packed.length), withPushInfo ? "1" : "0"];
   const labels = new Set<string>();
+  const dedupLabels = new Set<string>();
   for (const task of packed) {
     args.push(...task.slice(0, 5));
     labels.add(task[5]!);
+    // a dedup key's entry lives in the hashed partition of the key (ids.ts dedupPartitionOf)
+    if (task[2]) dedupLabels.add(dedupPartitionOf(task[2]));
   }
   // the registry is outside the queue's hash tag: listed by a call of its own, in the same request
   const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
-  const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels }), listing]);
+  const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels: [...labels, ...dedupLabels] }), listing]);
   const [rawResults, rawPushInfo] = asArray(reply);
   addToHint(ctx.prefix, queue, labels);
   const [paused, maxParallel, epoch] = asArray(rawPushInfo);
@@ -192,6 +195,7 @@ export async function settle(
     const before = labels.size;
     for (const label of last.hint) labels.add(label);
     if (labels.size === before) break;
+    countClaimRerun();
     last = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels });
     claimed = [...claimed, ...last.claimed];
   }

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
-import { HEALTH_REDIS_TTL_MS, redisReachability } from "../../src/http/health";
+import { databasesReachability, HEALTH_REDIS_TTL_MS, redisReachability } from "../../src/http/health";
+import { freePort } from "../../dev/redis-server";
 import { restRedis } from "../support/redis-client";
 
 let server: RestServer;
@@ -41,5 +42,22 @@ describe("redisReachability", () => {
     expect(await redisReachability(redis, clock)).toBe("PONG");
     expect(requests() - start).toBe(3);
     expect(server.stats().faults["error-before"]).toBe(1);
+  });
+
+  it("asks every database once per second at most, and names the one that does not answer", async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`; // a free port: no REST server answers there
+    const databases = [
+      { database: "main", redis: restRedis(server.url, "health", { retry: { retries: 0 } }) },
+      { database: "other", redis: restRedis(server.url, "health", { retry: { retries: 0 } }) },
+      { database: "gone", redis: restRedis(nobody, "health", { retry: { retries: 0 } }) },
+    ];
+    let now = 2_000_000;
+    const start = server.stats().requests;
+    const first = await databasesReachability(databases, () => now);
+    expect(first.replies).toEqual({ main: "PONG", other: "PONG" });
+    expect(first.down.map((d) => d.database)).toEqual(["gone"]);
+    now += HEALTH_REDIS_TTL_MS - 1;
+    expect((await databasesReachability(databases.slice(0, 2), () => now)).replies).toEqual({ main: "PONG", other: "PONG" });
+    expect(server.stats().requests - start).toBe(2);
   });
 });

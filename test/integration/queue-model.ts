@@ -74,11 +74,14 @@ export class QueueModel {
     });
     // each task sits in exactly the structure of its state (ready list entries of other states are
     // tombstones); structures hold local ids (`x` of `<queue>~x`), a ready list per partition, and a
-    // due delayed task of priority 0 goes to PRIO when promoted
-    const { ready, prioritized: prio, delayed, dead } = queueKeyMap(prefix, name);
+    // due delayed task of priority 0 goes to its partition's prioritized set when promoted
+    const { ready, prioritized, delayed, dead } = queueKeyMap(prefix, name);
     const raw = testRedis({ automaticDeserialization: false });
-    const [labels, prioIds, delayedMembers, deadIds] = await Promise.all([
-      raw.zrange<string[]>(ready!, 0, -1), raw.zrange<string[]>(prio!, 0, -1), raw.zrange<string[]>(delayed!, 0, -1), raw.zrange<string[]>(dead!, 0, -1),
+    const labels = await raw.zrange<string[]>(ready!, 0, -1);
+    const [prioIds, delayedMembers, deadIds] = await Promise.all([
+      segmented(raw, prefix, name, prioritized, 2, "head"),
+      segmented(raw, prefix, name, delayed, 3, "head"),
+      segmented(raw, prefix, name, dead, 4, "latest"),
     ]);
     const list = (await Promise.all(labels.map((label) => raw.lrange<string>(partitionKeys(prefix, name, label)[1], 0, -1)))).flat();
     const delayedIds = delayedMembers.map((member) => member.split("|")[0]!);
@@ -106,4 +109,23 @@ export class QueueModel {
       succeeded: n("s"), canceled: n("c"), enqueued: this.tasks.size,
     });
   }
+}
+
+/**
+ * The members of a queue's per-partition sets (prioritized, delayed or dead: `slot` in partitionKeys)
+ * through their index, checking the index: one entry per non-empty set, scored by its head (the
+ * earliest; the latest for the dead).
+ */
+async function segmented(raw: ReturnType<typeof testRedis>, prefix: string, name: string, index: string, slot: number, order: "head" | "latest"): Promise<string[]> {
+  const indexed = await raw.zrange<string[]>(index, 0, -1, { withScores: true });
+  const members: string[] = [];
+  for (let i = 0; i < indexed.length; i += 2) {
+    const label = indexed[i]!;
+    const set = await raw.zrange<string[]>(partitionKeys(prefix, name, label)[slot]!, 0, -1, { withScores: true });
+    expect(set.length, `indexed partition ${label} of ${index} is empty`).toBeGreaterThan(0);
+    const headScore = order === "head" ? set[1] : set[set.length - 1];
+    expect({ label, score: Number(indexed[i + 1]) }).toEqual({ label, score: Number(headScore) });
+    for (let k = 0; k < set.length; k += 2) members.push(set[k]!);
+  }
+  return members;
 }

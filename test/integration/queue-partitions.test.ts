@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { newTaskId, partitionOf, TASK_ID_PATTERN } from "../../src/queue/ids";
+import { dedupPartitionOf, newTaskId, partitionOf, TASK_ID_PATTERN } from "../../src/queue/ids";
 import { queueKeys } from "../../src/queue/keys";
 import { LUA_PARTITIONS } from "../../src/queue/scripts/pieces/partitions";
 import { defineQueueScript } from "../../src/queue/scripts/queue-script";
@@ -19,10 +19,10 @@ const partitionsOf = defineQueueScript({
   uses: [LUA_PARTITIONS],
   readOnly: true,
   partitioned: true,
-  contract: "ARGV: local ids. Returns their partition labels, and META's name (read here so that the key is used).",
+  contract: "ARGV: local ids, or \"=\" then a dedup key. Returns their partition labels, and META's name (read here so that the key is used).",
   body: String.raw`
 local out = {}
-for i, id in ipairs(ARGV) do out[i] = partOf(id) end
+for i, id in ipairs(ARGV) do out[i] = string.sub(id, 1, 1) == "=" and dedupPart(string.sub(id, 2)) or partOf(id) end
 out[#out + 1] = META
 return out
 `,
@@ -47,6 +47,13 @@ describe("partition of a task id", () => {
     const random = fc.sample(fc.string({ unit: fc.constantFrom(...ID_CHARS), minLength: 1, maxLength: 40 }), { numRuns: 500, seed: 13 });
     expect(random.every((id) => TASK_ID_PATTERN.test(id))).toBe(true);
     expect(await luaLabels(random)).toEqual(random.map(partitionOf));
+  });
+
+  it("of a dedup key is the same in TypeScript and in Lua, over its UTF-8 bytes", async () => {
+    const keys = ["k1", "k,2", "order-12345", "é", "日本語のキー", "emoji 🎉", "a\nb|c%d", "x".repeat(512)];
+    const random = fc.sample(fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }), { numRuns: 300, seed: 7 });
+    const all = [...keys, ...random];
+    expect(await luaLabels(all.map((key) => `=${key}`))).toEqual(all.map(dedupPartitionOf));
   });
 
   it("keeps a batch together and bounds what shares a partition", () => {

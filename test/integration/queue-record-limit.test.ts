@@ -81,6 +81,67 @@ describe("queue core under a 1 MB record-size limit", () => {
     expect(Number(await direct.call("MEMORY", "USAGE", "limit:q:{large}:sweep", "SAMPLES", "0"))).toBeLessThan(LIMIT / 100);
   });
 
+  it("keeps prioritized, delayed, dead and deduped tasks of one queue far past the limit in keys far under it", async () => {
+    // each task prioritized (1..3) with a dedup key, half of them delayed: the one-per-queue sets and
+    // dedup hash of before would each pass 1 MB; their partitions' sets (pieces/segments.ts) do not
+    const TASKS = 16_000;
+    const BATCH = 500;
+    const ids: string[] = [];
+    for (let at = 0; at < TASKS; at += BATCH) {
+      clock += 40;
+      const tasks = Array.from({ length: BATCH }, (_, k) => {
+        const i = at + k;
+        return { fn: "echo", input: i, priority: 1 + (i % 3), dedupKey: `order-${i}`, ...(i % 2 ? { delayMs: 1_000 } : {}) };
+      });
+      ids.push(...(await queue.enqueue("mixed", tasks)).map((r) => r.id));
+      await rest.checkRecordSizes();
+    }
+    expect((await queue.getQueue("mixed")).counts).toMatchObject({ queued: TASKS / 2, delayed: TASKS / 2 });
+    // dedup keys are found whatever their partition: a second enqueue of a sample creates nothing
+    const again = await queue.enqueue("mixed", [0, 1, 7_777, TASKS - 1].map((i) => ({ fn: "echo", input: -1, dedupKey: `order-${i}` })));
+    expect(again.map((r) => [r.id, r.duplicate])).toEqual([0, 1, 7_777, TASKS - 1].map((i) => [ids[i], true]));
+    const sizes = async (pattern = "*") => {
+      const keys = await direct.keys(`limit:q:{mixed}:${pattern}`);
+      return Promise.all(keys.map(async (key) => Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "0"))));
+    };
+    expect(Math.max(...(await sizes()))).toBeLessThan(LIMIT / 2);
+
+    // due: the claims promote the delayed ones and take every task, priority first
+    clock += 2_000;
+    const priorities: number[] = [];
+    const unordered: number[][] = [];
+    for (;;) {
+      const claimed = await queue.claim("mixed", BATCH);
+      if (claimed.length === 0) break;
+      const batch = claimed.map((t) => 1 + ((t.input as number) % 3)); // each task's priority
+      if (batch.some((p, i) => i > 0 && p > batch[i - 1]!)) unordered.push(batch);
+      priorities.push(...batch);
+      const failures = claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, error: "no", retryable: false }));
+      expect((await queue.fail("mixed", failures)).every((o) => o.outcome === "dead")).toBe(true);
+      await rest.checkRecordSizes();
+    }
+    expect(priorities).toHaveLength(TASKS);
+    // each claim takes the highest priorities there are once it promoted what was due (500 at a
+    // time): the first ones are all 3s, and no claim takes a lower priority before a higher one
+    expect(priorities.slice(0, BATCH)).toEqual(Array(BATCH).fill(3));
+    expect(unordered).toEqual([]);
+    expect((await queue.getQueue("mixed")).counts).toMatchObject({ queued: 0, delayed: 0, running: 0, dead: TASKS });
+    expect(Math.max(...(await sizes()))).toBeLessThan(LIMIT / 2);
+    // the dead sets together hold more than one key could
+    expect((await sizes("x:*")).reduce((a, b) => a + b, 0)).toBeGreaterThan(LIMIT);
+
+    // the dead list pages newest first across partitions; retry and purge reach every partition
+    const page = await queue.listDead("mixed", { offset: 0, limit: 3 });
+    const deep = await queue.listDead("mixed", { offset: TASKS - 2, limit: 5 });
+    expect([page.length, deep.length]).toEqual([3, 2]);
+    expect(page[0]!.finishedAt).toBeGreaterThanOrEqual(deep[1]!.finishedAt!);
+    expect(await queue.retryDead("mixed", [ids[5]!])).toBe(1);
+    expect(await queue.purgeDead("mixed")).toBe(TASKS - 1);
+    await rest.checkRecordSizes();
+    expect((await queue.getQueue("mixed")).counts).toMatchObject({ queued: 1, dead: 0 });
+    expect((await queue.claim("mixed", 10)).map((t) => t.id)).toEqual([ids[5]]);
+  });
+
   it("refuses a burst past the limit in one partition where it first writes; a refused claim puts back what it popped", async () => {
     // 5 tasks delayed by a second, due when the claim below runs: it promotes them first
     await queue.enqueue("burst", [1, 2, 3, 4, 5].map((input) => ({ fn: "echo", input, delayMs: 1_000 })));

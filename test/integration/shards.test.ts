@@ -104,6 +104,11 @@ describe("several databases", () => {
     expect((await call("GET", `/v1/jobs/${id}`)).body).toMatchObject({ id, queue, status: "running", total: 2, done: 0 });
   });
 
+  it("reports every database's PING on /health", async () => {
+    const health = await app.request("/health", {}, env, executionCtx as never);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok", redis: "PONG", databases: { main: "PONG", db1: "PONG", db2: "PONG" } }]);
+  });
+
   it("answers 503 naming a stopped database for its queues only; the others go on", async () => {
     await db1.stop();
     const down = queues.find((name) => rendezvous(name, names) === "db1")!;
@@ -126,5 +131,11 @@ describe("several databases", () => {
     expect(metrics).toContain('edgeq_database_up{database="db1"} 0');
     expect(metrics).toContain('edgeq_database_up{database="db2"} 1');
     expect(metrics).toContain(`edgeq_tasks_enqueued_total{queue="${up[0]!}"}`);
+    // /health names it (its last good PING, a second old at most, no longer stands)
+    const health = await app.request("/health", {}, env, executionCtx as never);
+    expect(health.status).toBe(503);
+    const problem = (await health.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 503, database: "db1" });
+    expect(problem.detail).toMatch(/^Redis is unreachable on database "db1" \(/);
   }, 30_000);
 });

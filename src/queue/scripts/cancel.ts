@@ -15,7 +15,7 @@ Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 N
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
 O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact. A keyed
 one stays in its flow queue (pieces/flow.ts) and counts as queued until a claim pops it. A delayed
-task already promoted (its record still "d", its id in PRIO) leaves PRIO.
+task already promoted (its record still "d", its id in its partition's prioritized set) leaves that set.
 `,
   body: String.raw`
 local queue = ARGV[3]
@@ -45,8 +45,9 @@ end
 -- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): nothing is stranded then
 flush()
 -- ZREM of a member that is not there changes nothing: a delayed task is in one of the two
-chunked("ZREM", PRIO, fromPrio, CHUNK)
-chunked("ZREM", DELAYED, fromDelayed, CHUNK)
+if #fromPrio > 0 then stat("_prio", -segmentRemove(fromPrio, SLOT_PRIO, PPARTS)) end
+if #fromDelayed > 0 then stat("_dly", -segmentRemove(fromDelayed, SLOT_DELAYED, DPARTS)) end
+flushStats({})
 return out
 `,
 });

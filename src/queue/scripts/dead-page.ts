@@ -1,28 +1,48 @@
-import { LUA_PARTITIONS } from "./pieces/partitions";
+import { LUA_SEGMENTS } from "./pieces/segments";
 import { defineQueueScript } from "./queue-script";
 
 export const deadPageScript = defineQueueScript({
   name: "deadPage",
   summary: "(read only) a page of a queue's dead tasks with their records",
   keys: ["dead"],
-  uses: [LUA_PARTITIONS],
+  uses: [LUA_SEGMENTS],
   readOnly: true,
   partitioned: true,
   contract: String.raw`
 ARGV[1] offset   ARGV[2] limit
 Returns local id, record, ... of dead tasks, most recent first; or {"_need", labels} (run again with them).
+The page is merged over the partitions' dead sets in XPARTS's order (each scored by its latest death):
+a partition whose latest death is older than the page's last one is not read.
 `,
   body: String.raw`
-local ids = redis.call("ZREVRANGE", DEAD, tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1)
-if #ids == 0 then return {} end
-local need = undeclared(ids)
-if #need > 0 then return {NEED, need} end
-local byKey, order = {}, {}
-for _, id in ipairs(ids) do
-  local key = recordsOf(id)
-  if not byKey[key] then byKey[key] = {}; order[#order + 1] = key end
-  table.insert(byKey[key], id)
+local want = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local cands, need, at = {}, {}, 0
+while #need == 0 do
+  local parts = redis.call("ZREVRANGE", XPARTS, at, at + 15, "WITHSCORES")
+  if #parts == 0 then break end
+  local done = false
+  for i = 1, #parts, 2 do
+    local label, latest = parts[i], tonumber(parts[i + 1])
+    if #cands >= want and cands[want][2] > latest then done = true; break end
+    if not PART[label] then
+      -- this one and the next: each try holds more (context.ts)
+      local from = at + (i - 1) / 2
+      need = redis.call("ZREVRANGE", XPARTS, from, from + 63)
+      break
+    end
+    local got = redis.call("ZREVRANGE", PART[label][SLOT_DEAD], 0, want - 1, "WITHSCORES")
+    for j = 1, #got, 2 do cands[#cands + 1] = {got[j], tonumber(got[j + 1])} end
+    table.sort(cands, function(a, b) return a[2] > b[2] or (a[2] == b[2] and a[1] > b[1]) end)
+    for k = #cands, want + 1, -1 do cands[k] = nil end
+  end
+  if done then break end
+  at = at + 16
 end
+if #need > 0 then return {NEED, need} end
+local ids = {}
+for i = tonumber(ARGV[1]) + 1, math.min(want, #cands) do ids[#ids + 1] = cands[i][1] end
+if #ids == 0 then return {} end
+local byKey, order = groupBy(ids, recordsOf)
 local recordOf = {}
 for _, key in ipairs(order) do
   local values = redis.call("HMGET", key, unpack(byKey[key]))

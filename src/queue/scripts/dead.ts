@@ -22,7 +22,20 @@ if (mode ~= "retry" and mode ~= "purge") or not limit then return -6 end
 local ids = {}
 for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
 local fromSet = #ids == 0
-if fromSet then ids = redis.call("ZRANGE", DEAD, 0, limit - 1) end
+local more = false
+if fromSet then
+  -- the dead sets of the partitions that died longest ago (XPARTS is scored by each one's latest death)
+  local labels = redis.call("ZRANGE", XPARTS, 0, 7)
+  local need = {}
+  for _, label in ipairs(labels) do if not PART[label] then need[#need + 1] = label end end
+  if #need > 0 then return {NEED, need} end
+  more = #labels == 8
+  for _, label in ipairs(labels) do
+    if #ids >= limit then more = true; break end
+    for _, id in ipairs(redis.call("ZRANGE", PART[label][SLOT_DEAD], 0, limit - #ids - 1)) do ids[#ids + 1] = id end
+  end
+  if #ids >= limit then more = true end
+end
 local need = undeclared(ids)
 if #need > 0 then return {NEED, need} end
 load(ids)
@@ -50,7 +63,7 @@ for _, id in ipairs(ids) do
 end
 -- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): the set stays whole then
 flush()
-chunked("ZREM", DEAD, removed, CHUNK)
-return {handled, (fromSet and #ids == limit) and 1 or 0}
+if #removed > 0 then stat("_xd", -segmentRemove(removed, SLOT_DEAD, XPARTS)); flushStats({}) end
+return {handled, more and 1 or 0}
 `,
 });

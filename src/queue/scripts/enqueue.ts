@@ -6,7 +6,7 @@ import { defineQueueScript } from "./queue-script";
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
   summary: "creates a batch of tasks (records packed by the caller: records.ts packEnqueue)",
-  keys: ["dedup", "pushEpoch"],
+  keys: ["sweep", "pushEpoch"],
   uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW],
   partitioned: true,
   contract: String.raw`
@@ -14,6 +14,8 @@ ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] N tasks
 ARGV[5] "1": also read what the push to a worker needs (saves the push a request of its own), else "0"
 then N quintuples: local id, "1" when the caller chose the id (check for an existing task), dedupKey
   ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>[|<priority>]" delayed), record
+The partitions declared hold every task's and every dedup key's (field "=<dedupKey>" of the hashed
+partition of the key, ids.ts dedupPartitionOf).
 Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
 pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
@@ -30,19 +32,30 @@ for i = 0, n - 1 do
   if ARGV[at + 2] ~= "" then keys[#keys + 1] = ARGV[at + 2] end
 end
 
--- dedup: "<until36>|<id>" per key; entries past their window are ignored and later swept
-local window, firstOf = 0, {}
+-- dedup: "<until36>|<id>" per key, in field "=<key>" of the key's hashed partition (one HMGET a
+-- partition); entries past their window are ignored and later swept
+local window, firstOf, sweepDue = 0, {}, 0
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
-    for i = 1, #keys, CHUNK do
-      local j = math.min(i + CHUNK - 1, #keys)
-      local values = redis.call("HMGET", DEDUP, unpack(keys, i, j))
-      for k = i, j do
-        local v = values[k - i + 1]
+    local byLabel, labels = groupBy(keys, dedupPart)
+    -- dedup keys leave at most 1/64th of the window late, so that the sweep set holds at most 65
+    -- entries a partition whatever the traffic; the sweep field they merge into (pieces/buffers.ts
+    -- sweepFields) is read with the entries: the merge costs no command of its own
+    local step = math.max(1, math.floor(window / 64000)) * 1000
+    sweepDue = math.ceil((NOW + window) / step) * step
+    local sweepField = "~K" .. int(sweepDue)
+    for _, label in ipairs(labels) do
+      local group, fields, hash = byLabel[label], {}, partKey(label, 1)
+      for i, key in ipairs(group) do fields[i] = "=" .. key end
+      fields[#fields + 1] = sweepField
+      local values = redis.call("HMGET", hash, unpack(fields))
+      fieldValue[hash .. "\n" .. sweepField] = values[#fields] or false
+      for i, key in ipairs(group) do
+        local v = values[i]
         if v then
           local until36, id = string.match(v, "^([^|]*)|(.*)$")
-          if fromTime(until36) > NOW then firstOf[keys[k]] = id; check[#check + 1] = id end
+          if fromTime(until36) > NOW then firstOf[key] = id; check[#check + 1] = id end
         end
       end
     end
@@ -53,7 +66,7 @@ local need = undeclared(check)
 if #need > 0 then return {NEED, need} end
 load(check)
 
-local out, created, dedupArgs, dedupKeys = {}, 0, {}, {}
+local out, created = {}, 0
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
   local at = 6 + i * 5
@@ -73,18 +86,15 @@ for i = 0, n - 1 do
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
-      dedupArgs[#dedupArgs + 1] = key; dedupArgs[#dedupArgs + 1] = until36 .. "|" .. id
-      dedupKeys[#dedupKeys + 1] = key
+      local label = dedupPart(key)
+      putField(partKey(label, 1), "=" .. key, until36 .. "|" .. id)
+      sweepAdd("K", sweepDue, dedupEntry(key), label)
     end
     created = created + 1
     out[#out + 1] = id; out[#out + 1] = string.sub(rec, 1, 1); out[#out + 1] = "0"
   end
 end
 
-if #dedupArgs > 0 then
-  chunked("HSET", DEDUP, dedupArgs, CHUNK)
-  redis.call("ZADD", SWEEP, int(NOW + window), "K" .. cjson.encode(dedupKeys))
-end
 if created > 0 then count("enqueued", created) end
 flush()
 local pushInfo = {}

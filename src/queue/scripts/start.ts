@@ -1,7 +1,7 @@
 import { SETTING_FIELDS } from "../settings";
 import { luaPiece } from "./pieces/index";
 import { LUA_BUFFERS } from "./pieces/buffers";
-import { COUNTER_FIELDS } from "./stats";
+import { COUNTER_FIELDS, depthsFromTotals } from "./stats";
 
 /**
  * The start of a worker invocation, run by the settle script before its claim (ARGV[7..10], see
@@ -11,8 +11,9 @@ import { COUNTER_FIELDS } from "./stats";
  *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue, or one not registered since its totals moved to the stats hash (the next
  *        enqueue or cron upkeep registers it); the mark is kept: the delivery was used
- *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), ZCARD prio,
- *      ZCARD delayed, ZCARD dead, push epoch}: the stats script's reply, then the epoch
+ *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), prioritized,
+ *      delayed, dead, push epoch}: the stats script's reply, then the epoch (depths from the totals,
+ *      stats.ts depthsFromTotals)
  */
 export const LUA_START = luaPiece(
   "start",
@@ -32,7 +33,7 @@ local function startInvocation(queue, defaultBatch, markTtl, markValue)
   startBatch = tonumber(settings[${SETTING_FIELDS.indexOf("batchSize") + 1}]) or tonumber(defaultBatch)
   local epoch = redis.call("INCR", PUSH_EPOCH)
   return {2, enqueued, settings, totals,
-    redis.call("ZCARD", PRIO), redis.call("ZCARD", DELAYED), redis.call("ZCARD", DEAD), epoch}
+    ${depthsFromTotals("totals")}, epoch}
 end
 `,
 );

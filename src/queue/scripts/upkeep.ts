@@ -7,7 +7,6 @@ import { defineQueueScript } from "./queue-script";
 export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
-  keys: ["dedup"],
   uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW],
   partitioned: true,
   contract: String.raw`
@@ -18,7 +17,9 @@ Sweep entries (score = when due; member = kind letter then payload):
                 attempts are spent); finished ones become G
   G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
                 past their expiresAt
-  K<json keys>  dedup keys: deleted once past their window
+  K<label>\n<tag>  dedup keys, fields "=<key>" of partition <label>'s hash (scripts/enqueue.ts), listed
+                (escaped: pieces/buffers.ts dedupEntry) in its field "~K<tag>": deleted once past
+                their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
 before anything is written when due entries name tasks of partitions the call was not given.
 `,
@@ -31,17 +32,18 @@ local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LI
 local entries, scoreOf = {}, {}
 for i = 1, #scored, 2 do entries[#entries + 1] = scored[i]; scoreOf[scored[i]] = scored[i + 1] end
 local full = #entries == fetchMax
--- L and G members name a partition and the field of its hash that lists their ids (pieces/buffers.ts)
+-- members name a partition and the field of its hash that lists their ids (L, G) or dedup keys (K)
+-- (pieces/buffers.ts sweepAdd)
 local need, needed, located = {}, {}, {}
-for _, e in ipairs(entries) do
-  if string.sub(e, 1, 1) ~= "K" then
-    local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
-    if label then
-      located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}
-      if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
-    end
-  end
+local function needs(label)
+  if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
 end
+for _, e in ipairs(entries) do
+  local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
+  if label then located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}; needs(label) end
+end
+-- partitions with due delayed tasks (promoteDue promotes only those the call holds)
+for _, label in ipairs(select(2, duePartitions(8))) do needs(label) end
 if #need > 0 then return {NEED, need} end
 -- one HMGET per partition for the id lists
 local listOf, byLabel, labels = {}, {}, {}
@@ -63,12 +65,13 @@ local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
 for _, e in ipairs(entries) do
   if budget <= 0 then more = true; break end
   local kind = string.sub(e, 1, 1)
-  -- an entry without a partition is of before partitions: its records are in the old hash, not upkept
-  local list = kind == "K" and cjson.decode(string.sub(e, 2)) or listOf[e] or {}
+  -- an entry without a partition is of before partitions: its records (and dedup keys) are in the
+  -- old keys, not upkept
+  local list = listOf[e] or {}
   if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
   if located[e] then spent[#spent + 1] = located[e] end
   budget = budget - #list
-  work[#work + 1] = {kind, list}
+  work[#work + 1] = {kind, list, located[e] and located[e][1]}
   processed[#processed + 1] = e
 end
 local promoted, promotedAll = promoteDue(limit)
@@ -93,15 +96,18 @@ local function reclaim(id, h, body)
 end
 for _, w in ipairs(work) do
   local kind, list = w[1], w[2]
-  if kind == "K" then
-    local values = redis.call("HMGET", DEDUP, unpack(list))
+  if kind == "K" and w[3] and #list > 0 then
+    local fields = {}
+    for i, entry in ipairs(list) do fields[i] = "=" .. dedupKeyOf(entry) end
+    local dedupKey = PART[w[3]][1]
+    local values = redis.call("HMGET", dedupKey, unpack(fields))
     local gone = {}
-    for i, key in ipairs(list) do
+    for i, field in ipairs(fields) do
       local v = values[i]
-      if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = key end
+      if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = field end
     end
-    chunked("HDEL", DEDUP, gone, CHUNK)
-  else
+    chunked("HDEL", dedupKey, gone, CHUNK)
+  elseif kind ~= "K" then
     for _, id in ipairs(list) do
       local rec = cache[id]
       if rec then

@@ -7,7 +7,7 @@
 import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "../codec";
 import { asArray, runQueueScript, type QueueContext } from "../context";
 import { defineQueueScript } from "../scripts/queue-script";
-import { LUA_PARTITIONS } from "../scripts/pieces/partitions";
+import { LUA_SEGMENTS } from "../scripts/pieces/segments";
 import { validateQueueName } from "../validate";
 import type { MinuteCounts, MinuteStats, QueueStats } from "./figures";
 import { addInto, BUCKETS, emptyHistogram, type Histogram, percentiles } from "./histogram";
@@ -17,23 +17,28 @@ export const queueStatsScript = defineQueueScript({
   name: "queueStats",
   summary: "(read only) a queue's statistics and the heads of its ready structures",
   keys: ["ready", "prioritized", "stats"],
-  uses: [LUA_PARTITIONS],
+  uses: [LUA_SEGMENTS],
   readOnly: true,
   partitioned: true,
   contract: String.raw`
 Returns { stats hash as a flat field/value list,
-  id, state+head segment, ... of the first ids of the first ready list and the first and last of prio },
+  id, state+head segment, ... of the first ids of the first ready list, the first id of the first
+  prioritized set and the last of the last (PPARTS's order) },
 or {"_need", labels} (run again with those partitions)
 `,
   body: String.raw`
 local need = {}
 local first = redis.call("ZRANGE", READY, 0, 0)[1]
 if first and not PART[first] then need[#need + 1] = first end
-local heads = {}
-for _, id in ipairs(redis.call("ZRANGE", PRIO, 0, 0)) do heads[#heads + 1] = id end
-for _, id in ipairs(redis.call("ZRANGE", PRIO, -1, -1)) do heads[#heads + 1] = id end
-undeclared(heads, need)
+-- seg (issue 13): the prioritized sets are per partition (scripts/pieces/segments.ts)
+local prioFirst, prioLast = redis.call("ZRANGE", PPARTS, 0, 0)[1], redis.call("ZRANGE", PPARTS, -1, -1)[1]
+for _, label in ipairs({prioFirst or false, prioLast or false}) do
+  if label and not PART[label] then need[#need + 1] = label end
+end
 if #need > 0 then return {NEED, need} end
+local heads = {}
+if prioFirst then heads[#heads + 1] = redis.call("ZRANGE", PART[prioFirst][SLOT_PRIO], 0, 0)[1] end
+if prioLast then heads[#heads + 1] = redis.call("ZRANGE", PART[prioLast][SLOT_PRIO], -1, -1)[1] end
 if first then
   local listed = redis.call("LRANGE", PART[first][2], 0, 4)
   for i = #listed, 1, -1 do table.insert(heads, 1, listed[i]) end

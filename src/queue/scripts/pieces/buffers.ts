@@ -2,6 +2,7 @@ import { LUA_JOB_EVENTS } from "../../jobs/lua";
 import { LUA_STATS } from "../../stats/lua";
 import { luaPiece } from "./index";
 import { LUA_CACHE } from "./cache";
+import { LUA_SEGMENTS } from "./segments";
 
 /**
  * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
@@ -10,9 +11,9 @@ import { LUA_CACHE } from "./cache";
  */
 export const LUA_BUFFERS = luaPiece(
   "buffers",
-  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_STATS, LUA_JOB_EVENTS] },
+  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_SEGMENTS, LUA_STATS, LUA_JOB_EVENTS] },
   String.raw`
--- priority 0 lives in the READY list; PRIO scores below ZERO_SCORE are higher priorities
+-- priority 0 lives in the ready lists; prioritized scores (p:<label>) below ZERO_SCORE are higher priorities
 local PRIO_SPAN = 4398046511104
 local ZERO_SCORE = 1000 * PRIO_SPAN
 -- Upstash refuses a write to a key at its record-size limit where it stands, after the script's
@@ -31,16 +32,7 @@ local function writeRecords(key, args)
 end
 -- ids grouped by the key of their partition, in the order the keys first appear
 local function byPartition(ids, slot)
-  local groups, order = {}, {}
-  for _, id in ipairs(ids) do
-    local p = PART[partOf(id)]
-    if not p then error("ERR edgeq: partition " .. partOf(id) .. " of task " .. id .. " was not declared") end
-    local key = p[slot]
-    local g = groups[key]
-    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
-    g[#g + 1] = id
-  end
-  return groups, order
+  return groupBy(ids, function(id) return partKey(partOf(id), slot) end)
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
@@ -48,8 +40,8 @@ local function count(name, n) counters[name] = (counters[name] or 0) + n end
 -- turn (ready), a delayed one carries its key in its member, the flow state is written after the
 -- records (flush)
 local flowHooks = {}
--- priority 0 goes to its partition's ready list; byList false: to PRIO behind every ready list (a
--- promoted task, whose partition the promoting script does not hold)
+-- priority 0 goes to its partition's ready list; byList false: to its prioritized set behind every
+-- ready list (a promoted task: the ready lists' order is that of their enqueues)
 local function makeReady(id, priority, byList)
   if flowHooks.ready and flowHooks.ready(id, priority) then return end
   local p = tonumber(priority) or 0
@@ -66,14 +58,16 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry); one per partition, kind and due time. The
+-- sweep entries: kind L (lease check), G (record expiry), K (dedup expiry); one per partition, kind
+-- and due time. The
 -- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
 -- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
 -- several ms shares one entry
-local function sweepAdd(kind, due, id)
-  if kind == "G" then due = math.ceil(due / 1000) * 1000 end
-  local group = partOf(id) .. "\n" .. kind .. int(due)
+-- K (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash that holds them (label)
+local function sweepAdd(kind, due, id, label)
+  if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
+  local group = (label or partOf(id)) .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
@@ -82,7 +76,7 @@ end
 -- the settle script hands it back so that its caller asks for a delayed push at that second
 local dueRead, nextDue = false, nil
 local function refreshDue()
-  local first = redis.call("ZRANGE", DELAYED, 0, 0, "WITHSCORES")
+  local first = redis.call("ZRANGE", DPARTS, 0, 0, "WITHSCORES")
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
@@ -111,7 +105,7 @@ local function flushReady()
       args[2 * i - 1] = int((1000 - prioEntries[2 * i - 1]) * PRIO_SPAN + last - n + i)
       args[2 * i] = prioEntries[2 * i]
     end
-    chunked("ZADD", PRIO, args, CHUNK)
+    count("_prio", segmentAdd(args, SLOT_PRIO, PPARTS, "LT"))
     redis.call("HSET", META, "_pz", "1")
     prioEntries = {}
   end
@@ -125,7 +119,8 @@ local function sweepFields()
   for _, group in ipairs(sweepOrder) do
     local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
     local ids = sweepGroups[group]
-    local tag = due .. "." .. b36(NOW) .. "." .. ids[1]
+    -- a K entry is one per partition and due time (enqueue.ts rounds it), merged into across calls
+    local tag = kind == "K" and due or (due .. "." .. b36(NOW) .. "." .. ids[1])
     local key = PART[label][1]
     local f = fields[key]
     if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
@@ -150,9 +145,25 @@ local function sweepFields()
   sweepGroups, sweepOrder = {}, {}
   return fields, members
 end
+-- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
+local extraFields = {}
+local function putField(key, name, value)
+  local f = extraFields[key]
+  if not f then f = {}; extraFields[key] = f end
+  f[#f + 1] = name; f[#f + 1] = value
+end
+-- a dedup key in a sweep list (comma-separated): "%" and "," escaped
+local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"), ",", "%%2C")) end
+local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
 local function flush()
   local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
+  for key, f in pairs(extraFields) do
+    local own = fields[key]
+    if not own then own = {}; fields[key] = own end
+    for i = 1, #f do own[#own + 1] = f[i] end
+  end
+  extraFields = {}
   if flowHooks.fields then flowHooks.fields(fields) end -- flow control: held tasks' fields (pieces/flow-held.ts)
   for key in pairs(fields) do
     if not groups[key] then groups[key] = {}; order[#order + 1] = key end
@@ -185,8 +196,12 @@ local function flush()
   end
   touched, touchedSet = {}, {}
   flushReady()
-  if #delayedEntries > 0 then chunked("ZADD", DELAYED, delayedEntries, CHUNK); delayedEntries = {}; refreshDue() end
-  if #deadEntries > 0 then chunked("ZADD", DEAD, deadEntries, CHUNK); deadEntries = {} end
+  if #delayedEntries > 0 then
+    count("_dly", segmentAdd(delayedEntries, SLOT_DELAYED, DPARTS, "LT"))
+    delayedEntries = {}
+    refreshDue()
+  end
+  if #deadEntries > 0 then count("_xd", segmentAdd(deadEntries, SLOT_DEAD, XPARTS, "GT")); deadEntries = {} end
   if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
   -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
   for name, n in pairs(counters) do

@@ -5,9 +5,10 @@ import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
 
 /**
- * The claim (run by the settle script): priorities above 0 (PRIO), then priority 0 from the ready
- * lists of the partitions in the READY index's order (they may hold tombstones of canceled tasks),
- * then PRIO's priority-0 promotions and negative priorities. Records are loaded with the settled ids
+ * The claim (run by the settle script): priorities above 0 (the partitions' prioritized sets, merged
+ * in PPARTS's order), then priority 0 from the ready lists of the partitions in the READY index's
+ * order (they may hold tombstones of canceled tasks), then the prioritized sets' priority-0
+ * promotions and negative priorities. Records are loaded with the settled ids
  * in one HMGET per partition. A claim takes tasks only from the partitions its call holds and stops
  * at the first it lacks (order is kept): `claimHint` then lists the partitions the next call needs
  * (tasks.ts keeps it per queue and runs a short claim again at once with them).
@@ -55,15 +56,6 @@ local function hint(label)
   if not hinted[label] then hinted[label] = true; claimHint[#claimHint + 1] = label end
 end
 local function needPartition(label) claimShort = true; hint(label) end
--- the leading ids whose partitions this call holds; the first it lacks goes to the hint
-local function held(ids)
-  local out = {}
-  for _, id in ipairs(ids) do
-    if not PART[partOf(id)] then claimShort = true; hint(partOf(id)); break end
-    out[#out + 1] = id
-  end
-  return out
-end
 -- pops up to "asked" ids from one partition's list into got (put back if the records' write is
 -- refused); true when the list ran dry
 local function popList(p, asked, got)
@@ -79,10 +71,17 @@ local function popList(p, asked, got)
   end
   return #popped < asked
 end
--- a partition whose list ran dry leaves the index (back in place if the records' write is refused)
+-- a partition whose list ran dry leaves the index (back in place if the records' write is refused:
+-- at its score, or for the head the last claim left, whose score was not read, ahead of the rest)
 local function unindex(label, score)
   redis.call("ZREM", READY, label)
-  if score then onRefused(function() redis.call("ZADD", READY, score, label) end) end
+  onRefused(function()
+    if not score then
+      local first = redis.call("ZRANGE", READY, 0, 0, "WITHSCORES")[2]
+      score = first and int(tonumber(first) - 1) or int(NOW * 4096)
+    end
+    redis.call("ZADD", READY, score, label)
+  end)
 end
 -- pops up to want ids from the ready lists in READY's order, up to the first partition this call
 -- lacks. Fast path: meta _rh, the head the last claim left, when this call holds it and it has
@@ -92,7 +91,7 @@ local function popReady(want, head)
   local got = {}
   if head and PART[head] then
     if not popList(PART[head], want, got) then hint(head); return got end
-    unindex(head, redis.call("ZSCORE", READY, head))
+    unindex(head, nil)
   end
   local stopped, nextHead = false, nil
   local heads = redis.call("ZRANGE", READY, 0, HEADS - 1, "WITHSCORES")
@@ -110,21 +109,87 @@ local function popReady(want, head)
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
 end
+-- the first max prioritized ids in claim order (priority, then FIFO), merged over the partitions'
+-- sets in PPARTS's order (by head): {id, score, label} each, and the score below which the list is
+-- exact (nil: all of it). A partition this call lacks bounds the merge at its head and joins the
+-- hint. read[label] = what was read of its set (its next head, once the taken ones are gone)
+local function prioHeads(max)
+  local parts = redis.call("ZRANGE", PPARTS, 0, HEADS, "WITHSCORES")
+  local cands, read, bound = {}, {}, nil
+  for i = 1, #parts, 2 do
+    local label, head = parts[i], tonumber(parts[i + 1])
+    if #cands >= max and cands[max][2] < head then break end
+    if i > 2 * HEADS or not PART[label] then
+      bound = head
+      if i <= 2 * HEADS then hint(label) end
+      break
+    end
+    local got = redis.call("ZRANGE", PART[label][SLOT_PRIO], 0, max, "WITHSCORES")
+    read[label] = got
+    -- merge the two sorted lists, keeping the first max (the rest cannot be taken)
+    local merged, a, b = {}, 1, 1
+    while #merged < max and (a <= #cands or b < #got) do
+      local s = b < #got and tonumber(got[b + 1])
+      if s and (a > #cands or s < cands[a][2]) then merged[#merged + 1] = {got[b], s, label}; b = b + 2
+      else merged[#merged + 1] = cands[a]; a = a + 1 end
+    end
+    cands = merged
+  end
+  local out = {}
+  for _, c in ipairs(cands) do
+    if #out >= max or (bound and c[2] >= bound) then break end
+    out[#out + 1] = c
+  end
+  return out, bound, read, #parts / 2
+end
+-- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
+-- head (read by prioHeads: the ids taken from a partition are the first of its set) or leaves
+local function takePrio(taken, read, indexed)
+  local byLabel, labels = groupBy(taken, function(t) return t[3] end)
+  local rescored, emptied = {}, {}
+  for _, label in ipairs(labels) do
+    local g, got = byLabel[label], read[label]
+    local ids = {}
+    for i, t in ipairs(g) do ids[i] = t[1] end
+    chunked("ZREM", PART[label][SLOT_PRIO], ids, CHUNK)
+    local next = got[2 * #g + 2]
+    if next then rescored[#rescored + 1] = next; rescored[#rescored + 1] = label else emptied[#emptied + 1] = label end
+  end
+  count("_prio", -#taken)
+  if #rescored > 0 then redis.call("ZADD", PPARTS, unpack(rescored)) end
+  if #emptied > 0 then redis.call("ZREM", PPARTS, unpack(emptied)) end
+  if #emptied == indexed then redis.call("HDEL", META, "_pz") end
+  onRefused(function()
+    for _, label in ipairs(labels) do
+      local back = {}
+      for _, t in ipairs(byLabel[label]) do back[#back + 1] = t[2]; back[#back + 1] = t[1] end
+      chunked("ZADD", PART[label][SLOT_PRIO], back, CHUNK)
+      reindex(label, SLOT_PRIO, PPARTS)
+    end
+    redis.call("HSET", META, "_pz", "1")
+  end)
+end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
-  if m._due and tonumber(m._due) <= NOW then promoteDue(math.max(claimMax, 100)); m._pz = redis.call("HGET", META, "_pz") end
-  local positives, negatives, fetched, z = {}, {}, 0, {}
+  if m._due and tonumber(m._due) <= NOW then
+    local _, _, lacking = promoteDue(math.max(claimMax, 100))
+    -- due delayed tasks of partitions this call lacks: the next claim holds them
+    for _, label in ipairs(lacking) do hint(label) end
+    m._pz = redis.call("HGET", META, "_pz")
+  end
+  local positives, negatives, z, bound, read, indexed = {}, {}, {}, nil, {}, 0
   if m._pz then
-    z = redis.call("ZRANGE", PRIO, 0, claimMax - 1, "WITHSCORES")
-    fetched = #z / 2
-    for i = 1, #z, 2 do
-      if tonumber(z[i + 1]) < ZERO_SCORE then positives[#positives + 1] = z[i] else negatives[#negatives + 1] = z[i] end
+    z, bound, read, indexed = prioHeads(claimMax)
+    if indexed == 0 then redis.call("HDEL", META, "_pz") end
+    for _, e in ipairs(z) do
+      if e[2] < ZERO_SCORE then positives[#positives + 1] = e[1] else negatives[#negatives + 1] = e[1] end
     end
   end
-  local firstPositives = #positives
-  positives = held(positives)
+  -- a lacking partition may hold a higher priority than the ready lists: they wait for the next call
+  local positivesCut = bound ~= nil and bound < ZERO_SCORE
+  if positivesCut then claimShort = true end
   local popped = {}
-  if #positives == firstPositives then
+  if not positivesCut then
     local want = claimMax - #positives
     want = flow.unkeyedShare(want, m._fz) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
     popped = want > 0 and popReady(want, m._rh) or {}
@@ -157,31 +222,26 @@ local function claimBatch(claimMax, m, c, settleIds)
     load(batch)
     claimFrom(positives, false, c)
   end
-  local taken = {}
-  for _, id in ipairs(positives) do taken[#taken + 1] = id end
   local room = claimMax - #claimed / 2
+  local taking = #positives
   if room > 0 and #negatives > 0 and not claimShort then
     local more = {}
     for i = 1, math.min(room, #negatives) do more[i] = negatives[i] end
-    more = held(more)
-    for _, id in ipairs(more) do taken[#taken + 1] = id end
+    taking = taking + #more
     load(more)
     claimFrom(more, false, c)
   end
-  if #taken > 0 then
-    chunked("ZREM", PRIO, taken, CHUNK)
-    onRefused(function()
-      local back, scoreOf = {}, {}
-      for i = 1, #z, 2 do scoreOf[z[i]] = z[i + 1] end
-      for _, id in ipairs(taken) do back[#back + 1] = scoreOf[id]; back[#back + 1] = id end
-      chunked("ZADD", PRIO, back, CHUNK)
-    end)
+  -- the prioritized list stopped at a lacking partition before the claim was full
+  if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end
+  local taken = {}
+  for i = 1, taking do taken[i] = z[i] end
+  if #taken > 0 then takePrio(taken, read, indexed) end
+  -- the prioritized sets' next partitions: the next call holds them
+  for label, got in pairs(read) do
+    local n = 0
+    for _, t in ipairs(taken) do if t[3] == label then n = n + 1 end end
+    if got[2 * n + 1] then hint(label) end
   end
-  if m._pz and #taken == fetched and fetched < claimMax then redis.call("HDEL", META, "_pz") end
-  -- PRIO's next ids: their partitions too
-  local gone = {}
-  for _, id in ipairs(taken) do gone[id] = true end
-  for i = 1, #z, 2 do if not gone[z[i]] then hint(partOf(z[i])) end end
 end
 `,
 );

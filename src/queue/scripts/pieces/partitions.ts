@@ -1,4 +1,4 @@
-import { HASHED_PARTITIONS } from "../../ids";
+import { DEDUP_PARTITIONS, HASHED_PARTITIONS } from "../../ids";
 import { PARTITION_KEY_COUNT } from "../../keys";
 import { luaPiece } from "./index";
 
@@ -13,8 +13,8 @@ export const LUA_PARTITIONS = luaPiece(
   { keys: ["meta"] },
   String.raw`
 local NEED = "_need"
--- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r: and f: keys (keys.ts
--- partitionKeys); META is that base .. "meta"
+-- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r:, p:, d:, x: and f: keys (keys.ts
+-- partitionKeys); META is that base .. "meta". PART[label] = {records, ready, prioritized, delayed, dead, flow}
 local PART, PART_LABELS = {}, {}
 for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   local label = string.sub(DECLARED_PARTS[i], #META - 1)
@@ -22,6 +22,14 @@ for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}
+-- the hashed rule of partOf over any string's bytes, over "parts" partitions (ids.ts hashedPartitionOf)
+local function hashedPart(s, parts)
+  local h = 0
+  for i = 1, #s do h = (h * 31 + string.byte(s, i)) % 1000003 end
+  return "%" .. (h % (parts or ${HASHED_PARTITIONS}))
+end
+-- the partition whose hash holds a dedup key's entry (ids.ts dedupPartitionOf)
+local function dedupPart(key) return hashedPart(key, ${DEDUP_PARTITIONS}) end
 local function partOf(id)
   local label = partMemo[id]
   if label then return label end
@@ -29,11 +37,7 @@ local function partOf(id)
   else
     local stem, digits = string.match(id, "^(.-)(%d+)$")
     if digits then label = stem .. "#" .. string.sub(digits, 1, -3)
-    else
-      local h = 0
-      for i = 1, #id do h = (h * 31 + string.byte(id, i)) % 1000003 end
-      label = "%" .. (h % ${HASHED_PARTITIONS})
-    end
+    else label = hashedPart(id) end
   end
   partMemo[id] = label
   return label
@@ -48,6 +52,17 @@ local function undeclared(ids, need)
     if not PART[l] and not seen[l] then seen[l] = true; need[#need + 1] = l end
   end
   return need
+end
+-- items grouped by keyOf(item), and the keys in the order they first appear
+local function groupBy(items, keyOf)
+  local groups, order = {}, {}
+  for _, item in ipairs(items) do
+    local k = keyOf(item)
+    local g = groups[k]
+    if not g then g = {}; groups[k] = g; order[#order + 1] = k end
+    g[#g + 1] = item
+  end
+  return groups, order
 end
 local function recordsOf(id)
   local p = PART[partOf(id)]

@@ -20,33 +20,56 @@ local function finish(id, h, state, body, keepMs)
   put(id, format(h, body))
   return expires
 end
--- moves due delayed tasks to PRIO, behind the ready lists for priority 0 (flushed at once: a claim
--- may follow). Their records stay "d" (a claim takes a due "d" as queued): promotion reads no record,
--- so it needs no partition
+-- the due partitions of DPARTS (their earliest runAt passed), and those of them this call lacks
+local function duePartitions(max)
+  local labels = redis.call("ZRANGEBYSCORE", DPARTS, "-inf", NOW, "LIMIT", 0, max)
+  local lacking = {}
+  for _, label in ipairs(labels) do if not PART[label] then lacking[#lacking + 1] = label end end
+  return labels, lacking
+end
+-- moves due delayed tasks to their partitions' prioritized sets, behind the ready lists for priority
+-- 0 (flushed at once: a claim may follow). Their records stay "d" (a claim takes a due "d" as
+-- queued): promotion reads no record. Only partitions the call holds are promoted (d:<label> to
+-- p:<label>); returns how many, whether a bound was hit, and the due partitions it lacked
 local function promoteDue(limit)
-  local due = redis.call("ZRANGEBYSCORE", DELAYED, "-inf", NOW, "WITHSCORES", "LIMIT", 0, limit)
-  local members = {}
-  for i = 1, #due, 2 do
-    local member = due[i]
-    members[#members + 1] = member
-    local id, priority = string.match(member, "^([^|]*)|?(.*)$")
-    makeReady(id, priority, false)
+  local labels, lacking = duePartitions(8)
+  local n, moved = 0, {}
+  for _, label in ipairs(labels) do
+    if PART[label] and n < limit then
+      local key = PART[label][SLOT_DELAYED]
+      local due = redis.call("ZRANGEBYSCORE", key, "-inf", NOW, "WITHSCORES", "LIMIT", 0, limit - n)
+      local members = {}
+      for i = 1, #due, 2 do
+        members[#members + 1] = due[i]
+        local id, priority = string.match(due[i], "^([^|]*)|?(.*)$")
+        makeReady(id, priority, false)
+      end
+      if #members > 0 then
+        chunked("ZREM", key, members, CHUNK)
+        count("_dly", -#members)
+        reindex(label, SLOT_DELAYED, DPARTS)
+        moved[#moved + 1] = {label, due}
+        n = n + #members
+      end
+    end
   end
-  if #members > 0 then
-    chunked("ZREM", DELAYED, members, CHUNK)
+  if n > 0 then
     local toPrio = {}
     for i = 2, #prioEntries, 2 do toPrio[#toPrio + 1] = prioEntries[i] end
     flushReady()
     onRefused(function()
-      chunked("ZREM", PRIO, toPrio, CHUNK)
-      local back = {}
-      for i = 1, #due, 2 do back[#back + 1] = due[i + 1]; back[#back + 1] = due[i] end
-      chunked("ZADD", DELAYED, back, CHUNK)
+      count("_prio", -segmentRemove(toPrio, SLOT_PRIO, PPARTS))
+      for _, m in ipairs(moved) do
+        local back = {}
+        for i = 1, #m[2], 2 do back[#back + 1] = m[2][i + 1]; back[#back + 1] = m[2][i] end
+        chunked("ZADD", PART[m[1]][SLOT_DELAYED], back, CHUNK)
+        reindex(m[1], SLOT_DELAYED, DPARTS)
+      end
       refreshDue()
     end)
   end
   refreshDue()
-  return #members, #members == limit
+  return n, n == limit or #labels == 8 or #lacking > 0, lacking
 end
 `,
 );
