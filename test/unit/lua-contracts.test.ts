@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "2c24d43836b03cf199938f1023326b2c6d36e8a6",
-  "settle": "16551e45d3acb33d03102ca49ca31d30aa32eb82",
-  "extend": "449a57ffb93ec4a2ff71abec7c29364c467075ee",
-  "cancel": "bf2a7bee7103fb68bfbccb8572e37112d296b029",
-  "dead": "ccb99af6731cc7bc93a9656028b6ad6eae006634",
-  "upkeep": "3789fccf3e0cf45a7c5c287f74247b34dc9c02a5",
+  "enqueue": "84752bf3194a8d70d06fb36703aa0e32d984b203",
+  "settle": "1ce69ce465661eec5471c0e9340a8baec4bcce59",
+  "extend": "f9767d98961c9fc35b51b7386afbb559758b86fb",
+  "cancel": "688fe17b995acff810d66df45fcef82326c9e331",
+  "dead": "bc5715ca0a1fee0d6339ff50d162cabff9ed1620",
+  "upkeep": "eeb3ad34168cacaee2b8963e9c30635c9a81f16c",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "fb011f62f879ed53c6c3808711b8d38d390fc1cf",

@@ -38,11 +38,29 @@ function flow.addQueued(entries)
   end
   local index = {}
   for _, label in ipairs(labels) do
+    local low = groups[label].low
     chunked("ZADD", flow.queueKey(label), groups[label], CHUNK)
-    index[#index + 1] = int(groups[label].low); index[#index + 1] = label
-    if flow.g then flow.headAdded(label, groups[label].low) end
+    -- the tail hint (FLOW ""): the partition the last enqueue indexed and a score its index entry is
+    -- at or below; entries at or above it change nothing there (a burst's batches share a partition)
+    local tl, tb = string.match(flow.g and flow.g.tail or "", "^([^\t]*)\t(.*)$")
+    if not (tl == label and low >= tonumber(tb)) then
+      index[#index + 1] = int(low); index[#index + 1] = label
+      if flow.g then flow.g.tail, flow.gDirty = label .. "\t" .. int(low), true end
+    end
+    if flow.g then flow.headAdded(label, low) end
   end
   if #index > 0 then redis.call("ZADD", FPARTS, "LT", unpack(index)) end
+end
+-- a claim moved a partition's index entry up to score (false: out): the tail hint follows it
+flow.moved = {}
+function flow.indexMoved(label, score) flow.moved[label] = score end
+function flow.applyMoves()
+  local tl = string.match(flow.g.tail or "", "^([^\t]*)\t")
+  if tl and flow.moved[tl] ~= nil then
+    flow.g.tail = flow.moved[tl] and (tl .. "\t" .. int(flow.moved[tl])) or ""
+    flow.gDirty = true
+  end
+  flow.moved = {}
 end
 -- one step of the merge: pops from the partition p = {label, lower bound} its entries up to bound
 -- (and up to an id of a partition this call does not hold: the shared set's), puts back the rest
@@ -113,9 +131,13 @@ local function mergeFromIndex(want, out, needPartition, hintLabel)
     for _, q in ipairs(parts) do if q[1] ~= "" then hintLabel(q[1]) end end
     if parts[1] and parts[1][1] ~= "" then head = flow.headOf(parts[1][1], math.min(parts[2] and parts[2][2] or math.huge, horizon), parts[2] and parts[2][1]) end
     local scores = {}
-    for label, score in pairs(changed) do scores[#scores + 1] = int(score); scores[#scores + 1] = label end
+    for label, score in pairs(changed) do
+      scores[#scores + 1] = int(score); scores[#scores + 1] = label
+      flow.indexMoved(label, score)
+    end
     if #scores > 0 then redis.call("ZADD", FPARTS, "XX", unpack(scores)) end
     chunked("ZREM", FPARTS, gone, CHUNK)
+    for _, label in ipairs(gone) do flow.indexMoved(label, false) end
     dry = dry or (#parts == 0 and #heads < FLOW_HEADS * 2)
     if stop or not blocked then break end
   end
@@ -137,7 +159,8 @@ function flow.popQueued(want, hinted, needPartition, hintLabel)
     keep = stop or (want <= 0 and not ranDry)
     -- the head ran dry or reached the bound: the index decides from here
     if not keep then
-      if ranDry then redis.call("ZREM", FPARTS, hl) elseif exact then redis.call("ZADD", FPARTS, "XX", int(p[2]), hl) end
+      if ranDry then redis.call("ZREM", FPARTS, hl); flow.indexMoved(hl, false)
+      elseif exact then redis.call("ZADD", FPARTS, "XX", int(p[2]), hl); flow.indexMoved(hl, p[2]) end
     end
   end
   if not keep and want > 0 then dry, head = mergeFromIndex(want, out, needPartition, hintLabel) end

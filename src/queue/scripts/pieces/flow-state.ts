@@ -15,8 +15,9 @@ import { LUA_BUFFERS } from "./buffers";
  * held parts: "<label>,..." the partitions whose records hash holds some of the key's held tasks (field
  *   "~H<key>", pieces/flow.ts), in the order they were first held: it grows with the partitions a key's
  *   held backlog spans (a burst of enqueues shares one), never with the tasks in them.
- * Field "" holds the queue's totals: "<round>|<active keys>|<queued>|<held>|<lane round>|<head hint>" (the
- * head hint as META's _fq, flow-queue.ts, so that the scripts adding keyed tasks see it). The round is
+ * Field "" holds the queue's totals: "<round>|<active keys>|<queued>|<held>|<lane round>|<head hint>|<tail
+ * hint>" (the head hint as META's _fq, so that the scripts adding keyed tasks see it; the tail hint the
+ * partition last indexed: flow-queue.ts). The round is
  * that of the last claimed keyed task: a key idle until now enters at the next round, not behind a busy
  * key's backlog; the lane round is the last round the tasks without a key took a turn in (a claim of
  * fewer tasks than lanes). META's `_fz` holds the active keys (waiting or held) while there are any:
@@ -78,9 +79,9 @@ function flow.read(keys)
     for k = i, j do
       local name, v = want[k], values[k - i + 1]
       if name == "" then
-        local round, active, queued, held, lane, head = string.match(v or "", "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|?([^|]*)|?(.*)$")
+        local round, active, queued, held, lane, head, tail = string.match(v or "", "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|?([^|]*)|?([^|]*)|?(.*)$")
         flow.g = {round = tonumber(round) or 0, active = tonumber(active) or 0, queued = math.max(0, tonumber(queued) or 0),
-          held = math.max(0, tonumber(held) or 0), lane = tonumber(lane) or 0, head = head or ""}
+          held = math.max(0, tonumber(held) or 0), lane = tonumber(lane) or 0, head = head or "", tail = tail or ""}
         -- the hint META holds now (flow.ts writes it whenever it changes)
         flow.g.hint = flow.g.active > 0 and flow.g.active or ((flow.g.queued > 0 or flow.g.held > 0) and 1 or 0)
         flow.g.heldHint = flow.g.held > 0

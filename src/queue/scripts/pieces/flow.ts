@@ -146,6 +146,7 @@ function flow.prepare(room, m, needPartition, hintLabel)
     keys[#keys + 1] = key
   end
   flow.read(keys)
+  flow.applyMoves()
   if (head or "") ~= (flow.headGone and "" or (m._fq or "")) then
     if head then redis.call("HSET", META, "_fq", head) else redis.call("HDEL", META, "_fq") end
     flow.g.head, flow.gDirty = head or "", true
@@ -206,6 +207,7 @@ function flow.writeKeys()
   end
   flow.dirty, flow.dirtyKeys = {}, {}
   sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held .. "|" .. int(flow.g.lane) .. "|" .. flow.g.head
+    .. "|" .. flow.g.tail
   chunked("HSET", FLOW, sets, CHUNK)
   chunked("ZADD", FLOWOPEN, opens, CHUNK)
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
