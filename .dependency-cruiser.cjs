@@ -3,7 +3,8 @@
  * proves that they fail on planted violations): each layer imports only the layers below it,
  * nothing in src/ reaches the user's functions or the Node-only dev stack, and no module imports
  * itself through a cycle.
- *   src/queue    the core: no Hono, no Workers, no other edgeq layer
+ *   src/wire     the JSON shapes of the HTTP API, types only: imports nothing, and everything may import it
+ *   src/queue    the core: no Hono, no Workers, no other edgeq layer but the wire types
  *   src/security ciphers, replay marks, rate limits over the core
  *   src/blobs    R2 files and task payloads too large for Redis, over the core
  *   src/runtime  runs work over the core and security
@@ -22,7 +23,9 @@ module.exports = {
       "src/ is what deploys: it never imports the user's functions (the composition root passes the registry in), the dev stack, tests or benchmarks."),
     rule("index-only-to-functions", { path: "^src/index[.]ts$" }, { path: "^(functions/(?!index[.]ts$)|dev/|test/|bench/)" },
       "Only the composition root (src/index.ts) reaches functions/, through its registry."),
-    rule("queue-is-the-core", { path: "^src/queue/" }, { path: "^src/(?!queue/)|^node_modules/(hono|@hono|@cloudflare|@upstash/qstash)/" },
+    rule("wire-is-types-alone", { path: "^src/wire/" }, { path: "^(?!src/wire/)" },
+      "src/wire is the shapes the server and the client share: it imports nothing else (no edgeq layer, no package)."),
+    rule("queue-is-the-core", { path: "^src/queue/" }, { path: "^src/(?!queue/|wire/)|^node_modules/(hono|@hono|@cloudflare|@upstash/qstash)/" },
       "src/queue knows nothing of the layers above it, of Hono or of Workers."),
     rule("security-below-runtime", { path: "^src/security/" }, { path: "^src/(runtime|http|client)/|^src/(index|env)[.]ts$|^node_modules/(hono|@hono)/" },
       "src/security serves the runtime and the HTTP layer; it imports only the queue core."),
@@ -40,8 +43,8 @@ module.exports = {
       "Other folders import blobs through src/blobs/index.ts, never its internals."),
     rule("jobs-store-through-its-door", { path: "^(src|functions)/", pathNot: "^src/queue/" }, { path: "^src/queue/jobs/(?!index[.]ts$)" },
       "Layers above the queue core import the jobs store through src/queue/jobs/index.ts."),
-    rule("client-stands-alone", { path: "^src/client/" }, { path: "^src/(?!client/)" },
-      "The client SDK and CLI run anywhere: they import no server code."),
+    rule("client-stands-alone", { path: "^src/client/" }, { path: "^src/(?!client/|wire/)" },
+      "The client SDK and CLI run anywhere: they import no server code, only the wire types they share with it."),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

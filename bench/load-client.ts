@@ -1,6 +1,6 @@
 /**
- * The clients of a system benchmark, in a process of their own: the stack's REST server, QStash dev
- * server and balancer run in the benchmark's process (dev/stack.ts), and clients sharing that event
+ * The clients of a system benchmark, in a process of their own: the stack's REST server and QStash
+ * dev server run in the benchmark's process (dev/stack.ts), and clients sharing that event
  * loop would slow the servers they measure and hide whose CPU a request costs. `runLoad` spawns
  * this file with a load to make; it prints what it measured as one line of JSON.
  *

@@ -20,6 +20,11 @@ export interface PatternCost {
    * its key and argument counts): which calls make up the commands per task.
    */
   topLevelPerTask?: Record<string, number>;
+  /**
+   * Per script (by name; "(no script)" for commands sent alone): calls per task, the calls made
+   * inside each by command name, and what they add up to per task.
+   */
+  byScript?: Record<string, { calls: number; innerPerCall: Record<string, number>; innerPerTask: number }>;
 }
 
 export interface ProfileResults {

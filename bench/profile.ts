@@ -1,12 +1,13 @@
 /**
  * `node --import tsx bench/profile.ts [--quick] [--workers N] [--only single,bulk,health,wait]
- * [--no-profiles]`: what a request and a task cost in
+ * [--no-profiles | --calls-only]`: what a request and a task cost in
  * each process of the local stack, for the patterns of issue 11 (single-task enqueues from 20
  * clients, bulk enqueues of 1,000 per request, GET /health, enqueue → ?wait= result), and where
  * that CPU goes. Each pattern runs twice on one stack: once plain, for CPU milliseconds per request
  * by process (/proc), Redis commands by name (INFO commandstats), REST requests and QStash messages
  * per task; once under V8's sampling profiler (this process through node:inspector, workerd through
- * its DevTools port), for the modules and functions that time goes to. A bare Worker (one fetch
+ * its DevTools port), for the modules and functions that time goes to, and under MONITOR for the
+ * Redis calls of each script by name (bench/script-calls.ts). A bare Worker (one fetch
  * handler, no Hono, no Redis) on the same harness gives the harness's own ceiling for /health.
  * Clients run in a process of their own (load-client.ts). Writes bench/results/profile.json.
  */
@@ -26,6 +27,7 @@ import { runLoad, type Load, type LoadResult } from "./load-client";
 import { treeCpuMs } from "./process-tree";
 import { commandDelta, RedisProbe } from "./redis-probe";
 import { describe, startMonitor } from "./redis-trace";
+import { scriptTally } from "./script-calls";
 import { untilDone } from "./system";
 import { taskInput } from "./workload";
 
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1" },
     only: { type: "string" },
     "no-profiles": { type: "boolean", default: false },
+    // the second run traces Redis calls by script (MONITOR) without V8's profilers
+    "calls-only": { type: "boolean", default: false },
   },
 });
 const quick = values.quick ?? false;
@@ -52,7 +56,8 @@ interface Pattern {
 
 
 function cpuSnapshot(stack: Stack): Record<string, number> {
-  const snapshot: Record<string, number> = { "stack host (REST + QStash servers, balancer)": processCpuMs(process.pid) };
+  const snapshot: Record<string, number> = { "stack host (REST + QStash servers)": processCpuMs(process.pid) };
+  if (stack.balancer) snapshot.balancer = processCpuMs(stack.balancer.pid);
   stack.workers.forEach((worker, i) => {
     for (const [program, ms] of Object.entries(treeCpuMs(worker.pid))) {
       const name = program === "workerd" ? `worker ${i + 1}: workerd` : `worker ${i + 1}: Miniflare (${program})`;
@@ -106,28 +111,32 @@ async function measure(stack: Stack, probe: RedisProbe, pattern: Pattern): Promi
   };
 }
 
-async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundle: (line: number) => string): Promise<Pick<PatternCost, "profiles" | "topLevelPerTask">> {
+async function profiled(stack: Stack, probe: RedisProbe, pattern: Pattern, bundle: (line: number) => string): Promise<Pick<PatternCost, "profiles" | "topLevelPerTask" | "byScript">> {
   const topLevel: Record<string, number> = {};
-  // edgeq's own commands only: not the scripts' inner calls ("lua"), nor this probe's completion polls
+  const scripts = await scriptTally();
+  // edgeq's own commands only: not this probe's completion polls; scripts' inner calls ("lua") by script
   const probeAddress = await probe.address();
   const stopMonitor = await startMonitor(stack.info.redisPort, (line) => {
     // MEMORY USAGE is the REST server's own record-size probe, not a command edgeq sends
-    if (line.source !== "lua" && line.source !== probeAddress && line.args[0]?.toUpperCase() !== "MEMORY" && line.args.some((arg) => arg.startsWith("edgeq:"))) {
+    if (line.source === probeAddress || line.args[0]?.toUpperCase() === "MEMORY" || !line.args.some((arg) => arg.startsWith("edgeq:"))) return;
+    scripts.add(line.source, line.args);
+    if (line.source !== "lua") {
       const kind = describe(line.args);
       topLevel[kind] = (topLevel[kind] ?? 0) + 1;
     }
   });
-  const stopHost = await profileThisProcess();
-  const stopWorkers = await Promise.all(stack.workers.map((worker) => profileWorker(worker.inspectorPort!)));
+  const v8 = !values["calls-only"];
+  const stopHost = v8 ? await profileThisProcess() : null;
+  const stopWorkers = v8 ? await Promise.all(stack.workers.map((worker) => profileWorker(worker.inspectorPort!))) : [];
   const spec = await pattern.load(stack, true);
   const result = "kind" in spec ? await runLoad(spec) : spec;
   if (pattern.tasks > 0 && pattern.settles !== false) await untilDone(probe, result.ids, 120_000);
-  const profiles: Record<string, ProfileSummary> = { "stack host": summarize(await stopHost()) };
+  const profiles: Record<string, ProfileSummary> = stopHost ? { "stack host": summarize(await stopHost()) } : {};
   const workerProfiles: Profile[] = await Promise.all(stopWorkers.map((stop) => stop()));
   workerProfiles.forEach((profile, i) => (profiles[`worker ${i + 1}: workerd`] = summarize(profile, bundle)));
   stopMonitor();
   const topLevelPerTask = pattern.tasks > 0 ? Object.fromEntries(Object.entries(topLevel).map(([kind, n]) => [kind, perUnit(n, pattern.tasks)])) : undefined;
-  return { profiles, ...(topLevelPerTask ? { topLevelPerTask } : {}) };
+  return { profiles, ...(topLevelPerTask ? { topLevelPerTask, byScript: scripts.perUnit(pattern.tasks) } : {}) };
 }
 
 function patterns(token: string): Pattern[] {
@@ -238,6 +247,7 @@ for (const cost of costs) {
   console.log(`\n## ${cost.pattern}: ${cost.perSecond}/s`);
   console.log(`cpu ms/request ${JSON.stringify(cost.cpuMsPerRequest)}\nbusy ${JSON.stringify(cost.busy)}\ncommands/task ${JSON.stringify(cost.redisCommandsPerTask)} REST req/request ${cost.restRequestsPerRequest} QStash/task ${cost.qstashMessagesPerTask}`);
   if (cost.topLevelPerTask) console.log(`top-level per task ${JSON.stringify(cost.topLevelPerTask)}`);
+  for (const [name, calls] of Object.entries(cost.byScript ?? {})) console.log(`  ${name}: ${calls.calls} calls/task, ${calls.innerPerTask} inner/task, per call ${JSON.stringify(calls.innerPerCall)}`);
   for (const [name, summary] of Object.entries(cost.profiles)) {
     console.log(`  ${name} busy ${summary.busyMs} ms: ${summary.modules.slice(0, 8).map((m) => `${m.module} ${m.ms}`).join(", ")}`);
     console.log(`    top fns: ${summary.functions.slice(0, 8).map((f) => `${f.fn} [${f.module}] ${f.ms}`).join(", ")}`);

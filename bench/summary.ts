@@ -78,6 +78,10 @@ function costSection(profile: ProfileResults): string {
       for (const [kind, n] of Object.entries(p.topLevelPerTask)) byCommand[kind.split(" ")[0]!] = (byCommand[kind.split(" ")[0]!] ?? 0) + n;
       facts.push(`top-level calls per task ${Object.entries(byCommand).map(([c, n]) => `${c} ${n.toFixed(3)}`).join(", ")}, so a script call costs ${(((p.redisCommandsPerTask?.total ?? 0) - Object.values(byCommand).reduce((a, b) => a + b, 0)) / Math.max(1e-9, byCommand.EVALSHA ?? 0)).toFixed(1)} inner calls on average`);
     }
+    if (p.byScript) {
+      const scripts = Object.entries(p.byScript).filter(([, s]) => s.innerPerTask > 0 || s.calls > 0).sort((a, b) => b[1].innerPerTask - a[1].innerPerTask);
+      facts.push(`by script: ${scripts.map(([name, s]) => `${name} ${s.calls.toFixed(3)} calls and ${s.innerPerTask.toFixed(2)} inner calls per task (per call: ${Object.entries(s.innerPerCall).map(([c, n]) => `${c} ${n.toFixed(1)}`).join(", ")})`).join("; ")}`);
+    }
     facts.push(`REST requests per HTTP request ${p.restRequestsPerRequest.toFixed(2)}`);
     if (p.qstashMessagesPerTask !== null) facts.push(`QStash messages per task ${p.qstashMessagesPerTask.toFixed(3)}`);
     facts.push(`busiest process: ${bound} (${p.busy[bound]!.toFixed(2)})`);

@@ -3,9 +3,12 @@
  * and worker processes killed (SIGKILL, then restarted) at random moments while they drain, so that
  * a test or a soak can show that nothing is lost. Dev only; nothing here is ever deployed.
  */
+import { createHash } from "node:crypto";
 import { mixSeed, seededRandom } from "../functions/seeded-random";
+import { settleScript } from "../src/queue/scripts/settle";
 import type { DeliveryFaults, DeliveryStats } from "./qstash/index";
-import { randomFaults, type FaultKind, type FaultRates } from "./rest-server/faults";
+import type { RedisCommand } from "./rest-server/commands";
+import { lostAnswers, randomFaults, type FaultKind, type FaultRates } from "./rest-server/faults";
 import type { Stack } from "./stack";
 
 export interface ChaosPlan {
@@ -18,6 +21,12 @@ export interface ChaosPlan {
    * mid-batch, with no chance to settle or hand its tasks back.
    */
   killsPerDelivery: number;
+  /**
+   * Settle calls that complete tasks whose answer is lost after Redis applied them (the first N): the
+   * client sends the call again and meets its own settled tasks, a stale settle the fencing must
+   * refuse. The random faults cause these too, but not in every run.
+   */
+  lostSettleAnswers?: number;
   /** Seed of the random draws (faults and kill times), so a failing run can be replayed. */
   seed?: number;
 }
@@ -30,6 +39,8 @@ export interface ChaosReport {
   duplicatedDeliveries: number;
   delayedDeliveries: number;
   workerKills: number;
+  /** Settle answers lost as planned (ChaosPlan.lostSettleAnswers). */
+  lostSettleAnswers: number;
   /**
    * Settles the queue core refused as stale (a lease taken over, or a settle sent again after its
    * answer was lost), summed from the push invocations' reports: the fencing at work.
@@ -57,13 +68,24 @@ function staleIn(bodyBase64: string | undefined): number {
   }
 }
 
+/** Matches an EVALSHA of the settle script with completions (its ARGV[5] > 0; settle.ts's contract). */
+function completesTasks(): (command: RedisCommand) => boolean {
+  const sha = createHash("sha1").update(settleScript.source).digest("hex");
+  return ({ name, args }) => {
+    if (name !== "EVALSHA" || String(args[0]) !== sha) return false;
+    const keyCount = Number(args[1]);
+    return Number(args[2 + keyCount + 4]) > 0;
+  };
+}
+
 export function unleashChaos(stack: Stack, plan: ChaosPlan): Chaos {
   const seed = plan.seed ?? Date.now();
   const random = seededRandom(mixSeed(seed));
   const restAtStart = stack.rest.stats();
   const qstashAtStart = stack.qstash.stats();
   let staleSettles = 0;
-  stack.rest.setFaults(randomFaults(plan.rest, random));
+  const lost = lostAnswers(completesTasks(), plan.lostSettleAnswers ?? 0);
+  stack.rest.setFaults(randomFaults(plan.rest, random), lost);
   stack.qstash.setFaults({
     ...plan.qstash,
     // A stream of its own: the deliveries' draws do not shift the kills'.
@@ -86,6 +108,7 @@ export function unleashChaos(stack: Stack, plan: ChaosPlan): Chaos {
       duplicatedDeliveries: qstash.duplicated - qstashAtStart.duplicated,
       delayedDeliveries: qstash.delayed - qstashAtStart.delayed,
       workerKills,
+      lostSettleAnswers: (plan.lostSettleAnswers ?? 0) - lost.left(),
       staleSettles,
     };
   };

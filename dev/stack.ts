@@ -8,7 +8,7 @@ import { freePort, startRedisServer, type RedisServerHandle } from "./redis-serv
 import { startRestServer, type RestServer } from "./rest-server/index";
 import { startQStashServer, type QStashServerHandle } from "./qstash/index";
 import { buildBundle, startWorkerProcess, type WorkerHarness, type WorkerProcess } from "./worker-process";
-import { startBalancer, type Balancer } from "./balancer";
+import { spawnBalancer, type BalancerProcess } from "./balancer-process";
 import { startRedisCluster } from "./redis-cluster";
 import { databaseInfo, shardsSecret, startStackDatabase, type StackDatabase, type StackDatabaseInfo } from "./stack-databases";
 
@@ -68,6 +68,8 @@ export interface Stack {
   /** The databases besides the main one (`shards` > 1), each with stop() to take it down. */
   shards: StackDatabase[];
   workers: WorkerProcess[];
+  /** With several workers: the balancer in front of them, a process of its own (balancer-main.ts). */
+  balancer?: BalancerProcess;
   /** Kills worker i as a crash would (SIGKILL) and starts it again on the same port. */
   restartWorker(index: number): Promise<void>;
   /**
@@ -199,9 +201,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const index of workerPorts.keys()) workers.push(await launch(index));
     cleanups.push(() => Promise.all(workers.map((worker) => worker.kill())).then(() => {}));
 
-    let balancer: Balancer | undefined;
+    let balancer: BalancerProcess | undefined;
     if (workerCount > 1) {
-      balancer = await startBalancer(balancerPort, () => workers.filter((w) => !w.exited).map((w) => w.url));
+      // in a process of its own, as the edge is apart from the REST and QStash servers in production
+      balancer = await spawnBalancer(balancerPort, workers.map((w) => w.url));
       cleanups.push(() => balancer!.close());
     }
     let cronTurn = 0;
@@ -232,6 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       qstash,
       shards,
       workers,
+      ...(balancer ? { balancer } : {}),
       async restartWorker(index) {
         await workers[index]!.kill("SIGKILL");
         workers[index] = await launch(index);

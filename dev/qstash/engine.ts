@@ -102,10 +102,15 @@ export class DeliveryEngine {
     if (this.closed || at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
+    const wake = () => {
       this.timerAt = Number.POSITIVE_INFINITY;
       void this.pump();
-    }, Math.min(Math.max(0, at - Date.now()), maxSleepMs));
+    };
+    const delay = Math.min(Math.max(0, at - Date.now()), maxSleepMs);
+    // a message due now goes out in this turn of the loop: Node makes a 0 ms timeout one of 1 ms at
+    // least, on the push path of every enqueue (a timer set meanwhile for later is then superseded)
+    if (delay === 0) setImmediate(wake);
+    else this.timer = setTimeout(wake, delay);
   }
 
   /** A schedule was created or resumed: its first tick may come before any the loop knows of. */

@@ -7,6 +7,7 @@
  * - `drop-after`: the commands run, then the connection is cut before any answer;
  * - `timeout`: nothing runs and no answer comes; the connection is cut after a while.
  */
+import type { RedisCommand } from "./commands";
 
 export const FAULT_KINDS = ["error-before", "error-after", "drop-after", "timeout"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -21,6 +22,23 @@ export interface FaultTarget {
 export type FaultInjector = (target: FaultTarget) => FaultKind | undefined;
 
 export type FaultRates = Partial<Record<FaultKind, number>>;
+
+/**
+ * A fault chosen by the commands of a request once they ran (the request's whole answer): for a chaos run
+ * that must see a given call lose its answer, which random rates make likely but not certain.
+ */
+export type PlannedFault = (command: RedisCommand) => "error-after" | "drop-after" | undefined;
+
+/** Drops the answer of the first `count` commands that `matches` accepts, after they ran. */
+export function lostAnswers(matches: (command: RedisCommand) => boolean, count: number): PlannedFault & { left(): number } {
+  let left = count;
+  const planned = (command: RedisCommand) => {
+    if (left <= 0 || !matches(command)) return undefined;
+    left--;
+    return "drop-after" as const;
+  };
+  return Object.assign(planned, { left: () => left });
+}
 
 /** Injects each kind with its probability (their sum at most 1), drawing from `random`. */
 export function randomFaults(rates: FaultRates, random: () => number = Math.random): FaultInjector {

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CommandError, commandFromJson, commandFromPath, commandsFromJson, refusal, type RedisCommand } from "./commands";
-import type { FaultInjector, FaultKind, RestServerStats } from "./faults";
+import type { FaultInjector, FaultKind, PlannedFault, RestServerStats } from "./faults";
 import { BodyTooLarge, readBody } from "./limits";
 import { TransactionAborted, type CommandRunner } from "./pool";
 import { encodeEntries, encodeEntry, encodeError, isReplyError, type RawReply } from "./reply";
@@ -29,13 +29,15 @@ export interface RequestContext {
   /** Off (undefined) unless the server was started with a cap. */
   commandRate: CommandRateLimit | undefined;
   /** Chaos switch, replaced at run time; undefined serves every request normally. */
-  faults: { injector: FaultInjector | undefined; timeoutMs: number };
+  faults: { injector: FaultInjector | undefined; planned: PlannedFault | undefined; timeoutMs: number };
 }
 
 /** What to answer: a status and the JSON text, or nothing when a stream already answered. */
 interface Answer {
   status: number;
   text: string;
+  /** A planned fault the command that ran asked for (faults.planned). */
+  fault?: FaultKind;
 }
 
 const UNAUTHORIZED = encodeError("WRONGPASS invalid or missing auth token");
@@ -133,15 +135,30 @@ async function route(context: RequestContext, request: IncomingMessage, response
   const body = hasBody ? await readBody(request, context.maxBodyBytes) : undefined;
   if (pathname === "/" || pathname === "") {
     if (body === undefined) throw new CommandError("ERR send the command as a JSON array in a POST body, or in the path");
-    return { status: 200, text: await runOne(context, commandFromJson(parseJson(body)), base64) };
+    const command = commandFromJson(parseJson(body));
+    return { status: 200, text: await runOne(context, command, base64), fault: plannedFor(context, [command]) };
   }
   if (pathname === "/pipeline" && body !== undefined) {
-    return { status: 200, text: await runPipeline(context, commandsFromJson(parseJson(body)), base64) };
+    const commands = commandsFromJson(parseJson(body));
+    return { status: 200, text: await runPipeline(context, commands, base64), fault: plannedFor(context, commands) };
   }
   if (pathname === "/multi-exec" && body !== undefined) {
-    return { status: 200, text: await runTransaction(context, commandsFromJson(parseJson(body)), base64) };
+    const commands = commandsFromJson(parseJson(body));
+    return { status: 200, text: await runTransaction(context, commands, base64), fault: plannedFor(context, commands) };
   }
-  return { status: 200, text: await runOne(context, commandFromPath(pathname, query, body), base64) };
+  const command = commandFromPath(pathname, query, body);
+  return { status: 200, text: await runOne(context, command, base64), fault: plannedFor(context, [command]) };
+}
+
+/** The planned fault of a request that ran: the first its commands ask for (a pipeline's answer is one). */
+function plannedFor(context: RequestContext, commands: readonly RedisCommand[]): FaultKind | undefined {
+  const planned = context.faults.planned;
+  if (!planned) return undefined;
+  for (const command of commands) {
+    const fault = planned(command);
+    if (fault !== undefined) return fault;
+  }
+  return undefined;
 }
 
 function answerOf(error: unknown): Answer {
@@ -189,7 +206,11 @@ export function createRequestHandler(context: RequestContext): (request: Incomin
     if (fault !== undefined) context.stats.faults[fault]++;
     if (injectBefore(context, fault, response)) return;
     route(context, request, response, pathname, query).then(
-      (answer) => answer && deliver(response, answer, fault),
+      (answer) => {
+        if (!answer) return;
+        if (fault === undefined && answer.fault !== undefined) context.stats.faults[answer.fault]++;
+        deliver(response, answer, fault ?? answer.fault);
+      },
       (error: unknown) => {
         if (response.headersSent) response.destroy();
         else deliver(response, answerOf(error), fault);

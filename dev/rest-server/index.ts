@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { Redis } from "ioredis";
 import type { AddressInfo, Socket } from "node:net";
 import { tokenChecker } from "./auth";
-import { emptyStats, type FaultInjector, type RestServerStats } from "./faults";
+import { emptyStats, type FaultInjector, type PlannedFault, type RestServerStats } from "./faults";
 import { createRequestHandler } from "./http";
 import { DEFAULT_MAX_BODY_BYTES } from "./limits";
 import { ClusterPool } from "./cluster-pool";
@@ -56,8 +56,8 @@ export interface RestServer {
   checkRecordSizes(): Promise<void>;
   /** Commands the server sent for its own limits (MEMORY USAGE, INFO): benchmarks leave them out. */
   probeCommands(): number;
-  /** Turns fault injection on (an injector) or off (undefined). */
-  setFaults(injector: FaultInjector | undefined): void;
+  /** Turns fault injection on (an injector, and faults planned for given commands) or off (undefined). */
+  setFaults(injector: FaultInjector | undefined, planned?: PlannedFault): void;
   close(): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     throw new Error(`the REST server cannot reach redis-server at ${options.redisUrl}: ${(error as Error).message}`);
   }
   const stats = emptyStats();
-  const faults = { injector: options.faults, timeoutMs: options.faultTimeoutMs ?? 10_000 };
+  const faults = { injector: options.faults, planned: undefined as PlannedFault | undefined, timeoutMs: options.faultTimeoutMs ?? 10_000 };
   // the limits measure on a connection of their own, never in a request's path
   const probes = (cluster?.masterUrls() ?? [options.redisUrl]).map((url) => {
     const probe = new Redis(url, { maxRetriesPerRequest: 4, retryStrategy: (attempt: number) => Math.min(attempt * 50, 500) });
@@ -143,8 +143,9 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     stats: () => ({ ...stats, faults: { ...stats.faults } }),
     checkRecordSizes: () => recordSize.check(),
     probeCommands: () => recordSize.probes + (commandRate?.probes ?? 0),
-    setFaults(injector) {
+    setFaults(injector, planned) {
       faults.injector = injector;
+      faults.planned = planned;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,15 +4,10 @@
  */
 import type { BlobBucket, BlobObject, BlobValue } from "./bucket";
 import { blobKeyProblem, blobPrefixProblem } from "./keys";
+import type { BlobInfo } from "../wire/index";
 
 export type { BlobBucket } from "./bucket";
-
-export interface BlobInfo {
-  key: string;
-  size: number;
-  etag: string;
-  uploaded: number;
-}
+export type { BlobInfo } from "../wire/index";
 
 export interface BlobRange {
   offset: number;

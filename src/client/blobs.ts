@@ -2,25 +2,8 @@
  * The blob routes (/v1/blobs) for the client: bodies are bytes, not JSON, so these speak fetch
  * directly. Keys are sent segment by segment, so `/` stays a folder separator.
  */
-import { EdgeqHttpError, failure, type TransportOptions } from "./http";
-
-export interface BlobInfo {
-  key: string;
-  size: number;
-  etag: string;
-  uploaded: number;
-}
-
-export interface BlobPage {
-  blobs: BlobInfo[];
-  prefixes: string[];
-  cursor: string | null;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-}
+import type { BlobInfo, BlobPage, UploadedPart } from "../wire/index";
+import { bareProblem, EdgeqHttpError, failure, type TransportOptions } from "./http";
 
 export const keyPath = (key: string): string => `/v1/blobs/${key.split("/").map(encodeURIComponent).join("/")}`;
 
@@ -62,7 +45,7 @@ export function blobClient(options: TransportOptions) {
     async head(key: string): Promise<{ size: number; etag: string } | null> {
       const response = await doFetch(`${base}${keyPath(key)}`, { method: "HEAD", headers: auth });
       if (response.status === 404) return null;
-      if (!response.ok) throw new EdgeqHttpError(response.status, { status: response.status, title: response.statusText });
+      if (!response.ok) throw new EdgeqHttpError(response.status, bareProblem(response.status, response.statusText));
       return { size: Number(response.headers.get("content-length")), etag: response.headers.get("etag") ?? "" };
     },
     list(prefix = "", cursor?: string, delimiter?: "/"): Promise<BlobPage> {

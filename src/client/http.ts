@@ -21,10 +21,13 @@ export class EdgeqHttpError extends Error {
   }
 }
 
+/** A problem for an answer that carries none (a HEAD, a proxy's error page): RFC 9457's "about:blank". */
+export const bareProblem = (status: number, title: string, detail = ""): Problem => ({ type: "about:blank", status, title, detail });
+
 /** The error for a non-2xx answer, from its problem+json body. */
 export async function failure(response: Response): Promise<EdgeqHttpError> {
   const text = await response.text();
-  let problem: Problem = { status: response.status, title: response.statusText, detail: text.slice(0, 500) };
+  let problem = bareProblem(response.status, response.statusText, text.slice(0, 500));
   try {
     problem = { ...problem, ...(JSON.parse(text) as Problem) };
   } catch {

@@ -1,10 +1,12 @@
 import { blobClient } from "./blobs";
 import { createTransport, type TransportOptions } from "./http";
 import { readEvents } from "./sse";
-import type { FlowInfo, FlowKeyInfo, FunctionInfo, Job, JobEvent, QueueInfo, Schedule, ScheduleInput, Task, TaskEvent, TaskInput } from "./types";
+import type {
+  Canceled, EnqueuedTask, EnqueuedTasks, FlowKeyState, FlowPage, FunctionInfo, Job, JobEvent, JobStarted, QueueInfo, QueueSettingsPatch, QueueSummary, Schedule,
+  ScheduleRequest, Task, TaskEvent, TaskRequest, UnavailableDatabase,
+} from "./types";
 
 export { EdgeqHttpError } from "./http";
-export type { BlobInfo, BlobPage, UploadedPart } from "./blobs";
 export type * from "./types";
 
 export type ClientOptions = TransportOptions;
@@ -36,7 +38,7 @@ function timedId(now: number): string {
  */
 export function createClient(options: ClientOptions) {
   const http = createTransport(options);
-  const withId = (task: TaskInput): TaskInput => ({ ...task, id: task.id ?? timedId(Date.now()) });
+  const withId = (task: TaskRequest): TaskRequest => ({ ...task, id: task.id ?? timedId(Date.now()) });
   /**
    * The server ends each event stream after a while: this reconnects with Last-Event-ID, so no
    * state is repeated, until the `result` event arrives.
@@ -60,20 +62,20 @@ export function createClient(options: ClientOptions) {
   return {
     /** Files in the deployment's R2 bucket: put, get (with ranges), list, delete, multipart uploads. */
     blobs: blobClient(options),
-    enqueue(queue: string, task: TaskInput): Promise<{ id: string; status: string }> {
+    enqueue(queue: string, task: TaskRequest): Promise<EnqueuedTask> {
       return http.request("POST", path`/v1/queues/${queue}/tasks`, withId(task));
     },
-    enqueueMany(queue: string, tasks: TaskInput[]): Promise<{ ids: string[] }> {
+    enqueueMany(queue: string, tasks: TaskRequest[]): Promise<EnqueuedTasks> {
       return http.request("POST", path`/v1/queues/${queue}/tasks`, { tasks: tasks.map(withId) });
     },
     /** With `wait`, the server holds the request up to that many seconds until the task settles. */
     getTask(id: string, wait?: number): Promise<Task> {
       return http.request("GET", path`/v1/tasks/${id}` + waitQuery(wait));
     },
-    cancelTask(id: string): Promise<unknown> {
+    cancelTask(id: string): Promise<Canceled> {
       return http.request("DELETE", path`/v1/tasks/${id}`);
     },
-    startJob(fn: string, input: unknown, queue?: string): Promise<{ id: string; total: number }> {
+    startJob(fn: string, input: unknown, queue?: string): Promise<JobStarted> {
       return http.request("POST", "/v1/jobs", { fn, input, ...(queue ? { queue } : {}) }, { idempotent: false });
     },
     /** The most recent jobs, newest first. */
@@ -83,7 +85,7 @@ export function createClient(options: ClientOptions) {
     getJob(id: string, wait?: number): Promise<Job> {
       return http.request("GET", path`/v1/jobs/${id}` + waitQuery(wait));
     },
-    cancelJob(id: string): Promise<unknown> {
+    cancelJob(id: string): Promise<Canceled> {
       return http.request("DELETE", path`/v1/jobs/${id}`);
     },
     /**
@@ -97,7 +99,7 @@ export function createClient(options: ClientOptions) {
       return followEvents<Task>(path`/v1/tasks/${id}/events`, signal);
     },
     /** Creates a schedule, or replaces the one with `schedule.id`. */
-    createSchedule(schedule: ScheduleInput): Promise<Schedule> {
+    createSchedule(schedule: ScheduleRequest): Promise<Schedule> {
       return http.request("POST", "/v1/schedules", schedule, { idempotent: schedule.id !== undefined });
     },
     listSchedules(): Promise<{ schedules: Schedule[] }> {
@@ -115,26 +117,26 @@ export function createClient(options: ClientOptions) {
     resumeSchedule(id: string): Promise<Schedule> {
       return http.request("POST", path`/v1/schedules/${id}/resume`);
     },
-    listQueues(): Promise<{ queues: QueueInfo[] }> {
+    listQueues(): Promise<{ queues: QueueInfo[]; unavailable?: UnavailableDatabase[] }> {
       return http.request("GET", "/v1/queues");
     },
     getQueue(queue: string): Promise<QueueInfo> {
       return http.request("GET", path`/v1/queues/${queue}`);
     },
-    updateQueue(queue: string, settings: Record<string, unknown>): Promise<QueueInfo> {
+    updateQueue(queue: string, settings: QueueSettingsPatch): Promise<QueueSummary> {
       return http.request("PATCH", path`/v1/queues/${queue}`, settings);
     },
-    pauseQueue(queue: string): Promise<unknown> {
+    pauseQueue(queue: string): Promise<QueueSummary> {
       return http.request("POST", path`/v1/queues/${queue}/pause`);
     },
-    resumeQueue(queue: string): Promise<unknown> {
+    resumeQueue(queue: string): Promise<QueueSummary> {
       return http.request("POST", path`/v1/queues/${queue}/resume`);
     },
     /** The queue's flow-control keys with tasks waiting, held or running, busiest first. */
-    getFlow(queue: string, limit = 100): Promise<FlowInfo> {
+    getFlow(queue: string, limit = 100): Promise<FlowPage> {
       return http.request("GET", path`/v1/queues/${queue}/flow` + `?limit=${limit}`);
     },
-    getFlowKey(queue: string, key: string): Promise<FlowKeyInfo> {
+    getFlowKey(queue: string, key: string): Promise<FlowKeyState> {
       return http.request("GET", path`/v1/queues/${queue}/flow/${key}`);
     },
     listDead(queue: string): Promise<{ tasks: Task[] }> {

@@ -38,6 +38,8 @@ interface Waiter {
   tasks: EnqueueRequest[];
   answer(outcome: EnqueueResult[] | Error, pushInfo: PushInfo | null): void;
   fail(error: unknown): void;
+  /** Delivers the answer at once: only from the waiter's own request (the commit it leads). */
+  finish(): void;
 }
 
 interface Line {
@@ -60,10 +62,15 @@ export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueReque
   return new Promise<CoalescedEnqueue>((resolve, reject) => {
     const started = Date.now();
     let settled: (() => void) | null = null;
+    let timer: ReturnType<typeof setInterval> | undefined;
     const waiter: Waiter = {
       tasks,
       answer: (outcome, pushInfo) => (settled = () => (outcome instanceof Error ? reject(outcome) : resolve({ results: outcome, pushInfo }))),
       fail: (error) => (settled = () => reject(error)),
+      finish: () => {
+        if (timer !== undefined) clearInterval(timer);
+        settled?.();
+      },
     };
     // The waiter's own timer, in its own request, does what the waiter needs done: a promise
     // settled from another request's context resumes in that context on workerd, where this
@@ -71,33 +78,32 @@ export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueReque
     // pending is canceled as hung. Each tick also takes the lead of a line whose leader retired,
     // and gives up after WAIT_LIMIT_MS should the leader have died with the call (the client
     // retries, as after any 5xx).
-    const timer = setInterval(() => {
+    timer = setInterval(() => {
       if (!settled && Date.now() - started > WAIT_LIMIT_MS) {
         own.waiting = own.waiting.filter((other) => other !== waiter);
         settled = () => reject(new Error("a coalesced enqueue got no answer in time"));
       }
-      if (settled) {
-        clearInterval(timer);
-        settled();
-      } else if (!own.led) lead(key, own, queue, committer);
+      if (settled) waiter.finish();
+      else if (!own.led) lead(key, own, queue, committer, waiter);
     }, HANDOFF_TICK_MS);
     own.waiting.push(waiter);
-    if (!own.led) lead(key, own, queue, committer);
+    if (!own.led) lead(key, own, queue, committer, waiter);
   });
 }
 
 /**
  * Runs one commit in the calling request's context, where its I/O belongs. The caller is a waiter
  * not yet answered, so its request is alive until the call returns; then the line is free and the
- * next waiter's own timer runs the next commit: no request does I/O after its own answer.
+ * next waiter's own timer runs the next commit: no request does I/O after its own answer. The
+ * leader's own answer, when its call carried it, is delivered at once: it is in its own context.
  */
-function lead(key: string, line: Line, queue: string, committer: Committer): void {
+function lead(key: string, line: Line, queue: string, committer: Committer, leader: Waiter): void {
   line.led = true;
   const run = async () => {
     // after the current task: enqueues made in the same turn (a caller's Promise.all) go together
     await Promise.resolve();
     try {
-      await commit(line, queue, committer);
+      await commit(line, queue, committer, leader);
     } finally {
       line.led = false;
       if (line.waiting.length === 0 && lines.get(key) === line) lines.delete(key);
@@ -106,8 +112,13 @@ function lead(key: string, line: Line, queue: string, committer: Committer): voi
   committer.keepAlive(run());
 }
 
-async function commit(line: Line, queue: string, committer: Committer): Promise<void> {
+async function commit(line: Line, queue: string, committer: Committer, leader: Waiter): Promise<void> {
   const group = takeGroup(line.waiting);
+  await send(group, queue, committer);
+  if (group.includes(leader)) leader.finish();
+}
+
+async function send(group: Waiter[], queue: string, committer: Committer): Promise<void> {
   try {
     const { outcomes, pushInfo } = await committer.tasks.enqueueGroups(queue, group.map((waiter) => waiter.tasks));
     group.forEach((waiter, i) => waiter.answer(outcomes[i] ?? new Error("enqueue returned no outcome"), pushInfo));

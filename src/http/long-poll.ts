@@ -8,6 +8,8 @@
  * read every 1.5 s stands guard, so that a missed wake-up (a death in upkeep, a cancel, a lost
  * event) still ends with the task or at the wait's end. A wait that is woken thus costs three or
  * four reads however long it waits, not one per doubling (each read is a billed Redis command).
+ * The wake-up carries the finished tasks' records when they are small (scripts/settle.ts): the
+ * waiter answers from it, saving the read and its round trip after the settle.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
 import { taskIdOf } from "../queue/index";
@@ -27,9 +29,15 @@ export function isFinal(status: TaskStatus): boolean {
   return FINAL.has(status);
 }
 
+/** One settle's finished tasks: their ids, and the records that came with them (by id). */
+export interface Finished {
+  ids: string[];
+  records: Map<string, string>;
+}
+
 /** A subscription to a queue's finished ids (doneChannel): `next()` resolves on the next batch. */
 export interface CompletionListener {
-  next(): Promise<string[]>;
+  next(): Promise<Finished>;
   /** Resolves once the subscription is active (never, if it fails). */
   ready: Promise<void>;
   close(): void;
@@ -39,7 +47,7 @@ export type Listen = (queue: string) => CompletionListener;
 
 /** The task once it is final, or as it is when `waitMs` runs out or the client goes away. */
 export async function waitForTask(
-  queue: Pick<TaskQueue, "get">,
+  queue: Pick<TaskQueue, "get" | "fromRecord">,
   id: string,
   waitMs: number,
   signal?: AbortSignal,
@@ -53,8 +61,15 @@ export async function waitForTask(
   // request, tens of milliseconds): a wake-up only cuts a wait short.
   const listener = listen(first!.queue);
   try {
-    const woken = async (): Promise<void> => {
-      for (;;) if ((await listener.next()).includes(id)) return;
+    // the task as the wake-up carried it (undefined: not carried, or not final, so read it)
+    const woken = async (): Promise<TaskRecord | null | undefined> => {
+      for (;;) {
+        const finished = await listener.next();
+        if (!finished.ids.includes(id)) continue;
+        const record = finished.records.get(id);
+        const carried = record === undefined ? undefined : queue.fromRecord(id, record);
+        return carried && done(carried) ? carried : undefined;
+      }
     };
     return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken, listener.ready);
   } finally {
@@ -68,9 +83,9 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
- * reads it waits out the interval, or less when `woken` resolves first (and is then asked again).
- * When `ready` resolves it reads once more and the interval becomes MAX_INTERVAL_MS: wake-ups do
- * the work from then on.
+ * reads it waits out the interval, or less when `woken` resolves first (and is then asked again);
+ * a value `woken` brings is taken instead of a read. When `ready` resolves it reads once more and
+ * the interval becomes MAX_INTERVAL_MS: wake-ups do the work from then on.
  */
 export async function pollUntil<T>(
   read: () => Promise<T>,
@@ -79,21 +94,27 @@ export async function pollUntil<T>(
   signal?: AbortSignal,
   firstInterval = FIRST_INTERVAL_MS,
   firstValue?: T,
-  woken?: () => Promise<void>,
+  woken?: () => Promise<T | undefined>,
   ready?: Promise<void>,
 ): Promise<T> {
   const deadline = Date.now() + waitMs;
   let interval = firstInterval;
   let value = firstValue === undefined ? await read() : firstValue;
-  let wake = woken?.().then(() => "woken" as const);
-  let listening = ready?.then(() => "ready" as const);
+  const wakeUp = () => woken?.().then((carried) => ({ reason: "woken" as const, carried }));
+  let wake = wakeUp();
+  let listening = ready?.then(() => ({ reason: "ready" as const }));
   while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) break;
-    const timer = sleep(Math.min(interval, left)).then(() => "timer" as const);
-    const reason = await Promise.race([timer, ...(wake ? [wake] : []), ...(listening ? [listening] : [])]);
-    if (reason === "woken") wake = woken?.().then(() => "woken" as const);
-    else if (reason === "ready") {
+    const timer = sleep(Math.min(interval, left)).then(() => ({ reason: "timer" as const }));
+    const event = await Promise.race([timer, ...(wake ? [wake] : []), ...(listening ? [listening] : [])]);
+    if (event.reason === "woken") {
+      wake = wakeUp();
+      if (event.carried !== undefined) {
+        value = event.carried;
+        continue;
+      }
+    } else if (event.reason === "ready") {
       listening = undefined;
       interval = Math.max(interval, MAX_INTERVAL_MS);
     } else interval = nextInterval(interval);
@@ -106,21 +127,40 @@ export async function pollUntil<T>(
 export function redisCompletionListener(redis: { subscribe: (channel: string) => SubscriberLike }, channelOf: (queue: string) => string): Listen {
   return (queue) => {
     const subscriber = redis.subscribe(channelOf(queue));
-    const waiting: ((ids: string[]) => void)[] = [];
+    const waiting: ((finished: Finished) => void)[] = [];
     const ready = new Promise<void>((resolve) => subscriber.on("subscribe", () => resolve()));
     // A failed subscription leaves the timed reads to end the wait.
     subscriber.on("error", () => {});
     subscriber.on("message", ({ message }) => {
-      // the settle script publishes the queue's local ids (ids.ts): the waiter holds full ones
-      const ids = String(message).split(",").map((local) => taskIdOf(queue, local));
-      for (const resolve of waiting.splice(0)) resolve(ids);
+      const finished = parseFinished(queue, String(message));
+      for (const resolve of waiting.splice(0)) resolve(finished);
     });
     return {
-      next: () => new Promise<string[]>((resolve) => waiting.push(resolve)),
+      next: () => new Promise<Finished>((resolve) => waiting.push(resolve)),
       ready,
       close: () => void subscriber.unsubscribe().catch(() => {}),
     };
   };
+}
+
+/**
+ * A done channel message: the queue's local ids (ids.ts), comma-separated, then maybe a space and a
+ * JSON object of records by local id. The waiter holds full ids. Records that do not parse are
+ * left out: their waiters read instead.
+ */
+export function parseFinished(queue: string, message: string): Finished {
+  const space = message.indexOf(" ");
+  const ids = (space < 0 ? message : message.slice(0, space)).split(",").map((local) => taskIdOf(queue, local));
+  const records = new Map<string, string>();
+  if (space >= 0) {
+    try {
+      const byLocal = JSON.parse(message.slice(space + 1)) as Record<string, unknown>;
+      for (const [local, record] of Object.entries(byLocal)) if (typeof record === "string") records.set(taskIdOf(queue, local), record);
+    } catch {
+      // ids alone: each waiter reads its task
+    }
+  }
+  return { ids, records };
 }
 
 interface SubscriberLike {

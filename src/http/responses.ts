@@ -14,6 +14,7 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    database: z.string().optional().openapi({ description: "The database at fault (a 503 when the deployment has several)" }),
   })
   .openapi("Problem");
 

@@ -11,6 +11,7 @@ import type { QueueRedis } from "./scripts/runner";
 import { DEFAULT_SETTINGS, mergeSettings } from "./settings";
 import { cancel, enqueue, enqueueAndPeek, enqueueGroups, extendLeases, getMany, settle, upkeep } from "./tasks";
 import { startInvocation } from "./invocation-start";
+import { toTaskRecord } from "./records";
 import { readFlow, readFlowKey, readFlowTotals } from "./flow/read";
 import { getStats } from "./stats/read";
 import type { QueueSettings, TaskQueue } from "./types";
@@ -50,6 +51,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     cancel: (ids) => cancel(ctx, ids),
     get: async (id) => (await getMany(ctx, [id]))[0] ?? null,
     getMany: (ids) => getMany(ctx, ids),
+    fromRecord: (id, record) => toTaskRecord(id, record, ctx.defaults.maxAttempts, ctx.now()),
     listQueues: () => listQueues(ctx),
     getQueue: (queue) => getQueue(ctx, queue),
     updateSettings: (queue, patch) => updateSettings(ctx, queue, patch),

@@ -4,37 +4,15 @@
  * All durations are milliseconds, all timestamps milliseconds since the epoch.
  */
 import type { QueueStats } from "./stats/figures";
+import type { FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueSettings, QueueSettingsPatch, QueueSummary, Task, TaskStatus } from "../wire/index";
 
-/** A failed attempt that will be retried shows as `delayed` (waiting for its backoff) with `error` set. */
-export type TaskStatus = "delayed" | "queued" | "running" | "succeeded" | "dead" | "canceled";
+// What the API shows is what the core stores: these shapes are the wire's (src/wire), named once.
+export type {
+  BackoffPolicy, FlowControl, FlowKeyState, FlowPage, FlowTotals, QueueCounts, QueueSettings, QueueSettingsPatch, QueueSummary, TaskStatus,
+} from "../wire/index";
 
-export interface BackoffPolicy {
-  /** exponential: base * 2^(attempt-1); fixed: base every time. */
-  type: "exponential" | "fixed";
-  baseMs: number;
-  maxMs: number;
-  /** 0..1: the share of each delay drawn at random ("full jitter" at 1). */
-  jitter: number;
-}
-
-export interface QueueSettings {
-  maxAttempts: number;
-  backoff: BackoffPolicy;
-  /** Visibility timeout: a claimed task returns to the queue when its lease runs out. */
-  leaseMs: number;
-  /** How long succeeded (and canceled) tasks' records and results are kept. Dead tasks stay until retried or purged. */
-  resultTtlMs: number;
-  /** Tasks claimed per worker invocation. */
-  batchSize: number;
-  /** Upper bound of concurrent push invocations the autoscaler may start for this queue. */
-  maxParallel: number;
-  /** Window in which a second enqueue with the same dedupKey returns the first task's id. */
-  dedupWindowMs: number;
-  paused: boolean;
-}
-
-/** A settings change: any subset, and any subset of the backoff policy (added by the queue core). */
-export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff">> & { backoff?: Partial<BackoffPolicy> };
+/** A task as stored: what GET /v1/tasks/{id} shows, but for the progress kept beside it (progress.ts). */
+export type TaskRecord = Omit<Task, "progress" | "progressAt">;
 
 export interface EnqueueRequest {
   fn: string;
@@ -52,49 +30,6 @@ export interface EnqueueRequest {
   jobId?: string;
   /** Per-key limits and round-robin across keys (flow/control.ts, README "Flow control"). */
   flowControl?: FlowControl;
-}
-
-/** A flow-control key as GET /v1/queues/{queue}/flow shows it. */
-export interface FlowKeyState {
-  key: string;
-  /** Queued, in the round-robin order. */
-  waiting: number;
-  /** Queued but held back by the key's limits until a slot or token opens. */
-  held: number;
-  /** Holding a lease that has not expired. */
-  running: number;
-  /** Claims within the last period (what the rate counts). */
-  startedInPeriod: number;
-  parallelism: number | null;
-  rate: number | null;
-  periodMs: number;
-}
-
-export interface FlowTotals {
-  /** Keys with tasks waiting or held. */
-  activeKeys: number;
-  queued: number;
-  held: number;
-}
-
-export interface FlowPage extends FlowTotals {
-  queue: string;
-  /** Keys with tasks waiting, held or running (busiest first), of which `keys` is one page. */
-  total: number;
-  offset: number;
-  limit: number;
-  keys: FlowKeyState[];
-}
-
-/** As QStash's flowControl; the values of the latest enqueued task of a key win for the key. */
-export interface FlowControl {
-  /** 1-128 characters: the tenant, customer, API key ... whose tasks share the limits. */
-  key: string;
-  /** At most this many of the key's tasks hold a lease at once. */
-  parallelism?: number;
-  /** At most this many of the key's tasks start (are claimed) in any window of `periodMs`. */
-  rate?: number;
-  periodMs?: number;
 }
 
 export interface EnqueueResult {
@@ -155,42 +90,6 @@ export interface ExtendedLease {
   leaseUntil: number | null;
 }
 
-export interface TaskRecord {
-  id: string;
-  queue: string;
-  fn: string;
-  status: TaskStatus;
-  input: unknown;
-  priority: number;
-  attempts: number;
-  maxAttempts: number;
-  timeoutMs: number | null;
-  createdAt: number;
-  runAt: number | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  result?: unknown;
-  /** Last error. */
-  error?: string;
-  /** Every attempt's error, oldest first. */
-  errors?: string[];
-  dedupKey: string | null;
-  jobId: string | null;
-  flowControl?: FlowControl;
-}
-
-export interface QueueCounts {
-  delayed: number;
-  queued: number;
-  running: number;
-  dead: number;
-  /** Monotonic totals since the queue was created. */
-  enqueued: number;
-  succeeded: number;
-  failed: number;
-  canceled: number;
-}
-
 export interface UpkeepResult {
   promoted: number;
   requeued: number;
@@ -199,12 +98,6 @@ export interface UpkeepResult {
   expired?: number;
   /** True when a bound was hit and another call has more to do. */
   more: boolean;
-}
-
-export interface QueueSummary {
-  name: string;
-  settings: QueueSettings;
-  counts: QueueCounts;
 }
 
 /** What the push to a worker for a queue needs (src/runtime/enqueue-push.ts), read with the enqueue that calls for it. */
@@ -268,6 +161,11 @@ export interface TaskQueue {
   cancel(ids: string[]): Promise<string[]>;
   get(id: string): Promise<TaskRecord | null>;
   getMany(ids: string[]): Promise<(TaskRecord | null)[]>;
+  /**
+   * A task from its stored record as the settle script published it on the done channel: what get
+   * would have answered when the record was written, without reading it.
+   */
+  fromRecord(id: string, record: string): TaskRecord | null;
   listQueues(): Promise<QueueSummary[]>;
   getQueue(queue: string): Promise<QueueSummary>;
   updateSettings(queue: string, patch: QueueSettingsPatch): Promise<QueueSettings>;

@@ -21,5 +21,6 @@ export { defineSchedule, DEFAULT_SCHEDULE_QUEUE, type ScheduleFunction } from ".
 export { handleScheduleTick } from "./schedules/tick";
 export { openScheduleInput, publishTicks, scheduleStore, sealScheduleInput } from "./schedules/wire";
 export { syncCodeSchedules } from "./schedules/sync";
+export { setTaskTracer, type TaskTracer } from "./tracing";
 export { callbackDeps } from "./runtime";
 export { deliverCallbacksSafely, deliverJobCallback } from "./callbacks";

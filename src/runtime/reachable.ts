@@ -6,12 +6,13 @@
 import { DatabaseUnavailableError } from "../queue/index";
 import type { QueueSummary } from "../queue/types";
 import type { Clients } from "./clients";
+import type { UnavailableDatabase } from "../wire/index";
 
 export interface ReachableQueues {
   /** The queues of the databases that answered, by name. */
   queues: QueueSummary[];
   /** The databases that did not, each with why. */
-  unavailable: { database: string; detail: string }[];
+  unavailable: UnavailableDatabase[];
 }
 
 export async function reachableQueues(clients: Clients): Promise<ReachableQueues> {

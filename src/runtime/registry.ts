@@ -7,19 +7,9 @@ import { z } from "zod";
 import type { JobFunction } from "./job";
 import type { ScheduleFunction } from "./schedule";
 import type { TaskFunction } from "./types";
+import type { FunctionInfo, FunctionKind } from "../wire/index";
 
-export type FunctionKind = "task" | "job";
-
-/** What GET /v1/functions shows for one function. */
-export interface FunctionInfo {
-  name: string;
-  kind: FunctionKind;
-  description: string | null;
-  maxAttempts: number | null;
-  timeoutMs: number | null;
-  /** JSON Schema (draft 2020-12) of the input, from the function's zod schema. */
-  inputSchema: Record<string, unknown>;
-}
+export type { FunctionInfo, FunctionKind } from "../wire/index";
 
 export interface FunctionRegistry {
   /** What runs a task named `name`: a task function, or a job's map step. */

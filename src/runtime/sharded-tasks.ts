@@ -86,6 +86,8 @@ export function shardedTaskQueue(databases: readonly DatabaseTasks[], placeOf: (
     flowTotals: (queue) => at(queue, (t) => t.flowTotals(queue)),
     get: async (id) => (await getMany([id]))[0] ?? null,
     getMany,
+    // records decode alike on every database (the same defaults)
+    fromRecord: (id, record) => main.tasks.fromRecord(id, record),
     async cancel(ids) {
       const canceled = await Promise.all(
         byDatabase(ids).map(([database, places]) => onDatabase(database.name, () => database.tasks.cancel(places.map((i) => ids[i]!)))),

@@ -8,7 +8,7 @@ import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
 import { restRedis } from "../support/redis-client";
 import type { StackInfo } from "../../dev/stack";
-import { EdgeqHttpError, type EdgeqClient, type TaskInput } from "../../src/client/index";
+import { EdgeqHttpError, type EdgeqClient, type QueueCounts, type TaskRequest } from "../../src/client/index";
 import { createTaskQueue } from "../../src/queue/index";
 import type { TaskRecord } from "../../src/queue/types";
 
@@ -19,7 +19,7 @@ export interface PlannedTask {
   plan: Plan;
   /** Attempts `flaky` fails before it succeeds. */
   failures: number;
-  input: TaskInput;
+  input: TaskRequest;
 }
 
 export const THROW_SHARE = 0.1;
@@ -80,7 +80,7 @@ export async function inParallel<T, R>(items: T[], width: number, run: (item: T)
 /** Waits until nothing is queued, delayed or running and `total` tasks are settled. */
 export async function settled(client: EdgeqClient, queue: string, total: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  let counts: Record<string, number> = {};
+  let counts: Partial<QueueCounts> = {};
   while (Date.now() < deadline) {
     counts = (await client.getQueue(queue)).counts;
     const done = (counts.succeeded ?? 0) + (counts.dead ?? 0) + (counts.canceled ?? 0);

@@ -39,7 +39,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
       maxParallel: 8,
       maxAttempts: 20,
       leaseMs: 3_000,
-      backoff: { type: "exponential", baseMs: 100, maxMs: 1_000, jitter: 0.5 },
+      backoff: { type: "exponential" as const, baseMs: 100, maxMs: 1_000, jitter: 0.5 },
     };
     await client.updateQueue(queue, settings);
     await client.updateQueue(`${queue}-job`, settings);
@@ -51,6 +51,8 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
       rest: { "error-before": 0.05, timeout: 0.05, "error-after": 0.025, "drop-after": 0.025 },
       qstash: { duplicateProbability: 0.1, maxExtraDelayMs: 300 },
       killsPerDelivery: 0.05,
+      // a few settles certain to be sent twice, whatever the random draws (see below)
+      lostSettleAnswers: 3,
       seed: SEED,
     });
     const started = Date.now();
@@ -88,6 +90,8 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     expect(report.duplicatedDeliveries).toBeGreaterThan(0);
     expect(report.workerKills).toBeGreaterThan(0);
     // Stale settles were tried, and refused: "no stale result" above is the fencing at work, not luck.
+    // Three settles lost their answer after they ran, so the client sent each again.
+    expect(report.lostSettleAnswers).toBe(3);
     expect(report.staleSettles).toBeGreaterThan(0);
     const calls = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures + 1 : 0), 0);
     const throws = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures : 0), 0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../dev/stack";
-import { createClient, type EdgeqClient, type TaskInput } from "../../src/client/index";
+import { createClient, type EdgeqClient, type QueueCounts, type TaskRequest } from "../../src/client/index";
 import { readTasks } from "./stack-fixture";
 
 // The whole system as a user runs it: tasks enqueued over HTTP are drained by QStash pushes and the
@@ -13,7 +13,7 @@ function primesBelow(limit: number): boolean[] {
   return composite;
 }
 
-async function enqueueAll(client: EdgeqClient, queue: string, tasks: TaskInput[]): Promise<string[]> {
+async function enqueueAll(client: EdgeqClient, queue: string, tasks: TaskRequest[]): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < tasks.length; i += 250) ids.push(...(await client.enqueueMany(queue, tasks.slice(i, i + 250))).ids);
   return ids;
@@ -22,7 +22,7 @@ async function enqueueAll(client: EdgeqClient, queue: string, tasks: TaskInput[]
 /** Waits until every task of the queue is settled; fails with the counts if that takes too long. */
 async function drained(client: EdgeqClient, queue: string, total: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  let counts: Record<string, number> = {};
+  let counts: Partial<QueueCounts> = {};
   while (Date.now() < deadline) {
     counts = (await client.getQueue(queue)).counts;
     const settled = (counts.succeeded ?? 0) + (counts.dead ?? 0);
@@ -51,7 +51,7 @@ describe("draining under wrangler dev with QStash pushes and the cron trigger", 
       maxAttempts: 3,
       backoff: { type: "exponential", baseMs: 300, maxMs: 5_000, jitter: 0 },
     });
-    const tasks: TaskInput[] = [];
+    const tasks: TaskRequest[] = [];
     for (let i = 0; i < 500; i++) tasks.push({ fn: "echo", input: { i } });
     for (let i = 0; i < 200; i++) tasks.push({ fn: "count-primes", input: { from: i * 1000, to: i * 1000 + 1000 } });
     for (let i = 0; i < 200; i++) tasks.push({ fn: "hash-chain", input: { payload: `p${i}`, rounds: 50 } });
@@ -92,7 +92,7 @@ describe("draining under wrangler dev with QStash pushes and the cron trigger", 
   it("loses nothing when the worker process is killed mid-batch and restarted", async () => {
     const queue = `crash-${Date.now()}`;
     await client.updateQueue(queue, { batchSize: 20, maxParallel: 2, leaseMs: 3_000 });
-    const tasks: TaskInput[] = Array.from({ length: 300 }, (_, i) => ({
+    const tasks: TaskRequest[] = Array.from({ length: 300 }, (_, i) => ({
       fn: "hash-chain",
       input: { payload: `k${i}`, rounds: 2_000 },
       // a lease lasts at least the task's timeout: keep it short so the killed batch comes back soon

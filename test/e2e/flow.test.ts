@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Task, TaskInput } from "../../src/client/index";
+import type { Task, TaskRequest } from "../../src/client/index";
 import { freshQueue, readTasks, useStack } from "./stack-fixture";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,7 +42,7 @@ describe("flow control through the whole stack, the cron off", () => {
     const { client } = fixture;
     const queue = freshQueue("flow-par");
     await client.updateQueue(queue, { batchSize: 40, maxParallel: 4 });
-    const tasks: TaskInput[] = [];
+    const tasks: TaskRequest[] = [];
     for (let i = 0; i < 20; i++) for (let k = 0; k < 10; k++) tasks.push({ fn: "sleep", input: { ms: 200 }, flowControl: { key: `tenant-${k}`, parallelism: 2 } });
     const { ids } = await client.enqueueMany(queue, tasks);
     const done = await finished(ids, () => readTasks(client, ids), 90_000);
@@ -57,7 +57,7 @@ describe("flow control through the whole stack, the cron off", () => {
   it("never starts more than 5 tasks of a key with rate 5 per second in any second", async () => {
     const { client } = fixture;
     const queue = freshQueue("flow-rate");
-    const tasks: TaskInput[] = Array.from({ length: 15 }, () => ({ fn: "sleep", input: { ms: 10 }, flowControl: { key: "api", rate: 5, period: "1s" } }));
+    const tasks: TaskRequest[] = Array.from({ length: 15 }, () => ({ fn: "sleep", input: { ms: 10 }, flowControl: { key: "api", rate: 5, period: "1s" } }));
     const { ids } = await client.enqueueMany(queue, tasks);
     const done = await finished(ids, () => readTasks(client, ids), 60_000);
     expect(done.every((t) => t.status === "succeeded")).toBe(true);

@@ -4,7 +4,9 @@
  * answer, its own error, and the idempotence of its id and dedup key.
  */
 import { Redis } from "@upstash/redis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { startMonitor } from "../../bench/redis-trace";
+import { scriptTally } from "../../bench/script-calls";
 import { enqueueCoalesced, MAX_COALESCED_TASKS } from "../../src/http/enqueue-coalescer";
 import { createTaskQueue } from "../../src/queue/index";
 import type { EnqueueRequest, TaskQueue } from "../../src/queue/types";
@@ -58,6 +60,36 @@ describe("coalesced enqueues", () => {
     expect(new Set(ids).size).toBe(20);
     const records = await core.getMany(ids);
     expect(records.map((record) => record?.input)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+  });
+
+  it("costs twenty concurrent enqueues the Redis commands of one script call, as redis-server counts them", async () => {
+    const queue = queueName();
+    await core.enqueue(queue, [{ fn: "echo", input: "registers the queue first" }]);
+    const { tasks } = recording();
+    const tally = await scriptTally();
+    let commands = 0;
+    const stop = await startMonitor(inject("redisPort"), ({ source, args }) => {
+      // MEMORY USAGE is the REST server's own probe of record sizes, not a command edgeq sends
+      if (!args.some((arg) => arg.startsWith(prefix)) || args[0]?.toUpperCase() === "MEMORY") return;
+      commands++;
+      tally.add(source, args);
+    });
+    try {
+      await Promise.all(enqueueAll(queue, Array.from({ length: 20 }, (_, n) => ({ fn: "echo", input: n })), tasks));
+      // MONITOR's feed may trail the replies a little
+      for (let i = 0; i < 50 && (tally.perUnit(1).enqueue?.calls ?? 0) < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      stop();
+    }
+    const { enqueue, ...others } = tally.perUnit(1);
+    expect(enqueue?.calls).toBe(1);
+    expect(others).toEqual({});
+    // its EVALSHA, the records' HSET and the ready list's RPUSH (one partition: ids minted in one ms
+    // share it), the ready index's ZADD, the stats' HMGET and HSET, the push info's HMGET and GET:
+    // fixed bookkeeping that grows back, or a call per task, fails here
+    expect(commands).toBeLessThanOrEqual(9);
+    expect(enqueue!.innerPerTask).toBeLessThanOrEqual(8);
   });
 
   it("sends enqueues that arrive while a call is in flight together in the next call, within the cap", async () => {

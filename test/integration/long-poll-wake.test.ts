@@ -3,10 +3,12 @@
  * channel, and the waiter listens through the REST server's SSE subscribe with the real
  * @upstash/redis client. The wait and its timed reads are set an hour out where a test must show the
  * wake-up alone ended it (the test's own timeout fails it otherwise); a listener on the wrong channel
- * stands for a missed wake-up.
+ * stands for a missed wake-up. The wake-up carries small records: reads are counted to show a waiter
+ * answered from it.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { redisCompletionListener, waitForTask } from "../../src/http/long-poll";
+import { parseFinished, redisCompletionListener, waitForTask } from "../../src/http/long-poll";
+import { DONE_RECORD_BYTES } from "../../src/queue/scripts/settle";
 import { createTaskQueue, doneChannel } from "../../src/queue/index";
 import { testKeyspace, testRedis } from "../support/redis-client";
 import { queueName } from "./queue-fixture";
@@ -20,8 +22,14 @@ afterAll(keys.cleanup);
 
 const HOUR = 3_600_000;
 
-async function claimOne(queue: string) {
-  const [created] = await core.enqueue(queue, [{ fn: "echo", input: "hello" }]);
+/** The queue core with its reads of one task counted. */
+function counting() {
+  const counted = { reads: 0, get: (id: string) => (counted.reads++, core.get(id)), fromRecord: core.fromRecord };
+  return counted;
+}
+
+async function claimOne(queue: string, input: unknown = "hello") {
+  const [created] = await core.enqueue(queue, [{ fn: "echo", input }]);
   const [task] = await core.claim(queue, 1);
   expect(task?.id).toBe(created!.id);
   return task!;
@@ -37,6 +45,35 @@ describe("long-poll woken by completion", () => {
     setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 1_500);
     const finished = await waiting;
     expect(finished).toMatchObject({ id: task.id, status: "succeeded", result: "done" });
+  });
+
+  it("answers from the record the wake-up carries, with no read after it", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    const tasks = counting();
+    const waiting = waitForTask(tasks, task.id, HOUR, undefined, listen, HOUR);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: { sum: 42 } }]), 1_500);
+    const finished = await waiting;
+    expect(finished).toMatchObject({ id: task.id, queue, fn: "echo", status: "succeeded", input: "hello", result: { sum: 42 }, attempts: 1 });
+    expect(finished).toEqual(await core.get(task.id));
+    // the first read, and the one once the subscription was active: none after the wake-up
+    expect(tasks.reads).toBe(2);
+  });
+
+  it("reads a task whose record is too large to ride on the wake-up", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue, "x".repeat(DONE_RECORD_BYTES));
+    const tasks = counting();
+    const waiting = waitForTask(tasks, task.id, HOUR, undefined, listen, HOUR);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 1_500);
+    expect(await waiting).toMatchObject({ id: task.id, status: "succeeded", result: "done" });
+    expect(tasks.reads).toBe(3);
+  });
+
+  it("reads the ids of a message whose records do not parse, and carries none", () => {
+    expect(parseFinished("q", "a,b")).toEqual({ ids: ["q~a", "q~b"], records: new Map() });
+    expect(parseFinished("q", 'a,b {"a":"s|1"}')).toEqual({ ids: ["q~a", "q~b"], records: new Map([["q~a", "s|1"]]) });
+    expect(parseFinished("q", "a {not json")).toEqual({ ids: ["q~a"], records: new Map() });
   });
 
   it("is woken by a death too (a failure with no attempts left)", async () => {

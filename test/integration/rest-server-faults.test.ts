@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parseFaultRates, randomFaults, type FaultKind } from "../../dev/rest-server/faults";
+import { lostAnswers, parseFaultRates, randomFaults, type FaultKind } from "../../dev/rest-server/faults";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
 import { deleteKeysWithPrefix, randomPrefix, restRedis, testRedis } from "../support/redis-client";
 
@@ -10,13 +10,14 @@ const direct = testRedis();
 // A server of its own (on the shared redis-server) so injected faults hit no other test file.
 let server: RestServer;
 let nextFault: FaultKind | undefined;
+const takeNextFault = () => {
+  const fault = nextFault;
+  nextFault = undefined;
+  return fault;
+};
 beforeAll(async () => {
   server = await startRestServer({ redisUrl: `redis://127.0.0.1:${inject("redisPort")}`, token: "chaos", faultTimeoutMs: 150, poolSize: 1 });
-  server.setFaults(() => {
-    const fault = nextFault;
-    nextFault = undefined;
-    return fault;
-  });
+  server.setFaults(takeNextFault);
 });
 afterAll(async () => {
   await server.close();
@@ -57,6 +58,23 @@ describe("REST server fault injection", () => {
     nextFault = "error-after";
     await expect(client.incr(key("counter"))).rejects.toThrow(/injected fault/);
     expect(await client.incr(key("counter"))).toBe(2);
+  });
+
+  it("a planned fault loses the answer of the commands it matches once they ran, so the client's resend runs them again", async () => {
+    const lost = lostAnswers((command) => command.name === "INCR" && String(command.args[0]) === key("planned"), 1);
+    server.setFaults(takeNextFault, lost);
+    try {
+      const before = server.stats().faults["drop-after"];
+      // the default client sends again after a lost connection, as the Worker's does
+      const client = restRedis(server.url, "chaos");
+      expect(await client.incr(key("other"))).toBe(1);
+      expect(await client.incr(key("planned"))).toBe(2);
+      expect(await client.incr(key("planned"))).toBe(3);
+      expect(lost.left()).toBe(0);
+      expect(server.stats().faults["drop-after"] - before).toBe(1);
+    } finally {
+      server.setFaults(takeNextFault);
+    }
   });
 
   it("counts requests, commands and faults", async () => {

@@ -24,11 +24,12 @@ async function violations(baseDir: string, paths: string[]): Promise<string[]> {
 }
 
 describe("the dependency rules", () => {
-  it("catch each planted violation: an import up a layer, past a folder's index.ts, from src/ into functions/, a cycle", async () => {
+  it("catch each planted violation: an import up a layer, past a folder's index.ts, from src/ into functions/, from the client or the wire types into the server, a cycle", async () => {
     const found = await violations(`${root}test/fixtures/layers`, ["src", "functions"]);
     expect(found).toEqual([
       "blobs-below-runtime: src/blobs/store.ts -> src/runtime/run.ts",
       "blobs-through-its-door: functions/log-job.ts -> src/blobs/store.ts",
+      "client-stands-alone: src/client/sdk.ts -> src/queue/core.ts",
       "http-only-from-the-root: src/runtime/run.ts -> src/http/route.ts",
       "no-circular: src/security/a.ts -> src/security/b.ts",
       "queue-is-the-core: src/queue/core.ts -> src/runtime/run.ts",
@@ -36,6 +37,7 @@ describe("the dependency rules", () => {
       "runtime-through-its-door: src/blobs/store.ts -> src/runtime/run.ts",
       "runtime-through-its-door: src/queue/core.ts -> src/runtime/run.ts",
       "src-not-to-outside: src/runtime/run.ts -> functions/index.ts",
+      "wire-is-types-alone: src/wire/shapes.ts -> src/queue/core.ts",
     ]);
   });
 

@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "84752bf3194a8d70d06fb36703aa0e32d984b203",
-  "settle": "1ce69ce465661eec5471c0e9340a8baec4bcce59",
+  "settle": "9378bb4c588436cb97a306958b9dac1540111301",
   "extend": "f9767d98961c9fc35b51b7386afbb559758b86fb",
   "cancel": "688fe17b995acff810d66df45fcef82326c9e331",
   "dead": "bc5715ca0a1fee0d6339ff50d162cabff9ed1620",

@@ -17,11 +17,14 @@ describe("the README's generated sections", () => {
   it("change when their results change, and a README without the markers is refused", () => {
     const results = (name: string) => {
       const real = JSON.parse(readFileSync(new URL(`../../bench/results/${name}.json`, import.meta.url), "utf8"));
-      return name === "log-stats" ? { ...real, throughput: real.throughput.map((run: { jobMBps: number }) => ({ ...run, jobMBps: 999.9 })) } : real;
+      if (name === "log-stats") return { ...real, throughput: real.throughput.map((run: { jobMBps: number }) => ({ ...run, jobMBps: 999.9 })) };
+      if (name === "soak") return { runs: real.runs.map((run: { report: object }) => ({ ...run, report: { ...run.report, lost: 7 } })) };
+      return real;
     };
     const changed = regenerate(readme, results);
     expect(changed).not.toBe(readme);
     expect(changed).toContain("**999.9 MB/s**");
+    expect(changed).toMatch(/\| \d{4}-\d\d-\d\d, load .* \| \*\*7\*\* \| \*\*0\*\* \| \*\*0\*\* \|/);
     expect(() => regenerate("# a README with no markers\n")).toThrow(/no generated section "benchmarks"/);
   });
 });

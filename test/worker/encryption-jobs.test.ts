@@ -5,18 +5,12 @@ import { jobKey } from "../../src/queue/jobs/keys";
 import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken, pushWith } from "./security-helpers";
 import { taskIdOf } from "../../src/queue/ids";
+import type { Job } from "../../src/wire/index";
 
 const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 const queue = queueName("enc-job");
 const [admin, other] = [freshToken("admin"), freshToken("other")];
 const bindings = { EDGEQ_TOKENS: `${admin}:admin; ${other}:enqueue+read@nope-*`, EDGEQ_ENCRYPTION_KEYS: `k1:${key}` };
-
-interface Job {
-  id: string;
-  status: string;
-  done: number;
-  result?: unknown;
-}
 
 describe("jobs with encryption at rest", () => {
   it("seal map inputs and the job's input, accumulator and result; the API answers in the clear", async () => {

@@ -5,11 +5,7 @@ import { readEvents } from "../../src/client/sse";
 import { TEST_TOKENS } from "./fixtures";
 import { call, directQueue, expectProblem, ORIGIN, queueName } from "./helpers";
 import { taskIdOf } from "../../src/queue/ids";
-
-interface Started {
-  id: string;
-  total: number;
-}
+import type { JobStarted } from "../../src/wire/index";
 
 describe("job routes", () => {
   it("need a token, the enqueue scope to start and cancel, the read scope to read", async () => {
@@ -37,7 +33,7 @@ describe("job routes", () => {
 
   it("start a job (its map tasks enqueued with the job's id), read it, cancel it once", async () => {
     const queue = queueName("jobs");
-    const started = await call<Started>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 3, samples: 10 }, queue } });
+    const started = await call<JobStarted>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 3, samples: 10 }, queue } });
     expect(started.status).toBe(202);
     const { id, total } = started.body;
     expect(total).toBe(3);
@@ -58,7 +54,7 @@ describe("job routes", () => {
   });
 
   it("the event stream of a finished job is its result, at once", async () => {
-    const { body } = await call<Started>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue: queueName("ev") } });
+    const { body } = await call<JobStarted>("POST", "/v1/jobs", { json: { fn: "estimate-pi", input: { tasks: 1, samples: 1 }, queue: queueName("ev") } });
     await call("DELETE", `/v1/jobs/${body.id}`);
     const response = await exports.default.fetch(
       new Request(`${ORIGIN}/v1/jobs/${body.id}/events`, { headers: { authorization: `Bearer ${TEST_TOKENS.read}` } }),

@@ -1,17 +1,7 @@
 /** The schedule routes inside workerd: scopes, validation (each refusal names its field), CRUD, pause and resume. */
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, queueName } from "./helpers";
-
-interface Schedule {
-  id: string;
-  cron: string;
-  timezone: string | null;
-  queue: string;
-  paused: boolean;
-  source: string;
-  nextRunAt: number | null;
-  lastRun: unknown;
-}
+import type { Schedule } from "../../src/wire/index";
 
 const body = (fields: Record<string, unknown> = {}) => ({ cron: "*/5 * * * *", fn: "echo", input: { n: 1 }, queue: queueName("sched"), ...fields });
 

@@ -9,7 +9,8 @@ import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { BlobClient, UploadedPart } from "../blobs";
+import type { BlobClient } from "../blobs";
+import type { UploadedPart } from "../types";
 import { createProgressBar, MEGABYTES } from "./progress";
 
 const MIB = 1024 * 1024;

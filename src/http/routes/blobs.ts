@@ -13,6 +13,7 @@ import { requireScope } from "../middleware/auth";
 import { invalidField, ProblemError } from "../problem";
 import { problems } from "../responses";
 import type { App, AppEnv } from "../types";
+import type { BlobPage } from "../../wire/index";
 import { documentBlobUploads, runUploadAction, uploadAction } from "./blob-uploads";
 
 const KEY_PATH = "/v1/blobs/:key{.+}";
@@ -84,8 +85,8 @@ export function registerBlobRoutes(app: App): void {
     return c.json({
       blobs: page.objects.filter((object) => visible(object.key)).map(blobInfo),
       prefixes: page.delimitedPrefixes.filter(visible),
-      cursor: page.truncated ? page.cursor : null,
-    });
+      cursor: page.truncated ? (page.cursor ?? null) : null,
+    } satisfies BlobPage);
   });
 
   app.on("HEAD", KEY_PATH, requireScope("read", "handler"), readBlob);

@@ -4,10 +4,10 @@ import { requireScope } from "../middleware/auth";
 import { json, problems } from "../responses";
 import type { App } from "../types";
 
-const FunctionInfo = z
+export const FunctionInfo = z
   .object({
     name: z.string(),
-    kind: z.string(),
+    kind: z.enum(["task", "job"]),
     description: z.string().nullable(),
     maxAttempts: z.number().int().nullable(),
     timeoutMs: z.number().nullable(),

@@ -19,7 +19,7 @@ import { fieldErrors } from "../validation";
 export const DEFAULT_JOB_QUEUE = "default";
 
 const JobStatus = z.enum(["running", "succeeded", "failed", "canceled"]);
-const Job = z
+export const Job = z
   .object({
     id: z.string(),
     fn: z.string(),
@@ -36,7 +36,7 @@ const Job = z
   })
   .openapi("Job");
 
-const JobBody = z
+export const JobBody = z
   .strictObject({
     fn: z.string().min(1).max(128).openapi({ description: "A job function registered in functions/index.ts", example: "primes-below" }),
     input: z.unknown().optional().openapi({ description: "JSON input, checked against the job's schema" }),

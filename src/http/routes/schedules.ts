@@ -21,7 +21,7 @@ import type { App, AppContext } from "../types";
 const ScheduleId = z.string().regex(SCHEDULE_ID_PATTERN, "schedule ids are 1-64 characters of A-Z, a-z, 0-9, _ and -");
 const ScheduleParams = z.object({ id: ScheduleId.openapi({ param: { name: "id", in: "path" } }) });
 
-const ScheduleBody = z
+export const ScheduleBody = z
   .strictObject({
     id: ScheduleId.optional().openapi({ description: "Replaces the schedule with this id, if any (default: a new id)" }),
     cron: z.string().min(1).openapi({ description: "5 fields, or 6 with seconds first", example: "*/5 * * * *" }),
@@ -33,7 +33,7 @@ const ScheduleBody = z
   })
   .openapi("ScheduleRequest");
 
-const Schedule = z
+export const Schedule = z
   .object({
     id: z.string(),
     cron: z.string(),

@@ -7,10 +7,11 @@ import { requireScope, tokenReaches } from "../middleware/auth";
 import { invalidField, ProblemError } from "../problem";
 import { problems } from "../responses";
 import { TaskParams } from "../schemas";
-import { taskView, type TaskView } from "../task-view";
+import { taskView } from "../task-view";
+import type { Task } from "../../wire/index";
 import type { App } from "../types";
 
-const stateId = (task: TaskView): string => `${task.status}.${task.attempts}.${task.progressAt ?? 0}`;
+const stateId = (task: Task): string => `${task.status}.${task.attempts}.${task.progressAt ?? 0}`;
 
 export function registerTaskEventRoutes(app: App): void {
   app.get("/v1/tasks/:id/events", requireScope("read", "handler"), async (c) => {

@@ -1,24 +1,11 @@
 /** The job store's contract: what the HTTP layer and the runtime's folder program against. */
 
-export type JobStatus = "running" | "succeeded" | "failed" | "canceled";
+import type { Job } from "../../wire/index";
 
-/** A job as GET /v1/jobs/{id} shows it. */
-export interface JobRecord {
-  id: string;
-  fn: string;
-  queue: string;
-  status: JobStatus;
-  total: number;
-  /** Map tasks whose result is folded into the accumulator. */
-  done: number;
-  /** Map tasks dead (or canceled) and counted as failed. */
-  failed: number;
-  maxFailures: number;
-  createdAt: number;
-  finishedAt: number | null;
-  result?: unknown;
-  error?: string;
-}
+export type { JobStatus } from "../../wire/index";
+
+/** A job as stored is what GET /v1/jobs/{id} shows (src/wire/jobs.ts). */
+export type JobRecord = Job;
 
 /** What a folder needs besides the record: the input (for finalize) and the accumulator JSON. */
 export interface JobState extends JobRecord {

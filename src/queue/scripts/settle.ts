@@ -7,6 +7,14 @@ import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
 
 /**
+ * [edge, issue 11] A finished task's record rides on the done channel's message when it is at most
+ * this long, and while the message's records stay within DONE_MESSAGE_BYTES: a result of a few
+ * hundred bytes saves its waiter a read; a large one is read as before.
+ */
+export const DONE_RECORD_BYTES = 2_048;
+export const DONE_MESSAGE_BYTES = 16_384;
+
+/**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
  * settleAndClaim all run this one script; the parts not asked for cost nothing). The claim and the
  * completions read the leading state fields into locals in StateField order (a table parse and
@@ -39,7 +47,9 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max
     at a partition this call did not hold
 Ids are local ids (the queue's keys name the queue, ids.ts).
 Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
-"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them.
+"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them. When some of
+their records are small, a space and a JSON object of them (local id -> record) follow the ids, so
+that the waiter answers with no read of its own (DONE_RECORD_BYTES).
 `,
   body: String.raw`
 local claimMax = tonumber(ARGV[3])
@@ -131,7 +141,17 @@ for i = 0, nFail - 1 do
 end
 
 flush()
-if #finished > 0 then redis.call("PUBLISH", META .. ":done", table.concat(finished, ",")) end
+-- [edge, issue 11] the small records ride on the wake-up: a ?wait= answers from it, without a read
+if #finished > 0 then
+  local shown, size = {}, 0
+  for _, id in ipairs(finished) do
+    local rec = cache[id]
+    if rec and #rec <= ${DONE_RECORD_BYTES} and size + #rec <= ${DONE_MESSAGE_BYTES} then shown[id] = rec; size = size + #rec end
+  end
+  local message = table.concat(finished, ",")
+  if size > 0 then message = message .. " " .. cjson.encode(shown) end
+  redis.call("PUBLISH", META .. ":done", message)
+end
 local due = m._due
 if dueRead then due = nextDue end
 due = flow.due(due) -- flow control: a push when a held key opens
