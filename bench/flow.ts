@@ -3,10 +3,11 @@
  * - Redis commands per task over enqueue + a settleAndClaim drain at batch 100, tasks without a key
  *   versus the same tasks with flow-control keys (limits that never bind, so only the keys' cost
  *   shows): target ≤ 0.05 extra;
- * - the claim script's time in redis-server with 10,000 keys versus one key, at the same depth:
- *   target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
+ * - the claim script's time in redis-server with 10,000 keys versus one key, at the same depth,
+ *   sampled in alternation (bench/flow-claim.ts): target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
  * - fairness: a key enqueuing single tasks while another key's backlog drains: its p99 wait versus
- *   its p99 wait on an empty queue, target ≤ 2x.
+ *   its p99 wait on an empty queue, target ≤ 2x. The two are measured in alternating rounds (the
+ *   backlog stays between its rounds) so that the machine's load, which varies, weighs on both alike.
  * Adds its run to bench/results/flow.json (the last few, FLOW_RUNS_KEPT) and the README's figures.  Run: node --import tsx bench/flow.ts [--quick] [--depth N]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +15,8 @@ import { loadavg } from "node:os";
 import { FLOW_RUNS_KEPT, type FlowResults, type FlowRun } from "./flow-tables";
 import { rewriteReadme } from "./readme";
 import type { ClaimedTask, EnqueueRequest, TaskQueue } from "../src/queue/types";
-import { claimCostAt } from "./claim-cost";
+import type { ClaimCostAtDepth } from "./claim-cost";
+import { interleavedClaimCost } from "./flow-claim";
 import { queueClients } from "./edgeq-client";
 import { benchQueueName, drainLoop, noopTasks } from "./edgeq-workload";
 import { commandDelta, RedisProbe } from "./redis-probe";
@@ -24,13 +26,15 @@ import { chunks, percentile, range } from "./workload";
 const QUICK = process.argv.includes("--quick");
 const BATCH = 100;
 const COST_TASKS = QUICK ? 5_000 : 20_000;
-/** `--depth N`: the queued tasks of the claim and fairness runs (one queue's flow queue must stay under the record limit). */
+/** `--depth N`: the queued tasks of the claim and fairness runs. */
 const depthArg = process.argv.indexOf("--depth");
 const DEPTH = depthArg > 0 ? Number(process.argv[depthArg + 1]) : QUICK ? 100_000 : 1_000_000;
 const MANY_KEYS = 10_000;
 const CLAIM_SAMPLES = QUICK ? 15 : 40;
 const BACKLOG = depthArg > 0 ? DEPTH : QUICK ? 50_000 : 1_000_000;
-const SMALL_TASKS = QUICK ? 100 : 300;
+const SMALL_TASKS = QUICK ? 120 : 300;
+/** Solo and beside-the-backlog rounds, alternating. */
+const FAIRNESS_ROUNDS = 3;
 /** Limits that never bind: the measured cost is the keys' own, not that of tasks held back. */
 const LOOSE = { parallelism: 100_000 };
 
@@ -49,14 +53,18 @@ async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, tasks: (coun
   return { commandsPerTask: delta.total / COST_TASKS, byCommand: Object.fromEntries(Object.entries(delta.byCommand).map(([k, v]) => [k, +(v / COST_TASKS).toFixed(4)])) };
 }
 
-/**
- * Waits of single tasks of key "small" (claim time minus enqueue time, both from this process's
- * clock), enqueued one at a time while a drainer claims batches of 100 beside `backlog` tasks of "big".
- */
-async function smallKeyWaits(queue: TaskQueue, backlog: number): Promise<number[]> {
-  const name = benchQueueName("fair");
+/** Fills queue `name` with `backlog` tasks of key "big". */
+async function fillBacklog(queue: TaskQueue, name: string, backlog: number): Promise<void> {
   const big = (count: number, offset: number) => noopTasks(count, offset).map((t) => ({ ...t, flowControl: { key: "big", ...LOOSE } }));
   for (const batch of chunks(range(backlog), 1_000)) await queue.enqueue(name, big(batch.length, batch[0]!));
+}
+
+/**
+ * Waits of `count` single tasks of key "small" (claim time minus enqueue time, both from this
+ * process's clock), enqueued one at a time while a drainer claims batches of 100 from queue `name`
+ * (beside whatever backlog it holds).
+ */
+async function smallKeyWaits(queue: TaskQueue, name: string, count: number): Promise<number[]> {
   const waits: number[] = [];
   let stop = false;
   // a worker's drain loop: one settleAndClaim per batch (src/runtime/drain.ts)
@@ -70,17 +78,33 @@ async function smallKeyWaits(queue: TaskQueue, backlog: number): Promise<number[
       for (const task of claimed) if (typeof task.input === "number") waits.push(at - task.enqueuedAt);
       if (claimed.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
     }
+    const completions = claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null }));
+    await queue.settleAndClaim(name, { completions, failures: [] }, 0);
   })();
-  for (let i = 0; i < SMALL_TASKS; i++) {
+  for (let i = 0; i < count; i++) {
     await queue.enqueue(name, [{ fn: "noop", input: i, flowControl: { key: "small", ...LOOSE } }]);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const deadline = Date.now() + 120_000;
-  while (waits.length < SMALL_TASKS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (waits.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   stop = true;
   await drainer;
-  if (waits.length < SMALL_TASKS) throw new Error(`only ${waits.length} of ${SMALL_TASKS} small tasks were claimed`);
-  return waits.sort((a, b) => a - b);
+  if (waits.length < count) throw new Error(`only ${waits.length} of ${count} small tasks were claimed`);
+  return waits;
+}
+
+/** Solo and beside-the-backlog waits of the small key, in alternating rounds. */
+async function fairness(queue: TaskQueue): Promise<{ solo: number[]; beside: number[] }> {
+  const backlogQueue = benchQueueName("fair");
+  await fillBacklog(queue, backlogQueue, BACKLOG);
+  const solo: number[] = [];
+  const beside: number[] = [];
+  const perRound = Math.ceil(SMALL_TASKS / FAIRNESS_ROUNDS);
+  for (let round = 0; round < FAIRNESS_ROUNDS; round++) {
+    solo.push(...(await smallKeyWaits(queue, benchQueueName("solo"), perRound)));
+    beside.push(...(await smallKeyWaits(queue, backlogQueue, perRound)));
+  }
+  return { solo: solo.sort((a, b) => a - b), beside: beside.sort((a, b) => a - b) };
 }
 
 async function main() {
@@ -97,14 +121,11 @@ async function main() {
     const plain = await commandsPerTask(queue, probe, noopTasks);
     const oneKey = await commandsPerTask(queue, probe, keyed(1));
     const tenKeys = await commandsPerTask(queue, probe, keyed(10));
-    step("claim time, one key");
-    const oneKeyClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(1));
-    step(`claim time, ${MANY_KEYS} keys`);
-    const manyKeysClaim = await claimCostAt(queues, probe, DEPTH, CLAIM_SAMPLES, keyed(MANY_KEYS));
+    step(`claim time, one key and ${MANY_KEYS} keys, alternating`);
+    const [oneKeyClaim, manyKeysClaim] = (await interleavedClaimCost(queues, probe, DEPTH, CLAIM_SAMPLES, [keyed(1), keyed(MANY_KEYS)])) as [ClaimCostAtDepth & { commandsPerClaim: Record<string, number> }, ClaimCostAtDepth & { commandsPerClaim: Record<string, number> }];
     await probe.reset();
     step("fairness");
-    const solo = await smallKeyWaits(queue, 0);
-    const beside = await smallKeyWaits(queue, BACKLOG);
+    const { solo, beside } = await fairness(queue);
     const p99 = (waits: number[]) => percentile(waits, 99);
     const results = {
       startedAt,
@@ -127,7 +148,8 @@ async function main() {
       },
       fairness: {
         backlog: BACKLOG,
-        smallTasks: SMALL_TASKS,
+        smallTasks: solo.length,
+        rounds: FAIRNESS_ROUNDS,
         soloP50Ms: percentile(solo, 50),
         soloP99Ms: p99(solo),
         besideBacklogP50Ms: percentile(beside, 50),

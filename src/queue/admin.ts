@@ -47,7 +47,8 @@ export function summaryFromStats(queue: string, reply: unknown[], defaults: Queu
   const settings = settingsFromMeta(asArray(stored), defaults);
   const totalOf = asArray(totals);
   const counter = (name: (typeof COUNTER_FIELDS)[number]): number => Number(totalOf[COUNTER_FIELDS.indexOf(name)] ?? 0);
-  const queued = counter("_rdy") + Number(prio) - counter("_tomb");
+  // keyed tasks (flow control) wait in their partitions' flow queues or are held back: counted apart
+  const queued = counter("_rdy") + Number(prio) - counter("_tomb") + Math.max(0, counter("_fq"));
   const live = Number(enqueued) + counter("retried") - counter("succeeded") - counter("dead") - counter("canceled");
   const counts: QueueCounts = {
     delayed: Number(delayed),

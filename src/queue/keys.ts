@@ -3,8 +3,9 @@
  * the queue's hash tag, `<prefix>:q:{<queue>}:` (one cluster slot; Upstash locks them together):
  * - fixed keys per queue (QUEUE_KEYS);
  * - per partition of task ids (ids.ts partitionOf), the records hash `t:<label>`, the ready list
- *   `r:<label>` and the sorted sets of its prioritized, delayed and dead tasks `p:`, `d:`, `x:<label>`,
- *   each indexed by a small per-queue set of partitions scored by its head: no key grows with the number
+ *   `r:<label>`, the sorted sets of its prioritized, delayed and dead tasks `p:`, `d:`, `x:<label>`,
+ *   each indexed by a small per-queue set of partitions scored by its head, and its flow queue
+ *   `f:<label>` (keyed tasks, scripts/pieces/flow-queue.ts): no key grows with the number
  *   of tasks alive (issue 13). A task id names its queue (`<queue>~<local>`), so a read by id is one
  *   HMGET of one partition with no index. Dedup entries are fields of a hashed partition's records hash
  *   (dedupPartitionOf).
@@ -33,8 +34,8 @@ export const QUEUE_KEYS = [
   { name: "stats", lua: "STATS", what: "hash, per-minute counters, latency histograms and totals (stats/lua.ts)" },
   { name: "outbox", lua: "OUTBOX", what: "hash, task id → its job's pending event (jobs/lua.ts)" },
   { name: "flow", lua: "FLOW", what: "hash, flow-control key → limits, last round, waiting and held counts, leases, starts; \"\" → the queue's round and totals (pieces/flow.ts)" },
-  { name: "flowQueue", lua: "FLOWQ", what: "zset, \"<key>\\n<id>\" per queued task with a flow-control key, score (1000 - priority) * 2^42 + round" },
-  { name: "flowHeld", lua: "FLOWHELD", what: "zset (scores 0), \"<key>\\n<order>\\n<id>\" per keyed task held back by its key's limits" },
+  { name: "flowParts", lua: "FPARTS", what: "zset, partitions with keyed tasks waiting (f:<label>; \"\" the shared flowQueue), score a lower bound of its head's score" },
+  { name: "flowQueue", lua: "FLOWQ", what: "zset as a partition's f:<label>, for keyed tasks promoted by a script that does not hold their partition" },
   { name: "flowOpen", lua: "FLOWOPEN", what: "zset, flow-control keys with held tasks, score when one of them may start" },
   { name: "pushEpoch", lua: "PUSH_EPOCH", what: "counter advanced as each worker invocation starts (runtime/autoscale.ts)" },
   { name: "replayMark", lua: "REPLAY_MARK", what: "a push delivery's replay mark (an untouched placeholder for a call without one)" },
@@ -69,25 +70,30 @@ export function queueKeyMap(prefix: string, queue: string): Record<Exclude<Queue
     stats: `${base}:stats`,
     outbox: outboxKey(prefix, queue),
     flow: `${base}:flow`,
+    flowParts: `${base}:flow:parts`,
     flowQueue: `${base}:flow:queue`,
-    flowHeld: `${base}:flow:held`,
     flowOpen: `${base}:flow:open`,
     pushEpoch: pushEpochKey(prefix, queue),
   };
 }
 
-/** The keys of one partition of a queue's task ids, in the order a partitioned script receives them. */
+/**
+ * The keys of one partition of a queue's task ids, in the order a partitioned script receives them;
+ * the flow queue (keyed queued tasks, scripts/pieces/flow-queue.ts) last.
+ */
 export function partitionKeys(
   prefix: string,
   queue: string,
   label: string,
-): [records: string, ready: string, prioritized: string, delayed: string, dead: string] {
+): [records: string, ready: string, prioritized: string, delayed: string, dead: string, flow: string] {
   const base = `${prefix}:q:{${queue}}`;
-  return [`${base}:t:${label}`, `${base}:r:${label}`, `${base}:p:${label}`, `${base}:d:${label}`, `${base}:x:${label}`];
+  return [`${base}:t:${label}`, `${base}:r:${label}`, `${base}:p:${label}`, `${base}:d:${label}`, `${base}:x:${label}`, `${base}:f:${label}`];
 }
 
 /** How many keys each declared partition adds to a partitioned script's KEYS (partitionKeys). */
-export const PARTITION_KEY_COUNT = 5;
+export const PARTITION_KEY_COUNT = 6;
+/** The flow queue's place among a partition's keys, as Lua counts (PART[label][FLOW_PARTITION_SLOT]). */
+export const FLOW_PARTITION_SLOT = 6;
 
 /**
  * The KEYS array of a queue script: the keys it names, in its order, then (for a partitioned script)

@@ -29,6 +29,19 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(keysOf(await queue.claim(q, 10)).sort()).toEqual([...Array(5).fill("big"), ...Array(5).fill("late")]);
   });
 
+  it("takes turns across partitions: a key arriving in a later partition is not behind the leading one's backlog", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("big", 300, { parallelism: 1000 }));
+    expect(new Set(keysOf(await queue.claim(q, 10)))).toEqual(new Set(["big"]));
+    // later ids fall in another partition (a 32 ms step): the claims merge both in round order
+    advance(40);
+    await queue.enqueue(q, keyed("late", 3, { parallelism: 1000 }));
+    advance(40);
+    await queue.enqueue(q, keyed("later", 1, { parallelism: 1000 }));
+    const next = keysOf(await queue.claim(q, 6)).sort();
+    expect(next).toEqual(["big", "big", "big", "late", "late", "later"]);
+  });
+
   it("never runs more than parallelism tasks of a key; a settle frees the slot and the held task comes next", async () => {
     const q = queueName();
     await queue.enqueue(q, keyed("a", 5, { parallelism: 2 }));
@@ -104,6 +117,24 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     const claimed = await queue.claim(q, 20);
     const counts = keysOf(claimed).reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
     expect(counts).toEqual({ "-": 10, a: 10 });
+  });
+
+  it("at claims smaller than a round the lane without a key takes one turn a round, not every claim", async () => {
+    const q = queueName();
+    await queue.enqueue(q, Array.from({ length: 10 }, (_, i) => ({ fn: "f", input: { key: "-", i } })));
+    await queue.enqueue(q, [...keyed("a", 10, { parallelism: 100 }), ...keyed("b", 10, { parallelism: 100 })]);
+    const order: string[] = [];
+    for (let i = 0; i < 9; i++) order.push(...keysOf(await queue.claim(q, 1)));
+    // three lanes, each once in every three claims (the lane's turn comes once a keyed round began)
+    expect(order).toEqual(["a", "-", "b", "a", "-", "b", "a", "-", "b"]);
+  });
+
+  it("counts held tasks as queued: a task held back by its key's limit still waits", async () => {
+    const q = queueName();
+    await queue.enqueue(q, keyed("a", 6, { parallelism: 2 }));
+    expect(await queue.claim(q, 10)).toHaveLength(2);
+    expect(await queue.flowTotals(q)).toMatchObject({ held: 4 });
+    expect((await queue.getQueue(q)).counts).toMatchObject({ queued: 4, running: 2 });
   });
 
   it("the latest enqueued task's limits win for its key", async () => {

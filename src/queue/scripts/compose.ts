@@ -89,7 +89,7 @@ export function scriptComposer<Name extends string>(specs: readonly KeySpec<Name
     const header = [
       `--[[ ${spec.name}: ${spec.summary}`,
       ...keys.map((key, i) => `KEYS[${i + 1}] ${key.name}: ${key.what}`),
-      ...(spec.partitioned ? [`KEYS[${keys.length + 1}..] per partition touched, its records hash then its ready list (keys.ts partitionKeys)`] : []),
+      ...(spec.partitioned ? [`KEYS[${keys.length + 1}..] per partition touched, its keys (keys.ts partitionKeys: records hash, ready list, flow queue)`] : []),
       spec.contract.trim(),
       "]]",
     ];

@@ -11,13 +11,13 @@ import { COUNTER_FIELDS, depthsFromTotals } from "./stats";
  *   {0}  the replay mark existed already (a replayed delivery): nothing else was read or written
  *   {1}  no such queue, or one not registered since its totals moved to the stats hash (the next
  *        enqueue or cron upkeep registers it); the mark is kept: the delivery was used
- *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), prioritized +
- *      ZCARD flowQueue (keyed tasks count as prioritized ones), delayed, dead, push epoch}: the stats
- *      script's reply, then the epoch (depths from the totals, stats.ts depthsFromTotals)
+ *   {2, enqueued, settings (HMGET of SETTING_FIELDS), totals (HMGET of COUNTER_FIELDS), prioritized,
+ *      delayed, dead, push epoch}: the stats script's reply, then the epoch (depths from the totals,
+ *      stats.ts depthsFromTotals)
  */
 export const LUA_START = luaPiece(
   "start",
-  { keys: ["pushEpoch", "replayMark", "flowQueue"], uses: [LUA_BUFFERS] },
+  { keys: ["pushEpoch", "replayMark"], uses: [LUA_BUFFERS] },
   String.raw`
 local START_SETTINGS = {${SETTING_FIELDS.map((field) => `"${field}"`).join(", ")}}
 local START_TOTALS = {${COUNTER_FIELDS.map((field) => `"${field}"`).join(", ")}}

@@ -164,6 +164,7 @@ local function flush()
     for i = 1, #f do own[#own + 1] = f[i] end
   end
   extraFields = {}
+  if flowHooks.fields then flowHooks.fields(fields) end -- flow control: held tasks' fields (pieces/flow-held.ts)
   for key in pairs(fields) do
     if not groups[key] then groups[key] = {}; order[#order + 1] = key end
   end

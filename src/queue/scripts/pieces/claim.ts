@@ -140,10 +140,11 @@ local function claimBatch(claimMax, m, c, settleIds)
     for _, id in ipairs(positives) do batch[#batch + 1] = id end
     for _, id in ipairs(popped) do batch[#batch + 1] = id end
     for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
-    for _, id in ipairs(flow.prepare(claimMax - #positives - #popped, m._fz, m._fh, needPartition)) do batch[#batch + 1] = id end -- flow control
+    local keyed = flow.prepare(claimMax - #positives - #popped, m, needPartition, hint) -- flow control
+    for _, id in ipairs(keyed) do batch[#batch + 1] = id end
     -- the batch's sweep field (pieces/buffers.ts sweepFields) as it will most likely be named, read
     -- with the records so that its merge costs no command of its own
-    local first = positives[1] or popped[1]
+    local first = positives[1] or popped[1] or keyed[1]
     if first then prefetch(PART[partOf(first)][1], "~L" .. int(NOW + c.leaseMs) .. "." .. c.nowB36 .. "." .. first) end
     load(batch)
     claimFrom(positives, false, c)

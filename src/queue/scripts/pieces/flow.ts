@@ -1,24 +1,30 @@
 import { luaPiece } from "./index";
 import { LUA_FLOW_STATE } from "./flow-state";
+import { LUA_FLOW_QUEUE } from "./flow-queue";
+import { LUA_FLOW_HELD } from "./flow-held";
 
 /**
  * Flow control inside the queue scripts (README "Flow control"): per-key parallelism and rate, and
- * round-robin across keys. A keyed task that becomes ready joins FLOWQ at its key's next round
- * (max(key's last round, queue's round) + 1) under its priority, so that one ZPOPMIN takes the head
- * of every key's backlog in turn: a key with one task is not behind another's 100,000, and the work
- * is O(keys in the batch), a few commands per batch whatever the number of keys. A popped task whose
- * key has no free slot or token moves to FLOWHELD (once); its key waits in FLOWOPEN, scored when a
- * slot or token opens (a lease deadline, a start leaving the window, or now on a settle), and the
- * claim takes the held tasks of due keys first. The settle script hands back the earliest FLOWOPEN
- * score as part of its nextDue, so a push is scheduled for that second: the cron is never needed.
- * Tasks without a key keep the ready list; that lane gets one key's share of each claim.
+ * round-robin across keys. A keyed task that becomes ready joins its partition's flow queue at its
+ * key's next round (max(key's last round, queue's round) + 1) under its priority, and the claim takes
+ * the flow queues' heads in score order (flow-queue.ts): the head of every key's backlog in turn, so a
+ * key with one task is not behind another's 100,000, and the work is O(keys in the batch), a few
+ * commands per batch whatever the number of keys. A popped task whose key has no free slot or token
+ * is held back (flow-held.ts, once); its key waits in FLOWOPEN, scored when a slot or token opens (a
+ * lease deadline, a start leaving the window, or now on a settle), and the claim takes the held tasks
+ * of due keys first. The settle script hands back the earliest FLOWOPEN score as part of its nextDue,
+ * so a push is scheduled for that second: the cron is never needed. Tasks without a key keep the
+ * ready list; that lane takes one key's turn in each round. A queue that has never had a keyed task
+ * does no flow bookkeeping at all (META _fz is absent; the stats counter _fq counts keyed tasks
+ * waiting or held, so no script counts a flow set).
  */
 export const LUA_FLOW = luaPiece(
   "flow",
-  { keys: ["meta", "flowQueue", "flowHeld", "flowOpen"], uses: [LUA_FLOW_STATE] },
+  { keys: ["meta", "flowOpen"], uses: [LUA_FLOW_STATE, LUA_FLOW_QUEUE, LUA_FLOW_HELD] },
   String.raw`
 flow.pend, flow.limits, flow.limitKeys, flow.freed = {}, {}, {}, {}
-flow.cands, flow.heldAdd, flow.heldRem = {}, {}, {}
+flow.cands = {}
+flowHooks.fields = function(fields) flow.heldFields(fields) end
 -- a promoted delayed task's key comes with its member ("<id>|<priority>|<key>", buffers.ts
 -- delayedMember), since promotion reads no record; any other's from its record
 flowHooks.ready = function(id, priority)
@@ -28,6 +34,7 @@ flowHooks.ready = function(id, priority)
   else key, par, rate, period = flow.of(cache[id]) end
   if not key then return false end
   flow.pend[#flow.pend + 1] = {key, id, tonumber(priority) or 0, par or 0, rate or 0, period or 1000}
+  count("_fq", 1)
   return true
 end
 flowHooks.keyOf = function(id) return (flow.of(cache[id])) end
@@ -60,46 +67,57 @@ function flow.queuePending()
     flow.touch(k)
   end
   flow.limits, flow.limitKeys = {}, {}
-  local args = {}
+  local entries = {}
   for _, e in ipairs(flow.pend) do
     local s = flow.st[e[1]]
     -- a key seen for the first time takes its limits from the task
     if s.new then s.par, s.rate, s.period, s.new = e[4], e[5], e[6], false end
     local round = math.max(s.last, flow.g.round) + 1
     s.last, s.waiting, flow.g.queued = round, s.waiting + 1, flow.g.queued + 1
-    args[#args + 1] = int((1000 - e[3]) * PRIO_SPAN + round); args[#args + 1] = e[1] .. "\n" .. e[2]
+    entries[#entries + 1] = {(1000 - e[3]) * PRIO_SPAN + round, e[1] .. "\n" .. e[2], e[2]}
     flow.touch(e[1])
   end
   flow.pend = {}
-  if #args > 0 then chunked("ZADD", FLOWQ, args, CHUNK) end
+  flow.addQueued(entries)
 end
--- the ready list's part of a claim of room when keys are active: one key's turn
+-- the ready list's part of a claim of room when keys are active: one key's turn in each round. A
+-- claim smaller than a round gives the lane its turn once a round, when a keyed task of a round it
+-- has not had its turn in was claimed since (prepare then moves the lane's round)
 function flow.unkeyedShare(room, hint)
   local active = tonumber(hint) or 0
+  flow.laneRoom = nil
   if active <= 0 or room <= 0 then return room end
-  return math.ceil(room / (active + 1))
+  if room > active then return math.ceil(room / (active + 1)) end
+  flow.read({})
+  if flow.g.lane >= flow.g.round then return 0 end
+  flow.laneRoom = room
+  return 1
 end
 function flow.usable(key)
   local s = flow.st[key]
   if not s.pruned then flow.prune(s); s.free, s.pruned = flow.free(s), true end
   return s
 end
-function flow.reserve(s, key, member, id, queued)
+function flow.reserve(s, key, id, queued)
   flow.cands[#flow.cands + 1] = {key, id}
   s.free = s.free - 1
   if queued then s.waiting, flow.g.queued = s.waiting - 1, flow.g.queued - 1
-  else s.held, flow.g.held = s.held - 1, flow.g.held - 1; flow.heldRem[#flow.heldRem + 1] = member end
+  else s.held, flow.g.held = s.held - 1, flow.g.held - 1 end
   flow.touch(key)
   return id
 end
 -- chooses up to room keyed tasks to claim (their ids, to load with the claim's records): held
--- tasks of keys open again first (they waited longest), then FLOWQ's head; tasks of keys without a
--- free slot or token are held back. Only tasks of partitions this call holds are taken; the others
--- stay (a popped one goes back) and needPartition(label) asks for theirs (pieces/claim.ts hint)
--- hint, heldHint: META's _fz and _fh, so that the keys' states and the totals are read in one HMGET
-function flow.prepare(room, hint, heldHint, needPartition)
+-- tasks of keys open again first (they waited longest), then the flow queues' heads; tasks of keys
+-- without a free slot or token are held back. Only tasks of partitions this call holds are taken;
+-- needPartition(label) asks for the others and hintLabel(label) names those the next claim should hold
+-- (pieces/claim.ts hint). m: the queue's META as the claim read it (_fz active keys, _fh tasks held,
+-- _fq the flow queues' head hint), so that a queue without keys reads nothing
+function flow.prepare(room, m, needPartition, hintLabel)
+  local hint, heldHint = m._fz, m._fh
   if #flow.pend == 0 and (tonumber(hint) or 0) <= 0 then return {} end
   flow.queuePending()
+  -- the lane had its turn of this round when it took a task (room is what it left)
+  if flow.laneRoom and room < flow.laneRoom then flow.g.lane = flow.g.round; flow.gDirty = true end
   local ids = {}
   if room <= 0 then return ids end
   if heldHint == "1" then
@@ -109,49 +127,47 @@ function flow.prepare(room, hint, heldHint, needPartition)
       local s = flow.usable(key)
       s.inOpen = true
       flow.touch(key)
-      local n = math.min(s.free, s.held, room - #ids)
+      local n = math.min(s.free, room - #ids)
       if n > 0 then
-        local held = redis.call("ZRANGEBYLEX", FLOWHELD, "[" .. key .. "\n", "[" .. key .. "\n\255", "LIMIT", 0, n)
-        -- the set is the truth when the count drifted (a canceled task's entry, a lost write)
-        if #held < n then flow.g.held = flow.g.held - (s.held - #held); s.held = #held end
-        for _, member in ipairs(held) do
-          local id = string.match(member, "\n[^\n]*\n(.*)$")
-          if PART[partOf(id)] then ids[#ids + 1] = flow.reserve(s, key, member, id, false) else needPartition(partOf(id)) end
-        end
+        local held = flow.takeHeld(s, key, n, needPartition)
+        for _, id in ipairs(held) do ids[#ids + 1] = flow.reserve(s, key, id, false) end
+        -- the fields are the truth when the count drifted (a lost write)
+        if #s.heldParts == 0 and s.held > 0 then flow.g.held = flow.g.held - s.held; s.held = 0 end
       end
     end
   end
   local want = room - #ids
   if want <= 0 or (flow.g and flow.g.queued <= 0) then return ids end
-  local popped = redis.call("ZPOPMIN", FLOWQ, want)
-  onRefused(function()
-    local back = {}
-    for i = 1, #popped, 2 do back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i] end
-    chunked("ZADD", FLOWQ, back, CHUNK)
-  end)
-  local entries, keys, back = {}, {}, {}
-  for i = 1, #popped, 2 do
-    local key, id = string.match(popped[i], "^(.*)\n(.*)$")
-    if PART[partOf(id)] then
-      entries[#entries + 1] = {key, popped[i], id, tonumber(popped[i + 1])}
-      keys[#keys + 1] = key
-    else
-      back[#back + 1] = popped[i + 1]; back[#back + 1] = popped[i]
-      needPartition(partOf(id))
-    end
+  local popped, dry, head = flow.popQueued(want, m._fq, needPartition, hintLabel)
+  local keys = {}
+  for _, e in ipairs(popped) do
+    local key, id = string.match(e[1], "^(.*)\n(.*)$")
+    e[4], e[5] = key, id
+    keys[#keys + 1] = key
   end
-  chunked("ZADD", FLOWQ, back, CHUNK)
   flow.read(keys)
-  -- the flow queue ran dry: its count is exact again (what is left is what went back)
-  if #popped / 2 < want then flow.g.queued = (#popped - #back) / 2 end
-  for _, e in ipairs(entries) do
-    local key, score = e[1], e[4]
+  flow.applyMoves()
+  if (head or "") ~= (flow.headGone and "" or (m._fq or "")) then
+    if head then redis.call("HSET", META, "_fq", head) else redis.call("HDEL", META, "_fq") end
+    flow.g.head, flow.gDirty = head or "", true
+  end
+  -- every flow queue ran dry: the count is exact again
+  if dry then flow.g.queued = #popped end
+  -- the held fields these pops will append to, read in one HMGET a partition (as the loop below decides)
+  local hold, free = {}, {}
+  for _, e in ipairs(popped) do
+    local s = flow.usable(e[4])
+    local f = free[e[4]] or (s.held == 0 and s.free or 0)
+    if f > 0 then free[e[4]] = f - 1 else free[e[4]] = 0; hold[#hold + 1] = {partOf(e[5]), e[4]} end
+  end
+  if #hold > 0 then flow.readHeld(hold) end
+  for _, e in ipairs(popped) do
+    local key, id, score = e[4], e[5], e[2]
     local s = flow.usable(key)
     flow.g.round = math.max(flow.g.round, score % PRIO_SPAN)
-    if s.held == 0 and s.free > 0 then ids[#ids + 1] = flow.reserve(s, key, e[2], e[3], true)
+    if s.held == 0 and s.free > 0 then ids[#ids + 1] = flow.reserve(s, key, id, true)
     else
-      flow.heldAdd[#flow.heldAdd + 1] = 0
-      flow.heldAdd[#flow.heldAdd + 1] = key .. "\n" .. string.format("%017.0f", score) .. "\n" .. e[3]
+      flow.hold(s, key, id)
       s.waiting, s.held, flow.g.queued, flow.g.held = s.waiting - 1, s.held + 1, flow.g.queued - 1, flow.g.held + 1
       flow.touch(key)
     end
@@ -161,6 +177,8 @@ end
 -- claims the chosen tasks (a canceled one is dropped) and counts their leases and starts;
 -- claimOne(id) is the claim's own (pieces/claim.ts claimFrom)
 function flow.claim(claimOne)
+  -- popped tasks leave the count whatever they turn out to be (a canceled one is counted until here)
+  if #flow.cands > 0 then count("_fq", -#flow.cands) end
   for _, c in ipairs(flow.cands) do
     local key, id = c[1], c[2]
     local rec = cache[id]
@@ -178,7 +196,8 @@ function flow.writeKeys()
   local sets, opens, closed = {"", ""}, {}, {}
   for _, key in ipairs(flow.dirtyKeys) do
     local s = flow.st[key]
-    flow.prune(s)
+    -- a key the claim pruned already is pruned again only when held (its opening time needs the counts)
+    if s.held > 0 or not s.pruned then flow.prune(s) end
     local active = s.waiting > 0 or s.held > 0
     if active ~= s.wasActive then flow.g.active = flow.g.active + (active and 1 or -1); s.wasActive = active end
     if s.held > 0 then
@@ -187,7 +206,8 @@ function flow.writeKeys()
     sets[#sets + 1] = key; sets[#sets + 1] = flow.format(s)
   end
   flow.dirty, flow.dirtyKeys = {}, {}
-  sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held
+  sets[2] = int(flow.g.round) .. "|" .. flow.g.active .. "|" .. flow.g.queued .. "|" .. flow.g.held .. "|" .. int(flow.g.lane) .. "|" .. flow.g.head
+    .. "|" .. flow.g.tail
   chunked("HSET", FLOW, sets, CHUNK)
   chunked("ZADD", FLOWOPEN, opens, CHUNK)
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
@@ -207,10 +227,8 @@ flowHooks.flush = function()
     flow.freed = {}
   end
   if not flow.g then return end
-  chunked("ZADD", FLOWHELD, flow.heldAdd, CHUNK)
-  chunked("ZREM", FLOWHELD, flow.heldRem, CHUNK)
-  flow.heldAdd, flow.heldRem = {}, {}
-  if #flow.dirtyKeys > 0 then flow.writeKeys() end
+  flow.dropEmptyHeld()
+  if #flow.dirtyKeys > 0 or flow.gDirty then flow.writeKeys(); flow.gDirty = false end
   -- META's hint: the active keys, at least 1 while anything keyed is queued or held
   local hint = flow.g.active
   if hint <= 0 and (flow.g.queued > 0 or flow.g.held > 0) then hint = 1 end

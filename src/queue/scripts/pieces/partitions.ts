@@ -13,8 +13,8 @@ export const LUA_PARTITIONS = luaPiece(
   { keys: ["meta"] },
   String.raw`
 local NEED = "_need"
--- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r:, p:, d: and x: keys (keys.ts
--- partitionKeys); META is that base .. "meta". PART[label] = {records, ready, prioritized, delayed, dead}
+-- a partition's keys are "<prefix>:q:{<queue>}:t:<label>", then its r:, p:, d:, x: and f: keys (keys.ts
+-- partitionKeys); META is that base .. "meta". PART[label] = {records, ready, prioritized, delayed, dead, flow}
 local PART, PART_LABELS = {}, {}
 for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   local label = string.sub(DECLARED_PARTS[i], #META - 1)
