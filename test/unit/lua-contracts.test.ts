@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "9ec34a0bb2f9ab1c390dd893feb69b5709478293",
+  "enqueue": "c7be0632e7cba58516b1b515f7c61a818e8c82ea",
   "settle": "9534e9699897a617b937f4c6e257b8c996dcb50f",
   "extend": "ed247f3a6cc87f7b29a6d2a21b5d3b084c55ab77",
   "cancel": "1cdbfc0e090a2676689ddd0390d41430f5d36277",
   "dead": "c099900693971c562cb8a73061f51574b87b701a",
-  "upkeep": "76e863e17417d387cd8c59318dca2b72a3b753fa",
+  "upkeep": "5c91cd88f3e4a6c97b526e40a23875d2ad0a7d8f",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

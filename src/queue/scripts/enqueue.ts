@@ -39,9 +39,10 @@ if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
     local byLabel, labels = groupBy(keys, partOf)
-    -- dedup keys leave at most 1/64th of the window late, so that the sweep set holds at most 65
-    -- entries a partition whatever the traffic; the sweep field they merge into (pieces/buffers.ts
-    -- sweepFields) is read with the entries: the merge costs no command of its own
+    -- dedup keys leave at most 1/64th of the window late; a call lists its keys in one sweep field
+    -- of its first key's partition, merged into by the calls of the same due time and first
+    -- partition (the sweep set grows with calls, not keys); the field is read with the entries, so
+    -- that the merge costs no command of its own
     local step = math.max(1, math.floor(window / 64000)) * 1000
     sweepDue = math.ceil((NOW + window) / step) * step
     local sweepField = "~K" .. int(sweepDue)
@@ -66,7 +67,7 @@ local need = undeclared(check)
 if #need > 0 then return {NEED, need} end
 load(check)
 
-local out, created = {}, 0
+local out, created, home = {}, 0, nil
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
   local at = 6 + i * 5
@@ -86,9 +87,9 @@ for i = 0, n - 1 do
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
-      local label = partOf(key)
-      putField(partKey(label, 1), "=" .. key, until36 .. "|" .. id)
-      sweepAdd("K", sweepDue, dedupEntry(key), label)
+      putField(partKey(partOf(key), 1), "=" .. key, until36 .. "|" .. id)
+      home = home or partOf(key)
+      sweepAdd("K", sweepDue, dedupEntry(key), home)
     end
     created = created + 1
     out[#out + 1] = id; out[#out + 1] = string.sub(rec, 1, 1); out[#out + 1] = "0"

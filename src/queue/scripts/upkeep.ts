@@ -17,9 +17,9 @@ Sweep entries (score = when due; member = kind letter then payload):
                 attempts are spent); finished ones become G
   G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
                 past their expiresAt
-  K<label>\n<tag>  dedup keys, fields "=<key>" of partition <label>'s hash (scripts/enqueue.ts), listed
-                (escaped: pieces/buffers.ts dedupEntry) in its field "~K<tag>": deleted once past
-                their window
+  K<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~K<tag>" of
+                partition <label>'s hash, each entry being field "=<key>" of its own partition's
+                hash (scripts/enqueue.ts): deleted once past their window
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
 before anything is written when due entries name tasks of partitions the call was not given.
 `,
@@ -61,6 +61,17 @@ for _, label in ipairs(labels) do
   local values = redis.call("HMGET", PART[label][1], unpack(fields))
   for i, e in ipairs(byLabel[label]) do listOf[e] = values[i] and split(values[i], ",") or {} end
 end
+-- a K list names dedup keys of any partitions (enqueue.ts): those too, before anything is written
+for _, e in ipairs(entries) do
+  if string.sub(e, 1, 1) == "K" and listOf[e] then
+    for i, entry in ipairs(listOf[e]) do
+      local key = dedupKeyOf(entry)
+      listOf[e][i] = key
+      needs(partOf(key))
+    end
+  end
+end
+if #need > 0 then return {NEED, need} end
 local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
 for _, e in ipairs(entries) do
   if budget <= 0 then more = true; break end
@@ -96,18 +107,21 @@ local function reclaim(id, h, body)
 end
 for _, w in ipairs(work) do
   local kind, list = w[1], w[2]
-  if kind == "K" and w[3] and #list > 0 then
-    local fields = {}
-    for i, entry in ipairs(list) do fields[i] = "=" .. dedupKeyOf(entry) end
-    local dedupKey = PART[w[3]][1]
-    local values = redis.call("HMGET", dedupKey, unpack(fields))
-    local gone = {}
-    for i, field in ipairs(fields) do
-      local v = values[i]
-      if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = field end
+  if kind == "K" then
+    -- each key's entry is in its own partition's hash: one HMGET and one HDEL a partition
+    local byPart, parts = groupBy(list, partOf)
+    for _, label in ipairs(parts) do
+      local fields, hash = {}, PART[label][1]
+      for i, key in ipairs(byPart[label]) do fields[i] = "=" .. key end
+      local values = redis.call("HMGET", hash, unpack(fields))
+      local gone = {}
+      for i, field in ipairs(fields) do
+        local v = values[i]
+        if v and fromTime(string.match(v, "^([^|]*)")) <= NOW then gone[#gone + 1] = field end
+      end
+      chunked("HDEL", hash, gone, CHUNK)
     end
-    chunked("HDEL", dedupKey, gone, CHUNK)
-  elseif kind ~= "K" then
+  else
     for _, id in ipairs(list) do
       local rec = cache[id]
       if rec then
