@@ -103,6 +103,12 @@ export function toTaskRecord(id: string, raw: unknown, defaultMaxAttempts: numbe
   return record;
 }
 
+/** A claimed record's priority (its state's third field; "" is 0). */
+export function priorityOf(raw: unknown): number {
+  const state = text(raw);
+  return Number(state.slice(0, state.indexOf("\t")).split("|")[S.Priority]) || 0;
+}
+
 export function toClaimedTask(id: string, raw: unknown, defaultMaxAttempts: number): ClaimedTask {
   const { state: st, head, input } = decodeRecord(text(raw));
   return {

@@ -4,7 +4,7 @@ import { asArray, type QueueContext, type ScriptKeys } from "./context";
 import { addToHint, claimHint, countClaimRerun, rememberHint } from "./claim-hints";
 import { dedupPartitionOf, partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
-import { packEnqueue, statusOf, toClaimedTask, toTaskRecord } from "./records";
+import { packEnqueue, priorityOf, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { register, registrationDue } from "./registry";
 import { cancelScript } from "./scripts/cancel";
 import { enqueueScript } from "./scripts/enqueue";
@@ -186,7 +186,7 @@ export async function settle(
     if (code === 3) return { id, outcome: "dead" };
     return { id, outcome: "stale" };
   });
-  let { claimed } = reply;
+  let { claimed, priorities } = reply;
   // the claim stopped at a partition this call did not hold: claim the rest now, with the hint
   const wanted = start ? Number(asArray(reply.start)[0]) === 2 : claimMax > 0;
   const max = reply.claimMax;
@@ -198,8 +198,17 @@ export async function settle(
     countClaimRerun();
     last = await runSettle(ctx, queue, [String(max - claimed.length), leaseArg(leaseMs), "0", "0", "", "", "", ""], { labels });
     claimed = [...claimed, ...last.claimed];
+    priorities = [...priorities, ...last.priorities];
   }
+  // a later round may have promoted delayed tasks of a higher priority than an earlier round took:
+  // the batch is handed out in claim order all the same (priority, then the order claimed)
+  if (last !== reply) claimed = byPriority(claimed, priorities);
   return { outcomes, claimed, start: asArray(reply.start ?? []), nextDueAt: reply.nextDueAt };
+}
+
+/** Tasks by descending priority, in the order given within one priority. */
+function byPriority(claimed: ClaimedTask[], priorities: number[]): ClaimedTask[] {
+  return claimed.map((task, i) => ({ task, i, priority: priorities[i]! })).sort((a, b) => b.priority - a.priority || a.i - b.i).map(({ task }) => task);
 }
 
 /** Claims again at once when a claim stopped at a partition its call lacked: each round holds more. */
@@ -211,11 +220,15 @@ async function runSettle(ctx: QueueContext, queue: string, args: string[], keys:
   const claimedFlat = asArray(rawClaimed);
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
-  for (let i = 0; i < claimedFlat.length; i += 2) claimed.push(toClaimedTask(taskIdOf(queue, text(claimedFlat[i])), claimedFlat[i + 1], defaultMax));
+  const priorities: number[] = [];
+  for (let i = 0; i < claimedFlat.length; i += 2) {
+    claimed.push(toClaimedTask(taskIdOf(queue, text(claimedFlat[i])), claimedFlat[i + 1], defaultMax));
+    priorities.push(priorityOf(claimedFlat[i + 1]));
+  }
   const hint = asArray(rawHint ?? []).map(text);
   if (hint.length > 0) rememberHint(ctx.prefix, queue, hint);
   const due = rawDue == null ? "" : text(rawDue);
-  return { rawOutcomes, claimed, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0) };
+  return { rawOutcomes, claimed, priorities, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {

@@ -117,12 +117,12 @@ local function claimBatch(claimMax, m, c, settleIds)
     for _, label in ipairs(lacking) do hint(label) end
     m._pz = redis.call("HGET", META, "_pz")
   end
-  local positives, negatives, z, bound, read, indexed = {}, {}, {}, nil, {}, 0
+  local positives, negatives, z, bound, read, indexed = {}, {}, {}, nil, {}, {}
   if m._pz then
     local lacking
     z, bound, read, indexed, lacking = prioHeads(claimMax)
     if lacking then hint(lacking) end
-    if indexed == 0 then redis.call("HDEL", META, "_pz") end
+    if #indexed == 0 then redis.call("HDEL", META, "_pz") end
     for _, e in ipairs(z) do
       if e[2] < ZERO_SCORE then positives[#positives + 1] = e[1] else negatives[#negatives + 1] = e[1] end
     end
@@ -178,13 +178,12 @@ local function claimBatch(claimMax, m, c, settleIds)
   if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end
   local taken = {}
   for i = 1, taking do taken[i] = z[i] end
-  if #taken > 0 then takePrio(taken, read, indexed) end
-  -- the prioritized sets' next partitions: the next call holds them
-  for label, got in pairs(read) do
-    local n = 0
-    for _, t in ipairs(taken) do if t[3] == label then n = n + 1 end end
-    if got[2 * n + 1] then hint(label) end
-  end
+  local emptied = #taken > 0 and takePrio(taken, read, indexed) or {}
+  -- the prioritized index's first partitions (read anyway) but those the claim emptied: the next
+  -- call holds them, so that the claim which drains one goes on into the next
+  local gone = {}
+  for _, label in ipairs(emptied) do gone[label] = true end
+  for _, label in ipairs(indexed) do if not gone[label] then hint(label) end end
 end
 `,
 );

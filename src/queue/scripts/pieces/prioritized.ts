@@ -16,7 +16,7 @@ local HEADS = 8
 -- sets in PPARTS's order (by head): {id, score, label} each, and the score below which the list is
 -- exact (nil: all of it). A partition this call lacks bounds the merge at its head (it is returned:
 -- the claim names it for the next call). read[label] = what was read of its set (its next head,
--- once the taken ones are gone); and the number of partitions indexed read (HEADS + 1 at most)
+-- once the taken ones are gone); and the partitions of the index read (HEADS + 1 at most)
 local function prioHeads(max)
   local parts = redis.call("ZRANGE", PPARTS, 0, HEADS, "WITHSCORES")
   local cands, read, bound, lacking = {}, {}, nil, nil
@@ -44,7 +44,9 @@ local function prioHeads(max)
     if #out >= max or (bound and c[2] >= bound) then break end
     out[#out + 1] = c
   end
-  return out, bound, read, #parts / 2, lacking
+  local indexed = {}
+  for i = 1, #parts, 2 do indexed[#indexed + 1] = parts[i] end
+  return out, bound, read, indexed, lacking
 end
 -- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
 -- head (read by prioHeads: the ids taken from a partition are the first of its set) or leaves
@@ -62,7 +64,7 @@ local function takePrio(taken, read, indexed)
   count("_prio", -#taken)
   if #rescored > 0 then redis.call("ZADD", PPARTS, unpack(rescored)) end
   if #emptied > 0 then redis.call("ZREM", PPARTS, unpack(emptied)) end
-  if #emptied == indexed then redis.call("HDEL", META, "_pz") end
+  if #emptied == #indexed then redis.call("HDEL", META, "_pz") end
   onRefused(function()
     for _, label in ipairs(labels) do
       local back = {}
@@ -72,6 +74,7 @@ local function takePrio(taken, read, indexed)
     end
     redis.call("HSET", META, "_pz", "1")
   end)
+  return emptied
 end
 `,
 );
