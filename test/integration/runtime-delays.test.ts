@@ -41,6 +41,15 @@ describe("delays and retries with no cron", () => {
   afterAll(async () => {
     await worker.close();
   });
+  // A task's settle lands before its invocation answers: wait for the reports of every claim.
+  async function reportsClaiming(queue: string, claimed: number, withinMs = 5_000) {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const mine = worker.reports.filter((report) => report.queue === queue);
+      if (mine.reduce((sum, report) => sum + report.claimed, 0) >= claimed || Date.now() > deadline) return mine;
+      await sleep(50);
+    }
+  }
 
   it("runs a burst of delayed tasks with one wake-up push per distinct due second, none before it is due", async () => {
     const queue = queueName("burst");
@@ -58,7 +67,7 @@ describe("delays and retries with no cron", () => {
 
     const records = await tasks.getMany(results.map((result) => result.id));
     for (const record of records) expect(record!.startedAt!).toBeGreaterThanOrEqual(record!.runAt!);
-    const mine = worker.reports.filter((report) => report.queue === queue);
+    const mine = await reportsClaiming(queue, requests.length);
     expect(mine.reduce((sum, report) => sum + report.claimed, 0)).toBe(requests.length);
     expect(mine.length).toBeLessThanOrEqual(seconds);
     expect(worker.rejected).toEqual([]);
@@ -76,7 +85,7 @@ describe("delays and retries with no cron", () => {
     expect(await publishEnqueuePush(clientsFromEnv(worker.env, { log }), queue, { dueAt: [first!.runAt!], readyNow: false })).toBe(1);
     await waitForSucceeded(queue, 2, 15_000);
     expect(await tasks.get(second!.id)).toMatchObject({ status: "succeeded", result: "second" });
-    const mine = worker.reports.filter((report) => report.queue === queue);
+    const mine = await reportsClaiming(queue, 2);
     expect(mine.map((report) => report.claimed)).toEqual([1, 1]);
     expect(mine[0]!.published).toBe(1);
   });
@@ -89,7 +98,7 @@ describe("delays and retries with no cron", () => {
     await waitForSucceeded(queue, 1, 15_000);
     const record = await tasks.get(flaky!.id);
     expect(record).toMatchObject({ status: "succeeded", attempts: 3 });
-    const mine = worker.reports.filter((report) => report.queue === queue);
+    const mine = await reportsClaiming(queue, 3);
     expect(mine.reduce((sum, report) => sum + report.retrying, 0)).toBe(2);
     // No cron here: any invocation after the first was started by a wake-up push. An invocation still
     // draining when a backoff ends claims that retry itself, so there are two or three of them.
