@@ -1,6 +1,6 @@
 /**
  * Data in R2, measured through the local stack (dev/stack.ts):
- *   1. log-stats MB/s with 1 and 2 wrangler dev processes, beside a single-process pass over the
+ *   1. log-stats MB/s with 1 and 2 Worker processes, beside a single-process pass over the
  *      same objects (read back through the API); the answers must agree exactly.
  *   2. Redis cost per task of large payloads: commands (INFO commandstats, script-inner calls
  *      included) and bytes (used_memory growth while the finished tasks' records are kept) for echo

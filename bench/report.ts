@@ -147,7 +147,7 @@ ${renderTables(results)}
 - **CPU** columns: CPU milliseconds per 1,000 drained tasks in the benchmark client, the REST server and redis-server, and how busy each was over the drain (100% = one core); on a 2-core machine the three share two cores.
 - **Claim cost**: one claim of 100 at a steady depth (the claimed tasks are completed and replaced, untimed, between samples); the target is judged on the script time redis-server reports, the client round trip is shown beside it.
 - **Rounds**: the full run repeats the throughput runs three times, edgeq and BullMQ interleaved so both meet the same machine, and reports each configuration's median round (the other rounds' drain rates in brackets); the quick run does one round.
-- **Push path** (dev/stack.ts: redis-server, REST server, QStash dev server and \`wrangler dev\`, with the cron stand-in slowed to once an hour so that only pushes act): one task at a time is enqueued over HTTP and its result watched in Redis every millisecond over TCP (cheaper for this small machine than polling through REST), not with \`?wait=\` (whose server-side poll starts at 100 ms). "Recorded" is the task's own finishedAt − createdAt, and "until claimed" its startedAt − createdAt. The QStash hop is the dev server alone delivering to a bare Node receiver.
+- **Push path** (dev/stack.ts: redis-server, REST server, QStash dev server and the Worker (workerd through Miniflare's API), with the cron stand-in slowed to once an hour so that only pushes act): one task at a time is enqueued over HTTP and its result watched in Redis every millisecond over TCP (cheaper for this small machine than polling through REST), not with \`?wait=\` (which \`--only system\` measures as a client sees it). "Recorded" is the task's own finishedAt − createdAt, and "until claimed" its startedAt − createdAt. The QStash hop is the dev server alone delivering to a bare Node receiver.
 - **End to end**: a burst of tasks enqueued over HTTP in batches of 100 and drained by QStash pushes alone, timed from the first enqueue until the queue counts them all succeeded.
 - **Targets** are judged on the headline configuration (batch 100, several loops). Per-task figures are judged at the precision the target is written with plus one digit (0.0202 requests per task counts as 0.020: the extra 0.0002 is each loop's last, empty claim).
 - Rates move with other work on the machine (the load average is printed above); CPU per task, commands, requests and bytes per task, and ratios taken within one run move much less.
@@ -157,7 +157,7 @@ ${renderTables(results)}
 \`\`\`
 npm run bench              # full run: 1M-task claim test, 100k-task throughput runs (several minutes)
 npm run bench -- --quick   # under a minute; claim cost at 100k instead of 1M, smaller runs
-npm run bench -- --workers 2   # the full system with two wrangler dev processes behind one URL
+npm run bench -- --workers 2   # the full system with two Worker processes behind one URL
 \`\`\`
 
 A benchmark never fails a build: it is not part of \`npm test\`, and a section that cannot run is reported as not measured.

@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [--workers N] [--only latency]: measures edgeq, BullMQ and the redis-benchmark limit side by side on one
- * private redis-server, then the full system under wrangler dev, and writes the table to the console,
+ * private redis-server, then the full system on the local stack, and writes the table to the console,
  * bench/results/latest.json and bench/BENCHMARKS.md. A section that cannot run is reported, never fatal.
  * `--only latency` measures the push-path latency alone and prints it, writing no results file.
  * `--only system` measures what a client sees (issue 11's table, bench/system.ts) with 1 and 2
@@ -35,7 +35,7 @@ import { INPUT_BYTES, medianRound, stopOnSignal, type ThroughputResult } from ".
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    // worker processes of the full system (wrangler dev instances behind one URL)
+    // Worker processes of the full system (behind one URL)
     workers: { type: "string", default: "1" },
     only: { type: "string" },
     render: { type: "boolean", default: false },
@@ -170,7 +170,7 @@ try {
 }
 
 // The full system starts its own stack; the servers above are stopped so they do not compete for CPU.
-const fullSystem = await section("full system under wrangler dev", () => measureFullSystem(plan.latencyTasks, plan.endToEndTasks, stackWorkers));
+const fullSystem = await section("full system on the local stack", () => measureFullSystem(plan.latencyTasks, plan.endToEndTasks, stackWorkers));
 if (fullSystem) {
   results.pushLatency = fullSystem.latency;
   results.endToEnd = fullSystem.endToEnd;

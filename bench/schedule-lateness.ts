@@ -1,5 +1,5 @@
 /**
- * Schedule fire lateness through the whole local stack (wrangler dev, QStash dev server, REST server,
+ * Schedule fire lateness through the whole local stack (the Worker, QStash dev server, REST server,
  * redis-server) with the cron off, so that only the ticks (delayed QStash pushes) fire schedules:
  * S schedules of `o/P * * * * *` (6-field cron, every P seconds from second o = i mod P, so fires
  * spread over the seconds) run for D seconds; each fire's

@@ -1,5 +1,5 @@
 /**
- * The full system under wrangler dev (dev/stack.ts): latency from enqueue to result through the push
+ * The full system on the local stack (dev/stack.ts: the Worker on workerd through Miniflare's API): latency from enqueue to result through the push
  * path (HTTP enqueue → QStash dev server push → Worker → result), one task at a time on an idle stack,
  * then end-to-end tasks/s over HTTP for a burst of tasks drained by pushes alone.
  *

@@ -92,7 +92,7 @@ export async function settled(client: EdgeqClient, queue: string, total: number,
 
 /**
  * Reads every task by id, straight from Redis through the REST server (a few hundred per request;
- * one HTTP read per task through wrangler dev would take minutes), and checks it ended as planned.
+ * one HTTP read per task through the Worker would take minutes), and checks it ended as planned.
  * A missing record counts as lost. A succeeded task's result names the attempt that produced it:
  * anything but the task's last attempt is a result written under a stale lease.
  */

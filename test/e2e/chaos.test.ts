@@ -4,7 +4,7 @@ import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
 import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, estimatePiDirect, jobFinished, planTasks, settled } from "./chaos-plan";
 
-// The whole system under faults: two wrangler dev processes behind one URL, killed and restarted at
+// The whole system under faults: two Worker processes behind one URL, killed and restarted at
 // random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
 // applied them; pushes delivered twice (at once, or one after the other) or late, drawn from the
 // seed. EDGEQ_SOAK=100000 runs the soak of the README; EDGEQ_CHAOS_SEED replays other draws;

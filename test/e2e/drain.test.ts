@@ -4,7 +4,7 @@ import { createClient, type EdgeqClient, type QueueCounts, type TaskRequest } fr
 import { readTasks } from "./stack-fixture";
 
 // The whole system as a user runs it: tasks enqueued over HTTP are drained by QStash pushes and the
-// cron stand-in alone (no manual trigger), under wrangler dev.
+// cron stand-in alone (no manual trigger), on the local stack.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function primesBelow(limit: number): boolean[] {
@@ -32,7 +32,7 @@ async function drained(client: EdgeqClient, queue: string, total: number, timeou
   throw new Error(`queue ${queue} not drained in ${timeoutMs} ms: ${JSON.stringify(counts)}`);
 }
 
-describe("draining under wrangler dev with QStash pushes and the cron trigger", () => {
+describe("draining on the local stack with QStash pushes and the cron trigger", () => {
   let stack: Stack;
   let client: EdgeqClient;
   beforeAll(async () => {
