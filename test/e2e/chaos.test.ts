@@ -11,7 +11,11 @@ import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, estimatePiDir
 // EDGEQ_CHAOS_LOGS=1 shows the Workers' logs.
 const TASKS = Number(process.env.EDGEQ_SOAK ?? 20_000);
 const SEED = Number(process.env.EDGEQ_CHAOS_SEED ?? 8);
-const DRAIN_MS = Math.max(150_000, TASKS * 8);
+const CRON_S = Number(process.env.EDGEQ_CHAOS_CRON_S ?? 60);
+// A bound on liveness, not on speed: a killed invocation's tasks come back by a lease-check push,
+// or else by the cron's upkeep, which a fault may also strike; room for three ticks of it. A task
+// that never comes back still fails the run.
+const DRAIN_MS = Math.max(150_000, TASKS * 8) + 3 * CRON_S * 1000;
 // A map-reduce job beside the tasks: its sample count reveals any partial folded twice or never.
 const JOB = { tasks: Math.max(500, TASKS / 10), samples: 1_000, seed: SEED };
 
@@ -22,8 +26,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     // The cron at production's minute, so that pushes alone must keep every task and the job moving
     // (a folder killed mid-round is followed by a fold push, src/runtime/jobs/fold-push.ts).
     // EDGEQ_CHAOS_CRON_S sets another interval; 0 runs with no cron at all.
-    const cronEverySeconds = Number(process.env.EDGEQ_CHAOS_CRON_S ?? 60);
-    stack = await startStack({ quiet: !process.env.EDGEQ_CHAOS_LOGS, cronEverySeconds, workers: 2, restFaultTimeoutMs: 2_000 });
+    stack = await startStack({ quiet: !process.env.EDGEQ_CHAOS_LOGS, cronEverySeconds: CRON_S, workers: 2, restFaultTimeoutMs: 2_000 });
     // Generous retries: a fifth of the Worker's Redis requests fail, and every client request is
     // safe to repeat (enqueues carry client-given ids).
     client = createClient({ url: stack.info.workerUrl, token: stack.info.apiToken, retries: 10 });
