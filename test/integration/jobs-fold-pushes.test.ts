@@ -130,10 +130,7 @@ describe("a folder that dies is followed by a fold push (no cron)", () => {
     await foldPushes(clients.publisher, { now: Date.now }, log).at(queue, Date.now());
 
     expect(await jobOver(job.id, 15_000)).toMatchObject({ status: "succeeded", done: 40, result: estimatePiDirect(input) });
-    // the fold lands before its invocation answers: wait for the second report
-    const deadline = Date.now() + 5_000;
-    while (worker.reports.filter((report) => report.queue === queue).length < 2 && Date.now() < deadline) await sleep(50);
-    const mine = worker.reports.filter((report) => report.queue === queue);
+    const mine = await worker.reportsOf(queue, (reports) => reports.length >= 2);
     // The first found the lease taken and asked for the next (published 1); a later one folded.
     expect(mine[0]).toMatchObject({ claimed: 0, published: 1 });
     expect(mine.length).toBeGreaterThanOrEqual(2);

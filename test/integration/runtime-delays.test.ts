@@ -41,15 +41,9 @@ describe("delays and retries with no cron", () => {
   afterAll(async () => {
     await worker.close();
   });
-  // A task's settle lands before its invocation answers: wait for the reports of every claim.
-  async function reportsClaiming(queue: string, claimed: number, withinMs = 5_000) {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const mine = worker.reports.filter((report) => report.queue === queue);
-      if (mine.reduce((sum, report) => sum + report.claimed, 0) >= claimed || Date.now() > deadline) return mine;
-      await sleep(50);
-    }
-  }
+  // the reports of every claim (they may come after the tasks' settles)
+  const reportsClaiming = (queue: string, claimed: number) =>
+    worker.reportsOf(queue, (mine) => mine.reduce((sum, report) => sum + report.claimed, 0) >= claimed);
 
   it("runs a burst of delayed tasks with one wake-up push per distinct due second, none before it is due", async () => {
     const queue = queueName("burst");

@@ -62,6 +62,19 @@ export async function startPushWorker(overrides: Partial<RuntimeOptions> = {}, p
     reports,
     rejected,
     maxConcurrent: () => maxActive,
+    /**
+     * The queue's reports once `enough` accepts them, or at `withinMs`: a task's settle (or a fold)
+     * lands in Redis before its invocation answers, so a test that saw the work done may not have
+     * the report yet.
+     */
+    async reportsOf(queue: string, enough: (mine: BatchReport[]) => boolean, withinMs = 5_000): Promise<BatchReport[]> {
+      const deadline = Date.now() + withinMs;
+      for (;;) {
+        const mine = reports.filter((report) => report.queue === queue);
+        if (enough(mine) || Date.now() > deadline) return mine;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     close(): Promise<void> {
       return new Promise((resolve) => {
         server.close(() => resolve());
