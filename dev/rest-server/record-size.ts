@@ -15,7 +15,9 @@
  * such a key, as on Upstash (its guard, script-flags.ts, is told the keys over the limit); any other
  * script is refused whole, before it runs, when a key it declares is over the limit (a no-writes
  * script never is).
- * MEMORY USAGE samples 5 elements of a hash, list or set: an estimate, as Upstash's own count is.
+ * MEMORY USAGE samples 5 elements of a hash, list or set: an estimate that can overstate a hash whose
+ * fields differ in length many times over, so a key the estimate puts at the limit is measured again
+ * exactly (SAMPLES 0) before it is refused: Upstash refuses by the record's size, not a guess at it.
  */
 import type { Redis } from "ioredis";
 import type { RedisCommand } from "./commands";
@@ -124,15 +126,18 @@ export class RecordSizeLimit {
       else perProbe.set(probe, [key]);
     }
     this.probes += keys.length;
-    const measured = [...perProbe].map(([probe, group]) => {
-      const pipeline = probe.pipeline();
-      for (const key of group) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "5");
-      return pipeline.exec().then((results) => group.map((key, i) => [key, results?.[i]?.[1]] as const));
+    const measured = [...perProbe].map(async ([probe, group]) => {
+      const estimates = await measure(probe, group, "5");
+      // a sample of 5 can overstate a skewed hash many times (one long field among short ones), so a
+      // key is refused only on an exact count, taken just for the keys the estimate puts at the limit
+      const suspects = group.filter((_, i) => estimates[i]! >= this.maxBytes);
+      this.probes += suspects.length;
+      const exact = new Map(suspects.length > 0 ? (await measure(probe, suspects, "0")).map((bytes, i) => [suspects[i]!, bytes]) : []);
+      return group.map((key, i) => [key, exact.get(key) ?? estimates[i]!] as const);
     });
     this.checking = Promise.all(measured)
       .then((groups) => {
-        groups.flat().forEach(([key, reply]) => {
-          const bytes = Number(reply ?? 0);
+        groups.flat().forEach(([key, bytes]) => {
           if (bytes >= this.maxBytes) this.over.add(key);
           else this.over.delete(key);
         });
@@ -141,4 +146,11 @@ export class RecordSizeLimit {
       .finally(() => (this.checking = undefined));
     return this.checking;
   }
+}
+
+async function measure(probe: Redis, keys: readonly string[], samples: string): Promise<number[]> {
+  const pipeline = probe.pipeline();
+  for (const key of keys) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", samples);
+  const results = await pipeline.exec();
+  return keys.map((_, i) => Number(results?.[i]?.[1] ?? 0));
 }

@@ -5,6 +5,7 @@
  * Each server here has a redis-server of its own: the cap counts every command of its redis-server.
  */
 import { Redis } from "@upstash/redis";
+import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
@@ -80,6 +81,31 @@ describe("REST server: record-size limit", () => {
     const plain = `redis.call("SET", KEYS[1], "written first")\nreturn redis.call("HSET", KEYS[2], "g", "1")`;
     await expect(s.client.eval(plain, ["before3", "big-hash-2"], [])).rejects.toThrow("ERR max single record size exceeded");
     expect(await s.client.get("before3")).toBeNull();
+  });
+
+  it("refuses by the exact size, not a sample's guess: a 150 KB hash whose sample overstates it past 1 MB still takes writes", async () => {
+    const direct = new DirectRedis(s.redisServer.url);
+    try {
+      // MEMORY USAGE … SAMPLES 5 multiplies the first 5 fields' mean by the field count: one 20 KB field
+      // among 500 of 200 bytes, when it is among the 5, makes a 150 KB hash look like 2 MB
+      let skewed: string | undefined;
+      for (let k = 0; k < 2_000 && !skewed; k++) {
+        const key = `skewed-${k}`;
+        const p = direct.pipeline();
+        for (let i = 0; i < 500; i++) p.hset(key, `f${i}`, "x".repeat(200));
+        p.hset(key, `long-${k}`, "y".repeat(20_000));
+        await p.exec();
+        if (Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "5")) >= MB) skewed = key;
+        else await direct.del(key);
+      }
+      expect(skewed).toBeDefined(); // the overstated sample this test is about happened
+      expect(Number(await direct.call("MEMORY", "USAGE", skewed!, "SAMPLES", "0"))).toBeLessThan(MB / 4);
+      await s.client.hset(skewed!, { one: "1" });
+      await s.rest.checkRecordSizes();
+      expect(await s.client.hset(skewed!, { two: "2" })).toBe(1);
+    } finally {
+      direct.disconnect();
+    }
   });
 
   it("a pipeline answers the refused write in place and runs the others", async () => {
