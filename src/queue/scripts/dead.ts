@@ -1,13 +1,14 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
 import { LUA_FLOW } from "./pieces/flow";
+import { LUA_PART_INDEX } from "./pieces/part-index";
 import { defineQueueScript } from "./queue-script";
 
 /** dead: retries (requeues with fresh attempts) or purges dead tasks of one queue. */
 export const deadScript = defineQueueScript({
   name: "dead",
   summary: "retries (requeues with fresh attempts) or purges dead tasks of one queue",
-  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW],
+  uses: [LUA_SETTINGS, LUA_BUFFERS, LUA_FLOW, LUA_PART_INDEX],
   partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4] "retry" | "purge"
@@ -22,17 +23,23 @@ if (mode ~= "retry" and mode ~= "purge") or not limit then return -6 end
 local ids = {}
 for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
 local fromSet = #ids == 0
-local more = false
+local more, staleGroups, staleEntries = false, {}, {}
 if fromSet then
-  -- the dead sets of the partitions that died longest ago (XPARTS is scored by each one's latest death)
-  local labels = redis.call("ZRANGE", XPARTS, 0, 7)
+  -- the dead sets of the partitions that died longest ago (XPARTS is scored by each one's latest
+  -- death; folded groups expanded: pieces/part-index.ts)
+  local entries, _, lacking
+  entries, _, lacking, staleGroups = ix.range(XPARTS, SLOT_DEAD, 8, false)
   local need = {}
-  for _, label in ipairs(labels) do if not PART[label] then need[#need + 1] = label end end
+  if lacking then need[#need + 1] = lacking end
+  for _, e in ipairs(entries) do if not PART[e[1]] then need[#need + 1] = e[1] end end
   if #need > 0 then return {NEED, need} end
-  more = #labels == 8
-  for _, label in ipairs(labels) do
+  more = #entries == 8
+  for _, e in ipairs(entries) do
     if #ids >= limit then more = true; break end
-    for _, id in ipairs(redis.call("ZRANGE", PART[label][SLOT_DEAD], 0, limit - #ids - 1)) do ids[#ids + 1] = id end
+    local got = redis.call("ZRANGE", PART[e[1]][SLOT_DEAD], 0, limit - #ids - 1)
+    -- an entry of an emptied set (stale after a fold) leaves its index
+    if #got == 0 then staleEntries[#staleEntries + 1] = e end
+    for _, id in ipairs(got) do ids[#ids + 1] = id end
   end
   if #ids >= limit then more = true end
 end
@@ -64,6 +71,8 @@ end
 -- after the records' write, which a full tasks hash refuses (pieces/buffers.ts): the set stays whole then
 flush()
 if #removed > 0 then stat("_xd", -segmentRemove(removed, SLOT_DEAD, XPARTS)); flushStats({}) end
+ix.heal(XPARTS, staleGroups)
+for _, e in ipairs(staleEntries) do redis.call("ZREM", e[3], e[1]) end
 return {handled, more and 1 or 0}
 `,
 });

@@ -1,13 +1,14 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_FLOW } from "./pieces/flow";
+import { LUA_PART_FOLD } from "./pieces/part-fold";
 import { defineQueueScript } from "./queue-script";
 
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
 export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW, LUA_PART_FOLD],
   partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
@@ -20,8 +21,10 @@ Sweep entries (score = when due; member = kind letter then payload):
   K<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~K<tag>" of
                 partition <label>'s hash, each entry being field "=<key>" of its own partition's
                 hash (scripts/enqueue.ts): deleted once past their window
+A partition index past its fold size has its tail folded into groups (pieces/part-fold.ts).
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
-before anything is written when due entries name tasks of partitions the call was not given.
+before anything is written when due entries name tasks of partitions the call was not given (or
+the groups a fold writes).
 `,
   body: String.raw`
 local limit = tonumber(ARGV[3])
@@ -44,6 +47,8 @@ for _, e in ipairs(entries) do
 end
 -- partitions with due delayed tasks (promoteDue promotes only those the call holds)
 for _, label in ipairs(select(2, duePartitions(8))) do needs(label) end
+-- indexes grown past their fold size: the groups their tails fold into
+local plans = ix.foldPlans(needs)
 if #need > 0 then return {NEED, need} end
 -- one HMGET per partition for the id lists
 local listOf, byLabel, labels = {}, {}, {}
@@ -153,6 +158,7 @@ for _, at in ipairs(spent) do
   table.insert(spentBy[at[1]], at[2])
 end
 for _, label in ipairs(spentLabels) do chunked("HDEL", PART[label][1], spentBy[label], CHUNK) end
+for _, plan in ipairs(plans) do if ix.fold(plan) then more = true end end
 return {promoted, requeued, dead, expired, more and 1 or 0}
 `,
 });

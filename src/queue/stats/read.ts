@@ -8,6 +8,7 @@ import { decodeRecord, field, fromBase36, HeadField, StateField, text } from "..
 import { asArray, runQueueScript, type QueueContext } from "../context";
 import { defineQueueScript } from "../scripts/queue-script";
 import { LUA_SEGMENTS } from "../scripts/pieces/segments";
+import { LUA_PART_INDEX } from "../scripts/pieces/part-index";
 import { validateQueueName } from "../validate";
 import type { MinuteCounts, MinuteStats, QueueStats } from "./figures";
 import { addInto, BUCKETS, emptyHistogram, type Histogram, percentiles } from "./histogram";
@@ -17,7 +18,7 @@ export const queueStatsScript = defineQueueScript({
   name: "queueStats",
   summary: "(read only) a queue's statistics and the heads of its ready structures",
   keys: ["ready", "prioritized", "stats"],
-  uses: [LUA_SEGMENTS],
+  uses: [LUA_SEGMENTS, LUA_PART_INDEX],
   readOnly: true,
   partitioned: true,
   contract: String.raw`
@@ -28,13 +29,19 @@ or {"_need", labels} (run again with those partitions)
 `,
   body: String.raw`
 local need = {}
-local first = redis.call("ZRANGE", READY, 0, 0)[1]
-if first and not PART[first] then need[#need + 1] = first end
--- seg (issue 13): the prioritized sets are per partition (scripts/pieces/segments.ts)
-local prioFirst, prioLast = redis.call("ZRANGE", PPARTS, 0, 0)[1], redis.call("ZRANGE", PPARTS, -1, -1)[1]
-for _, label in ipairs({prioFirst or false, prioLast or false}) do
+-- seg (issue 13): an index's first (or last) partition, through a folded group (pieces/part-index.ts)
+local function edge(index, slot, at)
+  local label = redis.call("ZRANGE", index, at, at)[1]
+  if label and ix.isGroup(label) then
+    if not PART[label] then need[#need + 1] = label; return nil end
+    label = redis.call("ZRANGE", PART[label][slot], at, at)[1]
+  end
   if label and not PART[label] then need[#need + 1] = label end
+  return label
 end
+local first = edge(READY, 2, 0)
+-- seg (issue 13): the prioritized sets are per partition (scripts/pieces/segments.ts)
+local prioFirst, prioLast = edge(PPARTS, SLOT_PRIO, 0), edge(PPARTS, SLOT_PRIO, -1)
 if #need > 0 then return {NEED, need} end
 local heads = {}
 if prioFirst then heads[#heads + 1] = redis.call("ZRANGE", PART[prioFirst][SLOT_PRIO], 0, 0)[1] end

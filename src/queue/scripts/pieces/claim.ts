@@ -4,6 +4,7 @@ import { leadingStateFields } from "./record";
 import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
 import { LUA_PRIORITIZED } from "./prioritized";
+import { LUA_PART_INDEX } from "./part-index";
 
 /**
  * The claim (run by the settle script): priorities above 0 (the partitions' prioritized sets, merged
@@ -18,7 +19,7 @@ import { LUA_PRIORITIZED } from "./prioritized";
  */
 export const LUA_CLAIM = luaPiece(
   "claim",
-  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW] },
+  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW, LUA_PART_INDEX] },
   String.raw`
 local claimed, claimHint, claimShort = {}, {}, false
 local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
@@ -71,22 +72,24 @@ local function popList(p, asked, got)
   end
   return #popped < asked
 end
--- a partition whose list ran dry leaves the index (back in place if the records' write is refused:
--- at its score, or for the head the last claim left, whose score was not read, ahead of the rest)
-local function unindex(label, score)
-  redis.call("ZREM", READY, label)
+-- a partition whose list ran dry leaves the index that held it (from: READY or a group's sub-index,
+-- pieces/part-index.ts); back in place if the records' write is refused: at its score, or for the
+-- head the last claim left, whose score was not read, ahead of the rest
+local function unindex(label, score, from)
+  from = from or READY
+  redis.call("ZREM", from, label)
   onRefused(function()
     if not score then
       local first = redis.call("ZRANGE", READY, 0, 0, "WITHSCORES")[2]
       score = first and int(tonumber(first) - 1) or int(NOW * 4096)
     end
-    redis.call("ZADD", READY, score, label)
+    redis.call("ZADD", from, score, label)
   end)
 end
--- pops up to want ids from the ready lists in READY's order, up to the first partition this call
--- lacks. Fast path: meta _rh, the head the last claim left, when this call holds it and it has
--- enough (no read of the index). Otherwise the index's first partitions; _rh is then moved to the
--- first that still holds work. The partitions holding work go to the hint.
+-- pops up to want ids from the ready lists in READY's order (folded groups expanded), up to the
+-- first partition this call lacks. Fast path: meta _rh, the head the last claim left, when this call
+-- holds it and it has enough (no read of the index). Otherwise the index's first partitions; _rh is
+-- then moved to the first that still holds work. The partitions holding work go to the hint.
 local function popReady(want, head)
   local got = {}
   if head and PART[head] then
@@ -94,17 +97,22 @@ local function popReady(want, head)
     unindex(head, nil)
   end
   local stopped, nextHead = false, nil
-  local heads = redis.call("ZRANGE", READY, 0, HEADS - 1, "WITHSCORES")
-  for i = 1, #heads, 2 do
-    local label = heads[i]
+  local heads, _, lackingGroup, stale = ix.range(READY, 2, HEADS)
+  ix.heal(READY, stale)
+  for _, e in ipairs(heads) do
+    local label = e[1]
     local p = PART[label]
     if stopped or #got >= want or not p then
       if not p and not stopped and #got < want then claimShort = true end
       stopped = true
       nextHead = nextHead or label
       hint(label)
-    elseif popList(p, want - #got, got) then unindex(label, heads[i + 1])
+    elseif popList(p, want - #got, got) then unindex(label, e[2], e[3])
     else nextHead = nextHead or label; hint(label) end
+  end
+  if lackingGroup then
+    hint(lackingGroup)
+    if not stopped and #got < want then claimShort = true end
   end
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
@@ -117,10 +125,10 @@ local function claimBatch(claimMax, m, c, settleIds)
     for _, label in ipairs(lacking) do hint(label) end
     m._pz = redis.call("HGET", META, "_pz")
   end
-  local positives, negatives, z, bound, read, indexed = {}, {}, {}, nil, {}, {}
+  local positives, negatives, z, bound, read, indexed, from, complete = {}, {}, {}, nil, {}, {}, {}, false
   if m._pz then
     local lacking
-    z, bound, read, indexed, lacking = prioHeads(claimMax)
+    z, bound, read, indexed, lacking, from, complete = prioHeads(claimMax)
     if lacking then hint(lacking) end
     if #indexed == 0 then redis.call("HDEL", META, "_pz") end
     for _, e in ipairs(z) do
@@ -178,7 +186,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end
   local taken = {}
   for i = 1, taking do taken[i] = z[i] end
-  local emptied = #taken > 0 and takePrio(taken, read, indexed) or {}
+  local emptied = #taken > 0 and takePrio(taken, read, indexed, from, complete) or {}
   -- the prioritized index's first partitions (read anyway) but those the claim emptied: the next
   -- call holds them, so that the claim which drains one goes on into the next
   local gone = {}

@@ -1,10 +1,11 @@
 import { luaPiece } from "./index";
 import { LUA_BUFFERS } from "./buffers";
+import { LUA_PART_INDEX } from "./part-index";
 
 /** State changes shared by several scripts: to dead, to a finished state, due delayed tasks to ready. */
 export const LUA_TRANSITIONS = luaPiece(
   "transitions",
-  { uses: [LUA_BUFFERS] },
+  { uses: [LUA_BUFFERS, LUA_PART_INDEX] },
   String.raw`
 local function toDead(id, h, front, result, errors)
   h[F_ST] = "x"; h[F_FINISHED] = b36(NOW); h[F_LEASE] = ""
@@ -20,21 +21,20 @@ local function finish(id, h, state, body, keepMs)
   put(id, format(h, body))
   return expires
 end
--- the due partitions of DPARTS (their earliest runAt passed), and those of them this call lacks
+-- the due partitions of DPARTS (their earliest runAt passed; groups expanded: pieces/part-index.ts)
+-- as {label, bound, from}, the labels and groups of them this call lacks, and the groups read
 local function duePartitions(max)
-  local labels = redis.call("ZRANGEBYSCORE", DPARTS, "-inf", NOW, "LIMIT", 0, max)
-  local lacking = {}
-  for _, label in ipairs(labels) do if not PART[label] then lacking[#lacking + 1] = label end end
-  return labels, lacking
+  return ix.due(DPARTS, SLOT_DELAYED, max)
 end
 -- moves due delayed tasks to their partitions' prioritized sets, behind the ready lists for priority
 -- 0 (flushed at once: a claim may follow). Their records stay "d" (a claim takes a due "d" as
 -- queued): promotion reads no record. Only partitions the call holds are promoted (d:<label> to
 -- p:<label>); returns how many, whether a bound was hit, and the due partitions it lacked
 local function promoteDue(limit)
-  local labels, lacking = duePartitions(8)
+  local labels, lacking, groups = duePartitions(8)
   local n, moved = 0, {}
-  for _, label in ipairs(labels) do
+  for _, entry in ipairs(labels) do
+    local label, from = entry[1], entry[3]
     if PART[label] and n < limit then
       local key = PART[label][SLOT_DELAYED]
       -- one more than may be taken: the first not due is the partition's next head (no read after)
@@ -51,12 +51,16 @@ local function promoteDue(limit)
         chunked("ZREM", key, members, CHUNK)
         count("_dly", -#members)
         local next = head[2 * #members + 2]
-        if next then redis.call("ZADD", DPARTS, next, label) else redis.call("ZREM", DPARTS, label) end
+        if next then redis.call("ZADD", from, next, label) else redis.call("ZREM", from, label) end
         moved[#moved + 1] = {label, due}
         n = n + #members
-      end
+      -- an entry whose bound was below its set's head (part-index.ts): moved to the head, or out
+      elseif head[2] then redis.call("ZADD", from, head[2], label)
+      else redis.call("ZREM", from, label) end
     end
   end
+  -- a folded group's bound follows its head, so that the next due time is not a handled one
+  for _, group in ipairs(groups) do ix.rehead(DPARTS, SLOT_DELAYED, group) end
   if n > 0 then
     local toPrio = {}
     for i = 2, #prioEntries, 2 do toPrio[#toPrio + 1] = prioEntries[i] end
