@@ -27,13 +27,13 @@ local more, staleGroups, staleEntries = false, {}, {}
 if fromSet then
   -- the dead sets of the partitions that died longest ago (XPARTS is scored by each one's latest
   -- death; folded groups expanded: pieces/part-index.ts)
-  local entries, _, lacking
-  entries, _, lacking, staleGroups = ix.range(XPARTS, SLOT_DEAD, 8, false)
+  local entries, cut, lacking
+  entries, cut, lacking, staleGroups = ix.range(XPARTS, SLOT_DEAD, 8, false)
   local need = {}
-  if lacking then need[#need + 1] = lacking end
+  for _, group in ipairs(lacking) do need[#need + 1] = group end
   for _, e in ipairs(entries) do if not PART[e[1]] then need[#need + 1] = e[1] end end
   if #need > 0 then return {NEED, need} end
-  more = #entries == 8
+  more = #entries == 8 or cut ~= nil
   for _, e in ipairs(entries) do
     if #ids >= limit then more = true; break end
     local got = redis.call("ZRANGE", PART[e[1]][SLOT_DEAD], 0, limit - #ids - 1)

@@ -97,8 +97,9 @@ local function popReady(want, head)
     unindex(head, nil)
   end
   local stopped, nextHead = false, nil
-  local heads, _, lackingGroup, stale = ix.range(READY, 2, HEADS)
+  local heads, _, lackingGroups, stale = ix.range(READY, 2, HEADS, false, true)
   ix.heal(READY, stale)
+  local groups = {}
   for _, e in ipairs(heads) do
     local label = e[1]
     local p = PART[label]
@@ -107,11 +108,15 @@ local function popReady(want, head)
       stopped = true
       nextHead = nextHead or label
       hint(label)
-    elseif popList(p, want - #got, got) then unindex(label, e[2], e[3])
+    elseif popList(p, want - #got, got) then
+      unindex(label, e[2], e[3])
+      if e[3] ~= READY and not groups[e[3]] then groups[e[3]] = true; groups[#groups + 1] = ix.groupOfKey[e[3]] end
     else nextHead = nextHead or label; hint(label) end
   end
-  if lackingGroup then
-    hint(lackingGroup)
+  -- folded groups the claim took partitions from: their bounds follow their heads
+  for _, group in ipairs(groups) do ix.rehead(READY, 2, group) end
+  for _, group in ipairs(lackingGroups) do
+    hint(group)
     if not stopped and #got < want then claimShort = true end
   end
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
@@ -119,10 +124,13 @@ local function popReady(want, head)
 end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
+  local lackingDue = false
   if m._due and tonumber(m._due) <= NOW then
     local _, _, lacking = promoteDue(math.max(claimMax, 100))
-    -- due delayed tasks of partitions this call lacks: the next claim holds them
+    -- due delayed tasks of partitions this call lacks: the next call holds them (at once when
+    -- this one comes back short)
     for _, label in ipairs(lacking) do hint(label) end
+    lackingDue = #lacking > 0
     m._pz = redis.call("HGET", META, "_pz")
   end
   local positives, negatives, z, bound, read, indexed, from, complete = {}, {}, {}, nil, {}, {}, {}, false
@@ -182,6 +190,7 @@ local function claimBatch(claimMax, m, c, settleIds)
     load(more)
     claimFrom(more, false, c)
   end
+  if lackingDue and #claimed / 2 < claimMax then claimShort = true end
   -- the prioritized list stopped at a lacking partition before the claim was full
   if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end
   local taken = {}

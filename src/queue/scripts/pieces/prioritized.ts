@@ -21,9 +21,9 @@ local HEADS = 8
 -- partitions of the index read (HEADS at most); from[label] = the key of its index entry; complete:
 -- the whole index was read
 local function prioHeads(max)
-  local parts, cut, lacking, stale = ix.range(PPARTS, SLOT_PRIO, HEADS)
+  local parts, cut, lackingGroups, stale = ix.range(PPARTS, SLOT_PRIO, HEADS, false, true)
   ix.heal(PPARTS, stale)
-  local cands, read, bound, from = {}, {}, nil, {}
+  local cands, read, bound, from, lacking = {}, {}, nil, {}, lackingGroups[1]
   local stopped = false
   for _, e in ipairs(parts) do
     local label, head = e[1], e[2]
@@ -50,7 +50,8 @@ local function prioHeads(max)
   end
   local indexed = {}
   for _, e in ipairs(parts) do indexed[#indexed + 1] = e[1] end
-  if lacking and not PART[lacking] and ix.isGroup(lacking) then indexed[#indexed + 1] = lacking end
+  -- the groups it lacks: the claim names them for the next call
+  for _, group in ipairs(lackingGroups) do indexed[#indexed + 1] = group end
   return out, bound, read, indexed, lacking, from, cut == nil and not lacking
 end
 -- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
@@ -78,6 +79,8 @@ local function takePrio(taken, read, indexed, from, complete)
   for _, key in ipairs(keys) do
     if rescored[key] then redis.call("ZADD", key, unpack(rescored[key])) end
     if emptied[key] then redis.call("ZREM", key, unpack(emptied[key])) end
+    -- a folded group's bound follows its head
+    if key ~= PPARTS then ix.rehead(PPARTS, SLOT_PRIO, ix.groupOfKey[key]) end
   end
   if complete and gone == #indexed then redis.call("HDEL", META, "_pz") end
   onRefused(function()
