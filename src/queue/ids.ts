@@ -89,24 +89,32 @@ export function partitionOf(local: string): string {
 
 const utf8 = new TextEncoder();
 
-/** Rule 3 of partitionOf over any string's UTF-8 bytes (as Lua sees them): `%<hash mod 1024>`. */
-export function hashedPartitionOf(value: string): string {
+/** Rule 3 of partitionOf over any string's UTF-8 bytes (as Lua sees them): `%<hash mod partitions>`. */
+export function hashedPartitionOf(value: string, partitions = HASHED_PARTITIONS): string {
   let h = 0;
   for (const byte of utf8.encode(value)) h = (h * 31 + byte) % 1000003;
-  return `%${h % HASHED_PARTITIONS}`;
+  return `%${h % partitions}`;
 }
+
+/**
+ * Partitions of dedup keys that are neither ULIDs nor numbered (random keys, UUIDs): fewer than for
+ * ids, so that a batch of 100 random keys reads and writes about 69 hashes, not 95 (one HMGET and one
+ * HSET each), while 10,000,000 keys alive within the window still leave each under 80,000 entries
+ * (about 8 MB, under issue 13's 16 MB).
+ */
+export const DEDUP_HASHED_PARTITIONS = 128;
 
 /**
  * The partition whose records hash holds a dedup key's entry (field `=<dedupKey>`, scripts/enqueue.ts):
  * partitionOf's rules over the key's UTF-8 bytes (the same as Lua's partOf), so no hash grows with
  * the dedup keys of a queue, the caller, who knows the key, declares the partition, and keys minted
  * together (ULIDs) or numbered (`order-1041`) share few partitions: a batch of them costs a few
- * commands, as one dedup hash did. Other keys spread over 1,024 partitions, a command or two each.
+ * commands, as one dedup hash did. Other keys spread over DEDUP_HASHED_PARTITIONS, a command or two each.
  */
 export function dedupPartitionOf(dedupKey: string): string {
   if (ULID_LIKE.test(dedupKey)) return dedupKey.slice(0, 9);
   // any character before the digits, newlines too (Lua's "." takes them)
   const numbered = /^([\s\S]*?)(\d+)$/.exec(dedupKey);
   if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
-  return hashedPartitionOf(dedupKey);
+  return hashedPartitionOf(dedupKey, DEDUP_HASHED_PARTITIONS);
 }

@@ -22,7 +22,7 @@ const partitionsOf = defineQueueScript({
   contract: "ARGV: local ids, or \"=\" then a dedup key. Returns their partition labels, and META's name (read here so that the key is used).",
   body: String.raw`
 local out = {}
-for i, id in ipairs(ARGV) do out[i] = partOf(string.sub(id, 1, 1) == "=" and string.sub(id, 2) or id) end
+for i, id in ipairs(ARGV) do out[i] = string.sub(id, 1, 1) == "=" and dedupPartOf(string.sub(id, 2)) or partOf(id) end
 out[#out + 1] = META
 return out
 `,

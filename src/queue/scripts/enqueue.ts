@@ -38,14 +38,14 @@ local window, firstOf, sweepDue = 0, {}, 0
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
-    local byLabel, labels = groupBy(keys, partOf)
+    local byLabel, labels = groupBy(keys, dedupPartOf)
     -- dedup keys leave at most 1/64th of the window late; a call lists its keys in one sweep field
     -- of its first key's partition, merged into by the calls of the same due time and first
     -- partition (the sweep set grows with calls, not keys); the field is read with the entries, so
     -- that the merge costs no command of its own
     local step = math.max(1, math.floor(window / 64000)) * 1000
     sweepDue = math.ceil((NOW + window) / step) * step
-    local sweepField = "~K" .. int(sweepDue)
+    local sweepField = "~D" .. int(sweepDue)
     for _, label in ipairs(labels) do
       local group, fields, hash = byLabel[label], {}, partKey(label, 1)
       for i, key in ipairs(group) do fields[i] = "=" .. key end
@@ -87,9 +87,9 @@ for i = 0, n - 1 do
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
-      putField(partKey(partOf(key), 1), "=" .. key, until36 .. "|" .. id)
-      home = home or partOf(key)
-      sweepAdd("K", sweepDue, dedupEntry(key), home)
+      putField(partKey(dedupPartOf(key), 1), "=" .. key, until36 .. "|" .. id)
+      home = home or dedupPartOf(key)
+      sweepAdd("D", sweepDue, dedupEntry(key), home)
     end
     created = created + 1
     out[#out + 1] = id; out[#out + 1] = string.sub(rec, 1, 1); out[#out + 1] = "0"

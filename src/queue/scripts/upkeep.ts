@@ -18,9 +18,11 @@ Sweep entries (score = when due; member = kind letter then payload):
                 attempts are spent); finished ones become G
   G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
                 past their expiresAt
-  K<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~K<tag>" of
+  D<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~D<tag>" of
                 partition <label>'s hash, each entry being field "=<key>" of its own partition's
                 hash (scripts/enqueue.ts): deleted once past their window
+  K<label>\n<tag>  as D, written before dedup keys had partitions of their own (ids.ts
+                DEDUP_HASHED_PARTITIONS): each entry where the key's partition as a task id is
 A partition index past its fold size has its tail folded into groups (pieces/part-fold.ts).
 Returns { promoted, requeued, dead, expired, more (1 when a bound was hit) }, or {"_need", labels}
 before anything is written when due entries name tasks of partitions the call was not given (or
@@ -66,13 +68,17 @@ for _, label in ipairs(labels) do
   local values = redis.call("HMGET", PART[label][1], unpack(fields))
   for i, e in ipairs(byLabel[label]) do listOf[e] = values[i] and split(values[i], ",") or {} end
 end
--- a K list names dedup keys of any partitions (enqueue.ts): those too, before anything is written
+-- a D list names dedup keys of any partitions (enqueue.ts): those too, before anything is written.
+-- K lists are of before dedup keys had partitions of their own (ids.ts DEDUP_HASHED_PARTITIONS):
+-- their keys' entries are where a task id's partition would be
+local function dedupHome(kind) return kind == "K" and partOf or dedupPartOf end
 for _, e in ipairs(entries) do
-  if string.sub(e, 1, 1) == "K" and listOf[e] then
+  local kind = string.sub(e, 1, 1)
+  if (kind == "D" or kind == "K") and listOf[e] then
     for i, entry in ipairs(listOf[e]) do
       local key = dedupKeyOf(entry)
       listOf[e][i] = key
-      needs(partOf(key))
+      needs(dedupHome(kind)(key))
     end
   end
 end
@@ -84,7 +90,7 @@ for _, e in ipairs(entries) do
   -- an entry without a partition is of before partitions: its records (and dedup keys) are in the
   -- old keys, not upkept
   local list = listOf[e] or {}
-  if kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
+  if kind ~= "D" and kind ~= "K" then for _, id in ipairs(list) do ids[#ids + 1] = id end end
   if located[e] then spent[#spent + 1] = located[e] end
   budget = budget - #list
   work[#work + 1] = {kind, list, located[e] and located[e][1]}
@@ -112,9 +118,9 @@ local function reclaim(id, h, body)
 end
 for _, w in ipairs(work) do
   local kind, list = w[1], w[2]
-  if kind == "K" then
+  if kind == "D" or kind == "K" then
     -- each key's entry is in its own partition's hash: one HMGET and one HDEL a partition
-    local byPart, parts = groupBy(list, partOf)
+    local byPart, parts = groupBy(list, dedupHome(kind))
     for _, label in ipairs(parts) do
       local fields, hash = {}, PART[label][1]
       for i, key in ipairs(byPart[label]) do fields[i] = "=" .. key end

@@ -58,13 +58,13 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry), K (dedup expiry); one per partition, kind
+-- sweep entries: kind L (lease check), G (record expiry), D (dedup expiry); one per partition, kind
 -- and due time. The
 -- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
 -- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
 -- several ms shares one entry
--- K (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash that holds them (label)
+-- D (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash of the call's first key
 local function sweepAdd(kind, due, id, label)
   if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
   local group = (label or partOf(id)) .. "\n" .. kind .. int(due)
@@ -119,8 +119,8 @@ local function sweepFields()
   for _, group in ipairs(sweepOrder) do
     local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
     local ids = sweepGroups[group]
-    -- a K entry is one per partition and due time (enqueue.ts rounds it), merged into across calls
-    local tag = kind == "K" and due or (due .. "." .. b36(NOW) .. "." .. ids[1])
+    -- a D entry is one per partition and due time (enqueue.ts rounds it), merged into across calls
+    local tag = (kind == "D" or kind == "K") and due or (due .. "." .. b36(NOW) .. "." .. ids[1])
     local key = PART[label][1]
     local f = fields[key]
     if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end

@@ -1,4 +1,4 @@
-import { HASHED_PARTITIONS } from "../../ids";
+import { DEDUP_HASHED_PARTITIONS, HASHED_PARTITIONS } from "../../ids";
 import { PARTITION_KEY_COUNT } from "../../keys";
 import { luaPiece } from "./index";
 
@@ -22,25 +22,28 @@ for i = 1, #DECLARED_PARTS, ${PARTITION_KEY_COUNT} do
   PART_LABELS[#PART_LABELS + 1] = label
 end
 local partMemo = {}
--- the hashed rule of partOf over any string's bytes (ids.ts hashedPartitionOf)
-local function hashedPart(s)
-  local h = 0
-  for i = 1, #s do h = (h * 31 + string.byte(s, i)) % 1000003 end
-  return "%" .. (h % ${HASHED_PARTITIONS})
-end
--- a task id's partition, or a dedup key's (the hash that holds its entry: ids.ts dedupPartitionOf)
-local function partOf(id)
-  local label = partMemo[id]
+-- a task id's partition (ids.ts partitionOf), or with dedup set a dedup key's, the hash that holds
+-- its entry (ids.ts dedupPartitionOf: other keys hashed over fewer partitions)
+local function partOf(id, dedup)
+  -- dedup keys memoized as "=<key>" (no task id holds "=")
+  local memoKey = dedup and "=" .. id or id
+  local label = partMemo[memoKey]
   if label then return label end
   if #id == 26 and not string.find(id, "[^%w]") then label = string.sub(id, 1, 9)
   else
     local stem, digits = string.match(id, "^(.-)(%d+)$")
     if digits then label = stem .. "#" .. string.sub(digits, 1, -3)
-    else label = hashedPart(id) end
+    else
+      -- the hashed rule over the bytes (ids.ts hashedPartitionOf)
+      local h = 0
+      for i = 1, #id do h = (h * 31 + string.byte(id, i)) % 1000003 end
+      label = "%" .. (h % (dedup and ${DEDUP_HASHED_PARTITIONS} or ${HASHED_PARTITIONS}))
+    end
   end
-  partMemo[id] = label
+  partMemo[memoKey] = label
   return label
 end
+local function dedupPartOf(key) return partOf(key, true) end
 -- the labels of ids whose partition this call was not given, each once (appended to need)
 local function undeclared(ids, need)
   need = need or {}
