@@ -106,15 +106,17 @@ export const DEDUP_HASHED_PARTITIONS = 128;
 
 /**
  * The partition whose records hash holds a dedup key's entry (field `=<dedupKey>`, scripts/enqueue.ts):
- * partitionOf's rules over the key's UTF-8 bytes (the same as Lua's partOf), so no hash grows with
+ * partitionOf's rules over the key's UTF-8 bytes (Lua's partOf(key, true)), numbered keys without other
+ * digits and the hashed rule over DEDUP_HASHED_PARTITIONS, so no hash grows with
  * the dedup keys of a queue, the caller, who knows the key, declares the partition, and keys minted
  * together (ULIDs) or numbered (`order-1041`) share few partitions: a batch of them costs a few
  * commands, as one dedup hash did. Other keys spread over DEDUP_HASHED_PARTITIONS, a command or two each.
  */
 export function dedupPartitionOf(dedupKey: string): string {
   if (ULID_LIKE.test(dedupKey)) return dedupKey.slice(0, 9);
-  // any character before the digits, newlines too (Lua's "." takes them)
-  const numbered = /^([\s\S]*?)(\d+)$/.exec(dedupKey);
+  // numbered only when no digit precedes the last ones (`order-1041`, not a UUID, whose hex digits
+  // would give each key a partition of its own); newlines count as other characters, as in Lua
+  const numbered = /^(\D*)(\d+)$/.exec(dedupKey);
   if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
   return hashedPartitionOf(dedupKey, DEDUP_HASHED_PARTITIONS);
 }

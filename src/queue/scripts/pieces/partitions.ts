@@ -31,7 +31,8 @@ local function partOf(id, dedup)
   if label then return label end
   if #id == 26 and not string.find(id, "[^%w]") then label = string.sub(id, 1, 9)
   else
-    local stem, digits = string.match(id, "^(.-)(%d+)$")
+    -- a dedup key is numbered only when no digit precedes its last ones (a UUID is not)
+    local stem, digits = string.match(id, dedup and "^(%D*)(%d+)$" or "^(.-)(%d+)$")
     if digits then label = stem .. "#" .. string.sub(digits, 1, -3)
     else
       -- the hashed rule over the bytes (ids.ts hashedPartitionOf)
