@@ -112,10 +112,12 @@ async function trickle(queue: TaskQueue, direct: IORedis): Promise<void> {
 }
 
 /** Commands per task of one workload (inner calls included), from INFO commandstats. */
-async function perTask(probe: RedisProbe, tasks: number, run: () => Promise<void>): Promise<number> {
+async function perTask(probe: RedisProbe, tasks: number, run: () => Promise<void>): Promise<{ total: number; top: string }> {
   const before = await probe.commands();
   await run();
-  return commandDelta(before, await probe.commands()).total / tasks;
+  const delta = commandDelta(before, await probe.commands());
+  const top = Object.entries(delta.byCommand).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, calls]) => `${name} ${(calls / tasks).toFixed(3)}`).join(", ");
+  return { total: delta.total / tasks, top };
 }
 
 async function drainAll(queue: TaskQueue, name: string): Promise<void> {
@@ -142,9 +144,9 @@ async function costs(queue: TaskQueue, probe: RedisProbe): Promise<void> {
     for (const batch of batches((i) => ({ fn: "echo", input: i, dedupKey: crypto.randomUUID() }))) await queue.enqueue("cost-dedup", batch);
   });
   console.log(`\nRedis commands per task (inner calls included), ${TASKS} tasks in batches of 100:`);
-  console.log(`  prioritized drain (enqueue, claim, complete): ${prioritized.toFixed(3)}`);
-  console.log(`  delayed drain (enqueue, promote, claim, complete): ${delayed.toFixed(3)}`);
-  console.log(`  enqueue with a random (UUID) dedup key a task: ${dedup.toFixed(3)}`);
+  console.log(`  prioritized drain (enqueue, claim, complete): ${prioritized.total.toFixed(3)} (${prioritized.top})`);
+  console.log(`  delayed drain (enqueue, promote, claim, complete): ${delayed.total.toFixed(3)} (${delayed.top})`);
+  console.log(`  enqueue with a random (UUID) dedup key a task: ${dedup.total.toFixed(3)} (${dedup.top})`);
 }
 
 async function main() {
