@@ -106,11 +106,11 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "a487d0a13b99a4ca511c50cf4b738f1cda38fe34",
-  "settle": "bb910f6393135824a6d713c44b7d301d2d3fd63f",
+  "settle": "1622d2243962503703d551bf9ca365d0486ceca1",
   "extend": "a7e5fa62210fd4862528aca5f73253a32c91c8ee",
-  "cancel": "aef0c216d0db7600442e0d3d3fd238691b36c369",
+  "cancel": "fdba568a65c31862e67cda45c50081b16edf4887",
   "dead": "571359af004abff27f86ce5c1f9358b0043f23bb",
-  "upkeep": "9fe7c696d0f642d27065a6944d5c4f3b19615a62",
+  "upkeep": "181ca8dfefff25f58ea40b9613d9ede4691956ae",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "7cbd7e863cf78862689db02d096bb8ac964c0b04",

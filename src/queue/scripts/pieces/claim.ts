@@ -124,16 +124,25 @@ local function popReady(want, head)
 end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
-  local lackingDue = false
+  local lackingDue, direct = false, {}
   if m._due and tonumber(m._due) <= NOW then
-    local _, _, lacking = promoteDue(math.max(claimMax, 100))
+    local _, _, lacking, promoted, toSets = promoteDue(math.max(claimMax, 100), not m._pz)
     -- due delayed tasks of partitions this call lacks: the next call holds them (at once when
     -- this one comes back short)
     for _, label in ipairs(lacking) do hint(label) end
     lackingDue = #lacking > 0
-    m._pz = redis.call("HGET", META, "_pz")
+    if toSets then m._pz = "1" end
+    direct = promoted
   end
   local positives, negatives, z, bound, read, indexed, from, complete = {}, {}, {}, nil, {}, {}, {}, false
+  -- due tasks promoted when no prioritized task waited (seg: transitions.ts promoteDue): in claim
+  -- order (priority, then when due) here, not in the prioritized sets; what the claim leaves of
+  -- them goes there at the flush
+  for i, d in ipairs(direct) do d[3] = tonumber(d[2]) or 0; d[4] = i end
+  table.sort(direct, function(a, b) return a[3] > b[3] or (a[3] == b[3] and a[4] < b[4]) end)
+  for _, d in ipairs(direct) do
+    if d[3] > 0 and #positives < claimMax then positives[#positives + 1] = d[1] else negatives[#negatives + 1] = d[1] end
+  end
   if m._pz then
     local lacking
     z, bound, read, indexed, lacking, from, complete = prioHeads(claimMax)
@@ -190,6 +199,8 @@ local function claimBatch(claimMax, m, c, settleIds)
     load(more)
     claimFrom(more, false, c)
   end
+  -- seg: the promoted tasks this claim left (direct above) wait in the prioritized sets
+  for _, d in ipairs(direct) do if not cache[d[1]] or string.sub(cache[d[1]], 1, 1) ~= "r" then makeReady(d[1], d[2], false) end end
   if lackingDue and #claimed / 2 < claimMax then claimShort = true end
   -- the prioritized list stopped at a lacking partition before the claim was full
   if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end

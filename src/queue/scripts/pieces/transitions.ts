@@ -29,10 +29,14 @@ end
 -- moves due delayed tasks to their partitions' prioritized sets, behind the ready lists for priority
 -- 0 (flushed at once: a claim may follow). Their records stay "d" (a claim takes a due "d" as
 -- queued): promotion reads no record. Only partitions the call holds are promoted (d:<label> to
--- p:<label>); returns how many, whether a bound was hit, and the due partitions it lacked
-local function promoteDue(limit)
+-- p:<label>); returns how many, whether a bound was hit, the due partitions it lacked, and with
+-- direct (a claim when no prioritized task waits) the promoted tasks without a flow key as {id,
+-- priority}, which it does not write to the prioritized sets: the claim takes them at once (and
+-- makes ready what it leaves), saving the sets' writes and reads; last, whether any went to them
+local function promoteDue(limit, direct)
   local labels, lacking, groups = duePartitions(8)
-  local n, moved = 0, {}
+  local n, moved, taken = 0, {}, {}
+  direct = direct and #prioEntries == 0
   for _, entry in ipairs(labels) do
     local label, from = entry[1], entry[3]
     if PART[label] and n < limit then
@@ -45,7 +49,8 @@ local function promoteDue(limit)
         due[#due + 1] = head[i]; due[#due + 1] = head[i + 1]
         members[#members + 1] = head[i]
         local id, priority = string.match(head[i], "^([^|]*)|?(.*)$")
-        makeReady(id, priority, false)
+        if direct and not string.find(priority, "|", 1, true) then taken[#taken + 1] = {id, priority}
+        else makeReady(id, priority, false) end
       end
       if #members > 0 then
         chunked("ZREM", key, members, CHUNK)
@@ -77,7 +82,7 @@ local function promoteDue(limit)
     end)
   end
   refreshDue()
-  return n, n == limit or #labels == 8 or #lacking > 0, lacking
+  return n, n == limit or #labels == 8 or #lacking > 0, lacking, taken, n > #taken
 end
 `,
 );
