@@ -110,7 +110,7 @@ const PINNED_SHA1: Record<string, string> = {
   "extend": "a7e5fa62210fd4862528aca5f73253a32c91c8ee",
   "cancel": "fdba568a65c31862e67cda45c50081b16edf4887",
   "dead": "571359af004abff27f86ce5c1f9358b0043f23bb",
-  "upkeep": "181ca8dfefff25f58ea40b9613d9ede4691956ae",
+  "upkeep": "2826b65fac69af1954cfc3aa07a8067fb27db8d5",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "7cbd7e863cf78862689db02d096bb8ac964c0b04",

@@ -11,10 +11,12 @@ import { LUA_SEGMENTS } from "./segments";
  */
 export const LUA_PART_FOLD = luaPiece(
   "part-fold",
-  { keys: ["ready", "prioritized", "delayed", "dead"], uses: [LUA_PART_INDEX, LUA_SEGMENTS] },
+  { keys: ["ready", "prioritized", "delayed", "dead", "stats"], uses: [LUA_PART_INDEX, LUA_SEGMENTS] },
   String.raw`
 -- the members to fold of one index (nil: it is small), grouped; needs(label) is called for each group
-function ix.foldPlan(top, slot, desc, needs)
+function ix.foldPlan(top, slot, desc, needs, tasks)
+  -- an index has no more partitions than its tasks (the stats counters): most upkeeps stop here
+  if (tonumber(tasks) or 0) <= ${FOLD_AT} then return nil end
   local size = redis.call("ZCARD", top)
   if size <= ${FOLD_AT} then return nil end
   local range = desc and "ZREVRANGE" or "ZRANGE"
@@ -32,11 +34,13 @@ function ix.foldPlan(top, slot, desc, needs)
   end
   return plan
 end
--- the plans of the four indexes, in an order any script can follow
+-- the plans of the four indexes, in an order any script can follow: one read of the counters of
+-- their tasks, and a ZCARD of an index holding more tasks than its fold size
 function ix.foldPlans(needs)
   local plans = {}
-  for _, spec in ipairs({{READY, 2, false}, {PPARTS, SLOT_PRIO, false}, {DPARTS, SLOT_DELAYED, false}, {XPARTS, SLOT_DEAD, true}}) do
-    local plan = ix.foldPlan(spec[1], spec[2], spec[3], needs)
+  local tasks = redis.call("HMGET", STATS, "_rdy", "_prio", "_dly", "_xd")
+  for i, spec in ipairs({{READY, 2, false}, {PPARTS, SLOT_PRIO, false}, {DPARTS, SLOT_DELAYED, false}, {XPARTS, SLOT_DEAD, true}}) do
+    local plan = ix.foldPlan(spec[1], spec[2], spec[3], needs, tasks[i])
     if plan then plans[#plans + 1] = plan end
   end
   return plans
