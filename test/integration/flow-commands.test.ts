@@ -17,7 +17,7 @@ const tasks = (keys: number) => (n: number): EnqueueRequest[] =>
 const done = (claimed: ClaimedTask[]) => claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null }));
 
 describe("flow control: commands per call", () => {
-  const { queue, prefix } = queueFixture({ defaults: { leaseMs: 60_000 } });
+  const { queue, prefix, advance } = queueFixture({ defaults: { leaseMs: 60_000 } });
   const redis = rawTestRedis();
   let seen: string[][] = [];
   let stop: () => void = () => {};
@@ -85,5 +85,37 @@ describe("flow control: commands per call", () => {
     const claim = await traced(async () => void (claimed = (await queue.settleAndClaim(q, { completions: done(next), failures: [] }, BATCH)).claimed));
     expect(claim.some((args) => args[1]?.endsWith(":rparts"))).toBe(true);
     expect(claimed.filter((t) => t.input === "without a key")).toHaveLength(1);
+  });
+
+  it("every way a task without a key becomes ready clears the mark: a lease reclaimed, a dead task retried", async () => {
+    const q = queueName("ways");
+    await queue.enqueue(q, tasks(10)(300));
+    const [plain] = await queue.enqueue(q, [{ fn: "f", input: "without a key" }]);
+    const isPlain = (t: ClaimedTask) => t.id === plain!.id;
+    const first = await queue.claim(q, 50);
+    expect(first.filter(isPlain)).toHaveLength(1);
+    /** A claim of 10 while keys are active: whether it read the ready index, and the task without a key if it took it. */
+    const claimTen = async () => {
+      let claimed: ClaimedTask[] = [];
+      const calls = await traced(async () => void (claimed = await queue.claim(q, 10)));
+      return { readLane: calls.some((args) => args[1]?.endsWith(":rparts")), plain: claimed.find(isPlain) };
+    };
+    // the lane is empty now: one claim finds it so and marks it, the next reads nothing of it
+    expect(await claimTen()).toMatchObject({ readLane: true, plain: undefined });
+    expect(await claimTen()).toMatchObject({ readLane: false, plain: undefined });
+    // its lease runs out and upkeep makes it ready again
+    advance(61_000);
+    expect((await queue.upkeep(q)).requeued).toBeGreaterThan(0);
+    const reclaimed = await claimTen();
+    expect(reclaimed.readLane).toBe(true);
+    expect(reclaimed.plain).toBeDefined();
+    // it dies, the lane is marked again, and a retry from the dead list clears the mark
+    await queue.fail(q, [{ id: reclaimed.plain!.id, leaseToken: reclaimed.plain!.leaseToken, error: "boom", retryable: false }]);
+    await claimTen();
+    expect(await claimTen()).toMatchObject({ readLane: false, plain: undefined });
+    expect(await queue.retryDead(q, [plain!.id])).toBe(1);
+    const retried = await claimTen();
+    expect(retried.readLane).toBe(true);
+    expect(retried.plain).toBeDefined();
   });
 });
