@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "c7be0632e7cba58516b1b515f7c61a818e8c82ea",
-  "settle": "dc7a8e6cb5f48c4537124c5b0e959c771d174f0e",
-  "extend": "ed247f3a6cc87f7b29a6d2a21b5d3b084c55ab77",
-  "cancel": "1cdbfc0e090a2676689ddd0390d41430f5d36277",
-  "dead": "c099900693971c562cb8a73061f51574b87b701a",
-  "upkeep": "5c91cd88f3e4a6c97b526e40a23875d2ad0a7d8f",
+  "enqueue": "a405d1897757242fe466c22b454d588a265da466",
+  "settle": "c603b021cf6b3a5dfc9a819d95c522882059561e",
+  "extend": "36dc8eb4bd5cddeeb7610c791270055708d68a77",
+  "cancel": "62f009efa79428ba1a140e68b3469bd92b1fc069",
+  "dead": "7df80ec5df62a3bed3d6b4e227e59ace523a8a23",
+  "upkeep": "4b606e41874a096edb1f0a9af661e16a944bb97e",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",
