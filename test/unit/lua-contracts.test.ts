@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "c7be0632e7cba58516b1b515f7c61a818e8c82ea",
-  "settle": "dc7a8e6cb5f48c4537124c5b0e959c771d174f0e",
-  "extend": "ed247f3a6cc87f7b29a6d2a21b5d3b084c55ab77",
-  "cancel": "1cdbfc0e090a2676689ddd0390d41430f5d36277",
-  "dead": "c099900693971c562cb8a73061f51574b87b701a",
-  "upkeep": "5c91cd88f3e4a6c97b526e40a23875d2ad0a7d8f",
+  "enqueue": "37ab66a70da6080b06e4ac499a7e37954c4c377d",
+  "settle": "c86e892893d9f9263dfd3cf82b1fd56ca342a7d2",
+  "extend": "c2082d0b9f89e99e8d9da672b91e835ed520b085",
+  "cancel": "3f6e5e960b279ebe313382642013ad61e10c8d14",
+  "dead": "b01adb87328cab73fa7cff830284881997b992ba",
+  "upkeep": "b74136200e6edd3c4ffd0003194ce7d03e96e2d2",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

@@ -49,29 +49,32 @@ end
 -- histograms are summed per script in tables (the per-task cost is a bucket search and two
 -- additions) and become hash fields in flushStats: kind "d" (run time) or "w" (wait)
 local hist = {d = {n = {}, s = 0}, w = {n = {}, s = 0}}
-local function observe(kind, ms)
+local function observe(kind, ms, n)
   if ms < 0 then ms = 0 end
   local b = ${BUCKETS}
   for i = 1, ${LATENCY_BOUNDS_MS.length} do if ms <= BOUNDS[i] then b = i; break end end
   local h = hist[kind]
-  h.n[b] = (h.n[b] or 0) + 1
-  h.s = h.s + ms
+  h.n[b] = (h.n[b] or 0) + n
+  h.s = h.s + ms * n
 end
--- A claim of a task whose attempts so far were att (a state field), run-at runAt36, record rec.
--- Its wait runs from its run-at time (delayed tasks) or its creation (the head's first field) to
--- its first claim. The batch's member in "_a" is the claim time.
+-- Waits and run times are counted per time they start from (a batch's tasks share their claim time
+-- and mostly their creation time) and become histogram entries in flushStats: per task, a table
+-- increment instead of a conversion and a bucket search. since.w: wait starts, since.d: claim times
+local since = {w = {}, d = {}}
+-- A claim of a task whose attempts so far were att (a state field), run-at runAt36, created at
+-- created36 (the head's first field). Its wait runs from its run-at time (delayed tasks) or its
+-- creation to its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
-local function observeClaim(att, runAt36, rec, untilMs)
+local function observeClaim(att, runAt36, created36, untilMs)
   if att == "0" or att == "" then
-    local readySince = fromTime(runAt36) or fromTime(string.match(rec, "\t([^|\n]*)"))
-    if readySince then observe("w", NOW - readySince) end
+    local from = runAt36 ~= "" and runAt36 or created36
+    since.w[from] = (since.w[from] or 0) + 1
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
 -- a settled attempt, by its claim time (base 36)
 local function observeSettle(started36)
-  local started = fromTime(started36)
-  if started then observe("d", NOW - started); released[started36] = true end
+  since.d[started36] = (since.d[started36] or 0) + 1
 end
 local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end
@@ -110,6 +113,16 @@ local function dropMinutes(from, to, upTo)
   chunked("HDEL", STATS, names, CHUNK)
 end
 local function flushStats(counterDeltas)
+  for kind, counts in pairs(since) do
+    for from, n in pairs(counts) do
+      local at = fromTime(from)
+      if at then
+        observe(kind, NOW - at, n)
+        if kind == "d" then released[from] = true end
+      end
+    end
+    since[kind] = {}
+  end
   for kind, h in pairs(hist) do
     local any = false
     for b, n in pairs(h.n) do stat(MINUTE_AT .. kind .. b, n); stat(kind .. b, n); any = true end

@@ -30,9 +30,19 @@ local function writeRecords(key, args)
     end
   end
 end
--- ids grouped by the key of their partition, in the order the keys first appear
+-- ids grouped by the key of their partition, in the order the keys first appear (a loop of its
+-- own, not groupBy's closure: it runs for every task a script writes)
 local function byPartition(ids, slot)
-  return groupBy(ids, function(id) return partKey(partOf(id), slot) end)
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    local label = partMemo[id] or partOf(id)
+    local p = PART[label]
+    local key = p and p[slot] or partKey(label, slot)
+    local g = groups[key]
+    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
+    g[#g + 1] = id
+  end
+  return groups, order
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
@@ -65,12 +75,18 @@ end
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
 -- several ms shares one entry
 -- K (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash that holds them (label)
+-- (a claim adds its tasks one by one, mostly to the group of the one before: that group is kept)
+local lastSweep = {}
 local function sweepAdd(kind, due, id, label)
   if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
-  local group = (label or partOf(id)) .. "\n" .. kind .. int(due)
+  label = label or partOf(id)
+  local last = lastSweep
+  if last.due == due and last.label == label and last.kind == kind then last.ids[#last.ids + 1] = id; return end
+  local group = label .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
+  lastSweep = {due = due, label = label, kind = kind, ids = ids}
 end
 -- dueRead: refreshDue ran, and nextDue is the earliest delayed task's due time (nil: none left);
 -- the settle script hands it back so that its caller asks for a delayed push at that second
@@ -142,7 +158,7 @@ local function sweepFields()
       end
     end
   end
-  sweepGroups, sweepOrder = {}, {}
+  sweepGroups, sweepOrder, lastSweep = {}, {}, {}
   return fields, members
 end
 -- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
