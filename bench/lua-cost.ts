@@ -1,107 +1,79 @@
 /**
- * Redis time of the drain's scripts per task at batch 100: what bounds the core drain (BENCHMARKS.md
- * "What bounds the drain"). Per round it fills a queue, then measures three phases by INFO commandstats
- * (a script's usec include its inner calls): claims alone, completions alone, and a drain by four
- * loops that settle a batch and claim the next in one call (settleAndClaim) at the real clock. It
- * prints the script µs per task of each phase, redis-server's CPU per task over the drain, and the
- * inner calls per script call by command.
+ * Redis time of the drain's script per task at batch 100: what bounds the core drain (BENCHMARKS.md
+ * "What bounds the drain"). One client claims, completes, and settles-and-claims batches of 100 one
+ * call at a time and reads INFO commandstats after each call (a script's usec include its inner
+ * calls), so each call's time is its own; medians over the calls, so that a call the machine's load
+ * preempted does not move the figure. It prints µs per task of each kind of call and the inner calls
+ * per call by command.
  *
- * `--against <dir>` runs the queue core of another tree (e.g. `git archive <commit> | tar -x -C dir`,
- * with node_modules linked) in alternating rounds on the same redis-server, so a change is measured
- * A/B under the same load: compare µs and CPU per task, not rates, on a shared machine.
+ * `--against <dir>` runs the queue core of another tree as well (e.g. `git archive <commit> | tar -x
+ * -C dir`, with node_modules linked), on the same redis-server with its calls alternating with this
+ * tree's, so a change is measured A/B under the same load.
  *
- * Run: node --import tsx bench/lua-cost.ts [--tasks 20000] [--rounds 3] [--against /tmp/base]
+ * Run: node --import tsx bench/lua-cost.ts [--tasks 20000] [--against /tmp/base]
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { Redis } from "@upstash/redis";
-import type { TaskQueue } from "../src/queue/types";
-import { processCpuMs } from "./cpu";
-import { benchQueueName, drainLoop, noopTasks } from "./edgeq-workload";
-import { commandDelta, RedisProbe, type CommandCounts } from "./redis-probe";
+import type { ClaimedTask, TaskQueue } from "../src/queue/types";
+import { benchQueueName, noopTasks } from "./edgeq-workload";
+import { commandDelta, RedisProbe } from "./redis-probe";
 import { startBenchServers, type BenchServers } from "./servers";
-import { chunks, inParallel } from "./workload";
+import { chunks } from "./workload";
 
 const BATCH = 100;
-const LOOPS = 4;
+const PHASES = ["claim", "complete", "settleAndClaim"] as const;
+type PhaseName = (typeof PHASES)[number];
 
-type MakeQueue = (redis: Redis) => TaskQueue;
 interface Variant {
   label: string;
-  make: MakeQueue;
-}
-interface Phase {
-  /** Script µs per task (EVALSHA and EVAL, inner calls included). */
-  scriptUs: number[];
-  /** redis-server CPU µs per task over the phase. */
-  cpuUs: number[];
-  /** Inner calls per script call, by command, summed over rounds (divided at the end). */
-  inner: Record<string, number>;
-  calls: number;
+  queue: TaskQueue;
+  name: string;
+  claimed: ClaimedTask[][];
+  /** Per phase: script µs of each call, and inner calls by command over all calls. */
+  micros: Record<PhaseName, number[]>;
+  inner: Record<PhaseName, Record<string, number>>;
 }
 
-const args = parseArgs({
-  options: { tasks: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" }, against: { type: "string" } },
-}).values;
+const args = parseArgs({ options: { tasks: { type: "string", default: "20000" }, against: { type: "string" } } }).values;
 const TASKS = Number(args.tasks);
-const ROUNDS = Number(args.rounds);
 
 function client(servers: BenchServers): Redis {
   return new Redis({ url: servers.restUrl, token: servers.restToken, responseEncoding: false, automaticDeserialization: false, enableTelemetry: false });
 }
 
-async function variants(): Promise<Variant[]> {
-  const own = await import("../src/queue/index");
-  const list: Variant[] = [{ label: "this tree", make: (redis) => own.createTaskQueue(redis) }];
-  if (args.against) {
-    const dir = resolve(args.against);
-    const other = (await import(`${dir}/src/queue/index.ts`)) as typeof own;
-    list.unshift({ label: dir, make: (redis) => other.createTaskQueue(redis) });
+async function variants(servers: BenchServers): Promise<Variant[]> {
+  const trees = [...(args.against ? [resolve(args.against)] : []), "this tree"];
+  return Promise.all(
+    trees.map(async (tree) => {
+      const core = (await import(tree === "this tree" ? "../src/queue/index" : `${tree}/src/queue/index.ts`)) as typeof import("../src/queue/index");
+      const none = () => Object.fromEntries(PHASES.map((p) => [p, []]));
+      return { label: tree, queue: core.createTaskQueue(client(servers)), name: benchQueueName("lua"), claimed: [], micros: none(), inner: Object.fromEntries(PHASES.map((p) => [p, {}])) } as unknown as Variant;
+    }),
+  );
+}
+
+/** One call of a phase, timed by redis-server; false when there was nothing left to do. */
+async function step(probe: RedisProbe, v: Variant, phase: PhaseName): Promise<boolean> {
+  const done = (tasks: ClaimedTask[]) => tasks.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null }));
+  let work: () => Promise<unknown>;
+  if (phase === "claim") work = async () => v.claimed.push(await v.queue.claim(v.name, BATCH));
+  else if (phase === "complete") {
+    const batch = v.claimed.shift();
+    if (!batch || batch.length === 0) return false;
+    work = () => v.queue.complete(v.name, done(batch));
+  } else {
+    const batch = v.claimed.shift() ?? [];
+    work = async () => v.claimed.push((await v.queue.settleAndClaim(v.name, { completions: done(batch), failures: [] }, BATCH)).claimed);
   }
-  return list;
-}
-
-function emptyPhase(): Phase {
-  return { scriptUs: [], cpuUs: [], inner: {}, calls: 0 };
-}
-
-function record(phase: Phase, delta: CommandCounts, cpuMs: number): void {
-  const calls = (delta.byCommand.evalsha ?? 0) + (delta.byCommand.eval ?? 0);
-  phase.scriptUs.push(((delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0)) / TASKS);
-  phase.cpuUs.push((cpuMs * 1000) / TASKS);
-  phase.calls += calls;
-  for (const [command, n] of Object.entries(delta.byCommand)) {
-    if (command !== "evalsha" && command !== "eval") phase.inner[command] = (phase.inner[command] ?? 0) + n;
-  }
-}
-
-async function measured(probe: RedisProbe, redisPid: number, phase: Phase, work: () => Promise<unknown>): Promise<void> {
   const before = await probe.commands();
-  const cpu0 = processCpuMs(redisPid);
   await work();
-  const cpuMs = processCpuMs(redisPid) - cpu0;
-  record(phase, commandDelta(before, await probe.commands()), cpuMs);
-}
-
-async function fill(queues: TaskQueue[], name: string): Promise<void> {
-  await inParallel(chunks(noopTasks(TASKS), BATCH), queues.length, async (batch, loop) => void (await queues[loop]!.enqueue(name, batch)));
-}
-
-/** One round of one variant: claim alone, complete alone, then the settleAndClaim drain. */
-async function round(queues: TaskQueue[], probe: RedisProbe, redisPid: number, phases: Record<string, Phase>): Promise<void> {
-  await probe.reset();
-  const apart = benchQueueName("lua-apart");
-  await fill(queues, apart);
-  const batches: Awaited<ReturnType<TaskQueue["claim"]>>[] = [];
-  await measured(probe, redisPid, phases.claim!, async () => {
-    for (let c = await queues[0]!.claim(apart, BATCH); c.length > 0; c = await queues[0]!.claim(apart, BATCH)) batches.push(c);
-  });
-  await measured(probe, redisPid, phases.complete!, async () => {
-    for (const batch of batches) await queues[0]!.complete(apart, batch.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
-  });
-  const drained = benchQueueName("lua-drain");
-  await fill(queues, drained);
-  await measured(probe, redisPid, phases.drain!, () => Promise.all(queues.map((queue) => drainLoop(queue, drained, BATCH, false))));
+  const delta = commandDelta(before, await probe.commands());
+  const scripts = (delta.byCommand.evalsha ?? 0) + (delta.byCommand.eval ?? 0);
+  if (scripts === 0) return false;
+  v.micros[phase].push((delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0));
+  for (const [command, n] of Object.entries(delta.byCommand)) v.inner[phase][command] = (v.inner[phase][command] ?? 0) + n;
+  return !(phase !== "complete" && v.claimed.at(-1)!.length === 0);
 }
 
 function median(values: number[]): number {
@@ -109,33 +81,36 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function report(label: string, phases: Record<string, Phase>): void {
-  console.log(`\n${label}: median of ${ROUNDS} rounds, ${TASKS} tasks a phase, batch ${BATCH}`);
-  console.log("phase\tscript µs/task\tredis CPU µs/task\tscript calls/round\tinner calls per script call");
-  for (const [name, phase] of Object.entries(phases)) {
-    const perCall = Object.entries(phase.inner)
-      .sort(([, a], [, b]) => b - a)
-      .map(([command, n]) => `${command} ${(n / phase.calls).toFixed(2)}`)
-      .join(", ");
-    const total = Object.values(phase.inner).reduce((s, n) => s + n, 0) / phase.calls;
-    console.log(`${name}\t${median(phase.scriptUs).toFixed(2)} (${phase.scriptUs.map((v) => v.toFixed(2)).join(" ")})\t${median(phase.cpuUs).toFixed(2)}\t${(phase.calls / ROUNDS).toFixed(0)}\t${total.toFixed(2)}: ${perCall}`);
+function report(v: Variant): void {
+  console.log(`\n${v.label}: batch ${BATCH}, ${TASKS} tasks a phase`);
+  console.log("call\tcalls\tscript µs per call (median)\tµs per task\tinner calls per call");
+  for (const phase of PHASES) {
+    const calls = v.micros[phase].length;
+    const perCall = median(v.micros[phase]);
+    // a settleAndClaim call completes one batch and claims the next: a task's claim and completion
+    const inner = Object.entries(v.inner[phase]).filter(([c]) => c !== "evalsha" && c !== "eval").sort(([, a], [, b]) => b - a);
+    const total = inner.reduce((s, [, n]) => s + n, 0) / calls;
+    console.log(`${phase}\t${calls}\t${perCall.toFixed(0)}\t${(perCall / BATCH).toFixed(2)}\t${total.toFixed(2)}: ${inner.map(([c, n]) => `${c} ${(n / calls).toFixed(2)}`).join(", ")}`);
   }
 }
 
 const servers = await startBenchServers();
 const probe = new RedisProbe(servers.redisUrl);
 try {
-  const list = await variants();
-  const results = list.map(() => ({ claim: emptyPhase(), complete: emptyPhase(), drain: emptyPhase() }));
-  for (let r = 0; r < ROUNDS; r++) {
-    // alternate which goes first, so that neither always meets the other's leftovers
-    const order = r % 2 === 0 ? list.map((_, i) => i) : list.map((_, i) => list.length - 1 - i);
-    for (const i of order) {
-      const queues = Array.from({ length: LOOPS }, () => list[i]!.make(client(servers)));
-      await round(queues, probe, servers.redisPid, results[i]!);
+  const list = await variants(servers);
+  // claims and completions apart, then the drain's call: each phase from a full queue
+  for (const phase of PHASES) {
+    if (phase !== "complete") {
+      for (const v of list) for (const batch of chunks(noopTasks(TASKS), 1000)) await v.queue.enqueue(v.name, batch);
+    }
+    if (phase === "settleAndClaim") for (const v of list) v.claimed = [await v.queue.claim(v.name, BATCH)];
+    const active = new Set(list);
+    for (let s = 0; active.size > 0; s++) {
+      // alternate which goes first, so that neither always follows the other's writes
+      for (const v of s % 2 === 0 ? list : [...list].reverse()) if (active.has(v) && !(await step(probe, v, phase))) active.delete(v);
     }
   }
-  list.forEach((variant, i) => report(variant.label, results[i]!));
+  list.forEach(report);
 } finally {
   await probe.close();
   await servers.stop();

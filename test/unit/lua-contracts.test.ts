@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "37ab66a70da6080b06e4ac499a7e37954c4c377d",
-  "settle": "c86e892893d9f9263dfd3cf82b1fd56ca342a7d2",
-  "extend": "c2082d0b9f89e99e8d9da672b91e835ed520b085",
-  "cancel": "3f6e5e960b279ebe313382642013ad61e10c8d14",
-  "dead": "b01adb87328cab73fa7cff830284881997b992ba",
-  "upkeep": "b74136200e6edd3c4ffd0003194ce7d03e96e2d2",
+  "enqueue": "cd8ec53ec88b0987336ad9b179a16022f92257c7",
+  "settle": "8c6148aee1d4e5e54dadefd78036ca601196b21d",
+  "extend": "e23869d55dd8b6137ab0a6a28989cd53423bde81",
+  "cancel": "0d9c4a6addb978b65c36d4cd936309eea13c5d49",
+  "dead": "64e1c800a251a5db849cbecd827175e1d528a4ee",
+  "upkeep": "7327b0039b5574b645ad14ed3485b6c97e7414e2",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

@@ -110,10 +110,10 @@ local function completeAll()
         local result = ARGV[13 + i * 3]
         -- a job's map result goes to its job (jobs/lua.ts), not into the record
         if job ~= "" and jobEvent(id, string.sub(front, 2), 0, result) then result = "" end
-        local state = "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
-          .. "|" .. nowB36 .. "|" .. (keep == "" and expiresB36 or b36(NOW + (fromTime(keep) or keepMs)))
-        if after == "" then put(id, result == "" and state .. front or state .. front .. "\n" .. result)
-        else put(id, state .. joinBody(front, result, string.match(after, "^\n[^\n]*\n(.*)$") or "")) end
+        local sep = result == "" and "" or "\n"
+        if after ~= "" then front, sep, result = joinBody(front, result, string.match(after, "^\n[^\n]*\n(.*)$") or ""), "", "" end
+        put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
+          .. "|" .. nowB36 .. "|" .. (keep == "" and expiresB36 or b36(NOW + (fromTime(keep) or keepMs))) .. front .. sep .. result)
         succeeded = succeeded + 1
         observeSettle(started)
         finished[#finished + 1] = id

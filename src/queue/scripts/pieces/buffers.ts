@@ -184,12 +184,14 @@ local function flush()
   for key in pairs(fields) do
     if not groups[key] then groups[key] = {}; order[#order + 1] = key end
   end
+  local dels = {}
   for _, key in ipairs(order) do
-    local sets = fields[key] or {}
+    local sets, gone = fields[key] or {}, {}
     for _, id in ipairs(groups[key]) do
       local rec = cache[id]
-      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
+      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else gone[#gone + 1] = id end
     end
+    dels[key] = gone
     writeRecords(key, sets)
     -- a later partition's write refused: this one goes back to what the script read
     local written, ownFields = groups[key], fields[key]
@@ -205,11 +207,7 @@ local function flush()
     end)
   end
   undoSteps = {}
-  for _, key in ipairs(order) do
-    local dels = {}
-    for _, id in ipairs(groups[key]) do if not cache[id] then dels[#dels + 1] = id end end
-    chunked("HDEL", key, dels, CHUNK)
-  end
+  for _, key in ipairs(order) do chunked("HDEL", key, dels[key], CHUNK) end
   touched, touchedSet = {}, {}
   flushReady()
   if #delayedEntries > 0 then
