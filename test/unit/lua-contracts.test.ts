@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "cd8ec53ec88b0987336ad9b179a16022f92257c7",
-  "settle": "8c6148aee1d4e5e54dadefd78036ca601196b21d",
-  "extend": "e23869d55dd8b6137ab0a6a28989cd53423bde81",
-  "cancel": "0d9c4a6addb978b65c36d4cd936309eea13c5d49",
-  "dead": "64e1c800a251a5db849cbecd827175e1d528a4ee",
-  "upkeep": "7327b0039b5574b645ad14ed3485b6c97e7414e2",
+  "enqueue": "6532d0e336fdb77d70c600bba467d149308b04a5",
+  "settle": "04040eb73d155b923d081752b0ca11be3c0040f1",
+  "extend": "c41a00d342ceb1e6914da4f2b63b3a656ccbd561",
+  "cancel": "af378711788aed07eb2d615165c0fc229940950a",
+  "dead": "73ecae29ca6d5a217c86e604b76175d1d3db7035",
+  "upkeep": "6e15a26d0c8b1a7ac6089f4acb1593267523f05c",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

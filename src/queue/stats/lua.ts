@@ -81,8 +81,24 @@ local function observeExtend(started36, untilMs)
 end
 
 -- the active field: "member:until36,..." rewritten with the other fields; members whose lease ran
--- out ten minutes ago belonged to invocations that died without settling, and are dropped
-local function activeField(current)
+-- out ten minutes ago belonged to invocations that died without settling, and are dropped. That
+-- takes a parse of every member, one per invocation at work, so it runs on the first write of a
+-- minute (lastMinute: the "_m" read) and with lease extensions; the other calls edit only the
+-- members they ended or began, in place (members are base 36: no pattern characters)
+local function activeField(current, lastMinute)
+  if tonumber(lastMinute) == MINUTE and not next(extended) then
+    local s = (current or "") == "" and "," or "," .. current .. ","
+    for member in pairs(released) do s = string.gsub(s, "," .. member .. ":[^,]*,", ",", 1) end
+    for member, untilMs in pairs(activeUntil) do
+      local at, _, until36 = string.find(s, "," .. member .. ":([^,]*),")
+      if not at then s = s .. member .. ":" .. b36(untilMs) .. ","
+      elseif (fromTime(until36) or 0) < untilMs then
+        s = string.sub(s, 1, at) .. member .. ":" .. b36(untilMs) .. string.sub(s, at + #member + 2 + #until36)
+      end
+    end
+    activeUntil, released = {}, {}
+    return string.sub(s, 2, -2)
+  end
   local entries, out = {}, {}
   for member, until36 in string.gmatch(current or "", "([^:,]+):([^,]+)") do
     if not released[member] then entries[member] = fromTime(until36) end
@@ -144,7 +160,7 @@ local function flushStats(counterDeltas)
   for i, f in ipairs(statOrder) do
     args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f])
   end
-  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields]) end
+  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields], values[#fields - 1]) end
   local last = tonumber(values[#fields - 1])
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)
