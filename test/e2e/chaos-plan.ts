@@ -87,7 +87,16 @@ export async function settled(client: EdgeqClient, queue: string, total: number,
     if (done >= total && !counts.queued && !counts.delayed && !counts.running) return counts;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`queue ${queue} not settled in ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+  throw new UnsettledError(`queue ${queue} not settled in ${timeoutMs} ms: ${JSON.stringify(counts)}`, counts);
+}
+
+export class UnsettledError extends Error {
+  constructor(
+    message: string,
+    readonly counts: Partial<QueueCounts>,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -122,6 +131,30 @@ export async function checkOutcomes(info: StackInfo, ids: string[], tasks: Plann
     }
   });
   return { byStatus, staleResults, read };
+}
+
+/**
+ * What a run that did not settle left behind, for its failure message: the tasks not in a final state
+ * as their records hold them (status, attempts, when the last attempt started, how long ago) beside
+ * the queue's counters, so a stall tells a lease never reclaimed from a counter gone astray.
+ */
+export async function describeUnsettled(info: StackInfo, ids: string[], counts: Partial<QueueCounts>, now = Date.now()) {
+  const store = createTaskQueue(restRedis(info.redisRestUrl, info.redisRestToken));
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
+  const read = (await inParallel(chunks, 4, (chunk) => store.getMany(chunk))).flat();
+  const open = read.filter((task): task is TaskRecord => task !== null && !["succeeded", "dead", "canceled"].includes(task.status));
+  const byStatus: Record<string, number> = {};
+  for (const task of read) byStatus[task?.status ?? "lost"] = (byStatus[task?.status ?? "lost"] ?? 0) + 1;
+  const sample = open.slice(0, 12).map((task) => ({
+    id: task.id,
+    status: task.status,
+    attempts: task.attempts,
+    startedMsAgo: task.startedAt === null ? null : now - task.startedAt,
+    runAtMsAgo: task.runAt === null ? null : now - task.runAt,
+    error: task.error?.slice(0, 120),
+  }));
+  return JSON.stringify({ counters: counts, recordsByStatus: byStatus, open: open.length, sample });
 }
 
 /** The HTTP API shows a sample of the tasks as the store holds them. */
