@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "6532d0e336fdb77d70c600bba467d149308b04a5",
-  "settle": "04040eb73d155b923d081752b0ca11be3c0040f1",
-  "extend": "c41a00d342ceb1e6914da4f2b63b3a656ccbd561",
-  "cancel": "af378711788aed07eb2d615165c0fc229940950a",
-  "dead": "73ecae29ca6d5a217c86e604b76175d1d3db7035",
-  "upkeep": "6e15a26d0c8b1a7ac6089f4acb1593267523f05c",
+  "enqueue": "5cf78f86a4ac54445f981ec0da630d23fe3094c0",
+  "settle": "75ad63d61cabc6dbbdf76f6ac48c36ecc1e12f77",
+  "extend": "0bc7316abcd343509c1e14caab8cd60a284f0fb6",
+  "cancel": "7441a87ea7307583f9450ce723cccc62977e70c4",
+  "dead": "177959713de8bbd3c6c4ef1ce554f19f1ff5e70c",
+  "upkeep": "10c9833d7bde8152803f9d2bfaf50fabf01ec642",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

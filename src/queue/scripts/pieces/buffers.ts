@@ -172,7 +172,6 @@ end
 local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"), ",", "%%2C")) end
 local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
 local function flush()
-  local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
   for key, f in pairs(extraFields) do
     local own = fields[key]
@@ -181,27 +180,39 @@ local function flush()
   end
   extraFields = {}
   if flowHooks.fields then flowHooks.fields(fields) end -- flow control: held tasks' fields (pieces/flow-held.ts)
-  for key in pairs(fields) do
-    if not groups[key] then groups[key] = {}; order[#order + 1] = key end
+  -- the records by partition, in the order the partitions first appear (written, or deleted when the
+  -- cache holds none), after a copy of the partition's own fields: own[key] stays those fields alone,
+  -- so that a refused write's undo deletes only them (when one table held both, it deleted the
+  -- records it had just put back: test/integration/claim-refused-undo.test.ts)
+  local groups, order, sets, dels, own = {}, {}, {}, {}, {}
+  local function add(key)
+    groups[key], sets[key], dels[key] = {}, {}, {}
+    order[#order + 1] = key
+    local f = fields[key] or {}
+    for i = 1, #f do sets[key][i] = f[i] end
+    own[key] = f
   end
-  local dels = {}
+  for _, id in ipairs(touched) do
+    local label = partMemo[id] or partOf(id)
+    local p = PART[label]
+    local key = p and p[1] or partKey(label, 1)
+    if not groups[key] then add(key) end
+    local g, rec = groups[key], cache[id]
+    g[#g + 1] = id
+    if rec then local t = sets[key]; t[#t + 1] = id; t[#t + 1] = rec else local d = dels[key]; d[#d + 1] = id end
+  end
+  for key in pairs(fields) do if not groups[key] then add(key) end end
   for _, key in ipairs(order) do
-    local sets, gone = fields[key] or {}, {}
-    for _, id in ipairs(groups[key]) do
-      local rec = cache[id]
-      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec else gone[#gone + 1] = id end
-    end
-    dels[key] = gone
-    writeRecords(key, sets)
+    writeRecords(key, sets[key])
     -- a later partition's write refused: this one goes back to what the script read
-    local written, ownFields = groups[key], fields[key]
+    local written, ownFields = groups[key], own[key]
     onRefused(function()
       local back, gone = {}, {}
       for _, id in ipairs(written) do
         local was = loaded[id]
         if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
       end
-      if ownFields then for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end end
+      for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end
       chunked("HSET", key, back, CHUNK)
       chunked("HDEL", key, gone, CHUNK)
     end)
