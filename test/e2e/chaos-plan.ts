@@ -3,6 +3,7 @@
  * attempt) — about one call in ten throws, the same on every run — plus tasks planned to go dead
  * and tasks planned to be canceled, and the checks that every one of them ended as planned.
  */
+import { Redis as DirectRedis } from "ioredis";
 import { expect } from "vitest";
 import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
@@ -154,7 +155,37 @@ export async function describeUnsettled(info: StackInfo, ids: string[], counts: 
     runAtMsAgo: task.runAt === null ? null : now - task.runAt,
     error: task.error?.slice(0, 120),
   }));
-  return JSON.stringify({ counters: counts, recordsByStatus: byStatus, open: open.length, sample });
+  const where = open.length > 0 ? await locate(info.redisPort, open.slice(0, 3).map((task) => task.id)) : {};
+  return JSON.stringify({ counters: counts, recordsByStatus: byStatus, open: open.length, sample, where });
+}
+
+/** Every key of the tasks' queue that holds each id (member, element or field), with the queue's meta and index sets. */
+async function locate(redisPort: number, ids: string[]) {
+  const redis = new DirectRedis(redisPort);
+  try {
+    const queue = ids[0]!.slice(0, ids[0]!.indexOf("~"));
+    const keys = await redis.keys(`*{${queue}}*`);
+    const found: Record<string, string[]> = Object.fromEntries(ids.map((id) => [id, []]));
+    const indexes: Record<string, unknown> = {};
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === "zset") {
+        const members = await redis.zrange(key, 0, -1, "WITHSCORES");
+        if (/:(rparts|pparts|dparts|xparts|sweep|flow:parts)$/.test(key)) indexes[key] = members.slice(0, 40);
+        for (const id of ids) for (let i = 0; i < members.length; i += 2) if (members[i]!.includes(id.slice(queue.length + 1))) found[id]!.push(`${key} (score ${members[i + 1]})`);
+      } else if (type === "list") {
+        const items = await redis.lrange(key, 0, -1);
+        for (const id of ids) if (items.some((item) => item.includes(id.slice(queue.length + 1)))) found[id]!.push(`${key} (list of ${items.length})`);
+      } else if (type === "hash") {
+        if (key.endsWith(":meta")) indexes[key] = await redis.hgetall(key);
+        const fields = await redis.hkeys(key);
+        for (const id of ids) if (fields.some((field) => field.includes(id.slice(queue.length + 1)))) found[id]!.push(`${key} (hash)`);
+      }
+    }
+    return { found, indexes };
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The HTTP API shows a sample of the tasks as the store holds them. */

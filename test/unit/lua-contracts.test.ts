@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "5cf78f86a4ac54445f981ec0da630d23fe3094c0",
-  "settle": "75ad63d61cabc6dbbdf76f6ac48c36ecc1e12f77",
-  "extend": "0bc7316abcd343509c1e14caab8cd60a284f0fb6",
-  "cancel": "7441a87ea7307583f9450ce723cccc62977e70c4",
-  "dead": "177959713de8bbd3c6c4ef1ce554f19f1ff5e70c",
-  "upkeep": "10c9833d7bde8152803f9d2bfaf50fabf01ec642",
+  "enqueue": "f775dff869d3a9ef727a5776e7316d3416452509",
+  "settle": "17149d0f3c66230b74985cc20205bc615107f617",
+  "extend": "700e6c1b15ea41b15f3390052fa0e9ba6fb25c1d",
+  "cancel": "3e493d247d343f79a7f2423c8d45be58787a45a7",
+  "dead": "3b1fbbfc0ed8e5fd0c4ff0932497f6837f8f6d0f",
+  "upkeep": "91c3b7c218cbba359b157d928a77d4a1d61ce3ec",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

@@ -128,6 +128,14 @@ local function dropMinutes(from, to, upTo)
   end
   chunked("HDEL", STATS, names, CHUNK)
 end
+-- fields read with the stats' own HMGET and rewritten from what was read: fn(value) returns the value
+-- to write, or nil (flow control: the ready lists' empty mark, pieces/flow.ts laneSeen); the last
+-- check set for a field wins (one table: a script's main function holds at most 200 locals)
+local statChecks = {fns = {}, order = {}}
+function statChecks.add(field, fn)
+  if not statChecks.fns[field] then statChecks.order[#statChecks.order + 1] = field end
+  statChecks.fns[field] = fn
+end
 local function flushStats(counterDeltas)
   for kind, counts in pairs(since) do
     for from, n in pairs(counts) do
@@ -150,9 +158,10 @@ local function flushStats(counterDeltas)
     if letter and n ~= 0 then stat(MINUTE_AT .. letter, n) end
   end
   local activeChanged = next(activeUntil) or next(released) or next(extended)
-  if #statOrder == 0 and not activeChanged then return end
+  if #statOrder == 0 and not activeChanged and #statChecks.order == 0 then return end
   local fields = {}
   for i, f in ipairs(statOrder) do fields[i] = f end
+  for _, f in ipairs(statChecks.order) do fields[#fields + 1] = f end
   fields[#fields + 1] = "_m"
   fields[#fields + 1] = "_a"
   local values = redis.call("HMGET", STATS, unpack(fields))
@@ -160,6 +169,11 @@ local function flushStats(counterDeltas)
   for i, f in ipairs(statOrder) do
     args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f])
   end
+  for i, f in ipairs(statChecks.order) do
+    local v = statChecks.fns[f](values[#statOrder + i])
+    if v then args[#args + 1] = f; args[#args + 1] = v end
+  end
+  statChecks.fns, statChecks.order = {}, {}
   if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields], values[#fields - 1]) end
   local last = tonumber(values[#fields - 1])
   if not last or last < MINUTE then

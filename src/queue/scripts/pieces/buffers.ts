@@ -96,6 +96,14 @@ local function refreshDue()
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
 end
+-- a claim with keyed work found the ready lists empty and marked it (META and STATS _re, pieces/flow.ts
+-- laneSeen), so that the claims after it read no index; tasks made ready unmark it. The mark is
+-- read with the stats this call reads anyway: a queue without keys pays no command for it
+function statChecks.clearReadyEmpty(mark)
+  if mark ~= "1" then return nil end
+  redis.call("HDEL", META, "_re")
+  return "0"
+end
 -- READY is the index of partitions with ready lists, scored by when each got work (ms * 4096 + its
 -- place in the flush, so a batch spread over partitions keeps its order): a list that was empty
 -- joins it (NX: one still in it keeps its place), and claims take the partitions in that order
@@ -112,6 +120,8 @@ local function flushReady()
     if #index > 0 then redis.call("ZADD", READY, "NX", unpack(index)) end
     count("_rdy", #readyIds)
     readyIds = {}
+    -- flow control: the ready lists' empty mark (pieces/flow.ts laneSeen) goes, read with the stats
+    statChecks.add("_re", statChecks.clearReadyEmpty)
   end
   local n = #prioEntries / 2
   if n > 0 then

@@ -144,8 +144,9 @@ local function claimBatch(claimMax, m, c, settleIds)
   local popped = {}
   if not positivesCut then
     local want = claimMax - #positives
-    want = flow.unkeyedShare(want, m._fz) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
+    want = flow.unkeyedShare(want, m) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
     popped = want > 0 and popReady(want, m._rh) or {}
+    flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
     for _, id in ipairs(positives) do batch[#batch + 1] = id end
