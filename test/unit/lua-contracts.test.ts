@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "a405d1897757242fe466c22b454d588a265da466",
-  "settle": "c603b021cf6b3a5dfc9a819d95c522882059561e",
-  "extend": "36dc8eb4bd5cddeeb7610c791270055708d68a77",
-  "cancel": "62f009efa79428ba1a140e68b3469bd92b1fc069",
-  "dead": "7df80ec5df62a3bed3d6b4e227e59ace523a8a23",
-  "upkeep": "4b606e41874a096edb1f0a9af661e16a944bb97e",
+  "enqueue": "f775dff869d3a9ef727a5776e7316d3416452509",
+  "settle": "17149d0f3c66230b74985cc20205bc615107f617",
+  "extend": "700e6c1b15ea41b15f3390052fa0e9ba6fb25c1d",
+  "cancel": "3e493d247d343f79a7f2423c8d45be58787a45a7",
+  "dead": "3b1fbbfc0ed8e5fd0c4ff0932497f6837f8f6d0f",
+  "upkeep": "91c3b7c218cbba359b157d928a77d4a1d61ce3ec",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

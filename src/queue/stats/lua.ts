@@ -49,37 +49,56 @@ end
 -- histograms are summed per script in tables (the per-task cost is a bucket search and two
 -- additions) and become hash fields in flushStats: kind "d" (run time) or "w" (wait)
 local hist = {d = {n = {}, s = 0}, w = {n = {}, s = 0}}
-local function observe(kind, ms)
+local function observe(kind, ms, n)
   if ms < 0 then ms = 0 end
   local b = ${BUCKETS}
   for i = 1, ${LATENCY_BOUNDS_MS.length} do if ms <= BOUNDS[i] then b = i; break end end
   local h = hist[kind]
-  h.n[b] = (h.n[b] or 0) + 1
-  h.s = h.s + ms
+  h.n[b] = (h.n[b] or 0) + n
+  h.s = h.s + ms * n
 end
--- A claim of a task whose attempts so far were att (a state field), run-at runAt36, record rec.
--- Its wait runs from its run-at time (delayed tasks) or its creation (the head's first field) to
--- its first claim. The batch's member in "_a" is the claim time.
+-- Waits and run times are counted per time they start from (a batch's tasks share their claim time
+-- and mostly their creation time) and become histogram entries in flushStats: per task, a table
+-- increment instead of a conversion and a bucket search. since.w: wait starts, since.d: claim times
+local since = {w = {}, d = {}}
+-- A claim of a task whose attempts so far were att (a state field), run-at runAt36, created at
+-- created36 (the head's first field). Its wait runs from its run-at time (delayed tasks) or its
+-- creation to its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
-local function observeClaim(att, runAt36, rec, untilMs)
+local function observeClaim(att, runAt36, created36, untilMs)
   if att == "0" or att == "" then
-    local readySince = fromTime(runAt36) or fromTime(string.match(rec, "\t([^|\n]*)"))
-    if readySince then observe("w", NOW - readySince) end
+    local from = runAt36 ~= "" and runAt36 or created36
+    since.w[from] = (since.w[from] or 0) + 1
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
 -- a settled attempt, by its claim time (base 36)
 local function observeSettle(started36)
-  local started = fromTime(started36)
-  if started then observe("d", NOW - started); released[started36] = true end
+  since.d[started36] = (since.d[started36] or 0) + 1
 end
 local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end
 end
 
 -- the active field: "member:until36,..." rewritten with the other fields; members whose lease ran
--- out ten minutes ago belonged to invocations that died without settling, and are dropped
-local function activeField(current)
+-- out ten minutes ago belonged to invocations that died without settling, and are dropped. That
+-- takes a parse of every member, one per invocation at work, so it runs on the first write of a
+-- minute (lastMinute: the "_m" read) and with lease extensions; the other calls edit only the
+-- members they ended or began, in place (members are base 36: no pattern characters)
+local function activeField(current, lastMinute)
+  if tonumber(lastMinute) == MINUTE and not next(extended) then
+    local s = (current or "") == "" and "," or "," .. current .. ","
+    for member in pairs(released) do s = string.gsub(s, "," .. member .. ":[^,]*,", ",", 1) end
+    for member, untilMs in pairs(activeUntil) do
+      local at, _, until36 = string.find(s, "," .. member .. ":([^,]*),")
+      if not at then s = s .. member .. ":" .. b36(untilMs) .. ","
+      elseif (fromTime(until36) or 0) < untilMs then
+        s = string.sub(s, 1, at) .. member .. ":" .. b36(untilMs) .. string.sub(s, at + #member + 2 + #until36)
+      end
+    end
+    activeUntil, released = {}, {}
+    return string.sub(s, 2, -2)
+  end
   local entries, out = {}, {}
   for member, until36 in string.gmatch(current or "", "([^:,]+):([^,]+)") do
     if not released[member] then entries[member] = fromTime(until36) end
@@ -118,6 +137,16 @@ function statChecks.add(field, fn)
   statChecks.fns[field] = fn
 end
 local function flushStats(counterDeltas)
+  for kind, counts in pairs(since) do
+    for from, n in pairs(counts) do
+      local at = fromTime(from)
+      if at then
+        observe(kind, NOW - at, n)
+        if kind == "d" then released[from] = true end
+      end
+    end
+    since[kind] = {}
+  end
   for kind, h in pairs(hist) do
     local any = false
     for b, n in pairs(h.n) do stat(MINUTE_AT .. kind .. b, n); stat(kind .. b, n); any = true end
@@ -145,7 +174,7 @@ local function flushStats(counterDeltas)
     if v then args[#args + 1] = f; args[#args + 1] = v end
   end
   statChecks.fns, statChecks.order = {}, {}
-  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields]) end
+  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields], values[#fields - 1]) end
   local last = tonumber(values[#fields - 1])
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)
