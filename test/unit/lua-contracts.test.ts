@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "f775dff869d3a9ef727a5776e7316d3416452509",
-  "settle": "17149d0f3c66230b74985cc20205bc615107f617",
+  "settle": "f7311645eba4d65edb46ac2f3f22dfc2ba05c071",
   "extend": "700e6c1b15ea41b15f3390052fa0e9ba6fb25c1d",
   "cancel": "3e493d247d343f79a7f2423c8d45be58787a45a7",
   "dead": "3b1fbbfc0ed8e5fd0c4ff0932497f6837f8f6d0f",

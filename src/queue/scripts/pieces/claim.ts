@@ -39,8 +39,11 @@ local function claimFrom(ids, fromList, c)
     local ok = false
     if rec then
       local st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
-      -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO only
-      local queued = st == "q" or (st == "d" and not fromList and (fromTime(runAt) or 0) <= NOW)
+      -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
+      -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
+      -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
+      -- would be in no structure at all
+      local queued = st == "q" or (st == "d" and not fromList)
       if queued and (not fromList or prio == "") then
         local untilMs, untilB36 = defaultUntil, defaultUntilB36
         local t = timeout ~= "" and tonumber(timeout)
