@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "a487d0a13b99a4ca511c50cf4b738f1cda38fe34",
-  "settle": "1622d2243962503703d551bf9ca365d0486ceca1",
-  "extend": "a7e5fa62210fd4862528aca5f73253a32c91c8ee",
-  "cancel": "fdba568a65c31862e67cda45c50081b16edf4887",
-  "dead": "571359af004abff27f86ce5c1f9358b0043f23bb",
-  "upkeep": "2826b65fac69af1954cfc3aa07a8067fb27db8d5",
+  "enqueue": "8a37990d99f2201703287d0a2ab91a97134ad6f1",
+  "settle": "fdb8375109844ae6ca15971e66fccdc79eb95925",
+  "extend": "c0fe5547205e2b892e9e42c2a2e5557d4d8ea990",
+  "cancel": "6973ef0380a0e928abefed1989f10e20fbe7e925",
+  "dead": "19c9ee5b32dc4e8266ef7bdc187407834909435a",
+  "upkeep": "6bd7008504d8fd4935f9625d5c146ddc6bdbd1bb",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "7cbd7e863cf78862689db02d096bb8ac964c0b04",
