@@ -6,39 +6,30 @@
  * together do (the one-level index would have been refused), and the queue then drains in order:
  * priorities first, then FIFO; the delayed ones promoted when due; the dead paged newest first.
  */
-import { Redis } from "@upstash/redis";
-import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
-import { startRestServer, type RestServer } from "../../dev/rest-server/index";
+import type { RestServer } from "../../dev/rest-server/index";
 import { newTaskId } from "../../src/queue/ids";
 import { createTaskQueue } from "../../src/queue/index";
 import { queueKeyMap } from "../../src/queue/keys";
 import type { ClaimedTask, TaskQueue } from "../../src/queue/types";
+import { startLimitedStack, type LimitedStack } from "../support/limited-stack";
 
-const TOKEN = "index-limit-token";
 const LIMIT = 96 * 1024;
 const PREFIX = "ixlimit";
 const Q = "trickle";
 
 describe("partition indexes under a 96 KB record-size limit", () => {
-  let redisServer: RedisServerHandle;
+  let stack: LimitedStack;
   let rest: RestServer;
   let queue: TaskQueue;
-  let direct: DirectRedis;
+  let direct: LimitedStack["direct"];
   let clock = 1_750_000_000_000;
   beforeAll(async () => {
-    redisServer = await startRedisServer();
-    rest = await startRestServer({ redisUrl: redisServer.url, token: TOKEN, maxRecordBytes: LIMIT, recordSizeCheckMs: 60_000 });
-    const redis = new Redis({ url: rest.url, token: TOKEN, enableTelemetry: false, automaticDeserialization: false, responseEncoding: false });
-    direct = new DirectRedis(redisServer.url);
-    queue = createTaskQueue(redis, { prefix: PREFIX, now: () => clock });
+    stack = await startLimitedStack(LIMIT);
+    ({ rest, direct } = stack);
+    queue = createTaskQueue(stack.redis, { prefix: PREFIX, now: () => clock });
   });
-  afterAll(async () => {
-    direct.disconnect();
-    await rest.close();
-    await redisServer.stop();
-  });
+  afterAll(() => stack.close());
 
   const size = async (key: string) => Number(await direct.call("MEMORY", "USAGE", key, "SAMPLES", "0"));
   /** An index and its groups' sub-indexes (the keys of its slot, `<kind>:^<group>`). */

@@ -6,39 +6,31 @@
  * is refused where it first writes to it, after its earlier writes, and a claim puts back what it
  * popped (pieces/buffers.ts), so nothing is stranded; other partitions and queues go on.
  */
-import { Redis } from "@upstash/redis";
-import { Redis as DirectRedis } from "ioredis";
+import type { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
-import { startRestServer, type RestServer } from "../../dev/rest-server/index";
+import type { RestServer } from "../../dev/rest-server/index";
 import { partitionOf, splitTaskId, taskIdOf } from "../../src/queue/ids";
 import { createTaskQueue } from "../../src/queue/index";
 import { partitionKeys } from "../../src/queue/keys";
 import type { TaskQueue } from "../../src/queue/types";
+import { startLimitedStack, type LimitedStack } from "../support/limited-stack";
 
-const TOKEN = "record-limit-token";
 const INPUT = "x".repeat(200);
 const LIMIT = 1024 * 1024;
 
 describe("queue core under a 1 MB record-size limit", () => {
-  let redisServer: RedisServerHandle;
+  let stack: LimitedStack;
   let rest: RestServer;
   let queue: TaskQueue;
   let redis: Redis;
-  let direct: DirectRedis;
+  let direct: LimitedStack["direct"];
   let clock = 1_750_000_000_000;
   beforeAll(async () => {
-    redisServer = await startRedisServer();
-    rest = await startRestServer({ redisUrl: redisServer.url, token: TOKEN, maxRecordBytes: LIMIT, recordSizeCheckMs: 60_000 });
-    redis = new Redis({ url: rest.url, token: TOKEN, enableTelemetry: false, automaticDeserialization: false, responseEncoding: false });
-    direct = new DirectRedis(redisServer.url);
+    stack = await startLimitedStack(LIMIT);
+    ({ rest, redis, direct } = stack);
     queue = createTaskQueue(redis, { prefix: "limit", now: () => clock });
   });
-  afterAll(async () => {
-    direct.disconnect();
-    await rest.close();
-    await redisServer.stop();
-  });
+  afterAll(() => stack.close());
 
   it("runs a queue of 20,000 tasks, six times what one key may hold, with nothing refused and no key near the limit", async () => {
     const TASKS = 20_000;
