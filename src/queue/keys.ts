@@ -4,7 +4,8 @@
  * - fixed keys per queue (QUEUE_KEYS);
  * - per partition of task ids (ids.ts partitionOf), the records hash `t:<label>`, the ready list
  *   `r:<label>`, the sorted sets of its prioritized, delayed and dead tasks `p:`, `d:`, `x:<label>`,
- *   each indexed by a small per-queue set of partitions scored by its head, and its flow queue
+ *   each indexed by a per-queue set of partitions scored by (a bound of) its head, which upkeep folds
+ *   into groups past a few hundred (`r:`, `p:`, `d:`, `x:^<group>`, scripts/pieces/part-index.ts), and its flow queue
  *   `f:<label>` (keyed tasks, scripts/pieces/flow-queue.ts): no key grows with the number
  *   of tasks alive (issue 13). A task id names its queue (`<queue>~<local>`), so a read by id is one
  *   HMGET of one partition with no index. Dedup entries are fields of a hashed partition's records hash
