@@ -41,6 +41,19 @@ describe("promotion into a claim", () => {
     expect(await raw.zcard(queueKeyMap(prefix, q).prioritized)).toBe(0);
   });
 
+  it("skips the prioritized index once a claim found it empty, until a prioritized task comes", async () => {
+    const q = queueName();
+    const meta = queueKeyMap(prefix, q).meta;
+    await queue.enqueue(q, [{ fn: "f", input: "p", priority: 1 }, { fn: "f", input: "r" }]);
+    expect((await queue.claim(q, 10)).map((t) => t.input)).toEqual(["p", "r"]);
+    // the claim that emptied the index marked it: _pe is the sequence it saw (no flag to write at enqueues)
+    const seq = await raw.hget<string>(meta, "_seq");
+    expect(seq).toBeTruthy();
+    expect(await raw.hget<string>(meta, "_pe")).toBe(seq);
+    await queue.enqueue(q, [{ fn: "f", input: "r2" }, { fn: "f", input: "p2", priority: 2 }]);
+    expect((await queue.claim(q, 10)).map((t) => t.input)).toEqual(["p2", "r2"]);
+  });
+
   it("orders them the same through the prioritized sets when a prioritized task waits", async () => {
     const { order } = await scenario(true);
     expect(order).toEqual([["d4", "d2", "p2"], ["r1", "r2", "d1"], ["d3", "d5"]]);

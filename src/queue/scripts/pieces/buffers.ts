@@ -131,8 +131,9 @@ local function flushReady()
       args[2 * i - 1] = int((1000 - prioEntries[2 * i - 1]) * PRIO_SPAN + last - n + i)
       args[2 * i] = prioEntries[2 * i]
     end
+    -- seg: no flag of its own: a claim knows prioritized work may wait by _seq having moved past
+    -- _pe, the _seq of when it last found the prioritized index empty
     count("_prio", segmentAdd(args, SLOT_PRIO, PPARTS, "LT"))
-    redis.call("HSET", META, "_pz", "1")
     prioEntries = {}
   end
 end

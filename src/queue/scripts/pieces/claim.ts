@@ -136,16 +136,18 @@ local function popReady(want, head)
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
 end
--- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _pz, _rh)
+-- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _seq, _pe, _rh)
 local function claimBatch(claimMax, m, c, settleIds)
   local lackingDue, direct = false, {}
+  -- prioritized tasks may wait: some were added since a claim last found none (pieces/buffers.ts)
+  local prioMay = m._seq ~= nil and m._seq ~= m._pe
   if m._due and tonumber(m._due) <= NOW then
-    local _, _, lacking, promoted, toSets = promoteDue(math.max(claimMax, 100), not m._pz)
+    local _, _, lacking, promoted, toSets = promoteDue(math.max(claimMax, 100), not prioMay)
     -- due delayed tasks of partitions this call lacks: the next call holds them (at once when
     -- this one comes back short)
     for _, label in ipairs(lacking) do hint(label) end
     lackingDue = #lacking > 0
-    if toSets then m._pz = "1" end
+    if toSets then prioMay = true end
     direct = promoted
   end
   local positives, negatives, z, bound, read, indexed, from, complete = {}, {}, {}, nil, {}, {}, {}, false
@@ -157,11 +159,11 @@ local function claimBatch(claimMax, m, c, settleIds)
   for _, d in ipairs(direct) do
     if d[3] > 0 and #positives < claimMax then positives[#positives + 1] = d[1] else negatives[#negatives + 1] = d[1] end
   end
-  if m._pz then
+  if prioMay then
     local lacking
     z, bound, read, indexed, lacking, from, complete = prioHeads(claimMax)
     if lacking then hint(lacking) end
-    if #indexed == 0 then redis.call("HDEL", META, "_pz") end
+    if #indexed == 0 then redis.call("HSET", META, "_pe", m._seq or "0") end
     for _, e in ipairs(z) do
       if e[2] < ZERO_SCORE then positives[#positives + 1] = e[1] else negatives[#negatives + 1] = e[1] end
     end
@@ -221,7 +223,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   if bound and not claimShort and #claimed / 2 < claimMax and taking == #z then claimShort = true end
   local taken = {}
   for i = 1, taking do taken[i] = z[i] end
-  local emptied = #taken > 0 and takePrio(taken, read, indexed, from, complete) or {}
+  local emptied = #taken > 0 and takePrio(taken, read, indexed, from, complete, m._seq) or {}
   -- the prioritized index's first partitions (read anyway) but those the claim emptied: the next
   -- call holds them, so that the claim which drains one goes on into the next
   local gone = {}

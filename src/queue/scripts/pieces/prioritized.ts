@@ -56,7 +56,7 @@ local function prioHeads(max)
 end
 -- takes the claimed prioritized ids out of their sets; each partition's index entry moves to its next
 -- head (read by prioHeads: the ids taken from a partition are the first of its set) or leaves
-local function takePrio(taken, read, indexed, from, complete)
+local function takePrio(taken, read, indexed, from, complete, seq)
   local byLabel, labels = groupBy(taken, function(t) return t[3] end)
   local rescored, emptied, keys = {}, {}, {}
   -- index writes per key holding the entries (PPARTS, or a folded group's sub-index)
@@ -82,7 +82,8 @@ local function takePrio(taken, read, indexed, from, complete)
     -- a folded group's bound follows its head
     if key ~= PPARTS then ix.rehead(PPARTS, SLOT_PRIO, ix.groupOfKey[key]) end
   end
-  if complete and gone == #indexed then redis.call("HDEL", META, "_pz") end
+  -- none left: the claims that follow skip the index until _seq moves (pieces/buffers.ts)
+  if complete and gone == #indexed then redis.call("HSET", META, "_pe", seq or "0") end
   onRefused(function()
     for _, label in ipairs(labels) do
       local back = {}
@@ -90,7 +91,7 @@ local function takePrio(taken, read, indexed, from, complete)
       chunked("ZADD", PART[label][SLOT_PRIO], back, CHUNK)
       reindex(label, SLOT_PRIO, from[label])
     end
-    redis.call("HSET", META, "_pz", "1")
+    redis.call("HDEL", META, "_pe")
   end)
   local out = {}
   for _, key in ipairs(keys) do for _, label in ipairs(emptied[key] or {}) do out[#out + 1] = label end end
