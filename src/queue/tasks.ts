@@ -83,14 +83,16 @@ async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed:
   }
   // the registry is outside the queue's hash tag: listed by a call of its own, in the same request
   const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
+  // before the call: a claim sent while it is in flight may run after it, and then holds its partitions
+  addToHint(ctx.prefix, queue, labels);
   const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels: [...labels, ...dedupLabels] }), listing]);
   const [rawResults, rawPushInfo] = asArray(reply);
-  addToHint(ctx.prefix, queue, labels);
-  const [paused, maxParallel, epoch] = asArray(rawPushInfo);
+  const [paused, maxParallel, epoch, live] = asArray(rawPushInfo);
   const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
+    live: live != null && String(live) === "1",
   };
   const results = asArray(rawResults);
   for (let i = 0; i < results.length; i += 3) results[i] = taskIdOf(queue, text(results[i]));

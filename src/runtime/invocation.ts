@@ -56,8 +56,10 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
         report.published += await publishBacklogPushes(queue, deps);
       };
       const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, deps, pushForBacklog, start);
-      // Ending with a full last batch, or upkeep having requeued tasks: someone must carry on,
-      // whatever the last check said.
+      // Stopped by the budget with tasks coming, or upkeep having requeued tasks: someone must carry
+      // on, whatever the last check said. The live mark ends first, so that an enqueue either pushes
+      // itself or came before the backlog is read (queue/scripts/pieces/live.ts).
+      if (tally.backlogLikely) await endLiveMark(queue, deps);
       if (tally.backlogLikely || (await upkept)) {
         lastBacklogCheck = Number.NEGATIVE_INFINITY;
         await pushForBacklog();
@@ -103,6 +105,15 @@ async function startQueue(queue: string, deps: InvocationDeps, replayMark: Repla
     return null;
   }
   return { summary: start.summary, batch: start.claimed, claimSentAt, nextDueAt: start.nextDueAt };
+}
+
+/** Best effort: a mark left standing only silences the queue's pushes until it lapses (LIVE_MARK_MS). */
+async function endLiveMark(queue: string, deps: InvocationDeps): Promise<void> {
+  try {
+    await deps.epochs.endLive(queue);
+  } catch (error) {
+    deps.log.warn("could not end the live mark; the queue's pushes resume when it lapses", { queue, error: String(error) });
+  }
 }
 
 /** Delayed pushes for retries and lease checks; best effort like every publish. */

@@ -105,8 +105,8 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "c7be0632e7cba58516b1b515f7c61a818e8c82ea",
-  "settle": "dc7a8e6cb5f48c4537124c5b0e959c771d174f0e",
+  "enqueue": "8ec6f47ca18cf5425205508ac93631a4ac7e5ff4",
+  "settle": "a96a9a937cd773b8d74e6945995f912fb58c86cc",
   "extend": "ed247f3a6cc87f7b29a6d2a21b5d3b084c55ab77",
   "cancel": "1cdbfc0e090a2676689ddd0390d41430f5d36277",
   "dead": "c099900693971c562cb8a73061f51574b87b701a",

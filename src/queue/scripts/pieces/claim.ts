@@ -4,6 +4,7 @@ import { leadingStateFields } from "./record";
 import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
 import { LUA_PRIORITIZED } from "./prioritized";
+import { LUA_LIVE } from "./live";
 
 /**
  * The claim (run by the settle script): priorities above 0 (the partitions' prioritized sets, merged
@@ -18,7 +19,7 @@ import { LUA_PRIORITIZED } from "./prioritized";
  */
 export const LUA_CLAIM = luaPiece(
   "claim",
-  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW] },
+  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW, LUA_LIVE] },
   String.raw`
 local claimed, claimHint, claimShort = {}, {}, false
 local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
@@ -184,6 +185,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   local gone = {}
   for _, label in ipairs(emptied) do gone[label] = true end
   for _, label in ipairs(indexed) do if not gone[label] then hint(label) end end
+  liveAfterClaim(#claimed / 2) -- [edge] the live-invocation mark (pieces/live.ts)
 end
 `,
 );
