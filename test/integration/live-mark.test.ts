@@ -15,7 +15,9 @@ import { clientsFromEnv } from "../../src/runtime/clients";
 import { publishEnqueuePush } from "../../src/runtime/enqueue-push";
 import { defineFunction } from "../../src/runtime/function";
 import { createLogger } from "../../src/runtime/logger";
+import { handlePush } from "../../src/runtime/push";
 import { registry } from "../../src/runtime/registry";
+import { functions } from "../../functions/index";
 import { startPushWorker } from "../support/push-worker";
 import { sleep, startReceiver, type Receiver } from "../support/qstash-receiver";
 import { queueName } from "../support/names";
@@ -116,6 +118,19 @@ describe("the live-invocation mark", () => {
     await receiver.waitFor(path, 1);
     await sleep(300);
     expect(receiver.deliveriesTo(path)).toHaveLength(1);
+  });
+
+  it("is ended by an invocation its budget stops while its last claim took tasks, which then pushes for the backlog", async () => {
+    const queue = queueName("budget");
+    const { publicUrl, path } = endpoint();
+    await tasks.enqueue(queue, Array.from({ length: 5 }, (_, n) => ({ fn: "echo", input: n })));
+    await tasks.updateSettings(queue, { batchSize: 2 });
+    // no time for a second batch: the start's claim (which took 2 and marked the queue live) is the last
+    const report = await handlePush(testEnv(publicUrl, keys.prefix), { queue }, { functions, log, budget: { softMs: 0, hardMs: 60_000 } });
+    // the 3 left at batches of 2 want two invocations
+    expect(report).toMatchObject({ claimed: 2, succeeded: 2, published: 2 });
+    await receiver.waitFor(path, 2);
+    expect((await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: "after" }])).pushInfo).toMatchObject({ live: false });
   });
 
   it("runs every task enqueued around an invocation's claims by pushes alone, with the cron off", async () => {
