@@ -36,8 +36,8 @@ export interface DrainSettings {
 
 /** The longest a busy queue's short batch waits for its settle and the next claim (DrainSettings.claimPaceMs). */
 export const CLAIM_PACE_MS = 50;
-/** The batch a busy queue's paced claims aim at: about where a claim's fixed calls fall under half a command a task. */
-export const CLAIM_TARGET_TASKS = 25;
+/** The batch a busy queue's paced claims aim at: a claim's ~15 fixed calls fall under half a command a task. */
+export const CLAIM_TARGET_TASKS = 40;
 
 /** How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before, the next claim goes. */
 export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number): number {
