@@ -72,8 +72,9 @@ export function emptyTally(): DrainTally {
 
 /**
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
- * backlog and did nothing would also hand nothing on. `afterFullBatch` runs (without holding up
- * the loop) when a full batch hints at more backlog. `first`: a batch claimed already (by the
+ * backlog and did nothing would also hand nothing on. `checkBacklog` runs (without holding up
+ * the loop) when a full batch hints at more backlog, or a batch runs longer than the claim pace.
+ * `first`: a batch claimed already (by the
  * invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
@@ -81,7 +82,7 @@ export async function drainQueue(
   settings: DrainSettings,
   budget: Budget,
   deps: DrainDeps,
-  afterFullBatch: () => Promise<void> = async () => {},
+  checkBacklog: () => Promise<void> = async () => {},
   first?: { batch: ClaimedTask[]; claimSentAt: number; nextDueAt: number | null },
 ): Promise<DrainTally> {
   const tally = emptyTally();
@@ -97,9 +98,15 @@ export async function drainQueue(
     tally.batches++;
     budget.spendBatch();
     const full = batch.length >= batchSize;
-    if (full) sideWork.push(afterFullBatch());
+    if (full) sideWork.push(checkBacklog());
     const ready = deps.beforeSettle?.(queue, batch);
-    const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps);
+    // slow tasks: while this invocation holds the live mark, the queue's enqueues start no other
+    // invocation, so a batch still running after the claim pace has the backlog checked as a full
+    // one does (and more invocations pushed if it calls for them)
+    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog()), claimPaceMs);
+    const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps).finally(() => {
+      if (slow !== undefined) clearTimeout(slow);
+    });
     await ready;
     tally.leaseExtensions += settlement.leaseExtensions;
     const goOn = budget.allows(deps.clock.now() - started);

@@ -169,4 +169,31 @@ describe("the live-invocation mark", () => {
       await worker.close();
     }
   });
+
+  it("does not leave slow tasks to one invocation: a batch running past the claim pace checks the backlog and pushes", async () => {
+    const queue = queueName("slow");
+    const worker = await startPushWorker({ log }, keys.prefix);
+    const clients = clientsFromEnv(worker.env, { log });
+    const enqueue = async (ms: number) => {
+      const { results, pushInfo } = await tasks.enqueueAndPeek(queue, [{ fn: "sleep", input: { ms } }]);
+      await publishEnqueuePush(clients, queue, { pushInfo: pushInfo! });
+      return { id: results[0]!.id, live: pushInfo!.live };
+    };
+    try {
+      const first = await enqueue(800);
+      for (let i = 0; i < 200 && (await tasks.get(first.id))?.status !== "running"; i++) await sleep(10);
+      // the first invocation holds the mark: these publish no push of their own
+      const later = await Promise.all(Array.from({ length: 5 }, () => enqueue(200)));
+      expect(later.every((task) => task.live)).toBe(true);
+      const ids = [first.id, ...later.map((task) => task.id)];
+      await worker.reportsOf(queue, (mine) => mine.reduce((sum, r) => sum + r.succeeded, 0) >= ids.length, 20_000);
+      const records = await tasks.getMany(ids);
+      expect(records.map((record) => record?.status)).toEqual(ids.map(() => "succeeded"));
+      // another invocation ran them while the first task still ran
+      const firstDone = records[0]!.finishedAt!;
+      expect(records.slice(1).some((record) => record!.startedAt! < firstDone)).toBe(true);
+    } finally {
+      await worker.close();
+    }
+  });
 });
