@@ -74,8 +74,7 @@ export function emptyTally(): DrainTally {
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
  * backlog and did nothing would also hand nothing on. `checkBacklog` runs (without holding up
  * the loop) when a full batch hints at more backlog, or a batch runs longer than the claim pace.
- * `first`: a batch claimed already (by the
- * invocation's start) and when its claim was sent.
+ * `first`: a batch claimed already (by the invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
   queue: string,
