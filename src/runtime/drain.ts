@@ -19,6 +19,12 @@ export interface DrainDeps extends BatchDeps {
   beforeSettle?: (queue: string, batch: readonly ClaimedTask[]) => Promise<void>;
   /** Runs (without holding up the loop) after each batch settles: jobs fold their tasks' results. */
   afterSettle?: (queue: string, settled: readonly ClaimedTask[]) => Promise<void>;
+  /**
+   * Runs beside each batch (without holding up the loop; throttled by its own rule): the queue's
+   * upkeep, which a live invocation keeps going as the invocations it stands for did at their
+   * starts. True when it made tasks ready (DrainTally.readied).
+   */
+  besideBatch?: () => Promise<boolean>;
 }
 
 export interface DrainSettings {
@@ -58,6 +64,8 @@ export interface DrainTally {
    * that claim's live mark stands until the invocation ends it (PushEpochs.endLive).
    */
   backlogLikely: boolean;
+  /** besideBatch made tasks ready: someone must drain them. */
+  readied: boolean;
   /** When each retrying task becomes due again. */
   retryAt: number[];
   /** The earliest delayed task's due time as the last claim saw it (null: none, or not seen). */
@@ -66,7 +74,7 @@ export interface DrainTally {
 
 export function emptyTally(): DrainTally {
   return {
-    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, retryAt: [], nextDueAt: null,
+    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, readied: false, retryAt: [], nextDueAt: null,
   };
 }
 
@@ -98,6 +106,7 @@ export async function drainQueue(
     budget.spendBatch();
     const full = batch.length >= batchSize;
     if (full) sideWork.push(checkBacklog());
+    if (deps.besideBatch) sideWork.push(deps.besideBatch().then((readied) => void (tally.readied ||= readied)));
     const ready = deps.beforeSettle?.(queue, batch);
     // slow tasks: while this invocation holds the live mark, the queue's enqueues start no other
     // invocation, so a batch still running after the claim pace has the backlog checked as a full

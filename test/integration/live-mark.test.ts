@@ -196,4 +196,43 @@ describe("the live-invocation mark", () => {
       await worker.close();
     }
   });
+
+  it("keeps the upkeep going while it drains: a dead invocation's expired leases come back to it while it runs", async () => {
+    const queue = queueName("upkeep");
+    // an invocation that died holding two tasks, claimed 5.5 s ago (its live mark has lapsed) with a
+    // lease that expires 1.5 s from now
+    await tasks.enqueue(queue, [{ fn: "link", input: 99 }, { fn: "link", input: 99 }]);
+    const past = createTaskQueue(rawTestRedis(), { prefix: keys.prefix, now: () => Date.now() - 5_500 });
+    const orphans = await past.claim(queue, 2, 7_000);
+    expect(orphans).toHaveLength(2);
+    // a live invocation kept busy for ~3 s by a chain of tasks, each enqueuing the next as it runs
+    const clientsRef: { current?: ReturnType<typeof clientsFromEnv> } = {};
+    const chain: string[] = [];
+    const enqueueLink = async (n: number) => {
+      const { results, pushInfo } = await tasks.enqueueAndPeek(queue, [{ fn: "link", input: n }]);
+      chain.push(results[0]!.id);
+      await publishEnqueuePush(clientsRef.current!, queue, { pushInfo: pushInfo! });
+    };
+    const link = defineFunction({
+      name: "link",
+      input: z.number(),
+      run: async (n) => {
+        await sleep(150);
+        if (n < 20) await enqueueLink(n + 1);
+      },
+    });
+    const worker = await startPushWorker({ functions: registry([link]), log }, keys.prefix);
+    clientsRef.current = clientsFromEnv(worker.env, { log });
+    try {
+      await enqueueLink(1);
+      await worker.reportsOf(queue, (mine) => mine.reduce((sum, r) => sum + r.succeeded, 0) >= 22, 20_000);
+      const [last] = await tasks.getMany([chain.at(-1)!]);
+      const back = await tasks.getMany(orphans.map((task) => task.id));
+      expect(back.map((record) => [record?.status, record?.attempts])).toEqual([["succeeded", 2], ["succeeded", 2]]);
+      // taken back by the live invocation's own upkeep while the chain still ran, not after it
+      expect(Math.max(...back.map((record) => record!.startedAt!))).toBeLessThan(last!.finishedAt!);
+    } finally {
+      await worker.close();
+    }
+  });
 });
