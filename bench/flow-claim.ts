@@ -5,21 +5,12 @@
  * varies over a run, weighs on both alike. Time is redis-server's own (INFO commandstats).
  */
 import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
-import { CLAIM_BATCH, type ClaimCostAtDepth } from "./claim-cost";
+import { CLAIM_BATCH, fillQueue, type ClaimCostAtDepth } from "./claim-cost";
 import { benchQueueName } from "./edgeq-workload";
 import { commandDelta, type RedisProbe } from "./redis-probe";
-import { chunks, inParallel, percentile } from "./workload";
+import { percentile } from "./workload";
 
-const FILL_BATCH = 1000;
 type Tasks = (count: number, offset: number) => EnqueueRequest[];
-
-async function fill(queues: TaskQueue[], name: string, depth: number, tasks: Tasks): Promise<number> {
-  const started = performance.now();
-  await inParallel(chunks(tasks(depth, 0), FILL_BATCH), queues.length, async (batch, loop) => {
-    await queues[loop]!.enqueue(name, batch);
-  });
-  return (performance.now() - started) / 1000;
-}
 
 /** One claim of CLAIM_BATCH: its client and server times; then the batch is completed and replaced. */
 async function sample(queue: TaskQueue, probe: RedisProbe, name: string, tasks: Tasks, offset: number, calls: Record<string, number>): Promise<[number, number]> {
@@ -46,7 +37,7 @@ export async function interleavedClaimCost(
   await probe.reset();
   const names = variants.map((_, i) => benchQueueName(`flowclaim${i}`));
   const fills: number[] = [];
-  for (const [i, tasks] of variants.entries()) fills.push(await fill(queues, names[i]!, depth, tasks));
+  for (const [i, tasks] of variants.entries()) fills.push(await fillQueue(queues, names[i]!, depth, tasks));
   const client: number[][] = variants.map(() => []);
   const server: number[][] = variants.map(() => []);
   const calls: Record<string, number>[] = variants.map(() => ({}));

@@ -2,7 +2,7 @@
  * Flow control's cost and fairness (issue 14), beside its targets:
  * - Redis commands per task over enqueue + a settleAndClaim drain at batch 100, tasks without a key
  *   versus the same tasks with flow-control keys (limits that never bind, so only the keys' cost
- *   shows): target ≤ 0.05 extra;
+ *   shows), in alternating rounds: target ≤ 0.05 extra;
  * - the claim script's time in redis-server with 10,000 keys versus one key, at the same depth,
  *   sampled in alternation (bench/flow-claim.ts): target ≤ 1.5x (1,000,000 queued; --quick: 100,000);
  * - fairness: a key enqueuing single tasks while another key's backlog drains: its p99 wait versus
@@ -26,6 +26,7 @@ import { chunks, percentile, range } from "./workload";
 const QUICK = process.argv.includes("--quick");
 const BATCH = 100;
 const COST_TASKS = QUICK ? 5_000 : 20_000;
+const COST_ROUNDS = 4;
 /** `--depth N`: the queued tasks of the claim and fairness runs. */
 const depthArg = process.argv.indexOf("--depth");
 const DEPTH = depthArg > 0 ? Number(process.argv[depthArg + 1]) : QUICK ? 100_000 : 1_000_000;
@@ -43,14 +44,35 @@ const keyed =
   (count: number, offset: number): EnqueueRequest[] =>
   noopTasks(count, offset).map((task, i) => ({ ...task, flowControl: { key: `tenant-${(offset + i) % keys}`, ...LOOSE } }));
 
-async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, tasks: (count: number, offset: number) => EnqueueRequest[]) {
+type Tasks = (count: number, offset: number) => EnqueueRequest[];
+type CostOf = { commandsPerTask: number; byCommand: Record<string, number> };
+
+/** Commands of enqueuing `count` tasks into a new queue in batches of BATCH and draining it. */
+async function costRun(queue: TaskQueue, probe: RedisProbe, tasks: Tasks, count: number) {
   const name = benchQueueName("flowcost");
   const before = await probe.commands();
-  for (const [i, batch] of chunks(range(COST_TASKS), BATCH).entries()) await queue.enqueue(name, tasks(batch.length, i * BATCH));
+  for (const [i, batch] of chunks(range(count), BATCH).entries()) await queue.enqueue(name, tasks(batch.length, i * BATCH));
   const done = await drainLoop(queue, name, BATCH, false);
-  if (done !== COST_TASKS) throw new Error(`drained ${done} of ${COST_TASKS}`);
-  const delta = commandDelta(before, await probe.commands());
-  return { commandsPerTask: delta.total / COST_TASKS, byCommand: Object.fromEntries(Object.entries(delta.byCommand).map(([k, v]) => [k, +(v / COST_TASKS).toFixed(4)])) };
+  if (done !== count) throw new Error(`drained ${done} of ${count}`);
+  return commandDelta(before, await probe.commands());
+}
+
+/**
+ * Commands per task of each workload, COST_TASKS each, run in COST_ROUNDS alternating rounds: ids
+ * fall in 32 ms partitions by the real clock, so how calls share partitions (and a few commands)
+ * follows the machine's load, which then weighs on each side alike.
+ */
+async function commandsPerTask(queue: TaskQueue, probe: RedisProbe, variants: Tasks[]) {
+  const totals = variants.map(() => ({ total: 0, byCommand: {} as Record<string, number> }));
+  for (let round = 0; round < COST_ROUNDS; round++) {
+    const order = variants.map((_, i) => (round % 2 === 0 ? i : variants.length - 1 - i));
+    for (const i of order) {
+      const delta = await costRun(queue, probe, variants[i]!, COST_TASKS / COST_ROUNDS);
+      totals[i]!.total += delta.total;
+      for (const [k, v] of Object.entries(delta.byCommand)) totals[i]!.byCommand[k] = (totals[i]!.byCommand[k] ?? 0) + v;
+    }
+  }
+  return totals.map((t): CostOf => ({ commandsPerTask: t.total / COST_TASKS, byCommand: Object.fromEntries(Object.entries(t.byCommand).map(([k, v]) => [k, +(v / COST_TASKS).toFixed(4)])) }));
 }
 
 /** Fills queue `name` with `backlog` tasks of key "big". */
@@ -118,9 +140,7 @@ async function main() {
     await probe.reset();
     const step = (what: string) => console.error(`${new Date().toISOString()} ${what}`);
     step("commands per task");
-    const plain = await commandsPerTask(queue, probe, noopTasks);
-    const oneKey = await commandsPerTask(queue, probe, keyed(1));
-    const tenKeys = await commandsPerTask(queue, probe, keyed(10));
+    const [plain, oneKey, tenKeys] = (await commandsPerTask(queue, probe, [noopTasks, keyed(1), keyed(10)])) as [CostOf, CostOf, CostOf];
     step(`claim time, one key and ${MANY_KEYS} keys, alternating`);
     const [oneKeyClaim, manyKeysClaim] = (await interleavedClaimCost(queues, probe, DEPTH, CLAIM_SAMPLES, [keyed(1), keyed(MANY_KEYS)])) as [ClaimCostAtDepth & { commandsPerClaim: Record<string, number> }, ClaimCostAtDepth & { commandsPerClaim: Record<string, number> }];
     await probe.reset();

@@ -3,7 +3,7 @@
  * below a billion in 500 map tasks, with a live progress bar, checked against a single-process run
  * of the same sieve (and the known value of pi(10^9)).
  *
- *   npm run demo -- --workers 2     several wrangler dev processes behind one URL (real parallelism)
+ *   npm run demo -- --workers 2     several Worker processes behind one URL (real parallelism)
  *   npm run demo -- --exit          stop once the answer is checked (the default when not on a TTY)
  *   npm run demo -- --stack-file F  describe the stack in F instead of .edgeq/stack.json (removed on stop)
  *   npm run demo -- --below 100000000 --tasks 200

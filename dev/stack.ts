@@ -82,8 +82,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Hex: a base64url secret starts with "-" one time in 64, and `--token -…` is then not an argument. */
 function secret(bytes = 24): string {
-  return randomBytes(bytes).toString("base64url");
+  return randomBytes(bytes).toString("hex");
 }
 
 function wranglerCrons(): string[] {

@@ -1,6 +1,6 @@
 /**
  * Completion callbacks through the whole local stack: a task and a job started over HTTP with a
- * callback, run by `wrangler dev`, and POSTed by the stack's QStash dev server to a receiver that
+ * callback, run by the stack's Worker (workerd), and POSTed by the stack's QStash dev server to a receiver that
  * verifies each delivery with @upstash/qstash's Receiver.
  */
 import { Receiver as SignatureReceiver } from "@upstash/qstash";

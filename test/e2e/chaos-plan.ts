@@ -3,6 +3,7 @@
  * attempt) — about one call in ten throws, the same on every run — plus tasks planned to go dead
  * and tasks planned to be canceled, and the checks that every one of them ended as planned.
  */
+import { Redis as DirectRedis } from "ioredis";
 import { expect } from "vitest";
 import { estimatePi } from "../../functions/estimate-pi";
 import { mixSeed, seededRandom } from "../../functions/seeded-random";
@@ -87,7 +88,16 @@ export async function settled(client: EdgeqClient, queue: string, total: number,
     if (done >= total && !counts.queued && !counts.delayed && !counts.running) return counts;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`queue ${queue} not settled in ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+  throw new UnsettledError(`queue ${queue} not settled in ${timeoutMs} ms: ${JSON.stringify(counts)}`, counts);
+}
+
+export class UnsettledError extends Error {
+  constructor(
+    message: string,
+    readonly counts: Partial<QueueCounts>,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -122,6 +132,60 @@ export async function checkOutcomes(info: StackInfo, ids: string[], tasks: Plann
     }
   });
   return { byStatus, staleResults, read };
+}
+
+/**
+ * What a run that did not settle left behind, for its failure message: the tasks not in a final state
+ * as their records hold them (status, attempts, when the last attempt started, how long ago) beside
+ * the queue's counters, so a stall tells a lease never reclaimed from a counter gone astray.
+ */
+export async function describeUnsettled(info: StackInfo, ids: string[], counts: Partial<QueueCounts>, now = Date.now()) {
+  const store = createTaskQueue(restRedis(info.redisRestUrl, info.redisRestToken));
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
+  const read = (await inParallel(chunks, 4, (chunk) => store.getMany(chunk))).flat();
+  const open = read.filter((task): task is TaskRecord => task !== null && !["succeeded", "dead", "canceled"].includes(task.status));
+  const byStatus: Record<string, number> = {};
+  for (const task of read) byStatus[task?.status ?? "lost"] = (byStatus[task?.status ?? "lost"] ?? 0) + 1;
+  const sample = open.slice(0, 12).map((task) => ({
+    id: task.id,
+    status: task.status,
+    attempts: task.attempts,
+    startedMsAgo: task.startedAt === null ? null : now - task.startedAt,
+    runAtMsAgo: task.runAt === null ? null : now - task.runAt,
+    error: task.error?.slice(0, 120),
+  }));
+  const where = open.length > 0 ? await locate(info.redisPort, open.slice(0, 3).map((task) => task.id)) : {};
+  return JSON.stringify({ counters: counts, recordsByStatus: byStatus, open: open.length, sample, where });
+}
+
+/** Every key of the tasks' queue that holds each id (member, element or field), with the queue's meta and index sets. */
+async function locate(redisPort: number, ids: string[]) {
+  const redis = new DirectRedis(redisPort);
+  try {
+    const queue = ids[0]!.slice(0, ids[0]!.indexOf("~"));
+    const keys = await redis.keys(`*{${queue}}*`);
+    const found: Record<string, string[]> = Object.fromEntries(ids.map((id) => [id, []]));
+    const indexes: Record<string, unknown> = {};
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === "zset") {
+        const members = await redis.zrange(key, 0, -1, "WITHSCORES");
+        if (/:(rparts|pparts|dparts|xparts|sweep|flow:parts)$/.test(key)) indexes[key] = members.slice(0, 40);
+        for (const id of ids) for (let i = 0; i < members.length; i += 2) if (members[i]!.includes(id.slice(queue.length + 1))) found[id]!.push(`${key} (score ${members[i + 1]})`);
+      } else if (type === "list") {
+        const items = await redis.lrange(key, 0, -1);
+        for (const id of ids) if (items.some((item) => item.includes(id.slice(queue.length + 1)))) found[id]!.push(`${key} (list of ${items.length})`);
+      } else if (type === "hash") {
+        if (key.endsWith(":meta")) indexes[key] = await redis.hgetall(key);
+        const fields = await redis.hkeys(key);
+        for (const id of ids) if (fields.some((field) => field.includes(id.slice(queue.length + 1)))) found[id]!.push(`${key} (hash)`);
+      }
+    }
+    return { found, indexes };
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The HTTP API shows a sample of the tasks as the store holds them. */

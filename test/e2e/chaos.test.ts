@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unleashChaos } from "../../dev/chaos";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
-import { cancelAll, checkApiAgrees, checkOutcomes, enqueuePlanned, estimatePiDirect, jobFinished, planTasks, settled } from "./chaos-plan";
+import { cancelAll, checkApiAgrees, checkOutcomes, describeUnsettled, enqueuePlanned, estimatePiDirect, jobFinished, planTasks, settled, UnsettledError } from "./chaos-plan";
 
 // The whole system under faults: two Worker processes behind one URL, killed and restarted at
 // random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
@@ -55,7 +55,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
       qstash: { duplicateProbability: 0.1, maxExtraDelayMs: 300 },
       killsPerDelivery: 0.05,
       // a few settles certain to be sent twice, whatever the random draws (see below)
-      lostSettleAnswers: 3,
+      lostSettleAnswers: 10,
       seed: SEED,
     });
     const started = Date.now();
@@ -65,7 +65,15 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     try {
       ids = await enqueuePlanned(client, queue, tasks);
       await cancelAll(client, ids.filter((_, position) => tasks[position]!.plan === "cancel"));
-      await settled(client, queue, TASKS, DRAIN_MS);
+      await settled(client, queue, TASKS, DRAIN_MS).catch(async (error: unknown) => {
+        // a stall seen once (28 tasks "running" past the deadline) was never explained: say what is left
+        // faults off first (stop is idempotent), so that the reads that describe the stall succeed
+        if (error instanceof UnsettledError) {
+          await chaos.stop();
+          throw new Error(`${error.message}\n${await describeUnsettled(stack.info, ids, error.counts)}`);
+        }
+        throw error;
+      });
       finishedJob = await jobFinished(client, job.id, DRAIN_MS);
     } finally {
       report = await chaos.stop();
@@ -93,8 +101,10 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     expect(report.duplicatedDeliveries).toBeGreaterThan(0);
     expect(report.workerKills).toBeGreaterThan(0);
     // Stale settles were tried, and refused: "no stale result" above is the fencing at work, not luck.
-    // Three settles lost their answer after they ran, so the client sent each again.
-    expect(report.lostSettleAnswers).toBe(3);
+    // Ten settles lost their answer after they ran, so the client sent each again; a resend's stale
+    // count reaches the report only if its invocation answers (a kill or a later fault may end it), and
+    // one run with three lost answers counted none, so ten.
+    expect(report.lostSettleAnswers).toBe(10);
     expect(report.staleSettles).toBeGreaterThan(0);
     const calls = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures + 1 : 0), 0);
     const throws = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures : 0), 0);

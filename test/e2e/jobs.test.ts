@@ -1,6 +1,6 @@
 /**
  * Map-reduce jobs through the whole local stack as a user runs them: started over HTTP, split,
- * drained by QStash pushes and the cron stand-in under wrangler dev, folded, followed by server-sent
+ * drained by QStash pushes and the cron stand-in on the stack's Worker (workerd), folded, followed by server-sent
  * events until the result. One stack for the file.
  */
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { freshQueue as queue, readTasks, useStack } from "./stack-fixture";
 
 const local = useStack({ cronEverySeconds: 2 });
 
-describe("jobs under wrangler dev", () => {
+describe("jobs on the local stack", () => {
   const client = () => local.client;
   it("a job of 10,000 map tasks completes: progress events in order, ending with the result", async () => {
     const name = queue("pi");

@@ -157,6 +157,44 @@ describe("flow control: per-key parallelism and rate, round-robin across keys", 
     expect(claimed.map((t) => t.id)).toEqual([high!.id, low!.id]);
   });
 
+  it("a canceled keyed task leaves the queued count at once, waiting, promoted or held, and its claim does not count it out twice", async () => {
+    const q = queueName();
+    const queued = async () => (await queue.getQueue(q)).counts.queued;
+    const [a, b, c] = await queue.enqueue(q, keyed("a", 3, { parallelism: 100 }));
+    const [late] = await queue.enqueue(q, keyed("a", 1, { parallelism: 100 }, { delayMs: 1_000 }));
+    expect(await queued()).toBe(3);
+    expect(await queue.cancel([a!.id])).toEqual([a!.id]);
+    expect(await queued()).toBe(2);
+    advance(1_500);
+    // promotes the due task into its key's turn; the one entry it pops is the canceled task's
+    expect(await queue.claim(q, 1)).toHaveLength(0);
+    expect(await queued()).toBe(3);
+    // promoted (its record still "d"), in its key's flow queue: out of the count at once
+    expect(await queue.cancel([late!.id])).toEqual([late!.id]);
+    expect(await queued()).toBe(2);
+    expect((await queue.claim(q, 10)).map((t) => t.id).sort()).toEqual([b!.id, c!.id].sort());
+    // a count the claims took out twice would leave this one uncounted
+    await queue.enqueue(q, keyed("a", 1, { parallelism: 100 }));
+    expect(await queued()).toBe(1);
+
+    // held back by its key's limit
+    const h = queueName();
+    const [first, second, third] = await queue.enqueue(h, keyed("one", 3, { parallelism: 1 }));
+    const running = await queue.claim(h, 10);
+    expect(running.map((t) => t.id)).toEqual([first!.id]);
+    expect((await queue.getQueue(h)).counts.queued).toBe(2);
+    expect(await queue.cancel([second!.id])).toEqual([second!.id]);
+    expect((await queue.getQueue(h)).counts.queued).toBe(1);
+    await queue.complete(h, done(running));
+    // the freed slot's turn may go to the canceled held task (dropped): the live one comes next
+    const claimed = await queue.claim(h, 10);
+    if (claimed.length === 0) claimed.push(...(await queue.claim(h, 10)));
+    expect(claimed.map((t) => t.id)).toEqual([third!.id]);
+    expect((await queue.getQueue(h)).counts.queued).toBe(0);
+    await queue.enqueue(h, keyed("one", 1, { parallelism: 1 }));
+    expect((await queue.getQueue(h)).counts.queued).toBe(1);
+  });
+
   it("refuses a bad flowControl naming the field, and stores nothing", async () => {
     const q = queueName();
     const bad: [unknown, string][] = [

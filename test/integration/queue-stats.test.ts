@@ -107,6 +107,31 @@ describe("queue statistics kept by the scripts", () => {
     void b;
   });
 
+  it("edits the batches in flight within a minute and drops a dead invocation's once its lease is ten minutes past", async () => {
+    const q = queueName("inflight");
+    clock.now = Math.floor(clock.now / MINUTE) * MINUTE + 1_000;
+    await queue.enqueue(q, Array.from({ length: 6 }, (_, i) => ({ fn: "echo", input: i })));
+    const batches = [];
+    for (let i = 0; i < 5; i++) {
+      advance(1);
+      batches.push(await queue.claim(q, 1));
+    }
+    const field = async () => ((await testRedis().hget<string>(queueKeyMap(prefix, q).stats, "_a")) ?? "").split(",").filter(Boolean);
+    expect(await field()).toHaveLength(5);
+    advance(1);
+    await queue.complete(q, [batches[1]![0]!, batches[3]![0]!].map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
+    expect((await queue.getStats(q)).activeInvocations).toBe(3);
+    expect(await field()).toHaveLength(3);
+    // the other three invocations die; past their leases and ten minutes more, in a new minute, the
+    // next write drops them
+    advance(11 * MINUTE);
+    const last = await queue.claim(q, 1);
+    expect((await queue.getStats(q)).activeInvocations).toBe(1);
+    expect(await field()).toHaveLength(1);
+    await queue.complete(q, last.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
+    expect(await field()).toEqual([]);
+  });
+
   it("drops per-minute fields older than the hour and keeps the totals", async () => {
     const q = queueName("rollover");
     await queue.enqueue(q, [{ fn: "echo", input: 1 }]);

@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "8ec6f47ca18cf5425205508ac93631a4ac7e5ff4",
-  "settle": "a96a9a937cd773b8d74e6945995f912fb58c86cc",
-  "extend": "ed247f3a6cc87f7b29a6d2a21b5d3b084c55ab77",
-  "cancel": "1cdbfc0e090a2676689ddd0390d41430f5d36277",
-  "dead": "c099900693971c562cb8a73061f51574b87b701a",
-  "upkeep": "5c91cd88f3e4a6c97b526e40a23875d2ad0a7d8f",
+  "enqueue": "a37b7809f75e4986d2296006a5ea9ae2884a9b6d",
+  "settle": "fca64e8aedea11cec8374e15d3d28febc4248349",
+  "extend": "700e6c1b15ea41b15f3390052fa0e9ba6fb25c1d",
+  "cancel": "3e493d247d343f79a7f2423c8d45be58787a45a7",
+  "dead": "3b1fbbfc0ed8e5fd0c4ff0932497f6837f8f6d0f",
+  "upkeep": "91c3b7c218cbba359b157d928a77d4a1d61ce3ec",
   "stats": "200b50f86ae338b1d27ef9c8fb84a66c4c7d87cb",
   "settings": "46d6e5b1b57399d6746ca16772d5efe143b05edd",
   "deadPage": "a50870f740c67cc590b8ddb5a9a909f8b30acf0d",

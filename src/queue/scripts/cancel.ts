@@ -14,7 +14,7 @@ ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] local task id
 Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
 O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact. A keyed
-one stays in its flow queue (pieces/flow.ts) and counts as queued until a claim pops it. A delayed
+one stays in its flow queue (pieces/flow.ts), counted out of the queued tasks (_fq) at once. A delayed
 task already promoted (its record still "d", its id in its partition's prioritized set) leaves that set.
 `,
   body: String.raw`
@@ -30,10 +30,21 @@ for i, id in ipairs(ids) do
     local h, body = parse(rec)
     if queueOf(body) ~= queue then code = -1
     elseif h[F_ST] == "q" or h[F_ST] == "d" then
-      if h[F_ST] == "d" then fromDelayed[#fromDelayed + 1] = delayedMember(id, h[F_PRIO]); fromPrio[#fromPrio + 1] = id
-      elseif h[F_PRIO] ~= "" then fromPrio[#fromPrio + 1] = id
-      -- flow control: a keyed task has no ready-list tombstone; the claim that pops it counts it out
-      elseif not flow.of(rec) then count("_tomb", 1) end
+      local keyed = flow.of(rec)
+      if h[F_ST] == "d" then
+        local member = delayedMember(id, h[F_PRIO])
+        fromDelayed[#fromDelayed + 1] = member; fromPrio[#fromPrio + 1] = id
+        -- flow control: a keyed task promoted (due, no longer in its delayed set) waits in its key's
+        -- turn, counted in _fq (one ZSCORE, for a due keyed task alone)
+        if keyed and (fromTime(h[F_RUNAT]) or 0) <= NOW and not redis.call("ZSCORE", partKey(partOf(id), SLOT_DELAYED), member) then
+          count("_fq", -1)
+        end
+      else
+        if h[F_PRIO] ~= "" then fromPrio[#fromPrio + 1] = id end
+        -- flow control: a keyed task has no ready-list tombstone; it leaves the queued count now (the
+        -- claim that pops it counts out live tasks alone)
+        if keyed then count("_fq", -1) elseif h[F_PRIO] == "" then count("_tomb", 1) end
+      end
       sweepAdd("G", finish(id, h, "c", body, keepMs), id)
       count("canceled", 1)
       jobEvent(id, body, 1)

@@ -1,5 +1,5 @@
-import { LEASE_TOKEN_SEPARATOR, StateField } from "../codec";
-import { leadingStateFields } from "./pieces/record";
+import { HeadField, LEASE_TOKEN_SEPARATOR, StateField } from "../codec";
+import { headFieldsPattern, leadingStateFields } from "./pieces/record";
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_CLAIM } from "./pieces/claim";
 import { LUA_START } from "./start";
@@ -13,6 +13,11 @@ import { defineQueueScript } from "./queue-script";
  */
 export const DONE_RECORD_BYTES = 2_048;
 export const DONE_MESSAGE_BYTES = 16_384;
+
+/** The state fields up to KeepMs, then the front ("\t" head "\n" input) with its job and flow fields, then the rest. */
+const SETTLE_PATTERN = JSON.stringify(
+  JSON.parse(leadingStateFields(StateField.KeepMs + 1)) + "[^\t]*(\t" + headFieldsPattern([HeadField.JobId, HeadField.Flow]) + "[^\n]*\n[^\n]*)(.*)$",
+);
 
 /**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
@@ -68,7 +73,7 @@ for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
 
 local m = {}
-if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz", "_rh", "_fz", "_fh", "_fq"}) end
+if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_pz", "_rh", "_fz", "_fh", "_fq", "_re"}) end
 local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
 local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 
@@ -84,34 +89,42 @@ local function backoffDelay(attempt, rand)
   return math.floor(d * (1 - jitter * rand))
 end
 local outcomes, finished = {}, {}
--- completions, the hot path of settling: the nine leading state fields into locals, the result
--- appended to the body (found as is unless earlier attempts left errors after the input)
-local SETTLE_FIELDS = ${leadingStateFields(StateField.KeepMs + 1)}
-for i = 0, nComplete - 1 do
-  local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
-  local rec, code = cache[id], -1
-  if rec then
-    local st, att, prio, timeout, maxAtt, runAt, started, _, keep = string.match(rec, SETTLE_FIELDS)
-    if st ~= "r" then code = -3
-    elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
-    else
-      local tab = string.find(rec, "\t", 1, true)
-      local front, _, errors = sections(string.sub(rec, tab + 1))
-      local expires = NOW + (fromTime(keep) or keepMs)
-      -- a job's map result goes to its job (jobs/lua.ts), not into the record
-      flow.settled(rec) -- flow control: the slot is free
-      local result = ARGV[13 + i * 3]
-      if jobEvent(id, front, 0, result) then result = "" end
-      put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
-        .. "|" .. b36(NOW) .. "|" .. b36(expires) .. "\t" .. joinBody(front, result, errors))
-      count("succeeded", 1)
-      observeSettle(started)
-      finished[#finished + 1] = id
-      code = 1
+-- completions, the hot path of settling: one match reads the nine leading state fields, the front
+-- (tab, head, input) with the head's job and flow fields, and what follows the input ("" unless an
+-- earlier attempt left a result or errors); the new record is one concatenation. Lua per task is
+-- what bounds a drain at batch 100 (redis-server's one thread), so what the tasks of a batch share
+-- (their expiry, the succeeded count) is computed once. A function of its own: Lua allows a
+-- function 200 locals, and the composed script's main chunk is near that
+local function completeAll()
+  local SETTLE_FIELDS = ${SETTLE_PATTERN}
+  local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0
+  for i = 0, nComplete - 1 do
+    local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
+    local rec, code = cache[id], -1
+    if rec then
+      local st, att, prio, timeout, maxAtt, runAt, started, _, keep, front, job, flowKey, after = string.match(rec, SETTLE_FIELDS)
+      if st ~= "r" then code = -3
+      elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
+      else
+        if flowKey ~= "" then flow.settled(rec) end -- flow control: the slot is free
+        local result = ARGV[13 + i * 3]
+        -- a job's map result goes to its job (jobs/lua.ts), not into the record
+        if job ~= "" and jobEvent(id, string.sub(front, 2), 0, result) then result = "" end
+        local sep = result == "" and "" or "\n"
+        if after ~= "" then front, sep, result = joinBody(front, result, string.match(after, "^\n[^\n]*\n(.*)$") or ""), "", "" end
+        put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
+          .. "|" .. nowB36 .. "|" .. (keep == "" and expiresB36 or b36(NOW + (fromTime(keep) or keepMs))) .. front .. sep .. result)
+        succeeded = succeeded + 1
+        observeSettle(started)
+        finished[#finished + 1] = id
+        code = 1
+      end
     end
+    outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = 0
   end
-  outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = 0
+  if succeeded > 0 then count("succeeded", succeeded) end
 end
+completeAll()
 for i = 0, nFail - 1 do
   local at = base + i * 5
   local id = ARGV[at]

@@ -49,37 +49,56 @@ end
 -- histograms are summed per script in tables (the per-task cost is a bucket search and two
 -- additions) and become hash fields in flushStats: kind "d" (run time) or "w" (wait)
 local hist = {d = {n = {}, s = 0}, w = {n = {}, s = 0}}
-local function observe(kind, ms)
+local function observe(kind, ms, n)
   if ms < 0 then ms = 0 end
   local b = ${BUCKETS}
   for i = 1, ${LATENCY_BOUNDS_MS.length} do if ms <= BOUNDS[i] then b = i; break end end
   local h = hist[kind]
-  h.n[b] = (h.n[b] or 0) + 1
-  h.s = h.s + ms
+  h.n[b] = (h.n[b] or 0) + n
+  h.s = h.s + ms * n
 end
--- A claim of a task whose attempts so far were att (a state field), run-at runAt36, record rec.
--- Its wait runs from its run-at time (delayed tasks) or its creation (the head's first field) to
--- its first claim. The batch's member in "_a" is the claim time.
+-- Waits and run times are counted per time they start from (a batch's tasks share their claim time
+-- and mostly their creation time) and become histogram entries in flushStats: per task, a table
+-- increment instead of a conversion and a bucket search. since.w: wait starts, since.d: claim times
+local since = {w = {}, d = {}}
+-- A claim of a task whose attempts so far were att (a state field), run-at runAt36, created at
+-- created36 (the head's first field). Its wait runs from its run-at time (delayed tasks) or its
+-- creation to its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
-local function observeClaim(att, runAt36, rec, untilMs)
+local function observeClaim(att, runAt36, created36, untilMs)
   if att == "0" or att == "" then
-    local readySince = fromTime(runAt36) or fromTime(string.match(rec, "\t([^|\n]*)"))
-    if readySince then observe("w", NOW - readySince) end
+    local from = runAt36 ~= "" and runAt36 or created36
+    since.w[from] = (since.w[from] or 0) + 1
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
 -- a settled attempt, by its claim time (base 36)
 local function observeSettle(started36)
-  local started = fromTime(started36)
-  if started then observe("d", NOW - started); released[started36] = true end
+  since.d[started36] = (since.d[started36] or 0) + 1
 end
 local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end
 end
 
 -- the active field: "member:until36,..." rewritten with the other fields; members whose lease ran
--- out ten minutes ago belonged to invocations that died without settling, and are dropped
-local function activeField(current)
+-- out ten minutes ago belonged to invocations that died without settling, and are dropped. That
+-- takes a parse of every member, one per invocation at work, so it runs on the first write of a
+-- minute (lastMinute: the "_m" read) and with lease extensions; the other calls edit only the
+-- members they ended or began, in place (members are base 36: no pattern characters)
+local function activeField(current, lastMinute)
+  if tonumber(lastMinute) == MINUTE and not next(extended) then
+    local s = (current or "") == "" and "," or "," .. current .. ","
+    for member in pairs(released) do s = string.gsub(s, "," .. member .. ":[^,]*,", ",", 1) end
+    for member, untilMs in pairs(activeUntil) do
+      local at, _, until36 = string.find(s, "," .. member .. ":([^,]*),")
+      if not at then s = s .. member .. ":" .. b36(untilMs) .. ","
+      elseif (fromTime(until36) or 0) < untilMs then
+        s = string.sub(s, 1, at) .. member .. ":" .. b36(untilMs) .. string.sub(s, at + #member + 2 + #until36)
+      end
+    end
+    activeUntil, released = {}, {}
+    return string.sub(s, 2, -2)
+  end
   local entries, out = {}, {}
   for member, until36 in string.gmatch(current or "", "([^:,]+):([^,]+)") do
     if not released[member] then entries[member] = fromTime(until36) end
@@ -109,7 +128,25 @@ local function dropMinutes(from, to, upTo)
   end
   chunked("HDEL", STATS, names, CHUNK)
 end
+-- fields read with the stats' own HMGET and rewritten from what was read: fn(value) returns the value
+-- to write, or nil (flow control: the ready lists' empty mark, pieces/flow.ts laneSeen); the last
+-- check set for a field wins (one table: a script's main function holds at most 200 locals)
+local statChecks = {fns = {}, order = {}}
+function statChecks.add(field, fn)
+  if not statChecks.fns[field] then statChecks.order[#statChecks.order + 1] = field end
+  statChecks.fns[field] = fn
+end
 local function flushStats(counterDeltas)
+  for kind, counts in pairs(since) do
+    for from, n in pairs(counts) do
+      local at = fromTime(from)
+      if at then
+        observe(kind, NOW - at, n)
+        if kind == "d" then released[from] = true end
+      end
+    end
+    since[kind] = {}
+  end
   for kind, h in pairs(hist) do
     local any = false
     for b, n in pairs(h.n) do stat(MINUTE_AT .. kind .. b, n); stat(kind .. b, n); any = true end
@@ -121,9 +158,10 @@ local function flushStats(counterDeltas)
     if letter and n ~= 0 then stat(MINUTE_AT .. letter, n) end
   end
   local activeChanged = next(activeUntil) or next(released) or next(extended)
-  if #statOrder == 0 and not activeChanged then return end
+  if #statOrder == 0 and not activeChanged and #statChecks.order == 0 then return end
   local fields = {}
   for i, f in ipairs(statOrder) do fields[i] = f end
+  for _, f in ipairs(statChecks.order) do fields[#fields + 1] = f end
   fields[#fields + 1] = "_m"
   fields[#fields + 1] = "_a"
   local values = redis.call("HMGET", STATS, unpack(fields))
@@ -131,7 +169,12 @@ local function flushStats(counterDeltas)
   for i, f in ipairs(statOrder) do
     args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f])
   end
-  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields]) end
+  for i, f in ipairs(statChecks.order) do
+    local v = statChecks.fns[f](values[#statOrder + i])
+    if v then args[#args + 1] = f; args[#args + 1] = v end
+  end
+  statChecks.fns, statChecks.order = {}, {}
+  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields], values[#fields - 1]) end
   local last = tonumber(values[#fields - 1])
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)

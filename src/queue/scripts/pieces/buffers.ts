@@ -30,9 +30,19 @@ local function writeRecords(key, args)
     end
   end
 end
--- ids grouped by the key of their partition, in the order the keys first appear
+-- ids grouped by the key of their partition, in the order the keys first appear (a loop of its
+-- own, not groupBy's closure: it runs for every task a script writes)
 local function byPartition(ids, slot)
-  return groupBy(ids, function(id) return partKey(partOf(id), slot) end)
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    local label = partMemo[id] or partOf(id)
+    local p = PART[label]
+    local key = p and p[slot] or partKey(label, slot)
+    local g = groups[key]
+    if not g then g = {}; groups[key] = g; order[#order + 1] = key end
+    g[#g + 1] = id
+  end
+  return groups, order
 end
 local readyIds, prioEntries, delayedEntries, deadEntries, counters, sweepGroups, sweepOrder = {}, {}, {}, {}, {}, {}, {}
 local function count(name, n) counters[name] = (counters[name] or 0) + n end
@@ -65,12 +75,18 @@ end
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
 -- several ms shares one entry
 -- K (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash that holds them (label)
+-- (a claim adds its tasks one by one, mostly to the group of the one before: that group is kept)
+local lastSweep = {}
 local function sweepAdd(kind, due, id, label)
   if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
-  local group = (label or partOf(id)) .. "\n" .. kind .. int(due)
+  label = label or partOf(id)
+  local last = lastSweep
+  if last.due == due and last.label == label and last.kind == kind then last.ids[#last.ids + 1] = id; return end
+  local group = label .. "\n" .. kind .. int(due)
   local ids = sweepGroups[group]
   if not ids then ids = {}; sweepGroups[group] = ids; sweepOrder[#sweepOrder + 1] = group end
   ids[#ids + 1] = id
+  lastSweep = {due = due, label = label, kind = kind, ids = ids}
 end
 -- dueRead: refreshDue ran, and nextDue is the earliest delayed task's due time (nil: none left);
 -- the settle script hands it back so that its caller asks for a delayed push at that second
@@ -79,6 +95,14 @@ local function refreshDue()
   local first = redis.call("ZRANGE", DPARTS, 0, 0, "WITHSCORES")
   dueRead, nextDue = true, first[2]
   if first[2] then redis.call("HSET", META, "_due", first[2]) else redis.call("HDEL", META, "_due") end
+end
+-- a claim with keyed work found the ready lists empty and marked it (META and STATS _re, pieces/flow.ts
+-- laneSeen), so that the claims after it read no index; tasks made ready unmark it. The mark is
+-- read with the stats this call reads anyway: a queue without keys pays no command for it
+function statChecks.clearReadyEmpty(mark)
+  if mark ~= "1" then return nil end
+  redis.call("HDEL", META, "_re")
+  return "0"
 end
 -- READY is the index of partitions with ready lists, scored by when each got work (ms * 4096 + its
 -- place in the flush, so a batch spread over partitions keeps its order): a list that was empty
@@ -96,6 +120,8 @@ local function flushReady()
     if #index > 0 then redis.call("ZADD", READY, "NX", unpack(index)) end
     count("_rdy", #readyIds)
     readyIds = {}
+    -- flow control: the ready lists' empty mark (pieces/flow.ts laneSeen) goes, read with the stats
+    statChecks.add("_re", statChecks.clearReadyEmpty)
   end
   local n = #prioEntries / 2
   if n > 0 then
@@ -142,7 +168,7 @@ local function sweepFields()
       end
     end
   end
-  sweepGroups, sweepOrder = {}, {}
+  sweepGroups, sweepOrder, lastSweep = {}, {}, {}
   return fields, members
 end
 -- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
@@ -156,7 +182,6 @@ end
 local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"), ",", "%%2C")) end
 local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
 local function flush()
-  local groups, order = byPartition(touched, 1)
   local fields, members = sweepFields()
   for key, f in pairs(extraFields) do
     local own = fields[key]
@@ -165,35 +190,45 @@ local function flush()
   end
   extraFields = {}
   if flowHooks.fields then flowHooks.fields(fields) end -- flow control: held tasks' fields (pieces/flow-held.ts)
-  for key in pairs(fields) do
-    if not groups[key] then groups[key] = {}; order[#order + 1] = key end
+  -- the records by partition, in the order the partitions first appear (written, or deleted when the
+  -- cache holds none), after a copy of the partition's own fields: own[key] stays those fields alone,
+  -- so that a refused write's undo deletes only them (when one table held both, it deleted the
+  -- records it had just put back: test/integration/claim-refused-undo.test.ts)
+  local groups, order, sets, dels, own = {}, {}, {}, {}, {}
+  local function add(key)
+    groups[key], sets[key], dels[key] = {}, {}, {}
+    order[#order + 1] = key
+    local f = fields[key] or {}
+    for i = 1, #f do sets[key][i] = f[i] end
+    own[key] = f
   end
+  for _, id in ipairs(touched) do
+    local label = partMemo[id] or partOf(id)
+    local p = PART[label]
+    local key = p and p[1] or partKey(label, 1)
+    if not groups[key] then add(key) end
+    local g, rec = groups[key], cache[id]
+    g[#g + 1] = id
+    if rec then local t = sets[key]; t[#t + 1] = id; t[#t + 1] = rec else local d = dels[key]; d[#d + 1] = id end
+  end
+  for key in pairs(fields) do if not groups[key] then add(key) end end
   for _, key in ipairs(order) do
-    local sets = fields[key] or {}
-    for _, id in ipairs(groups[key]) do
-      local rec = cache[id]
-      if rec then sets[#sets + 1] = id; sets[#sets + 1] = rec end
-    end
-    writeRecords(key, sets)
+    writeRecords(key, sets[key])
     -- a later partition's write refused: this one goes back to what the script read
-    local written, ownFields = groups[key], fields[key]
+    local written, ownFields = groups[key], own[key]
     onRefused(function()
       local back, gone = {}, {}
       for _, id in ipairs(written) do
         local was = loaded[id]
         if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
       end
-      if ownFields then for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end end
+      for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end
       chunked("HSET", key, back, CHUNK)
       chunked("HDEL", key, gone, CHUNK)
     end)
   end
   undoSteps = {}
-  for _, key in ipairs(order) do
-    local dels = {}
-    for _, id in ipairs(groups[key]) do if not cache[id] then dels[#dels + 1] = id end end
-    chunked("HDEL", key, dels, CHUNK)
-  end
+  for _, key in ipairs(order) do chunked("HDEL", key, dels[key], CHUNK) end
   touched, touchedSet = {}, {}
   flushReady()
   if #delayedEntries > 0 then

@@ -20,11 +20,12 @@ local function prefetch(key, name)
   table.insert(prefetched[key], name)
 end
 local function load(ids)
-  local byKey, keyOrder, seen = {}, {}, {}
+  local byKey, keyOrder = {}, {}
   for _, id in ipairs(ids) do
-    if cache[id] == nil and not seen[id] then
-      seen[id] = true
-      local key = recordsOf(id)
+    if cache[id] == nil then
+      cache[id] = false -- asked for once (its value is read below)
+      local p = PART[partMemo[id] or partOf(id)]
+      local key = p and p[1] or recordsOf(id)
       local list = byKey[key]
       if not list then list = {}; byKey[key] = list; keyOrder[#keyOrder + 1] = key end
       list[#list + 1] = id

@@ -1,10 +1,13 @@
-import { StateField } from "../../codec";
+import { HeadField, StateField } from "../../codec";
 import { luaPiece } from "./index";
-import { leadingStateFields } from "./record";
+import { headFieldsPattern, leadingStateFields } from "./record";
 import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
 import { LUA_PRIORITIZED } from "./prioritized";
 import { LUA_LIVE } from "./live";
+
+/** The state fields up to RunAt, then the rest from the tab, with the head's creation time. */
+const CLAIM_PATTERN = JSON.stringify(JSON.parse(leadingStateFields(StateField.RunAt + 1)) + "[^\t]*(\t" + headFieldsPattern([HeadField.CreatedAt]) + ".*)$");
 
 /**
  * The claim (run by the settle script): priorities above 0 (the partitions' prioritized sets, merged
@@ -14,36 +17,47 @@ import { LUA_LIVE } from "./live";
  * in one HMGET per partition. A claim takes tasks only from the partitions its call holds and stops
  * at the first it lacks (order is kept): `claimHint` then lists the partitions the next call needs
  * (tasks.ts keeps it per queue and runs a short claim again at once with them).
- * The hot path reads the six leading state fields into locals and writes the new state with one
- * concatenation (a table parse and format cost twice as much per task).
+ * The hot path reads the six leading state fields and the rest of the record in one match and writes
+ * the new record with one concatenation (a table parse and format cost twice as much per task).
  */
 export const LUA_CLAIM = luaPiece(
   "claim",
   { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW, LUA_LIVE] },
   String.raw`
 local claimed, claimHint, claimShort = {}, {}, false
-local CLAIM_FIELDS = ${leadingStateFields(StateField.RunAt + 1)}
+-- the six leading state fields, then the rest of the record from its tab with the head's first
+-- field (the creation time) captured: one match a task, and the new record one concatenation
+local CLAIM_FIELDS = ${CLAIM_PATTERN}
+-- what the tasks of a batch share is computed once: the next attempt's number by the last, the
+-- lease deadline of tasks without a timeout of their own
+local nextAttempt = {}
 local function claimFrom(ids, fromList, c)
   local tombs = 0
+  local defaultUntil = NOW + c.leaseMs
+  local defaultUntilB36 = b36(defaultUntil)
   for _, id in ipairs(ids) do
     local rec = cache[id]
     local ok = false
     if rec then
-      local st, att, prio, timeout, maxAtt, runAt = string.match(rec, CLAIM_FIELDS)
-      -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO only
-      local queued = st == "q" or (st == "d" and not fromList and (fromTime(runAt) or 0) <= NOW)
+      local st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
+      -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
+      -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
+      -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
+      -- would be in no structure at all
+      local queued = st == "q" or (st == "d" and not fromList)
       if queued and (not fromList or prio == "") then
-        local t = tonumber(timeout)
-        local untilMs = NOW + ((t and t > c.leaseMs) and t or c.leaseMs)
+        local untilMs, untilB36 = defaultUntil, defaultUntilB36
+        local t = timeout ~= "" and tonumber(timeout)
+        if t and t > c.leaseMs then untilMs = NOW + t; untilB36 = b36(untilMs) end
         -- the attempt budget is fixed at the first claim: later setting changes do not shrink it
         if maxAtt == "" then maxAtt = c.maxAttempts end
-        local state = "r|" .. ((tonumber(att) or 0) + 1) .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt
-          .. "|" .. c.nowB36 .. "|" .. b36(untilMs) .. "|" .. c.keepB36
-        local tab = string.find(rec, "\t", 1, true)
-        local next = state .. string.sub(rec, tab)
+        local attempt = nextAttempt[att]
+        if not attempt then attempt = tostring((tonumber(att) or 0) + 1); nextAttempt[att] = attempt end
+        local next = "r|" .. attempt .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt
+          .. "|" .. c.nowB36 .. "|" .. untilB36 .. "|" .. c.keepB36 .. rest
         put(id, next)
         sweepAdd("L", untilMs, id)
-        observeClaim(att, runAt, rec, untilMs)
+        observeClaim(att, runAt, created, untilMs)
         claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
         ok = true
       end
@@ -134,8 +148,9 @@ local function claimBatch(claimMax, m, c, settleIds)
   local popped = {}
   if not positivesCut then
     local want = claimMax - #positives
-    want = flow.unkeyedShare(want, m._fz) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
+    want = flow.unkeyedShare(want, m) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
     popped = want > 0 and popReady(want, m._rh) or {}
+    flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
     for _, id in ipairs(positives) do batch[#batch + 1] = id end

@@ -82,16 +82,30 @@ function flow.queuePending()
 end
 -- the ready list's part of a claim of room when keys are active: one key's turn in each round. A
 -- claim smaller than a round gives the lane its turn once a round, when a keyed task of a round it
--- has not had its turn in was claimed since (prepare then moves the lane's round)
-function flow.unkeyedShare(room, hint)
-  local active = tonumber(hint) or 0
-  flow.laneRoom = nil
+-- has not had its turn in was claimed since (prepare then moves the lane's round). m: the claim's
+-- META (_fz active keys; _re the ready lists found empty, laneSeen: the lane then takes no turn)
+function flow.unkeyedShare(room, m)
+  local active = tonumber(m._fz) or 0
+  flow.laneRoom, flow.laneActive = nil, active > 0 and m._re ~= "1"
   if active <= 0 or room <= 0 then return room end
+  if m._re == "1" then return 0 end
   if room > active then return math.ceil(room / (active + 1)) end
   flow.read({})
   if flow.g.lane >= flow.g.round then return 0 end
   flow.laneRoom = room
   return 1
+end
+-- the lane was given room and the ready lists gave nothing while keys are active: they are empty
+-- (short: the claim stopped at a partition it lacks, which may hold some), so META and STATS _re
+-- mark it and the claims after it read no index until a task is made ready (buffers.ts
+-- clearReadyEmpty). Marked only when a claim finds the lane empty, not when it empties it, so that
+-- a steady trickle of tasks without a key sets and clears no mark
+function flow.laneSeen(room, popped, short)
+  if not flow.laneActive or room <= 0 or popped > 0 or short then return end
+  statChecks.add("_re", function(mark)
+    flow.laneMarked = true
+    if mark ~= "1" then return "1" end
+  end)
 end
 function flow.usable(key)
   local s = flow.st[key]
@@ -177,12 +191,13 @@ end
 -- claims the chosen tasks (a canceled one is dropped) and counts their leases and starts;
 -- claimOne(id) is the claim's own (pieces/claim.ts claimFrom)
 function flow.claim(claimOne)
-  -- popped tasks leave the count whatever they turn out to be (a canceled one is counted until here)
-  if #flow.cands > 0 then count("_fq", -#flow.cands) end
+  -- popped tasks leave the count but canceled ones, which the cancel counted out (swept: no record)
+  local live = 0
   for _, c in ipairs(flow.cands) do
     local key, id = c[1], c[2]
     local rec = cache[id]
     local before = rec and string.sub(rec, 1, 1)
+    if before and before ~= "c" then live = live + 1 end
     if before and before ~= "r" then claimOne(id) end
     if before and before ~= "r" and string.sub(cache[id], 1, 1) == "r" then
       local s = flow.st[key]
@@ -190,6 +205,7 @@ function flow.claim(claimOne)
       if (s.rate > 0) then flow.addGroup(s.starts, NOW, 1) end
     end
   end
+  if live > 0 then count("_fq", -live) end
   flow.cands = {}
 end
 function flow.writeKeys()
@@ -213,6 +229,8 @@ function flow.writeKeys()
   chunked("ZREM", FLOWOPEN, closed, CHUNK)
 end
 flowHooks.flush = function()
+  -- after the stats' write, which wrote STATS _re: META's mark never stands without it
+  if flow.laneMarked then redis.call("HSET", META, "_re", "1"); flow.laneMarked = false end
   flow.queuePending()
   if #flow.freed > 0 then
     local keys = {}

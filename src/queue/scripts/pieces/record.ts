@@ -32,6 +32,17 @@ export function leadingStateFields(count: number): string {
   return JSON.stringify("^([^|\t]*)" + "|?([^|\t]*)".repeat(count - 1));
 }
 
+/**
+ * A Lua pattern (unquoted) that reads a head from its first field up to the last of `captured`,
+ * capturing those (a missing trailing field as ""): the claim and the settle read a head's fields
+ * in the match that reads the state, instead of a match each.
+ */
+export function headFieldsPattern(captured: HeadField[]): string {
+  let pattern = "";
+  for (let at = 0; at <= Math.max(...captured); at++) pattern += (at > 0 ? "|?" : "") + (captured.includes(at) ? "([^|\n]*)" : "[^|\n]*");
+  return pattern;
+}
+
 /** A Lua pattern capturing one head field of a body (head "\n" ...). */
 function headField(at: HeadField): string {
   return JSON.stringify("^" + "[^|\n]*|".repeat(at) + "([^|\n]*)");

@@ -1,0 +1,81 @@
+/**
+ * The Redis commands a claim and a settle of 100 tasks make inside their script, by command, counted
+ * by redis-server itself (INFO commandstats counts a script's inner calls, as Upstash bills them) on a
+ * redis-server of this file's own, so no other test's commands mix in. Cost per task at batch 100 is
+ * what the drain's figures rest on (bench/BENCHMARKS.md): a change that adds an inner call to every
+ * claim or settle fails here, and a change that saves one updates the counts on purpose.
+ */
+import { Redis } from "@upstash/redis";
+import { Redis as DirectRedis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
+import { startRestServer, type RestServer } from "../../dev/rest-server/index";
+import { createTaskQueue } from "../../src/queue/index";
+import type { ClaimedTask, TaskQueue } from "../../src/queue/types";
+
+const TOKEN = "settle-calls-token";
+const BATCH = 100;
+
+/** Calls by command over one piece of work; the scripts themselves as `script`. */
+async function innerCalls(direct: DirectRedis, work: () => Promise<unknown>): Promise<Record<string, number>> {
+  await direct.config("RESETSTAT");
+  await work();
+  const calls: Record<string, number> = {};
+  for (const match of String(await direct.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const name = match[1]!;
+    // the probe's own commands, and the REST server's record-size probes and connection setup
+    if (["config", "info", "memory", "command", "client", "hello", "select", "ping"].includes(name.split("|")[0]!)) continue;
+    const key = name === "evalsha" || name === "eval" ? "script" : name;
+    calls[key] = (calls[key] ?? 0) + Number(match[2]);
+  }
+  return calls;
+}
+
+const done = (tasks: ClaimedTask[]) => tasks.map((task) => ({ id: task.id, leaseToken: task.leaseToken, result: { ok: true } }));
+
+describe("inner calls of a claim and a settle of 100", () => {
+  let redisServer: RedisServerHandle;
+  let rest: RestServer;
+  let direct: DirectRedis;
+  let queue: TaskQueue;
+  let clock = 1_750_000_000_000;
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    rest = await startRestServer({ redisUrl: redisServer.url, token: TOKEN, recordSizeCheckMs: 60_000 });
+    direct = new DirectRedis(redisServer.url);
+    const redis = new Redis({ url: rest.url, token: TOKEN, enableTelemetry: false, automaticDeserialization: false, responseEncoding: false });
+    queue = createTaskQueue(redis, { prefix: "calls", now: () => clock });
+    // 400 tasks minted in one 32 ms step: one partition, so each call below holds the one it needs
+    await queue.enqueue("q", Array.from({ length: 4 * BATCH }, (_, i) => ({ fn: "echo", input: { i } })));
+    // a first claim settles the queue's hints (the ready head in META) as a drain finds them
+    await queue.settleAndClaim("q", { completions: done(await queue.claim("q", BATCH)), failures: [] }, 0);
+  });
+  afterAll(async () => {
+    direct.disconnect();
+    await rest.close();
+    await redisServer.stop();
+  });
+
+  it("claims 100 with one script call of seven inner calls", async () => {
+    let claimed: ClaimedTask[] = [];
+    const calls = await innerCalls(direct, async () => (claimed = await queue.claim("q", BATCH)));
+    expect(claimed).toHaveLength(BATCH);
+    // meta and records read (HMGET), the ready list popped (LPOP), records and the lease check's
+    // sweep field written (HSET), its sweep entry (ZADD), the stats read and written (HMGET, HSET)
+    expect(calls).toEqual({ script: 1, hmget: 3, lpop: 1, hset: 2, zadd: 1 });
+    clock += 5;
+    const settled = await innerCalls(direct, () => queue.settleAndClaim("q", { completions: done(claimed), failures: [] }, 0));
+    // records read and written, stats read and written, the finished ids published
+    expect(settled).toEqual({ script: 1, hmget: 2, hset: 2, publish: 1 });
+  });
+
+  it("settles 100 and claims the next 100 in one script call of nine inner calls", async () => {
+    const claimed = await queue.claim("q", BATCH);
+    clock += 5;
+    let next: ClaimedTask[] = [];
+    const calls = await innerCalls(direct, async () => (next = (await queue.settleAndClaim("q", { completions: done(claimed), failures: [] }, BATCH)).claimed));
+    expect(next).toHaveLength(BATCH);
+    expect(await queue.getMany(claimed.map((task) => task.id))).toSatisfy((tasks: { status: string }[]) => tasks.every((task) => task.status === "succeeded"));
+    expect(calls).toEqual({ script: 1, hmget: 3, lpop: 1, hset: 2, zadd: 1, publish: 1 });
+  });
+});
