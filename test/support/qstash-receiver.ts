@@ -55,9 +55,9 @@ export async function startReceiver() {
 
   return {
     base,
-    /** A fresh path on this receiver, optionally with its own way of answering. */
-    route(answer?: (delivery: Delivery) => Reply): { url: string; path: string } {
-      const path = `/${randomBytes(6).toString("hex")}`;
+    /** A fresh path on this receiver (ending in `suffix`), optionally with its own way of answering. */
+    route(answer?: (delivery: Delivery) => Reply, suffix = ""): { url: string; path: string } {
+      const path = `/${randomBytes(6).toString("hex")}${suffix}`;
       if (answer) replies.set(path, answer);
       return { url: `${base}${path}`, path };
     },
