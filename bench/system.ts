@@ -52,7 +52,7 @@ export async function untilDone(probe: RedisProbe, ids: string[], timeoutMs: num
   }
 }
 
-async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, workers: number): Promise<SystemRow[]> {
+export async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, workers: number): Promise<SystemRow[]> {
   const call = api(stack.info);
   const queue = benchQueueName("single");
   await call("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: null }); // warm-up, also creates the queue
@@ -83,7 +83,7 @@ async function health(stack: Stack, seconds: number, workers: number): Promise<S
   return { pattern: `GET /health from ${CLIENTS} clients`, workers, value: `${Math.round(rate)} req/s`, target: "≥ 1,500 req/s", met: rate >= 1_500 };
 }
 
-async function longPoll(stack: Stack, tasks: number, workers: number): Promise<SystemRow> {
+export async function longPoll(stack: Stack, tasks: number, workers: number): Promise<SystemRow> {
   // the first task compiles the route's code paths: left out
   const { samplesMs, stagesMs } = await runLoad({ kind: "wait", url: stack.info.workerUrl, token: stack.info.apiToken, queue: benchQueueName("wait"), tasks: tasks + 1 });
   const times = samplesMs.slice(1).sort((a, b) => a - b);

@@ -81,15 +81,33 @@ export function reachesQueue(access: QueueAccess, queue: string): boolean {
   return access.all || access.exact.has(queue) || access.prefixes.some((prefix) => queue.startsWith(prefix));
 }
 
+/**
+ * [edge, issue 11] The last token that matched, per isolate and token list: a client sends the same
+ * token with every request, and its next one then costs a comparison instead of a SHA-256
+ * (crypto.subtle.digest took ~12% of the Worker's CPU samples per single enqueue, bench/profile.ts).
+ */
+let lastMatch: { tokens: readonly TokenEntry[]; presented: Uint8Array; entry: TokenEntry } | undefined;
+const utf8 = new TextEncoder();
+
 /** The entry of the presented token, or null when no configured token matches. */
 export async function tokenOf(presented: string, tokens: readonly TokenEntry[]): Promise<TokenEntry | null> {
+  const bytes = utf8.encode(presented);
+  if (lastMatch?.tokens === tokens && bytesEqual(bytes, lastMatch.presented)) return lastMatch.entry;
   const digest = await sha256(presented);
   let found: TokenEntry | null = null;
   // Every entry is compared, matched or not, so timing says nothing about which entry matched.
   for (const entry of tokens) {
     if (digestsEqual(digest, entry.digest)) found = entry;
   }
+  if (found) lastMatch = { tokens, presented: bytes, entry: found };
   return found;
+}
+
+/** Constant-time in the presented length (the caller's own): every byte is compared, matched or not. */
+export function bytesEqual(presented: Uint8Array, known: Uint8Array): boolean {
+  let difference = presented.length ^ known.length;
+  for (let i = 0; i < presented.length; i++) difference |= (presented[i] ?? 0) ^ (known[i % known.length] ?? 0);
+  return difference === 0;
 }
 
 /** The scopes of the presented token, or null when no configured token matches. */

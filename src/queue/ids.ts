@@ -31,13 +31,28 @@ export function newTaskId(now: number): string {
   const time = Math.max(0, Math.floor(now));
   lastRandom = time === lastTime ? increment(lastRandom) : randomDigits();
   lastTime = Math.max(lastTime, time);
+  return timeHead(time) + lastRandom.map((d) => ALPHABET[d]).join("");
+}
+
+function timeHead(time: number): string {
   let head = "";
   let t = time;
   for (let i = 0; i < 10; i++) {
     head = ALPHABET[t % 32] + head;
     t = Math.floor(t / 32);
   }
-  return head + lastRandom.map((d) => ALPHABET[d]).join("");
+  return head;
+}
+
+/**
+ * [edge, issue 11] The partitions of the ids generated from `from` to `to` (ms), 32 ms apiece
+ * (partitionOf's first rule): a claim holds those of the last moments, which other isolates'
+ * enqueues filled without this isolate's claim hint knowing.
+ */
+export function generatedPartitions(from: number, to: number): string[] {
+  const labels: string[] = [];
+  for (let step = Math.floor(Math.max(0, from) / 32); step <= Math.floor(Math.max(0, to) / 32); step++) labels.push(timeHead(step * 32).slice(0, 9));
+  return labels;
 }
 
 /** Caller-given ids: no `|`, `,` or spaces (they separate ids inside sweep entries), at most 128 characters. */

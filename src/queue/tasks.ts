@@ -2,7 +2,7 @@
 import { text } from "./codec";
 import { asArray, type QueueContext, type ScriptKeys } from "./context";
 import { addToHint, claimHint, countClaimRerun, rememberHint } from "./claim-hints";
-import { dedupPartitionOf, partitionOf, splitTaskId, taskIdOf } from "./ids";
+import { dedupPartitionOf, generatedPartitions, partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, priorityOf, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { register, registrationDue } from "./registry";
@@ -83,14 +83,16 @@ async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed:
   }
   // the registry is outside the queue's hash tag: listed by a call of its own, in the same request
   const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
+  // before the call: a claim sent while it is in flight may run after it, and then holds its partitions
+  addToHint(ctx.prefix, queue, labels);
   const [reply] = await Promise.all([ctx.run(enqueueScript, queue, now, args, { labels: [...labels, ...dedupLabels] }), listing]);
   const [rawResults, rawPushInfo] = asArray(reply);
-  addToHint(ctx.prefix, queue, labels);
-  const [paused, maxParallel, epoch] = asArray(rawPushInfo);
+  const [paused, maxParallel, epoch, live] = asArray(rawPushInfo);
   const info: PushInfo = {
     paused: paused != null && String(paused) === "1",
     maxParallel: maxParallel == null ? ctx.defaults.maxParallel : Number(maxParallel),
     pushEpoch: epoch == null ? 0 : Number(epoch),
+    live: live != null && String(live) === "1",
   };
   const results = asArray(rawResults);
   for (let i = 0; i < results.length; i += 3) results[i] = taskIdOf(queue, text(results[i]));
@@ -176,6 +178,8 @@ export async function settle(
   });
   if (!start && claimMax === 0 && completions.length === 0 && failures.length === 0) return { outcomes: [], claimed: [], start: [], nextDueAt: null };
   if (claimMax > 0 || start) for (const label of claimHint(ctx.prefix, queue)) labels.add(label);
+  // [edge, issue 11] what other isolates enqueued lately (their partitions are not in this hint)
+  if (claimMax > 0 || start) for (const label of generatedPartitions(ctx.now() - RECENT_PARTITIONS_MS, ctx.now() + 32)) labels.add(label);
   const reply = await runSettle(ctx, queue, args, { replayMark: mark ? replayMarkKey(ctx.prefix, queue, mark.key) : undefined, labels });
   const codes = asArray(reply.rawOutcomes);
   const settledIds = [...completions.map((c) => c.id), ...failures.map((f) => f.id)];
@@ -210,6 +214,12 @@ export async function settle(
 function byPriority(claimed: ClaimedTask[], priorities: number[]): ClaimedTask[] {
   return claimed.map((task, i) => ({ task, i, priority: priorities[i]! })).sort((a, b) => b.priority - a.priority || a.i - b.i).map(({ task }) => task);
 }
+
+/**
+ * How far back a claim holds the partitions of generated ids whatever its hint says: past the pause
+ * between a live invocation's claims (runtime/drain.ts, ≤ 50 ms) and an enqueue's time in flight.
+ */
+const RECENT_PARTITIONS_MS = 160;
 
 /** Claims again at once when a claim stopped at a partition its call lacked: each round holds more. */
 const CLAIM_ROUNDS = 3;

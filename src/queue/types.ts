@@ -106,6 +106,8 @@ export interface PushInfo {
   maxParallel: number;
   /** The queue's push epoch: pushes are deduplicated per epoch (src/runtime/autoscale.ts). */
   pushEpoch: number;
+  /** A worker invocation's live mark stands (scripts/pieces/live.ts): it will claim the tasks, no push is due. */
+  live: boolean;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Drains a queue within a budget: claim a batch, run it, then settle it and claim the next in one
- * request (settleAndClaim) for as long as batches come back full and the budget has room for one
- * more of the same length. The last batch settles with the same call claiming nothing: complete
- * and fail of a whole batch in one request.
+ * request (settleAndClaim) for as long as claims take tasks and the budget has room for one more
+ * batch of the same length. Each claim that takes tasks holds the queue's live mark, so that its
+ * enqueues publish no push meanwhile; the claim that takes none clears it (queue/scripts/pieces/live.ts).
+ * A batch stopped by the budget settles with a call claiming nothing: complete and fail of a whole
+ * batch in one request.
  */
 import type { ClaimedTask, SettleOutcome, TaskQueue } from "../queue/types";
 import { type BatchDeps, runBatch } from "./batch";
@@ -17,11 +19,36 @@ export interface DrainDeps extends BatchDeps {
   beforeSettle?: (queue: string, batch: readonly ClaimedTask[]) => Promise<void>;
   /** Runs (without holding up the loop) after each batch settles: jobs fold their tasks' results. */
   afterSettle?: (queue: string, settled: readonly ClaimedTask[]) => Promise<void>;
+  /**
+   * Runs beside each batch (without holding up the loop; throttled by its own rule): the queue's
+   * upkeep, which a live invocation keeps going as the invocations it stands for did at their
+   * starts. True when it made tasks ready (DrainTally.readied).
+   */
+  besideBatch?: () => Promise<boolean>;
 }
 
 export interface DrainSettings {
   batchSize: number;
   leaseMs: number;
+  /**
+   * A short batch after the first is settled, with the next claim, up to this long after its own
+   * claim (CLAIM_PACE_MS): tasks came while a batch ran, so the queue is busy, and its claims then
+   * take batches rather than a task or two each (every claim costs its fixed Redis calls). The wait
+   * aims at CLAIM_TARGET_TASKS at the rate the last claim saw. The first batch settles at once: on
+   * an idle queue it is the only one, and its waiters are answered first.
+   */
+  claimPaceMs?: number;
+}
+
+/** The longest a busy queue's short batch waits for its settle and the next claim (DrainSettings.claimPaceMs). */
+export const CLAIM_PACE_MS = 50;
+/** The batch a busy queue's paced claims aim at: a claim's ~15 fixed calls fall under half a command a task. */
+export const CLAIM_TARGET_TASKS = 40;
+
+/** How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before, the next claim goes. */
+export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number): number {
+  if (taken <= 0) return 0;
+  return Math.min(maxMs, (CLAIM_TARGET_TASKS * Math.max(0, sinceClaimBefore)) / taken);
 }
 
 export interface DrainTally {
@@ -32,8 +59,13 @@ export interface DrainTally {
   stale: number;
   batches: number;
   leaseExtensions: number;
-  /** The last claim came back full, so tasks are probably still waiting. */
+  /**
+   * The budget stopped the drain though its last claim took tasks: more are probably waiting, and
+   * that claim's live mark stands until the invocation ends it (PushEpochs.endLive).
+   */
   backlogLikely: boolean;
+  /** besideBatch made tasks ready: someone must drain them. */
+  readied: boolean;
   /** When each retrying task becomes due again. */
   retryAt: number[];
   /** The earliest delayed task's due time as the last claim saw it (null: none, or not seen). */
@@ -42,28 +74,29 @@ export interface DrainTally {
 
 export function emptyTally(): DrainTally {
   return {
-    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, retryAt: [], nextDueAt: null,
+    claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, batches: 0, leaseExtensions: 0, backlogLikely: false, readied: false, retryAt: [], nextDueAt: null,
   };
 }
 
 /**
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
- * backlog and did nothing would also hand nothing on. `afterFullBatch` runs (without holding up
- * the loop) when a full batch hints at more backlog. `first`: a batch claimed already (by the
- * invocation's start) and when its claim was sent.
+ * backlog and did nothing would also hand nothing on. `checkBacklog` runs (without holding up
+ * the loop) when a full batch hints at more backlog, or a batch runs longer than the claim pace.
+ * `first`: a batch claimed already (by the invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
   queue: string,
   settings: DrainSettings,
   budget: Budget,
   deps: DrainDeps,
-  afterFullBatch: () => Promise<void> = async () => {},
+  checkBacklog: () => Promise<void> = async () => {},
   first?: { batch: ClaimedTask[]; claimSentAt: number; nextDueAt: number | null },
 ): Promise<DrainTally> {
   const tally = emptyTally();
   tally.nextDueAt = first?.nextDueAt ?? null;
-  const { batchSize, leaseMs } = settings;
+  const { batchSize, leaseMs, claimPaceMs = CLAIM_PACE_MS } = settings;
   let claimSentAt = first?.claimSentAt ?? deps.clock.now();
+  let claimBefore = claimSentAt;
   let batch = first?.batch ?? (await deps.tasks.claim(queue, batchSize, leaseMs));
   const sideWork: Promise<void>[] = [];
   while (batch.length > 0) {
@@ -72,32 +105,35 @@ export async function drainQueue(
     tally.batches++;
     budget.spendBatch();
     const full = batch.length >= batchSize;
-    if (full) sideWork.push(afterFullBatch());
+    if (full) sideWork.push(checkBacklog());
+    if (deps.besideBatch) sideWork.push(deps.besideBatch().then((readied) => void (tally.readied ||= readied)));
     const ready = deps.beforeSettle?.(queue, batch);
-    const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps);
+    // slow tasks: while this invocation holds the live mark, the queue's enqueues start no other
+    // invocation, so a batch still running after the claim pace has the backlog checked as a full
+    // one does (and more invocations pushed if it calls for them)
+    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog()), claimPaceMs);
+    const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps).finally(() => {
+      if (slow !== undefined) clearTimeout(slow);
+    });
     await ready;
     tally.leaseExtensions += settlement.leaseExtensions;
-    if (full && budget.allows(deps.clock.now() - started)) {
-      claimSentAt = deps.clock.now();
-      const next = await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs);
-      count(tally, next.outcomes);
-      tally.nextDueAt = next.nextDueAt ?? tally.nextDueAt;
-      if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
-      batch = next.claimed;
-    } else {
-      const last = await deps.tasks.settleAndClaim(queue, settlement, 0);
-      count(tally, last.outcomes);
-      tally.nextDueAt = last.nextDueAt ?? tally.nextDueAt;
-      if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
-      tally.backlogLikely = full;
-      // a short batch need not mean an empty queue: a settle that freed a flow-control slot whose key
-      // has tasks held back (or a delayed task now due) answers with a due time of now
-      if (last.nextDueAt !== null && last.nextDueAt <= deps.clock.now() + 1 && budget.allows(deps.clock.now() - started)) {
-        claimSentAt = deps.clock.now();
-        batch = await deps.tasks.claim(queue, batchSize, leaseMs);
-        continue;
-      }
+    const goOn = budget.allows(deps.clock.now() - started);
+    if (goOn && !full && tally.batches > 1) await pause(claimSentAt + claimPace(batch.length, claimSentAt - claimBefore, claimPaceMs) - deps.clock.now());
+    if (goOn) [claimBefore, claimSentAt] = [claimSentAt, deps.clock.now()];
+    const next = goOn ? await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs) : await deps.tasks.settleAndClaim(queue, settlement, 0);
+    count(tally, next.outcomes);
+    tally.nextDueAt = next.nextDueAt ?? tally.nextDueAt;
+    if (deps.afterSettle) sideWork.push(deps.afterSettle(queue, batch));
+    if (!goOn) {
+      tally.backlogLikely = true;
       break;
+    }
+    batch = next.claimed;
+    // a claim that took nothing need not mean an empty queue: a settle that freed a flow-control
+    // slot whose key has tasks held back (or a delayed task now due) answers with a due time of now
+    if (batch.length === 0 && next.nextDueAt !== null && next.nextDueAt <= deps.clock.now() + 1 && budget.allows(deps.clock.now() - started)) {
+      [claimBefore, claimSentAt] = [claimSentAt, deps.clock.now()];
+      batch = await deps.tasks.claim(queue, batchSize, leaseMs);
     }
   }
   await Promise.all(sideWork);
@@ -109,4 +145,8 @@ function count(tally: DrainTally, outcomes: SettleOutcome[]): void {
     tally[settled.outcome]++;
     if (settled.outcome === "retrying") tally.retryAt.push(settled.runAt);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }

@@ -34,11 +34,12 @@ export interface EnqueuePushOptions {
  */
 export async function publishEnqueuePush(deps: EnqueuePushDeps, queue: string, options: EnqueuePushOptions = {}): Promise<number> {
   try {
-    const { paused, maxParallel, pushEpoch: epoch } = options.pushInfo ?? (await readPushInfo(deps, queue));
+    const { paused, maxParallel, pushEpoch: epoch, live } = options.pushInfo ?? (await readPushInfo(deps, queue));
     if (paused) return 0;
     const now = (options.clock ?? systemClock).now();
     const later = (options.dueAt ?? []).filter((time) => time > now);
-    const readyNow = options.readyNow ?? true;
+    // a live invocation claims again before its mark lapses (queue/scripts/pieces/live.ts)
+    const readyNow = (options.readyNow ?? true) && !live;
     const wanted = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...delayedPushRequests(queue, later, maxParallel)];
     const pushes = wanted.filter((push) => !recentlyPublished(deps.publisher, push.deduplicationId, now));
     if (pushes.length === 0) return 0;
@@ -82,5 +83,5 @@ function recentlyPublished(publisher: PushPublisher, deduplicationId: string, no
 
 async function readPushInfo(deps: EnqueuePushDeps, queue: string): Promise<PushInfo> {
   const [summary, pushEpoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
-  return { paused: summary.settings.paused, maxParallel: summary.settings.maxParallel, pushEpoch };
+  return { paused: summary.settings.paused, maxParallel: summary.settings.maxParallel, pushEpoch, live: false };
 }

@@ -3,23 +3,33 @@
  * its scripts: the enqueue script reads it and the start script advances it in their own request;
  * these are for the other callers). One small counter per queue, never expiring: losing it only
  * means one round of ids may repeat within QStash's dedup window, which the cron's fresh epoch repairs.
+ * Beside it, the end of an invocation's live mark (queue/scripts/pieces/live.ts), which the claim
+ * scripts otherwise set and clear.
  */
 import type { Redis } from "@upstash/redis";
-import { pushEpochKey } from "../queue/index";
+import { LIVE_MARK_FIELD, pushEpochKey, queueKeyMap } from "../queue/index";
 
 export interface PushEpochs {
   /** Called by an invocation as it starts: pushes published before now are spent. */
   advance(queue: string): Promise<number>;
   current(queue: string): Promise<number>;
+  /**
+   * Called by an invocation that stops while its last claim took tasks (its budget spent): from now
+   * on the queue's enqueues push again. It checks the backlog after this, for those that did not.
+   */
+  endLive(queue: string): Promise<void>;
 }
 
-export function redisPushEpochs(redis: Pick<Redis, "incr" | "get">, prefix: string): PushEpochs {
+export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, prefix: string): PushEpochs {
   return {
     advance: (queue) => redis.incr(pushEpochKey(prefix, queue)),
     async current(queue) {
       // The internal client turns off automatic deserialization, so the value may arrive as text.
       const value = await redis.get<string | number>(pushEpochKey(prefix, queue));
       return value === null ? 0 : Number(value);
+    },
+    async endLive(queue) {
+      await redis.hdel(queueKeyMap(prefix, queue).meta, LIVE_MARK_FIELD);
     },
   };
 }

@@ -55,17 +55,24 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
         lastBacklogCheck = deps.clock.now();
         report.published += await publishBacklogPushes(queue, deps);
       };
-      const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, deps, pushForBacklog, start);
-      // Ending with a full last batch, or upkeep having requeued tasks: someone must carry on,
-      // whatever the last check said.
-      if (tally.backlogLikely || (await upkept)) {
+      // a live invocation stands for many: the upkeep goes on beside its batches (at most once a second)
+      const besideBatch = () => upkeepIfDue(queue, deps.tasks, deps.clock, deps.log, deps.afterDeaths);
+      const tally = await drainQueue(queue, { batchSize, leaseMs }, budget, { ...deps, besideBatch }, pushForBacklog, start);
+      // Stopped by the budget with tasks coming, or upkeep having requeued tasks: someone must carry
+      // on, whatever the last check said. The live mark ends first, so that an enqueue either pushes
+      // itself or came before the backlog is read (queue/scripts/pieces/live.ts).
+      if (tally.backlogLikely) await endLiveMark(queue, deps);
+      if (tally.backlogLikely || tally.readied || (await upkept)) {
         lastBacklogCheck = Number.NEGATIVE_INFINITY;
         await pushForBacklog();
       }
-      // Tasks others held as this one started may belong to an invocation that died. The earliest
-      // delayed task left gets a delayed push too, so that a burst of delays is run second by second by a
-      // chain of pushes (one per distinct due second), not by the cron.
-      const leaseCheck = summary.counts.running > 0 ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
+      // Tasks others held as this one started may belong to an invocation that died; so may those of
+      // invocations that started while it drained (its live mark kept the enqueues from starting
+      // others that would have looked). The earliest delayed task left gets a delayed push too, so
+      // that a burst of delays is run second by second by a chain of pushes (one per distinct due
+      // second), not by the cron.
+      const othersMayHold = summary.counts.running > 0 || tally.batches > 1;
+      const leaseCheck = othersMayHold ? leaseCheckAt(queue, deps.clock.now(), leaseMs) : null;
       // a due time already past (a flow-control slot opened as the last batch settled) is pushed for now
       const nextDue = tally.nextDueAt === null ? null : Math.max(tally.nextDueAt, deps.clock.now() + 1);
       const dueAt = [...tally.retryAt, ...[leaseCheck, nextDue].filter((time): time is number => time !== null)]
@@ -103,6 +110,15 @@ async function startQueue(queue: string, deps: InvocationDeps, replayMark: Repla
     return null;
   }
   return { summary: start.summary, batch: start.claimed, claimSentAt, nextDueAt: start.nextDueAt };
+}
+
+/** Best effort: a mark left standing only silences the queue's pushes until it lapses (LIVE_MARK_MS). */
+async function endLiveMark(queue: string, deps: InvocationDeps): Promise<void> {
+  try {
+    await deps.epochs.endLive(queue);
+  } catch (error) {
+    deps.log.warn("could not end the live mark; the queue's pushes resume when it lapses", { queue, error: String(error) });
+  }
 }
 
 /** Delayed pushes for retries and lease checks; best effort like every publish. */

@@ -54,7 +54,7 @@ describe("coalesced enqueues", () => {
     const ids = answers.map((answer) => {
       if (answer instanceof Error) throw answer;
       expect(answer.results).toHaveLength(1);
-      expect(answer.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
+      expect(answer.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0, live: false });
       return answer.results[0]!.id;
     });
     expect(new Set(ids).size).toBe(20);

@@ -114,7 +114,7 @@ describe("pushes through the QStash dev server", () => {
     const clock = steppingClock();
     const first = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 1 }]);
     expect(first.results).toHaveLength(1);
-    expect(first.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0 });
+    expect(first.pushInfo).toEqual({ paused: false, maxParallel: 10, pushEpoch: 0, live: false });
     expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock, pushInfo: first.pushInfo! })).toBe(1);
     // The same dedup id as a push that reads the epoch itself: QStash drops the copy.
     expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock })).toBe(0);
@@ -123,7 +123,7 @@ describe("pushes through the QStash dev server", () => {
     expect(await handlePush(env, { queue }, { functions, log })).toMatchObject({ claimed: 1, succeeded: 1 });
     await tasks.updateSettings(queue, { maxParallel: 3, paused: true });
     const second = await tasks.enqueueAndPeek(queue, [{ fn: "echo", input: 2 }]);
-    expect(second.pushInfo).toEqual({ paused: true, maxParallel: 3, pushEpoch: 1 });
+    expect(second.pushInfo).toEqual({ paused: true, maxParallel: 3, pushEpoch: 1, live: false });
     expect(await publishEnqueuePush(clientsFromEnv(env, { log }), queue, { clock, pushInfo: second.pushInfo! })).toBe(0);
     await sleep(300);
     expect(receiver.deliveriesTo(path)).toHaveLength(1);

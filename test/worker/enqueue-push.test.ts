@@ -83,6 +83,18 @@ describe("an enqueue pushes the workers", () => {
     expect((await call("GET", `/v1/tasks/${enqueued.body.id}`, { token: "read" })).body.status).toBe("succeeded");
   });
 
+  it("pushes after a resume though an invocation's live mark was left standing by the pause", async () => {
+    const queue = queueName("push-live");
+    // an invocation claims (the queue is live) and is paused before its next claim, which takes nothing and so clears nothing
+    await directQueue().enqueue(queue, [{ fn: "echo", input: 0 }]);
+    expect(await directQueue().claim(queue, 10)).toHaveLength(1);
+    await call("POST", `/v1/queues/${queue}/pause`);
+    expect(await directQueue().claim(queue, 10)).toEqual([]);
+    expect((await directQueue().enqueueAndPeek(queue, [{ fn: "echo", input: 1 }])).pushInfo).toMatchObject({ live: true, paused: true });
+    expect((await call("POST", `/v1/queues/${queue}/resume`)).status).toBe(200);
+    expect((await directQueue().enqueueAndPeek(queue, [{ fn: "echo", input: 2 }])).pushInfo).toMatchObject({ live: false, paused: false });
+  });
+
   it("publishes no push now for a delayed task, and a delayed push that runs it once it is due", async () => {
     const queue = queueName("push-later");
     const enqueued = await call<{ id: string; status: string }>("POST", `/v1/queues/${queue}/tasks`, { json: { fn: "echo", delay: "2s" } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { digestsEqual, parseTokens, reachesQueue, tokenOf, TokenConfigError } from "../../src/http/tokens";
+import { bytesEqual, digestsEqual, parseTokens, reachesQueue, tokenOf, TokenConfigError } from "../../src/http/tokens";
 import { directQueue, expectProblem, queueName } from "./helpers";
 import { callWith, freshToken } from "./security-helpers";
 
@@ -124,5 +124,20 @@ describe("EDGEQ_TOKENS queue patterns", () => {
     y[0] = 0;
     expect(digestsEqual(x, y)).toBe(false);
     expect(digestsEqual(x, x.slice(0, 31))).toBe(false);
+  });
+
+  it("answers a token that matched last from memory, and nothing else: no prefix, extension or other list", async () => {
+    const tokens = await parseTokens(`${A}:read`);
+    const entry = await tokenOf(A, tokens);
+    expect(entry).toBe(tokens[0]);
+    expect(await tokenOf(A, tokens)).toBe(entry);
+    expect(await tokenOf(A.slice(0, 19), tokens)).toBeNull();
+    expect(await tokenOf(`${A}a`, tokens)).toBeNull();
+    expect(await tokenOf(`${A.slice(0, 19)}b`, tokens)).toBeNull();
+    // a new secret is a new list: the token it no longer holds is refused
+    expect(await tokenOf(A, await parseTokens(`${"b".repeat(20)}:read`))).toBeNull();
+    expect(bytesEqual(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3]))).toBe(true);
+    expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false);
+    expect(bytesEqual(new Uint8Array([1, 2, 3, 1]), new Uint8Array([1, 2, 3]))).toBe(false);
   });
 });

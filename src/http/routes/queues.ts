@@ -79,6 +79,7 @@ export function registerQueueRoutes(app: App): void {
       if (patch.backoff.maxMs < patch.backoff.baseMs) throw invalidField("backoff.maxMs", "must be at least backoff.baseMs");
     }
     await c.var.queue.updateSettings(queue, patch);
+    if (patch.paused === false) await c.var.clients.forQueue(queue).epochs.endLive(queue); // as a resume does
     return c.json(await c.var.queue.getQueue(queue), 200);
   });
 
@@ -86,6 +87,9 @@ export function registerQueueRoutes(app: App): void {
     app.openapi(pauseRoute(action), async (c) => {
       const { queue } = c.req.valid("param");
       await c.var.queue.updateSettings(queue, { paused: action === "pause" });
+      // a paused queue's claims take nothing and clear no live mark (queue/scripts/pieces/live.ts):
+      // one left from before the pause must not silence the pushes of the enqueues that follow
+      if (action === "resume") await c.var.clients.forQueue(queue).epochs.endLive(queue);
       const summary = await c.var.queue.getQueue(queue);
       // Enqueues to a paused queue publish no push: its waiting tasks get theirs now, not from the cron.
       const waiting = (summary.counts.queued ?? 0) + (summary.counts.delayed ?? 0);

@@ -1,6 +1,7 @@
 import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_BUFFERS } from "./pieces/buffers";
 import { LUA_FLOW } from "./pieces/flow";
+import { LIVE_MARK_FIELD } from "./pieces/live";
 import { defineQueueScript } from "./queue-script";
 
 export const enqueueScript = defineQueueScript({
@@ -17,7 +18,9 @@ then N quintuples: local id, "1" when the caller chose the id (check for an exis
 The partitions declared hold every task's and every dedup key's (field "=<dedupKey>" of the hashed
 partition of the key, ids.ts dedupPartitionOf).
 Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
-pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0) }.
+pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0),
+  live ("1" while a worker invocation's live mark stands, pieces/live.ts: it will claim these tasks,
+  so no push is due and the epoch is not read; else nil) }.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
 {"_need", labels}: nothing written; run again with those partitions too (a dedup key's task's).
@@ -100,8 +103,9 @@ if created > 0 then count("enqueued", created) end
 flush()
 local pushInfo = {}
 if ARGV[5] == "1" then
-  local settings = redis.call("HMGET", META, "paused", "maxParallel")
-  pushInfo = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)}
+  local settings = redis.call("HMGET", META, "paused", "maxParallel", "${LIVE_MARK_FIELD}")
+  if (tonumber(settings[3]) or 0) > NOW then pushInfo = {settings[1], settings[2], false, "1"}
+  else pushInfo = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)} end
 end
 return {out, pushInfo}
 `,

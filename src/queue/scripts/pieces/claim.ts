@@ -5,6 +5,7 @@ import { LUA_TRANSITIONS } from "./transitions";
 import { LUA_FLOW } from "./flow";
 import { LUA_PRIORITIZED } from "./prioritized";
 import { LUA_PART_INDEX } from "./part-index";
+import { LUA_LIVE } from "./live";
 
 /** The state fields up to RunAt, then the rest from the tab, with the head's creation time. */
 const CLAIM_PATTERN = JSON.stringify(JSON.parse(leadingStateFields(StateField.RunAt + 1)) + "[^\t]*(\t" + headFieldsPattern([HeadField.CreatedAt]) + ".*)$");
@@ -22,7 +23,7 @@ const CLAIM_PATTERN = JSON.stringify(JSON.parse(leadingStateFields(StateField.Ru
  */
 export const LUA_CLAIM = luaPiece(
   "claim",
-  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW, LUA_PART_INDEX] },
+  { keys: ["ready"], uses: [LUA_PRIORITIZED, LUA_FLOW, LUA_PART_INDEX, LUA_LIVE] },
   String.raw`
 local claimed, claimHint, claimShort = {}, {}, false
 -- the six leading state fields, then the rest of the record from its tab with the head's first
@@ -229,6 +230,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   local gone = {}
   for _, label in ipairs(emptied) do gone[label] = true end
   for _, label in ipairs(indexed) do if not gone[label] then hint(label) end end
+  liveAfterClaim(#claimed / 2) -- [edge] the live-invocation mark (pieces/live.ts)
 end
 `,
 );
