@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { startMonitor } from "../../bench/redis-trace";
 import { enqueueCoalesced } from "../../src/http/enqueue-coalescer";
-import { createTaskQueue, LIVE_MARK_MS, pushEpochKey } from "../../src/queue/index";
+import { createTaskQueue, LIVE_MARK_FIELD, LIVE_MARK_MS, pushEpochKey, queueKeyMap } from "../../src/queue/index";
 import type { ClaimedTask, TaskQueue } from "../../src/queue/types";
 import { clientsFromEnv } from "../../src/runtime/clients";
 import { publishEnqueuePush } from "../../src/runtime/enqueue-push";
@@ -75,6 +75,27 @@ describe("the live-invocation mark", () => {
     expect((await clocked.enqueueAndPeek(queue, [{ fn: "echo", input: 2 }])).pushInfo).toMatchObject({ live: true });
     now += 2;
     expect((await clocked.enqueueAndPeek(queue, [{ fn: "echo", input: 3 }])).pushInfo).toMatchObject({ live: false });
+  });
+
+  it("is written again only when less than half of it is left, and the claim that takes nothing deletes it", async () => {
+    let now = Date.now();
+    const clocked = createTaskQueue(rawTestRedis(), { prefix: keys.prefix, now: () => now });
+    const queue = queueName("renew");
+    const meta = queueKeyMap(keys.prefix, queue).meta;
+    const mark = async () => (await rawTestRedis().hget(meta, LIVE_MARK_FIELD)) as string | null;
+    await clocked.enqueue(queue, Array.from({ length: 4 }, (_, n) => ({ fn: "echo", input: n })));
+    const first = now;
+    expect(await clocked.claim(queue, 1)).toHaveLength(1);
+    expect(Number(await mark())).toBe(first + LIVE_MARK_MS);
+    now += LIVE_MARK_MS / 2 - 1; // more than half left: not written
+    expect(await clocked.claim(queue, 1)).toHaveLength(1);
+    expect(Number(await mark())).toBe(first + LIVE_MARK_MS);
+    now += 2; // less than half left: renewed from this claim
+    expect(await clocked.claim(queue, 1)).toHaveLength(1);
+    expect(Number(await mark())).toBe(now + LIVE_MARK_MS);
+    expect(await clocked.claim(queue, 1)).toHaveLength(1);
+    expect(await clocked.claim(queue, 1)).toEqual([]);
+    expect(await mark()).toBeNull();
   });
 
   it("a busy queue's single enqueues publish no push and read no push epoch (MONITOR count), an idle one's do", async () => {

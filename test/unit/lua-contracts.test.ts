@@ -106,7 +106,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "68a4a9ffd898aa991060f59212790c9047903303",
-  "settle": "a66b873a69fd5ae28ecea9e25bd458b54f87a52e",
+  "settle": "534afb4a52460207d7fc2715b7283ccf742bacfa",
   "extend": "e8013d0de1ad5594c8726dd807f5c21e9c3453f0",
   "cancel": "3025cd4a69407fe0056aac6e4644f9476930b0f0",
   "dead": "ce6b13445df910c1d145db15688053cf8d7174ca",

@@ -73,7 +73,7 @@ for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
 
 local m = {}
-if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re"}) end
+if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re", "_live"}) end
 local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
 local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 

@@ -137,7 +137,7 @@ local function popReady(want, head)
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
   return got
 end
--- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _seq, _pe, _rh)
+-- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _seq, _pe, _rh, _live)
 local function claimBatch(claimMax, m, c, settleIds)
   local lackingDue, direct = false, {}
   -- prioritized tasks may wait: some were added since a claim last found none (pieces/buffers.ts)
@@ -230,7 +230,7 @@ local function claimBatch(claimMax, m, c, settleIds)
   local gone = {}
   for _, label in ipairs(emptied) do gone[label] = true end
   for _, label in ipairs(indexed) do if not gone[label] then hint(label) end end
-  liveAfterClaim(#claimed / 2) -- [edge] the live-invocation mark (pieces/live.ts)
+  liveAfterClaim(#claimed / 2, m._live) -- [edge] the live-invocation mark (pieces/live.ts)
 end
 `,
 );
