@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "68a4a9ffd898aa991060f59212790c9047903303",
-  "settle": "534afb4a52460207d7fc2715b7283ccf742bacfa",
-  "extend": "e8013d0de1ad5594c8726dd807f5c21e9c3453f0",
-  "cancel": "3025cd4a69407fe0056aac6e4644f9476930b0f0",
-  "dead": "ce6b13445df910c1d145db15688053cf8d7174ca",
-  "upkeep": "721f7ebd797f889c0140c755ee856ad696c365ed",
+  "enqueue": "1a7c9c3ff072eef3d27659c07f9ddb6b837c5a2c",
+  "settle": "51547275eb57e7fe2a31153c1df3edfbe81ebedb",
+  "extend": "5633a8122631bde82cd2f46a7a9997076600ecf4",
+  "cancel": "a5c41de17e0d1c9af30206c497fa978ebe8448c0",
+  "dead": "5b5578a821cc9ae5676643ec7b058ed81d27ff87",
+  "upkeep": "839248a24bc2f52663aa8b588f914cc1c045944a",
   "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
   "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
   "deadPage": "8cda21ab62cd60e0e29d7961c47efd18f593637c",

@@ -4,6 +4,9 @@ import { LUA_FLOW } from "./pieces/flow";
 import { LUA_PART_FOLD } from "./pieces/part-fold";
 import { defineQueueScript } from "./queue-script";
 
+/** Partitions an upkeep call takes on for the ids its record-expiry entries list, past the first entry's. */
+const EXPIRY_PARTS = 64;
+
 /** upkeep: promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys. */
 export const upkeepScript = defineQueueScript({
   name: "upkeep",
@@ -16,8 +19,8 @@ Sweep entries (score = when due; member = kind letter then payload):
   L<label>\n<tag>  claimed/extended tasks, listed in field "~L<tag>" of partition <label>'s hash: a
                 task still running with an expired lease is reclaimed (back to ready, or dead when its
                 attempts are spent); finished ones become G
-  G<label>\n<tag>  finished (succeeded or canceled) records, listed in field "~G<tag>": deleted once
-                past their expiresAt
+  G<label>\n<tag>  finished (succeeded or canceled) records of one settle call, of any partitions,
+                listed in field "~G<tag>" of partition <label>'s hash: deleted once past their expiresAt
   D<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~D<tag>" of
                 partition <label>'s hash, each entry being field "=<key>" of its own partition's
                 hash (scripts/enqueue.ts): deleted once past their window
@@ -82,10 +85,29 @@ for _, e in ipairs(entries) do
     end
   end
 end
+-- a G list names the ids a settle call finished, of any partitions (pieces/buffers.ts sweepAdd): their
+-- partitions too, for the entries this call handles, which list EXPIRY_PARTS partitions at most past
+-- the first entry (the entries after wait for the next call; counted held or not, so that the call
+-- run again with them covers the same entries and needs no more)
+local covered, left, spread = 0, limit, {n = 0}
+for _, e in ipairs(entries) do
+  if left <= 0 then break end
+  local list = listOf[e] or {}
+  if string.sub(e, 1, 1) == "G" then
+    for _, id in ipairs(list) do
+      local label = partOf(id)
+      if not spread[label] then spread[label] = true; spread.n = spread.n + 1 end
+    end
+    if covered > 0 and spread.n > ${EXPIRY_PARTS} then break end
+    for _, id in ipairs(list) do needs(partOf(id)) end
+  end
+  covered = covered + 1
+  left = left - #list
+end
 if #need > 0 then return {NEED, need} end
 local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
-for _, e in ipairs(entries) do
-  if budget <= 0 then more = true; break end
+for i, e in ipairs(entries) do
+  if budget <= 0 or i > covered then more = true; break end
   local kind = string.sub(e, 1, 1)
   -- an entry without a partition is of before partitions: its records (and dedup keys) are in the
   -- old keys, not upkept

@@ -68,17 +68,23 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry), D (dedup expiry); one per partition, kind
--- and due time. The
+-- sweep entries: kind L (lease check), G (record expiry), D (dedup expiry); one per partition (G: per
+-- call), kind and due time. The
 -- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
 -- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
 -- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
--- several ms shares one entry
+-- several ms shares one entry, and list the call's ids of every partition in the hash of the first
+-- (upkeep holds their partitions): tasks trickled one per partition and kept a day would otherwise
+-- leave a member each (168 bytes) for that day
 -- D (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash of the call's first key
 -- (a claim adds its tasks one by one, mostly to the group of the one before: that group is kept)
-local lastSweep = {}
+local lastSweep, expiryHome = {}, {}
 local function sweepAdd(kind, due, id, label)
   if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
+  if kind == "G" and not label then
+    label = expiryHome[due] or partOf(id)
+    expiryHome[due] = label
+  end
   label = label or partOf(id)
   local last = lastSweep
   if last.due == due and last.label == label and last.kind == kind then last.ids[#last.ids + 1] = id; return end
@@ -169,7 +175,7 @@ local function sweepFields()
       end
     end
   end
-  sweepGroups, sweepOrder, lastSweep = {}, {}, {}
+  sweepGroups, sweepOrder, lastSweep, expiryHome = {}, {}, {}, {}
   return fields, members
 end
 -- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)

@@ -1,0 +1,55 @@
+/**
+ * Tasks trickled one per partition (slower than one per 32 ms step) and kept for their result TTL:
+ * record-expiry entries are one per settle or upkeep call and due second, listing ids of any
+ * partitions, so the sweep set does not grow with the tasks kept (one member each, 168 bytes, for a
+ * day, would pass Upstash's 100 MB near 620,000 tasks: a queue fed 7 tasks a second).
+ */
+import { describe, expect, it } from "vitest";
+import { queueKeyMap } from "../../src/queue/index";
+import { rawTestRedis } from "../support/redis-client";
+import { queueFixture, queueName } from "./queue-fixture";
+
+describe("the sweep set under a trickle", () => {
+  const { queue, clock, prefix } = queueFixture({ defaults: { leaseMs: 1_000, resultTtlMs: 60_000 } });
+
+  const upkeepAll = async (q: string) => {
+    const total = { expired: 0, calls: 0 };
+    for (let more = true; more; ) {
+      const result = await queue.upkeep(q, 1_000);
+      total.expired += result.expired ?? 0;
+      total.calls++;
+      more = result.more;
+    }
+    return total;
+  };
+
+  it("holds a few expiry entries for 300 tasks of 300 partitions, and deletes every record past its time", async () => {
+    const q = queueName();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      clock.now += 40; // each task minted in a 32 ms step of its own: a partition of its own
+      ids.push(...(await queue.enqueue(q, [{ fn: "f", input: i }])).map((r) => r.id));
+    }
+    for (let got = await queue.claim(q, 100); got.length > 0; got = await queue.claim(q, 100)) {
+      clock.now += 5;
+      await queue.complete(q, got.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: t.input })));
+    }
+    const sweep = queueKeyMap(prefix, q).sweep;
+    // one lease-check entry per claimed partition until the leases are due
+    expect(await rawTestRedis().zcard(sweep)).toBe(300);
+    clock.now += 2_000;
+    expect((await upkeepAll(q)).expired).toBe(0);
+    const kept = (await rawTestRedis().zrange(sweep, 0, -1)) as string[];
+    expect(kept.every((member) => member.startsWith("G"))).toBe(true);
+    // the 300 tasks finished within one second: a handful of entries (one per upkeep call and due
+    // second), where one per partition made 300
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(12);
+    expect((await queue.getMany(ids)).every((task) => task?.status === "succeeded")).toBe(true);
+
+    clock.now += 61_000;
+    expect((await upkeepAll(q)).expired).toBe(300);
+    expect(await rawTestRedis().zcard(sweep)).toBe(0);
+    expect((await queue.getMany(ids)).every((task) => task === null)).toBe(true);
+  });
+});
