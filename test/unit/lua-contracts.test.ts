@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "1a7c9c3ff072eef3d27659c07f9ddb6b837c5a2c",
-  "settle": "51547275eb57e7fe2a31153c1df3edfbe81ebedb",
-  "extend": "5633a8122631bde82cd2f46a7a9997076600ecf4",
-  "cancel": "a5c41de17e0d1c9af30206c497fa978ebe8448c0",
-  "dead": "5b5578a821cc9ae5676643ec7b058ed81d27ff87",
-  "upkeep": "839248a24bc2f52663aa8b588f914cc1c045944a",
+  "enqueue": "bc13102bec70fa6082dc016a3e4e16701d7644f6",
+  "settle": "fbd59727e2955e4d73c6ac82078763758e777bc2",
+  "extend": "27a441b178cfd1956efe0b687790d0803e9734ab",
+  "cancel": "92e6706f6d07a3d90ca71430e24db42d2f6400d6",
+  "dead": "68e795428699d306fbacbb91563593b6957b6885",
+  "upkeep": "61471e97990cda238936647efd1bd838324f8f55",
   "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
   "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
   "deadPage": "8cda21ab62cd60e0e29d7961c47efd18f593637c",

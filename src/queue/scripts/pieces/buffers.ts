@@ -72,15 +72,16 @@ end
 -- call), kind and due time. The
 -- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
 -- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
--- batches, not with tasks. G entries are rounded up to the next second so a batch finishing over
--- several ms shares one entry, and list the call's ids of every partition in the hash of the first
--- (upkeep holds their partitions): tasks trickled one per partition and kept a day would otherwise
--- leave a member each (168 bytes) for that day
+-- batches, not with tasks. G entries are rounded up to the next 10 s (a record is deleted up to 10 s
+-- after its time) and list the call's ids of every partition in the hash of the first (upkeep holds
+-- their partitions): a queue finishing tasks every second of a day leaves 8,640 members a day at
+-- most per calling isolate, where a member per partition (tasks trickled one per partition) made
+-- one a task, 168 bytes each, for as long as results are kept
 -- D (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash of the call's first key
 -- (a claim adds its tasks one by one, mostly to the group of the one before: that group is kept)
 local lastSweep, expiryHome = {}, {}
 local function sweepAdd(kind, due, id, label)
-  if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
+  if kind == "G" then due = math.ceil(due / 10000) * 10000 elseif kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
   if kind == "G" and not label then
     label = expiryHome[due] or partOf(id)
     expiryHome[due] = label
