@@ -135,3 +135,12 @@ export function dedupPartitionOf(dedupKey: string): string {
   if (numbered) return `${numbered[1]}#${numbered[2]!.slice(0, -2)}`;
   return hashedPartitionOf(dedupKey, DEDUP_HASHED_PARTITIONS);
 }
+
+/**
+ * Where an enqueue whose first dedup key is not hashed (a ULID, a numbered key) lists its keys for
+ * their expiry: the hashed dedup partition of the second `now` falls in (scripts/enqueue.ts), so that
+ * dedup-expiry lists live in DEDUP_HASHED_PARTITIONS partitions whatever the keys. The caller declares it.
+ */
+export function dedupSweepHome(now: number): string {
+  return `%${Math.floor(now / 1000) % DEDUP_HASHED_PARTITIONS}`;
+}

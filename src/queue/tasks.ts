@@ -2,7 +2,7 @@
 import { text } from "./codec";
 import { asArray, type QueueContext, type ScriptKeys } from "./context";
 import { addToHint, claimHint, countClaimRerun, rememberHint } from "./claim-hints";
-import { dedupPartitionOf, generatedPartitions, partitionOf, splitTaskId, taskIdOf } from "./ids";
+import { dedupPartitionOf, dedupSweepHome, generatedPartitions, partitionOf, splitTaskId, taskIdOf } from "./ids";
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, priorityOf, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { register, registrationDue } from "./registry";
@@ -81,6 +81,8 @@ async function runEnqueue(ctx: QueueContext, queue: string, now: number, packed:
     // a dedup key's entry lives in the hashed partition of the key (ids.ts dedupPartitionOf)
     if (task[2]) dedupLabels.add(dedupPartitionOf(task[2]));
   }
+  // and the keys' expiry list may live in the hashed partition of this second (scripts/enqueue.ts)
+  if (dedupLabels.size > 0) dedupLabels.add(dedupSweepHome(now));
   // the registry is outside the queue's hash tag: listed by a call of its own, in the same request
   const listing = registrationDue(ctx, queue, now) ? register(ctx, queue) : undefined;
   // before the call: a claim sent while it is in flight may run after it, and then holds its partitions

@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "69ef69d983384b81a316fbde3d56476a69ae3dac",
-  "settle": "718ea24f58c179a7203bf15c5436600a4da741cd",
-  "extend": "36fac5142504264d25c5cd442a0a5706dbd4746a",
-  "cancel": "6bd3df065eaaaaaef4aa82543b31b439531ca5d6",
-  "dead": "331cd30e31e8342a524902336f05f4a630934f3b",
-  "upkeep": "9ec87d4ec2ce5a7d92bc4de82ce4cd1d89c307f7",
+  "enqueue": "f23190af35f7f42edd622619ed7fd739c5c88808",
+  "settle": "452347b1bb6ae75293ccfec9c4a7012f102833f9",
+  "extend": "7a39393443cd2ff1787101779baf7a9b33d2e43d",
+  "cancel": "7f23d8a4fa640195c68637880022b6972e11df8c",
+  "dead": "35c6b61872e0d7ece2dbc90b68ef0bf1dd1cfa42",
+  "upkeep": "11edd0bed6e63a76cb93750cafd98bb8a942b17e",
   "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
   "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
   "deadPage": "17556c6fd1de1cc299c38d1a5790e6b234c20d68",

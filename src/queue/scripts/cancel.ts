@@ -11,7 +11,8 @@ export const cancelScript = defineQueueScript({
   partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] queue name   ARGV[4..] local task ids
-Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable.
+Returns one code per id: 1 canceled, -1 TaskNotFound (or of another queue), -4 NotCancelable;
+or {"_need", labels} before anything is written: the partitions of the records' expiry bucket.
 A canceled task of priority 0 leaves its id in the ready list as a tombstone (LREM would cost
 O(queue length)); the claim skips it and the _tomb counter keeps the queued depth exact. A keyed
 one stays in its flow queue (pieces/flow.ts), counted out of the queued tasks (_fq) at once. A delayed
@@ -21,8 +22,21 @@ task already promoted (its record still "d", its id in its partition's prioritiz
 local queue = ARGV[3]
 local ids = {}
 for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
-local keepMs = tonumber(readMeta({}).resultTtlMs)
+local m = readMeta({"_gk"})
+local keepMs = tonumber(m.resultTtlMs)
+expiry.start(m)
 load(ids)
+-- the canceled records' expiry bucket: its chunks' partitions before anything is written (pieces/expiry.ts)
+local cancelable = 0
+for _, id in ipairs(ids) do
+  local st = cache[id] and string.sub(cache[id], 1, 1)
+  if st == "q" or st == "d" then cancelable = cancelable + 1 end
+end
+if cancelable > 0 then
+  local need = {}
+  expiry.need({[expiry.due(NOW + keepMs)] = cancelable}, function(label) if not PART[label] then need[#need + 1] = label end end)
+  if #need > 0 then return {NEED, need} end
+end
 local out, fromPrio, fromDelayed = {}, {}, {}
 for i, id in ipairs(ids) do
   local rec, code = cache[id], -1

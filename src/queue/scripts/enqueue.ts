@@ -3,6 +3,8 @@ import { LUA_BUFFERS } from "./pieces/buffers";
 import { LUA_FLOW } from "./pieces/flow";
 import { LIVE_MARK_FIELD } from "./pieces/live";
 import { defineQueueScript } from "./queue-script";
+import { DEDUP_HASHED_PARTITIONS } from "../ids";
+import { DEDUP_LIST_KEYS } from "./pieces/buffers";
 
 export const enqueueScript = defineQueueScript({
   name: "enqueue",
@@ -16,7 +18,7 @@ ARGV[5] "1": also read what the push to a worker needs (saves the push a request
 then N quintuples: local id, "1" when the caller chose the id (check for an existing task), dedupKey
   ("" none), route ("" ready at priority 0 | "p<priority>" ready | "d<runAt ms>[|<priority>]" delayed), record
 The partitions declared hold every task's and every dedup key's (field "=<dedupKey>" of the hashed
-partition of the key, ids.ts dedupPartitionOf).
+partition of the key, ids.ts dedupPartitionOf) and, with dedup keys, ids.ts dedupSweepHome's.
 Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
 pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0),
   live ("1" while a worker invocation's live mark stands, pieces/live.ts: it will claim these tasks,
@@ -37,18 +39,24 @@ end
 
 -- dedup: "<until36>|<id>" per key, in field "=<key>" of the key's hashed partition (one HMGET a
 -- partition); entries past their window are ignored and later swept
-local window, firstOf, sweepDue = 0, {}, 0
+local window, firstOf, sweepDue, homes, home = 0, {}, 0, {}, nil
 if #keys > 0 then
   window = tonumber(readMeta({}).dedupWindowMs) or 0
   if window > 0 then
     local byLabel, labels = groupBy(keys, dedupPartOf)
-    -- dedup keys leave at most 1/64th of the window late; a call lists its keys in one sweep field
-    -- of its first key's partition, merged into by the calls of the same due time and first
-    -- partition (the sweep set grows with calls, not keys); the field is read with the entries, so
-    -- that the merge costs no command of its own
+    -- dedup keys leave at most 1/64th of the window late; a call lists its keys in one sweep field,
+    -- merged into by the calls of the same due time and home, read with the entries where it can be
+    -- (the merge then costs no command of its own). The home is one of the DEDUP_HASHED_PARTITIONS
+    -- (ids.ts dedupSweepHome): the first key's when it is hashed, else the one of this second, which
+    -- the caller declares; so the sweep set holds at most 128 dedup members a due time, whatever the
+    -- keys (a ULID key's own partition made one member a key under a trickle). A field past
+    -- ${DEDUP_LIST_KEYS} keys takes no more: the next home, or the first key's own partition
     local step = math.max(1, math.floor(window / 64000)) * 1000
     sweepDue = math.ceil((NOW + window) / step) * step
     local sweepField = "~D" .. int(sweepDue)
+    local first = dedupPartOf(keys[1])
+    homes = {"%" .. (math.floor(NOW / 1000) % ${DEDUP_HASHED_PARTITIONS}), first}
+    if string.sub(first, 1, 1) == "%" then homes[1] = first end
     for _, label in ipairs(labels) do
       local group, fields, hash = byLabel[label], {}, partKey(label, 1)
       for i, key in ipairs(group) do fields[i] = "=" .. key end
@@ -63,6 +71,7 @@ if #keys > 0 then
         end
       end
     end
+    home = dedupSweepHome(homes, sweepField)
   end
 end
 -- a dedup hit may name a task of a partition the caller could not know of
@@ -70,7 +79,7 @@ local need = undeclared(check)
 if #need > 0 then return {NEED, need} end
 load(check)
 
-local out, created, home = {}, 0, nil
+local out, created = {}, 0
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
   local at = 6 + i * 5
@@ -91,7 +100,6 @@ for i = 0, n - 1 do
     if key ~= "" and window > 0 then
       firstOf[key] = id
       putField(partKey(dedupPartOf(key), 1), "=" .. key, until36 .. "|" .. id)
-      home = home or dedupPartOf(key)
       sweepAdd("D", sweepDue, dedupEntry(key), home)
     end
     created = created + 1

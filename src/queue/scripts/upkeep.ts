@@ -2,6 +2,7 @@ import { LUA_SETTINGS } from "./pieces/settings";
 import { LUA_TRANSITIONS } from "./pieces/transitions";
 import { LUA_FLOW } from "./pieces/flow";
 import { LUA_PART_FOLD } from "./pieces/part-fold";
+import { LUA_EXPIRY } from "./pieces/expiry";
 import { defineQueueScript } from "./queue-script";
 
 /** Partitions an upkeep call takes on for the ids its record-expiry entries list, past the first entry's. */
@@ -11,7 +12,7 @@ const EXPIRY_PARTS = 64;
 export const upkeepScript = defineQueueScript({
   name: "upkeep",
   summary: "promotes due delayed tasks, reclaims expired leases, expires old records and dedup keys",
-  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW, LUA_PART_FOLD],
+  uses: [LUA_SETTINGS, LUA_TRANSITIONS, LUA_FLOW, LUA_PART_FOLD, LUA_EXPIRY],
   partitioned: true,
   contract: String.raw`
 ARGV[1] now ms   ARGV[2] defaults   ARGV[3] limit (ids handled per part per call)
@@ -19,8 +20,9 @@ Sweep entries (score = when due; member = kind letter then payload):
   L<label>\n<tag>  claimed/extended tasks, listed in field "~L<tag>" of partition <label>'s hash: a
                 task still running with an expired lease is reclaimed (back to ready, or dead when its
                 attempts are spent); finished ones become G
-  G<label>\n<tag>  finished (succeeded or canceled) records of one settle call, of any partitions,
-                listed in field "~G<tag>" of partition <label>'s hash: deleted once past their expiresAt
+  G<label>\n<due> finished (succeeded or canceled) records of any partitions whose expiry falls in
+                bucket <due>, listed in field "~G<due>" of partition <label>'s hash (pieces/expiry.ts;
+                before, "~G<due>.<now>.<first id>" of one call): deleted once past their expiresAt
   D<label>\n<tag>  dedup keys listed (escaped: pieces/buffers.ts dedupEntry) in field "~D<tag>" of
                 partition <label>'s hash, each entry being field "=<key>" of its own partition's
                 hash (scripts/enqueue.ts): deleted once past their window
@@ -34,7 +36,8 @@ the groups a fold writes).
   body: String.raw`
 local limit = tonumber(ARGV[3])
 if not limit or limit < 1 then return -6 end
-local m = readMeta({})
+local m = readMeta({"_gk"})
+expiry.start(m)
 local fetchMax = 64
 local scored = redis.call("ZRANGEBYSCORE", SWEEP, "-inf", NOW, "WITHSCORES", "LIMIT", 0, fetchMax)
 local entries, scoreOf = {}, {}
@@ -46,9 +49,22 @@ local need, needed, located = {}, {}, {}
 local function needs(label)
   if not PART[label] and not needed[label] then needed[label] = true; need[#need + 1] = label end
 end
+local leaseChecks = false
 for _, e in ipairs(entries) do
   local label, tag = string.match(string.sub(e, 2), "^([^\n]*)\n(.*)$")
   if label then located[e] = {label, "~" .. string.sub(e, 1, 1) .. tag}; needs(label) end
+  if string.sub(e, 1, 1) == "L" then leaseChecks = true end
+end
+-- tasks found finished by lease checks get record-expiry entries (pieces/expiry.ts): the homes of
+-- the buckets of tasks finished within the last lease, asked for with the entries' partitions so that
+-- the call seldom needs a try of its own for them
+if leaseChecks then
+  local counts, keep, t = {}, tonumber(m.resultTtlMs) or 0, NOW - (tonumber(m.leaseMs) or 0)
+  repeat
+    counts[expiry.due(t + keep)] = 1
+    t = t + expiry.step
+  until t > NOW + expiry.step
+  expiry.need(counts, needs)
 end
 -- partitions with due delayed tasks (promoteDue promotes only those the call holds)
 for _, label in ipairs(select(2, duePartitions(8))) do needs(label) end
@@ -78,32 +94,46 @@ local function dedupHome(kind) return kind == "K" and partOf or dedupPartOf end
 for _, e in ipairs(entries) do
   local kind = string.sub(e, 1, 1)
   if (kind == "D" or kind == "K") and listOf[e] then
-    for i, entry in ipairs(listOf[e]) do
-      local key = dedupKeyOf(entry)
-      listOf[e][i] = key
-      needs(dedupHome(kind)(key))
-    end
+    for i, entry in ipairs(listOf[e]) do listOf[e][i] = dedupKeyOf(entry) end
   end
 end
--- a G list names the ids a settle call finished, of any partitions (pieces/buffers.ts sweepAdd): their
+-- a G list names finished ids of any partitions (pieces/expiry.ts), a D list keys of any: their
 -- partitions too, for the entries this call handles, which list EXPIRY_PARTS partitions at most past
 -- the first entry (the entries after wait for the next call; counted held or not, so that the call
 -- run again with them covers the same entries and needs no more)
 local covered, left, spread = 0, limit, {n = 0}
 for _, e in ipairs(entries) do
   if left <= 0 then break end
-  local list = listOf[e] or {}
-  if string.sub(e, 1, 1) == "G" then
-    for _, id in ipairs(list) do
-      local label = partOf(id)
+  local list, kind = listOf[e] or {}, string.sub(e, 1, 1)
+  if kind ~= "L" then
+    local home = kind == "G" and partOf or dedupHome(kind)
+    for _, item in ipairs(list) do
+      local label = home(item)
       if not spread[label] then spread[label] = true; spread.n = spread.n + 1 end
     end
     if covered > 0 and spread.n > ${EXPIRY_PARTS} then break end
-    for _, id in ipairs(list) do needs(partOf(id)) end
+    for _, item in ipairs(list) do needs(home(item)) end
   end
   covered = covered + 1
   left = left - #list
 end
+-- the buckets the finished tasks of the lease checks handled go to (their partitions are held)
+local finishing = {}
+for i, e in ipairs(entries) do
+  if i > covered then break end
+  if string.sub(e, 1, 1) == "L" and listOf[e] then
+    load(listOf[e])
+    for _, id in ipairs(listOf[e]) do
+      local rec = cache[id]
+      local st = rec and string.sub(rec, 1, 1)
+      if st == "s" or st == "c" then
+        local expires = fromTime(parse(rec)[F_EXPIRES]) or 0
+        if expires > NOW then local due = expiry.due(expires); finishing[due] = (finishing[due] or 0) + 1 end
+      end
+    end
+  end
+end
+expiry.need(finishing, needs)
 if #need > 0 then return {NEED, need} end
 local more, budget, ids, work, processed, spent = false, limit, {}, {}, {}, {}
 for i, e in ipairs(entries) do

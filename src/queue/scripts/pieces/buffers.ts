@@ -3,6 +3,10 @@ import { LUA_STATS } from "../../stats/lua";
 import { luaPiece } from "./index";
 import { LUA_CACHE } from "./cache";
 import { LUA_SEGMENTS } from "./segments";
+import { LUA_EXPIRY } from "./expiry";
+
+/** Dedup keys a dedup-expiry list takes at most (enqueue.ts): upkeep declares their partitions. */
+export const DEDUP_LIST_KEYS = 512;
 
 /**
  * Buffered writes: ready/delayed/dead/sweep additions and counters are collected while a script
@@ -11,7 +15,7 @@ import { LUA_SEGMENTS } from "./segments";
  */
 export const LUA_BUFFERS = luaPiece(
   "buffers",
-  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_SEGMENTS, LUA_STATS, LUA_JOB_EVENTS] },
+  { keys: ["meta", "ready", "prioritized", "delayed", "sweep", "dead"], uses: [LUA_CACHE, LUA_SEGMENTS, LUA_EXPIRY, LUA_STATS, LUA_JOB_EVENTS] },
   String.raw`
 -- priority 0 lives in the ready lists; prioritized scores (p:<label>) below ZERO_SCORE are higher priorities
 local PRIO_SPAN = 4398046511104
@@ -68,24 +72,17 @@ end
 local function makeDelayed(id, runAt, priority)
   delayedEntries[#delayedEntries + 1] = int(runAt); delayedEntries[#delayedEntries + 1] = delayedMember(id, priority)
 end
--- sweep entries: kind L (lease check), G (record expiry), D (dedup expiry); one per partition (G: per
--- call), kind and due time. The
--- ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with its
--- records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows with
--- batches, not with tasks. G entries are rounded up to the next 10 s (a record is deleted up to 10 s
--- after its time) and list the call's ids of every partition in the hash of the first (upkeep holds
--- their partitions): a queue finishing tasks every second of a day leaves 8,640 members a day at
--- most per calling isolate, where a member per partition (tasks trickled one per partition) made
--- one a task, 168 bytes each, for as long as results are kept
--- D (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash of the call's first key
--- (a claim adds its tasks one by one, mostly to the group of the one before: that group is kept)
-local lastSweep, expiryHome = {}, {}
+-- sweep entries: kind L (lease check) and D (dedup expiry); one per partition, kind and due time.
+-- The ids go in a field of the partition's hash ("~<kind><tag>": no task id holds "~"), written with
+-- its records, and SWEEP gets a small member "<kind><label>\n<tag>" scored when due: the set grows
+-- with batches, not with tasks. G (record expiry) entries are listed by due bucket across calls
+-- (pieces/expiry.ts). D (dedup expiry) lists dedup keys, escaped (dedupEntry), in the hash of the
+-- call's home (enqueue.ts). A claim adds its tasks one by one, mostly to the group of the one
+-- before: that group is kept
+local lastSweep = {}
 local function sweepAdd(kind, due, id, label)
-  if kind == "G" then due = math.ceil(due / 10000) * 10000 elseif kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
-  if kind == "G" and not label then
-    label = expiryHome[due] or partOf(id)
-    expiryHome[due] = label
-  end
+  if kind == "G" then expiry.add(due, id); return end
+  if kind ~= "L" then due = math.ceil(due / 1000) * 1000 end
   label = label or partOf(id)
   local last = lastSweep
   if last.due == due and last.label == label and last.kind == kind then last.ids[#last.ids + 1] = id; return end
@@ -144,23 +141,29 @@ local function flushReady()
     prioEntries = {}
   end
 end
--- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members. A tag
--- (due, now, first id) is all but unique: a field upkeep reads was written at an earlier now, but a
--- task claimed, dead, retried and claimed again within one ms would give its second batch the tag
--- of its first, so a field already there is merged into, never overwritten (one HMGET a partition)
+-- the sweep groups as fields of their partitions' hashes (by records key) and SWEEP's members. An L
+-- tag (due, now, first id) is all but unique: a field upkeep reads was written at an earlier now, but
+-- a task claimed, dead, retried and claimed again within one ms would give its second batch the tag
+-- of its first, so a field already there is merged into, never overwritten (one HMGET a partition);
+-- D and G fields are named by their due time alone and merged into across calls
 local function sweepFields()
-  local fields, members, keys = {}, {}, {}
-  for _, group in ipairs(sweepOrder) do
-    local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
-    local ids = sweepGroups[group]
-    -- a D entry is one per partition and due time (enqueue.ts rounds it), merged into across calls
-    local tag = (kind == "D" or kind == "K") and due or (due .. "." .. b36(NOW) .. "." .. ids[1])
+  local fields, members, keys, slot = {}, {}, {}, {}
+  local function add(label, name, ids, due)
     local key = PART[label][1]
     local f = fields[key]
     if not f then f = {}; fields[key] = f; keys[#keys + 1] = key end
-    f[#f + 1] = "~" .. kind .. tag; f[#f + 1] = table.concat(ids, ",")
-    members[#members + 1] = due; members[#members + 1] = kind .. label .. "\n" .. tag
+    local i = slot[key .. "\n" .. name]
+    if i then f[i + 1] = f[i + 1] .. "," .. table.concat(ids, ","); return end
+    f[#f + 1] = name; f[#f + 1] = table.concat(ids, ",")
+    slot[key .. "\n" .. name] = #f - 1
+    members[#members + 1] = due; members[#members + 1] = string.sub(name, 2, 2) .. label .. "\n" .. string.sub(name, 3)
   end
+  for _, group in ipairs(sweepOrder) do
+    local label, kind, due = string.match(group, "^(.*)\n(.)(.*)$")
+    local ids = sweepGroups[group]
+    add(label, "~" .. kind .. ((kind == "D" or kind == "K") and due or (due .. "." .. b36(NOW) .. "." .. ids[1])), ids, due)
+  end
+  expiry.write(add)
   for _, key in ipairs(keys) do
     local f, names, at = fields[key], {}, {}
     for i = 1, #f, 2 do
@@ -176,7 +179,7 @@ local function sweepFields()
       end
     end
   end
-  sweepGroups, sweepOrder, lastSweep, expiryHome = {}, {}, {}, {}
+  sweepGroups, sweepOrder, lastSweep = {}, {}, {}
   return fields, members
 end
 -- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
@@ -189,6 +192,22 @@ end
 -- a dedup key in a sweep list (comma-separated): "%" and "," escaped
 local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"), ",", "%%2C")) end
 local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
+-- the home of a call's dedup sweep list (enqueue.ts): the first of homes the call holds whose list has
+-- room, read here when the entries' read did not (into fieldValue: sweepFields merges it unread)
+local function dedupSweepHome(homes, field)
+  local last
+  for _, label in ipairs(homes) do
+    local p = PART[label]
+    if p then
+      local at = p[1] .. "\n" .. field
+      if fieldValue[at] == nil then fieldValue[at] = redis.call("HGET", p[1], field) or false end
+      local list = fieldValue[at]
+      if not list or select(2, string.gsub(list, ",", ",")) < ${DEDUP_LIST_KEYS - 1} then return label end
+      last = label
+    end
+  end
+  return last
+end
 local function flush()
   local fields, members = sweepFields()
   for key, f in pairs(extraFields) do
