@@ -1,8 +1,9 @@
 /**
  * Tasks trickled one per partition (slower than one per 32 ms step) and kept for their result TTL:
- * record-expiry entries are one per upkeep or cancel call and due 10 s, listing ids of any
- * partitions, so the sweep set does not grow with the tasks kept (one member each, 168 bytes, for a
- * day, would pass Upstash's 100 MB near 620,000 tasks: a queue fed 7 tasks a second).
+ * record-expiry entries are one per due bucket (pieces/expiry.ts), listing ids of any partitions, so
+ * the sweep set does not grow with the tasks kept (one member each, 168 bytes, for a day, would pass
+ * Upstash's 100 MB near 620,000 tasks: a queue fed 7 tasks a second) nor with the calls that finish
+ * them (sweep-record-limit.test.ts runs a longer trickle with several isolates).
  */
 import { describe, expect, it } from "vitest";
 import { queueKeyMap } from "../../src/queue/index";
@@ -51,5 +52,25 @@ describe("the sweep set under a trickle", () => {
     expect((await upkeepAll(q)).expired).toBe(300);
     expect(await rawTestRedis().zcard(sweep)).toBe(0);
     expect((await queue.getMany(ids)).every((task) => task === null)).toBe(true);
+  });
+
+  it("lists tasks canceled one by one in their expiry bucket's list, one member, and expires them", async () => {
+    const q = queueName();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      clock.now += 40;
+      const [task] = await queue.enqueue(q, [{ fn: "f", input: i }]);
+      ids.push(task!.id);
+      expect(await queue.cancel([task!.id])).toEqual([task!.id]);
+    }
+    const sweep = queueKeyMap(prefix, q).sweep;
+    // 20 cancel calls within a second, 20 partitions: one bucket, one list (one entry per call before)
+    const entries = (await rawTestRedis().zrange(sweep, 0, -1)) as string[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.startsWith("G")).toBe(true);
+    expect((await queue.getMany(ids)).every((task) => task?.status === "canceled")).toBe(true);
+    clock.now += 71_000;
+    expect((await upkeepAll(q)).expired).toBe(20);
+    expect(await rawTestRedis().zcard(sweep)).toBe(0);
   });
 });
