@@ -20,6 +20,7 @@ import { startRedisServer } from "../dev/redis-server";
 import { startRestServer } from "../dev/rest-server/index";
 import { newTaskId } from "../src/queue/ids";
 import type { TaskQueue } from "../src/queue/types";
+import { commandDelta, RedisProbe } from "./redis-probe";
 
 const { values } = parseArgs({
   options: {
@@ -44,12 +45,16 @@ async function sweepSet(direct: IORedis) {
   return { all: members.length, G: of("G"), D: of("D"), L: of("L"), bytes: Number(await direct.call("MEMORY", "USAGE", SWEEP, "SAMPLES", "0")) || 0 };
 }
 
-async function trickle(isolates: TaskQueue[], direct: IORedis): Promise<void> {
+const scriptRuns = (delta: ReturnType<typeof commandDelta>) => (delta.byCommand.evalsha ?? 0) + (delta.byCommand.eval ?? 0);
+
+async function trickle(isolates: TaskQueue[], direct: IORedis, probe: RedisProbe): Promise<void> {
   const [first] = isolates as [TaskQueue];
   await first.updateSettings(Q, { resultTtlMs: DAY_S * 1_000, dedupWindowMs: 3_600_000 });
   const started = performance.now();
   console.log("simulated s\tmembers (G / D / L)\tsweep set");
   let at = { s: 0, G: 0, D: 0 };
+  const upkeep = { runs: 0, commands: 0 };
+  const whole = await probe.commands();
   for (let second = 1; second <= SECONDS; second++) {
     for (let i = 0; i < RATE; i++) {
       clock += 40;
@@ -58,7 +63,11 @@ async function trickle(isolates: TaskQueue[], direct: IORedis): Promise<void> {
     const claimed = await first.claim(Q, 100);
     await first.complete(Q, claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
     clock += 1_000 - RATE * 40;
+    const before = await probe.commands();
     for (const isolate of isolates) await isolate.upkeep(Q, 1_000);
+    const delta = commandDelta(before, await probe.commands());
+    upkeep.runs += scriptRuns(delta);
+    upkeep.commands += delta.total;
     if (second % Math.max(1, Math.floor(SECONDS / 6)) === 0 || second === SECONDS) {
       const set = await sweepSet(direct);
       console.log(`${second}\t${set.all} (${set.G} / ${set.D} / ${set.L})\t${(set.bytes / 1024).toFixed(1)} KB`);
@@ -66,6 +75,7 @@ async function trickle(isolates: TaskQueue[], direct: IORedis): Promise<void> {
       if (second >= SECONDS / 2 && at.s === 0) at = { s: second, G: set.G, D: set.D };
     }
   }
+  const all = commandDelta(whole, await probe.commands());
   const end = await sweepSet(direct);
   const span = SECONDS - at.s;
   const gPerDay = ((end.G - at.G) / span) * DAY_S;
@@ -74,6 +84,7 @@ async function trickle(isolates: TaskQueue[], direct: IORedis): Promise<void> {
   console.log(`\n${SECONDS} simulated s at ${RATE} tasks/s, ${ISOLATES} isolates upkeeping every second, in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`record-expiry (G) members added a day at this rate: ${gPerDay.toFixed(0)} (a result TTL of 24 h keeps a day of them)`);
   console.log(`dedup-expiry (D) members added an hour (the window): ${dPerHour.toFixed(0)}`);
+  console.log(`Redis commands a task, all included: ${(all.total / (SECONDS * RATE)).toFixed(2)}; upkeep: ${(upkeep.runs / (SECONDS * ISOLATES)).toFixed(2)} script runs a call (a _need try is a run), ${(upkeep.commands / SECONDS).toFixed(1)} commands a simulated second`);
   console.log(`a day of the trickle: about ${(((gPerDay + Math.max(end.D, dPerHour)) * perMember) / 1024 / 1024).toFixed(2)} MB of sweep set at ${perMember.toFixed(0)} bytes a member (target: no key over 16 MB)`);
 }
 
@@ -81,14 +92,16 @@ async function main() {
   const server = await startRedisServer();
   const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 1_000 });
   const direct = new IORedis(server.port, "127.0.0.1");
+  const probe = new RedisProbe(server.url);
   try {
     const core = (await import(values.tree ? `${resolve(values.tree)}/src/queue/index.ts` : "../src/queue/index")) as typeof import("../src/queue/index");
     const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
     const isolates = Array.from({ length: ISOLATES }, () => core.createTaskQueue(redis, { prefix: "ks", now: () => clock }));
     console.log(`load average ${loadavg()[0]!.toFixed(1)} (the machine is shared: figures of one run); queue core of ${values.tree ?? "this tree"}`);
-    await trickle(isolates, direct);
+    await trickle(isolates, direct, probe);
   } finally {
     direct.disconnect();
+    await probe.close();
     await rest.close();
     await server.stop();
   }

@@ -91,7 +91,7 @@ const PINNED_SHA1: Record<string, string> = {
   "extend": "7a39393443cd2ff1787101779baf7a9b33d2e43d",
   "cancel": "7f23d8a4fa640195c68637880022b6972e11df8c",
   "dead": "35c6b61872e0d7ece2dbc90b68ef0bf1dd1cfa42",
-  "upkeep": "11edd0bed6e63a76cb93750cafd98bb8a942b17e",
+  "upkeep": "fe01d11f1c5fedbee72f8d675f422094b230e9f5",
   "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
   "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
   "deadPage": "17556c6fd1de1cc299c38d1a5790e6b234c20d68",

@@ -60,10 +60,11 @@ end
 -- the call seldom needs a try of its own for them
 if leaseChecks then
   local counts, keep, t = {}, tonumber(m.resultTtlMs) or 0, NOW - (tonumber(m.leaseMs) or 0)
-  repeat
+  while true do
     counts[expiry.due(t + keep)] = 1
-    t = t + expiry.step
-  until t > NOW + expiry.step
+    if t >= NOW then break end
+    t = math.min(t + expiry.step, NOW)
+  end
   expiry.need(counts, needs)
 end
 -- partitions with due delayed tasks (promoteDue promotes only those the call holds)

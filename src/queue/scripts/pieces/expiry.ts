@@ -19,8 +19,9 @@ const EXPIRY_POINTERS = 8;
  * member "G<label>\n<due>" of the sweep set. Meta field `_gk` ("due:chunk:ids,...") says where each
  * bucket being written stands, so that calls from any number of isolates fill the same chunks: the
  * sweep set holds about EXPIRY_BUCKETS members plus one per EXPIRY_LIST_IDS finished tasks kept.
- * A script declares the chunks' partitions before writing (expiry.need, the _need protocol); a chunk
- * it was not given (another call moved the bucket on between its tries) goes to its ids' own partitions.
+ * A script that adds G entries starts with expiry.start(readMeta({"_gk"})) and declares the chunks'
+ * partitions before writing (expiry.need, the _need protocol); a chunk it was not given (another call
+ * moved the bucket on between its tries) goes to its ids' own partitions.
  */
 export const LUA_EXPIRY = luaPiece(
   "expiry",
