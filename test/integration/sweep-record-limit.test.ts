@@ -48,7 +48,7 @@ describe("the sweep set under a trickle, upkept by four isolates every second", 
     let expired = 0;
     for (let more = true; more; ) {
       const result = await queue.upkeep(q, 1_000);
-      expired += result.expired;
+      expired += result.expired ?? 0;
       more = result.more;
     }
     return expired;
