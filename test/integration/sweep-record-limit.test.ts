@@ -127,4 +127,43 @@ describe("the sweep set under a trickle, upkept by four isolates every second", 
     expect(await partitionKeys(q)).toEqual([]);
     expect((await first.getMany(ids)).every((task) => task === null)).toBe(true);
   });
+
+  it("puts a list merged into back as it was when a later write of the same call is refused", async () => {
+    const q = "refused";
+    const [first] = isolates as [TaskQueue];
+    await first.updateSettings(q, { leaseMs: 1_000, resultTtlMs: RESULT_TTL_MS });
+    clock = Math.ceil(clock / EXPIRY_STEP_MS) * EXPIRY_STEP_MS + 1_000; // both batches finish in one bucket
+    const finishBatch = async (n: number) => {
+      const ids = (await first.enqueue(q, Array.from({ length: n }, (_, i) => ({ fn: "echo", input: i })))).map((r) => r.id);
+      for (let claimed = await first.claim(q, 500); claimed.length > 0; claimed = await first.claim(q, 500)) {
+        await first.complete(q, claimed.map((t) => ({ id: t.id, leaseToken: t.leaseToken, result: null })));
+      }
+      return ids;
+    };
+    const due = Math.ceil((clock + RESULT_TTL_MS) / EXPIRY_STEP_MS) * EXPIRY_STEP_MS;
+    const chunkKey = (chunk: number) => `${PREFIX}:q:{${q}}:t:${newTaskId(due + 32 * chunk).slice(0, 9)}`;
+    const ids = await finishBatch(500);
+    clock += 2_000;
+    await upkeepAll(first, q);
+    const listed = await stack.direct.hget(chunkKey(0), `~G${due}`);
+    expect(listed!.split(",")).toHaveLength(500);
+    // the bucket's next chunk lives in a hash at the limit: the next call fills chunk 0 to 512, then is refused there
+    await stack.redis.hset(chunkKey(1), { ballast: "x".repeat(LIMIT) });
+    await rest.checkRecordSizes();
+    ids.push(...(await finishBatch(100)));
+    clock += 2_000;
+    await expect(first.upkeep(q, 1_000)).rejects.toThrow(/max single record size exceeded/);
+    // chunk 0's list as it was (deleting it would leave 500 records no entry expires)
+    expect(await stack.direct.hget(chunkKey(0), `~G${due}`)).toBe(listed);
+
+    await stack.redis.hdel(chunkKey(1), "ballast");
+    await rest.checkRecordSizes();
+    await upkeepAll(first, q);
+    // the refused call moved the bucket's pointer on (meta is not undone): the retry fills chunk 1
+    const lists = await Promise.all([0, 1].map(async (chunk) => (await stack.direct.hget(chunkKey(chunk), `~G${due}`))!.split(",")));
+    expect(lists.map((list) => list.length)).toEqual([500, 100]);
+    clock += RESULT_TTL_MS + EXPIRY_STEP_MS;
+    expect(await upkeepAll(first, q)).toBe(ids.length);
+    expect(await partitionKeys(q)).toEqual([]);
+  });
 });

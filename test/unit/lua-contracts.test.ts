@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "f23190af35f7f42edd622619ed7fd739c5c88808",
-  "settle": "452347b1bb6ae75293ccfec9c4a7012f102833f9",
-  "extend": "7a39393443cd2ff1787101779baf7a9b33d2e43d",
-  "cancel": "7f23d8a4fa640195c68637880022b6972e11df8c",
-  "dead": "35c6b61872e0d7ece2dbc90b68ef0bf1dd1cfa42",
-  "upkeep": "fe01d11f1c5fedbee72f8d675f422094b230e9f5",
+  "enqueue": "66232d15da9fdd9733511a034555412a00547d3a",
+  "settle": "f08b1a619918cb535e4f93f183d805afcef8bd9a",
+  "extend": "9a1778479468fef0af4c985992e519438e2e821f",
+  "cancel": "56a37dc7936266c1280c5dad4c2e2e33ea90c2c9",
+  "dead": "1d66781d3756bd43159f1c1f458825eafd6006f0",
+  "upkeep": "d3c5f5ee18aeec78fddbf3a96541a16ecc3f1475",
   "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
   "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
   "deadPage": "17556c6fd1de1cc299c38d1a5790e6b234c20d68",

@@ -164,23 +164,25 @@ local function sweepFields()
     add(label, "~" .. kind .. ((kind == "D" or kind == "K") and due or (due .. "." .. b36(NOW) .. "." .. ids[1])), ids, due)
   end
   expiry.write(add)
+  -- prior[key .. "\n" .. field]: a list merged into, as it was (a refused write puts it back: flush)
+  local prior = {}
   for _, key in ipairs(keys) do
     local f, names, at = fields[key], {}, {}
     for i = 1, #f, 2 do
       local known = fieldValue[key .. "\n" .. f[i]]
       if known == nil then names[#names + 1] = f[i]; at[#at + 1] = i
-      elseif known then f[i + 1] = known .. "," .. f[i + 1] end
+      elseif known then prior[key .. "\n" .. f[i]] = known; f[i + 1] = known .. "," .. f[i + 1] end
     end
     -- fields not read ahead with the records (a claim reads its own batch's: claim.ts)
     if #names > 0 then
       local old = redis.call("HMGET", key, unpack(names))
       for k, value in ipairs(old) do
-        if value then f[at[k] + 1] = value .. "," .. f[at[k] + 1] end
+        if value then prior[key .. "\n" .. names[k]] = value; f[at[k] + 1] = value .. "," .. f[at[k] + 1] end
       end
     end
   end
   sweepGroups, sweepOrder, lastSweep = {}, {}, {}
-  return fields, members
+  return fields, members, prior
 end
 -- other fields of partitions' hashes written with their records (a dedup key's entry, enqueue.ts)
 local extraFields = {}
@@ -209,7 +211,7 @@ local function dedupSweepHome(homes, field)
   return last
 end
 local function flush()
-  local fields, members = sweepFields()
+  local fields, members, prior = sweepFields()
   for key, f in pairs(extraFields) do
     local own = fields[key]
     if not own then own = {}; fields[key] = own end
@@ -238,7 +240,11 @@ local function flush()
     g[#g + 1] = id
     if rec then local t = sets[key]; t[#t + 1] = id; t[#t + 1] = rec else local d = dels[key]; d[#d + 1] = id end
   end
-  for key in pairs(fields) do if not groups[key] then add(key) end end
+  -- partitions with fields alone (sweep lists' homes) in a fixed order: a refused write undoes the same
+  local alone = {}
+  for key in pairs(fields) do if not groups[key] then alone[#alone + 1] = key end end
+  table.sort(alone)
+  for _, key in ipairs(alone) do add(key) end
   for _, key in ipairs(order) do
     writeRecords(key, sets[key])
     -- a later partition's write refused: this one goes back to what the script read
@@ -249,7 +255,10 @@ local function flush()
         local was = loaded[id]
         if was then back[#back + 1] = id; back[#back + 1] = was else gone[#gone + 1] = id end
       end
-      for i = 1, #ownFields, 2 do gone[#gone + 1] = ownFields[i] end
+      for i = 1, #ownFields, 2 do
+        local was = prior[key .. "\n" .. ownFields[i]]
+        if was then back[#back + 1] = ownFields[i]; back[#back + 1] = was else gone[#gone + 1] = ownFields[i] end
+      end
       chunked("HSET", key, back, CHUNK)
       chunked("HDEL", key, gone, CHUNK)
     end)
