@@ -19,6 +19,7 @@ import IORedis from "ioredis";
 import { startRedisServer } from "../dev/redis-server";
 import { startRestServer } from "../dev/rest-server/index";
 import { newTaskId } from "../src/queue/ids";
+import { EXPIRY_BUCKETS, EXPIRY_LIST_IDS } from "../src/queue/scripts/pieces/expiry";
 import type { TaskQueue } from "../src/queue/types";
 import { commandDelta, RedisProbe } from "./redis-probe";
 
@@ -85,6 +86,8 @@ async function trickle(isolates: TaskQueue[], direct: IORedis, probe: RedisProbe
   console.log(`record-expiry (G) members added a day at this rate: ${gPerDay.toFixed(0)} (a result TTL of 24 h keeps a day of them)`);
   console.log(`dedup-expiry (D) members added an hour (the window): ${dPerHour.toFixed(0)}`);
   console.log(`Redis commands a task, all included: ${(all.total / (SECONDS * RATE)).toFixed(2)}; upkeep: ${(upkeep.runs / (SECONDS * ISOLATES)).toFixed(2)} script runs a call (a _need try is a run), ${(upkeep.commands / SECONDS).toFixed(1)} commands a simulated second`);
+  const tenMillion = (EXPIRY_BUCKETS + 10_000_000 / EXPIRY_LIST_IDS) * perMember;
+  console.log(`10,000,000 finished tasks kept (any rate): at most ${EXPIRY_BUCKETS} + 10,000,000 / ${EXPIRY_LIST_IDS} record-expiry members, about ${(tenMillion / 1024 / 1024).toFixed(1)} MB`);
   console.log(`a day of the trickle: about ${(((gPerDay + Math.max(end.D, dPerHour)) * perMember) / 1024 / 1024).toFixed(2)} MB of sweep set at ${perMember.toFixed(0)} bytes a member (target: no key over 16 MB)`);
 }
 
