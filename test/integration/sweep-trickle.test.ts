@@ -6,6 +6,7 @@
  * them (sweep-record-limit.test.ts runs a longer trickle with several isolates).
  */
 import { describe, expect, it } from "vitest";
+import { newTaskId } from "../../src/queue/ids";
 import { queueKeyMap } from "../../src/queue/index";
 import { rawTestRedis } from "../support/redis-client";
 import { queueFixture, queueName } from "./queue-fixture";
@@ -52,6 +53,32 @@ describe("the sweep set under a trickle", () => {
     expect((await upkeepAll(q)).expired).toBe(300);
     expect(await rawTestRedis().zcard(sweep)).toBe(0);
     expect((await queue.getMany(ids)).every((task) => task === null)).toBe(true);
+  });
+
+  it("lists dedup keys of one second in one list of at most 512, then in the first key's partition, and sweeps them", async () => {
+    const q = queueName();
+    await queue.updateSettings(q, { dedupWindowMs: 10_000 });
+    const keys = Array.from({ length: 600 }, () => newTaskId(clock.now)); // ULIDs of one partition
+    for (const key of keys) await queue.enqueue(q, [{ fn: "f", input: 1, dedupKey: key }]);
+    const sweep = queueKeyMap(prefix, q).sweep;
+    const entries = (await rawTestRedis().zrange(sweep, 0, -1)) as string[];
+    const lists = entries.filter((e) => e.startsWith("D"));
+    // the second's hashed home takes 512 keys; the rest go to the keys' own partition
+    const listed = await Promise.all(
+      lists.map(async (e) => {
+        const [label, due] = e.slice(1).split("\n") as [string, string];
+        const list = (await rawTestRedis().hget(`${prefix}:q:{${q}}:t:${label}`, `~D${due}`)) as string;
+        return { hashed: label.startsWith("%"), keys: list.split(",").length };
+      }),
+    );
+    expect(listed.sort((a, b) => b.keys - a.keys)).toEqual([{ hashed: true, keys: 512 }, { hashed: false, keys: 88 }]);
+    clock.now += 11_000;
+    await upkeepAll(q);
+    await upkeepAll(q);
+    expect((await rawTestRedis().zrange(sweep, 0, -1)).filter((e) => String(e).startsWith("D"))).toEqual([]);
+    // a key past its window is free again
+    const [again] = await queue.enqueue(q, [{ fn: "f", input: 2, dedupKey: keys[0] }]);
+    expect(again!.duplicate).toBe(false);
   });
 
   it("lists tasks canceled one by one in their expiry bucket's list, one member, and expires them", async () => {

@@ -86,7 +86,7 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "66232d15da9fdd9733511a034555412a00547d3a",
+  "enqueue": "f4848c91d88e2a8474ade729626a98e5ee4921dc",
   "settle": "f08b1a619918cb535e4f93f183d805afcef8bd9a",
   "extend": "9a1778479468fef0af4c985992e519438e2e821f",
   "cancel": "56a37dc7936266c1280c5dad4c2e2e33ea90c2c9",

@@ -49,14 +49,13 @@ if #keys > 0 then
     -- (the merge then costs no command of its own). The home is one of the DEDUP_HASHED_PARTITIONS
     -- (ids.ts dedupSweepHome): the first key's when it is hashed, else the one of this second, which
     -- the caller declares; so the sweep set holds at most 128 dedup members a due time, whatever the
-    -- keys (a ULID key's own partition made one member a key under a trickle). A field past
-    -- ${DEDUP_LIST_KEYS} keys takes no more: the next home, or the first key's own partition
+    -- keys (a ULID key's own partition made one member a key under a trickle). A list of
+    -- ${DEDUP_LIST_KEYS} keys takes no more: the other home (the last when both are full)
     local step = math.max(1, math.floor(window / 64000)) * 1000
     sweepDue = math.ceil((NOW + window) / step) * step
     local sweepField = "~D" .. int(sweepDue)
-    local first = dedupPartOf(keys[1])
-    homes = {"%" .. (math.floor(NOW / 1000) % ${DEDUP_HASHED_PARTITIONS}), first}
-    if string.sub(first, 1, 1) == "%" then homes[1] = first end
+    local first, second = dedupPartOf(keys[1]), "%" .. (math.floor(NOW / 1000) % ${DEDUP_HASHED_PARTITIONS})
+    homes = string.sub(first, 1, 1) == "%" and {first, second} or {second, first}
     for _, label in ipairs(labels) do
       local group, fields, hash = byLabel[label], {}, partKey(label, 1)
       for i, key in ipairs(group) do fields[i] = "=" .. key end
