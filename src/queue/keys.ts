@@ -26,7 +26,7 @@ export const DEFAULT_PREFIX = "edgeq";
  * (scripts/compose.ts). `lua` is the key's name inside scripts.
  */
 export const QUEUE_KEYS = [
-  { name: "meta", lua: "META", what: "hash, settings and hints (_due earliest delayed runAt, _seq the prioritized tasks' sequence, _pe its value when a claim found none)" },
+  { name: "meta", lua: "META", what: "hash, settings and hints (_due earliest delayed runAt, _seq the prioritized tasks' sequence, _pe its value when a claim found none, _gk where record-expiry buckets stand)" },
   { name: "ready", lua: "READY", what: "zset, partitions with ready lists (r:<label>), score the order they got work in (meta _seq)" },
   { name: "prioritized", lua: "PPARTS", what: "zset, partitions with prioritized tasks (p:<label>: ids of other priorities and promoted ones, score (1000 - priority) * 2^42 + seq), score its head's" },
   { name: "delayed", lua: "DPARTS", what: "zset, partitions with delayed tasks (d:<label>: delayed tasks and retries waiting for backoff, score runAt), score its earliest runAt" },
