@@ -20,6 +20,23 @@ const SETTLE_PATTERN = JSON.stringify(
 );
 
 /**
+ * A running task's record in its common shape, read with fewer pattern items than SETTLE_PATTERN
+ * (Lua's matcher costs per item): the state exactly as a claim writes it (nine fields, up to
+ * KeepMs), a head that ends at its queue (no job, dedup key or flow). Captures: the state's fields
+ * from Attempts to StartedAt with their separators (carried over as one string), Attempts,
+ * StartedAt, KeepMs, the position of the tab, the position after the head's newline.
+ */
+function runningPattern(): string {
+  const state = ["^r("];
+  for (let at = StateField.Attempts; at <= StateField.StartedAt; at++) state.push(at === StateField.Attempts || at === StateField.StartedAt ? "|([^|\t]*)" : "|[^|\t]*");
+  state.push("|)");
+  for (let at = StateField.StartedAt + 1; at < StateField.KeepMs; at++) state.push("[^|\t]*|");
+  state.push("([^|\t]*)()\t", "[^|\n]*|".repeat(HeadField.Queue), "[^|\n]*\n()");
+  return JSON.stringify(state.join(""));
+}
+const RUNNING_PATTERN = runningPattern();
+
+/**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
  * settleAndClaim all run this one script; the parts not asked for cost nothing). The claim and the
  * completions read the leading state fields into locals in StateField order (a table parse and
@@ -89,19 +106,39 @@ local function backoffDelay(attempt, rand)
   return math.floor(d * (1 - jitter * rand))
 end
 local outcomes, finished = {}, {}
--- completions, the hot path of settling: one match reads the nine leading state fields, the front
--- (tab, head, input) with the head's job and flow fields, and what follows the input ("" unless an
--- earlier attempt left a result or errors); the new record is one concatenation. Lua per task is
+-- completions, the hot path of settling: one match reads a record (RUNNING_PATTERN for the common
+-- shape, else the nine leading state fields, the front (tab, head, input) with the head's job and
+-- flow fields, and what follows the input: "" unless an earlier attempt left a result or errors);
+-- the new record is one concatenation. Lua per task is
 -- what bounds a drain at batch 100 (redis-server's one thread), so what the tasks of a batch share
 -- (their expiry, the succeeded count) is computed once. A function of its own: Lua allows a
 -- function 200 locals, and the composed script's main chunk is near that
 local function completeAll()
-  local SETTLE_FIELDS = ${SETTLE_PATTERN}
+  local SETTLE_FIELDS, RUNNING = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}
   local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0
+  -- expiry by the record's own keep time (a batch's tasks mostly share one)
+  local expiresOf = {[""] = expiresB36}
   for i = 0, nComplete - 1 do
     local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
     local rec, code = cache[id], -1
-    if rec then
+    -- the common shape first (RUNNING_PATTERN): a running task outside jobs and flows with neither
+    -- result nor errors from an earlier attempt; the new record carries its state fields over as one
+    -- string and its tab, head and input as another
+    local carried, att, started, keep, tab, input
+    if rec then carried, att, started, keep, tab, input = string.match(rec, RUNNING) end
+    if carried and not string.find(rec, "\n", input, true) then
+      if att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
+      else
+        local result = ARGV[13 + i * 3]
+        local expires = expiresOf[keep]
+        if not expires then expires = b36(NOW + (fromTime(keep) or keepMs)); expiresOf[keep] = expires end
+        put(id, "s" .. carried .. "|" .. keep .. "|" .. nowB36 .. "|" .. expires .. string.sub(rec, tab) .. (result == "" and "" or "\n") .. result)
+        succeeded = succeeded + 1
+        observeSettle(started)
+        finished[#finished + 1] = id
+        code = 1
+      end
+    elseif rec then
       local st, att, prio, timeout, maxAtt, runAt, started, _, keep, front, job, flowKey, after = string.match(rec, SETTLE_FIELDS)
       if st ~= "r" then code = -3
       elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
@@ -112,8 +149,10 @@ local function completeAll()
         if job ~= "" and jobEvent(id, string.sub(front, 2), 0, result) then result = "" end
         local sep = result == "" and "" or "\n"
         if after ~= "" then front, sep, result = joinBody(front, result, string.match(after, "^\n[^\n]*\n(.*)$") or ""), "", "" end
+        local expires = expiresOf[keep]
+        if not expires then expires = b36(NOW + (fromTime(keep) or keepMs)); expiresOf[keep] = expires end
         put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
-          .. "|" .. nowB36 .. "|" .. (keep == "" and expiresB36 or b36(NOW + (fromTime(keep) or keepMs))) .. front .. sep .. result)
+          .. "|" .. nowB36 .. "|" .. expires .. front .. sep .. result)
         succeeded = succeeded + 1
         observeSettle(started)
         finished[#finished + 1] = id

@@ -40,7 +40,12 @@ local function claimFrom(ids, fromList, c)
     local rec = cache[id]
     local ok = false
     if rec then
-      local st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
+      -- a task never claimed and with no settings of its own, the common record, has the state "q"
+      -- alone: a short match reads its creation time (Lua's matcher costs per pattern item)
+      local st, att, prio, timeout, maxAtt, runAt, rest = "q", "", "", "", "", ""
+      local created = string.match(rec, "^q\t([^|\n]*)")
+      if created then rest = string.sub(rec, 2)
+      else st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS) end
       -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
       -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
       -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
@@ -76,7 +81,9 @@ local function needPartition(label) claimShort = true; hint(label) end
 -- refused); true when the list ran dry
 local function popList(p, asked, got)
   local popped = redis.call("LPOP", p[2], asked) or {}
-  for _, id in ipairs(popped) do got[#got + 1] = id end
+  -- a list holds ids of its own partition: their label is known without reading the ids
+  local label = string.sub(p[1], #META - 1)
+  for _, id in ipairs(popped) do got[#got + 1] = id; partMemo[id] = label end
   if #popped > 0 then
     count("_rdy", -#popped)
     onRefused(function()
