@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "f006d5dd52859ecb72e683d279fc60a5f7b8ecdb",
-  "settle": "9ea9921ed1e07eab7b8fb025d2a4f671902f1f50",
-  "extend": "dd38dd85ecb3d4f6969e47e4ff733b1a68dffa5c",
-  "cancel": "6652955100b4c97d3d17f3718058825563fb27e1",
-  "dead": "ed91ca0d251d49749516ed0419d3fb2f0bef4fa5",
-  "upkeep": "46aede8878a8ffcdb14ecc5b7fc0edc6de2401a3",
+  "enqueue": "31daea3b7875f38836fcd365396a8b26cd78fe22",
+  "settle": "b2a1be87625ca870ba2ade0010c7158eefe5ce79",
+  "extend": "8c37c74e155b2684d8bcf24901a5b5d05950f50f",
+  "cancel": "f9a13235cbf6f8f26d3c3f323b30f2fc139fd8e6",
+  "dead": "97a751d9be288aadf37551e5b9b5d4c8bacec23b",
+  "upkeep": "7d9841c5249984c6e33c740e14af5fad314ee277",
   "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
   "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
   "deadPage": "4afa9dbb579d158e6dd38cb27bb3feff4fba882b",

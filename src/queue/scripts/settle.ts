@@ -20,20 +20,20 @@ const SETTLE_PATTERN = JSON.stringify(
 );
 
 /**
- * A running task's record in its common shape, read with fewer pattern items than SETTLE_PATTERN
- * (Lua's matcher costs per item): the state exactly as a claim writes it (nine fields, up to
- * KeepMs), a head that ends at its queue (no job, dedup key or flow). Captures: the state's fields
- * from Attempts to StartedAt with their separators (carried over as one string), Attempts,
- * StartedAt, KeepMs, the position of the tab, the position after the head's newline.
+ * A running task's state segment as a claim writes it (nine fields, up to KeepMs), which a batch's
+ * tasks share: read once per distinct segment. Captures: the fields from Attempts to StartedAt with
+ * their separators (carried over as one string), Attempts, StartedAt, KeepMs.
  */
 function runningPattern(): string {
   const state = ["^r("];
-  for (let at = StateField.Attempts; at <= StateField.StartedAt; at++) state.push(at === StateField.Attempts || at === StateField.StartedAt ? "|([^|\t]*)" : "|[^|\t]*");
+  for (let at = StateField.Attempts; at <= StateField.StartedAt; at++) state.push(at === StateField.Attempts || at === StateField.StartedAt ? "|([^|]*)" : "|[^|]*");
   state.push("|)");
-  for (let at = StateField.StartedAt + 1; at < StateField.KeepMs; at++) state.push("[^|\t]*|");
-  state.push("([^|\t]*)()\t", "[^|\n]*|".repeat(HeadField.Queue), "[^|\n]*\n()");
+  for (let at = StateField.StartedAt + 1; at < StateField.KeepMs; at++) state.push("[^|]*|");
+  state.push("([^|]*)$");
   return JSON.stringify(state.join(""));
 }
+/** From a record's tab: a head that ends at its queue (no job, dedup key or flow); the position of its newline. */
+const PLAIN_HEAD_PATTERN = JSON.stringify("^\t" + "[^|\n]*|".repeat(HeadField.Queue) + "[^|\n]*\n");
 const RUNNING_PATTERN = runningPattern();
 
 /**
@@ -114,27 +114,38 @@ local outcomes, finished = {}, {}
 -- (their expiry, the succeeded count) is computed once. A function of its own: Lua allows a
 -- function 200 locals, and the composed script's main chunk is near that
 local function completeAll()
-  local SETTLE_FIELDS, RUNNING = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}
+  local SETTLE_FIELDS, RUNNING, PLAIN_HEAD = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}, ${PLAIN_HEAD_PATTERN}
   local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0
-  -- expiry by the record's own keep time (a batch's tasks mostly share one)
-  local expiresOf = {[""] = expiresB36}
+  -- expiry by the record's own keep time, and by state segment (a batch's tasks share theirs): its
+  -- new state, lease token and claim time (false: not the running shape), settled attempts
+  local expiresOf, shapes, settledBy = {[""] = expiresB36}, {}, {}
   for i = 0, nComplete - 1 do
     local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
     local rec, code = cache[id], -1
-    -- the common shape first (RUNNING_PATTERN): a running task outside jobs and flows with neither
-    -- result nor errors from an earlier attempt; the new record carries its state fields over as one
-    -- string and its tab, head and input as another
-    local carried, att, started, keep, tab, input
-    if rec then carried, att, started, keep, tab, input = string.match(rec, RUNNING) end
-    if carried and not string.find(rec, "\n", input, true) then
-      if att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
-      else
-        local result = ARGV[13 + i * 3]
+    -- the common shape first: a running task outside jobs and flows with neither result nor errors
+    -- from an earlier attempt; its new record is the new state and its own tab, head and input
+    local tab = rec and string.find(rec, "\t", 1, true)
+    local state = tab and string.sub(rec, 1, tab - 1)
+    local shape = state and shapes[state]
+    if shape == nil and state then
+      local carried, att, started, keep = string.match(state, RUNNING)
+      shape = false
+      if carried then
         local expires = expiresOf[keep]
         if not expires then expires = b36(NOW + (fromTime(keep) or keepMs)); expiresOf[keep] = expires end
-        put(id, "s" .. carried .. "|" .. keep .. "|" .. nowB36 .. "|" .. expires .. string.sub(rec, tab) .. (result == "" and "" or "\n") .. result)
+        shape = {"s" .. carried .. "|" .. keep .. "|" .. nowB36 .. "|" .. expires, att .. "${LEASE_TOKEN_SEPARATOR}" .. started, started}
+      end
+      shapes[state] = shape
+    end
+    local _, headEnd
+    if shape then _, headEnd = string.find(rec, PLAIN_HEAD, tab) end
+    if headEnd and not string.find(rec, "\n", headEnd + 1, true) then
+      if shape[2] ~= token then code = -2
+      else
+        local result = ARGV[13 + i * 3]
+        put(id, shape[1] .. string.sub(rec, tab) .. (result == "" and "" or "\n") .. result)
         succeeded = succeeded + 1
-        observeSettle(started)
+        settledBy[state] = (settledBy[state] or 0) + 1
         finished[#finished + 1] = id
         code = 1
       end
@@ -159,8 +170,9 @@ local function completeAll()
         code = 1
       end
     end
-    outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = 0
+    outcomes[2 * i + 1] = code; outcomes[2 * i + 2] = 0 -- the first outcomes of the call
   end
+  for state, n in pairs(settledBy) do observeSettle(shapes[state][3], n) end
   if succeeded > 0 then count("succeeded", succeeded) end
 end
 completeAll()

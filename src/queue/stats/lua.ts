@@ -72,9 +72,9 @@ local function observeClaim(att, runAt36, created36, untilMs)
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
--- a settled attempt, by its claim time (base 36)
-local function observeSettle(started36)
-  since.d[started36] = (since.d[started36] or 0) + 1
+-- n (default 1) settled attempts, by their claim time (base 36)
+local function observeSettle(started36, n)
+  since.d[started36] = (since.d[started36] or 0) + (n or 1)
 end
 local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end

@@ -30,22 +30,31 @@ local claimed, claimHint, claimShort = {}, {}, false
 -- field (the creation time) captured: one match a task, and the new record one concatenation
 local CLAIM_FIELDS = ${CLAIM_PATTERN}
 -- what the tasks of a batch share is computed once: the next attempt's number by the last, the
--- lease deadline of tasks without a timeout of their own
+-- lease deadline of tasks without a timeout of their own, the new state of tasks never claimed
 local nextAttempt = {}
 local function claimFrom(ids, fromList, c)
-  local tombs = 0
+  local tombs, n = 0, #claimed
   local defaultUntil = NOW + c.leaseMs
   local defaultUntilB36 = b36(defaultUntil)
+  local fresh
   for _, id in ipairs(ids) do
     local rec = cache[id]
     local ok = false
-    if rec then
-      -- a task never claimed and with no settings of its own, the common record, has the state "q"
-      -- alone: a short match reads its creation time (Lua's matcher costs per pattern item)
-      local st, att, prio, timeout, maxAtt, runAt, rest = "q", "", "", "", "", ""
-      local created = string.match(rec, "^q\t([^|\n]*)")
-      if created then rest = string.sub(rec, 2)
-      else st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS) end
+    -- a task never claimed and with no settings of its own, the common record, has the state "q"
+    -- alone: a short match reads its creation time (Lua's matcher costs per pattern item), and its
+    -- new record is the batch's new state and its own rest
+    local created = rec and string.match(rec, "^q\t([^|\n]*)")
+    if created then
+      fresh = fresh or ("r|1|||" .. c.maxAttempts .. "||" .. c.nowB36 .. "|" .. defaultUntilB36 .. "|" .. c.keepB36)
+      local next = fresh .. string.sub(rec, 2)
+      put(id, next)
+      sweepAdd("L", defaultUntil, id)
+      observeClaim("", "", created, defaultUntil)
+      claimed[n + 1] = id; claimed[n + 2] = next; n = n + 2
+      ok = true
+    elseif rec then
+      local st, att, prio, timeout, maxAtt, runAt, rest
+      st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
       -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
       -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
       -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
@@ -64,7 +73,7 @@ local function claimFrom(ids, fromList, c)
         put(id, next)
         sweepAdd("L", untilMs, id)
         observeClaim(att, runAt, created, untilMs)
-        claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
+        claimed[n + 1] = id; claimed[n + 2] = next; n = n + 2
         ok = true
       end
     end
