@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "31daea3b7875f38836fcd365396a8b26cd78fe22",
-  "settle": "b2a1be87625ca870ba2ade0010c7158eefe5ce79",
-  "extend": "8c37c74e155b2684d8bcf24901a5b5d05950f50f",
-  "cancel": "f9a13235cbf6f8f26d3c3f323b30f2fc139fd8e6",
-  "dead": "97a751d9be288aadf37551e5b9b5d4c8bacec23b",
-  "upkeep": "7d9841c5249984c6e33c740e14af5fad314ee277",
+  "enqueue": "d14a881697112759269bde46de9990db31c002d3",
+  "settle": "ef1cf1cb4a144e59b3231de63080ffa74de7f149",
+  "extend": "5efb7218ad66df39dbf4e778ad183cc545ff27fd",
+  "cancel": "88a5bcf036aaa66fd8443c0cfffa1413a5c7f80f",
+  "dead": "ae38059f8ca5635acd17754592b67236030e5f03",
+  "upkeep": "a943e4e3fa638ba434a3ae92e1b62fc4d667532d",
   "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
   "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
   "deadPage": "4afa9dbb579d158e6dd38cb27bb3feff4fba882b",

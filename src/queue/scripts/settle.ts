@@ -119,13 +119,14 @@ local function completeAll()
   -- expiry by the record's own keep time, and by state segment (a batch's tasks share theirs): its
   -- new state, lease token and claim time (false: not the running shape), settled attempts
   local expiresOf, shapes, settledBy = {[""] = expiresB36}, {}, {}
+  local find, sub = string.find, string.sub
   for i = 0, nComplete - 1 do
     local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
     local rec, code = cache[id], -1
     -- the common shape first: a running task outside jobs and flows with neither result nor errors
     -- from an earlier attempt; its new record is the new state and its own tab, head and input
-    local tab = rec and string.find(rec, "\t", 1, true)
-    local state = tab and string.sub(rec, 1, tab - 1)
+    local tab = rec and find(rec, "\t", 1, true)
+    local state = tab and sub(rec, 1, tab - 1)
     local shape = state and shapes[state]
     if shape == nil and state then
       local carried, att, started, keep = string.match(state, RUNNING)
@@ -138,12 +139,12 @@ local function completeAll()
       shapes[state] = shape
     end
     local _, headEnd
-    if shape then _, headEnd = string.find(rec, PLAIN_HEAD, tab) end
-    if headEnd and not string.find(rec, "\n", headEnd + 1, true) then
+    if shape then _, headEnd = find(rec, PLAIN_HEAD, tab) end
+    if headEnd and not find(rec, "\n", headEnd + 1, true) then
       if shape[2] ~= token then code = -2
       else
         local result = ARGV[13 + i * 3]
-        put(id, shape[1] .. string.sub(rec, tab) .. (result == "" and "" or "\n") .. result)
+        put(id, shape[1] .. sub(rec, tab) .. (result == "" and "" or "\n") .. result)
         succeeded = succeeded + 1
         settledBy[state] = (settledBy[state] or 0) + 1
         finished[#finished + 1] = id

@@ -36,25 +36,26 @@ local function claimFrom(ids, fromList, c)
   local tombs, n = 0, #claimed
   local defaultUntil = NOW + c.leaseMs
   local defaultUntilB36 = b36(defaultUntil)
-  local fresh
+  local fresh, freshWaits = nil, {}
+  local match, sub = string.match, string.sub
   for _, id in ipairs(ids) do
     local rec = cache[id]
     local ok = false
     -- a task never claimed and with no settings of its own, the common record, has the state "q"
     -- alone: a short match reads its creation time (Lua's matcher costs per pattern item), and its
-    -- new record is the batch's new state and its own rest
-    local created = rec and string.match(rec, "^q\t([^|\n]*)")
+    -- new record is the batch's new state and its own rest; its wait is counted by creation time
+    local created = rec and match(rec, "^q\t([^|\n]*)")
     if created then
       fresh = fresh or ("r|1|||" .. c.maxAttempts .. "||" .. c.nowB36 .. "|" .. defaultUntilB36 .. "|" .. c.keepB36)
-      local next = fresh .. string.sub(rec, 2)
+      local next = fresh .. sub(rec, 2)
       put(id, next)
-      sweepAdd("L", defaultUntil, id)
-      observeClaim("", "", created, defaultUntil)
+      sweepAdd("L", defaultUntil, id, partMemo[id])
+      freshWaits[created] = (freshWaits[created] or 0) + 1
       claimed[n + 1] = id; claimed[n + 2] = next; n = n + 2
       ok = true
     elseif rec then
       local st, att, prio, timeout, maxAtt, runAt, rest
-      st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
+      st, att, prio, timeout, maxAtt, runAt, rest, created = match(rec, CLAIM_FIELDS)
       -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
       -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
       -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
@@ -79,6 +80,7 @@ local function claimFrom(ids, fromList, c)
     end
     if fromList and not ok then tombs = tombs + 1 end
   end
+  for created, k in pairs(freshWaits) do observeClaim("", "", created, defaultUntil, k) end
   if tombs > 0 then count("_tomb", -tombs) end
 end
 local hinted = {}
