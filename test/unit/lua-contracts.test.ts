@@ -105,12 +105,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "d14a881697112759269bde46de9990db31c002d3",
-  "settle": "ef1cf1cb4a144e59b3231de63080ffa74de7f149",
-  "extend": "5efb7218ad66df39dbf4e778ad183cc545ff27fd",
-  "cancel": "88a5bcf036aaa66fd8443c0cfffa1413a5c7f80f",
-  "dead": "ae38059f8ca5635acd17754592b67236030e5f03",
-  "upkeep": "a943e4e3fa638ba434a3ae92e1b62fc4d667532d",
+  "enqueue": "39a59129f8f81dab0154b3da334ccef7f325f4e7",
+  "settle": "84ce16b5eff0402f42dee177fa082681098cffc9",
+  "extend": "f33c6088f4d37382955bb37a71602ac61f2d6559",
+  "cancel": "225d569038da6a274d1db1d2de1f23c467876ab0",
+  "dead": "39661b8a39b02173003c29278dd1491f140c4ecc",
+  "upkeep": "d81208d66a3b6edae861ee813057b12b600516ef",
   "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
   "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
   "deadPage": "4afa9dbb579d158e6dd38cb27bb3feff4fba882b",

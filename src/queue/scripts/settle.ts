@@ -106,13 +106,15 @@ local function backoffDelay(attempt, rand)
   return math.floor(d * (1 - jitter * rand))
 end
 local outcomes, finished = {}, {}
--- completions, the hot path of settling: one match reads a record (RUNNING_PATTERN for the common
--- shape, else the nine leading state fields, the front (tab, head, input) with the head's job and
--- flow fields, and what follows the input: "" unless an earlier attempt left a result or errors);
--- the new record is one concatenation. Lua per task is
--- what bounds a drain at batch 100 (redis-server's one thread), so what the tasks of a batch share
--- (their expiry, the succeeded count) is computed once. A function of its own: Lua allows a
--- function 200 locals, and the composed script's main chunk is near that
+-- completions, the hot path of settling. Lua per task is what bounds a drain at batch 100
+-- (redis-server's one thread), and Lua's matcher costs per pattern item and capture: the common
+-- record (running, outside jobs and flows, no result or errors of an earlier attempt) is read by
+-- plain finds and its state segment, which a batch's tasks share, is parsed once (RUNNING_PATTERN);
+-- any other by one match of the nine leading state fields, the front (tab, head, input) with the
+-- head's job and flow fields, and what follows the input. The new record is one concatenation;
+-- what the tasks of a batch share (expiry, new state, lease token, counts) is computed once. A
+-- function of its own: Lua allows a function 200 locals, and the composed script's main chunk is
+-- near that
 local function completeAll()
   local SETTLE_FIELDS, RUNNING, PLAIN_HEAD = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}, ${PLAIN_HEAD_PATTERN}
   local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0

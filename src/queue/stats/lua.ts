@@ -61,9 +61,9 @@ end
 -- and mostly their creation time) and become histogram entries in flushStats: per task, a table
 -- increment instead of a conversion and a bucket search. since.w: wait starts, since.d: claim times
 local since = {w = {}, d = {}}
--- A claim of a task (n tasks alike: default 1) whose attempts so far were att (a state field), run-at runAt36, created at
--- created36 (the head's first field). Its wait runs from its run-at time (delayed tasks) or its
--- creation to its first claim. The batch's member in "_a" is the claim time.
+-- A claim of a task (of n alike, default 1) whose attempts so far were att (a state field), run-at
+-- runAt36, created at created36 (the head's first field). Its wait runs from its run-at time
+-- (delayed tasks) or its creation to its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
 local function observeClaim(att, runAt36, created36, untilMs, n)
   if att == "0" or att == "" then
