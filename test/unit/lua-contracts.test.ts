@@ -6,33 +6,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { QUEUE_KEYS } from "../../src/queue/keys";
-import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
-import { cancelScript } from "../../src/queue/scripts/cancel";
-import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
-import { deadPageScript } from "../../src/queue/scripts/dead-page";
-import { deadScript } from "../../src/queue/scripts/dead";
-import { enqueueScript } from "../../src/queue/scripts/enqueue";
 import { extendScript } from "../../src/queue/scripts/extend";
+import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
 import { LUA_FORMAT } from "../../src/queue/scripts/pieces/format";
 import { defineQueueScript } from "../../src/queue/scripts/queue-script";
-import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG, type LuaScript } from "../../src/queue/scripts/runner";
-import { settingsScript } from "../../src/queue/scripts/settings";
+import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG } from "../../src/queue/scripts/runner";
 import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
-import { upkeepScript } from "../../src/queue/scripts/upkeep";
-import { queueStatsScript } from "../../src/queue/stats/read";
-import { registerScript } from "../../src/queue/registry";
-import { rateTakeScript } from "../../src/security/rate-limit";
-import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
-
-const QUEUE_SCRIPTS: ComposedScript[] = [
-  enqueueScript, settleScript, extendScript, cancelScript, deadScript, upkeepScript,
-  statsScript, settingsScript, deadPageScript, queueStatsScript,
-];
-const OTHER_SCRIPTS: LuaScript[] = [
-  jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
-  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript, registerScript,
-];
+import { OTHER_SCRIPTS, QUEUE_SCRIPTS } from "../support/lua-scripts";
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
 const words = (text: string, names: Iterable<string>) => [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(text));
@@ -105,16 +86,16 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "39a59129f8f81dab0154b3da334ccef7f325f4e7",
-  "settle": "84ce16b5eff0402f42dee177fa082681098cffc9",
-  "extend": "f33c6088f4d37382955bb37a71602ac61f2d6559",
-  "cancel": "225d569038da6a274d1db1d2de1f23c467876ab0",
-  "dead": "39661b8a39b02173003c29278dd1491f140c4ecc",
-  "upkeep": "d81208d66a3b6edae861ee813057b12b600516ef",
-  "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
-  "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
-  "deadPage": "4afa9dbb579d158e6dd38cb27bb3feff4fba882b",
-  "queueStats": "c67c2e4a693ebdd8c37b410d9de609223d417236",
+  "enqueue": "2dba8cf7b6460ae3701593dab6db9325e1ca34ee",
+  "settle": "5109cb866bf4c2ab7777e31b7e47bcfc5686e0ba",
+  "extend": "9f55cc6f9188037054627b14d9691e4b2a705255",
+  "cancel": "e1a70c82cb9ed4f87d776af5f0c2df2a81a78368",
+  "dead": "6a60f77cfe05c1ab0dfab73cb1dcbcc3ee1689e1",
+  "upkeep": "6eb9e5a12b8258f935982d42d70eac90dcd2a973",
+  "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
+  "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
+  "deadPage": "30841222cc4a1f25f4671796d2f7cff5a4dbabf8",
+  "queueStats": "a58ae5c4b8ad761ca6a5a5626bdeb7d2da0b1156",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "dc20f0cd5c3453cec9bf770600373a54d7bb7a53",
   "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",

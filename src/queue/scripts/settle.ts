@@ -113,8 +113,7 @@ local outcomes, finished = {}, {}
 -- any other by one match of the nine leading state fields, the front (tab, head, input) with the
 -- head's job and flow fields, and what follows the input. The new record is one concatenation;
 -- what the tasks of a batch share (expiry, new state, lease token, counts) is computed once. A
--- function of its own: Lua allows a function 200 locals, and the composed script's main chunk is
--- near that
+-- function of its own, so that its locals take none of the body's headroom
 local function completeAll()
   local SETTLE_FIELDS, RUNNING, PLAIN_HEAD = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}, ${PLAIN_HEAD_PATTERN}
   local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0
