@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "2dba8cf7b6460ae3701593dab6db9325e1ca34ee",
-  "settle": "5109cb866bf4c2ab7777e31b7e47bcfc5686e0ba",
+  "settle": "b103d7452ca181aee2f555cfb36acb4f087c1571",
   "extend": "9f55cc6f9188037054627b14d9691e4b2a705255",
   "cancel": "e1a70c82cb9ed4f87d776af5f0c2df2a81a78368",
   "dead": "6a60f77cfe05c1ab0dfab73cb1dcbcc3ee1689e1",

@@ -86,8 +86,8 @@ if ARGV[7] ~= "" then
 end
 local base = 11 + nComplete * 3
 local settleIds = {}
-for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
-for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
+for i = 0, nComplete - 1 do settleIds[i + 1] = ARGV[11 + i * 3] end
+for i = 0, nFail - 1 do settleIds[nComplete + i + 1] = ARGV[base + i * 5] end
 
 local m = {}
 if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re", "_live"}) end

@@ -94,7 +94,8 @@ local function popList(p, asked, got)
   local popped = redis.call("LPOP", p[2], asked) or {}
   -- a list holds ids of its own partition: their label is known without reading the ids
   local label = string.sub(p[1], #META - 1)
-  for _, id in ipairs(popped) do got[#got + 1] = id; partMemo[id] = label end
+  local n = #got
+  for i, id in ipairs(popped) do got[n + i] = id; partMemo[id] = label end
   if #popped > 0 then
     count("_rdy", -#popped)
     onRefused(function()
@@ -198,9 +199,10 @@ local function claimBatch(claimMax, m, c, settleIds)
     flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
-    for _, id in ipairs(positives) do batch[#batch + 1] = id end
-    for _, id in ipairs(popped) do batch[#batch + 1] = id end
-    for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+    for _, list in ipairs({positives, popped, settleIds}) do
+      local n = #batch
+      for i, id in ipairs(list) do batch[n + i] = id end
+    end
     local keyed = flow.prepare(claimMax - #positives - #popped, m, needPartition, hint) -- flow control
     for _, id in ipairs(keyed) do batch[#batch + 1] = id end
     -- the batch's sweep field (pieces/buffers.ts sweepFields) as it will most likely be named, read
