@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "2dba8cf7b6460ae3701593dab6db9325e1ca34ee",
-  "settle": "b103d7452ca181aee2f555cfb36acb4f087c1571",
-  "extend": "9f55cc6f9188037054627b14d9691e4b2a705255",
-  "cancel": "e1a70c82cb9ed4f87d776af5f0c2df2a81a78368",
-  "dead": "6a60f77cfe05c1ab0dfab73cb1dcbcc3ee1689e1",
-  "upkeep": "6eb9e5a12b8258f935982d42d70eac90dcd2a973",
+  "enqueue": "5fa0ec050748b51c7fabd87b0d3e3a36356b517f",
+  "settle": "8137054caf530201bb6861d6b049b274190e7a05",
+  "extend": "761ea996bf668afdbf89212048ced2f804d6d23d",
+  "cancel": "3d82c3a787340048b6edcf4d3feb16c97e59dba9",
+  "dead": "eeb7d16928dd00e09e272c03ef9fcd611e04f63d",
+  "upkeep": "b77355885722601b56090799e6b852ab6cc6a83e",
   "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
   "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
   "deadPage": "30841222cc4a1f25f4671796d2f7cff5a4dbabf8",
