@@ -10,7 +10,8 @@
  * -C dir`, with node_modules linked), on the same redis-server with its calls alternating with this
  * tree's, so a change is measured A/B under the same load.
  *
- * Run: node --import tsx bench/lua-cost.ts [--tasks 20000] [--against /tmp/base]
+ * Run: node --import tsx bench/lua-cost.ts [--tasks 20000] [--batch 100] [--against /tmp/base]
+ * (a batch of 1 shows what a call costs whatever its size)
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -21,7 +22,6 @@ import { commandDelta, RedisProbe } from "./redis-probe";
 import { startBenchServers, type BenchServers } from "./servers";
 import { chunks } from "./workload";
 
-const BATCH = 100;
 const PHASES = ["claim", "complete", "settleAndClaim"] as const;
 type PhaseName = (typeof PHASES)[number];
 
@@ -32,11 +32,14 @@ interface Variant {
   claimed: ClaimedTask[][];
   /** Per phase: script µs of each call, and inner calls by command over all calls. */
   micros: Record<PhaseName, number[]>;
+  /** Per phase: of each call's script µs, those spent in Lua itself (the inner calls' µs taken out). */
+  luaMicros: Record<PhaseName, number[]>;
   inner: Record<PhaseName, Record<string, number>>;
 }
 
-const args = parseArgs({ options: { tasks: { type: "string", default: "20000" }, against: { type: "string" } } }).values;
+const args = parseArgs({ options: { tasks: { type: "string", default: "20000" }, batch: { type: "string", default: "100" }, against: { type: "string" } } }).values;
 const TASKS = Number(args.tasks);
+const BATCH = Number(args.batch);
 
 function client(servers: BenchServers): Redis {
   return new Redis({ url: servers.restUrl, token: servers.restToken, responseEncoding: false, automaticDeserialization: false, enableTelemetry: false });
@@ -48,7 +51,7 @@ async function variants(servers: BenchServers): Promise<Variant[]> {
     trees.map(async (tree) => {
       const core = (await import(tree === "this tree" ? "../src/queue/index" : `${tree}/src/queue/index.ts`)) as typeof import("../src/queue/index");
       const none = () => Object.fromEntries(PHASES.map((p) => [p, []]));
-      return { label: tree, queue: core.createTaskQueue(client(servers)), name: benchQueueName("lua"), claimed: [], micros: none(), inner: Object.fromEntries(PHASES.map((p) => [p, {}])) } as unknown as Variant;
+      return { label: tree, queue: core.createTaskQueue(client(servers)), name: benchQueueName("lua"), claimed: [], micros: none(), luaMicros: none(), inner: Object.fromEntries(PHASES.map((p) => [p, {}])) } as unknown as Variant;
     }),
   );
 }
@@ -71,7 +74,10 @@ async function step(probe: RedisProbe, v: Variant, phase: PhaseName): Promise<bo
   const delta = commandDelta(before, await probe.commands());
   const scripts = (delta.byCommand.evalsha ?? 0) + (delta.byCommand.eval ?? 0);
   if (scripts === 0) return false;
-  v.micros[phase].push((delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0));
+  const scriptMicros = (delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0);
+  const innerMicros = Object.entries(delta.usecByCommand).reduce((s, [c, us]) => (c === "evalsha" || c === "eval" ? s : s + us), 0);
+  v.micros[phase].push(scriptMicros);
+  v.luaMicros[phase].push(scriptMicros - innerMicros);
   for (const [command, n] of Object.entries(delta.byCommand)) v.inner[phase][command] = (v.inner[phase][command] ?? 0) + n;
   return !(phase !== "complete" && v.claimed.at(-1)!.length === 0);
 }
@@ -83,14 +89,14 @@ function median(values: number[]): number {
 
 function report(v: Variant): void {
   console.log(`\n${v.label}: batch ${BATCH}, ${TASKS} tasks a phase`);
-  console.log("call\tcalls\tscript µs per call (median)\tµs per task\tinner calls per call");
+  console.log("call\tcalls\tscript µs per call (median)\tµs per task\tof which Lua itself\tinner calls per call");
   for (const phase of PHASES) {
     const calls = v.micros[phase].length;
     const perCall = median(v.micros[phase]);
     // a settleAndClaim call completes one batch and claims the next: a task's claim and completion
     const inner = Object.entries(v.inner[phase]).filter(([c]) => c !== "evalsha" && c !== "eval").sort(([, a], [, b]) => b - a);
     const total = inner.reduce((s, [, n]) => s + n, 0) / calls;
-    console.log(`${phase}\t${calls}\t${perCall.toFixed(0)}\t${(perCall / BATCH).toFixed(2)}\t${total.toFixed(2)}: ${inner.map(([c, n]) => `${c} ${(n / calls).toFixed(2)}`).join(", ")}`);
+    console.log(`${phase}\t${calls}\t${perCall.toFixed(0)}\t${(perCall / BATCH).toFixed(2)}\t${(median(v.luaMicros[phase]) / BATCH).toFixed(2)}\t${total.toFixed(2)}: ${inner.map(([c, n]) => `${c} ${(n / calls).toFixed(2)}`).join(", ")}`);
   }
 }
 

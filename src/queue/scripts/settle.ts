@@ -20,6 +20,23 @@ const SETTLE_PATTERN = JSON.stringify(
 );
 
 /**
+ * A running task's state segment as a claim writes it (nine fields, up to KeepMs), which a batch's
+ * tasks share: read once per distinct segment. Captures: the fields from Attempts to StartedAt with
+ * their separators (carried over as one string), Attempts, StartedAt, KeepMs.
+ */
+function runningPattern(): string {
+  const state = ["^r("];
+  for (let at = StateField.Attempts; at <= StateField.StartedAt; at++) state.push(at === StateField.Attempts || at === StateField.StartedAt ? "|([^|]*)" : "|[^|]*");
+  state.push("|)");
+  for (let at = StateField.StartedAt + 1; at < StateField.KeepMs; at++) state.push("[^|]*|");
+  state.push("([^|]*)$");
+  return JSON.stringify(state.join(""));
+}
+/** From a record's tab: a head that ends at its queue (no job, dedup key or flow); the position of its newline. */
+const PLAIN_HEAD_PATTERN = JSON.stringify("^\t" + "[^|\n]*|".repeat(HeadField.Queue) + "[^|\n]*\n");
+const RUNNING_PATTERN = runningPattern();
+
+/**
  * settle: completes and fails a batch, then claims the next one (complete, fail, claim and
  * settleAndClaim all run this one script; the parts not asked for cost nothing). The claim and the
  * completions read the leading state fields into locals in StateField order (a table parse and
@@ -69,8 +86,8 @@ if ARGV[7] ~= "" then
 end
 local base = 11 + nComplete * 3
 local settleIds = {}
-for i = 0, nComplete - 1 do settleIds[#settleIds + 1] = ARGV[11 + i * 3] end
-for i = 0, nFail - 1 do settleIds[#settleIds + 1] = ARGV[base + i * 5] end
+for i = 0, nComplete - 1 do settleIds[i + 1] = ARGV[11 + i * 3] end
+for i = 0, nFail - 1 do settleIds[nComplete + i + 1] = ARGV[base + i * 5] end
 
 local m = {}
 if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re", "_live"}) end
@@ -89,19 +106,52 @@ local function backoffDelay(attempt, rand)
   return math.floor(d * (1 - jitter * rand))
 end
 local outcomes, finished = {}, {}
--- completions, the hot path of settling: one match reads the nine leading state fields, the front
--- (tab, head, input) with the head's job and flow fields, and what follows the input ("" unless an
--- earlier attempt left a result or errors); the new record is one concatenation. Lua per task is
--- what bounds a drain at batch 100 (redis-server's one thread), so what the tasks of a batch share
--- (their expiry, the succeeded count) is computed once. A function of its own: Lua allows a
--- function 200 locals, and the composed script's main chunk is near that
+-- completions, the hot path of settling. Lua per task is what bounds a drain at batch 100
+-- (redis-server's one thread), and Lua's matcher costs per pattern item and capture: the common
+-- record (running, outside jobs and flows, no result or errors of an earlier attempt) is read by
+-- plain finds and its state segment, which a batch's tasks share, is parsed once (RUNNING_PATTERN);
+-- any other by one match of the nine leading state fields, the front (tab, head, input) with the
+-- head's job and flow fields, and what follows the input. The new record is one concatenation;
+-- what the tasks of a batch share (expiry, new state, lease token, counts) is computed once. A
+-- function of its own, so that its locals take none of the body's headroom
 local function completeAll()
-  local SETTLE_FIELDS = ${SETTLE_PATTERN}
+  local SETTLE_FIELDS, RUNNING, PLAIN_HEAD = ${SETTLE_PATTERN}, ${RUNNING_PATTERN}, ${PLAIN_HEAD_PATTERN}
   local nowB36, expiresB36, succeeded = c.nowB36, b36(NOW + keepMs), 0
+  -- expiry by the record's own keep time, and by state segment (a batch's tasks share theirs): its
+  -- new state, lease token and claim time (false: not the running shape), settled attempts
+  local expiresOf, shapes, settledBy = {[""] = expiresB36}, {}, {}
+  local find, sub = string.find, string.sub
   for i = 0, nComplete - 1 do
     local id, token = ARGV[11 + i * 3], ARGV[12 + i * 3]
     local rec, code = cache[id], -1
-    if rec then
+    -- the common shape first: a running task outside jobs and flows with neither result nor errors
+    -- from an earlier attempt; its new record is the new state and its own tab, head and input
+    local tab = rec and find(rec, "\t", 1, true)
+    local state = tab and sub(rec, 1, tab - 1)
+    local shape = state and shapes[state]
+    if shape == nil and state then
+      local carried, att, started, keep = string.match(state, RUNNING)
+      shape = false
+      if carried then
+        local expires = expiresOf[keep]
+        if not expires then expires = b36(NOW + (fromTime(keep) or keepMs)); expiresOf[keep] = expires end
+        shape = {"s" .. carried .. "|" .. keep .. "|" .. nowB36 .. "|" .. expires, att .. "${LEASE_TOKEN_SEPARATOR}" .. started, started}
+      end
+      shapes[state] = shape
+    end
+    local _, headEnd
+    if shape then _, headEnd = find(rec, PLAIN_HEAD, tab) end
+    if headEnd and not find(rec, "\n", headEnd + 1, true) then
+      if shape[2] ~= token then code = -2
+      else
+        local result = ARGV[13 + i * 3]
+        put(id, shape[1] .. sub(rec, tab) .. (result == "" and "" or "\n") .. result)
+        succeeded = succeeded + 1
+        settledBy[state] = (settledBy[state] or 0) + 1
+        finished[#finished + 1] = id
+        code = 1
+      end
+    elseif rec then
       local st, att, prio, timeout, maxAtt, runAt, started, _, keep, front, job, flowKey, after = string.match(rec, SETTLE_FIELDS)
       if st ~= "r" then code = -3
       elseif att .. "${LEASE_TOKEN_SEPARATOR}" .. started ~= token then code = -2
@@ -112,16 +162,19 @@ local function completeAll()
         if job ~= "" and jobEvent(id, string.sub(front, 2), 0, result) then result = "" end
         local sep = result == "" and "" or "\n"
         if after ~= "" then front, sep, result = joinBody(front, result, string.match(after, "^\n[^\n]*\n(.*)$") or ""), "", "" end
+        local expires = expiresOf[keep]
+        if not expires then expires = b36(NOW + (fromTime(keep) or keepMs)); expiresOf[keep] = expires end
         put(id, "s|" .. att .. "|" .. prio .. "|" .. timeout .. "|" .. maxAtt .. "|" .. runAt .. "|" .. started .. "||" .. keep
-          .. "|" .. nowB36 .. "|" .. (keep == "" and expiresB36 or b36(NOW + (fromTime(keep) or keepMs))) .. front .. sep .. result)
+          .. "|" .. nowB36 .. "|" .. expires .. front .. sep .. result)
         succeeded = succeeded + 1
         observeSettle(started)
         finished[#finished + 1] = id
         code = 1
       end
     end
-    outcomes[#outcomes + 1] = code; outcomes[#outcomes + 1] = 0
+    outcomes[2 * i + 1] = code; outcomes[2 * i + 2] = 0 -- the first outcomes of the call
   end
+  for state, n in pairs(settledBy) do observeSettle(shapes[state][3], n) end
   if succeeded > 0 then count("succeeded", succeeded) end
 end
 completeAll()

@@ -61,20 +61,20 @@ end
 -- and mostly their creation time) and become histogram entries in flushStats: per task, a table
 -- increment instead of a conversion and a bucket search. since.w: wait starts, since.d: claim times
 local since = {w = {}, d = {}}
--- A claim of a task whose attempts so far were att (a state field), run-at runAt36, created at
--- created36 (the head's first field). Its wait runs from its run-at time (delayed tasks) or its
--- creation to its first claim. The batch's member in "_a" is the claim time.
+-- A claim of a task (of n alike, default 1) whose attempts so far were att (a state field), run-at
+-- runAt36, created at created36 (the head's first field). Its wait runs from its run-at time
+-- (delayed tasks) or its creation to its first claim. The batch's member in "_a" is the claim time.
 local CLAIM_MEMBER = b36(NOW)
-local function observeClaim(att, runAt36, created36, untilMs)
+local function observeClaim(att, runAt36, created36, untilMs, n)
   if att == "0" or att == "" then
     local from = runAt36 ~= "" and runAt36 or created36
-    since.w[from] = (since.w[from] or 0) + 1
+    since.w[from] = (since.w[from] or 0) + (n or 1)
   end
   if (activeUntil[CLAIM_MEMBER] or 0) < untilMs then activeUntil[CLAIM_MEMBER] = untilMs end
 end
--- a settled attempt, by its claim time (base 36)
-local function observeSettle(started36)
-  since.d[started36] = (since.d[started36] or 0) + 1
+-- n (default 1) settled attempts, by their claim time (base 36)
+local function observeSettle(started36, n)
+  since.d[started36] = (since.d[started36] or 0) + (n or 1)
 end
 local function observeExtend(started36, untilMs)
   if (extended[started36] or 0) < untilMs then extended[started36] = untilMs end

@@ -231,14 +231,19 @@ local function flush()
     for i = 1, #f do sets[key][i] = f[i] end
     own[key] = f
   end
+  -- a batch's records mostly share a partition: its lists are looked up when the key changes
+  local lastKey, g, t, d
   for _, id in ipairs(touched) do
     local label = partMemo[id] or partOf(id)
     local p = PART[label]
     local key = p and p[1] or partKey(label, 1)
-    if not groups[key] then add(key) end
-    local g, rec = groups[key], cache[id]
+    if key ~= lastKey then
+      if not groups[key] then add(key) end
+      lastKey, g, t, d = key, groups[key], sets[key], dels[key]
+    end
     g[#g + 1] = id
-    if rec then local t = sets[key]; t[#t + 1] = id; t[#t + 1] = rec else local d = dels[key]; d[#d + 1] = id end
+    local rec = cache[id]
+    if rec then local n = #t; t[n + 1] = id; t[n + 2] = rec else d[#d + 1] = id end
   end
   -- partitions with fields alone (sweep lists' homes) in a fixed order: a refused write undoes the same
   local alone = {}

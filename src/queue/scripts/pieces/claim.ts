@@ -30,17 +30,32 @@ local claimed, claimHint, claimShort = {}, {}, false
 -- field (the creation time) captured: one match a task, and the new record one concatenation
 local CLAIM_FIELDS = ${CLAIM_PATTERN}
 -- what the tasks of a batch share is computed once: the next attempt's number by the last, the
--- lease deadline of tasks without a timeout of their own
+-- lease deadline of tasks without a timeout of their own, the new state of tasks never claimed
 local nextAttempt = {}
 local function claimFrom(ids, fromList, c)
-  local tombs = 0
+  local tombs, n = 0, #claimed
   local defaultUntil = NOW + c.leaseMs
   local defaultUntilB36 = b36(defaultUntil)
+  local fresh, freshWaits = nil, {}
+  local match, sub = string.match, string.sub
   for _, id in ipairs(ids) do
     local rec = cache[id]
     local ok = false
-    if rec then
-      local st, att, prio, timeout, maxAtt, runAt, rest, created = string.match(rec, CLAIM_FIELDS)
+    -- a task never claimed and with no settings of its own, the common record, has the state "q"
+    -- alone: a short match reads its creation time (Lua's matcher costs per pattern item), and its
+    -- new record is the batch's new state and its own rest; its wait is counted by creation time
+    local created = rec and match(rec, "^q\t([^|\n]*)")
+    if created then
+      fresh = fresh or ("r|1|||" .. c.maxAttempts .. "||" .. c.nowB36 .. "|" .. defaultUntilB36 .. "|" .. c.keepB36)
+      local next = fresh .. sub(rec, 2)
+      put(id, next)
+      sweepAdd("L", defaultUntil, id, partMemo[id])
+      freshWaits[created] = (freshWaits[created] or 0) + 1
+      claimed[n + 1] = id; claimed[n + 2] = next; n = n + 2
+      ok = true
+    elseif rec then
+      local st, att, prio, timeout, maxAtt, runAt, rest
+      st, att, prio, timeout, maxAtt, runAt, rest, created = match(rec, CLAIM_FIELDS)
       -- a promoted task is still "d" (transitions.ts promoteDue); it is in PRIO (or a flow queue)
       -- only, and due whatever this call's NOW says: a request's clock may lag the one that promoted
       -- it (a resent request carries the NOW it was built with), and one taken out and not claimed
@@ -59,12 +74,13 @@ local function claimFrom(ids, fromList, c)
         put(id, next)
         sweepAdd("L", untilMs, id)
         observeClaim(att, runAt, created, untilMs)
-        claimed[#claimed + 1] = id; claimed[#claimed + 1] = next
+        claimed[n + 1] = id; claimed[n + 2] = next; n = n + 2
         ok = true
       end
     end
     if fromList and not ok then tombs = tombs + 1 end
   end
+  for created, k in pairs(freshWaits) do observeClaim("", "", created, defaultUntil, k) end
   if tombs > 0 then count("_tomb", -tombs) end
 end
 local hinted = {}
@@ -76,7 +92,10 @@ local function needPartition(label) claimShort = true; hint(label) end
 -- refused); true when the list ran dry
 local function popList(p, asked, got)
   local popped = redis.call("LPOP", p[2], asked) or {}
-  for _, id in ipairs(popped) do got[#got + 1] = id end
+  -- a list holds ids of its own partition: their label is known without reading the ids
+  local label = string.sub(p[1], #META - 1)
+  local n = #got
+  for i, id in ipairs(popped) do got[n + i] = id; partMemo[id] = label end
   if #popped > 0 then
     count("_rdy", -#popped)
     onRefused(function()
@@ -180,9 +199,10 @@ local function claimBatch(claimMax, m, c, settleIds)
     flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
-    for _, id in ipairs(positives) do batch[#batch + 1] = id end
-    for _, id in ipairs(popped) do batch[#batch + 1] = id end
-    for _, id in ipairs(settleIds) do batch[#batch + 1] = id end
+    for _, list in ipairs({positives, popped, settleIds}) do
+      local n = #batch
+      for i, id in ipairs(list) do batch[n + i] = id end
+    end
     local keyed = flow.prepare(claimMax - #positives - #popped, m, needPartition, hint) -- flow control
     for _, id in ipairs(keyed) do batch[#batch + 1] = id end
     -- the batch's sweep field (pieces/buffers.ts sweepFields) as it will most likely be named, read

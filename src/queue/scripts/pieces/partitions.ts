@@ -29,7 +29,8 @@ local function partOf(id, dedup)
   local memoKey = dedup and "=" .. id or id
   local label = partMemo[memoKey]
   if label then return label end
-  if #id == 26 and not string.find(id, "[^%w]") then label = string.sub(id, 1, 9)
+  -- anchored: one pass over the id (an unanchored search for a non-alphanumeric retries at each byte)
+  if #id == 26 and string.find(id, "^%w*$") then label = string.sub(id, 1, 9)
   else
     -- a dedup key is numbered only when no digit precedes its last ones (a UUID is not)
     local stem, digits = string.match(id, dedup and "^(%D*)(%d+)$" or "^(.-)(%d+)$")
