@@ -3,10 +3,7 @@
  * would cost twenty script calls, each with its own bookkeeping (registry, stats, the push-info read);
  * instead, while one call for a queue is in flight, the enqueues that arrive wait and then go
  * together in the next one (TaskQueue.enqueueGroups). An idle queue waits for nothing: the first
- * enqueue goes at once, so coalescing adds latency only where a call was in flight anyway. A busy
- * line (its last call carried several requests, lately) holds its next call BUSY_HOLD_MS for more:
- * the tasks a call carries grow with the time it gathers them, and with two Worker processes each
- * isolate sees half the requests (calls of ~3.6 tasks, 1.8 Redis commands a task in enqueues alone).
+ * enqueue goes at once, so coalescing adds latency only where a call was in flight anyway.
  *
  * Each request still gets its own answer (id, duplicate flag, or its own field errors: a group with
  * a bad task fails alone), and a 202 is sent only after the call that stored its task returned, so
@@ -25,17 +22,11 @@ export const MAX_COALESCED_TASKS = 100;
 const WAIT_LIMIT_MS = 20_000;
 /** How often a waiter checks for its answer, or for a free line whose next commit it may run. */
 const HANDOFF_TICK_MS = 1;
-/** How long a busy line's next call waits for more requests to ride in it (a group commit). */
-export const BUSY_HOLD_MS = 2;
-/** A line stays busy this long after a call that carried more than one request. */
-const BUSY_FOR_MS = 20;
 
 export interface Committer {
   tasks: Pick<TaskQueue, "enqueueGroups">;
   /** ExecutionContext.waitUntil of the request that would run a commit. */
   keepAlive(work: Promise<unknown>): void;
-  /** A busy line's hold before its next call (default BUSY_HOLD_MS). */
-  holdMs?: number;
 }
 
 export interface CoalescedEnqueue {
@@ -55,8 +46,6 @@ interface Line {
   /** A request is running commits for this line (in its own I/O context). */
   led: boolean;
   waiting: Waiter[];
-  /** Until when the next call holds for more (its last call carried several requests). */
-  busyUntil: number;
 }
 
 /** Per queue (and Redis database): the enqueues waiting for the call in flight to return. */
@@ -66,7 +55,7 @@ const lines = new Map<string, Line>();
 export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueRequest[], committer: Committer): Promise<CoalescedEnqueue> {
   let line = lines.get(key);
   if (!line) {
-    line = { led: false, waiting: [], busyUntil: 0 };
+    line = { led: false, waiting: [] };
     lines.set(key, line);
   }
   const own = line;
@@ -111,28 +100,22 @@ export function enqueueCoalesced(key: string, queue: string, tasks: EnqueueReque
 function lead(key: string, line: Line, queue: string, committer: Committer, leader: Waiter): void {
   line.led = true;
   const run = async () => {
-    // after the current task: enqueues made in the same turn (a caller's Promise.all) go together;
-    // on a busy line, those of the next moment too
-    const hold = line.busyUntil > Date.now() ? (committer.holdMs ?? BUSY_HOLD_MS) : 0;
-    await (hold > 0 ? new Promise((resolve) => setTimeout(resolve, hold)) : Promise.resolve());
+    // after the current task: enqueues made in the same turn (a caller's Promise.all) go together
+    await Promise.resolve();
     try {
-      const carried = await commit(line, queue, committer, leader);
-      line.busyUntil = carried > 1 ? Date.now() + BUSY_FOR_MS : 0;
+      await commit(line, queue, committer, leader);
     } finally {
       line.led = false;
-      // a busy line is kept for its next requests (its hold), an idle one goes
-      if (line.waiting.length === 0 && line.busyUntil <= Date.now() && lines.get(key) === line) lines.delete(key);
+      if (line.waiting.length === 0 && lines.get(key) === line) lines.delete(key);
     }
   };
   committer.keepAlive(run());
 }
 
-/** One call for the requests waiting; how many it carried. */
-async function commit(line: Line, queue: string, committer: Committer, leader: Waiter): Promise<number> {
+async function commit(line: Line, queue: string, committer: Committer, leader: Waiter): Promise<void> {
   const group = takeGroup(line.waiting);
   await send(group, queue, committer);
   if (group.includes(leader)) leader.finish();
-  return group.length;
 }
 
 async function send(group: Waiter[], queue: string, committer: Committer): Promise<void> {

@@ -105,28 +105,6 @@ describe("coalesced enqueues", () => {
     expect((await core.getQueue(queue)).counts.queued).toBe(MAX_COALESCED_TASKS + 6);
   });
 
-  it("holds a busy line's next call for the requests of the next moment, and a lone request's line not", async () => {
-    const queue = queueName();
-    const { tasks, calls } = recording();
-    // a hold far longer than the gap below, so that a loaded machine cannot split the pair
-    const committer = { tasks, keepAlive: () => {}, holdMs: 400 };
-    const one = (input: number) => enqueueCoalesced(`${prefix}|${queue}`, queue, [{ fn: "echo", input }], committer);
-    const gap = () => new Promise((resolve) => setTimeout(resolve, 10));
-    // a lone request's call carries one: the line is not busy, so the next request is not held for another
-    await one(0);
-    const single = one(1);
-    await gap();
-    await Promise.all([single, one(2)]);
-    expect(calls).toEqual([[1], [1], [1]]);
-    // a call that carried several makes the line busy: the next request waits for the one after it
-    await Promise.all([one(3), one(4), one(5)]);
-    const held = one(6);
-    await gap();
-    await Promise.all([held, one(7)]);
-    expect(calls.slice(3)).toEqual([[1, 1, 1], [1, 1]]);
-    expect((await core.getQueue(queue)).counts.queued).toBe(8);
-  });
-
   it("fails a request with a bad task alone, naming its field, and changes nothing for it", async () => {
     const queue = queueName();
     const { tasks, calls } = recording();
