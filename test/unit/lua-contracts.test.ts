@@ -6,33 +6,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { QUEUE_KEYS } from "../../src/queue/keys";
-import { foldCommitScript, foldTakeScript, jobCreateScript, jobFinishScript } from "../../src/queue/jobs/scripts";
-import { cancelScript } from "../../src/queue/scripts/cancel";
-import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
-import { deadPageScript } from "../../src/queue/scripts/dead-page";
-import { deadScript } from "../../src/queue/scripts/dead";
-import { enqueueScript } from "../../src/queue/scripts/enqueue";
 import { extendScript } from "../../src/queue/scripts/extend";
+import { partitionBinding, type ComposedScript } from "../../src/queue/scripts/compose";
 import { LUA_FORMAT } from "../../src/queue/scripts/pieces/format";
 import { defineQueueScript } from "../../src/queue/scripts/queue-script";
-import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG, type LuaScript } from "../../src/queue/scripts/runner";
-import { settingsScript } from "../../src/queue/scripts/settings";
+import { KEY_LOCKING_SHEBANG, READ_ONLY_SHEBANG } from "../../src/queue/scripts/runner";
 import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
-import { upkeepScript } from "../../src/queue/scripts/upkeep";
-import { queueStatsScript } from "../../src/queue/stats/read";
-import { registerScript } from "../../src/queue/registry";
-import { rateTakeScript } from "../../src/security/rate-limit";
-import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "../../src/queue/schedules/scripts";
-
-const QUEUE_SCRIPTS: ComposedScript[] = [
-  enqueueScript, settleScript, extendScript, cancelScript, deadScript, upkeepScript,
-  statsScript, settingsScript, deadPageScript, queueStatsScript,
-];
-const OTHER_SCRIPTS: LuaScript[] = [
-  jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,
-  schedulePutScript, scheduleAdvanceScript, scheduleRemoveScript, registerScript,
-];
+import { OTHER_SCRIPTS, QUEUE_SCRIPTS } from "../support/lua-scripts";
 
 const LUA_NAME = new Map<string, string>(QUEUE_KEYS.map((key) => [key.name, key.lua]));
 const words = (text: string, names: Iterable<string>) => [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(text));
@@ -105,16 +86,16 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "bc13102bec70fa6082dc016a3e4e16701d7644f6",
-  "settle": "fbd59727e2955e4d73c6ac82078763758e777bc2",
-  "extend": "27a441b178cfd1956efe0b687790d0803e9734ab",
-  "cancel": "92e6706f6d07a3d90ca71430e24db42d2f6400d6",
-  "dead": "68e795428699d306fbacbb91563593b6957b6885",
-  "upkeep": "61471e97990cda238936647efd1bd838324f8f55",
-  "stats": "7299be9fb297b2aa78c89d7762376913ea4dad80",
-  "settings": "638d8d6eff472b26acf99c4167d7e58006e7dee6",
-  "deadPage": "8cda21ab62cd60e0e29d7961c47efd18f593637c",
-  "queueStats": "40cbc55a7db973fce4353edebee9cab19d342128",
+  "enqueue": "69ef69d983384b81a316fbde3d56476a69ae3dac",
+  "settle": "718ea24f58c179a7203bf15c5436600a4da741cd",
+  "extend": "36fac5142504264d25c5cd442a0a5706dbd4746a",
+  "cancel": "6bd3df065eaaaaaef4aa82543b31b439531ca5d6",
+  "dead": "331cd30e31e8342a524902336f05f4a630934f3b",
+  "upkeep": "9ec87d4ec2ce5a7d92bc4de82ce4cd1d89c307f7",
+  "stats": "47a35f7f1e41c54d54eb00ef29883c08ebceea05",
+  "settings": "a92fb8caae36f82735e2ea0f5a5bc946879a4ecc",
+  "deadPage": "17556c6fd1de1cc299c38d1a5790e6b234c20d68",
+  "queueStats": "7c2907df913794e75e6945f953a2f915255a2537",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "dc20f0cd5c3453cec9bf770600373a54d7bb7a53",
   "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",

@@ -11,7 +11,8 @@
  *   <the script's own ARGV / returns text>
  *   ]]
  *   local TASKS, META = KEYS[1], KEYS[2]     (the binding: the Lua name of each key)
- *   <pieces> <body>
+ *   <pieces>
+ *   local function body()  <body>  end  return body()
  * so the header, the binding and the key list the caller sends cannot disagree; a test checks that
  * the body touches keys only through the bound names (test/unit/lua-contracts.test.ts).
  */
@@ -73,6 +74,15 @@ export interface ScriptSpec<Name extends string> {
   partitioned?: boolean;
 }
 
+/**
+ * The body runs as a function of its own. Lua 5.1 allows a function's scope 200 locals at once, and the
+ * pieces' top-level locals fill the main chunk's: with the body's locals in its own function the main
+ * chunk keeps room for more pieces (test/unit/lua-headroom.test.ts measures both limits). The cost is
+ * the body reading the pieces' locals as upvalues (a function allows 60), as their functions always did.
+ */
+export const BODY_OPEN = "local function body()";
+export const BODY_CLOSE = "end\nreturn body()";
+
 /** The generated line that hands a partitioned script the KEYS after its named ones. */
 export function partitionBinding(named: number): string {
   return `local DECLARED_PARTS = {unpack(KEYS, ${named + 1})}`;
@@ -95,7 +105,7 @@ export function scriptComposer<Name extends string>(specs: readonly KeySpec<Name
     ];
     const binding = keys.length === 0 ? [] : [`local ${keys.map((k) => k.lua).join(", ")} = ${keys.map((_, i) => `KEYS[${i + 1}]`).join(", ")}`];
     if (spec.partitioned) binding.push(partitionBinding(keys.length));
-    const source = [...header, ...binding, ...pieces.map((piece) => piece.source.trim()), spec.body.trim(), ""].join("\n");
+    const source = [...header, ...binding, ...pieces.map((piece) => piece.source.trim()), BODY_OPEN, spec.body.trim(), BODY_CLOSE, ""].join("\n");
     const script = defineScript(spec.name, source, { readOnly: spec.readOnly });
     return { ...script, keys: keys.map((key) => key.name), pieces: pieces.map((piece) => piece.name), partitioned: spec.partitioned === true };
   };
