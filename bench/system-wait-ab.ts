@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { WaitRun } from "./system-wait-run";
+import { percentile } from "./workload";
 
 const { values, positionals } = parseArgs({ options: { tasks: { type: "string", default: "300" }, rounds: { type: "string", default: "3" } }, allowPositionals: true });
 if (positionals.length < 2) throw new Error("name two revisions or more (\".\" for this work tree)");
@@ -34,7 +35,7 @@ function treeOf(rev: string, index: number): string {
   return dir;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const trees = positionals.map(treeOf);
 const runs: WaitRun[][] = positionals.map(() => []);
 try {

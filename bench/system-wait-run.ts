@@ -3,13 +3,14 @@
  * measures it, with what each task cost: REST requests, Redis commands and Redis time in scripts.
  * Prints one line of JSON. bench/system-wait-ab.ts copies this file into other revisions' trees, so
  * it imports only what every revision since the stages were measured has (dev/stack.ts,
- * bench/load-client.ts, bench/redis-probe.ts).
+ * bench/load-client.ts, bench/redis-probe.ts, bench/workload.ts). Percentiles as bench/system.ts takes them.
  *
  *   node --import tsx bench/system-wait-run.ts TASKS
  */
 import { startStack } from "../dev/stack";
 import { runLoad } from "./load-client";
 import { commandDelta, RedisProbe } from "./redis-probe";
+import { percentile } from "./workload";
 
 export interface WaitRun {
   p50: number;
@@ -22,8 +23,7 @@ export interface WaitRun {
   scriptUsecPerTask: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] ?? NaN;
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 
 export async function waitRun(tasks: number): Promise<WaitRun> {
   const stack = await startStack({ workers: 1, cronEverySeconds: 0, quiet: true });
@@ -38,9 +38,9 @@ export async function waitRun(tasks: number): Promise<WaitRun> {
     const usec = (delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0);
     const { enqueue = [], untilClaimed = [], run = [], answer = [] } = stagesMs ?? {};
     return {
-      p50: median(samplesMs),
-      p99: p99(samplesMs),
-      stages: [enqueue, untilClaimed, run, answer].map(median),
+      p50: percentile(sorted(samplesMs), 50),
+      p99: percentile(sorted(samplesMs), 99),
+      stages: [enqueue, untilClaimed, run, answer].map((stage) => percentile(sorted(stage), 50)),
       restPerTask: (stack.rest.stats().requests - rest0) / tasks,
       commandsPerTask: delta.total / tasks,
       scriptUsecPerTask: usec / tasks,
