@@ -29,7 +29,10 @@ export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, pre
       return value === null ? 0 : Number(value);
     },
     async endLive(queue) {
-      await redis.hdel(queueKeyMap(prefix, queue).meta, LIVE_MARK_FIELD);
+      // the stats hash's copy first: it is the one enqueues read (queue/scripts/pieces/live.ts)
+      const keys = queueKeyMap(prefix, queue);
+      await redis.hdel(keys.stats, LIVE_MARK_FIELD);
+      await redis.hdel(keys.meta, LIVE_MARK_FIELD);
     },
   };
 }

@@ -12,24 +12,10 @@ import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
 import { createTaskQueue } from "../../src/queue/index";
 import type { ClaimedTask, TaskQueue } from "../../src/queue/types";
+import { innerCalls } from "../support/inner-calls";
 
 const TOKEN = "settle-calls-token";
 const BATCH = 100;
-
-/** Calls by command over one piece of work; the scripts themselves as `script`. */
-async function innerCalls(direct: DirectRedis, work: () => Promise<unknown>): Promise<Record<string, number>> {
-  await direct.config("RESETSTAT");
-  await work();
-  const calls: Record<string, number> = {};
-  for (const match of String(await direct.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    const name = match[1]!;
-    // the probe's own commands, and the REST server's record-size probes and connection setup
-    if (["config", "info", "memory", "command", "client", "hello", "select", "ping"].includes(name.split("|")[0]!)) continue;
-    const key = name === "evalsha" || name === "eval" ? "script" : name;
-    calls[key] = (calls[key] ?? 0) + Number(match[2]);
-  }
-  return calls;
-}
 
 const done = (tasks: ClaimedTask[]) => tasks.map((task) => ({ id: task.id, leaseToken: task.leaseToken, result: { ok: true } }));
 

@@ -86,8 +86,8 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "b3e086d1d045ccbd8e50c74bb652370f75f154c1",
-  "settle": "45bf490ff8d07cfe89eca8035cb0ce0f80d840dc",
+  "enqueue": "72fc96ab1532956454267e790967ee3396ac53ba",
+  "settle": "535344e474f51415ad32945ddfdf9cd05163680b",
   "extend": "1834bd6081a40adbb5bd83732c7e3549c1426608",
   "cancel": "a081535b38dd8f71bf0b00b8424b0bab45234707",
   "dead": "f5a6e1516bfb515557ce5406168d30ff8c9f7b74",

@@ -22,7 +22,8 @@ partition of the key, ids.ts dedupPartitionOf) and, with dedup keys, ids.ts dedu
 Returns { results, pushInfo }: results is id, state letter, "1" when duplicate else "0", per task;
 pushInfo is {} or, when asked, { paused (nil|"0"|"1"), maxParallel (nil: the default), push epoch (nil: 0),
   live ("1" while a worker invocation's live mark stands, pieces/live.ts: it will claim these tasks,
-  so no push is due and the epoch is not read; else nil) }.
+  so no push is due and the epoch is not read; else nil) }. The mark is read with the stats: a live
+  call that made no delayed task reads no META either, and answers paused and maxParallel nil.
 A duplicate (existing id, or a dedupKey seen within the queue's dedupWindowMs whose task still
 exists) creates nothing and answers with the existing task. Errors: -6 BadScriptArguments.
 {"_need", labels}: nothing written; run again with those partitions too (a dedup key's task's).
@@ -78,7 +79,7 @@ local need = undeclared(check)
 if #need > 0 then return {NEED, need} end
 load(check)
 
-local out, created = {}, 0
+local out, created, delayedMade = {}, 0, 0
 local until36 = b36(NOW + window)
 for i = 0, n - 1 do
   local at = 6 + i * 5
@@ -95,6 +96,7 @@ for i = 0, n - 1 do
     if kind == "d" then
       local runAt, priority = string.match(route, "^d([^|]*)|?(.*)$")
       makeDelayed(id, tonumber(runAt), priority)
+      delayedMade = delayedMade + 1
     else makeReady(id, string.sub(route, 2)) end
     if key ~= "" and window > 0 then
       firstOf[key] = id
@@ -107,12 +109,16 @@ for i = 0, n - 1 do
 end
 
 if created > 0 then count("enqueued", created) end
+-- [enq] the live mark's copy in the stats hash, read with the stats (pieces/live.ts)
+local live = nil
+if ARGV[5] == "1" then statChecks.add("${LIVE_MARK_FIELD}", function(mark) live = (tonumber(mark) or 0) > NOW end) end
 flush()
 local pushInfo = {}
-if ARGV[5] == "1" then
-  local settings = redis.call("HMGET", META, "paused", "maxParallel", "${LIVE_MARK_FIELD}")
-  if (tonumber(settings[3]) or 0) > NOW then pushInfo = {settings[1], settings[2], false, "1"}
-  else pushInfo = {settings[1], settings[2], redis.call("GET", PUSH_EPOCH)} end
+if live and delayedMade == 0 then pushInfo = {false, false, false, "1"}
+elseif live then pushInfo = redis.call("HMGET", META, "paused", "maxParallel"); pushInfo[3], pushInfo[4] = false, "1"
+elseif ARGV[5] == "1" then
+  pushInfo = redis.call("HMGET", META, "paused", "maxParallel")
+  pushInfo[3] = redis.call("GET", PUSH_EPOCH)
 end
 return {out, pushInfo}
 `,

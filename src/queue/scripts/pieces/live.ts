@@ -1,5 +1,6 @@
 import { luaPiece } from "./index";
 import { LUA_FORMAT } from "./format";
+import { LUA_STATS } from "../../stats/lua";
 
 /**
  * [edge, issue 11] The live-invocation mark: meta field `_live`, the time (ms) until which a worker
@@ -14,6 +15,13 @@ import { LUA_FORMAT } from "./format";
  * A claim renews the mark only when less than half of LIVE_MARK_MS is left, so the promise a claim
  * leaves is LIVE_MARK_MS / 2 at least. An invocation that dies silences pushes until the mark's time
  * passes, LIVE_MARK_MS after its last claim at most; the next enqueue after that, or the cron, starts another.
+ *
+ * [enq, issue 11] The mark is mirrored in the stats hash's field of the same name, which the enqueue
+ * script reads in the stats HMGET it makes anyway (as flow's `_re` mark is): an enqueue into a live
+ * queue reads no meta at all (one inner call a script call fewer). Claims read META's copy (in their
+ * meta read) and write both in the same script; a renewal rides on the claim's stats write. Whoever
+ * clears the mark clears the stats copy first (runtime/epochs.ts): a stats copy left standing alone
+ * would silence pushes, a meta copy left alone only costs a push.
  */
 export const LIVE_MARK_FIELD = "_live";
 
@@ -22,7 +30,7 @@ export const LIVE_MARK_MS = 5_000;
 
 export const LUA_LIVE = luaPiece(
   "live",
-  { keys: ["meta"], uses: [LUA_FORMAT] },
+  { keys: ["meta", "stats"], uses: [LUA_FORMAT, LUA_STATS] },
   String.raw`
 -- mark: the field as the call's meta read found it. A mark with more than half its time left is not
 -- written again, nor an absent one deleted: a claim every few ms costs no write of its own (the mark
@@ -30,8 +38,15 @@ export const LUA_LIVE = luaPiece(
 local function liveAfterClaim(taken, mark)
   local untilMs = tonumber(mark)
   if taken > 0 then
-    if not untilMs or untilMs < NOW + ${LIVE_MARK_MS / 2} then redis.call("HSET", META, "${LIVE_MARK_FIELD}", int(NOW + ${LIVE_MARK_MS})) end
-  elseif mark then redis.call("HDEL", META, "${LIVE_MARK_FIELD}") end
+    if not untilMs or untilMs < NOW + ${LIVE_MARK_MS / 2} then
+      local renewed = int(NOW + ${LIVE_MARK_MS})
+      redis.call("HSET", META, "${LIVE_MARK_FIELD}", renewed)
+      statChecks.add("${LIVE_MARK_FIELD}", function() return renewed end)
+    end
+  elseif mark then
+    redis.call("HDEL", STATS, "${LIVE_MARK_FIELD}")
+    redis.call("HDEL", META, "${LIVE_MARK_FIELD}")
+  end
 end
 `,
 );
