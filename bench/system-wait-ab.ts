@@ -9,6 +9,9 @@
  * directory, this tree's node_modules linked), runs bench/system-wait-run.ts in it round after
  * round, revisions alternating, and prints every run and the median of each revision's runs beside
  * the load average. "." is this work tree as it is.
+ *
+ * `--single WORKERS` alternates bench/system-single-run.ts instead (the single-enqueue pattern with
+ * that many Worker processes): tasks/s, Redis commands and QStash messages a task.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -16,13 +19,15 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { SingleRun } from "./system-single-run";
 import type { WaitRun } from "./system-wait-run";
 import { percentile } from "./workload";
 
-const { values, positionals } = parseArgs({ options: { tasks: { type: "string", default: "300" }, rounds: { type: "string", default: "3" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { tasks: { type: "string", default: "300" }, rounds: { type: "string", default: "3" }, single: { type: "string" } }, allowPositionals: true });
 if (positionals.length < 2) throw new Error("name two revisions or more (\".\" for this work tree)");
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const runner = fileURLToPath(new URL("system-wait-run.ts", import.meta.url));
+const runnerName = values.single ? "system-single-run.ts" : "system-wait-run.ts";
+const runner = fileURLToPath(new URL(runnerName, import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "edgeq-wait-ab-"));
 
 /** A tree for `rev`: this one for ".", else the revision's files with this tree's node_modules. */
@@ -31,14 +36,15 @@ function treeOf(rev: string, index: number): string {
   const dir = join(scratch, String(index));
   execFileSync("bash", ["-c", `mkdir -p "${dir}" && git -C "${root}" archive "${rev}" | tar -x -C "${dir}"`]);
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  copyFileSync(runner, join(dir, "bench", "system-wait-run.ts"));
+  copyFileSync(runner, join(dir, "bench", runnerName));
   return dir;
 }
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const trees = positionals.map(treeOf);
 const runs: WaitRun[][] = positionals.map(() => []);
-try {
+if (values.single) await alternateSingles(Number(values.single));
+else try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [i, rev] of positionals.entries()) {
       const child = spawnSync(process.execPath, ["--import", "tsx", "bench/system-wait-run.ts", values.tasks!], { cwd: trees[i], encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -55,4 +61,27 @@ try {
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/** The single-enqueue pattern's runs, revisions alternating (`--single WORKERS`). */
+async function alternateSingles(workers: number): Promise<void> {
+  const singles: SingleRun[][] = positionals.map(() => []);
+  try {
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      for (const [i, rev] of positionals.entries()) {
+        const child = spawnSync(process.execPath, ["--import", "tsx", `bench/${runnerName}`, values.tasks!, String(workers)], { cwd: trees[i], encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        if (child.status !== 0) throw new Error(`the run of ${rev} exited with ${child.status}`);
+        const run = JSON.parse(child.stdout.trim().split("\n").pop()!) as SingleRun;
+        singles[i]!.push(run);
+        console.log(`round ${round} ${rev}: ${run.tasksPerSecond} tasks/s, ${run.commandsPerTask} Redis commands, ${run.messagesPerTask} QStash messages a task (load ${loadavg()[0]!.toFixed(2)})`);
+      }
+    }
+    console.log(`\n| revision (${workers} worker processes) | tasks/s (median of runs) | Redis commands a task | QStash messages a task |\n|---|---|---|---|`);
+    for (const [i, rev] of positionals.entries()) {
+      const of = (pick: (run: SingleRun) => number) => median(singles[i]!.map(pick));
+      console.log(`| ${rev} | ${of((r) => r.tasksPerSecond)} | ${of((r) => r.commandsPerTask).toFixed(2)} | ${of((r) => r.messagesPerTask).toFixed(3)} |`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -40,14 +40,20 @@ export interface DrainSettings {
   claimPaceMs?: number;
 }
 
-/** The longest a busy queue's short batch waits for its settle and the next claim (DrainSettings.claimPaceMs). */
-export const CLAIM_PACE_MS = 50;
+/**
+ * The longest a busy queue's short batch waits for its settle and the next claim (DrainSettings.claimPaceMs).
+ * [enq, issue 11] 100 ms, not 50: at 500–700 single enqueues a second a 50 ms pace capped claims at
+ * ~20 tasks, ~1 Redis command a task in claims alone (bench/single-trace.ts); 100 ms takes ~35.
+ */
+export const CLAIM_PACE_MS = 100;
 /** The batch a busy queue's paced claims aim at: a claim's ~15 fixed calls fall under half a command a task. */
 export const CLAIM_TARGET_TASKS = 40;
 
 /** How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before, the next claim goes. */
 export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number): number {
-  if (taken <= 0) return 0;
+  // one task since the claim before is a trickle or a client that waits for each result (?wait=):
+  // pacing would hold its result for the whole cap and save next to nothing
+  if (taken <= 1) return 0;
   return Math.min(maxMs, (CLAIM_TARGET_TASKS * Math.max(0, sinceClaimBefore)) / taken);
 }
 

@@ -10,8 +10,9 @@ describe("claimPace", () => {
     expect(claimPace(20, 10, 100)).toBeLessThan(claimPace(5, 10, 100));
   });
 
-  it("never waits past its cap, nor at all after a claim that took nothing", () => {
-    expect(claimPace(1, 1_000, 50)).toBe(50);
+  it("never waits past its cap, nor at all after a claim that took nothing or one task", () => {
+    expect(claimPace(2, 1_000, 50)).toBe(50);
+    expect(claimPace(1, 1_000, 50)).toBe(0);
     expect(claimPace(0, 10, 50)).toBe(0);
     expect(claimPace(3, -5, 50)).toBe(0);
   });
