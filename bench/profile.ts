@@ -79,7 +79,7 @@ async function measure(stack: Stack, probe: RedisProbe, pattern: Pattern): Promi
   const started = performance.now();
   const spec = await pattern.load(stack, false);
   const result = "kind" in spec ? await runLoad(spec) : spec;
-  const polls = pattern.tasks > 0 && pattern.settles !== false ? await untilDone(probe, result.ids, 120_000) : 0;
+  const reads = pattern.tasks > 0 && pattern.settles !== false ? await untilDone(probe, result.ids, 120_000) : 0;
   const wallMs = performance.now() - started;
   const cpu1 = cpuSnapshot(stack);
   const delta = commandDelta(commands0, await probe.commands());
@@ -91,8 +91,8 @@ async function measure(stack: Stack, probe: RedisProbe, pattern: Pattern): Promi
   }
   const tasks = pattern.tasks;
   const redisCommandsPerTask: Record<string, number> = {};
-  // the bench's own completion polls (one HMGET each) are not the workload's
-  if (delta.byCommand.hmget !== undefined) delta.byCommand.hmget -= polls;
+  // the bench's own completion polls (one HMGET a partition each) are not the workload's
+  if (delta.byCommand.hmget !== undefined) delta.byCommand.hmget -= reads;
   for (const [name, calls] of Object.entries(delta.byCommand)) if (calls > 0) redisCommandsPerTask[name] = perUnit(calls, tasks);
   const allCommands = Object.values(delta.byCommand).reduce((a, b) => a + b, 0);
   return {

@@ -73,6 +73,9 @@ export class RedisProbe {
   }
 
   /** Task records by id, straight from their partitions' hashes (one HMGET per partition): null where none. */
+  /** HMGETs hmgetTasks sent (one per partition of the ids a call): benchmarks subtract their own reads. */
+  taskReads = 0;
+
   async hmgetTasks(ids: string[]): Promise<(string | null)[]> {
     const byKey = new Map<string, { fields: string[]; at: number[] }>();
     ids.forEach((id, i) => {
@@ -84,6 +87,7 @@ export class RedisProbe {
       byKey.set(key, group);
     });
     const out: (string | null)[] = ids.map(() => null);
+    this.taskReads += byKey.size;
     await Promise.all([...byKey].map(async ([key, { fields, at }]) => {
       const values = await this.redis.hmget(key, ...fields);
       values.forEach((value, k) => (out[at[k]!] = value));

@@ -11,7 +11,8 @@
  * the load average. "." is this work tree as it is.
  *
  * `--single WORKERS` alternates bench/system-single-run.ts instead (the single-enqueue pattern with
- * that many Worker processes): tasks/s, Redis commands and QStash messages a task.
+ * that many Worker processes): tasks/s, Redis commands and QStash messages a task, each revision
+ * measured by this tree's bench/system.ts and redis-probe.ts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -27,7 +28,8 @@ const { values, positionals } = parseArgs({ options: { tasks: { type: "string", 
 if (positionals.length < 2) throw new Error("name two revisions or more (\".\" for this work tree)");
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const runnerName = values.single ? "system-single-run.ts" : "system-wait-run.ts";
-const runner = fileURLToPath(new URL(runnerName, import.meta.url));
+// the single pattern's counting (bench/system.ts, redis-probe.ts) goes along: every revision counted alike
+const copied = values.single ? [runnerName, "system.ts", "redis-probe.ts"] : [runnerName];
 const scratch = mkdtempSync(join(tmpdir(), "edgeq-wait-ab-"));
 
 /** A tree for `rev`: this one for ".", else the revision's files with this tree's node_modules. */
@@ -36,7 +38,7 @@ function treeOf(rev: string, index: number): string {
   const dir = join(scratch, String(index));
   execFileSync("bash", ["-c", `mkdir -p "${dir}" && git -C "${root}" archive "${rev}" | tar -x -C "${dir}"`]);
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  copyFileSync(runner, join(dir, "bench", runnerName));
+  for (const name of copied) copyFileSync(fileURLToPath(new URL(name, import.meta.url)), join(dir, "bench", name));
   return dir;
 }
 
