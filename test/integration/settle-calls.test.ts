@@ -66,4 +66,16 @@ describe("inner calls of a claim and a settle of 100", () => {
     expect(await queue.getMany(claimed.map((task) => task.id))).toSatisfy((tasks: { status: string }[]) => tasks.every((task) => task.status === "succeeded"));
     expect(calls).toEqual({ script: 1, hmget: 3, lpop: 1, hset: 2, zadd: 1, publish: 1 });
   });
+
+  it("a short claim (the lists hold fewer than it asks) reads the ready index once, not again for more", async () => {
+    clock += 100; // a new 32 ms step: a partition of its own
+    await queue.enqueue("q", Array.from({ length: 10 }, (_, i) => ({ fn: "echo", input: { i } })));
+    let claimed: ClaimedTask[] = [];
+    const calls = await innerCalls(direct, async () => (claimed = await queue.claim("q", BATCH)));
+    expect(claimed).toHaveLength(10);
+    // the last claim's head (the drained partition, still indexed: that claim took what it asked)
+    // popped and unindexed, the index read, the new partition popped dry and unindexed, the head
+    // mark deleted; meta, records and stats read, records and the sweep field written, the sweep entry
+    expect(calls).toEqual({ script: 1, hmget: 3, lpop: 2, zrem: 2, zrange: 1, hdel: 1, hset: 2, zadd: 1 });
+  });
 });

@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "72fc96ab1532956454267e790967ee3396ac53ba",
-  "settle": "535344e474f51415ad32945ddfdf9cd05163680b",
+  "settle": "79b764f8940cea7ae7b3a4472edf9b0cf7aa8a39",
   "extend": "1834bd6081a40adbb5bd83732c7e3549c1426608",
   "cancel": "a081535b38dd8f71bf0b00b8424b0bab45234707",
   "dead": "f5a6e1516bfb515557ce5406168d30ff8c9f7b74",

@@ -124,14 +124,16 @@ end
 -- first partition this call lacks. Fast path: meta _rh, the head the last claim left, when this call
 -- holds it and it has enough (no read of the index). Otherwise the index's first partitions; _rh is
 -- then moved to the first that still holds work. The partitions holding work go to the hint.
+-- Second value: the lists may hold more than this took ([enq] false when the index read found every
+-- partition it holds and they ran dry: a claim comes back short without reading the index again)
 local function popReady(want, head)
   local got = {}
   if head and PART[head] then
-    if not popList(PART[head], want, got) then hint(head); return got end
+    if not popList(PART[head], want, got) then hint(head); return got, true end
     unindex(head, nil)
   end
   local stopped, nextHead = false, nil
-  local heads, _, lackingGroups, stale = ix.range(READY, 2, HEADS, false, true)
+  local heads, cut, lackingGroups, stale = ix.range(READY, 2, HEADS, false, true)
   ix.heal(READY, stale)
   local groups = {}
   for _, e in ipairs(heads) do
@@ -154,7 +156,7 @@ local function popReady(want, head)
     if not stopped and #got < want then claimShort = true end
   end
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
-  return got
+  return got, #got >= want or cut ~= nil or #heads >= HEADS
 end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _seq, _pe, _rh, _live)
 local function claimBatch(claimMax, m, c, settleIds)
@@ -195,7 +197,8 @@ local function claimBatch(claimMax, m, c, settleIds)
   if not positivesCut then
     local want = claimMax - #positives
     want = flow.unkeyedShare(want, m) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
-    popped = want > 0 and popReady(want, m._rh) or {}
+    local more = false
+    if want > 0 then popped, more = popReady(want, m._rh) end
     flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
@@ -214,8 +217,8 @@ local function claimBatch(claimMax, m, c, settleIds)
     claimFrom(popped, true, c)
     flow.claim(function(id) claimFrom({id}, false, c) end) -- flow control
     local rounds = 0
-    while not claimShort and #claimed / 2 < claimMax and #popped > 0 and rounds < 4 do
-      popped = popReady(claimMax - #claimed / 2, nil)
+    while more and not claimShort and #claimed / 2 < claimMax and #popped > 0 and rounds < 4 do
+      popped, more = popReady(claimMax - #claimed / 2, nil)
       load(popped)
       claimFrom(popped, true, c)
       rounds = rounds + 1
