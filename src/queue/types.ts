@@ -100,7 +100,11 @@ export interface UpkeepResult {
   more: boolean;
 }
 
-/** What the push to a worker for a queue needs (src/runtime/enqueue-push.ts), read with the enqueue that calls for it. */
+/**
+ * What the push to a worker for a queue needs (src/runtime/enqueue-push.ts), read with the enqueue that
+ * calls for it. When `live` and the call made no delayed task, no push is due and the settings are not
+ * read (scripts/enqueue.ts): `paused` is then false and `maxParallel` the default.
+ */
 export interface PushInfo {
   paused: boolean;
   maxParallel: number;
