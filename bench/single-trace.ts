@@ -2,6 +2,8 @@
  * Where single enqueues' Redis commands go: bench/system.ts's single pattern (20 clients, one task a
  * request) on a fresh stack, under MONITOR, with each script call and its inner calls counted by
  * script name. Prints commands a task by script and the inner calls of each script call by command.
+ * A script whose SHA differs from Node's build of it (the Worker's bundle composes some differently)
+ * is named by its SHA's first 8 digits: its inner calls tell which it is (RPUSH: enqueue, LPOP: settle).
  *
  *   node --import tsx bench/single-trace.ts [--tasks 400] [--workers 2]
  */
