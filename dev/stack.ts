@@ -54,6 +54,8 @@ export interface StackOptions {
   cluster?: boolean;
   /** Databases in all (default 1): the main one and `shards - 1` more, each with its REST server. */
   shards?: number;
+  /** EDGEQ_INLINE_START=on for the Workers (src/runtime/inline-start.ts); EDGEQ_INLINE_START=on in this process's environment sets it too. */
+  inlineStart?: boolean;
 }
 
 export interface Stack {
@@ -172,6 +174,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         `UPSTASH_REDIS_REST_URL=${rest.url}`,
         `UPSTASH_REDIS_REST_TOKEN=${redisRestToken}`,
         ...(shards.length > 0 ? [`EDGEQ_REDIS_SHARDS=${shardsSecret(shards)}`] : []),
+        ...((options.inlineStart ?? process.env.EDGEQ_INLINE_START === "on") ? ["EDGEQ_INLINE_START=on"] : []),
         `QSTASH_URL=${qstash.url}`,
         `QSTASH_TOKEN=${qstashToken}`,
         `QSTASH_CURRENT_SIGNING_KEY=${qstashCurrentSigningKey}`,

@@ -3,7 +3,7 @@
  * subrequest budget (50 per invocation on the free plan). A task wait listens instead: the settle
  * script publishes the ids it finished on the queue's done channel, and the waiter subscribes to it
  * through the REST API's server-sent events (as a Worker can with Upstash), then reads the task
- * once its id goes by. Until the subscription is active the timed reads go on (5 ms, doubling up to
+ * once its id goes by. The subscription is made beside the first read when the id names its queue. Until the subscription is active the timed reads go on (5 ms, doubling up to
  * 1.5 s); once it is, one read catches a completion that came before it, and from then on only a
  * read every 1.5 s stands guard, so that a missed wake-up (a death in upkeep, a cancel, a lost
  * event) still ends with the task or at the wait's end. A wait that is woken thus costs three or
@@ -12,7 +12,7 @@
  * waiter answers from it, saving the read and its round trip after the settle.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
-import { taskIdOf } from "../queue/index";
+import { splitTaskId, taskIdOf } from "../queue/index";
 
 export const FIRST_INTERVAL_MS = 5;
 export const MAX_INTERVAL_MS = 1_500;
@@ -55,11 +55,23 @@ export async function waitForTask(
   firstIntervalMs = FIRST_INTERVAL_MS,
 ): Promise<TaskRecord | null> {
   const done = (task: TaskRecord | null) => !task || isFinal(task.status);
-  const first = await queue.get(id);
-  if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  // An id that names its queue (`<queue>~<local>`) is subscribed for beside the first read, not
+  // after it: the subscription is active a round trip sooner, before the settle more often, so that
+  // the wake-up answers rather than the read made once it is active.
+  const named = listen ? splitTaskId(id)?.queue : undefined;
+  const early = named === undefined ? undefined : listen!(named);
+  const first = await queue.get(id).catch((error: unknown) => {
+    early?.close();
+    throw error;
+  });
+  if (done(first) || !listen) {
+    early?.close();
+    return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  }
   // Reads go on as without a listener while the subscription is being set up (a new streaming
-  // request, tens of milliseconds): a wake-up only cuts a wait short.
-  const listener = listen(first!.queue);
+  // request): a wake-up only cuts a wait short. The read once it is active catches a completion
+  // published before it was, or before this waiter asked for wake-ups.
+  const listener = early ?? listen(first!.queue);
   try {
     // the task as the wake-up carried it (undefined: not carried, or not final, so read it)
     const woken = async (): Promise<TaskRecord | null | undefined> => {

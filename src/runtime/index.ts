@@ -13,6 +13,7 @@ export { SplitError } from "./jobs/split";
 export { startJob } from "./jobs/start-job";
 export type { Logger } from "./logger";
 export { publishEnqueuePush } from "./enqueue-push";
+export { inlineStartOn, startInline, startsInline } from "./inline-start";
 export { handlePush, ReplayedDeliveryError } from "./push";
 export { type FunctionInfo, type FunctionRegistry, registry } from "./registry";
 export { handleScheduled } from "./scheduled";

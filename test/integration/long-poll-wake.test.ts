@@ -7,7 +7,7 @@
  * answered from it.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { parseFinished, redisCompletionListener, waitForTask } from "../../src/http/long-poll";
+import { type Listen, parseFinished, redisCompletionListener, waitForTask } from "../../src/http/long-poll";
 import { DONE_RECORD_BYTES } from "../../src/queue/scripts/settle";
 import { createTaskQueue, doneChannel } from "../../src/queue/index";
 import { testKeyspace, testRedis } from "../support/redis-client";
@@ -26,6 +26,22 @@ const HOUR = 3_600_000;
 function counting() {
   const counted = { reads: 0, get: (id: string) => (counted.reads++, core.get(id)), fromRecord: core.fromRecord };
   return counted;
+}
+
+/** `listen` with its subscriptions counted: made, closed, and made before the first read began. */
+function watched(tasks: ReturnType<typeof counting>) {
+  const seen = { made: 0, closed: 0, madeBeforeFirstRead: false };
+  const get = tasks.get;
+  tasks.get = (id: string) => {
+    if (tasks.reads === 0) seen.madeBeforeFirstRead = seen.made > 0;
+    return get(id);
+  };
+  const watching: Listen = (queue) => {
+    seen.made++;
+    const listener = listen(queue);
+    return { ...listener, close: () => (seen.closed++, listener.close()) };
+  };
+  return { seen, watching };
 }
 
 async function claimOne(queue: string, input: unknown = "hello") {
@@ -58,6 +74,30 @@ describe("long-poll woken by completion", () => {
     expect(finished).toEqual(await core.get(task.id));
     // the first read, and the one once the subscription was active: none after the wake-up
     expect(tasks.reads).toBe(2);
+  });
+
+  it("subscribes beside the first read when the id names its queue, and still answers from the wake-up", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    expect(task.id.startsWith(`${queue}~`)).toBe(true);
+    const tasks = counting();
+    const { seen, watching } = watched(tasks);
+    const waiting = waitForTask(tasks, task.id, HOUR, undefined, watching, HOUR);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: 1 }]), 1_500);
+    expect(await waiting).toEqual(await core.get(task.id));
+    expect(seen).toEqual({ made: 1, closed: 1, madeBeforeFirstRead: true });
+    expect(tasks.reads).toBe(2);
+  });
+
+  it("closes the subscription it opened beside the first read when the task is final already", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    await core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: 2 }]);
+    const tasks = counting();
+    const { seen, watching } = watched(tasks);
+    expect(await waitForTask(tasks, task.id, HOUR, undefined, watching, HOUR)).toMatchObject({ status: "succeeded", result: 2 });
+    expect(seen).toEqual({ made: 1, closed: 1, madeBeforeFirstRead: true });
+    expect(tasks.reads).toBe(1);
   });
 
   it("reads a task whose record is too large to ride on the wake-up", async () => {

@@ -1,6 +1,6 @@
 /** Tasks: enqueue into a queue, read one (optionally waiting for it to finish), cancel one. */
 import { createRoute } from "@hono/zod-openapi";
-import { publishEnqueuePush } from "../../runtime/index";
+import { inlineStartOn, publishEnqueuePush, startInline, startsInline } from "../../runtime/index";
 import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
@@ -89,8 +89,11 @@ export function registerTaskRoutes(app: App): void {
     // waitUntil: the 202 goes out now, the publish finishes after it.
     const dueAt = results.flatMap((result) => (result.runAt === undefined ? [] : [result.runAt]));
     const readyNow = results.some((result) => !result.duplicate && result.status === "queued");
-    if (readyNow || dueAt.length > 0) {
-      c.executionCtx.waitUntil(publishEnqueuePush(c.var.clients.forQueue(queue), queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
+    const pushDeps = c.var.clients.forQueue(queue);
+    if (!batch && inlineStartOn(c.env) && startsInline(pushInfo, readyNow, dueAt.length)) {
+      c.executionCtx.waitUntil(startInline(c.env, `${c.env.UPSTASH_REDIS_REST_URL}|${prefix}`, queue, { functions: c.var.functions }, pushDeps, pushInfo));
+    } else if (readyNow || dueAt.length > 0) {
+      c.executionCtx.waitUntil(publishEnqueuePush(pushDeps, queue, { ...(pushInfo ? { pushInfo } : {}), dueAt, readyNow }));
     }
     if (batch) {
       const duplicates = results.filter((result) => result.duplicate).length;
