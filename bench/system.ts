@@ -88,7 +88,7 @@ async function health(stack: Stack, seconds: number, workers: number): Promise<S
   return { pattern: `GET /health from ${CLIENTS} clients`, workers, value: `${Math.round(rate)} req/s`, target: "≥ 1,500 req/s", met: rate >= 1_500 };
 }
 
-export async function longPoll(stack: Stack, tasks: number, workers: number): Promise<SystemRow> {
+export async function longPoll(stack: Stack, tasks: number, workers: number, variant = ""): Promise<SystemRow> {
   // the first task compiles the route's code paths: left out
   const { samplesMs, stagesMs } = await runLoad({ kind: "wait", url: stack.info.workerUrl, token: stack.info.apiToken, queue: benchQueueName("wait"), tasks: tasks + 1 });
   const times = samplesMs.slice(1).sort((a, b) => a - b);
@@ -96,7 +96,7 @@ export async function longPoll(stack: Stack, tasks: number, workers: number): Pr
   const stages = stagesMs ? `; medians: 202 in ${median(stagesMs.enqueue)}, stored → claimed ${median(stagesMs.untilClaimed)}, run ${median(stagesMs.run)}, answered ${median(stagesMs.answer)} after the settle (ms)` : "";
   const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
   return {
-    pattern: "enqueue → result (POST, then GET ?wait=), sequential",
+    pattern: `enqueue → result (POST, then GET ?wait=), sequential${variant}`,
     workers,
     value: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms${stages}`,
     target: "p50 ≤ 10 ms, p99 ≤ 30 ms",
@@ -145,6 +145,16 @@ export async function measureSystem(quick: boolean, workerCounts: number[] = [1,
       if (workers === 1) rows.push(await bulkRow(stack, probe, quick ? 5_000 : 20_000, workers));
     } finally {
       await probe.close();
+      await stack.stop();
+    }
+  }
+  // the same pattern with an idle queue's first invocation run by the enqueuing isolate (opt-in:
+  // README "How workers run"), on a stack of its own so that the push path's figures stay the default's
+  if (workerCounts.includes(1)) {
+    const stack = await startStack({ workers: 1, cronEverySeconds: 0, quiet: true, inlineStart: true });
+    try {
+      rows.push(await longPoll(stack, quick ? 30 : 200, 1, " (EDGEQ_INLINE_START=on)"));
+    } finally {
       await stack.stop();
     }
   }
