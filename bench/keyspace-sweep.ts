@@ -14,14 +14,12 @@
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Redis } from "@upstash/redis";
-import IORedis from "ioredis";
-import { startRedisServer } from "../dev/redis-server";
-import { startRestServer } from "../dev/rest-server/index";
+import type IORedis from "ioredis";
 import { newTaskId } from "../src/queue/ids";
 import { EXPIRY_BUCKETS, EXPIRY_LIST_IDS } from "../src/queue/scripts/pieces/expiry";
 import type { TaskQueue } from "../src/queue/types";
-import { commandDelta, RedisProbe } from "./redis-probe";
+import { withKeyspaceServers } from "./keyspace-servers";
+import { commandDelta, type RedisProbe } from "./redis-probe";
 
 const { values } = parseArgs({
   options: {
@@ -91,23 +89,9 @@ async function trickle(isolates: TaskQueue[], direct: IORedis, probe: RedisProbe
   console.log(`a day of the trickle: about ${(((gPerDay + Math.max(end.D, dPerHour)) * perMember) / 1024 / 1024).toFixed(2)} MB of sweep set at ${perMember.toFixed(0)} bytes a member (target: no key over 16 MB)`);
 }
 
-async function main() {
-  const server = await startRedisServer();
-  const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 1_000 });
-  const direct = new IORedis(server.port, "127.0.0.1");
-  const probe = new RedisProbe(server.url);
-  try {
-    const core = (await import(values.tree ? `${resolve(values.tree)}/src/queue/index.ts` : "../src/queue/index")) as typeof import("../src/queue/index");
-    const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
-    const isolates = Array.from({ length: ISOLATES }, () => core.createTaskQueue(redis, { prefix: "ks", now: () => clock }));
-    console.log(`load average ${loadavg()[0]!.toFixed(1)} (the machine is shared: figures of one run); queue core of ${values.tree ?? "this tree"}`);
-    await trickle(isolates, direct, probe);
-  } finally {
-    direct.disconnect();
-    await probe.close();
-    await rest.close();
-    await server.stop();
-  }
-}
-
-await main();
+await withKeyspaceServers({ recordSizeCheckMs: 1_000 }, async ({ redis, direct, probe }) => {
+  const core = (await import(values.tree ? `${resolve(values.tree)}/src/queue/index.ts` : "../src/queue/index")) as typeof import("../src/queue/index");
+  const isolates = Array.from({ length: ISOLATES }, () => core.createTaskQueue(redis, { prefix: "ks", now: () => clock }));
+  console.log(`load average ${loadavg()[0]!.toFixed(1)} (the machine is shared: figures of one run); queue core of ${values.tree ?? "this tree"}`);
+  await trickle(isolates, direct, probe);
+});

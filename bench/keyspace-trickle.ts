@@ -12,15 +12,13 @@
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Redis } from "@upstash/redis";
-import IORedis from "ioredis";
-import { startRedisServer } from "../dev/redis-server";
-import { startRestServer } from "../dev/rest-server/index";
+import type IORedis from "ioredis";
 import { newTaskId } from "../src/queue/ids";
 import { createTaskQueue } from "../src/queue/index";
 import { FOLD_AT, HASHED_GROUPS } from "../src/queue/scripts/pieces/part-index";
 import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
-import { commandDelta, RedisProbe } from "./redis-probe";
+import { withKeyspaceServers } from "./keyspace-servers";
+import { commandDelta, type RedisProbe } from "./redis-probe";
 
 const MB = 1024 * 1024;
 const { values } = parseArgs({
@@ -149,23 +147,9 @@ async function costs(queue: TaskQueue, probe: RedisProbe): Promise<void> {
   console.log(`  enqueue with a random (UUID) dedup key a task: ${dedup.total.toFixed(3)} (${dedup.top})`);
 }
 
-async function main() {
-  const server = await startRedisServer();
-  const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 1_000 });
-  const direct = new IORedis(server.port, "127.0.0.1");
-  const probe = new RedisProbe(server.url);
-  try {
-    const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
-    const queue = createTaskQueue(redis, { prefix: "kt", now: () => clock });
-    console.log(`load average ${loadavg()[0]!.toFixed(1)} (the machine is shared: figures of one run)`);
-    if (values.costs) await costs(queue, probe);
-    else await trickle(queue, direct);
-  } finally {
-    direct.disconnect();
-    await probe.close();
-    await rest.close();
-    await server.stop();
-  }
-}
-
-await main();
+await withKeyspaceServers({ recordSizeCheckMs: 1_000 }, async ({ redis, direct, probe }) => {
+  const queue = createTaskQueue(redis, { prefix: "kt", now: () => clock });
+  console.log(`load average ${loadavg()[0]!.toFixed(1)} (the machine is shared: figures of one run)`);
+  if (values.costs) await costs(queue, probe);
+  else await trickle(queue, direct);
+});

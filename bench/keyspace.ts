@@ -15,16 +15,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Redis } from "@upstash/redis";
-import IORedis from "ioredis";
-import { startRedisServer } from "../dev/redis-server";
-import { startRestServer } from "../dev/rest-server/index";
+import type IORedis from "ioredis";
 import { createTaskQueue } from "../src/queue/index";
 import type { EnqueueRequest, TaskQueue } from "../src/queue/types";
 import { CLAIM_BATCH } from "./claim-cost";
 import type { KeyspaceResults, KeyspaceRun } from "./keyspace-tables";
 import { rewriteReadme } from "./readme";
-import { commandDelta, RedisProbe } from "./redis-probe";
+import { withKeyspaceServers } from "./keyspace-servers";
+import { commandDelta, type RedisProbe } from "./redis-probe";
 import { chunks, inParallel, percentile } from "./workload";
 
 const MB = 1024 * 1024;
@@ -122,12 +120,7 @@ function record(run: KeyspaceRun): void {
 async function main() {
   const startedAt = new Date().toISOString();
   const loadAverage = loadavg()[0]!;
-  const server = await startRedisServer();
-  const rest = await startRestServer({ redisUrl: server.url, token: "bench", recordSizeCheckMs: 200, maxRecordBytes: RECORD_LIMIT_MB * MB });
-  const direct = new IORedis(server.port, "127.0.0.1");
-  const probe = new RedisProbe(server.url);
-  try {
-    const redis = new Redis({ url: rest.url, token: "bench", automaticDeserialization: false, responseEncoding: false, enableTelemetry: false });
+  await withKeyspaceServers({ recordSizeCheckMs: 200, maxRecordBytes: RECORD_LIMIT_MB * MB }, async ({ redis, direct, probe }) => {
     const queue = createTaskQueue(redis, { prefix: "ks" });
     const names = Array.from({ length: QUEUES }, (_, i) => `ks-${i}`);
     const before = await usedMemory(direct);
@@ -187,12 +180,7 @@ async function main() {
       over16Mb: over16,
       claim: { batch: CLAIM_BATCH, samples, shallowUs: shallow.serverUs, deepUs: deep.serverUs, ratio: deep.serverUs / Math.max(shallow.serverUs, 1) },
     });
-  } finally {
-    direct.disconnect();
-    await probe.close();
-    await rest.close();
-    await server.stop();
-  }
+  });
 }
 
 await main();
