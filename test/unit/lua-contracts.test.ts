@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "72fc96ab1532956454267e790967ee3396ac53ba",
-  "settle": "79b764f8940cea7ae7b3a4472edf9b0cf7aa8a39",
-  "extend": "1834bd6081a40adbb5bd83732c7e3549c1426608",
-  "cancel": "a081535b38dd8f71bf0b00b8424b0bab45234707",
-  "dead": "f5a6e1516bfb515557ce5406168d30ff8c9f7b74",
-  "upkeep": "932f57e3280aa6d3f16abb23b161c3d09db4ae8c",
+  "enqueue": "11af078912a5c7ac05abded6349fb9f96481c30c",
+  "settle": "985a66d0a0a38f8f78c3d9a1afa0de38bff51a6c",
+  "extend": "3dfdf87d9339f36dcc0af6ef7c8eaacf4ed533ad",
+  "cancel": "4d481255c97d08d432e9bac46821163f7fdfe8b7",
+  "dead": "4234392002bb977cb5af998d57de650bf5064ad0",
+  "upkeep": "f3dabb1fafa881455e55f2f935382c1999bf0ce4",
   "stats": "c8d33cabd4372ab64eab69d98ba0e0d9c8516164",
   "settings": "64f262692bcdecb3913d8e4d8d8891b3fc0dc941",
   "deadPage": "b8e6dd08109cdbf3410da37851d436dd3ec57ad8",

@@ -71,7 +71,7 @@ if #keys > 0 then
         end
       end
     end
-    home = dedupSweepHome(homes, sweepField)
+    home = dedupListHome(homes, sweepField)
   end
 end
 -- a dedup hit may name a task of a partition the caller could not know of

@@ -196,7 +196,7 @@ local function dedupEntry(key) return (string.gsub(string.gsub(key, "%%", "%%25"
 local function dedupKeyOf(entry) return (string.gsub(string.gsub(entry, "%%2C", ","), "%%25", "%%")) end
 -- the home of a call's dedup sweep list (enqueue.ts): the first of homes the call holds whose list has
 -- room, read here when the entries' read did not (into fieldValue: sweepFields merges it unread)
-local function dedupSweepHome(homes, field)
+local function dedupListHome(homes, field)
   local last
   for _, label in ipairs(homes) do
     local p = PART[label]
