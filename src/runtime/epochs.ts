@@ -7,7 +7,7 @@
  * scripts otherwise set and clear.
  */
 import type { Redis } from "@upstash/redis";
-import { LIVE_MARK_FIELD, pushEpochKey, queueKeyMap } from "../queue/index";
+import { LEDGER_FIELD, LEDGER_UNIT, LIVE_MARK_FIELD, pushEpochKey, queueKeyMap } from "../queue/index";
 
 export interface PushEpochs {
   /** Called by an invocation as it starts: pushes published before now are spent. */
@@ -20,7 +20,7 @@ export interface PushEpochs {
   endLive(queue: string): Promise<void>;
 }
 
-export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, prefix: string): PushEpochs {
+export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel" | "hget" | "hincrby">, prefix: string): PushEpochs {
   return {
     advance: (queue) => redis.incr(pushEpochKey(prefix, queue)),
     async current(queue) {
@@ -29,8 +29,13 @@ export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, pre
       return value === null ? 0 : Number(value);
     },
     async endLive(queue) {
-      // the stats hash's copy first: it is the one enqueues read (queue/scripts/pieces/live.ts)
+      // the stats hash's copies first: they are the ones enqueues read (queue/scripts/pieces/live.ts).
+      // [cmds] The enqueue ledger's live part is taken off by a relative HINCRBY, which keeps the
+      // enqueues it counts meanwhile; a claim that rewrote the part in between leaves a difference
+      // that reads as a time long past (queue/stats/lua.ts ledger), so the mark is gone either way.
       const keys = queueKeyMap(prefix, queue);
+      const live = Math.floor(Number((await redis.hget<string | number>(keys.stats, LEDGER_FIELD)) ?? 0) / LEDGER_UNIT);
+      if (live > 0) await redis.hincrby(keys.stats, LEDGER_FIELD, -live * LEDGER_UNIT);
       await redis.hdel(keys.stats, LIVE_MARK_FIELD);
       await redis.hdel(keys.meta, LIVE_MARK_FIELD);
     },

@@ -69,7 +69,9 @@ describe("flow control: commands per call", () => {
     const names = (calls: string[][]) => calls.map((args) => args[0]!.toUpperCase()).sort();
     // a fixed extra per call that comes back (the ready index read by each claim, a hint rewritten each
     // call, a state read twice) fails here; 2 extra a call of 100 is 0.02 a task
-    expect(keyed.enqueue.length - plain.enqueue.length, `${names(plain.enqueue)} / ${names(keyed.enqueue)}`).toBeLessThanOrEqual(2);
+    // [cmds] 3 for the enqueue: the plain one's counts are one HINCRBY of the enqueue ledger (stats/lua.ts)
+    // where the keyed one, whose flow counters the ledger does not take, reads and writes the stats hash
+    expect(keyed.enqueue.length - plain.enqueue.length, `${names(plain.enqueue)} / ${names(keyed.enqueue)}`).toBeLessThanOrEqual(3);
     expect(keyed.claim.length - plain.claim.length, `${names(plain.claim)} / ${names(keyed.claim)}`).toBeLessThanOrEqual(2);
     // the keyed claim reads the ready index not at all: the lane without a key is known empty
     expect(keyed.claim.filter((args) => args[1]?.endsWith(":rparts"))).toEqual([]);

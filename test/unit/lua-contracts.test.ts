@@ -86,13 +86,13 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "11af078912a5c7ac05abded6349fb9f96481c30c",
-  "settle": "985a66d0a0a38f8f78c3d9a1afa0de38bff51a6c",
-  "extend": "3dfdf87d9339f36dcc0af6ef7c8eaacf4ed533ad",
-  "cancel": "4d481255c97d08d432e9bac46821163f7fdfe8b7",
-  "dead": "4234392002bb977cb5af998d57de650bf5064ad0",
-  "upkeep": "f3dabb1fafa881455e55f2f935382c1999bf0ce4",
-  "stats": "c8d33cabd4372ab64eab69d98ba0e0d9c8516164",
+  "enqueue": "0331292f48823ee7929c848f4a1c8e6c771c23d3",
+  "settle": "8d9eef76a51493c601e3d1b719eabe0f12b94313",
+  "extend": "f4a8d3a3d68064bb3d81771450bdf36f73916941",
+  "cancel": "8902674c112314c58d8b4b59d189ec8e7af53952",
+  "dead": "bbcca44d2598864a8e4a53f0c46e8d74e077dc41",
+  "upkeep": "9e17c0e11fec8ccc61c660be5ed9dcae244939a1",
+  "stats": "596a9f9a174e483e74e300e8f2d28089031b80c0",
   "settings": "64f262692bcdecb3913d8e4d8d8891b3fc0dc941",
   "deadPage": "b8e6dd08109cdbf3410da37851d436dd3ec57ad8",
   "queueStats": "d1b6b8760a8dd537ba6991981a8bc261c26f4202",

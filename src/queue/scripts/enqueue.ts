@@ -113,6 +113,8 @@ if created > 0 then count("enqueued", created) end
 local live = nil
 if ARGV[5] == "1" then statChecks.add("${LIVE_MARK_FIELD}", function(mark) live = (tonumber(mark) or 0) > NOW end) end
 flush()
+-- [cmds] the ledger took the counts and read the mark standing (pieces/buffers.ts flush)
+if ledger.seen then live = true end
 local pushInfo = {}
 if live and delayedMade == 0 then pushInfo = {false, false, false, "1"}
 elseif live then pushInfo = redis.call("HMGET", META, "paused", "maxParallel"); pushInfo[3], pushInfo[4] = false, "1"

@@ -1,7 +1,7 @@
 import { SETTING_FIELDS } from "../settings";
 import { luaPiece } from "./pieces/index";
 import { LUA_BUFFERS } from "./pieces/buffers";
-import { COUNTER_FIELDS, depthsFromTotals } from "./stats";
+import { COUNTER_FIELDS, depthsFromTotals, readTotals } from "./stats";
 
 /**
  * The start of a worker invocation, run by the settle script before its claim (ARGV[7..10], see
@@ -26,7 +26,7 @@ local function startInvocation(queue, defaultBatch, markTtl, markValue)
   -- first of all: a delivery seen before changes nothing (SET NX is atomic with the rest)
   if markTtl ~= "" and not redis.call("SET", REPLAY_MARK, markValue, "NX", "PX", markTtl) then return {0} end
   -- a queue exists once it has an enqueued total (register.ts): the registry stays off this path
-  local totals = redis.call("HMGET", STATS, unpack(START_TOTALS))
+  ${readTotals("totals", "START_TOTALS")}
   local enqueued = totals[${COUNTER_FIELDS.indexOf("enqueued") + 1}]
   if not enqueued then return {1} end
   local settings = redis.call("HMGET", META, unpack(START_SETTINGS))

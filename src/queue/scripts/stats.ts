@@ -1,5 +1,6 @@
 import { SETTING_FIELDS } from "../settings";
 import { defineQueueScript } from "./queue-script";
+import { LEDGER_FIELD, LEDGER_UNIT } from "../stats/lua";
 
 /**
  * Totals the scripts keep in the stats hash (pieces/buffers.ts flush adds them to the stats hash's
@@ -15,6 +16,26 @@ export const COUNTER_FIELDS = ["succeeded", "failed", "dead", "canceled", "retri
 export function depthsFromTotals(values: string): string {
   const at = (name: (typeof COUNTER_FIELDS)[number]) => `(tonumber(${values}[${COUNTER_FIELDS.indexOf(name) + 1}]) or 0)`;
   return `${at("_prio")}, ${at("_dly")}, ${at("_xd")}`;
+}
+
+/**
+ * [cmds, issue 11] Lua: reads \`fields\` (a table of COUNTER_FIELDS in order) from the stats hash into
+ * \`values\`, with the enqueue ledger's pending enqueues (stats/lua.ts ledger) added to _rdy and
+ * enqueued, so that readers see them before the next stats write folds them in: one HMGET as before.
+ */
+export function readTotals(values: string, fields: string): string {
+  const at = (name: (typeof COUNTER_FIELDS)[number]) => COUNTER_FIELDS.indexOf(name) + 1;
+  return `local ${values}
+do
+  local names = {unpack(${fields})}
+  names[#names + 1] = "${LEDGER_FIELD}"
+  ${values} = redis.call("HMGET", STATS, unpack(names))
+  local ledgerValue = table.remove(${values})
+  local pending = (tonumber(ledgerValue) or 0) % ${LEDGER_UNIT}
+  if pending > 0 then
+    for _, i in ipairs({${at("_rdy")}, ${at("enqueued")}}) do ${values}[i] = string.format("%.0f", (tonumber(${values}[i]) or 0) + pending) end
+  end
+end`;
 }
 
 export const statsScript = defineQueueScript({
@@ -33,7 +54,7 @@ local s = tonumber(ARGV[2])
 local settings, totals = {}, {}
 for i = 3, 2 + s do settings[#settings + 1] = ARGV[i] end
 for i = 3 + s, #ARGV do totals[#totals + 1] = ARGV[i] end
-local values = redis.call("HMGET", STATS, unpack(totals))
+${readTotals("values", "totals")}
 return {values[#values], redis.call("HMGET", META, unpack(settings)), values, ${depthsFromTotals("values")}}
 `,
 });

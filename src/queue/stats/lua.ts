@@ -30,6 +30,10 @@ import { BUCKETS, LATENCY_BOUNDS_MS } from "./histogram";
 /** Minutes of per-minute fields kept before the current one. */
 export const KEPT_MINUTES = 60;
 export const MINUTE_LETTERS = ["e", "s", "f", "x", "c", "r"] as const;
+/** [cmds, issue 11] The stats field of the enqueue ledger (LUA_STATS ledger): live part and pending enqueues. */
+export const LEDGER_FIELD = "_el";
+/** The ledger's live part is counted in units of this (pending stays below half of it: Lua's doubles hold the sum exactly). */
+export const LEDGER_UNIT = 2 ** 21;
 
 export const LUA_STATS = luaPiece(
   "stats",
@@ -136,6 +140,35 @@ function statChecks.add(field, fn)
   if not statChecks.fns[field] then statChecks.order[#statChecks.order + 1] = field end
   statChecks.fns[field] = fn
 end
+-- [cmds, issue 11] The enqueue ledger, field "${LEDGER_FIELD}": liveUntilSeconds * ${LEDGER_UNIT} + pending, where
+-- pending counts tasks an enqueue made ready (enqueued, "<minute>:e" and _rdy, each by that many)
+-- that the counters do not hold yet, and liveUntilSeconds mirrors the live mark (pieces/live.ts). A
+-- single-task enqueue into a live queue then costs one HINCRBY of it instead of the stats hash's
+-- HMGET and HSET: its reply tells the enqueue that the mark stands (ledger.take). Every stats write
+-- folds the pending count into the counters (the next claim, ~100 ms later on a live queue) and sets
+-- the live part: a claim's ledger.liveUntil (ms; 0 clears), else kept, and 0 while flow control's
+-- _re mark stands (an enqueue must then clear it: flushReady's check, which the fast path skips).
+-- Readers of _rdy and enqueued add the pending part (stats.ts ledgerFold). Whoever clears the mark
+-- from outside a script subtracts the live part first (runtime/epochs.ts endLive): a live part left
+-- standing alone would silence pushes.
+local ledger = {liveUntil = nil}
+function ledger.split(value)
+  local n = tonumber(value) or 0
+  local pending = n % ${LEDGER_UNIT}
+  return pending, (n - pending) / ${LEDGER_UNIT}
+end
+-- an enqueue whose counts are n tasks made ready and nothing else: the ledger takes them. Returns
+-- the live mark's time (s, > NOW) when it stands: nothing more is written; false when it does not
+-- (the counts are pending in the ledger: flushStats folds them, reading the stats as before); nil
+-- when the counts are not for the ledger
+function ledger.take(counters)
+  local n = counters.enqueued
+  if not n or n <= 0 or counters._rdy ~= n or #statOrder > 0 or next(since.w) or next(since.d) then return nil end
+  for name in pairs(counters) do if name ~= "enqueued" and name ~= "_rdy" then return nil end end
+  local pending, live = ledger.split(redis.call("HINCRBY", STATS, "${LEDGER_FIELD}", n))
+  if live * 1000 > NOW and pending < ${LEDGER_UNIT / 2} then return live end
+  return false
+end
 local function flushStats(counterDeltas)
   for kind, counts in pairs(since) do
     for from, n in pairs(counts) do
@@ -158,24 +191,36 @@ local function flushStats(counterDeltas)
     if letter and n ~= 0 then stat(MINUTE_AT .. letter, n) end
   end
   local activeChanged = next(activeUntil) or next(released) or next(extended)
-  if #statOrder == 0 and not activeChanged and #statChecks.order == 0 then return end
+  if #statOrder == 0 and not activeChanged and #statChecks.order == 0 and ledger.liveUntil == nil then return end
+  -- the counters the ledger's pending part folds into, read with the others (no command of their own)
+  for _, f in ipairs({"enqueued", MINUTE_AT .. "e", "_rdy"}) do stat(f, 0) end
   local fields = {}
   for i, f in ipairs(statOrder) do fields[i] = f end
   for _, f in ipairs(statChecks.order) do fields[#fields + 1] = f end
-  fields[#fields + 1] = "_m"
-  fields[#fields + 1] = "_a"
+  local tail = #fields
+  fields[tail + 1], fields[tail + 2], fields[tail + 3], fields[tail + 4] = "_m", "_a", "${LEDGER_FIELD}", "_re"
   local values = redis.call("HMGET", STATS, unpack(fields))
+  local lastMinute, activeNow, ledgerNow, reMark = values[tail + 1], values[tail + 2], values[tail + 3], values[tail + 4]
+  local pending, liveNow = ledger.split(ledgerNow)
+  if pending > 0 then
+    for _, f in ipairs({"enqueued", MINUTE_AT .. "e", "_rdy"}) do statDelta[f] = statDelta[f] + pending end
+  end
   local args = {}
   for i, f in ipairs(statOrder) do
-    args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f])
+    if statDelta[f] ~= 0 then args[#args + 1] = f; args[#args + 1] = int((tonumber(values[i]) or 0) + statDelta[f]) end
   end
   for i, f in ipairs(statChecks.order) do
     local v = statChecks.fns[f](values[#statOrder + i])
     if v then args[#args + 1] = f; args[#args + 1] = v end
+    if v and f == "_re" then reMark = v end
   end
   statChecks.fns, statChecks.order = {}, {}
-  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(values[#fields], values[#fields - 1]) end
-  local last = tonumber(values[#fields - 1])
+  local live = ledger.liveUntil and math.floor(ledger.liveUntil / 1000) or liveNow
+  if live < 0 or reMark == "1" then live = 0 end
+  if pending > 0 or live ~= liveNow then args[#args + 1] = "${LEDGER_FIELD}"; args[#args + 1] = int(live * ${LEDGER_UNIT}) end
+  ledger.liveUntil = nil
+  if activeChanged then args[#args + 1] = "_a"; args[#args + 1] = activeField(activeNow, lastMinute) end
+  local last = tonumber(lastMinute)
   if not last or last < MINUTE then
     args[#args + 1] = "_m"; args[#args + 1] = int(MINUTE)
     -- fields present are those of minutes last-60..last (and enqueue counts after); keep MINUTE-60..MINUTE

@@ -279,11 +279,20 @@ local function flush()
   end
   if #deadEntries > 0 then count("_xd", segmentAdd(deadEntries, SLOT_DEAD, XPARTS, "GT")); deadEntries = {} end
   if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
-  -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
-  for name, n in pairs(counters) do
-    if n ~= 0 then stat(name, n) end
+  -- [cmds] an enqueue of ready tasks alone hands its counts to the ledger: into a live queue, that
+  -- one HINCRBY is all its stats cost (ledger.seen: the live mark's time, which it read)
+  local taken = ledger.take(counters)
+  if taken ~= nil then counters = {}; stat("_rdy", 0) end
+  if taken then
+    ledger.seen = taken
+    statDelta, statOrder, statChecks.fns, statChecks.order = {}, {}, {}, {}
+  else
+    -- totals (and _tomb) ride on the stats hash's one read-modify-write instead of a HINCRBY each
+    for name, n in pairs(counters) do
+      if n ~= 0 then stat(name, n) end
+    end
+    flushStats(counters)
   end
-  flushStats(counters)
   flushJobEvents()
   counters = {}
   if flowHooks.flush then flowHooks.flush() end

@@ -37,12 +37,16 @@ export const LUA_LIVE = luaPiece(
 -- was one inner call a claim, 0.01 Redis commands a task at batch 100)
 local function liveAfterClaim(taken, mark)
   local untilMs = tonumber(mark)
+  -- [cmds] the enqueue ledger's live part follows the mark, written with the claim's stats (LUA_STATS ledger)
+  if taken > 0 or mark then ledger.liveUntil = 0 end
   if taken > 0 then
     if not untilMs or untilMs < NOW + ${LIVE_MARK_MS / 2} then
       local renewed = int(NOW + ${LIVE_MARK_MS})
       redis.call("HSET", META, "${LIVE_MARK_FIELD}", renewed)
       statChecks.add("${LIVE_MARK_FIELD}", function() return renewed end)
+      untilMs = NOW + ${LIVE_MARK_MS}
     end
+    ledger.liveUntil = untilMs
   elseif mark then
     redis.call("HDEL", STATS, "${LIVE_MARK_FIELD}")
     redis.call("HDEL", META, "${LIVE_MARK_FIELD}")
