@@ -78,4 +78,18 @@ describe("inner calls of a claim and a settle of 100", () => {
     // mark deleted; meta, records and stats read, records and the sweep field written, the sweep entry
     expect(calls).toEqual({ script: 1, hmget: 3, lpop: 2, zrem: 2, zrange: 1, hdel: 1, hset: 2, zadd: 1 });
   });
+
+  it("[cmds] a claim that drains several partitions takes them out of the ready index with one ZREM", async () => {
+    // three 32 ms steps of a trickle, as single enqueues leave them: three small partitions
+    for (let step = 0; step < 3; step++) {
+      clock += 100;
+      await queue.enqueue("q", Array.from({ length: 5 }, (_, i) => ({ fn: "echo", input: { step, i } })));
+    }
+    let claimed: ClaimedTask[] = [];
+    const calls = await innerCalls(direct, async () => (claimed = await queue.claim("q", BATCH)));
+    expect(claimed).toHaveLength(15);
+    // each list popped dry (LPOP a partition) and read (HMGET a partition); they leave the index together
+    expect(calls).toMatchObject({ script: 1, lpop: 3, zrem: 1 });
+    expect(await direct.zcard("calls:q:{q}:rparts")).toBe(0);
+  });
 });

@@ -109,9 +109,16 @@ end
 -- a partition whose list ran dry leaves the index that held it (from: READY or a group's sub-index,
 -- pieces/part-index.ts); back in place if the records' write is refused: at its score, or for the
 -- head the last claim left, whose score was not read, ahead of the rest
-local function unindex(label, score, from)
+-- [cmds] the partitions one index read found dry leave it together: one ZREM an index, not one a
+-- partition (unindexLater, then unindexNow before the index is read again)
+local unindexing = {order = {}}
+local function unindex(label, score, from, later)
   from = from or READY
-  redis.call("ZREM", from, label)
+  if later then
+    local labels = unindexing[from]
+    if not labels then labels = {}; unindexing[from] = labels; unindexing.order[#unindexing.order + 1] = from end
+    labels[#labels + 1] = label
+  else redis.call("ZREM", from, label) end
   onRefused(function()
     if not score then
       local first = redis.call("ZRANGE", READY, 0, 0, "WITHSCORES")[2]
@@ -119,6 +126,10 @@ local function unindex(label, score, from)
     end
     redis.call("ZADD", from, score, label)
   end)
+end
+local function unindexNow()
+  for _, from in ipairs(unindexing.order) do redis.call("ZREM", from, unpack(unindexing[from])) end
+  unindexing = {order = {}}
 end
 -- pops up to want ids from the ready lists in READY's order (folded groups expanded), up to the
 -- first partition this call lacks. Fast path: meta _rh, the head the last claim left, when this call
@@ -145,10 +156,11 @@ local function popReady(want, head)
       nextHead = nextHead or label
       hint(label)
     elseif popList(p, want - #got, got) then
-      unindex(label, e[2], e[3])
+      unindex(label, e[2], e[3], true)
       if e[3] ~= READY and not groups[e[3]] then groups[e[3]] = true; groups[#groups + 1] = ix.groupOfKey[e[3]] end
     else nextHead = nextHead or label; hint(label) end
   end
+  unindexNow()
   -- folded groups the claim took partitions from: their bounds follow their heads
   for _, group in ipairs(groups) do ix.rehead(READY, 2, group) end
   for _, group in ipairs(lackingGroups) do
