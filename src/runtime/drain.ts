@@ -46,8 +46,14 @@ export interface DrainSettings {
  * ~20 tasks, ~1 Redis command a task in claims alone (bench/single-trace.ts); 100 ms takes ~35.
  */
 export const CLAIM_PACE_MS = 100;
-/** The batch a busy queue's paced claims aim at: a claim's ~15 fixed calls fall under half a command a task. */
-export const CLAIM_TARGET_TASKS = 40;
+/**
+ * The batch a busy queue's paced claims aim at: a claim's ~15 fixed calls fall under half a command a task.
+ * [cmds, issue 11] 60, not 40: two worker processes' invocations each see half the queue's rate, so at
+ * ~1,000 single enqueues a second a claim took ~38 tasks over ~3 partitions of 32 ms (0.58 commands a
+ * task in claims, bench/single-trace.ts); below the default batch of 100, so a paced claim is never
+ * "full" and starts no backlog check, and the pace stays capped at CLAIM_PACE_MS.
+ */
+export const CLAIM_TARGET_TASKS = 60;
 
 /** How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before, the next claim goes. */
 export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number): number {
