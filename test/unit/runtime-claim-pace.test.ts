@@ -4,10 +4,10 @@ import { CLAIM_TARGET_TASKS, claimPace } from "../../src/runtime/drain";
 
 describe("claimPace", () => {
   it("aims the next claim at CLAIM_TARGET_TASKS at the rate the last claim saw", () => {
-    // 5 tasks came in the 10 ms between two claims: 25 take 50 ms at that rate
-    expect(claimPace(5, 10, 100)).toBe((CLAIM_TARGET_TASKS * 10) / 5);
+    // 5 tasks came in the 5 ms between two claims: the target takes CLAIM_TARGET_TASKS ms at that rate
+    expect(claimPace(5, 5, 100)).toBe((CLAIM_TARGET_TASKS * 5) / 5);
     // a faster queue waits less
-    expect(claimPace(20, 10, 100)).toBeLessThan(claimPace(5, 10, 100));
+    expect(claimPace(20, 5, 100)).toBeLessThan(claimPace(5, 5, 100));
   });
 
   it("never waits past its cap, nor at all after a claim that took nothing or one task", () => {
