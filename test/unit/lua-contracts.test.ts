@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "0331292f48823ee7929c848f4a1c8e6c771c23d3",
-  "settle": "b14e869300782c0e7814123731081897ff7839dd",
+  "settle": "20536b339cab506da9b0b9c2767ea3eabc162a5f",
   "extend": "f4a8d3a3d68064bb3d81771450bdf36f73916941",
   "cancel": "8902674c112314c58d8b4b59d189ec8e7af53952",
   "dead": "bbcca44d2598864a8e4a53f0c46e8d74e077dc41",

@@ -171,8 +171,9 @@ local function popReady(want, head, live)
       nextHead = nextHead or label
       hint(label)
     elseif open == label and #got > 0 then
+      -- not the head mark: the next claim reads the index anyway (this list will not hold its want),
+      -- and the mark would cost a write a claim
       stopped, leftOpen = true, true
-      nextHead = nextHead or label
       hint(label)
     elseif popList(p, want - #got, got) then
       unindex(label, e[2], e[3], true)
