@@ -36,7 +36,9 @@ export class RawConnection {
   }
 
   close(): void {
-    this.socket?.destroy();
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
   }
 
   private open(): Socket {
@@ -44,10 +46,13 @@ export class RawConnection {
     const socket = connect({ host: this.host, port: this.port, noDelay: true });
     this.buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
+      if (this.socket !== socket) return;
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
       this.parse();
     });
+    // a socket this connection closed (an answer said "connection: close") may report it late
     const fail = (error: Error) => {
+      if (this.socket !== socket) return;
       const waiting = this.waiting;
       this.waiting = undefined;
       this.socket = undefined;
