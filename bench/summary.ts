@@ -71,7 +71,7 @@ function costSection(profile: ProfileResults): string {
     if (perTask) {
       // every process shares this machine's two cores, the load client included
       const allMs = processes.reduce((sum, name) => sum + perTask[name]!, 0);
-      facts.push(`all processes together **${Math.round(allMs * 1000)} µs of CPU a task**, so two cores cap this pattern near ${int(2_000 / allMs)} tasks/s`);
+      facts.push(`all processes together **${int(allMs * 1000)} µs of CPU a task**, so two cores cap this pattern near ${int(2_000 / allMs)} tasks/s`);
     }
     if (p.redisCommandsPerTask) {
       const { total, ...byName } = p.redisCommandsPerTask;
