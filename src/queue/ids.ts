@@ -4,8 +4,7 @@
  * millisecond), so generated ids sort in creation order.
  */
 
-/** Crockford's base 32, as ULIDs spell time: a generated id's first 9 characters are its partition's label (32 ms steps). */
-export const ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 let lastTime = -1;
 let lastRandom: number[] = [];
@@ -32,14 +31,14 @@ export function newTaskId(now: number): string {
   const time = Math.max(0, Math.floor(now));
   lastRandom = time === lastTime ? increment(lastRandom) : randomDigits();
   lastTime = Math.max(lastTime, time);
-  return timeHead(time) + lastRandom.map((d) => ULID_ALPHABET[d]).join("");
+  return timeHead(time) + lastRandom.map((d) => ALPHABET[d]).join("");
 }
 
 function timeHead(time: number): string {
   let head = "";
   let t = time;
   for (let i = 0; i < 10; i++) {
-    head = ULID_ALPHABET[t % 32] + head;
+    head = ALPHABET[t % 32] + head;
     t = Math.floor(t / 32);
   }
   return head;

@@ -85,32 +85,11 @@ describe("inner calls of a claim and a settle of 100", () => {
       clock += 100;
       await queue.enqueue("q", Array.from({ length: 5 }, (_, i) => ({ fn: "echo", input: { step, i } })));
     }
-    clock += 40; // the last step is over: no partition is still filling
     let claimed: ClaimedTask[] = [];
     const calls = await innerCalls(direct, async () => (claimed = await queue.claim("q", BATCH)));
     expect(claimed).toHaveLength(15);
     // each list popped dry (LPOP a partition) and read (HMGET a partition); they leave the index together
     expect(calls).toMatchObject({ script: 1, lpop: 3, zrem: 1 });
     expect(await direct.zcard("calls:q:{q}:rparts")).toBe(0);
-  });
-
-  it("[cmds] a live queue's claim leaves the 32 ms step still filling to its next claim, so the enqueues into it index nothing again", async () => {
-    const five = (step: string) => Array.from({ length: 5 }, (_, i) => ({ fn: "echo", input: { step, i } }));
-    clock += 100;
-    await queue.enqueue("q", five("older"));
-    clock += 40;
-    await queue.enqueue("q", five("filling"));
-    // the live mark stands (the claims above took tasks): the older partition is taken, the filling one left
-    expect((await queue.claim("q", BATCH)).map((task) => (task.input as { step: string }).step)).toEqual(Array(5).fill("older"));
-    // its list was not emptied: an enqueue in the same step pushes onto it, with no index write
-    const enqueued = await innerCalls(direct, () => queue.enqueue("q", [{ fn: "echo", input: { step: "filling" } }]));
-    expect(enqueued).toEqual({ script: 1, hset: 1, rpush: 1, hincrby: 1 });
-    clock += 40;
-    const next = await queue.claim("q", BATCH);
-    expect(next.map((task) => (task.input as { step: string }).step)).toEqual(Array(6).fill("filling"));
-    // with nothing older, a claim takes the filling step's tasks (a trickle is not held back)
-    clock += 1;
-    await queue.enqueue("q", [{ fn: "echo", input: { step: "now" } }]);
-    expect(await queue.claim("q", BATCH)).toHaveLength(1);
   });
 });

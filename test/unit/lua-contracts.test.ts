@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "0331292f48823ee7929c848f4a1c8e6c771c23d3",
-  "settle": "20536b339cab506da9b0b9c2767ea3eabc162a5f",
-  "extend": "f4a8d3a3d68064bb3d81771450bdf36f73916941",
-  "cancel": "8902674c112314c58d8b4b59d189ec8e7af53952",
-  "dead": "bbcca44d2598864a8e4a53f0c46e8d74e077dc41",
-  "upkeep": "9e17c0e11fec8ccc61c660be5ed9dcae244939a1",
+  "enqueue": "30d710403b5ef7fad69961d9669d85459b6b8ce3",
+  "settle": "091ad13013db9ee1117297516396481648292380",
+  "extend": "766f0ce6ef2cb40daa5e149496c4c6e29deac406",
+  "cancel": "fd88284b93d71b6da83477aa6ca17c1dfa0663d2",
+  "dead": "761044752fbf31019c23c894bb4b81fbd3a9d5a5",
+  "upkeep": "9f622b8628b6d4efb7864a37e09e349bfd5f1d63",
   "stats": "596a9f9a174e483e74e300e8f2d28089031b80c0",
   "settings": "64f262692bcdecb3913d8e4d8d8891b3fc0dc941",
   "deadPage": "b8e6dd08109cdbf3410da37851d436dd3ec57ad8",

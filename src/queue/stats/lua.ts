@@ -148,7 +148,7 @@ end
 -- folds the pending count into the counters (the next claim, ~100 ms later on a live queue) and sets
 -- the live part: a claim's ledger.liveUntil (ms; 0 clears), else kept, and 0 while flow control's
 -- _re mark stands (an enqueue must then clear it: flushReady's check, which the fast path skips).
--- Readers of _rdy and enqueued add the pending part (stats.ts ledgerFold). Whoever clears the mark
+-- Readers of _rdy and enqueued add the pending part (scripts/stats.ts readTotals). Whoever clears the mark
 -- from outside a script subtracts the live part first (runtime/epochs.ts endLive): a live part left
 -- standing alone would silence pushes.
 local ledger = {liveUntil = nil}

@@ -4,6 +4,7 @@ import { luaPiece } from "./index";
 import { LUA_CACHE } from "./cache";
 import { LUA_SEGMENTS } from "./segments";
 import { LUA_EXPIRY } from "./expiry";
+import { LIVE_MARK_FIELD } from "./live";
 
 /** Dedup keys a dedup-expiry list takes at most (enqueue.ts): upkeep declares their partitions. */
 export const DEDUP_LIST_KEYS = 512;
@@ -281,7 +282,11 @@ local function flush()
   if #members > 0 then chunked("ZADD", SWEEP, members, CHUNK) end
   -- [cmds] an enqueue of ready tasks alone hands its counts to the ledger: into a live queue, that
   -- one HINCRBY is all its stats cost (ledger.seen: the live mark's time, which it read)
-  local taken = ledger.take(counters)
+  -- (only when the stats checks are the mark's and the empty-lane mark's, which the ledger stands for)
+  local taken = nil
+  local checksKnown = true
+  for _, f in ipairs(statChecks.order) do if f ~= "_re" and f ~= "${LIVE_MARK_FIELD}" then checksKnown = false end end
+  if checksKnown then taken = ledger.take(counters) end
   if taken ~= nil then counters = {}; stat("_rdy", 0) end
   if taken then
     ledger.seen = taken

@@ -6,7 +6,6 @@ import { LUA_FLOW } from "./flow";
 import { LUA_PRIORITIZED } from "./prioritized";
 import { LUA_PART_INDEX } from "./part-index";
 import { LUA_LIVE } from "./live";
-import { ULID_ALPHABET } from "../../ids";
 
 /** The state fields up to RunAt, then the rest from the tab, with the head's creation time. */
 const CLAIM_PATTERN = JSON.stringify(JSON.parse(leadingStateFields(StateField.RunAt + 1)) + "[^\t]*(\t" + headFieldsPattern([HeadField.CreatedAt]) + ".*)$");
@@ -138,27 +137,13 @@ end
 -- then moved to the first that still holds work. The partitions holding work go to the hint.
 -- Second value: the lists may hold more than this took ([enq] false when the index read found every
 -- partition it holds and they ran dry: a claim comes back short without reading the index again)
--- [cmds, issue 11] The partition of the ids minted in this 32 ms step (ids.ts partitionOf's first
--- rule): still filling. A claim of a live queue that has taken tasks from older partitions leaves it
--- to the next claim, which the live mark promises (pieces/live.ts): draining it would unindex a list
--- the next enqueue makes again (RPUSH onto an empty list, ZADD), and touch it in two claims
-local function openLabel()
-  local t, digits = math.floor(NOW / 32), {}
-  for i = 9, 1, -1 do
-    local d = t % 32
-    digits[i] = string.sub("${ULID_ALPHABET}", d + 1, d + 1)
-    t = math.floor(t / 32)
-  end
-  return table.concat(digits)
-end
-local function popReady(want, head, live)
+local function popReady(want, head)
   local got = {}
-  local open = live and openLabel()
   if head and PART[head] then
     if not popList(PART[head], want, got) then hint(head); return got, true end
     unindex(head, nil)
   end
-  local stopped, nextHead, leftOpen = false, nil, false
+  local stopped, nextHead = false, nil
   local heads, cut, lackingGroups, stale = ix.range(READY, 2, HEADS, false, true)
   ix.heal(READY, stale)
   local groups = {}
@@ -169,11 +154,6 @@ local function popReady(want, head, live)
       if not p and not stopped and #got < want then claimShort = true end
       stopped = true
       nextHead = nextHead or label
-      hint(label)
-    elseif open == label and #got > 0 then
-      -- not the head mark: the next claim reads the index anyway (this list will not hold its want),
-      -- and the mark would cost a write a claim
-      stopped, leftOpen = true, true
       hint(label)
     elseif popList(p, want - #got, got) then
       unindex(label, e[2], e[3], true)
@@ -188,7 +168,7 @@ local function popReady(want, head, live)
     if not stopped and #got < want then claimShort = true end
   end
   if nextHead then redis.call("HSET", META, "_rh", nextHead) elseif head then redis.call("HDEL", META, "_rh") end
-  return got, not leftOpen and (#got >= want or cut ~= nil or #heads >= HEADS)
+  return got, #got >= want or cut ~= nil or #heads >= HEADS
 end
 -- c: leaseMs, maxAttempts, nowB36, keepB36; m: the queue's meta (readMeta with _due, _seq, _pe, _rh, _live)
 local function claimBatch(claimMax, m, c, settleIds)
@@ -230,8 +210,7 @@ local function claimBatch(claimMax, m, c, settleIds)
     local want = claimMax - #positives
     want = flow.unkeyedShare(want, m) -- flow control (pieces/flow.ts): the unkeyed lane takes one key's turn
     local more = false
-    local live = (tonumber(m._live) or 0) > NOW
-    if want > 0 then popped, more = popReady(want, m._rh, live) end
+    if want > 0 then popped, more = popReady(want, m._rh) end
     flow.laneSeen(want, #popped, claimShort) -- flow control: an empty lane is marked, not read again
     -- tombstones made the batch short: pop again, a bounded number of times
     local batch = {}
@@ -251,7 +230,7 @@ local function claimBatch(claimMax, m, c, settleIds)
     flow.claim(function(id) claimFrom({id}, false, c) end) -- flow control
     local rounds = 0
     while more and not claimShort and #claimed / 2 < claimMax and #popped > 0 and rounds < 4 do
-      popped, more = popReady(claimMax - #claimed / 2, nil, live)
+      popped, more = popReady(claimMax - #claimed / 2, nil)
       load(popped)
       claimFrom(popped, true, c)
       rounds = rounds + 1
