@@ -72,19 +72,17 @@ export async function waitForTask(
   // the wake-up answers rather than the read made once it is active.
   const named = listen ? splitTaskId(id)?.queue : undefined;
   const early = named === undefined ? undefined : listen!(named, id);
-  const first = await queue.get(id).catch((error: unknown) => {
-    early?.close();
-    throw error;
-  });
   if (answer) answer.by = "read";
-  if (done(first) || !listen) {
-    early?.close();
-    return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  let first: TaskRecord | null | undefined;
+  if (!early) {
+    first = await queue.get(id);
+    if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
   }
   // Reads go on as without a listener while the subscription is being set up (a new streaming
   // request): a wake-up only cuts a wait short. The read once it is active catches a completion
-  // published before it was, or before this waiter asked for wake-ups.
-  const listener = early ?? listen(first!.queue, id);
+  // published before it was, or before this waiter asked for wake-ups. With the early listener the
+  // first read is made by pollUntil, so that a wake-up during it answers too.
+  const listener = early ?? listen!(first!.queue, id);
   const carriedBy = new Map<TaskRecord, WaitAnswer>();
   try {
     // the task as the wake-up carried it (undefined: not carried, or not final, so read it)
@@ -114,8 +112,9 @@ function sleep(ms: number): Promise<void> {
 /**
  * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
  * reads it waits out the interval, or less when `woken` resolves first (and is then asked again);
- * a value `woken` brings is taken instead of a read. When `ready` resolves it reads once more and
- * the interval becomes MAX_INTERVAL_MS: wake-ups do the work from then on.
+ * a value `woken` brings is taken instead of a read, and ends a read still in flight (the read's
+ * answer is then dropped: a wake-up brings only a final task, as the settle stored it). When `ready`
+ * resolves it reads once more and the interval becomes MAX_INTERVAL_MS: wake-ups do the work from then on.
  */
 export async function pollUntil<T>(
   read: () => Promise<T>,
@@ -129,9 +128,20 @@ export async function pollUntil<T>(
 ): Promise<T> {
   const deadline = Date.now() + waitMs;
   let interval = firstInterval;
-  let value = firstValue === undefined ? await read() : firstValue;
   const wakeUp = () => woken?.().then((carried) => ({ reason: "woken" as const, carried }));
   let wake = wakeUp();
+  // a settle often lands while a read is in flight (the one once the subscription is active, most
+  // of all): its wake-up answers then, not the read's reply a round trip later
+  const readOrWake = async (): Promise<T> => {
+    const reading = read();
+    if (!wake) return reading;
+    reading.catch(() => {}); // a wake-up may answer first: the read's failure then matters to no one
+    const first = await Promise.race([reading.then((value) => ({ reason: "read" as const, value })), wake]);
+    if (first.reason === "read") return first.value;
+    wake = wakeUp();
+    return first.carried !== undefined ? first.carried : reading;
+  };
+  let value = firstValue === undefined ? await readOrWake() : firstValue;
   let listening = ready?.then(() => ({ reason: "ready" as const }));
   while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
@@ -148,7 +158,7 @@ export async function pollUntil<T>(
       listening = undefined;
       interval = Math.max(interval, MAX_INTERVAL_MS);
     } else interval = nextInterval(interval);
-    value = await read();
+    value = await readOrWake();
   }
   return value;
 }
