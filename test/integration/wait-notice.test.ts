@@ -56,6 +56,18 @@ describe("?wait= answered by a notice in the same isolate", () => {
     expect(tasks.reads).toBe(2);
   });
 
+  it("is answered by a notice that comes while a read is in flight", async () => {
+    const queue = queueName();
+    const [task] = await claimed(queue);
+    // reads that never answer: only the notice can end the wait
+    const stuck = { get: () => new Promise<never>(() => {}), fromRecord: core.fromRecord };
+    const answer: { by?: WaitAnswer } = {};
+    const waiting = waitForTask(stuck, task!.id, HOUR, undefined, withDoneNotices(deaf, prefix), HOUR, answer);
+    await core.complete(queue, [{ id: task!.id, leaseToken: task!.leaseToken, result: "during the read" }]);
+    expect(await waiting).toMatchObject({ id: task!.id, status: "succeeded", result: "during the read" });
+    expect(answer.by).toBe("notice");
+  });
+
   it("is answered by the channel when no notice comes (the settle in another isolate stands for it)", async () => {
     const queue = queueName();
     const [task] = await claimed(queue);
