@@ -29,6 +29,16 @@ describe("done notices", () => {
     expect(announceSettled("p", "q", ["x", "y"], "not json")).toBe(0);
   });
 
+  it("hands the other waiters their notice when one throws, and never throws itself", () => {
+    const heard: string[] = [];
+    awaitDone("p", "q~a", () => {
+      throw new Error("Cannot perform I/O on behalf of a different Durable Object");
+    });
+    awaitDone("p", "q~a", () => heard.push("second"));
+    expect(announceSettled("p", "q", ["a"], "")).toBe(1);
+    expect(heard).toEqual(["second"]);
+  });
+
   it("registers at most MAX_NOTICE_WAITERS; past that a waiter is left to the channel", () => {
     const removes = Array.from({ length: MAX_NOTICE_WAITERS }, (_, i) => awaitDone("p", `q~${i}`, () => {}));
     expect(noticeWaiters()).toBe(MAX_NOTICE_WAITERS);
