@@ -36,57 +36,53 @@ async function claimed(queue: string, n = 1, input: unknown = "hello") {
   return tasks;
 }
 
+/** A wait on a claimed task of a fresh queue, notices registered under `notices`, the channel heard by `channel`. */
+async function waitOnClaimed(tasks: Pick<typeof core, "get" | "fromRecord"> = core, channel: Listen = deaf, notices = prefix) {
+  const queue = queueName();
+  const [task] = await claimed(queue);
+  const answer: { by?: WaitAnswer } = {};
+  const waiting = waitForTask(tasks, task!.id, HOUR, undefined, withDoneNotices(channel, notices), HOUR, answer);
+  return { queue, task: task!, answer, waiting };
+}
+
 describe("?wait= answered by a notice in the same isolate", () => {
   it("answers from the record the settle returned, with the channel deaf and no read after the first", async () => {
-    const queue = queueName();
-    const [task] = await claimed(queue);
     const tasks = counting();
-    const answer: { by?: WaitAnswer } = {};
-    const waiting = waitForTask(tasks, task!.id, HOUR, undefined, withDoneNotices(deaf, prefix), HOUR, answer);
+    const { queue, task, answer, waiting } = await waitOnClaimed(tasks);
     // registered before the first read (the id names its queue)
     expect(noticeWaiters()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await core.complete(queue, [{ id: task!.id, leaseToken: task!.leaseToken, result: { sum: 42 } }]);
+    await core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: { sum: 42 } }]);
     const finished = await waiting;
     expect(answer.by).toBe("notice");
-    expect(finished).toMatchObject({ id: task!.id, status: "succeeded", result: { sum: 42 }, attempts: 1 });
+    expect(finished).toMatchObject({ id: task.id, status: "succeeded", result: { sum: 42 }, attempts: 1 });
     // the settle's record is the stored one
-    expect(finished).toEqual(await core.get(task!.id));
+    expect(finished).toEqual(await core.get(task.id));
     // the first read and the one once the (deaf) subscription was active; none after the notice
     expect(tasks.reads).toBe(2);
   });
 
   it("is answered by a notice that comes while a read is in flight", async () => {
-    const queue = queueName();
-    const [task] = await claimed(queue);
     // reads that never answer: only the notice can end the wait
-    const stuck = { get: () => new Promise<never>(() => {}), fromRecord: core.fromRecord };
-    const answer: { by?: WaitAnswer } = {};
-    const waiting = waitForTask(stuck, task!.id, HOUR, undefined, withDoneNotices(deaf, prefix), HOUR, answer);
-    await core.complete(queue, [{ id: task!.id, leaseToken: task!.leaseToken, result: "during the read" }]);
-    expect(await waiting).toMatchObject({ id: task!.id, status: "succeeded", result: "during the read" });
+    const { queue, task, answer, waiting } = await waitOnClaimed({ get: () => new Promise<never>(() => {}), fromRecord: core.fromRecord });
+    await core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "during the read" }]);
+    expect(await waiting).toMatchObject({ id: task.id, status: "succeeded", result: "during the read" });
     expect(answer.by).toBe("notice");
   });
 
   it("is answered by the channel when no notice comes (the settle in another isolate stands for it)", async () => {
-    const queue = queueName();
-    const [task] = await claimed(queue);
-    const answer: { by?: WaitAnswer } = {};
     // notices registered under another deployment's prefix: this isolate's settle hands them nothing
-    const waiting = waitForTask(core, task!.id, HOUR, undefined, withDoneNotices(listen, `${prefix}-elsewhere`), HOUR, answer);
-    setTimeout(() => void core.complete(queue, [{ id: task!.id, leaseToken: task!.leaseToken, result: "done" }]), 1_500);
-    expect(await waiting).toMatchObject({ id: task!.id, status: "succeeded", result: "done" });
+    const { queue, task, answer, waiting } = await waitOnClaimed(core, listen, `${prefix}-elsewhere`);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "done" }]), 1_500);
+    expect(await waiting).toMatchObject({ id: task.id, status: "succeeded", result: "done" });
     expect(answer.by).toBe("channel");
   });
 
   it("is woken by a death too", async () => {
-    const queue = queueName();
-    const [task] = await claimed(queue);
-    const answer: { by?: WaitAnswer } = {};
-    const waiting = waitForTask(core, task!.id, HOUR, undefined, withDoneNotices(deaf, prefix), HOUR, answer);
+    const { queue, task, answer, waiting } = await waitOnClaimed();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await core.fail(queue, [{ id: task!.id, leaseToken: task!.leaseToken, error: "no", retryable: false }]);
-    expect(await waiting).toMatchObject({ id: task!.id, status: "dead" });
+    await core.fail(queue, [{ id: task.id, leaseToken: task.leaseToken, error: "no", retryable: false }]);
+    expect(await waiting).toMatchObject({ id: task.id, status: "dead" });
     expect(answer.by).toBe("notice");
   });
 
