@@ -18,9 +18,11 @@ export interface PushEpochs {
    * on the queue's enqueues push again. It checks the backlog after this, for those that did not.
    */
   endLive(queue: string): Promise<void>;
+  /** Until when (ms) the queue's live mark promises another claim, as enqueues read it (its stats copy); null: no mark. */
+  liveUntil(queue: string): Promise<number | null>;
 }
 
-export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, prefix: string): PushEpochs {
+export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel" | "hget">, prefix: string): PushEpochs {
   return {
     advance: (queue) => redis.incr(pushEpochKey(prefix, queue)),
     async current(queue) {
@@ -33,6 +35,10 @@ export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel">, pre
       const keys = queueKeyMap(prefix, queue);
       await redis.hdel(keys.stats, LIVE_MARK_FIELD);
       await redis.hdel(keys.meta, LIVE_MARK_FIELD);
+    },
+    async liveUntil(queue) {
+      const value = await redis.hget<string | number>(queueKeyMap(prefix, queue).stats, LIVE_MARK_FIELD);
+      return value === null || value === undefined ? null : Number(value);
     },
   };
 }

@@ -7,38 +7,20 @@
  * would have started (same start script, live mark, budget checks, follow-up pushes for backlog),
  * only shorter.
  *
- * What recovers it: a start that fails publishes the push after all. An isolate that dies while it
- * runs is covered by the safety net [inline, issue 11]: beside the run, a delayed push for the next
- * NET_GRID_MS mark at least NET_DELAY_MS away (safetyNetAt), published as a delayed task's push is
- * (`<queue>.at.<second>`, so every inline start of the queue within one grid step shares one
- * message, and this isolate sends it once). Its delivery is an ordinary push: it claims what the
- * dead run left unclaimed, reclaims (upkeep) or asks a lease-check push for what it claimed. When
- * nothing died it finds the queue drained: one start script (plus the upkeep, at most once a second
- * per isolate, that the cron would run). On Cloudflare the functions run on the enqueue request's
- * CPU time.
+ * What recovers it: a start that fails publishes the push after all; an isolate that dies while it
+ * runs is covered by the safety net beside the run, a delayed push a few seconds later
+ * (safety-net.ts). On Cloudflare the functions run on the enqueue request's CPU time.
  */
 import type { Env } from "../env";
 import type { PushInfo } from "../queue/index";
 import { type BudgetLimits, systemClock } from "./budget";
 import { type EnqueuePushDeps, publishEnqueuePush } from "./enqueue-push";
 import { handlePush } from "./push";
+import { publishSafetyNet } from "./safety-net";
 import type { RuntimeOptions } from "./runtime";
 
 /** Short: waitUntil lasts 30 s after the answer; backlog left is pushed for as a push invocation's is. */
 export const INLINE_BUDGET: BudgetLimits = { softMs: 1_000, hardMs: 20_000, maxBatches: 50 };
-
-/**
- * The safety net fires at least this long after an inline start: past the run of a short task on
- * an isolate that lives (its delivery then finds nothing to do), well before the minute's cron.
- */
-export const NET_DELAY_MS = 2_000;
-/** Nets fall on this grid: a queue busy with inline starts costs one net message per step at most. */
-export const NET_GRID_MS = 5_000;
-
-/** When the safety net of an inline start at `now` fires: NET_DELAY_MS to NET_DELAY_MS + NET_GRID_MS later. */
-export function safetyNetAt(now: number): number {
-  return Math.ceil((now + NET_DELAY_MS) / NET_GRID_MS) * NET_GRID_MS;
-}
 
 /** On unless EDGEQ_INLINE_START is "off" (then every enqueue publishes a push, as before). */
 export function inlineStartOn(env: Pick<Env, "EDGEQ_INLINE_START">): boolean {
@@ -72,7 +54,7 @@ export async function startInline(env: Env, scope: string, queue: string, option
   // isolate, so the client's `?wait=` is in place sooner (p50 13.9 → 9.7 ms, alternated runs)
   await new Promise((resolve) => setTimeout(resolve, 0));
   // beside the run, not before it: the net's round trip to QStash stays off the task's path
-  const net = publishEnqueuePush(pushDeps, queue, { pushInfo, dueAt: [safetyNetAt(systemClock.now())], readyNow: false });
+  const net = publishSafetyNet(pushDeps, queue, pushInfo.maxParallel, systemClock.now());
   try {
     await handlePush(env, { queue }, { ...options, budget: INLINE_BUDGET });
   } catch (error) {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RedisCommand } from "../../dev/rest-server/commands";
-import { NET_DELAY_MS } from "../../src/runtime/inline-start";
+import { NET_DELAY_MS } from "../../src/runtime/safety-net";
 import { freshQueue, useStack } from "./stack-fixture";
 
 const fixture = useStack({ cronEverySeconds: 0 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { delayedPushRequests } from "../../src/runtime/autoscale";
-import { inlineStartOn, NET_DELAY_MS, NET_GRID_MS, safetyNetAt } from "../../src/runtime/inline-start";
+import { inlineStartOn } from "../../src/runtime/inline-start";
+import { NET_DELAY_MS, NET_GRID_MS, safetyNetAt, safetyNetPush } from "../../src/runtime/safety-net";
 
 describe("the inline start's switch", () => {
   it("is on unless EDGEQ_INLINE_START is off", () => {
@@ -27,8 +27,8 @@ describe("the inline start's safety net", () => {
     // the starts whose net falls on the mark 1,700,000,000 s: the grid step ending NET_DELAY_MS before it
     const last = 1_700_000_000_000 - NET_DELAY_MS;
     const starts = [last - NET_GRID_MS + 1, last - NET_GRID_MS / 2, last - 1, last];
-    const ids = new Set(starts.flatMap((now) => delayedPushRequests("q", [safetyNetAt(now)], 4).map((push) => push.deduplicationId)));
-    expect(ids).toEqual(new Set(["q.at.1700000000"]));
-    expect(delayedPushRequests("q", [safetyNetAt(last + 1)], 4).map((push) => push.deduplicationId)).toEqual([`q.at.${1_700_000_000 + NET_GRID_MS / 1_000}`]);
+    const ids = new Set(starts.map((now) => safetyNetPush("q", safetyNetAt(now), 4).deduplicationId));
+    expect(ids).toEqual(new Set(["q.net.1700000000"]));
+    expect(safetyNetPush("q", safetyNetAt(last + 1), 4)).toEqual({ queue: "q", deduplicationId: `q.net.${1_700_000_000 + NET_GRID_MS / 1_000}`, parallelism: 4, notBefore: 1_700_000_000 + NET_GRID_MS / 1_000, net: true });
   });
 });
