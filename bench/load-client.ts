@@ -4,23 +4,31 @@
  * loop would slow the servers they measure and hide whose CPU a request costs. `runLoad` spawns
  * this file with a load to make; it prints what it measured as one line of JSON.
  *
- * Requests go through node:http with keep-alive connections, one per client loop: fetch (undici)
- * costs about 1.6 ms of CPU per request here, so a fetch client alone would use up a core of this
- * 2-core machine long before the Worker does.
+ * Requests go over kept-alive connections, one per client loop, written and parsed by raw-http.ts:
+ * fetch (undici) cost about 1.6 ms of CPU per request here and node:http 0.3–0.5 ms, so the client
+ * took a third of the two cores the stack it measures shares.
+ *
+ * With `spread`, the client loops take turns over several URLs (one per Worker process), as
+ * Cloudflare's edge spreads requests over isolates, instead of one URL behind the stack's balancer
+ * (a TCP proxy: a read and a write of every request and answer in one more process).
  */
 import { spawn } from "node:child_process";
-import { Agent, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { processCpuMs } from "./cpu";
+import { RawConnection } from "./raw-http";
 import { taskInput } from "./workload";
 
-export type Load =
+export type Load = (
   /** `clients` loops each POSTing one echo task per request until `tasks` are sent. */
   | { kind: "enqueue"; url: string; token: string; queue: string; tasks: number; clients: number }
   /** `clients` loops GETting `path` (no token) for `seconds`. */
   | { kind: "get"; url: string; path: string; seconds: number; clients: number }
   /** One task at a time: POST, then GET ?wait=10 until it answers; milliseconds each. */
-  | { kind: "wait"; url: string; token: string; queue: string; tasks: number };
+  | { kind: "wait"; url: string; token: string; queue: string; tasks: number }
+) & {
+  /** Client loop i sends to spread[i % length] instead of `url` (see the file comment). */
+  spread?: string[];
+};
 
 export interface LoadResult {
   /** Ids enqueued (enqueue, wait). */
@@ -39,32 +47,29 @@ export interface LoadResult {
   cpuMs: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-/** One request over a kept-alive connection: its status and body text. */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(`${url}${path}`, { method, agent, headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) } }, (incoming) => {
-      const chunks: Buffer[] = [];
-      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-      incoming.on("end", () => resolve({ status: incoming.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      incoming.on("error", reject);
-    });
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
+/** A client loop's one kept-alive connection. */
+function connectionTo(url: string): RawConnection {
+  const { hostname, port } = new URL(url);
+  return new RawConnection(hostname, Number(port || 80));
 }
 
-async function call<T>(load: { url: string; token: string }, method: string, path: string, body?: unknown): Promise<T> {
-  const headers = { authorization: `Bearer ${load.token}`, "content-type": "application/json" };
-  const { status, text } = await send(load.url, method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+async function call<T>(connection: RawConnection, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const { status, text } = await connection.request(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
   if (status < 200 || status >= 300) throw new Error(`${method} ${path} answered ${status}: ${text.slice(0, 200)}`);
   return JSON.parse(text) as T;
 }
 
-async function loops(clients: number, more: () => boolean, work: () => Promise<void>): Promise<void> {
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (more()) await work();
+/** `clients` loops, each with a connection of its own, running `work` while `more()`. */
+async function loops(load: Load & { clients: number }, more: () => boolean, work: (connection: RawConnection) => Promise<void>): Promise<void> {
+  const urls = load.spread?.length ? load.spread : [load.url];
+  await Promise.all(Array.from({ length: load.clients }, async (_, i) => {
+    const connection = connectionTo(urls[i % urls.length]!);
+    try {
+      while (more()) await work(connection);
+    } finally {
+      connection.close();
+    }
   }));
 }
 
@@ -75,25 +80,26 @@ async function make(load: Load): Promise<Omit<LoadResult, "wallMs" | "cpuMs">> {
   let requests = 0;
   if (load.kind === "enqueue") {
     let next = 0;
-    await loops(load.clients, () => next < load.tasks, async () => {
+    await loops(load, () => next < load.tasks, async (connection) => {
       const n = next++;
-      ids.push((await call<{ id: string }>(load, "POST", `/v1/queues/${load.queue}/tasks`, { fn: "echo", input: taskInput(n) })).id);
+      ids.push((await call<{ id: string }>(connection, load.token, "POST", `/v1/queues/${load.queue}/tasks`, { fn: "echo", input: taskInput(n) })).id);
       requests++;
     });
   } else if (load.kind === "get") {
     const until = performance.now() + load.seconds * 1000;
-    await loops(load.clients, () => performance.now() < until, async () => {
-      const { status } = await send(load.url, "GET", load.path, {});
+    await loops(load, () => performance.now() < until, async (connection) => {
+      const { status } = await connection.request("GET", load.path, {});
       if (status !== 200) throw new Error(`GET ${load.path} answered ${status}`);
       requests++;
     });
   } else {
+    const connection = connectionTo(load.spread?.[0] ?? load.url);
     for (let n = 0; n < load.tasks; n++) {
       const started = performance.now();
       const posted = Date.now();
-      const { id } = await call<{ id: string }>(load, "POST", `/v1/queues/${load.queue}/tasks`, { fn: "echo", input: taskInput(n) });
+      const { id } = await call<{ id: string }>(connection, load.token, "POST", `/v1/queues/${load.queue}/tasks`, { fn: "echo", input: taskInput(n) });
       const accepted = Date.now();
-      const task = await call<{ status: string; createdAt: number; startedAt: number; finishedAt: number }>(load, "GET", `/v1/tasks/${id}?wait=10`);
+      const task = await call<{ status: string; createdAt: number; startedAt: number; finishedAt: number }>(connection, load.token, "GET", `/v1/tasks/${id}?wait=10`);
       if (task.status !== "succeeded") throw new Error(`task ${id} was ${task.status} after its wait`);
       samplesMs.push(performance.now() - started);
       stagesMs.enqueue.push(accepted - posted);
@@ -103,6 +109,7 @@ async function make(load: Load): Promise<Omit<LoadResult, "wallMs" | "cpuMs">> {
       ids.push(id);
       requests += 2;
     }
+    connection.close();
   }
   return { ids, requests, samplesMs, ...(load.kind === "wait" ? { stagesMs } : {}) };
 }

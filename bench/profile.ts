@@ -28,7 +28,7 @@ import { treeCpuMs } from "./process-tree";
 import { commandDelta, RedisProbe } from "./redis-probe";
 import { describe, startMonitor } from "./redis-trace";
 import { scriptTally } from "./script-calls";
-import { untilDone } from "./system";
+import { edge, untilDone } from "./system";
 import { taskInput } from "./workload";
 
 const { values } = parseArgs({
@@ -143,12 +143,12 @@ function patterns(token: string): Pattern[] {
   const single = quick ? 400 : 2_000;
   const bulk = quick ? 5_000 : 20_000;
   return [
-    { key: "single", name: `single-task enqueues, 20 clients, ${single} tasks, until all succeeded`, tasks: single, load: (stack) => ({ kind: "enqueue", url: stack.info.workerUrl, token, queue: benchQueueName("p-single"), tasks: single, clients: 20 }) },
+    { key: "single", name: `single-task enqueues, 20 clients, ${single} tasks, until all succeeded`, tasks: single, load: (stack) => ({ kind: "enqueue", url: stack.info.workerUrl, spread: edge(stack), token, queue: benchQueueName("p-single"), tasks: single, clients: 20 }) },
     { key: "bulk", name: `bulk enqueues of 1,000 per request, ${bulk} tasks, until all succeeded`, tasks: bulk, load: (stack) => bulkLoad(stack, token, benchQueueName("p-bulk"), bulk) },
     // the same apart: the HTTP route alone (into a paused queue), then the batch path alone (resumed)
     { key: "bulk", name: `bulk enqueues of 1,000 per request into a paused queue, ${bulk} tasks (the HTTP route)`, tasks: bulk, settles: false, load: (stack) => bulkLoad(stack, token, (paused = benchQueueName("p-paused")), bulk, true) },
     { key: "bulk", name: `the same ${bulk} tasks drained once the queue is resumed (the batch path)`, tasks: bulk, load: (stack) => resumeDrain(stack, token, paused) },
-    { key: "health", name: "GET /health, 20 clients", tasks: 0, load: (stack) => ({ kind: "get", url: stack.info.workerUrl, path: "/health", seconds: quick ? 2 : 5, clients: 20 }) },
+    { key: "health", name: "GET /health, 20 clients", tasks: 0, load: (stack) => ({ kind: "get", url: stack.info.workerUrl, spread: edge(stack), path: "/health", seconds: quick ? 2 : 5, clients: 20 }) },
     { key: "wait", name: "enqueue → GET ?wait= result, one at a time", tasks: quick ? 30 : 200, load: (stack) => ({ kind: "wait", url: stack.info.workerUrl, token, queue: benchQueueName("p-wait"), tasks: quick ? 30 : 200 }) },
   ];
 }

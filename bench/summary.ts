@@ -68,6 +68,11 @@ function costSection(profile: ProfileResults): string {
     parts.push(row(["process", "CPU ms per request", ...(perTask ? ["CPU µs per task"] : []), "busy"]), row(["---", "---", ...(perTask ? ["---"] : []), "---"]));
     for (const name of processes) parts.push(row([name, p.cpuMsPerRequest[name]!.toFixed(3), ...(perTask ? [Math.round(perTask[name]! * 1000)] : []), p.busy[name]!.toFixed(2)]));
     const facts: string[] = [];
+    if (perTask) {
+      // every process shares this machine's two cores, the load client included
+      const allMs = processes.reduce((sum, name) => sum + perTask[name]!, 0);
+      facts.push(`all processes together **${int(allMs * 1000)} µs of CPU a task**, so two cores cap this pattern near ${int(2_000 / allMs)} tasks/s`);
+    }
     if (p.redisCommandsPerTask) {
       const { total, ...byName } = p.redisCommandsPerTask;
       facts.push(`Redis commands per task ${total?.toFixed(2)} (${Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(", ")})`);

@@ -101,7 +101,7 @@ function wranglerCrons(): string[] {
 function startCron(everySeconds: number | undefined, target: () => WorkerProcess, quiet: boolean): () => void {
   const fire = (cron: string) => {
     const worker = target();
-    fetch(`${worker.url}${worker.scheduledPath}?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
+    fetch(`${worker.scheduledUrl}?cron=${encodeURIComponent(cron)}`).catch((error: Error) => {
       if (!quiet) process.stderr.write(`edgeq stack: cron trigger failed: ${error.message}\n`);
     });
   };

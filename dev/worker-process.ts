@@ -19,8 +19,11 @@ export interface WorkerProcess {
    * EDGEQ_WORKER_INSPECT=1 in the environment.
    */
   inspectorPort: number | undefined;
-  /** Where the cron stand-in triggers the scheduled handler (`?cron=` appended). */
-  scheduledPath: string;
+  /**
+   * Where the cron stand-in triggers the scheduled handler (`?cron=` appended): under Miniflare the
+   * entry worker's own port, apart from `url`, which serves the Worker directly (miniflare-worker.ts).
+   */
+  scheduledUrl: string;
   /** Kills the process and its workerd children (the whole process group) at once, as a crash would. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   readonly exited: boolean;
@@ -62,6 +65,16 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the Worker process did not answer /health within ${timeoutMs} ms\n${output()}`);
+}
+
+/** The entry worker's URL, from the line miniflare-worker.ts prints once ready (it may trail /health). */
+async function triggersUrl(output: () => string): Promise<string> {
+  for (let tries = 0; tries < 50; tries++) {
+    const url = /ready on \S+ triggers on (\S+)/.exec(output())?.[1];
+    if (url) return url;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the Worker process did not say where its entry worker listens\n${output()}`);
 }
 
 function miniflareArgs(options: WorkerProcessOptions): string[] {
@@ -129,8 +142,10 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     }
     await exit;
   };
+  let scheduledUrl = `${url}/__scheduled`;
   try {
     await waitForHealth(url, child, 60_000, () => output);
+    if (harness === "miniflare") scheduledUrl = `${await triggersUrl(() => output)}/cdn-cgi/handler/scheduled`;
   } catch (error) {
     await kill();
     throw error;
@@ -140,7 +155,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     port: options.port,
     pid: child.pid!,
     inspectorPort: harness === "wrangler" || process.env.EDGEQ_WORKER_INSPECT === "1" ? options.inspectorPort : undefined,
-    scheduledPath: harness === "miniflare" ? "/cdn-cgi/handler/scheduled" : "/__scheduled",
+    scheduledUrl,
     kill,
     get exited() {
       return exited;

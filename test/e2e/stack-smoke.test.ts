@@ -31,4 +31,22 @@ describe("local stack as npm run dev starts it", () => {
     expect(task).toMatchObject({ status: "succeeded", result: { hello: "push" } });
     expect(stack.qstash.stats().attempts).toBeGreaterThan(before);
   });
+
+  it("serves the Worker on its own socket; the entry worker's port runs the scheduled handler", async () => {
+    const { stack, client } = fixture;
+    const worker = stack.workers[0]!;
+    // the Worker's URL is the app itself: Miniflare's trigger path there is an unknown route
+    const direct = await fetch(`${worker.url}/cdn-cgi/handler/scheduled`);
+    expect(direct.status).toBe(404);
+    expect(direct.headers.get("content-type")).toContain("application/problem+json");
+    expect(new URL(worker.scheduledUrl).port).not.toBe(new URL(worker.url).port);
+    // Miniflare's entry worker answers its trigger path with the scheduled invocation's outcome
+    const trigger = await fetch(`${worker.scheduledUrl}?cron=${encodeURIComponent("* * * * *")}`);
+    expect(trigger.status).toBe(200);
+    expect(await trigger.text()).toBe("ok");
+    // and the Worker's own socket serves the API as before
+    const { id } = await client.enqueue(`smoke-direct-${Date.now()}`, { fn: "echo", input: { direct: true } });
+    expect(id).toMatch(/\S/);
+    expect((await fetch(`${worker.url}/health`)).status).toBe(200);
+  }, 60_000);
 });
