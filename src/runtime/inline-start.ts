@@ -15,12 +15,20 @@ import type { Env } from "../env";
 import type { PushInfo } from "../queue/index";
 import { type BudgetLimits, systemClock } from "./budget";
 import { type EnqueuePushDeps, publishEnqueuePush } from "./enqueue-push";
-import { handlePush } from "./push";
+import { handlePush, ReplayedDeliveryError } from "./push";
+import type { ReplayMark } from "../queue/types";
+import { replayMark } from "../security/index";
 import { publishSafetyNet } from "./safety-net";
-import type { RuntimeOptions } from "./runtime";
+import { PUSH_BUDGET, type RuntimeOptions } from "./runtime";
 
-/** Short: waitUntil lasts 30 s after the answer; backlog left is pushed for as a push invocation's is. */
-export const INLINE_BUDGET: BudgetLimits = { softMs: 1_000, hardMs: 20_000, maxBatches: 50 };
+/**
+ * A push invocation's claiming time (PUSH_BUDGET), a shorter hard end: waitUntil lasts 30 s after
+ * the answer. [inline, issue 11] Not shorter: with claims for 1 s, a busy queue's inline
+ * invocation ended every second, and in the gap before its follow-up push each Worker's next
+ * enqueue started another beside it (two workers' single enqueues: 2.6–3.0 Redis commands a task
+ * against 1.7 on the push path, alternated).
+ */
+export const INLINE_BUDGET: BudgetLimits = { softMs: PUSH_BUDGET.softMs, hardMs: 20_000, maxBatches: PUSH_BUDGET.maxBatches };
 
 /** On unless EDGEQ_INLINE_START is "off" (then every enqueue publishes a push, as before). */
 export function inlineStartOn(env: Pick<Env, "EDGEQ_INLINE_START">): boolean {
@@ -42,10 +50,23 @@ const started = new Set<string>();
 const MAX_REMEMBERED = 1_000;
 
 /**
+ * [inline, issue 11] Whoever starts the epoch's inline invocation first, across Workers: its start
+ * script sets this mark (SET NX, as a delivery's replay mark) and any other start of the same epoch
+ * finds it and does nothing. Its enqueue read the epoch before the winner's start advanced it, so
+ * its task was stored before the winner's claim (autoscale.ts's argument for a dropped push).
+ * Without it, two Workers' first enqueues into an idle queue started two drainers side by side
+ * (two workers' single enqueues: 2.6–3.5 Redis commands a task against 1.7 on the push path).
+ */
+function inlineMark(prefix: string, epoch: number): ReplayMark {
+  const now = systemClock.now();
+  return replayMark(prefix, `inline.${epoch}`, "inline", now, now);
+}
+
+/**
  * Runs the invocation here unless one was started for the same epoch; publishes the push when it
  * could not. Never throws: it runs in waitUntil.
  */
-export async function startInline(env: Env, scope: string, queue: string, options: RuntimeOptions, pushDeps: EnqueuePushDeps, pushInfo: PushInfo): Promise<void> {
+export async function startInline(env: Env, scope: string, queue: string, options: RuntimeOptions, pushDeps: EnqueuePushDeps & { prefix: string }, pushInfo: PushInfo): Promise<void> {
   const key = `${scope}|${queue}|${pushInfo.pushEpoch}`;
   if (started.has(key)) return;
   if (started.size >= MAX_REMEMBERED) started.clear();
@@ -56,8 +77,10 @@ export async function startInline(env: Env, scope: string, queue: string, option
   // beside the run, not before it: the net's round trip to QStash stays off the task's path
   const net = publishSafetyNet(pushDeps, queue, pushInfo.maxParallel, systemClock.now());
   try {
-    await handlePush(env, { queue }, { ...options, budget: INLINE_BUDGET });
+    await handlePush(env, { queue }, { ...options, budget: INLINE_BUDGET }, inlineMark(pushDeps.prefix, pushInfo.pushEpoch));
   } catch (error) {
+    // another Worker's enqueue of the same epoch started it: one drainer, as one push would be
+    if (error instanceof ReplayedDeliveryError) return void (await net);
     pushDeps.log.warn("the inline start failed; publishing the push", { queue, error: String(error) });
     await publishEnqueuePush(pushDeps, queue, { pushInfo, readyNow: true });
   }
