@@ -12,7 +12,7 @@
  * waiter answers from it, saving the read and its round trip after the settle.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
-import { splitTaskId, taskIdOf } from "../queue/index";
+import { awaitDone, recordsByTaskId, splitTaskId, taskIdOf } from "../queue/index";
 
 export const FIRST_INTERVAL_MS = 5;
 export const MAX_INTERVAL_MS = 1_500;
@@ -33,7 +33,14 @@ export function isFinal(status: TaskStatus): boolean {
 export interface Finished {
   ids: string[];
   records: Map<string, string>;
+  /** Handed over in this isolate (queue/done-notices.ts), not heard on the done channel. */
+  notice?: true;
 }
+
+/** What answered a wait: a record a notice or a done message carried, or a read. */
+export type WaitAnswer = "notice" | "channel" | "read";
+/** The response header of a `?wait=` read that names its WaitAnswer. */
+export const WAIT_ANSWER_HEADER = "Edgeq-Wait-Answer";
 
 /** A subscription to a queue's finished ids (doneChannel): `next()` resolves on the next batch. */
 export interface CompletionListener {
@@ -43,9 +50,13 @@ export interface CompletionListener {
   close(): void;
 }
 
-export type Listen = (queue: string) => CompletionListener;
+/** Wake-ups for the task `id` of `queue` (a listener on the queue's channel may ignore the id). */
+export type Listen = (queue: string, id: string) => CompletionListener;
 
-/** The task once it is final, or as it is when `waitMs` runs out or the client goes away. */
+/**
+ * The task once it is final, or as it is when `waitMs` runs out or the client goes away; `answer`
+ * is told what answered.
+ */
 export async function waitForTask(
   queue: Pick<TaskQueue, "get" | "fromRecord">,
   id: string,
@@ -53,25 +64,26 @@ export async function waitForTask(
   signal?: AbortSignal,
   listen?: Listen,
   firstIntervalMs = FIRST_INTERVAL_MS,
+  answer?: { by?: WaitAnswer },
 ): Promise<TaskRecord | null> {
   const done = (task: TaskRecord | null) => !task || isFinal(task.status);
   // An id that names its queue (`<queue>~<local>`) is subscribed for beside the first read, not
   // after it: the subscription is active a round trip sooner, before the settle more often, so that
   // the wake-up answers rather than the read made once it is active.
   const named = listen ? splitTaskId(id)?.queue : undefined;
-  const early = named === undefined ? undefined : listen!(named);
-  const first = await queue.get(id).catch((error: unknown) => {
-    early?.close();
-    throw error;
-  });
-  if (done(first) || !listen) {
-    early?.close();
-    return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
+  const early = named === undefined ? undefined : listen!(named, id);
+  if (answer) answer.by = "read";
+  let first: TaskRecord | null | undefined;
+  if (!early) {
+    first = await queue.get(id);
+    if (done(first) || !listen) return pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first);
   }
   // Reads go on as without a listener while the subscription is being set up (a new streaming
   // request): a wake-up only cuts a wait short. The read once it is active catches a completion
-  // published before it was, or before this waiter asked for wake-ups.
-  const listener = early ?? listen(first!.queue);
+  // published before it was, or before this waiter asked for wake-ups. With the early listener the
+  // first read is made by pollUntil, so that a wake-up during it answers too.
+  const listener = early ?? listen!(first!.queue, id);
+  const carriedBy = new Map<TaskRecord, WaitAnswer>();
   try {
     // the task as the wake-up carried it (undefined: not carried, or not final, so read it)
     const woken = async (): Promise<TaskRecord | null | undefined> => {
@@ -80,10 +92,14 @@ export async function waitForTask(
         if (!finished.ids.includes(id)) continue;
         const record = finished.records.get(id);
         const carried = record === undefined ? undefined : queue.fromRecord(id, record);
-        return carried && done(carried) ? carried : undefined;
+        if (!carried || !done(carried)) return undefined;
+        carriedBy.set(carried, finished.notice ? "notice" : "channel");
+        return carried;
       }
     };
-    return await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken, listener.ready);
+    const task = await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken, listener.ready);
+    if (answer && task) answer.by = carriedBy.get(task) ?? "read";
+    return task;
   } finally {
     listener.close();
   }
@@ -96,8 +112,9 @@ function sleep(ms: number): Promise<void> {
 /**
  * Reads until `done` says so (or `waitMs` runs out, or the client goes away); the last read. Between
  * reads it waits out the interval, or less when `woken` resolves first (and is then asked again);
- * a value `woken` brings is taken instead of a read. When `ready` resolves it reads once more and
- * the interval becomes MAX_INTERVAL_MS: wake-ups do the work from then on.
+ * a value `woken` brings is taken instead of a read, and ends a read still in flight (the read's
+ * answer is then dropped: a wake-up brings only a final task, as the settle stored it). When `ready`
+ * resolves it reads once more and the interval becomes MAX_INTERVAL_MS: wake-ups do the work from then on.
  */
 export async function pollUntil<T>(
   read: () => Promise<T>,
@@ -111,9 +128,20 @@ export async function pollUntil<T>(
 ): Promise<T> {
   const deadline = Date.now() + waitMs;
   let interval = firstInterval;
-  let value = firstValue === undefined ? await read() : firstValue;
   const wakeUp = () => woken?.().then((carried) => ({ reason: "woken" as const, carried }));
   let wake = wakeUp();
+  // a settle often lands while a read is in flight (the one once the subscription is active, most
+  // of all): its wake-up answers then, not the read's reply a round trip later
+  const readOrWake = async (): Promise<T> => {
+    const reading = read();
+    if (!wake) return reading;
+    reading.catch(() => {}); // a wake-up may answer first: the read's failure then matters to no one
+    const first = await Promise.race([reading.then((value) => ({ reason: "read" as const, value })), wake]);
+    if (first.reason === "read") return first.value;
+    wake = wakeUp();
+    return first.carried !== undefined ? first.carried : reading;
+  };
+  let value = firstValue === undefined ? await readOrWake() : firstValue;
   let listening = ready?.then(() => ({ reason: "ready" as const }));
   while (!done(value) && !signal?.aborted) {
     const left = deadline - Date.now();
@@ -130,9 +158,42 @@ export async function pollUntil<T>(
       listening = undefined;
       interval = Math.max(interval, MAX_INTERVAL_MS);
     } else interval = nextInterval(interval);
-    value = await read();
+    value = await readOrWake();
   }
   return value;
+}
+
+/**
+ * `listen` with this isolate's done notices beside it (queue/done-notices.ts): a task settled by an
+ * invocation in this isolate wakes its waiter with no hop through the REST server. Registered when
+ * the listener is made (before the waiter's first read, for an id that names its queue), removed
+ * when it closes; the channel's subscription and its `ready` are kept as they are, for settles in
+ * other isolates and for the read that catches a completion before either was in place.
+ */
+export function withDoneNotices(listen: Listen, prefix: string): Listen {
+  return (queue, id) => {
+    const channel = listen(queue, id);
+    let remove: (() => void) | undefined;
+    let notice: Promise<Finished> | undefined = new Promise<Finished>((resolve) => {
+      remove = awaitDone(prefix, id, (record) => resolve({ ids: [id], records: new Map(record === undefined ? [] : [[id, record]]), notice: true }));
+    });
+    if (!remove) notice = undefined;
+    return {
+      // a notice is handed once; the channel goes on (a race it lost leaves a next() pending there,
+      // answered by a later message, which no one then needs: the notice ends the wait)
+      next: async () => {
+        if (!notice) return channel.next();
+        const finished = await Promise.race([channel.next(), notice]);
+        if (finished.notice) notice = undefined;
+        return finished;
+      },
+      ready: channel.ready,
+      close: () => {
+        remove?.();
+        channel.close();
+      },
+    };
+  };
 }
 
 /** A listener over @upstash/redis's subscribe() (SSE through the REST API). */
@@ -163,16 +224,7 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
 export function parseFinished(queue: string, message: string): Finished {
   const space = message.indexOf(" ");
   const ids = (space < 0 ? message : message.slice(0, space)).split(",").map((local) => taskIdOf(queue, local));
-  const records = new Map<string, string>();
-  if (space >= 0) {
-    try {
-      const byLocal = JSON.parse(message.slice(space + 1)) as Record<string, unknown>;
-      for (const [local, record] of Object.entries(byLocal)) if (typeof record === "string") records.set(taskIdOf(queue, local), record);
-    } catch {
-      // ids alone: each waiter reads its task
-    }
-  }
-  return { ids, records };
+  return { ids, records: recordsByTaskId(queue, space < 0 ? "" : message.slice(space + 1)) };
 }
 
 interface SubscriberLike {

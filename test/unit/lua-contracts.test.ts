@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "11af078912a5c7ac05abded6349fb9f96481c30c",
-  "settle": "985a66d0a0a38f8f78c3d9a1afa0de38bff51a6c",
+  "settle": "170d73ef1f7d493a79312bb2c91c01c26924a3b1",
   "extend": "3dfdf87d9339f36dcc0af6ef7c8eaacf4ed533ad",
   "cancel": "4d481255c97d08d432e9bac46821163f7fdfe8b7",
   "dead": "4234392002bb977cb5af998d57de650bf5064ad0",
