@@ -132,8 +132,9 @@ async function endToEnd(call: ReturnType<typeof api>, watch: TaskQueue, tasks: n
 
 /** endToEndTasks 0 measures the latency alone (`npm run bench -- --only latency`). */
 export async function measureFullSystem(latencyTasks: number, endToEndTasks: number, workers: number): Promise<{ latency: LatencyResult; endToEnd: EndToEndResult | null }> {
-  // A slow cron keeps the push path honest: results must not come from the safety-net trigger.
-  const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true });
+  // A slow cron keeps the push path honest: results must not come from the safety-net trigger; and
+  // the push path it is (EDGEQ_INLINE_START=off): the default inline start is --only system's row.
+  const stack = await startStack({ workers, cronEverySeconds: 3600, quiet: true, inlineStart: false });
   const undoSignal = stopOnSignal(() => stack.stop());
   try {
     const call = api(stack.info);

@@ -29,7 +29,7 @@ if (positionals.length < 2) throw new Error("name two revisions or more (\".\" f
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const runnerName = values.single ? "system-single-run.ts" : "system-wait-run.ts";
 // the single pattern's counting (bench/system.ts, redis-probe.ts) goes along: every revision counted alike
-const copied = values.single ? [runnerName, "system.ts", "redis-probe.ts"] : [runnerName];
+const copied = values.single ? [runnerName, "system.ts", "redis-probe.ts", "qstash-published.ts"] : [runnerName, "qstash-published.ts"];
 const scratch = mkdtempSync(join(tmpdir(), "edgeq-wait-ab-"));
 
 /** A tree for `rev`: this one for ".", else the revision's files with this tree's node_modules. */
@@ -53,13 +53,13 @@ else try {
       if (child.status !== 0) throw new Error(`the run of ${rev} exited with ${child.status}`);
       const run = JSON.parse(child.stdout.trim().split("\n").pop()!) as WaitRun;
       runs[i]!.push(run);
-      console.log(`round ${round} ${rev}: p50 ${run.p50.toFixed(1)} p99 ${run.p99.toFixed(1)} ms, stages ${run.stages.join("/")} ms, ${run.restPerTask.toFixed(2)} REST requests, ${run.commandsPerTask.toFixed(2)} Redis commands, ${run.scriptUsecPerTask.toFixed(0)} µs of scripts a task (load ${loadavg()[0]!.toFixed(2)})`);
+      console.log(`round ${round} ${rev}: p50 ${run.p50.toFixed(1)} p99 ${run.p99.toFixed(1)} ms, stages ${run.stages.join("/")} ms, ${run.restPerTask.toFixed(2)} REST requests, ${run.commandsPerTask.toFixed(2)} Redis commands, ${run.scriptUsecPerTask.toFixed(0)} µs of scripts, ${run.messagesPerTask.toFixed(3)} QStash messages a task (load ${loadavg()[0]!.toFixed(2)})`);
     }
   }
-  console.log("\n| revision | p50 ms (median of runs) | p99 ms | stages ms: 202 / claimed / run / answered | REST requests a task | Redis commands a task |\n|---|---|---|---|---|---|");
+  console.log("\n| revision | p50 ms (median of runs) | p99 ms | stages ms: 202 / claimed / run / answered | REST requests a task | Redis commands a task | QStash messages a task |\n|---|---|---|---|---|---|---|");
   for (const [i, rev] of positionals.entries()) {
     const of = (pick: (run: WaitRun) => number) => median(runs[i]!.map(pick));
-    console.log(`| ${rev} | ${of((r) => r.p50).toFixed(1)} | ${of((r) => r.p99).toFixed(1)} | ${[0, 1, 2, 3].map((s) => of((r) => r.stages[s]!)).join(" / ")} | ${of((r) => r.restPerTask).toFixed(2)} | ${of((r) => r.commandsPerTask).toFixed(2)} |`);
+    console.log(`| ${rev} | ${of((r) => r.p50).toFixed(1)} | ${of((r) => r.p99).toFixed(1)} | ${[0, 1, 2, 3].map((s) => of((r) => r.stages[s]!)).join(" / ")} | ${of((r) => r.restPerTask).toFixed(2)} | ${of((r) => r.commandsPerTask).toFixed(2)} | ${of((r) => r.messagesPerTask).toFixed(3)} |`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

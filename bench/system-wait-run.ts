@@ -3,12 +3,13 @@
  * measures it, with what each task cost: REST requests, Redis commands and Redis time in scripts.
  * Prints one line of JSON. bench/system-wait-ab.ts copies this file into other revisions' trees, so
  * it imports only what every revision since the stages were measured has (dev/stack.ts,
- * bench/load-client.ts, bench/redis-probe.ts, bench/workload.ts). Percentiles as bench/system.ts takes them.
+ * bench/load-client.ts, bench/redis-probe.ts, bench/workload.ts) and qstash-published.ts, copied with it. Percentiles as bench/system.ts takes them.
  *
  *   node --import tsx bench/system-wait-run.ts TASKS
  */
 import { startStack } from "../dev/stack";
 import { runLoad } from "./load-client";
+import { messagesPublishedSince } from "./qstash-published";
 import { commandDelta, RedisProbe } from "./redis-probe";
 import { percentile } from "./workload";
 
@@ -21,6 +22,8 @@ export interface WaitRun {
   commandsPerTask: number;
   /** Redis time in scripts (EVALSHA, inner calls included), microseconds. */
   scriptUsecPerTask: number;
+  /** QStash messages published a task: pushes, or the inline start's safety nets (delayed pushes). */
+  messagesPerTask: number;
 }
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -33,6 +36,7 @@ export async function waitRun(tasks: number): Promise<WaitRun> {
     await runLoad({ kind: "wait", ...load, tasks: 5 }); // compiles the route's code paths
     const before = await probe.commands();
     const rest0 = stack.rest.stats().requests;
+    const qstashSince = Date.now();
     const { samplesMs, stagesMs } = await runLoad({ kind: "wait", ...load, tasks });
     const delta = commandDelta(before, await probe.commands());
     const usec = (delta.usecByCommand.evalsha ?? 0) + (delta.usecByCommand.eval ?? 0);
@@ -44,6 +48,7 @@ export async function waitRun(tasks: number): Promise<WaitRun> {
       restPerTask: (stack.rest.stats().requests - rest0) / tasks,
       commandsPerTask: delta.total / tasks,
       scriptUsecPerTask: usec / tasks,
+      messagesPerTask: (await messagesPublishedSince(stack.info, qstashSince)) / tasks,
     };
   } finally {
     await probe.close();

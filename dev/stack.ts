@@ -54,7 +54,10 @@ export interface StackOptions {
   cluster?: boolean;
   /** Databases in all (default 1): the main one and `shards - 1` more, each with its REST server. */
   shards?: number;
-  /** EDGEQ_INLINE_START=on for the Workers (src/runtime/inline-start.ts); EDGEQ_INLINE_START=on in this process's environment sets it too. */
+  /**
+   * The inline start (src/runtime/inline-start.ts), on by default as in production; false, or
+   * EDGEQ_INLINE_START=off in this process's environment, gives the Workers EDGEQ_INLINE_START=off (the push path).
+   */
   inlineStart?: boolean;
 }
 
@@ -174,7 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         `UPSTASH_REDIS_REST_URL=${rest.url}`,
         `UPSTASH_REDIS_REST_TOKEN=${redisRestToken}`,
         ...(shards.length > 0 ? [`EDGEQ_REDIS_SHARDS=${shardsSecret(shards)}`] : []),
-        ...((options.inlineStart ?? process.env.EDGEQ_INLINE_START === "on") ? ["EDGEQ_INLINE_START=on"] : []),
+        ...((options.inlineStart ?? process.env.EDGEQ_INLINE_START !== "off") ? [] : ["EDGEQ_INLINE_START=off"]),
         `QSTASH_URL=${qstash.url}`,
         `QSTASH_TOKEN=${qstashToken}`,
         `QSTASH_CURRENT_SIGNING_KEY=${qstashCurrentSigningKey}`,

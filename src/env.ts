@@ -15,7 +15,7 @@ export interface Env {
   EDGEQ_KEY_PREFIX?: string;
   /** Hosts completion callbacks may reach, "hooks.example.com,*.example.org"; loopback only when unset (src/security/callback-hosts.ts). */
   EDGEQ_CALLBACK_HOSTS?: string;
-  /** "on": a single enqueue into an idle queue runs the queue's first invocation itself, no push (src/runtime/inline-start.ts). */
+  /** On unless "off": a single enqueue into an idle queue runs the queue's first invocation itself, with a delayed push as its safety net (src/runtime/inline-start.ts); "off" pushes for every enqueue. */
   EDGEQ_INLINE_START?: string;
   /** The main database: every queue with one database; with EDGEQ_REDIS_SHARDS, its share of queues and the deployment's own state. */
   UPSTASH_REDIS_REST_URL: string;

@@ -50,6 +50,8 @@ export interface PushRequest {
   notBefore?: number;
   /** A fold push (jobs/fold-push.ts): the worker folds the queue's outbox and claims nothing. */
   fold?: true;
+  /** An inline start's safety net (safety-net.ts). */
+  net?: true;
 }
 
 export interface PushEpoch {

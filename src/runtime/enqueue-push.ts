@@ -1,7 +1,7 @@
 /** The push an enqueue publishes after new tasks are stored, so that a worker starts for the queue. */
 import { type PushInfo } from "../queue/index";
 import type { TaskQueue } from "../queue/types";
-import { pushRequests, delayedPushRequests } from "./autoscale";
+import { type PushRequest, pushRequests, delayedPushRequests } from "./autoscale";
 import { type Clock, systemClock } from "./budget";
 import type { PushEpochs } from "./epochs";
 import type { Logger } from "./logger";
@@ -41,16 +41,7 @@ export async function publishEnqueuePush(deps: EnqueuePushDeps, queue: string, o
     // a live invocation claims again before its mark lapses (queue/scripts/pieces/live.ts)
     const readyNow = (options.readyNow ?? true) && !live;
     const wanted = [...pushRequests(queue, { epoch, now }, readyNow ? 1 : 0, maxParallel), ...delayedPushRequests(queue, later, maxParallel)];
-    const pushes = wanted.filter((push) => !recentlyPublished(deps.publisher, push.deduplicationId, now));
-    if (pushes.length === 0) return 0;
-    const marks = deps.publisher.destination === undefined ? [] : pushes.map((push) => markOf(deps.publisher, push.deduplicationId));
-    for (const mark of marks) published.set(mark, now + REMEMBER_MS);
-    try {
-      return countNew(await deps.publisher.publish(pushes));
-    } catch (error) {
-      for (const mark of marks) published.delete(mark);
-      throw error;
-    }
+    return await publishUnlessRecent(deps.publisher, wanted, now);
   } catch (error) {
     deps.log.warn("could not publish the enqueue push; the cron will pick the tasks up", { queue, error: String(error) });
     return 0;
@@ -65,6 +56,20 @@ export async function publishEnqueuePush(deps: EnqueuePushDeps, queue: string, o
 const published = new Map<string, number>();
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 1_000;
+
+/** Publishes those of `wanted` this isolate did not publish lately; how many QStash took as new. Throws as the publisher does. */
+export async function publishUnlessRecent(publisher: PushPublisher, wanted: PushRequest[], now: number): Promise<number> {
+  const pushes = wanted.filter((push) => !recentlyPublished(publisher, push.deduplicationId, now));
+  if (pushes.length === 0) return 0;
+  const marks = publisher.destination === undefined ? [] : pushes.map((push) => markOf(publisher, push.deduplicationId));
+  for (const mark of marks) published.set(mark, now + REMEMBER_MS);
+  try {
+    return countNew(await publisher.publish(pushes));
+  } catch (error) {
+    for (const mark of marks) published.delete(mark);
+    throw error;
+  }
+}
 
 function markOf(publisher: PushPublisher, deduplicationId: string): string {
   return `${publisher.destination}|${deduplicationId}`;

@@ -18,6 +18,8 @@ export interface PushEpochs {
    * on the queue's enqueues push again. It checks the backlog after this, for those that did not.
    */
   endLive(queue: string): Promise<void>;
+  /** Until when (ms) the queue's live mark promises another claim, as enqueues read it (its stats copy); null: no mark. */
+  liveUntil(queue: string): Promise<number | null>;
 }
 
 export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel" | "hget" | "hincrby">, prefix: string): PushEpochs {
@@ -38,6 +40,10 @@ export function redisPushEpochs(redis: Pick<Redis, "incr" | "get" | "hdel" | "hg
       if (live > 0) await redis.hincrby(keys.stats, LEDGER_FIELD, -live * LEDGER_UNIT);
       await redis.hdel(keys.stats, LIVE_MARK_FIELD);
       await redis.hdel(keys.meta, LIVE_MARK_FIELD);
+    },
+    async liveUntil(queue) {
+      const value = await redis.hget<string | number>(queueKeyMap(prefix, queue).stats, LIVE_MARK_FIELD);
+      return value === null || value === undefined ? null : Number(value);
     },
   };
 }

@@ -44,7 +44,7 @@ export function qstashPublisher(client: Pick<Client, "batchJSON">, options: Publ
   const url = workUrl(options.publicUrl);
   const message = (push: PushRequest) => ({
     url,
-    body: (push.fold ? { queue: push.queue, fold: true } : { queue: push.queue }) satisfies PushMessage,
+    body: { queue: push.queue, ...(push.fold ? { fold: true } : {}), ...(push.net ? { net: { parallelism: push.parallelism ?? 1 } } : {}) } satisfies PushMessage,
     deduplicationId: push.deduplicationId,
     ...(push.parallelism === undefined ? {} : { flowControl: { key: flowControlKey(push.queue), parallelism: push.parallelism } }),
     retries: options.retries,

@@ -5,6 +5,7 @@ import { createBudget } from "./budget";
 import { PUSH_BUDGET, type RuntimeOptions, runtimeFromEnv } from "./runtime";
 import { ReplayedDeliveryError, runInvocation } from "./invocation";
 import { takeReplayMark } from "../security/index";
+import { deferredWhileLive } from "./safety-net";
 import type { BatchReport, PushMessage } from "./types";
 
 /**
@@ -21,6 +22,10 @@ export async function handlePush(env: Env, message: PushMessage, options: Runtim
     // It claims nothing, so no start script sets the mark: set here, in a request of its own.
     if (replayMark && !(await takeReplayMark(runtime.clients.redis, replayMark))) throw new ReplayedDeliveryError(message.queue);
     return runtime.foldFromPush(message.queue);
+  }
+  // an inline start's safety net: put off while an invocation holds the queue (safety-net.ts)
+  if (message.net && (await deferredWhileLive(runtime, message.queue, message.net.parallelism))) {
+    return { queue: message.queue, claimed: 0, succeeded: 0, retrying: 0, dead: 0, stale: 0, published: 1, durationMs: 0 };
   }
   return runInvocation(message.queue, createBudget(options.budget ?? PUSH_BUDGET, runtime.clock), runtime, replayMark);
 }

@@ -52,6 +52,11 @@ export interface PushMessage {
   queue: string;
   /** A fold push: fold the queue's outbox (src/runtime/jobs/fold-push.ts) and claim nothing. */
   fold?: true;
+  /**
+   * An inline start's safety net (src/runtime/safety-net.ts): deferred while the queue is live,
+   * published again with the flow-control parallelism it carried.
+   */
+  net?: { parallelism: number };
 }
 
 /** What one invocation did: returned by the push handler as JSON and logged by the cron handler. */

@@ -56,6 +56,19 @@ export async function enqueuePlanned(client: EdgeqClient, queue: string, tasks: 
   return ids.flat();
 }
 
+/**
+ * Enqueues one task a request, one after another with a pause between: their queue goes idle between
+ * them, so that many start it inline (src/runtime/inline-start.ts) rather than finding it live.
+ */
+export async function enqueueSingly(client: EdgeqClient, queue: string, tasks: PlannedTask[], pauseMs = 20): Promise<string[]> {
+  const ids: string[] = [];
+  for (const task of tasks) {
+    ids.push((await client.enqueue(queue, task.input)).id);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return ids;
+}
+
 /** Cancels each task; a 409 may be the answer to a retry whose first try canceled it (checked later). */
 export async function cancelAll(client: EdgeqClient, ids: string[]): Promise<void> {
   await inParallel(ids, 16, (id) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unleashChaos } from "../../dev/chaos";
 import { startStack, type Stack } from "../../dev/stack";
 import { createClient, type EdgeqClient } from "../../src/client/index";
-import { cancelAll, checkApiAgrees, checkOutcomes, describeUnsettled, enqueuePlanned, estimatePiDirect, jobFinished, planTasks, settled, UnsettledError } from "./chaos-plan";
+import { cancelAll, checkApiAgrees, checkOutcomes, describeUnsettled, enqueuePlanned, enqueueSingly, estimatePiDirect, jobFinished, planTasks, settled, UnsettledError } from "./chaos-plan";
 
 // The whole system under faults: two Worker processes behind one URL, killed and restarted at
 // random; REST requests failing before Redis sees them, hanging, or losing their answer after Redis
@@ -16,10 +16,13 @@ const CRON_S = Number(process.env.EDGEQ_CHAOS_CRON_S ?? 60);
 // or else by the cron's upkeep, which a fault may also strike; room for three ticks of it. A task
 // that never comes back still fails the run.
 const DRAIN_MS = Math.max(150_000, TASKS * 8) + 3 * CRON_S * 1000;
+// Single-task enqueues beside the batches (1 in 100, at least 20), one request each into a queue of
+// their own that goes idle between them: their inline starts run under the same faults and kills.
+const SINGLES = Math.max(20, Math.round(TASKS / 100));
 // A map-reduce job beside the tasks: its sample count reveals any partial folded twice or never.
 const JOB = { tasks: Math.max(500, TASKS / 10), samples: 1_000, seed: SEED };
 
-describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, worker kills`, () => {
+describe(`chaos: ${TASKS} tasks (${SINGLES} more enqueued singly) under REST faults, duplicate and late pushes, worker kills`, () => {
   let stack: Stack;
   let client: EdgeqClient;
   beforeAll(async () => {
@@ -46,7 +49,10 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     };
     await client.updateQueue(queue, settings);
     await client.updateQueue(`${queue}-job`, settings);
+    const singlesQueue = `${queue}-single`;
+    await client.updateQueue(singlesQueue, settings);
     const tasks = planTasks(SEED, TASKS);
+    const singles = planTasks(SEED + 1, SINGLES);
     // Started before the faults: POST /v1/jobs is not safe to repeat (the server picks the job id).
     const job = await client.startJob("estimate-pi", JOB, `${queue}-job`);
 
@@ -61,19 +67,23 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     const started = Date.now();
     let report;
     let ids: string[];
+    let singleIds: string[];
     let finishedJob;
     try {
-      ids = await enqueuePlanned(client, queue, tasks);
+      [ids, singleIds] = await Promise.all([enqueuePlanned(client, queue, tasks), enqueueSingly(client, singlesQueue, singles)]);
       await cancelAll(client, ids.filter((_, position) => tasks[position]!.plan === "cancel"));
-      await settled(client, queue, TASKS, DRAIN_MS).catch(async (error: unknown) => {
-        // a stall seen once (28 tasks "running" past the deadline) was never explained: say what is left
-        // faults off first (stop is idempotent), so that the reads that describe the stall succeed
-        if (error instanceof UnsettledError) {
-          await chaos.stop();
-          throw new Error(`${error.message}\n${await describeUnsettled(stack.info, ids, error.counts)}`);
-        }
-        throw error;
-      });
+      await cancelAll(client, singleIds.filter((_, position) => singles[position]!.plan === "cancel"));
+      for (const [name, total, all] of [[queue, TASKS, ids], [singlesQueue, SINGLES, singleIds]] as const) {
+        await settled(client, name, total, DRAIN_MS).catch(async (error: unknown) => {
+          // a stall seen once (28 tasks "running" past the deadline) was never explained: say what is left
+          // faults off first (stop is idempotent), so that the reads that describe the stall succeed
+          if (error instanceof UnsettledError) {
+            await chaos.stop();
+            throw new Error(`${error.message}\n${await describeUnsettled(stack.info, all, error.counts)}`);
+          }
+          throw error;
+        });
+      }
       finishedJob = await jobFinished(client, job.id, DRAIN_MS);
     } finally {
       report = await chaos.stop();
@@ -90,6 +100,13 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     expect(byStatus).toEqual({ succeeded: planned("succeed"), dead: planned("die"), canceled: planned("cancel") });
     expect(staleResults).toEqual([]);
     expect(await checkApiAgrees(client, read)).toBeGreaterThan(0);
+    // the single enqueues likewise: each created once, each ended as planned
+    expect(new Set(singleIds).size).toBe(SINGLES);
+    expect((await client.getQueue(singlesQueue)).counts.enqueued).toBe(SINGLES);
+    const singly = await checkOutcomes(stack.info, singleIds, singles);
+    const plannedSingly = (plan: string) => singles.filter((task) => task.plan === plan).length;
+    expect(singly.byStatus).toEqual({ succeeded: plannedSingly("succeed"), dead: plannedSingly("die"), canceled: plannedSingly("cancel") });
+    expect(singly.staleResults).toEqual([]);
 
     // Every partial folded exactly once: the job saw each sample once, and counted to the same pi.
     const expected = estimatePiDirect(JOB);
@@ -109,7 +126,7 @@ describe(`chaos: ${TASKS} tasks under REST faults, duplicate and late pushes, wo
     const calls = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures + 1 : 0), 0);
     const throws = tasks.reduce((sum, task) => sum + (task.plan === "succeed" ? task.failures : 0), 0);
     console.log(
-      `chaos report: ${JSON.stringify({ tasks: TASKS, wallMs, ...report, plannedThrows: throws, plannedCalls: calls, byStatus, jobTasks: JOB.tasks, duplicateFolds, lost: TASKS - Object.values(byStatus).reduce((a, b) => a + b, 0), staleResults: staleResults.length, counts })}`,
+      `chaos report: ${JSON.stringify({ tasks: TASKS, singles: SINGLES, wallMs, ...report, plannedThrows: throws, plannedCalls: calls, byStatus, jobTasks: JOB.tasks, duplicateFolds, lost: TASKS - Object.values(byStatus).reduce((a, b) => a + b, 0), staleResults: staleResults.length, counts })}`,
     );
   }, DRAIN_MS + 120_000);
 });

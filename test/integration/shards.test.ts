@@ -52,6 +52,8 @@ beforeAll(async () => {
     EDGEQ_TOKENS: `${token}:admin`,
     EDGEQ_REDIS_SHARDS: shardsSecret([db1, db2]),
     EDGEQ_QUEUE_SHARDS: JSON.stringify({ pinned: "db2" }),
+    // the push path: pushes go to a receiver that ignores them, so the tasks stay queued to be read
+    EDGEQ_INLINE_START: "off",
   };
 }, 30_000);
 

@@ -7,7 +7,11 @@ import { QueueName } from "../schemas";
 import type { App } from "../types";
 
 const PushMessage = z
-  .object({ queue: QueueName, fold: z.literal(true).optional().describe("fold the queue's job results only; claim nothing") })
+  .object({
+    queue: QueueName,
+    fold: z.literal(true).optional().describe("fold the queue's job results only; claim nothing"),
+    net: z.object({ parallelism: z.int().min(1) }).optional().describe("an inline start's safety net: put off while the queue is live"),
+  })
   .openapi("PushMessage");
 
 const BatchReport = z

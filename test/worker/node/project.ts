@@ -36,6 +36,9 @@ export const workerProject: TestProjectInlineConfiguration = {
           EDGEQ_PUBLIC_URL: inject("pushSinkUrl"),
           EDGEQ_TOKENS: TEST_EDGEQ_TOKENS,
           EDGEQ_LOG_LEVEL: "warn",
+          // The push path: these tests read the pushes an enqueue publishes from the sink and deliver
+          // them by hand. The inline start (the default) runs in test/e2e/inline-start.test.ts.
+          EDGEQ_INLINE_START: "off",
           // Not the default: key-prefix.test.ts proves every key the Worker writes lands under it.
           EDGEQ_KEY_PREFIX: WORKER_TEST_PREFIX,
           ...stackBindings(inject),
