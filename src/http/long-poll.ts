@@ -12,7 +12,7 @@
  * waiter answers from it, saving the read and its round trip after the settle.
  */
 import type { TaskQueue, TaskRecord, TaskStatus } from "../queue/types";
-import { awaitDone, recordsByTaskId, splitTaskId, taskIdOf } from "../queue/index";
+import { splitTaskId, taskIdOf } from "../queue/index";
 
 export const FIRST_INTERVAL_MS = 5;
 export const MAX_INTERVAL_MS = 1_500;
@@ -33,12 +33,10 @@ export function isFinal(status: TaskStatus): boolean {
 export interface Finished {
   ids: string[];
   records: Map<string, string>;
-  /** Handed over in this isolate (queue/done-notices.ts), not heard on the done channel. */
-  notice?: true;
 }
 
-/** What answered a wait: a record a notice or a done message carried, or a read. */
-export type WaitAnswer = "notice" | "channel" | "read";
+/** What answered a wait: a record the done message carried, or a read. */
+export type WaitAnswer = "channel" | "read";
 /** The response header of a `?wait=` read that names its WaitAnswer. */
 export const WAIT_ANSWER_HEADER = "Edgeq-Wait-Answer";
 
@@ -93,7 +91,7 @@ export async function waitForTask(
         const record = finished.records.get(id);
         const carried = record === undefined ? undefined : queue.fromRecord(id, record);
         if (!carried || !done(carried)) return undefined;
-        carriedBy.set(carried, finished.notice ? "notice" : "channel");
+        carriedBy.set(carried, "channel");
         return carried;
       }
     };
@@ -163,39 +161,6 @@ export async function pollUntil<T>(
   return value;
 }
 
-/**
- * `listen` with this isolate's done notices beside it (queue/done-notices.ts): a task settled by an
- * invocation in this isolate wakes its waiter with no hop through the REST server. Registered when
- * the listener is made (before the waiter's first read, for an id that names its queue), removed
- * when it closes; the channel's subscription and its `ready` are kept as they are, for settles in
- * other isolates and for the read that catches a completion before either was in place.
- */
-export function withDoneNotices(listen: Listen, prefix: string): Listen {
-  return (queue, id) => {
-    const channel = listen(queue, id);
-    let remove: (() => void) | undefined;
-    let notice: Promise<Finished> | undefined = new Promise<Finished>((resolve) => {
-      remove = awaitDone(prefix, id, (record) => resolve({ ids: [id], records: new Map(record === undefined ? [] : [[id, record]]), notice: true }));
-    });
-    if (!remove) notice = undefined;
-    return {
-      // a notice is handed once; the channel goes on (a race it lost leaves a next() pending there,
-      // answered by a later message, which no one then needs: the notice ends the wait)
-      next: async () => {
-        if (!notice) return channel.next();
-        const finished = await Promise.race([channel.next(), notice]);
-        if (finished.notice) notice = undefined;
-        return finished;
-      },
-      ready: channel.ready,
-      close: () => {
-        remove?.();
-        channel.close();
-      },
-    };
-  };
-}
-
 /** A listener over @upstash/redis's subscribe() (SSE through the REST API). */
 export function redisCompletionListener(redis: { subscribe: (channel: string) => SubscriberLike }, channelOf: (queue: string) => string): Listen {
   return (queue) => {
@@ -224,7 +189,16 @@ export function redisCompletionListener(redis: { subscribe: (channel: string) =>
 export function parseFinished(queue: string, message: string): Finished {
   const space = message.indexOf(" ");
   const ids = (space < 0 ? message : message.slice(0, space)).split(",").map((local) => taskIdOf(queue, local));
-  return { ids, records: recordsByTaskId(queue, space < 0 ? "" : message.slice(space + 1)) };
+  const records = new Map<string, string>();
+  if (space >= 0) {
+    try {
+      const byLocal = JSON.parse(message.slice(space + 1)) as Record<string, unknown>;
+      for (const [local, record] of Object.entries(byLocal)) if (typeof record === "string") records.set(taskIdOf(queue, local), record);
+    } catch {
+      // ids alone: each waiter reads its task
+    }
+  }
+  return { ids, records };
 }
 
 interface SubscriberLike {

@@ -6,7 +6,6 @@ import { dedupPartitionOf, dedupSweepHome, generatedPartitions, partitionOf, spl
 import { legacyTasksKey, partitionKeys, replayMarkKey } from "./keys";
 import { packEnqueue, priorityOf, statusOf, toClaimedTask, toTaskRecord } from "./records";
 import { register, registrationDue } from "./registry";
-import { announceSettled } from "./done-notices";
 import { cancelScript } from "./scripts/cancel";
 import { enqueueScript } from "./scripts/enqueue";
 import { extendScript } from "./scripts/extend";
@@ -164,11 +163,9 @@ export async function settle(
   const mark = start?.replayMark;
   args.push(start?.queue ?? "", start ? String(ctx.defaults.batchSize) : "", mark ? String(mark.ttlMs) : "", mark?.value ?? "");
   const labels = new Set<string>();
-  const settledLocal: string[] = [];
   const local = (id: unknown, field: string) => {
     const l = localTaskId(queue, id, field);
     labels.add(partitionOf(l));
-    settledLocal.push(l);
     return l;
   };
   completions.forEach((c, i) => {
@@ -195,7 +192,6 @@ export async function settle(
     if (code === 3) return { id, outcome: "dead" };
     return { id, outcome: "stale" };
   });
-  announceSettled(ctx.prefix, queue, settledLocal.filter((_, i) => outcomes[i]!.outcome === "succeeded" || outcomes[i]!.outcome === "dead"), reply.shown);
   let { claimed, priorities } = reply;
   // the claim stopped at a partition this call did not hold: claim the rest now, with the hint
   const wanted = start ? Number(asArray(reply.start)[0]) === 2 : claimMax > 0;
@@ -232,7 +228,7 @@ const CLAIM_ROUNDS = 3;
 
 /** One settle script call, its reply read; remembers the claim hint for the queue's next call. */
 async function runSettle(ctx: QueueContext, queue: string, args: string[], keys: ScriptKeys) {
-  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue, rawHint, rawShort, rawClaimMax, rawShown] = asArray(await ctx.run(settleScript, queue, ctx.now(), args, keys));
+  const [rawOutcomes, rawClaimed, rawMax, rawStart, rawDue, rawHint, rawShort, rawClaimMax] = asArray(await ctx.run(settleScript, queue, ctx.now(), args, keys));
   const claimedFlat = asArray(rawClaimed);
   const defaultMax = Number(rawMax);
   const claimed: ClaimedTask[] = [];
@@ -244,7 +240,7 @@ async function runSettle(ctx: QueueContext, queue: string, args: string[], keys:
   const hint = asArray(rawHint ?? []).map(text);
   if (hint.length > 0) rememberHint(ctx.prefix, queue, hint);
   const due = rawDue == null ? "" : text(rawDue);
-  return { rawOutcomes, claimed, priorities, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0), shown: rawShown == null ? "" : text(rawShown) };
+  return { rawOutcomes, claimed, priorities, start: rawStart, nextDueAt: due === "" ? null : Number(due), hint, short: Number(rawShort) === 1, claimMax: Number(rawClaimMax ?? 0) };
 }
 
 export async function extendLeases(ctx: QueueContext, queue: string, leases: LeaseExtension[], leaseMs?: number): Promise<ExtendedLease[]> {

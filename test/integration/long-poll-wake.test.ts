@@ -7,7 +7,7 @@
  * answered from it.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type Listen, parseFinished, redisCompletionListener, waitForTask } from "../../src/http/long-poll";
+import { type Listen, parseFinished, redisCompletionListener, type WaitAnswer, waitForTask } from "../../src/http/long-poll";
 import { DONE_RECORD_BYTES } from "../../src/queue/scripts/settle";
 import { createTaskQueue, doneChannel } from "../../src/queue/index";
 import { testKeyspace, testRedis } from "../support/redis-client";
@@ -74,6 +74,18 @@ describe("long-poll woken by completion", () => {
     expect(finished).toEqual(await core.get(task.id));
     // the first read, and the one once the subscription was active: none after the wake-up
     expect(tasks.reads).toBe(2);
+  });
+
+  it("answers from a wake-up that comes while a read is in flight, not the read's reply", async () => {
+    const queue = queueName();
+    const task = await claimOne(queue);
+    // reads that never answer: only the wake-up can end the wait (it used to wait for the read)
+    const stuck = { get: () => new Promise<never>(() => {}), fromRecord: core.fromRecord };
+    const answer: { by?: WaitAnswer } = {};
+    const waiting = waitForTask(stuck, task.id, HOUR, undefined, listen, HOUR, answer);
+    setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: "during the read" }]), 1_500);
+    expect(await waiting).toMatchObject({ id: task.id, status: "succeeded", result: "during the read" });
+    expect(answer.by).toBe("channel");
   });
 
   it("subscribes beside the first read when the id names its queue, and still answers from the wake-up", async () => {

@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "30d710403b5ef7fad69961d9669d85459b6b8ce3",
-  "settle": "8ab924650ecea4096ce514445ccb0c1ced2a60e6",
+  "settle": "091ad13013db9ee1117297516396481648292380",
   "extend": "766f0ce6ef2cb40daa5e149496c4c6e29deac406",
   "cancel": "fd88284b93d71b6da83477aa6ca17c1dfa0663d2",
   "dead": "761044752fbf31019c23c894bb4b81fbd3a9d5a5",

@@ -5,7 +5,7 @@ import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
-import { type Listen, redisCompletionListener, WAIT_ANSWER_HEADER, type WaitAnswer, waitForTask, withDoneNotices } from "../long-poll";
+import { type Listen, redisCompletionListener, WAIT_ANSWER_HEADER, type WaitAnswer, waitForTask } from "../long-poll";
 import { doneChannel } from "../../queue/index";
 import type { EnqueueRequest } from "../../queue/types";
 import type { PayloadCipher } from "../../security/index";
@@ -112,12 +112,12 @@ export function registerTaskRoutes(app: App): void {
       const first = await c.var.queue.get(id);
       if (!first || !tokenReaches(c, first.queue)) throw taskNotFound(id);
     }
-    // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API),
-    // or by a notice when the task settles in this isolate; the header says which answered.
+    // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API);
+    // the header says whether that wake-up or a read answered.
     const { clients } = c.var;
     const listen: Listen = (queue, taskId) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q))(queue, taskId);
     const answer: { by?: WaitAnswer } = {};
-    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, withDoneNotices(listen, clients.prefix), undefined, answer) : await c.var.queue.get(id);
+    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen, undefined, answer) : await c.var.queue.get(id);
     if (answer.by) c.header(WAIT_ANSWER_HEADER, answer.by);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);

@@ -13,12 +13,6 @@ import { defineQueueScript } from "./queue-script";
  */
 export const DONE_RECORD_BYTES = 2_048;
 export const DONE_MESSAGE_BYTES = 16_384;
-/**
- * [wake, issue 11] A call that finished at most this many tasks returns their published records too
- * (queue/done-notices.ts: waiters in the caller's isolate answer from them); a bulk batch's reply
- * does not grow by them.
- */
-export const DONE_REPLY_TASKS = 8;
 
 /** The state fields up to KeepMs, then the front ("\t" head "\n" input) with its job and flow fields, then the rest. */
 const SETTLE_PATTERN = JSON.stringify(
@@ -63,7 +57,7 @@ ARGV[7] "" or, for the start of a worker invocation (start.ts), the queue name: 
   ARGV[10] the mark's value. A start settles nothing (C = F = 0).
 then C triples: id, lease token, result JSON
 then F quintuples: id, lease token, error JSON string, retryable "1"|"0", random in [0,1) for jitter
-Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max (a start's: the batch size), shown }:
+Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max (a start's: the batch size) }:
   outcomes: per completion then per failure, a pair (code, runAt): 1 succeeded, 2 retrying (runAt),
     3 dead; -1 TaskNotFound, -2 LeaseMismatch, -3 NotRunning (nothing written for these)
   claimed: id, record, id, record, ... in claim order (priority, then FIFO)
@@ -73,8 +67,6 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max
     (only a claim or a failure reads it): the caller's delayed push for delayed tasks and retries
   hint: partition labels the next claim should hold (pieces/claim.ts); short: 1 when the claim stopped
     at a partition this call did not hold
-  shown: "" or, when the call finished at most DONE_REPLY_TASKS tasks, the JSON object of their
-    records that the done message carries (below): the records as this call stored them
 Ids are local ids (the queue's keys name the queue, ids.ts).
 Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
 "<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them. When some of
@@ -216,8 +208,6 @@ end
 
 flush()
 -- [edge, issue 11] the small records ride on the wake-up: a ?wait= answers from it, without a read
--- [wake, issue 11] and on the reply of a call that finished few tasks, for waiters in the caller's isolate
-local shownJson = ""
 if #finished > 0 then
   local shown, size = {}, 0
   for _, id in ipairs(finished) do
@@ -225,16 +215,12 @@ if #finished > 0 then
     if rec and #rec <= ${DONE_RECORD_BYTES} and size + #rec <= ${DONE_MESSAGE_BYTES} then shown[id] = rec; size = size + #rec end
   end
   local message = table.concat(finished, ",")
-  if size > 0 then
-    local encoded = cjson.encode(shown)
-    message = message .. " " .. encoded
-    if #finished <= ${DONE_REPLY_TASKS} then shownJson = encoded end
-  end
+  if size > 0 then message = message .. " " .. cjson.encode(shown) end
   redis.call("PUBLISH", META .. ":done", message)
 end
 local due = m._due
 if dueRead then due = nextDue end
 due = flow.due(due) -- flow control: a push when a held key opens
-return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or "", claimHint, claimShort and 1 or 0, claimMax, shownJson}
+return {outcomes, claimed, tonumber(m.maxAttempts) or tonumber(DEFAULTS[1]), start, due or "", claimHint, claimShort and 1 or 0, claimMax}
 `,
 });
