@@ -69,7 +69,7 @@ export { DatabaseUnavailableError, EdgeqError, ErrorCode, QueueNotFoundError, Va
 export { DEFAULT_SETTINGS } from "./settings";
 export { DEFAULT_PREFIX, doneChannel, pushEpochKey, queueKeyMap } from "./keys";
 export { LIVE_MARK_FIELD, LIVE_MARK_MS } from "./scripts/pieces/live";
-export { LEDGER_FIELD, LEDGER_UNIT } from "./stats/lua";
+export { LEDGER_FIELD, LEDGER_MAX_TASKS, LEDGER_UNIT } from "./stats/lua";
 export { QUEUE_NAME_PATTERN, FN_NAME_PATTERN, MAX_BATCH, validateQueueName } from "./validate";
 export { TASK_ID_PATTERN, TASK_REF_PATTERN, newTaskId, splitTaskId, taskIdOf } from "./ids";
 export { MAX_FLOW_KEY_CHARS, MAX_FLOW_PARALLELISM, MAX_FLOW_PERIOD_MS, MAX_FLOW_RATE } from "./flow/control";

@@ -9,7 +9,7 @@ import { Redis as DirectRedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerHandle } from "../../dev/redis-server";
 import { startRestServer, type RestServer } from "../../dev/rest-server/index";
-import { createTaskQueue, LEDGER_FIELD, LEDGER_UNIT, LIVE_MARK_FIELD, LIVE_MARK_MS, queueKeyMap } from "../../src/queue/index";
+import { createTaskQueue, LEDGER_FIELD, LEDGER_MAX_TASKS, LEDGER_UNIT, LIVE_MARK_FIELD, LIVE_MARK_MS, queueKeyMap } from "../../src/queue/index";
 import { redisPushEpochs } from "../../src/runtime/epochs";
 import type { TaskQueue } from "../../src/queue/types";
 import { innerCalls } from "../support/inner-calls";
@@ -70,6 +70,16 @@ describe("inner calls of a single-task enqueue", () => {
     expect(live).toBe(false);
     // [cmds] the ledger's HINCRBY tells the mark is gone; the stats are then read and written as before
     expect(calls).toEqual({ script: 1, hset: 2, rpush: 1, zadd: 1, hmget: 2, get: 1, hincrby: 1 });
+  });
+
+  it("a bulk call (more than LEDGER_MAX_TASKS tasks) skips the ledger: its HINCRBY would cost a command on an idle queue", async () => {
+    while ((await queue.claim("q", 100)).length > 0) clock += 1;
+    clock += 5;
+    const bulk = Array.from({ length: LEDGER_MAX_TASKS + 1 }, (_, i) => ({ fn: "echo", input: i }));
+    const calls = await innerCalls(direct, async () => void (await queue.enqueueAndPeek("q", bulk)));
+    expect(calls.hincrby).toBeUndefined();
+    expect(calls).toMatchObject({ script: 1, hmget: 2, get: 1 });
+    while ((await queue.claim("q", 100)).length > 0) clock += 1;
   });
 
   it("[cmds] the ledger's enqueues are counted at once by readers, and folded into the counters by the next stats write", async () => {

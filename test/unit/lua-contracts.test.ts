@@ -86,12 +86,12 @@ describe("Lua script contracts", () => {
 
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
-  "enqueue": "30d710403b5ef7fad69961d9669d85459b6b8ce3",
-  "settle": "091ad13013db9ee1117297516396481648292380",
-  "extend": "766f0ce6ef2cb40daa5e149496c4c6e29deac406",
-  "cancel": "fd88284b93d71b6da83477aa6ca17c1dfa0663d2",
-  "dead": "761044752fbf31019c23c894bb4b81fbd3a9d5a5",
-  "upkeep": "9f622b8628b6d4efb7864a37e09e349bfd5f1d63",
+  "enqueue": "ea414c7e2f0e2a550d0c6a27e416d89d96b64113",
+  "settle": "4d620a24dcfb0614bce091a0d0a34b2993ee97cf",
+  "extend": "18a15bf272115e6791b1c26f3a3852e4deab77f3",
+  "cancel": "e8590135d162480a2627eb5bd8880f4e8729aade",
+  "dead": "60da8b13a608760de274a5d1d38a9c7fd4a204d7",
+  "upkeep": "3634a1bf29d8393d22ab23a38bb6e11ac3ea01a8",
   "stats": "596a9f9a174e483e74e300e8f2d28089031b80c0",
   "settings": "64f262692bcdecb3913d8e4d8d8891b3fc0dc941",
   "deadPage": "b8e6dd08109cdbf3410da37851d436dd3ec57ad8",

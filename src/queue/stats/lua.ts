@@ -34,6 +34,12 @@ export const MINUTE_LETTERS = ["e", "s", "f", "x", "c", "r"] as const;
 export const LEDGER_FIELD = "_el";
 /** The ledger's live part is counted in units of this (pending stays below half of it: Lua's doubles hold the sum exactly). */
 export const LEDGER_UNIT = 2 ** 21;
+/**
+ * Enqueue calls of more tasks than this skip the ledger: its HINCRBY saves a command only on a live
+ * queue and costs one on an idle one, and a bulk call (a queue filled, then drained) mostly finds it
+ * idle; either way it is a command a call, nothing a task at that size.
+ */
+export const LEDGER_MAX_TASKS = 32;
 
 export const LUA_STATS = luaPiece(
   "stats",
@@ -157,13 +163,13 @@ function ledger.split(value)
   local pending = n % ${LEDGER_UNIT}
   return pending, (n - pending) / ${LEDGER_UNIT}
 end
--- an enqueue whose counts are n tasks made ready and nothing else: the ledger takes them. Returns
+-- an enqueue whose counts are n tasks made ready (n <= ${LEDGER_MAX_TASKS}) and nothing else: the ledger takes them. Returns
 -- the live mark's time (s, > NOW) when it stands: nothing more is written; false when it does not
 -- (the counts are pending in the ledger: flushStats folds them, reading the stats as before); nil
 -- when the counts are not for the ledger
 function ledger.take(counters)
   local n = counters.enqueued
-  if not n or n <= 0 or counters._rdy ~= n or #statOrder > 0 or next(since.w) or next(since.d) then return nil end
+  if not n or n <= 0 or n > ${LEDGER_MAX_TASKS} or counters._rdy ~= n or #statOrder > 0 or next(since.w) or next(since.d) then return nil end
   for name in pairs(counters) do if name ~= "enqueued" and name ~= "_rdy" then return nil end end
   local pending, live = ledger.split(redis.call("HINCRBY", STATS, "${LEDGER_FIELD}", n))
   if live * 1000 > NOW and pending < ${LEDGER_UNIT / 2} then return live end
