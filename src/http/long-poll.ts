@@ -48,8 +48,7 @@ export interface CompletionListener {
   close(): void;
 }
 
-/** Wake-ups for the task `id` of `queue` (a listener on the queue's channel may ignore the id). */
-export type Listen = (queue: string, id: string) => CompletionListener;
+export type Listen = (queue: string) => CompletionListener;
 
 /**
  * The task once it is final, or as it is when `waitMs` runs out or the client goes away; `answer`
@@ -69,7 +68,7 @@ export async function waitForTask(
   // after it: the subscription is active a round trip sooner, before the settle more often, so that
   // the wake-up answers rather than the read made once it is active.
   const named = listen ? splitTaskId(id)?.queue : undefined;
-  const early = named === undefined ? undefined : listen!(named, id);
+  const early = named === undefined ? undefined : listen!(named);
   if (answer) answer.by = "read";
   let first: TaskRecord | null | undefined;
   if (!early) {
@@ -80,8 +79,9 @@ export async function waitForTask(
   // request): a wake-up only cuts a wait short. The read once it is active catches a completion
   // published before it was, or before this waiter asked for wake-ups. With the early listener the
   // first read is made by pollUntil, so that a wake-up during it answers too.
-  const listener = early ?? listen!(first!.queue, id);
-  const carriedBy = new Map<TaskRecord, WaitAnswer>();
+  const listener = early ?? listen!(first!.queue);
+  // the task a wake-up carried, if one did: the answer was the channel's when it is the one returned
+  let carriedTask: TaskRecord | undefined;
   try {
     // the task as the wake-up carried it (undefined: not carried, or not final, so read it)
     const woken = async (): Promise<TaskRecord | null | undefined> => {
@@ -91,12 +91,11 @@ export async function waitForTask(
         const record = finished.records.get(id);
         const carried = record === undefined ? undefined : queue.fromRecord(id, record);
         if (!carried || !done(carried)) return undefined;
-        carriedBy.set(carried, "channel");
-        return carried;
+        return (carriedTask = carried);
       }
     };
     const task = await pollUntil(() => queue.get(id), done, waitMs, signal, firstIntervalMs, first, woken, listener.ready);
-    if (answer && task) answer.by = carriedBy.get(task) ?? "read";
+    if (answer && task) answer.by = task === carriedTask ? "channel" : "read";
     return task;
   } finally {
     listener.close();

@@ -36,9 +36,9 @@ function watched(tasks: ReturnType<typeof counting>) {
     if (tasks.reads === 0) seen.madeBeforeFirstRead = seen.made > 0;
     return get(id);
   };
-  const watching: Listen = (queue, id) => {
+  const watching: Listen = (queue) => {
     seen.made++;
-    const listener = listen(queue, id);
+    const listener = listen(queue);
     return { ...listener, close: () => (seen.closed++, listener.close()) };
   };
   return { seen, watching };

@@ -115,7 +115,7 @@ export function registerTaskRoutes(app: App): void {
     // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API);
     // the header says whether that wake-up or a read answered.
     const { clients } = c.var;
-    const listen: Listen = (queue, taskId) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q))(queue, taskId);
+    const listen: Listen = (queue) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q))(queue);
     const answer: { by?: WaitAnswer } = {};
     const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen, undefined, answer) : await c.var.queue.get(id);
     if (answer.by) c.header(WAIT_ANSWER_HEADER, answer.by);
