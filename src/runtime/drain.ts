@@ -55,11 +55,24 @@ export const CLAIM_PACE_MS = 100;
  */
 export const CLAIM_TARGET_TASKS = 60;
 
-/** How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before, the next claim goes. */
-export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number): number {
+/**
+ * A claim that took under half of the one before, itself at least this many tasks, marks a burst's
+ * end: its batch settles at once (claimPace).
+ */
+export const BURST_END_TASKS = 8;
+
+/**
+ * How long after a claim that took `taken` tasks, `sinceClaimBefore` ms after the one before (which
+ * took `takenBefore`), the next claim goes.
+ */
+export function claimPace(taken: number, sinceClaimBefore: number, maxMs: number, takenBefore = 0): number {
   // one task since the claim before is a trickle or a client that waits for each result (?wait=):
   // pacing would hold its result for the whole cap and save next to nothing
   if (taken <= 1) return 0;
+  // [issue 11] a burst's last claim takes what came before its end, a fraction of the claim before:
+  // paced at that low rate it held the burst's last results for the whole cap (the single pattern's
+  // 2,000 tasks finished 40–160 ms after their last 202) to gather tasks that are not coming
+  if (takenBefore >= BURST_END_TASKS && taken * 2 < takenBefore) return 0;
   return Math.min(maxMs, (CLAIM_TARGET_TASKS * Math.max(0, sinceClaimBefore)) / taken);
 }
 
@@ -93,7 +106,8 @@ export function emptyTally(): DrainTally {
 /**
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
  * backlog and did nothing would also hand nothing on. `checkBacklog` runs (without holding up
- * the loop) when a full batch hints at more backlog, or a batch runs longer than the claim pace.
+ * the loop) when a full batch hints at more backlog (`claimsAgain`: this invocation takes the next
+ * batch itself), or a batch runs longer than the claim pace (false: its tasks hold it up).
  * `first`: a batch claimed already (by the invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
@@ -101,7 +115,7 @@ export async function drainQueue(
   settings: DrainSettings,
   budget: Budget,
   deps: DrainDeps,
-  checkBacklog: () => Promise<void> = async () => {},
+  checkBacklog: (claimsAgain: boolean) => Promise<void> = async () => {},
   first?: { batch: ClaimedTask[]; claimSentAt: number; nextDueAt: number | null },
 ): Promise<DrainTally> {
   const tally = emptyTally();
@@ -109,6 +123,7 @@ export async function drainQueue(
   const { batchSize, leaseMs, claimPaceMs = CLAIM_PACE_MS } = settings;
   let claimSentAt = first?.claimSentAt ?? deps.clock.now();
   let claimBefore = claimSentAt;
+  let takenBefore = 0;
   let batch = first?.batch ?? (await deps.tasks.claim(queue, batchSize, leaseMs));
   const sideWork: Promise<void>[] = [];
   while (batch.length > 0) {
@@ -117,21 +132,22 @@ export async function drainQueue(
     tally.batches++;
     budget.spendBatch();
     const full = batch.length >= batchSize;
-    if (full) sideWork.push(checkBacklog());
+    if (full) sideWork.push(checkBacklog(true));
     if (deps.besideBatch) sideWork.push(deps.besideBatch().then((readied) => void (tally.readied ||= readied)));
     const ready = deps.beforeSettle?.(queue, batch);
     // slow tasks: while this invocation holds the live mark, the queue's enqueues start no other
     // invocation, so a batch still running after the claim pace has the backlog checked as a full
     // one does (and more invocations pushed if it calls for them)
-    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog()), claimPaceMs);
+    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog(false)), claimPaceMs);
     const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps).finally(() => {
       if (slow !== undefined) clearTimeout(slow);
     });
     await ready;
     tally.leaseExtensions += settlement.leaseExtensions;
     const goOn = budget.allows(deps.clock.now() - started);
-    if (goOn && !full && tally.batches > 1) await pause(claimSentAt + claimPace(batch.length, claimSentAt - claimBefore, claimPaceMs) - deps.clock.now());
+    if (goOn && !full && tally.batches > 1) await pause(claimSentAt + claimPace(batch.length, claimSentAt - claimBefore, claimPaceMs, takenBefore) - deps.clock.now());
     if (goOn) [claimBefore, claimSentAt] = [claimSentAt, deps.clock.now()];
+    takenBefore = batch.length;
     const next = goOn ? await deps.tasks.settleAndClaim(queue, settlement, batchSize, leaseMs) : await deps.tasks.settleAndClaim(queue, settlement, 0);
     count(tally, next.outcomes);
     tally.nextDueAt = next.nextDueAt ?? tally.nextDueAt;

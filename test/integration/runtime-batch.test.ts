@@ -147,6 +147,24 @@ describe("runtime over the real queue core", () => {
     expect(records.map((record) => record?.result)).toEqual(Array.from({ length: 12 }, (_, n) => n));
   });
 
+  it("pushes for others on a full batch only when more than one more batch waits: one batch its own next claim takes", async () => {
+    const pushesFor = (queue: string) => receiver.deliveriesTo("/ignored/v1/work").filter((delivery) => (JSON.parse(delivery.body) as { queue: string }).queue === queue);
+    // 8 tasks in batches of 4: the first full batch leaves one batch, which this invocation claims next
+    const alone = queueName("alone");
+    await enqueue(alone, Array.from({ length: 8 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 4, maxParallel: 4 });
+    expect(await handlePush(env(), { queue: alone }, { functions, log })).toMatchObject({ claimed: 8, succeeded: 8 });
+    // 20: the first full batch leaves four, three of them for other invocations (maxParallel 4 less this one)
+    const helped = queueName("helped");
+    await enqueue(helped, Array.from({ length: 20 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 4, maxParallel: 4 });
+    await handlePush(env(), { queue: helped }, { functions, log });
+    const started = Date.now();
+    while (pushesFor(helped).length === 0 && Date.now() - started < 10_000) await sleep(20);
+    expect(pushesFor(helped).length).toBeGreaterThanOrEqual(1);
+    // helped's pushes went out after alone's invocation ended: any of alone's would be here by now
+    // (its lease-check push is delayed by the lease, far past this test)
+    expect(pushesFor(alone)).toHaveLength(0);
+  });
+
   it("stops after the budget's batch cap (the Workers subrequest limit) and hands the rest on", async () => {
     const queue = queueName("cap");
     await enqueue(queue, Array.from({ length: 10 }, (_, n) => ({ fn: "echo", input: n })), { batchSize: 2, maxParallel: 2 });

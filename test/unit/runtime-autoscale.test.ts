@@ -23,6 +23,16 @@ describe("autoscaling decision", () => {
     expect(pushesWanted({ ...view, queued: 100_000, running: 5_000 })).toBe(1);
   });
 
+  it("asked by an invocation that claims again, wants others only for the backlog past its own next batch", () => {
+    // a stream of single enqueues always leaves a few tasks queued: none of them is worth a second invocation
+    expect(pushesWanted({ ...view, queued: 40, running: 100 }, true)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 100, running: 100 }, true)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 101, running: 100 }, true)).toBe(1);
+    expect(pushesWanted({ ...view, queued: 100_000, running: 100 }, true)).toBe(7);
+    // the invocations busy already (itself among them) fill maxParallel
+    expect(pushesWanted({ ...view, queued: 100_000, running: 800 }, true)).toBe(0);
+  });
+
   it("stays within [1, maxParallel] with backlog and at 0 without, for any counts", () => {
     const views = fc.record({
       queued: fc.integer({ min: 0, max: 10_000_000 }),

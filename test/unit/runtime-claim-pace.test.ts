@@ -1,6 +1,6 @@
 /** The pause of a busy queue's short batches before their settle and the next claim (src/runtime/drain.ts). */
 import { describe, expect, it } from "vitest";
-import { CLAIM_TARGET_TASKS, claimPace } from "../../src/runtime/drain";
+import { BURST_END_TASKS, CLAIM_TARGET_TASKS, claimPace } from "../../src/runtime/drain";
 
 describe("claimPace", () => {
   it("aims the next claim at CLAIM_TARGET_TASKS at the rate the last claim saw", () => {
@@ -15,5 +15,15 @@ describe("claimPace", () => {
     expect(claimPace(1, 1_000, 50)).toBe(0);
     expect(claimPace(0, 10, 50)).toBe(0);
     expect(claimPace(3, -5, 50)).toBe(0);
+  });
+
+  it("settles at once a claim that took under half of the one before: a burst's last tasks wait for no one", () => {
+    // the burst ended 5 ms into this claim's 30: at its rate the pace would hold these results for the whole cap
+    expect(claimPace(10, 30, 100)).toBe(100);
+    expect(claimPace(10, 30, 100, 60)).toBe(0);
+    // half or more of the claim before: the same queue, paced as before
+    expect(claimPace(30, 30, 100, 60)).toBe(claimPace(30, 30, 100));
+    // a trickle's claims swing by more than half by chance: below BURST_END_TASKS they stay paced
+    expect(claimPace(2, 50, 100, BURST_END_TASKS - 1)).toBe(claimPace(2, 50, 100));
   });
 });
