@@ -14,7 +14,7 @@ import { benchQueueName } from "./edgeq-workload";
 import { runLoad } from "./load-client";
 import { startMonitor } from "./redis-trace";
 import { RedisProbe } from "./redis-probe";
-import { untilDone } from "./system";
+import { edge, untilDone } from "./system";
 import { api } from "./stack-workload";
 
 const { values } = parseArgs({ options: { tasks: { type: "string", default: "400" }, workers: { type: "string", default: "2" } } });
@@ -45,7 +45,7 @@ try {
       entry.commands.set(command, (entry.commands.get(command) ?? 0) + 1);
     }
   });
-  const { ids } = await runLoad({ kind: "enqueue", url: stack.info.workerUrl, token: stack.info.apiToken, queue, tasks, clients: 20 });
+  const { ids } = await runLoad({ kind: "enqueue", url: stack.info.workerUrl, spread: edge(stack), token: stack.info.apiToken, queue, tasks, clients: 20 });
   await untilDone(probe, ids, 120_000);
   stop();
 } finally {
