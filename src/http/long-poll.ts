@@ -160,12 +160,38 @@ export async function pollUntil<T>(
   return value;
 }
 
-/** A listener over @upstash/redis's subscribe() (SSE through the REST API). */
-export function redisCompletionListener(redis: { subscribe: (channel: string) => SubscriberLike }, channelOf: (queue: string) => string): Listen {
+/** A waiter's mark covers this long past its own wait: the waits on its queue meanwhile set none. */
+export const WAIT_MARK_MS = 60_000;
+/** Per queue (and database): until when this isolate's last mark stands. */
+const markedUntil = new Map<string, number>();
+
+/**
+ * Sets a queue's waiters' mark (queue/scripts/wait-mark.ts) to cover a wait of `waitMs`, unless a
+ * mark this isolate set covers it already: a script call a minute a queue, not one a wait. `mark`
+ * answers false for a queue that does not exist (nothing is remembered then).
+ */
+export async function markWaiting(key: string, waitMs: number, mark: (untilMs: number) => Promise<boolean>, now = Date.now()): Promise<void> {
+  if ((markedUntil.get(key) ?? 0) >= now + waitMs) return;
+  const until = now + waitMs + WAIT_MARK_MS;
+  if (await mark(until)) markedUntil.set(key, until);
+}
+
+/**
+ * A listener over @upstash/redis's subscribe() (SSE through the REST API). `marked`: the waiters'
+ * mark set (markWaiting), without which the settles publish nothing: the listener is ready once
+ * both are done, so that the read made then sees whatever settled unpublished before.
+ */
+export function redisCompletionListener(
+  redis: { subscribe: (channel: string) => SubscriberLike },
+  channelOf: (queue: string) => string,
+  marked: (queue: string) => Promise<void>,
+): Listen {
   return (queue) => {
     const subscriber = redis.subscribe(channelOf(queue));
     const waiting: ((finished: Finished) => void)[] = [];
-    const ready = new Promise<void>((resolve) => subscriber.on("subscribe", () => resolve()));
+    // a mark that failed leaves the timed reads to end the wait, as a failed subscription does
+    const mark = marked(queue).catch(() => new Promise<never>(() => {}));
+    const ready = new Promise<void>((resolve) => subscriber.on("subscribe", () => resolve())).then(() => mark);
     // A failed subscription leaves the timed reads to end the wait.
     subscriber.on("error", () => {});
     subscriber.on("message", ({ message }) => {

@@ -5,6 +5,7 @@
  * already); the default client works too, only slower.
  */
 import { getQueue, handleDead, listDead, listQueues, updateSettings } from "./admin";
+import { markWaiting } from "./wait-mark";
 import { createContext } from "./context";
 import { DEFAULT_PREFIX } from "./keys";
 import type { QueueRedis } from "./scripts/runner";
@@ -54,6 +55,7 @@ export function createTaskQueue(redis: QueueRedis, options: TaskQueueOptions = {
     fromRecord: (id, record) => toTaskRecord(id, record, ctx.defaults.maxAttempts, ctx.now()),
     listQueues: () => listQueues(ctx),
     getQueue: (queue) => getQueue(ctx, queue),
+    markWaiting: (queue, untilMs) => markWaiting(ctx, queue, untilMs),
     updateSettings: (queue, patch) => updateSettings(ctx, queue, patch),
     listDead: (queue, options) => listDead(ctx, queue, options),
     retryDead: (queue, ids) => handleDead(ctx, queue, "retry", ids),

@@ -174,6 +174,11 @@ export interface TaskQueue {
   fromRecord(id: string, record: string): TaskRecord | null;
   listQueues(): Promise<QueueSummary[]>;
   getQueue(queue: string): Promise<QueueSummary>;
+  /**
+   * Tells the queue's settles that a `?wait=` listens on its done channel until `untilMs` (they publish
+   * only then, scripts/wait-mark.ts); false for a queue that does not exist.
+   */
+  markWaiting(queue: string, untilMs: number): Promise<boolean>;
   updateSettings(queue: string, patch: QueueSettingsPatch): Promise<QueueSettings>;
   listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<TaskRecord[]>;
   /** Requeues dead tasks (all when ids is omitted) with fresh attempts; returns how many. */

@@ -76,6 +76,7 @@ export function shardedTaskQueue(databases: readonly DatabaseTasks[], placeOf: (
     extendLeases: (queue, leases, leaseMs) => at(queue, (t) => t.extendLeases(queue, leases, leaseMs)),
     upkeep: (queue, limit) => at(queue, (t) => t.upkeep(queue, limit)),
     getQueue: (queue) => at(queue, (t) => t.getQueue(queue)),
+    markWaiting: (queue, untilMs) => at(queue, (t) => t.markWaiting(queue, untilMs)),
     updateSettings: (queue, patch) => at(queue, (t) => t.updateSettings(queue, patch)),
     listDead: (queue, options) => at(queue, (t) => t.listDead(queue, options)),
     retryDead: (queue, ids) => at(queue, (t) => t.retryDead(queue, ids)),

@@ -7,9 +7,9 @@
  * answered from it.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type Listen, parseFinished, redisCompletionListener, type WaitAnswer, waitForTask } from "../../src/http/long-poll";
+import { type Listen, markWaiting, parseFinished, redisCompletionListener, type WaitAnswer, waitForTask } from "../../src/http/long-poll";
 import { DONE_RECORD_BYTES } from "../../src/queue/scripts/settle";
-import { createTaskQueue, doneChannel } from "../../src/queue/index";
+import { createTaskQueue, doneChannel, queueKeyMap } from "../../src/queue/index";
 import { testKeyspace, testRedis } from "../support/redis-client";
 import { queueName } from "./queue-fixture";
 
@@ -17,10 +17,11 @@ const keys = testKeyspace("wake");
 const { prefix } = keys;
 const redis = testRedis({ responseEncoding: false, automaticDeserialization: false });
 const core = createTaskQueue(redis, { prefix });
-const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue));
-afterAll(keys.cleanup);
-
 const HOUR = 3_600_000;
+/** The route's listener: subscribed, and the waiters' mark set (without it a settle that claims publishes nothing). */
+const marked = (queue: string) => markWaiting(doneChannel(prefix, queue), HOUR, (untilMs) => core.markWaiting(queue, untilMs));
+const listen = redisCompletionListener(redis, (queue) => doneChannel(prefix, queue), marked);
+afterAll(keys.cleanup);
 
 /** The queue core with its reads of one task counted. */
 function counting() {
@@ -139,10 +140,43 @@ describe("long-poll woken by completion", () => {
   it("still ends with the result when the wake-up is missed (timed reads)", async () => {
     const queue = queueName();
     const task = await claimOne(queue);
-    const deaf = redisCompletionListener(redis, () => doneChannel(prefix, "some-other-queue"));
+    const deaf = redisCompletionListener(redis, () => doneChannel(prefix, "some-other-queue"), marked);
     const waiting = waitForTask(core, task.id, 20_000, undefined, deaf, 50);
     setTimeout(() => void core.complete(queue, [{ id: task.id, leaseToken: task.leaseToken, result: 7 }]), 300);
     expect(await waiting).toMatchObject({ status: "succeeded", result: 7 });
+  });
+
+  it("has settles publish only while a waiter's mark stands (a PUBLISH is a billed command)", async () => {
+    const queue = queueName();
+    const unmarked = redisCompletionListener(redis, (q) => doneChannel(prefix, q), async () => {})(queue);
+    await unmarked.ready;
+    const heard: string[][] = [];
+    const hear = async () => {
+      for (;;) heard.push((await unmarked.next()).ids);
+    };
+    void hear();
+    try {
+      // a settle that claims reads the mark with the queue's meta: none stands, so it publishes nothing
+      const first = await claimOne(queue);
+      await core.settleAndClaim(queue, { completions: [{ id: first.id, leaseToken: first.leaseToken, result: 1 }], failures: [] }, 1);
+      const second = await claimOne(queue);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toEqual([]);
+      expect(await core.markWaiting(queue, Date.now() + 60_000)).toBe(true);
+      await core.settleAndClaim(queue, { completions: [{ id: second.id, leaseToken: second.leaseToken, result: 2 }], failures: [] }, 1);
+      const started = Date.now();
+      while (heard.length === 0 && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(heard).toEqual([[second.id]]);
+    } finally {
+      unmarked.close();
+    }
+  });
+
+  it("marks no queue that does not exist, and leaves no key behind", async () => {
+    const queue = queueName();
+    expect(await core.markWaiting(queue, Date.now() + 60_000)).toBe(false);
+    const { meta, stats } = queueKeyMap(prefix, queue);
+    expect(await redis.exists(meta, stats)).toBe(0);
   });
 
   it("still ends at the wait's end when nothing finishes, with the task as it is", async () => {

@@ -11,6 +11,7 @@ import { settingsScript } from "../../src/queue/scripts/settings";
 import { settleScript } from "../../src/queue/scripts/settle";
 import { statsScript } from "../../src/queue/scripts/stats";
 import { upkeepScript } from "../../src/queue/scripts/upkeep";
+import { waitMarkScript } from "../../src/queue/scripts/wait-mark";
 import { queueStatsScript } from "../../src/queue/stats/read";
 import { registerScript } from "../../src/queue/registry";
 import { rateTakeScript } from "../../src/security/rate-limit";
@@ -18,7 +19,7 @@ import { scheduleAdvanceScript, schedulePutScript, scheduleRemoveScript } from "
 
 export const QUEUE_SCRIPTS: ComposedScript[] = [
   enqueueScript, settleScript, extendScript, cancelScript, deadScript, upkeepScript,
-  statsScript, settingsScript, deadPageScript, queueStatsScript,
+  statsScript, settingsScript, deadPageScript, queueStatsScript, waitMarkScript,
 ];
 export const OTHER_SCRIPTS: LuaScript[] = [
   jobCreateScript, jobFinishScript, foldTakeScript, foldCommitScript, rateTakeScript,

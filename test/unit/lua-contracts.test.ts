@@ -87,7 +87,7 @@ describe("Lua script contracts", () => {
 /** Update a pin only for a change to the script you meant to make: deployments will load the new body. */
 const PINNED_SHA1: Record<string, string> = {
   "enqueue": "ea414c7e2f0e2a550d0c6a27e416d89d96b64113",
-  "settle": "4d620a24dcfb0614bce091a0d0a34b2993ee97cf",
+  "settle": "ff999b989bd45d6d2916fd2e8e15cb05582b9e4f",
   "extend": "18a15bf272115e6791b1c26f3a3852e4deab77f3",
   "cancel": "e8590135d162480a2627eb5bd8880f4e8729aade",
   "dead": "60da8b13a608760de274a5d1d38a9c7fd4a204d7",
@@ -96,6 +96,7 @@ const PINNED_SHA1: Record<string, string> = {
   "settings": "64f262692bcdecb3913d8e4d8d8891b3fc0dc941",
   "deadPage": "b8e6dd08109cdbf3410da37851d436dd3ec57ad8",
   "queueStats": "d1b6b8760a8dd537ba6991981a8bc261c26f4202",
+  "wait-mark": "5b5047d5805b8d9ffc19cf352a60da2537eb6add",
   "foldCommit": "31a0c57202e40e292ab665eb351cb2563db692fc",
   "foldTake": "dc20f0cd5c3453cec9bf770600373a54d7bb7a53",
   "jobCreate": "04fe4cfd2696b00db1e434c03f27ed3a18a27f77",

@@ -5,7 +5,7 @@ import { toEnqueueRequests } from "../enqueue";
 import { enqueueCoalesced } from "../enqueue-coalescer";
 import { deliverForCanceled, storeCallbacks, withCallbacks } from "../callbacks";
 import { asSingleTaskError } from "../errors";
-import { type Listen, redisCompletionListener, WAIT_ANSWER_HEADER, type WaitAnswer, waitForTask } from "../long-poll";
+import { type Listen, markWaiting, redisCompletionListener, WAIT_ANSWER_HEADER, type WaitAnswer, waitForTask } from "../long-poll";
 import { doneChannel } from "../../queue/index";
 import type { EnqueueRequest } from "../../queue/types";
 import type { PayloadCipher } from "../../security/index";
@@ -115,9 +115,11 @@ export function registerTaskRoutes(app: App): void {
     // Woken by the settle script's publish of the ids it finished (SSE subscribe through the REST API);
     // the header says whether that wake-up or a read answered.
     const { clients } = c.var;
-    const listen: Listen = (queue) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q))(queue);
+    const waitMs = (wait ?? 0) * 1_000;
+    const marked = (queue: string) => markWaiting(doneChannel(clients.prefix, queue), waitMs, (untilMs) => c.var.queue.markWaiting(queue, untilMs));
+    const listen: Listen = (queue) => redisCompletionListener(clients.forQueue(queue).redis, (q) => doneChannel(clients.prefix, q), marked)(queue);
     const answer: { by?: WaitAnswer } = {};
-    const task = wait ? await waitForTask(c.var.queue, id, wait * 1_000, c.req.raw.signal, listen, undefined, answer) : await c.var.queue.get(id);
+    const task = wait ? await waitForTask(c.var.queue, id, waitMs, c.req.raw.signal, listen, undefined, answer) : await c.var.queue.get(id);
     if (answer.by) c.header(WAIT_ANSWER_HEADER, answer.by);
     // A task of a queue the token does not reach is not found: ids reveal nothing of other queues.
     if (!task || !tokenReaches(c, task.queue)) throw taskNotFound(id);

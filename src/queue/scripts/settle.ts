@@ -5,6 +5,7 @@ import { LUA_CLAIM } from "./pieces/claim";
 import { LUA_START } from "./start";
 import { LUA_FLOW } from "./pieces/flow";
 import { defineQueueScript } from "./queue-script";
+import { WAITER_MARK_FIELD } from "./wait-mark";
 
 /**
  * [edge, issue 11] A finished task's record rides on the done channel's message when it is at most
@@ -69,7 +70,9 @@ Returns { outcomes, claimed, maxAttempts, start, nextDue, hint, short, claim max
     at a partition this call did not hold
 Ids are local ids (the queue's keys name the queue, ids.ts).
 Publishes the ids it finished (succeeded or dead), comma-separated, once per call on the channel
-"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them. When some of
+"<KEYS[3]>:done" (keys.ts doneChannel): what wakes a long-poll waiting for one of them; only while
+the waiters' mark (meta ${WAITER_MARK_FIELD}, wait-mark.ts) is at least now, or when the call reads no meta
+(it settles alone: no claim, no failure). When some of
 their records are small, a space and a JSON object of them (local id -> record) follow the ids, so
 that the waiter answers with no read of its own (DONE_RECORD_BYTES).
 `,
@@ -90,7 +93,8 @@ for i = 0, nComplete - 1 do settleIds[i + 1] = ARGV[11 + i * 3] end
 for i = 0, nFail - 1 do settleIds[nComplete + i + 1] = ARGV[base + i * 5] end
 
 local m = {}
-if claimMax > 0 or nFail > 0 then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re", "_live"}) end
+local metaRead = claimMax > 0 or nFail > 0
+if metaRead then m = readMeta({"_due", "_seq", "_pe", "_rh", "_fz", "_fh", "_fq", "_re", "_live", "${WAITER_MARK_FIELD}"}) end
 local leaseMs = tonumber(ARGV[4]) or tonumber(m.leaseMs)
 local keepMs = tonumber(m.resultTtlMs) or tonumber(DEFAULTS[3])
 
@@ -207,8 +211,9 @@ for i = 0, nFail - 1 do
 end
 
 flush()
--- [edge, issue 11] the small records ride on the wake-up: a ?wait= answers from it, without a read
-if #finished > 0 then
+-- [edge, issue 11] the small records ride on the wake-up: a ?wait= answers from it, without a read.
+-- Only while a waiter's mark stands (wait-mark.ts), or when this call read no meta to know
+if #finished > 0 and (not metaRead or (tonumber(m.${WAITER_MARK_FIELD}) or 0) >= NOW) then
   local shown, size = {}, 0
   for _, id in ipairs(finished) do
     local rec = cache[id]
