@@ -29,8 +29,6 @@ import { api } from "./stack-workload";
 import { percentile } from "./workload";
 
 const CLIENTS = 20;
-/** Tasks of the single pattern run before it is measured (singleEnqueues). */
-const WARM_UP_TASKS = 1_000;
 /**
  * The completion polls' interval: the end of a run is known to within it. 10 ms, not 50: the polls
  * read only unfinished ids, and at 2,000 tasks a second a 50 ms poll added ~25 ms (2.5%) to a run.
@@ -79,14 +77,22 @@ export function edge(stack: Stack): string[] {
 }
 
 export async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: number, workers: number): Promise<SystemRow[]> {
-  const call = api(stack.info);
-  // Warm-up: the same pattern on a queue of its own, run to the end, so that the measured run meets
-  // compiled code, as traffic at this rate meets warm isolates on Cloudflare. A fresh stack's first
-  // 2,000 single enqueues read ~15% fewer tasks a second (workerd's and the REST server's JIT).
-  const warm = await runLoad({ kind: "enqueue", url: stack.info.workerUrl, spread: edge(stack), token: stack.info.apiToken, queue: benchQueueName("single-warm-up"), tasks: WARM_UP_TASKS, clients: CLIENTS });
-  await untilDone(probe, warm.ids, 120_000);
+  // Twice, each on a queue of its own: a fresh stack's first run meets code not compiled yet
+  // (workerd's and the REST server's JIT: ~15% fewer tasks a second), which traffic at this rate
+  // on Cloudflare, with warm isolates, would not. The second run is the figure; the first is shown beside it.
+  const cold = await singleRun(stack, probe, tasks);
+  const { rate, commands, messages } = await singleRun(stack, probe, tasks);
+  const goal = workers > 1 ? 2_000 : 1_000;
+  return [
+    { pattern: `${CLIENTS} clients, one task per request, ${tasks} tasks end to end (a second run; the stack's first beside it)`, workers, value: `${Math.round(rate)} tasks/s (first run: ${Math.round(cold.rate)})`, target: `≥ ${goal} tasks/s`, met: rate >= goal },
+    { pattern: "edgeq Redis commands per task, all-in", workers, value: commands.toFixed(2), target: "≤ 1.5", met: commands <= 1.5 },
+    { pattern: "QStash messages per task", workers, value: messages.toFixed(3), target: "≤ 0.05", met: messages <= 0.05 },
+  ];
+}
+
+async function singleRun(stack: Stack, probe: RedisProbe, tasks: number): Promise<{ rate: number; commands: number; messages: number }> {
   const queue = benchQueueName("single");
-  await call("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: null }); // creates the queue
+  await api(stack.info)("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: null }); // creates the queue
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = await probe.commands();
   const qstashSince = Date.now();
@@ -97,16 +103,9 @@ export async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: num
   const seconds = (wallMs + performance.now() - enqueued) / 1000;
   const delta = commandDelta(before, await probe.commands());
   const own = (delta.byCommand.info ?? 0) + reads;
-  const commands = (delta.total - own) / tasks;
   // published, not delivered so far: the inline start's safety nets are delayed pushes
   const messages = (await messagesPublishedSince(stack.info, qstashSince)) / tasks;
-  const rate = tasks / seconds;
-  const goal = workers > 1 ? 2_000 : 1_000;
-  return [
-    { pattern: `${CLIENTS} clients, one task per request, ${tasks} tasks end to end`, workers, value: `${Math.round(rate)} tasks/s (after ${WARM_UP_TASKS.toLocaleString("en-US")} warm-up)`, target: `≥ ${goal} tasks/s`, met: rate >= goal },
-    { pattern: "edgeq Redis commands per task, all-in", workers, value: commands.toFixed(2), target: "≤ 1.5", met: commands <= 1.5 },
-    { pattern: "QStash messages per task", workers, value: messages.toFixed(3), target: "≤ 0.05", met: messages <= 0.05 },
-  ];
+  return { rate: tasks / seconds, commands: (delta.total - own) / tasks, messages };
 }
 
 async function health(stack: Stack, seconds: number, workers: number): Promise<SystemRow> {
