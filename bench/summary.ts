@@ -81,7 +81,12 @@ function costSection(profile: ProfileResults): string {
       // scripts told apart by their key and argument counts; summed here by command
       const byCommand: Record<string, number> = {};
       for (const [kind, n] of Object.entries(p.topLevelPerTask)) byCommand[kind.split(" ")[0]!] = (byCommand[kind.split(" ")[0]!] ?? 0) + n;
-      facts.push(`top-level calls per task ${Object.entries(byCommand).map(([c, n]) => `${c} ${n.toFixed(3)}`).join(", ")}, so a script call costs ${(((p.redisCommandsPerTask?.total ?? 0) - Object.values(byCommand).reduce((a, b) => a + b, 0)) / Math.max(1e-9, byCommand.EVALSHA ?? 0)).toFixed(1)} inner calls on average`);
+      // rates are stored to three decimals: a pattern of few script calls per task (a drain of 20,000
+      // after one resume) has them rounded to 0, and the average would divide by that
+      const scriptCalls = byCommand.EVALSHA ?? 0;
+      const inner = (p.redisCommandsPerTask?.total ?? 0) - Object.values(byCommand).reduce((a, b) => a + b, 0);
+      const average = scriptCalls >= 0.01 ? `, so a script call costs ${(inner / scriptCalls).toFixed(1)} inner calls on average` : "";
+      facts.push(`top-level calls per task ${Object.entries(byCommand).map(([c, n]) => `${c} ${n.toFixed(3)}`).join(", ")}${average}`);
     }
     if (p.byScript) {
       const scripts = Object.entries(p.byScript).filter(([, s]) => s.innerPerTask > 0 || s.calls > 0).sort((a, b) => b[1].innerPerTask - a[1].innerPerTask);
