@@ -20,11 +20,17 @@ export function rememberHint(prefix: string, queue: string, labels: readonly str
   hints.set(`${prefix}\n${queue}`, [...labels, ...before].slice(0, MAX_HINT));
 }
 
-/** An enqueue's partitions join the hint (a short queue's next claim starts there), the oldest first. */
+/**
+ * An enqueue's partitions join the hint at its end (a short queue's next claim starts there). A full
+ * hint makes room by its oldest entries behind the front, never the front: the partitions the last
+ * claim named, where a deep queue's next claim starts. [issue 11] Dropping from the front (as
+ * `slice(-MAX_HINT)` did) took the head partition out at every enqueue into a deep queue, so every
+ * claim there stopped short and ran again: two script calls a claim at 1,000,000 queued.
+ */
 export function addToHint(prefix: string, queue: string, labels: Iterable<string>): void {
   const current = claimHint(prefix, queue);
-  const added = [...labels].filter((label) => !current.includes(label));
-  if (added.length > 0) hints.set(`${prefix}\n${queue}`, [...current, ...added].slice(-MAX_HINT));
+  const added = [...labels].filter((label) => !current.includes(label)).slice(-MAX_HINT);
+  if (added.length > 0) hints.set(`${prefix}\n${queue}`, [...current.slice(0, MAX_HINT - added.length), ...added]);
 }
 
 /** Claims run again at once in this process because the first stopped at a partition it lacked (tasks.ts), for the benchmarks. */

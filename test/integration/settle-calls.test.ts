@@ -93,4 +93,25 @@ describe("inner calls of a claim and a settle of 100", () => {
     expect(calls).toMatchObject({ script: 1, lpop: 3, zrem: 1 });
     expect(await direct.zcard("calls:q:{q}:rparts")).toBe(0);
   });
+
+  it("[issue 11] an enqueue into a deep queue keeps the partition its next claim starts from in the hint", async () => {
+    // 30 partitions of 10 (more than the hint holds), as a deep queue has them; then the first claim,
+    // which names the head partitions for the next one
+    for (let step = 0; step < 30; step++) {
+      clock += 100;
+      await queue.enqueue("deep", Array.from({ length: 10 }, (_, i) => ({ fn: "echo", input: { step, i } })));
+    }
+    await queue.settleAndClaim("deep", { completions: done(await queue.claim("deep", 10)), failures: [] }, 0);
+    for (let round = 0; round < 3; round++) {
+      // the queue's enqueues go on while it is claimed: their partitions join the hint at its end
+      clock += 100;
+      await queue.enqueue("deep", Array.from({ length: 10 }, (_, i) => ({ fn: "echo", input: { round, i } })));
+      let claimed: ClaimedTask[] = [];
+      const calls = await innerCalls(direct, async () => (claimed = await queue.claim("deep", 10)));
+      // the head partition, in order: held from the hint, so one script call (a short claim ran twice)
+      expect(claimed.map((task) => task.input)).toEqual(Array.from({ length: 10 }, (_, i) => ({ step: round + 1, i })));
+      expect(calls.script).toBe(1);
+      await queue.complete("deep", done(claimed));
+    }
+  });
 });
