@@ -30,18 +30,17 @@ export interface BacklogView {
  * in batches), capped by maxParallel. At least one while backlog remains, because "busy" may count
  * leases of invocations that died; the dedup id keeps that one from piling up.
  *
- * `takesItself`: asked by an invocation that goes on claiming (a full batch, runtime/drain.ts), the
- * tasks it will take itself within a claim pace: only the backlog past them wants others.
+ * `claimsAgain`: asked by an invocation that goes on claiming (a full batch, runtime/drain.ts), which
+ * takes a batch of the backlog itself: only a backlog of more than one batch wants others.
  * [issue 11] With "at least one", a stream of single enqueues (always a few tasks queued) had every
- * live invocation's full batch push a second one; the two split each other's claims, and each
- * claim of the one that found nothing cleared the live mark, so that enqueues started more.
+ * live invocation's full batch push a second one, and the two then split each other's claims.
  */
-export function pushesWanted(view: BacklogView, takesItself = 0): number {
+export function pushesWanted(view: BacklogView, claimsAgain = false): number {
   if (view.paused || view.queued <= 0 || view.maxParallel < 1) return 0;
   const batchSize = Math.max(1, view.batchSize);
-  const busy = Math.ceil(Math.max(0, view.running) / batchSize);
-  if (takesItself > 0) return Math.max(0, Math.min(Math.ceil(Math.max(0, view.queued - takesItself) / batchSize), view.maxParallel - busy));
   const wanted = Math.ceil(view.queued / batchSize);
+  const busy = Math.ceil(Math.max(0, view.running) / batchSize);
+  if (claimsAgain) return Math.max(0, Math.min(wanted - 1, view.maxParallel - busy));
   return Math.max(1, Math.min(wanted, view.maxParallel - busy, view.maxParallel));
 }
 

@@ -106,9 +106,8 @@ export function emptyTally(): DrainTally {
 /**
  * The first batch is always claimed, whatever the budget: an invocation that was started for a
  * backlog and did nothing would also hand nothing on. `checkBacklog` runs (without holding up
- * the loop) when a full batch hints at more backlog (`takesItself`: the tasks this invocation will
- * take within a claim pace, by its last cycle; one batch at the first), or a batch runs longer than
- * the claim pace (0: its tasks hold it up).
+ * the loop) when a full batch hints at more backlog (`claimsAgain`: this invocation takes the next
+ * batch itself), or a batch runs longer than the claim pace (false: its tasks hold it up).
  * `first`: a batch claimed already (by the invocation's start) and when its claim was sent.
  */
 export async function drainQueue(
@@ -116,7 +115,7 @@ export async function drainQueue(
   settings: DrainSettings,
   budget: Budget,
   deps: DrainDeps,
-  checkBacklog: (takesItself: number) => Promise<void> = async () => {},
+  checkBacklog: (claimsAgain: boolean) => Promise<void> = async () => {},
   first?: { batch: ClaimedTask[]; claimSentAt: number; nextDueAt: number | null },
 ): Promise<DrainTally> {
   const tally = emptyTally();
@@ -125,8 +124,6 @@ export async function drainQueue(
   let claimSentAt = first?.claimSentAt ?? deps.clock.now();
   let claimBefore = claimSentAt;
   let takenBefore = 0;
-  /** How long the last batch took to run (undefined before the first has run). */
-  let lastRunMs: number | undefined;
   let batch = first?.batch ?? (await deps.tasks.claim(queue, batchSize, leaseMs));
   const sideWork: Promise<void>[] = [];
   while (batch.length > 0) {
@@ -135,22 +132,16 @@ export async function drainQueue(
     tally.batches++;
     budget.spendBatch();
     const full = batch.length >= batchSize;
-    // [issue 11] a full batch where a cycle (this claim's round trip, the last batch's run) is short
-    // is a backlog this invocation clears itself: with one batch as its share, a brief pile-up of
-    // 150 single enqueues (a GC pause) pushed a second invocation. The pauses it chose between claims
-    // are not its cycle. The first batch has no run to go by: one batch.
-    const cycle = started - claimSentAt + (lastRunMs ?? claimPaceMs);
-    if (full) sideWork.push(checkBacklog(batchSize * Math.max(1, Math.floor(claimPaceMs / Math.max(1, cycle)))));
+    if (full) sideWork.push(checkBacklog(true));
     if (deps.besideBatch) sideWork.push(deps.besideBatch().then((readied) => void (tally.readied ||= readied)));
     const ready = deps.beforeSettle?.(queue, batch);
     // slow tasks: while this invocation holds the live mark, the queue's enqueues start no other
     // invocation, so a batch still running after the claim pace has the backlog checked as a full
     // one does (and more invocations pushed if it calls for them)
-    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog(0)), claimPaceMs);
+    const slow = full ? undefined : setTimeout(() => sideWork.push(checkBacklog(false)), claimPaceMs);
     const settlement = await runBatch(queue, batch, { leaseMs, claimSentAt }, budget, deps).finally(() => {
       if (slow !== undefined) clearTimeout(slow);
     });
-    lastRunMs = deps.clock.now() - started;
     await ready;
     tally.leaseExtensions += settlement.leaseExtensions;
     const goOn = budget.allows(deps.clock.now() - started);

@@ -50,10 +50,10 @@ export async function runInvocation(queue: string, budget: Budget, deps: Invocat
     if (!summary.settings.paused) {
       const { batchSize, leaseMs } = summary.settings;
       let lastBacklogCheck = Number.NEGATIVE_INFINITY;
-      const pushForBacklog = async (takesItself = 0) => {
+      const pushForBacklog = async (claimsAgain = false) => {
         if (deps.clock.now() - lastBacklogCheck < deps.scaleIntervalMs) return;
         lastBacklogCheck = deps.clock.now();
-        report.published += await publishBacklogPushes(queue, deps, takesItself);
+        report.published += await publishBacklogPushes(queue, deps, claimsAgain);
       };
       // a live invocation stands for many: the upkeep goes on beside its batches (at most once a second)
       const besideBatch = () => upkeepIfDue(queue, deps.tasks, deps.clock, deps.log, deps.afterDeaths);
@@ -134,13 +134,13 @@ async function publishDelayedPushes(queue: string, dueAt: number[], maxParallel:
 /**
  * Publishes the pushes the backlog calls for; returns how many QStash took as new. A failure here
  * must not fail the invocation (its tasks are settled): the cron publishes pushes within a minute.
- * `takesItself`: the tasks the caller, which goes on claiming, will take itself (pushesWanted).
+ * `claimsAgain`: the caller goes on claiming (pushesWanted).
  */
-export async function publishBacklogPushes(queue: string, deps: Omit<InvocationDeps, "scaleIntervalMs">, takesItself = 0): Promise<number> {
+export async function publishBacklogPushes(queue: string, deps: Omit<InvocationDeps, "scaleIntervalMs">, claimsAgain = false): Promise<number> {
   try {
     const [summary, epoch] = await Promise.all([deps.tasks.getQueue(queue), deps.epochs.current(queue)]);
     const { counts, settings } = summary;
-    const count = pushesWanted({ ...counts, ...settings }, takesItself);
+    const count = pushesWanted({ ...counts, ...settings }, claimsAgain);
     if (count === 0) return 0;
     return countNew(await deps.publisher.publish(pushRequests(queue, { epoch, now: deps.clock.now() }, count, settings.maxParallel)));
   } catch (error) {

@@ -23,17 +23,14 @@ describe("autoscaling decision", () => {
     expect(pushesWanted({ ...view, queued: 100_000, running: 5_000 })).toBe(1);
   });
 
-  it("asked by an invocation that claims again, wants others only for the backlog past what it takes itself", () => {
+  it("asked by an invocation that claims again, wants others only for the backlog past its own next batch", () => {
     // a stream of single enqueues always leaves a few tasks queued: none of them is worth a second invocation
-    expect(pushesWanted({ ...view, queued: 40, running: 100 }, 100)).toBe(0);
-    expect(pushesWanted({ ...view, queued: 100, running: 100 }, 100)).toBe(0);
-    expect(pushesWanted({ ...view, queued: 101, running: 100 }, 100)).toBe(1);
-    expect(pushesWanted({ ...view, queued: 100_000, running: 100 }, 100)).toBe(7);
-    // fast cycles: ten batches a pace are its own, so a pile-up of 150 wants no one, 1,500 five more
-    expect(pushesWanted({ ...view, queued: 150, running: 100 }, 1_000)).toBe(0);
-    expect(pushesWanted({ ...view, queued: 1_500, running: 100 }, 1_000)).toBe(5);
+    expect(pushesWanted({ ...view, queued: 40, running: 100 }, true)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 100, running: 100 }, true)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 101, running: 100 }, true)).toBe(1);
+    expect(pushesWanted({ ...view, queued: 100_000, running: 100 }, true)).toBe(7);
     // the invocations busy already (itself among them) fill maxParallel
-    expect(pushesWanted({ ...view, queued: 100_000, running: 800 }, 100)).toBe(0);
+    expect(pushesWanted({ ...view, queued: 100_000, running: 800 }, true)).toBe(0);
   });
 
   it("stays within [1, maxParallel] with backlog and at 0 without, for any counts", () => {
