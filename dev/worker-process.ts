@@ -67,14 +67,20 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the Worker process did not answer /health within ${timeoutMs} ms\n${output()}`);
 }
 
-/** The entry worker's URL, from the line miniflare-worker.ts prints once ready (it may trail /health). */
-async function triggersUrl(output: () => string): Promise<string> {
-  for (let tries = 0; tries < 50; tries++) {
+/**
+ * The entry worker's URL, from the line miniflare-worker.ts prints once ready (it may trail /health:
+ * the direct socket answers before Miniflare's side has printed it). Waited for as long as /health
+ * is: a 5 s wait failed a CI run's worker restart while its machine was loaded.
+ */
+async function triggersUrl(child: ChildProcess, timeoutMs: number, output: () => string): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const url = /ready on \S+ triggers on (\S+)/.exec(output())?.[1];
     if (url) return url;
+    if (child.exitCode !== null) throw new Error(`the Worker process exited with ${child.exitCode}\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the Worker process did not say where its entry worker listens\n${output()}`);
+  throw new Error(`the Worker process did not say where its entry worker listens within ${timeoutMs} ms\n${output()}`);
 }
 
 function miniflareArgs(options: WorkerProcessOptions): string[] {
@@ -145,7 +151,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   let scheduledUrl = `${url}/__scheduled`;
   try {
     await waitForHealth(url, child, 60_000, () => output);
-    if (harness === "miniflare") scheduledUrl = `${await triggersUrl(() => output)}/cdn-cgi/handler/scheduled`;
+    if (harness === "miniflare") scheduledUrl = `${await triggersUrl(child, 60_000, () => output)}/cdn-cgi/handler/scheduled`;
   } catch (error) {
     await kill();
     throw error;
