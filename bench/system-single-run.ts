@@ -1,7 +1,7 @@
 /**
- * One run of bench/system.ts's single-enqueue pattern (20 clients, one task a request) on a fresh
- * stack with the given Worker processes, cron off. Prints one line of JSON: tasks/s end to end,
- * edgeq Redis commands and QStash messages a task. bench/system-wait-ab.ts (`--single WORKERS`)
+ * bench/system.ts's single-enqueue pattern (20 clients, one task a request) on a fresh stack with the
+ * given Worker processes, cron off: two runs, the second measured, as the system bench takes it.
+ * Prints one line of JSON: tasks/s end to end, edgeq Redis commands and QStash messages a task. bench/system-wait-ab.ts (`--single WORKERS`)
  * copies this file into other revisions' trees and alternates them.
  *
  *   node --import tsx bench/system-single-run.ts TASKS WORKERS

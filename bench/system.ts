@@ -80,8 +80,8 @@ export async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: num
   // Twice, each on a queue of its own: a fresh stack's first run meets code not compiled yet
   // (workerd's and the REST server's JIT: ~15% fewer tasks a second), which traffic at this rate
   // on Cloudflare, with warm isolates, would not. The second run is the figure; the first is shown beside it.
-  const cold = await singleRun(stack, probe, tasks);
-  const { rate, commands, messages } = await singleRun(stack, probe, tasks);
+  const cold = await measureSingleEnqueues(stack, probe, tasks);
+  const { rate, commands, messages } = await measureSingleEnqueues(stack, probe, tasks);
   const goal = workers > 1 ? 2_000 : 1_000;
   return [
     { pattern: `${CLIENTS} clients, one task per request, ${tasks} tasks end to end (a second run; the stack's first beside it)`, workers, value: `${Math.round(rate)} tasks/s (first run: ${Math.round(cold.rate)})`, target: `≥ ${goal} tasks/s`, met: rate >= goal },
@@ -90,7 +90,7 @@ export async function singleEnqueues(stack: Stack, probe: RedisProbe, tasks: num
   ];
 }
 
-async function singleRun(stack: Stack, probe: RedisProbe, tasks: number): Promise<{ rate: number; commands: number; messages: number }> {
+async function measureSingleEnqueues(stack: Stack, probe: RedisProbe, tasks: number): Promise<{ rate: number; commands: number; messages: number }> {
   const queue = benchQueueName("single");
   await api(stack.info)("POST", `/v1/queues/${queue}/tasks`, { fn: "echo", input: null }); // creates the queue
   await new Promise((resolve) => setTimeout(resolve, 500));
